@@ -1,0 +1,5 @@
+package io.headroom.core.api.auth;
+
+/** A token's public description; never the secret nor its hash. {@code tenant} is null for platform scope. */
+public record TokenInfo(String id, String name, String scope, String tenant, String createdAt, String revokedAt) {
+}

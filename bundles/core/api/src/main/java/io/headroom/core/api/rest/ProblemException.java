@@ -1,0 +1,39 @@
+package io.headroom.core.api.rest;
+
+import javax.ws.rs.WebApplicationException;
+
+/**
+ * An error to report to the client as {@code application/problem+json} (RFC 9457) with the given status and a
+ * message that says what is wrong. Throw it from resources; the REST host renders it.
+ */
+public class ProblemException extends WebApplicationException {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+    private final String detail;
+
+    public ProblemException(int status, String detail) {
+        super(detail, status);
+        this.status = status;
+        this.detail = detail;
+    }
+
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(400, detail);
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(404, detail);
+    }
+
+    public static ProblemException conflict(String detail) {
+        return new ProblemException(409, detail);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String detail() {
+        return detail;
+    }
+}

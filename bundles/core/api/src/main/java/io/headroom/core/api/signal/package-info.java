@@ -1,0 +1,7 @@
+/** Signals: per-tenant outcomes and load reported by capabilities to optional consumers. */
+@Export
+@Version("1.0.0")
+package io.headroom.core.api.signal;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

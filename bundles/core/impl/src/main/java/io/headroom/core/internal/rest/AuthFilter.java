@@ -1,0 +1,163 @@
+package io.headroom.core.internal.rest;
+
+import io.headroom.core.api.InvalidTenantIdException;
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.internal.auth.OperatorLogin;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import javax.annotation.Priority;
+import javax.annotation.security.PermitAll;
+import javax.annotation.security.RolesAllowed;
+import javax.ws.rs.Priorities;
+import javax.ws.rs.container.ContainerRequestContext;
+import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.container.ResourceInfo;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.SecurityContext;
+
+/**
+ * Authentication and tenant isolation for every endpoint the host publishes: a Bearer API token or operator
+ * Basic credentials (Karaf JAAS); {@code @PermitAll} and {@code @RolesAllowed} honoured; and any path or query
+ * parameter named {@code tenant} checked against a tenant token's tenant, so no resource can forget to.
+ */
+@Priority(Priorities.AUTHENTICATION)
+final class AuthFilter implements ContainerRequestFilter {
+    static final String TENANT_PARAM = "tenant";
+
+    private final ApiTokens tokens;
+    private final OperatorLogin operators;
+
+    @Context
+    private ResourceInfo resource;
+
+    AuthFilter(ApiTokens tokens, OperatorLogin operators) {
+        this.tokens = tokens;
+        this.operators = operators;
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        Method method = resource.getResourceMethod();
+        Class<?> type = resource.getResourceClass();
+        if (method.isAnnotationPresent(PermitAll.class)
+                || (type.isAnnotationPresent(PermitAll.class) && !method.isAnnotationPresent(RolesAllowed.class))) {
+            return;
+        }
+        String requestId = request.getHeaderString(GatewayServlet.REQUEST_ID);
+        Optional<Caller> authenticated;
+        try {
+            authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        } catch (Forbidden e) {
+            request.abortWith(Problem.of(403, e.getMessage(), requestId).response().build());
+            return;
+        }
+        if (authenticated.isEmpty()) {
+            request.abortWith(Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
+                            + " or operator Basic credentials", requestId).response()
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"headroom\", Basic realm=\"headroom\"").build());
+            return;
+        }
+        Caller caller = authenticated.get();
+        RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
+                ? method.getAnnotation(RolesAllowed.class) : type.getAnnotation(RolesAllowed.class);
+        if (roles != null && !Arrays.asList(roles.value()).contains(caller.role())) {
+            request.abortWith(Problem.of(403, "this operation needs one of the roles " + Arrays.toString(roles.value())
+                    + "; the caller is " + caller.role(), requestId).response().build());
+            return;
+        }
+        String denied = tenantDenied(caller, request.getUriInfo().getPathParameters().get(TENANT_PARAM));
+        if (denied == null) {
+            denied = tenantDenied(caller, request.getUriInfo().getQueryParameters().get(TENANT_PARAM));
+        }
+        if (denied != null) {
+            request.abortWith(Problem.of(denied.startsWith("invalid") ? 400 : 403, denied, requestId).response().build());
+            return;
+        }
+        boolean secure = request.getSecurityContext() != null && request.getSecurityContext().isSecure();
+        request.setSecurityContext(new CallerContext(caller, secure));
+    }
+
+    private Optional<Caller> authenticate(String authorization) throws Forbidden {
+        if (authorization == null) {
+            return Optional.empty();
+        }
+        if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return tokens.authenticate(authorization.substring(7).trim());
+        }
+        if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                return Optional.empty();
+            }
+            Optional<OperatorLogin.Result> result = operators.login(decoded.substring(0, colon), decoded.substring(colon + 1));
+            if (result.isPresent() && !result.get().authorised()) {
+                throw new Forbidden("user " + result.get().caller().name() + " is not an operator");
+            }
+            return result.map(OperatorLogin.Result::caller);
+        }
+        return Optional.empty();
+    }
+
+    /** Why the caller may not name these tenants, or null when it may. */
+    static String tenantDenied(Caller caller, List<String> values) {
+        if (values == null) {
+            return null;
+        }
+        for (String value : values) {
+            TenantId tenant;
+            try {
+                tenant = TenantId.of(value);
+            } catch (InvalidTenantIdException e) {
+                return e.getMessage();
+            }
+            if (!caller.canAccess(tenant)) {
+                return "a token of tenant " + caller.tenant() + " cannot access tenant " + tenant;
+            }
+        }
+        return null;
+    }
+
+    private static final class Forbidden extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Forbidden(String message) {
+            super(message);
+        }
+    }
+
+    private record CallerContext(Caller caller, boolean secure) implements SecurityContext {
+        @Override
+        public Principal getUserPrincipal() {
+            return caller;
+        }
+
+        @Override
+        public boolean isUserInRole(String role) {
+            return caller.role().equals(role);
+        }
+
+        @Override
+        public boolean isSecure() {
+            return secure;
+        }
+
+        @Override
+        public String getAuthenticationScheme() {
+            return Caller.OPERATOR.equals(caller.role()) ? BASIC_AUTH : "Bearer";
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.headroom.core.internal.rest;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import javax.servlet.ReadListener;
+import javax.servlet.ServletConfig;
+import javax.servlet.ServletException;
+import javax.servlet.ServletInputStream;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletRequestWrapper;
+import javax.servlet.http.HttpServletResponse;
+import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
+
+/**
+ * The servlet at /api. Before CXF sees a request it assigns a request id, refuses bodies over the limit, answers
+ * unknown paths, and admits the request through the path's {@link EndpointGate} (holding it while the path's
+ * resource is being replaced). Everything after that is CXF's JAX-RS dispatch.
+ */
+final class GatewayServlet extends HttpServlet {
+    static final String REQUEST_ID = "X-Request-Id";
+    private static final long serialVersionUID = 1L;
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    private final transient CXFNonSpringServlet cxf;
+    private final transient Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
+    private final long maxBodyBytes;
+    private final long holdMillis;
+
+    GatewayServlet(CXFNonSpringServlet cxf, long maxBodyBytes, long holdMillis) {
+        this.cxf = cxf;
+        this.maxBodyBytes = maxBodyBytes;
+        this.holdMillis = holdMillis;
+    }
+
+    EndpointGate gate(String segment) {
+        return gates.computeIfAbsent(segment, s -> new EndpointGate());
+    }
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        super.init(config);
+        cxf.init(config);
+    }
+
+    @Override
+    public void destroy() {
+        cxf.destroy();
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        String clientId = req.getHeader(REQUEST_ID);
+        String requestId = clientId != null && CLIENT_ID.matcher(clientId).matches() ? clientId : UUID.randomUUID().toString();
+        resp.setHeader(REQUEST_ID, requestId);
+
+        String segment = firstSegment(req.getPathInfo());
+        EndpointGate gate = segment == null ? null : gates.get(segment);
+        if (gate == null) {
+            problem(resp, Problem.of(404, "no API at " + req.getRequestURI(), requestId));
+            return;
+        }
+        if (req.getContentLengthLong() > maxBodyBytes) {
+            problem(resp, Problem.of(413, "request body is larger than the limit of " + maxBodyBytes + " bytes", requestId));
+            return;
+        }
+        boolean admitted;
+        try {
+            admitted = gate.enter(holdMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = false;
+        }
+        if (!admitted) {
+            resp.setHeader("Retry-After", "1");
+            problem(resp, Problem.of(503, "/" + segment + " is not available right now (its bundle is restarting or"
+                    + " stopped); retry shortly", requestId));
+            return;
+        }
+        try {
+            cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    static String firstSegment(String pathInfo) {
+        if (pathInfo == null || pathInfo.length() < 2) {
+            return null;
+        }
+        int end = pathInfo.indexOf('/', 1);
+        return end < 0 ? pathInfo.substring(1) : pathInfo.substring(1, end);
+    }
+
+    private static void problem(HttpServletResponse resp, Problem problem) throws IOException {
+        resp.setStatus(problem.status());
+        resp.setContentType(Problem.MEDIA_TYPE);
+        JsonProvider.MAPPER.writeValue(resp.getOutputStream(), problem);
+    }
+
+    /** Exposes the request id as a header to JAX-RS and caps the body stream. */
+    private static final class GatewayRequest extends HttpServletRequestWrapper {
+        private final String requestId;
+        private final long limit;
+        private ServletInputStream limited;
+
+        GatewayRequest(HttpServletRequest request, String requestId, long limit) {
+            super(request);
+            this.requestId = requestId;
+            this.limit = limit;
+        }
+
+        @Override
+        public String getHeader(String name) {
+            return REQUEST_ID.equalsIgnoreCase(name) ? requestId : super.getHeader(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaders(String name) {
+            return REQUEST_ID.equalsIgnoreCase(name) ? Collections.enumeration(List.of(requestId)) : super.getHeaders(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaderNames() {
+            List<String> names = Collections.list(super.getHeaderNames());
+            if (names.stream().noneMatch(REQUEST_ID::equalsIgnoreCase)) {
+                names.add(REQUEST_ID);
+            }
+            return Collections.enumeration(names);
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            if (limited == null) {
+                limited = new LimitedInputStream(super.getInputStream(), limit);
+            }
+            return limited;
+        }
+    }
+
+    private static final class LimitedInputStream extends ServletInputStream {
+        private final ServletInputStream in;
+        private final long limit;
+        private long read;
+
+        LimitedInputStream(ServletInputStream in, long limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = in.read(buf, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws BodyTooLargeException {
+            read += n;
+            if (read > limit) {
+                throw new BodyTooLargeException(limit);
+            }
+        }
+
+        @Override
+        public boolean isFinished() {
+            return in.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return in.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            in.setReadListener(listener);
+        }
+    }
+}

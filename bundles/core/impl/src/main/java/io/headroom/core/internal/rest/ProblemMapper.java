@@ -1,0 +1,28 @@
+package io.headroom.core.internal.rest;
+
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.Response;
+import javax.ws.rs.ext.ExceptionMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place where errors become responses: problem+json, never a stack trace. */
+final class ProblemMapper implements ExceptionMapper<Throwable> {
+    private static final Logger LOG = LoggerFactory.getLogger(ProblemMapper.class);
+
+    @Context
+    private HttpHeaders headers;
+
+    @Override
+    public Response toResponse(Throwable error) {
+        String requestId = headers.getHeaderString(GatewayServlet.REQUEST_ID);
+        Problems.Outcome outcome = Problems.classify(error);
+        String detail = outcome.detail();
+        if (outcome.internal()) {
+            LOG.error("request {} failed", requestId, error);
+            detail = "internal error; quote request id " + requestId + " when reporting it";
+        }
+        return Problem.of(outcome.status(), detail, requestId).response().build();
+    }
+}

@@ -1,0 +1,90 @@
+package io.headroom.core.internal.rest;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.headroom.core.api.InvalidTenantIdException;
+import io.headroom.core.api.flags.InvalidFlagException;
+import io.headroom.core.api.rest.ProblemException;
+import java.util.stream.Collectors;
+import javax.ws.rs.WebApplicationException;
+
+/**
+ * Turns whatever a request ended with into a status and a message a client can act on. Client mistakes become
+ * 4xx with the reason; anything else is a 500 that names only the request id (details go to the log).
+ */
+final class Problems {
+    private Problems() {
+    }
+
+    /** Status and detail for a failure; {@code null} detail means an internal error. */
+    record Outcome(int status, String detail) {
+        boolean internal() {
+            return status >= 500 && status != 503;
+        }
+    }
+
+    static Outcome classify(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof BodyTooLargeException) {
+                return new Outcome(413, t.getMessage());
+            }
+            if (t instanceof ProblemException p) {
+                return new Outcome(p.status(), p.detail());
+            }
+            if (t instanceof InvalidTenantIdException || t instanceof InvalidFlagException) {
+                return new Outcome(400, t.getMessage());
+            }
+            if (t instanceof JsonProcessingException j) {
+                return new Outcome(400, describe(j));
+            }
+        }
+        if (error instanceof WebApplicationException w) {
+            int status = w.getResponse().getStatus();
+            return new Outcome(status, status >= 500 ? null : plainMessage(w, status));
+        }
+        return new Outcome(500, null);
+    }
+
+    static String describe(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
+                    .map(Object::toString).sorted().collect(Collectors.joining(", "));
+            return "unknown field '" + u.getPropertyName() + "'" + (known.isEmpty() ? "" : "; known fields: " + known);
+        }
+        if (e instanceof JsonParseException) {
+            return "malformed JSON: " + e.getOriginalMessage();
+        }
+        if (e instanceof InvalidFormatException f) {
+            return "invalid value " + f.getValue() + " for field '" + path(f) + "': expected " + f.getTargetType().getSimpleName();
+        }
+        if (e instanceof MismatchedInputException m) {
+            String path = path(m);
+            return path.isEmpty() ? "malformed request body: " + m.getOriginalMessage()
+                    : "invalid value for field '" + path + "': " + m.getOriginalMessage();
+        }
+        if (e instanceof JsonMappingException m && !path(m).isEmpty()) {
+            return "invalid value for field '" + path(m) + "': " + m.getOriginalMessage();
+        }
+        return "malformed request body: " + e.getOriginalMessage();
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String plainMessage(WebApplicationException w, int status) {
+        return switch (status) {
+            case 404 -> "no such resource";
+            case 405 -> "method not allowed here";
+            case 406 -> "cannot produce the requested media type";
+            case 415 -> "unsupported media type; send application/json";
+            default -> w.getMessage();
+        };
+    }
+}

@@ -1,0 +1,40 @@
+package io.headroom.core.internal.shell;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.auth.IssuedToken;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Command(scope = "headroom", name = "token-create", description = "Creates an API token for one tenant or for platform scope; the secret is shown once")
+@Service
+public class TokenCreateCommand implements Action {
+    @Reference
+    ApiTokens tokens;
+
+    @Argument(index = 0, name = "name", required = true, description = "What the token is for, e.g. billing-service")
+    String name;
+
+    @Option(name = "--tenant", aliases = "-t", description = "Bind the token to this tenant")
+    String tenant;
+
+    @Option(name = "--platform", description = "Platform scope: the token reaches every tenant")
+    boolean platform;
+
+    @Override
+    public Object execute() {
+        if (platform == (tenant != null)) {
+            throw new IllegalArgumentException("give exactly one of --tenant <id> or --platform");
+        }
+        IssuedToken issued = tokens.create(name, platform ? null : TenantId.of(tenant));
+        System.out.println("id:     " + issued.info().id());
+        System.out.println("scope:  " + (platform ? "platform" : "tenant " + tenant));
+        System.out.println("token:  " + issued.token());
+        System.out.println("Store the token now: only its hash is kept.");
+        return null;
+    }
+}

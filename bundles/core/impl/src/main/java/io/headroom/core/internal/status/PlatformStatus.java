@@ -1,0 +1,92 @@
+package io.headroom.core.internal.status;
+
+import io.headroom.core.api.store.ControlStore;
+import io.headroom.core.internal.rest.RestHost;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * What is installed and whether it works: every bundle that declares a {@value #HEADER} manifest header, its state
+ * and endpoints, and whether the control store answers. Used by GET /api/health and headroom:status.
+ */
+@Component(service = PlatformStatus.class)
+public final class PlatformStatus {
+    /** Manifest header naming the capability a bundle belongs to. */
+    public static final String HEADER = "Headroom-Capability";
+
+    public record Capability(String name, String bundle, String version, String state, List<String> endpoints) {
+    }
+
+    public record StoreHealth(String status, String at, String error) {
+    }
+
+    public record Report(String status, StoreHealth controlStore, List<Capability> capabilities) {
+        public boolean up() {
+            return "UP".equals(status);
+        }
+    }
+
+    private final BundleContext context;
+    private final ControlStore store;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile RestHost host;
+
+    @Activate
+    public PlatformStatus(BundleContext context, @Reference ControlStore store) {
+        this.context = context;
+        this.store = store;
+    }
+
+    public Report report() {
+        RestHost h = host;
+        List<Capability> capabilities = new ArrayList<>();
+        boolean allActive = true;
+        for (Bundle b : context.getBundles()) {
+            String name = b.getHeaders("").get(HEADER);
+            if (name == null) {
+                continue;
+            }
+            List<String> endpoints = new ArrayList<>();
+            if (h != null) {
+                h.endpoints().stream().filter(e -> e.bundle().equals(b.getSymbolicName()))
+                        .forEach(e -> endpoints.add(h.alias() + "/" + e.segment()));
+            }
+            allActive &= b.getState() == Bundle.ACTIVE;
+            capabilities.add(new Capability(name, b.getSymbolicName(), b.getVersion().toString(), state(b.getState()), endpoints));
+        }
+        capabilities.sort(Comparator.comparing(Capability::name).thenComparing(Capability::bundle));
+        StoreHealth storeHealth = storeHealth();
+        boolean up = allActive && "UP".equals(storeHealth.status()) && h != null;
+        return new Report(up ? "UP" : "DEGRADED", storeHealth, capabilities);
+    }
+
+    private StoreHealth storeHealth() {
+        try (Connection c = store.dataSource().getConnection()) {
+            return c.isValid(2) ? new StoreHealth("UP", store.describe(), null)
+                    : new StoreHealth("DOWN", store.describe(), "connection not valid");
+        } catch (Exception e) {
+            return new StoreHealth("DOWN", store.describe(), e.getMessage());
+        }
+    }
+
+    static String state(int state) {
+        return switch (state) {
+            case Bundle.ACTIVE -> "ACTIVE";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            default -> "UNINSTALLED";
+        };
+    }
+}

@@ -1,0 +1,117 @@
+package io.headroom.core.internal.auth;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.auth.IssuedToken;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.internal.store.MysqlControlStore;
+import io.headroom.core.internal.store.TestDatabase;
+import java.lang.annotation.Annotation;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+public class JdbcApiTokensTest {
+    private String schema;
+    private MysqlControlStore storeA;
+    private MysqlControlStore storeB;
+    private JdbcApiTokens nodeA;
+    private JdbcApiTokens nodeB;
+
+    static JdbcApiTokens.Config refreshEvery(long millis) {
+        return new JdbcApiTokens.Config() {
+            public long refreshMillis() {
+                return millis;
+            }
+
+            public Class<? extends Annotation> annotationType() {
+                return JdbcApiTokens.Config.class;
+            }
+        };
+    }
+
+    @Before
+    public void setUp() throws Exception {
+        schema = TestDatabase.newSchema();
+        storeA = TestDatabase.store(schema);
+        storeB = TestDatabase.store(schema);
+        nodeA = new JdbcApiTokens(storeA, refreshEvery(100));
+        nodeB = new JdbcApiTokens(storeB, refreshEvery(100));
+    }
+
+    @After
+    public void tearDown() {
+        nodeA.deactivate();
+        nodeB.deactivate();
+        storeA.deactivate();
+        storeB.deactivate();
+        TestDatabase.server().dropSchema(schema);
+    }
+
+    @Test
+    public void aTenantTokenAuthenticatesAsThatTenantOnEveryNode() {
+        IssuedToken t = nodeA.create("billing", TenantId.of("acme"));
+        Caller c = nodeA.authenticate(t.token()).orElseThrow();
+        assertEquals(Caller.TENANT, c.role());
+        assertEquals(TenantId.of("acme"), c.tenant());
+        // node B has not refreshed yet, but a miss triggers a reload
+        assertEquals(c, nodeB.authenticate(t.token()).orElseThrow());
+        assertEquals("tenant", t.info().scope());
+    }
+
+    @Test
+    public void platformTokensReachEveryTenant() {
+        Caller c = nodeA.authenticate(nodeA.create("ops", null).token()).orElseThrow();
+        assertEquals(Caller.PLATFORM, c.role());
+        assertTrue(c.canAccess(TenantId.of("anyone")));
+    }
+
+    @Test
+    public void onlyAHashIsStored() throws Exception {
+        IssuedToken t = nodeA.create("billing", TenantId.of("acme"));
+        String secret = t.token().substring(t.token().lastIndexOf('_') + 1);
+        try (Connection c = storeA.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT * FROM api_tokens")) {
+            while (rs.next()) {
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    String v = rs.getString(i);
+                    assertFalse("column " + i + " holds the secret", v != null && v.contains(secret));
+                }
+            }
+        }
+        assertTrue(nodeA.list().stream().noneMatch(i -> i.toString().contains(secret)));
+    }
+
+    @Test
+    public void revokedTokensStopWorkingEverywhere() throws Exception {
+        IssuedToken t = nodeA.create("billing", TenantId.of("acme"));
+        assertTrue(nodeB.authenticate(t.token()).isPresent());
+        assertTrue(nodeA.revoke(t.info().id()));
+        assertFalse(nodeA.revoke(t.info().id()));
+        assertFalse("revoked on the node that revoked it at once", nodeA.authenticate(t.token()).isPresent());
+        long deadline = System.currentTimeMillis() + 5000;
+        while (nodeB.authenticate(t.token()).isPresent() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse("revoked on the other node within 5 s", nodeB.authenticate(t.token()).isPresent());
+        assertTrue(nodeA.list().stream().anyMatch(i -> i.id().equals(t.info().id()) && i.revokedAt() != null));
+    }
+
+    @Test
+    public void garbageIsNotAToken() {
+        assertFalse(nodeA.authenticate(null).isPresent());
+        assertFalse(nodeA.authenticate("").isPresent());
+        assertFalse(nodeA.authenticate("hr_nothing_here").isPresent());
+        assertFalse(nodeA.authenticate("x".repeat(500)).isPresent());
+        IssuedToken t = nodeA.create("billing", TenantId.of("acme"));
+        assertFalse(nodeA.authenticate(t.token() + "x").isPresent());
+        assertNull(t.info().revokedAt());
+    }
+}

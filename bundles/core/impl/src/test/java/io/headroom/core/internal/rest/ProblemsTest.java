@@ -1,0 +1,75 @@
+package io.headroom.core.internal.rest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.headroom.core.api.InvalidTenantIdException;
+import io.headroom.core.api.rest.ProblemException;
+import java.util.List;
+import javax.ws.rs.NotAllowedException;
+import javax.ws.rs.NotFoundException;
+import org.junit.Test;
+
+public class ProblemsTest {
+    public record Body(String name, int count, List<String> tags) {
+    }
+
+    private static Problems.Outcome parse(String json) {
+        try {
+            JsonProvider.MAPPER.readValue(json, Body.class);
+            throw new AssertionError("parsed: " + json);
+        } catch (Exception e) {
+            return Problems.classify(e);
+        }
+    }
+
+    @Test
+    public void malformedJsonIsA400ThatSaysSo() {
+        Problems.Outcome o = parse("{\"name\": ");
+        assertEquals(400, o.status());
+        assertTrue(o.detail(), o.detail().startsWith("malformed JSON"));
+    }
+
+    @Test
+    public void unknownFieldsAreNamed() {
+        Problems.Outcome o = parse("{\"name\":\"a\",\"count\":1,\"colour\":\"red\"}");
+        assertEquals(400, o.status());
+        assertTrue(o.detail(), o.detail().contains("unknown field 'colour'") && o.detail().contains("count"));
+    }
+
+    @Test
+    public void wrongTypesNameTheField() {
+        Problems.Outcome o = parse("{\"name\":\"a\",\"count\":\"many\"}");
+        assertEquals(400, o.status());
+        assertTrue(o.detail(), o.detail().contains("'count'"));
+        Problems.Outcome nested = parse("{\"name\":\"a\",\"count\":1,\"tags\":[{}]}");
+        assertTrue(nested.detail(), nested.detail().contains("tags[0]"));
+    }
+
+    @Test
+    public void trailingGarbageAndNullPrimitivesAreRejected() {
+        assertEquals(400, parse("{\"name\":\"a\",\"count\":1} x").status());
+        assertEquals(400, parse("{\"name\":\"a\",\"count\":null}").status());
+    }
+
+    @Test
+    public void domainErrorsAndProblemsKeepTheirMessage() {
+        assertEquals(new Problems.Outcome(400, "bad"), Problems.classify(new InvalidTenantIdException("bad")));
+        assertEquals(new Problems.Outcome(409, "taken"), Problems.classify(ProblemException.conflict("taken")));
+        Problems.Outcome wrapped = Problems.classify(new JsonMappingException(null, "x", new InvalidTenantIdException("bad id")));
+        assertEquals(new Problems.Outcome(400, "bad id"), wrapped);
+        assertEquals(413, Problems.classify(new RuntimeException(new BodyTooLargeException(10))).status());
+    }
+
+    @Test
+    public void jaxRsErrorsKeepTheirStatusAndInternalErrorsHideDetails() {
+        assertEquals(404, Problems.classify(new NotFoundException()).status());
+        assertEquals(405, Problems.classify(new NotAllowedException("GET")).status());
+        Problems.Outcome o = Problems.classify(new NullPointerException("secret internals"));
+        assertEquals(500, o.status());
+        assertNull(o.detail());
+        assertTrue(o.internal());
+    }
+}

@@ -1,0 +1,63 @@
+package io.headroom.core.internal.store;
+
+import io.headroom.fixtures.MariaDb;
+import java.lang.annotation.Annotation;
+import java.util.UUID;
+
+/**
+ * One real MariaDB for the unit tests of this module (the machine's, or an embedded one where there is none),
+ * and a fresh schema per test so tests never see each other's state.
+ */
+public final class TestDatabase {
+    private static MariaDb server;
+
+    private TestDatabase() {
+    }
+
+    public static synchronized MariaDb server() {
+        if (server == null) {
+            server = MariaDb.machineOrEmbedded();
+            MariaDb s = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+        }
+        return server;
+    }
+
+    public static String newSchema() {
+        return "hr_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /** A control store on {@code schema}, as the DS component would be configured. */
+    public static MysqlControlStore store(String schema) throws Exception {
+        MariaDb db = server();
+        return new MysqlControlStore(new MysqlControlStore.Config() {
+            public String url() {
+                return db.jdbcUrl(schema);
+            }
+
+            public String user() {
+                return db.user();
+            }
+
+            public String password() {
+                return db.password();
+            }
+
+            public int maxPoolSize() {
+                return 4;
+            }
+
+            public long connectionTimeoutMillis() {
+                return 5000;
+            }
+
+            public long startupWaitMillis() {
+                return 10000;
+            }
+
+            public Class<? extends Annotation> annotationType() {
+                return MysqlControlStore.Config.class;
+            }
+        });
+    }
+}
