@@ -28,6 +28,7 @@ final class Problems {
     }
 
     static Outcome classify(Throwable error) {
+        // domain errors first: Jackson wraps what a constructor threw (a bad tenant id in a body) in its own exceptions
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof BodyTooLargeException) {
                 return new Outcome(413, t.getMessage());
@@ -38,6 +39,8 @@ final class Problems {
             if (t instanceof InvalidTenantIdException || t instanceof InvalidFlagException) {
                 return new Outcome(400, t.getMessage());
             }
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof JsonProcessingException j) {
                 return new Outcome(400, describe(j));
             }

@@ -95,7 +95,7 @@ public final class MysqlControlStore implements ControlStore {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         pool.close();
     }
 
