@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds Headroom if needed and runs it on embedded defaults (see README: "Run it").
+# Environment: HEADROOM_DB_URL / HEADROOM_DB_USER / HEADROOM_DB_PASSWORD to use a MySQL server instead of the
+# embedded MariaDB; HEADROOM_HTTP_PORT (8181); HEADROOM_HOME (.run) for the unpacked distribution and data.
+set -euo pipefail
+cd "$(dirname "$0")"
+dist=$(ls karaf-assembly/target/headroom-distribution-*.tar.gz 2>/dev/null | head -n 1 || true)
+if [ -z "$dist" ] || [ ! -f fixtures/target/classpath.txt ] \
+   || [ -n "$(find pom.xml bundles features karaf-assembly/src karaf-assembly/pom.xml fixtures -newer "$dist" -type f \
+              -not -path '*/target/*' 2>/dev/null | head -n 1)" ]; then
+  echo "Building Headroom (mvn install -DskipTests) ..."
+  mvn -B -q install -DskipTests
+  dist=$(ls karaf-assembly/target/headroom-distribution-*.tar.gz | head -n 1)
+fi
+exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "fixtures/target/classes:$(cat fixtures/target/classpath.txt)" io.headroom.fixtures.Launcher "$dist"
