@@ -12,7 +12,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** GET /api/health, open to all: 200 when everything installed is active and the control store answers, else 503. */
+/**
+ * GET /api/health, open to all. 503 only when this node cannot serve at all (the control store does not answer);
+ * a stopped or failed capability makes the status DEGRADED with a 200, so a load balancer keeps a node that still
+ * serves everything else while an operator swaps one capability.
+ */
 @Component(service = RestResource.class, property = RestResource.PATH + "=/health")
 @Path("/")
 @PermitAll
@@ -28,6 +32,6 @@ public final class HealthResource implements RestResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response health() {
         PlatformStatus.Report report = status.report();
-        return Response.status(report.up() ? 200 : 503).entity(report).build();
+        return Response.status(report.serving() ? 200 : 503).entity(report).build();
     }
 }

@@ -3,6 +3,10 @@ package io.headroom.core.internal.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -16,8 +20,8 @@ import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.MultivaluedMap;
 
 /**
- * Strict JSON for every endpoint: unknown fields, trailing garbage, nulls for primitives and empty bodies are
- * client errors reported by name, not silently accepted.
+ * Strict JSON for every endpoint: unknown fields, trailing garbage, nulls for primitives, numbers for strings
+ * (and back) and empty bodies are client errors reported by name, not silently accepted.
  */
 final class JsonProvider extends JacksonJsonProvider {
     static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -26,6 +30,11 @@ final class JsonProvider extends JacksonJsonProvider {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            // "42" is not a number and 42 is not a string: no silent scalar coercion either way
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     JsonProvider() {

@@ -30,8 +30,9 @@ public final class PlatformStatus {
     }
 
     public record Report(String status, StoreHealth controlStore, List<Capability> capabilities) {
-        public boolean up() {
-            return "UP".equals(status);
+        /** Whether this node can serve requests at all: the control store answers. */
+        public boolean serving() {
+            return "UP".equals(controlStore.status());
         }
     }
 

@@ -52,6 +52,8 @@ public class ProblemsTest {
     public void trailingGarbageAndNullPrimitivesAreRejected() {
         assertEquals(400, parse("{\"name\":\"a\",\"count\":1} x").status());
         assertEquals(400, parse("{\"name\":\"a\",\"count\":null}").status());
+        assertEquals(400, parse("{\"name\":42,\"count\":1}").status());
+        assertEquals(400, parse("{\"name\":\"a\",\"count\":\"1\"}").status());
     }
 
     @Test
