@@ -1,0 +1,25 @@
+package io.headroom.core.internal.rest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Test;
+
+public class GatewayServletTest {
+    @Test
+    public void theFirstPathSegmentNamesTheEndpoint() {
+        assertEquals("example", GatewayServlet.firstSegment("/example/tenants/a/greeting"));
+        assertEquals("health", GatewayServlet.firstSegment("/health"));
+        assertNull(GatewayServlet.firstSegment("/"));
+        assertNull(GatewayServlet.firstSegment(null));
+    }
+
+    @Test
+    public void requestIdsAre128RandomBitsInHex() {
+        String a = GatewayServlet.newRequestId();
+        assertTrue(a, a.matches("[0-9a-f]{32}"));
+        assertNotEquals(a, GatewayServlet.newRequestId());
+    }
+}
