@@ -8,8 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.IssuedToken;
 import io.headroom.core.api.rest.Caller;
-import io.headroom.core.internal.store.MysqlControlStore;
-import io.headroom.core.internal.store.TestDatabase;
+import io.headroom.core.internal.store.TwoNodes;
 import java.lang.annotation.Annotation;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -20,9 +19,7 @@ import org.junit.Before;
 import org.junit.Test;
 
 public class JdbcApiTokensTest {
-    private String schema;
-    private MysqlControlStore storeA;
-    private MysqlControlStore storeB;
+    private TwoNodes<JdbcApiTokens> nodes;
     private JdbcApiTokens nodeA;
     private JdbcApiTokens nodeB;
 
@@ -40,20 +37,14 @@ public class JdbcApiTokensTest {
 
     @Before
     public void setUp() throws Exception {
-        schema = TestDatabase.newSchema();
-        storeA = TestDatabase.store(schema);
-        storeB = TestDatabase.store(schema);
-        nodeA = new JdbcApiTokens(storeA, refreshEvery(100));
-        nodeB = new JdbcApiTokens(storeB, refreshEvery(100));
+        nodes = new TwoNodes<>(store -> new JdbcApiTokens(store, refreshEvery(100)), JdbcApiTokens::deactivate);
+        nodeA = nodes.a();
+        nodeB = nodes.b();
     }
 
     @After
     public void tearDown() {
-        nodeA.deactivate();
-        nodeB.deactivate();
-        storeA.deactivate();
-        storeB.deactivate();
-        TestDatabase.server().dropSchema(schema);
+        nodes.close();
     }
 
     @Test
@@ -78,7 +69,7 @@ public class JdbcApiTokensTest {
     public void onlyAHashIsStored() throws Exception {
         IssuedToken t = nodeA.create("billing", TenantId.of("acme"));
         String secret = t.token().substring(t.token().lastIndexOf('_') + 1);
-        try (Connection c = storeA.dataSource().getConnection(); Statement s = c.createStatement();
+        try (Connection c = nodes.storeA().dataSource().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT * FROM api_tokens")) {
             while (rs.next()) {
                 for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {

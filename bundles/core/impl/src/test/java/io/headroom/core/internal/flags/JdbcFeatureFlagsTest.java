@@ -9,8 +9,7 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.flags.FlagChange;
 import io.headroom.core.api.flags.FlagDefinition;
 import io.headroom.core.api.flags.InvalidFlagException;
-import io.headroom.core.internal.store.MysqlControlStore;
-import io.headroom.core.internal.store.TestDatabase;
+import io.headroom.core.internal.store.TwoNodes;
 import java.lang.annotation.Annotation;
 import java.util.Set;
 import org.junit.After;
@@ -21,9 +20,7 @@ public class JdbcFeatureFlagsTest {
     private static final TenantId ACME = TenantId.of("acme");
     private static final TenantId GLOBEX = TenantId.of("globex");
 
-    private String schema;
-    private MysqlControlStore storeA;
-    private MysqlControlStore storeB;
+    private TwoNodes<JdbcFeatureFlags> nodes;
     private JdbcFeatureFlags nodeA;
     private JdbcFeatureFlags nodeB;
 
@@ -41,20 +38,14 @@ public class JdbcFeatureFlagsTest {
 
     @Before
     public void setUp() throws Exception {
-        schema = TestDatabase.newSchema();
-        storeA = TestDatabase.store(schema);
-        storeB = TestDatabase.store(schema);
-        nodeA = new JdbcFeatureFlags(storeA, refreshEvery(100));
-        nodeB = new JdbcFeatureFlags(storeB, refreshEvery(100));
+        nodes = new TwoNodes<>(store -> new JdbcFeatureFlags(store, refreshEvery(100)), JdbcFeatureFlags::deactivate);
+        nodeA = nodes.a();
+        nodeB = nodes.b();
     }
 
     @After
     public void tearDown() {
-        nodeA.deactivate();
-        nodeB.deactivate();
-        storeA.deactivate();
-        storeB.deactivate();
-        TestDatabase.server().dropSchema(schema);
+        nodes.close();
     }
 
     @Test
@@ -95,10 +86,7 @@ public class JdbcFeatureFlagsTest {
     @Test
     public void flagsSurviveANodeRestart() throws Exception {
         nodeA.apply("queue.overflow", new FlagChange(null, 40.0, Set.of(ACME), null, null));
-        nodeA.deactivate();
-        storeA.deactivate();
-        storeA = TestDatabase.store(schema);
-        nodeA = new JdbcFeatureFlags(storeA, refreshEvery(100));
+        nodeA = nodes.restartA();
         FlagDefinition f = nodeA.get("queue.overflow").orElseThrow();
         assertEquals(40.0, f.percentage(), 0);
         assertTrue(nodeA.isEnabled("queue.overflow", ACME));
