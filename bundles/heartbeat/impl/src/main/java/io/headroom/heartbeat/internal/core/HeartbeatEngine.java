@@ -1,0 +1,223 @@
+package io.headroom.heartbeat.internal.core;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.signal.OutcomeEvent;
+import io.headroom.heartbeat.api.Alert;
+import io.headroom.heartbeat.api.JobHealth;
+import io.headroom.heartbeat.api.Slo;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * The heartbeat's pure core: per-minute counters per (tenant, job) and per job platform-wide, burn-rate evaluation
+ * against the SLOs, and alert state (an alert per series and severity fires once and resolves once). Time comes
+ * from a clock so that days of traffic replay in milliseconds in tests.
+ */
+public final class HeartbeatEngine {
+    /** Where alert transitions go (persistence, sinks). {@code fired} returns the alert's id. */
+    public interface AlertListener {
+        long fired(Alert alert);
+
+        void resolved(Alert alert);
+    }
+
+    /** A series: {@code tenant} is "" for the platform-wide series of a job. */
+    public record Key(String tenant, String job) {
+        public boolean platform() {
+            return tenant.isEmpty();
+        }
+    }
+
+    /** Tuning: the burn rules and the low-traffic guards (see {@link Evaluation}). */
+    public record Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept) {
+        public static Settings standard() {
+            return new Settings(BurnRule.STANDARD, 5, 5, 200_000, 100);
+        }
+    }
+
+    private static final long MAX_AGE_MINUTES = Series.HOURS * 60L;
+
+    private final LongSupplier clockMillis;
+    private final Settings settings;
+    private final AlertListener listener;
+    private final Map<Key, Series> series = new ConcurrentHashMap<>();
+    private final Map<String, Alert> open = new ConcurrentHashMap<>();
+    private final AtomicLong droppedSeriesEvents = new AtomicLong();
+    private volatile Map<String, Slo> slos = Map.of();
+    private volatile List<JobHealth> worst = List.of();
+
+    public HeartbeatEngine(LongSupplier clockMillis, Settings settings, AlertListener listener) {
+        this.clockMillis = clockMillis;
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    public void setSlos(List<Slo> list) {
+        Map<String, Slo> next = new ConcurrentHashMap<>();
+        list.forEach(s -> next.put(s.job(), s));
+        slos = Map.copyOf(next);
+    }
+
+    public Map<String, Slo> slos() {
+        return slos;
+    }
+
+    long nowMinute() {
+        return Math.floorDiv(clockMillis.getAsLong(), 60_000L);
+    }
+
+    /** Whether an event of this time can still be counted (not older than the longest window). */
+    public boolean acceptsTime(Instant at) {
+        return nowMinute() - Math.floorDiv(at.toEpochMilli(), 60_000L) < MAX_AGE_MINUTES;
+    }
+
+    /** Counts one event; returns false if it was too old to count. */
+    public boolean record(OutcomeEvent e) {
+        long now = nowMinute();
+        long minute = Math.min(Math.floorDiv(e.at().toEpochMilli(), 60_000L), now); // clock skew: no future minutes
+        if (now - minute >= MAX_AGE_MINUTES) {
+            return false;
+        }
+        Slo slo = slos.get(e.job());
+        int bad = (slo == null ? e.success() : slo.isGood(e.success(), e.latencyMillis())) ? 0 : 1;
+        add(new Key("", e.job()), now, minute, bad);
+        Key tenantKey = new Key(e.tenant().value(), e.job());
+        if (series.containsKey(tenantKey) || series.size() < settings.maxSeries()) {
+            add(tenantKey, now, minute, bad);
+        } else {
+            droppedSeriesEvents.incrementAndGet(); // counted platform-wide only: memory stays bounded
+        }
+        return true;
+    }
+
+    private void add(Key key, long now, long minute, int bad) {
+        Series s = series.computeIfAbsent(key, k -> new Series());
+        if (now - minute < Series.MINUTES) {
+            s.add(minute, 1, bad);
+        } else {
+            s.addHourOnly(minute / 60, 1, bad);
+        }
+    }
+
+    /** Events not counted per tenant because the series limit was reached. */
+    public long droppedSeriesEvents() {
+        return droppedSeriesEvents.get();
+    }
+
+    public int seriesCount() {
+        return series.size();
+    }
+
+    /** Evaluates every series with an SLO, fires and resolves alerts, and refreshes the worst-tenant list. */
+    public void evaluate() {
+        long now = nowMinute();
+        Map<String, Slo> current = slos;
+        PriorityQueue<JobHealth> top = new PriorityQueue<>(Comparator.comparingDouble(JobHealth::burn1h));
+        for (Map.Entry<Key, Series> entry : series.entrySet()) {
+            Key key = entry.getKey();
+            Slo slo = current.get(key.job());
+            if (slo == null) {
+                continue;
+            }
+            List<Evaluation.Firing> firing = Evaluation.firing(entry.getValue(), slo, now, settings.rules(),
+                    settings.minBadEvents(), settings.minShortEvents());
+            track(key, firing, now);
+            if (!key.platform()) {
+                JobHealth h = Evaluation.health(key.tenant(), key.job(), entry.getValue(), slo, now, firing);
+                if (!Double.isNaN(h.burn1h()) && h.bad1h() > 0) {
+                    top.add(h);
+                    if (top.size() > settings.worstKept()) {
+                        top.poll();
+                    }
+                }
+            }
+        }
+        // alerts of series whose SLO was deleted resolve
+        for (Alert a : List.copyOf(open.values())) {
+            if (!current.containsKey(a.job())) {
+                resolve(a, now);
+            }
+        }
+        List<JobHealth> sorted = new ArrayList<>(top);
+        sorted.sort(Comparator.comparingDouble(JobHealth::burn1h).reversed());
+        worst = List.copyOf(sorted);
+    }
+
+    private void track(Key key, List<Evaluation.Firing> firing, long now) {
+        for (String severity : List.of(Alert.PAGE, Alert.TICKET)) {
+            String id = key.tenant() + "|" + key.job() + "|" + severity;
+            Evaluation.Firing f = firing.stream().filter(x -> x.rule().severity().equals(severity)).findFirst().orElse(null);
+            Alert existing = open.get(id);
+            if (f != null && existing == null) {
+                Alert a = new Alert(0, key.platform() ? null : key.tenant(), key.job(), severity, f.rule().name(),
+                        f.longBurn(), f.shortBurn(), Instant.ofEpochSecond(now * 60).toString(), null);
+                long alertId = listener.fired(a);
+                open.put(id, new Alert(alertId, a.tenant(), a.job(), a.severity(), a.rule(), a.longBurn(), a.shortBurn(), a.firedAt(), null));
+            } else if (f == null && existing != null) {
+                resolve(existing, now);
+            }
+        }
+    }
+
+    private void resolve(Alert a, long now) {
+        open.remove((a.tenant() == null ? "" : a.tenant()) + "|" + a.job() + "|" + a.severity());
+        listener.resolved(new Alert(a.id(), a.tenant(), a.job(), a.severity(), a.rule(), a.longBurn(), a.shortBurn(),
+                a.firedAt(), Instant.ofEpochSecond(now * 60).toString()));
+    }
+
+    public List<Alert> firing() {
+        return List.copyOf(open.values());
+    }
+
+    /** Restores an alert that was firing when this node stopped, so it resolves rather than fires again. */
+    public void restoreFiring(Alert a) {
+        open.put((a.tenant() == null ? "" : a.tenant()) + "|" + a.job() + "|" + a.severity(), a);
+    }
+
+    public List<JobHealth> platform() {
+        return health(k -> k.platform());
+    }
+
+    public List<JobHealth> tenant(TenantId tenant) {
+        return health(k -> k.tenant().equals(tenant.value()));
+    }
+
+    private List<JobHealth> health(Predicate<Key> which) {
+        long now = nowMinute();
+        List<JobHealth> out = new ArrayList<>();
+        series.forEach((k, s) -> {
+            if (which.test(k)) {
+                Slo slo = slos.get(k.job());
+                List<Evaluation.Firing> firing = slo == null ? List.of()
+                        : Evaluation.firing(s, slo, now, settings.rules(), settings.minBadEvents(), settings.minShortEvents());
+                out.add(Evaluation.health(k.platform() ? null : k.tenant(), k.job(), s, slo, now, firing));
+            }
+        });
+        out.sort(Comparator.comparing(JobHealth::job));
+        return out;
+    }
+
+    public List<JobHealth> worst(int limit) {
+        List<JobHealth> w = worst;
+        return w.subList(0, Math.min(limit, w.size()));
+    }
+
+    /** Visits every series, for persistence. */
+    public void forEachSeries(BiConsumer<Key, Series> visitor) {
+        series.forEach(visitor);
+    }
+
+    /** The series of a key, created if missing, for restoring persisted counts. */
+    public Series seriesFor(Key key) {
+        return series.computeIfAbsent(key, k -> new Series());
+    }
+}
