@@ -62,7 +62,9 @@ final class AuthFilter implements ContainerRequestFilter {
         if (authenticated.isEmpty()) {
             request.abortWith(Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
                             + " or operator Basic credentials", requestId).response()
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"headroom\", Basic realm=\"headroom\"").build());
+                    // two challenges, Basic first: browsers (the status page) then ask for operator credentials
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"headroom\"")
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"headroom\"").build());
             return;
         }
         Caller caller = authenticated.get();

@@ -10,8 +10,8 @@ import java.util.List;
  * last 72 hours by hour (about 1 KiB). Windows up to an hour are exact to the minute; longer ones to the hour.
  */
 public final class Series {
-    static final int MINUTES = 60;
-    static final int HOURS = 72;
+    public static final int MINUTES = 60;
+    public static final int HOURS = 72;
 
     private final long[] minuteStamp = new long[MINUTES];
     private final int[] minuteTotal = new int[MINUTES];
