@@ -1,0 +1,173 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.signal.OutcomeEvent;
+import io.headroom.heartbeat.api.Alert;
+import io.headroom.heartbeat.api.Heartbeat;
+import java.io.File;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javax.inject.Inject;
+import org.junit.Assume;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
+
+/** The heartbeat capability in the distribution: signals in, ingestion, SLOs, alerts out, Prometheus, status page. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HeartbeatIT extends HeadroomTestSupport {
+    @Inject
+    private ApiTokens tokens;
+
+    @Inject
+    private Heartbeat heartbeat;
+
+    @Configuration
+    public Option[] config() {
+        return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
+                editConfigurationFilePut("etc/io.headroom.heartbeat.cfg", "evaluateSeconds", "1"),
+                editConfigurationFilePut("etc/io.headroom.heartbeat.cfg", "flushSeconds", "1"));
+    }
+
+    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    private long events(String tenant, String job) {
+        return heartbeat.tenant(TenantId.of(tenant)).stream().filter(h -> h.job().equals(job)).mapToLong(h -> h.events1h()).sum();
+    }
+
+    @Test
+    public void outcomesSignalledByACapabilityReachTheHeartbeat() throws Exception {
+        awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, call("POST", "/example/tenants/signals/greeting", OPERATOR, "{\"message\":\"hi " + i + "\"}").statusCode());
+        }
+        assertEquals(3, events("signals", "example.greet"));
+        String body = get("/heartbeat/tenants/signals", OPERATOR).body();
+        assertTrue(body, body.contains("\"job\":\"example.greet\"") && body.contains("\"events1h\":3"));
+    }
+
+    @Test
+    public void badBatchesAreRefusedWholeAndTenantsStayApart() throws Exception {
+        awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        String ok = "{\"tenant\":\"batch\",\"job\":\"report.run\",\"success\":true,\"latencyMillis\":10}";
+        List<String> bad = List.of(
+                "{\"tenant\":\"Bad!\",\"job\":\"report.run\",\"success\":true,\"latencyMillis\":10}",
+                "{\"tenant\":\"batch\",\"job\":\"Report Run\",\"success\":true,\"latencyMillis\":10}",
+                "{\"tenant\":\"batch\",\"job\":\"report.run\",\"latencyMillis\":10}",
+                "{\"tenant\":\"batch\",\"job\":\"report.run\",\"success\":true,\"latencyMillis\":-1}",
+                "{\"tenant\":\"batch\",\"job\":\"report.run\",\"success\":true,\"latencyMillis\":10,\"at\":\"yesterday\"}",
+                "{\"tenant\":\"batch\",\"job\":\"report.run\",\"success\":true,\"latencyMillis\":10,\"at\":\"2020-01-01T00:00:00Z\"}",
+                "{\"tenant\":\"batch\",\"job\":\"report.run\",\"success\":true,\"latencyMillis\":10,\"extra\":1}");
+        for (String b : bad) {
+            HttpResponse<String> r = call("POST", "/heartbeat/events", OPERATOR, "[" + ok + "," + b + "]");
+            assertEquals(b + " -> " + r.body(), 400, r.statusCode());
+        }
+        assertEquals(400, call("POST", "/heartbeat/events", OPERATOR, "[]").statusCode());
+        assertEquals(400, call("POST", "/heartbeat/events", OPERATOR, "[" + (ok + ",").repeat(1000) + ok + "]").statusCode());
+        assertEquals("nothing of a refused batch was recorded", 0, events("batch", "report.run"));
+        assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, "[" + ok + "," + ok + "]").statusCode());
+        assertEquals(2, events("batch", "report.run"));
+
+        String acme = bearer(tokens.create("acme-hb", TenantId.of("acme")).token());
+        String own = "[{\"job\":\"report.run\",\"success\":true,\"latencyMillis\":10}]";
+        assertEquals(202, call("POST", "/heartbeat/tenants/acme/events", acme, own).statusCode());
+        assertEquals(403, call("POST", "/heartbeat/tenants/batch/events", acme, own).statusCode());
+        assertEquals(403, call("POST", "/heartbeat/events", acme, "[" + ok + "]").statusCode());
+        assertEquals(403, get("/heartbeat/tenants/batch", acme).statusCode());
+        assertEquals(200, get("/heartbeat/tenants/acme", acme).statusCode());
+        assertEquals(403, get("/heartbeat/status", acme).statusCode());
+        assertEquals(2, events("batch", "report.run"));
+    }
+
+    @Test
+    public void aFailingTenantPagesAndResolvesAndAlertsReachEventAdmin() throws Exception {
+        awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        List<Event> seen = new CopyOnWriteArrayList<>();
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(EventConstants.EVENT_TOPIC, "io/headroom/heartbeat/alert/*");
+        var registration = bundleContext.registerService(EventHandler.class, seen::add, props);
+        try {
+            assertEquals(200, call("PUT", "/heartbeat/slos/checkout.pay", OPERATOR, "{\"target\":0.999,\"latencyThresholdMillis\":2000}").statusCode());
+            assertEquals(400, call("PUT", "/heartbeat/slos/checkout.pay", OPERATOR, "{\"target\":1.5}").statusCode());
+            String failing = "{\"tenant\":\"initech\",\"job\":\"checkout.pay\",\"success\":false,\"latencyMillis\":10}";
+            assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, "[" + (failing + ",").repeat(199) + failing + "]").statusCode());
+
+            assertTrue("a page fired for initech", eventually(() -> firing("initech").isPresent()));
+            assertTrue(eventually(() -> seen.stream().anyMatch(e -> e.getTopic().endsWith("FIRED") && "initech".equals(e.getProperty("tenant")))));
+            String page = get("/heartbeat/page", OPERATOR).body();
+            assertTrue(page, page.contains("id=\"overall\" class=\"bad\">PAGING") && page.contains("initech"));
+            String metrics = get("/heartbeat/metrics", OPERATOR).body();
+            assertTrue(metrics, metrics.contains("headroom_heartbeat_alerts_firing{severity=\"page\"} ")
+                    && metrics.contains("tenant=\"initech\"") && !metrics.contains("severity=\"page\"} 0"));
+
+            // recovery: enough good events that every page rule's bad share falls under its threshold
+            // (200 bad in 40,200 is 0.5%: a burn of 5, under both 14.4 and 6)
+            String good = "{\"tenant\":\"initech\",\"job\":\"checkout.pay\",\"success\":true,\"latencyMillis\":10}";
+            String batch = "[" + (good + ",").repeat(999) + good + "]";
+            for (int i = 0; i < 40; i++) {
+                assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, batch).statusCode());
+            }
+            assertTrue("the page resolved", eventually(() -> firing("initech").isEmpty()));
+            assertTrue(eventually(() -> seen.stream().anyMatch(e -> e.getTopic().endsWith("RESOLVED"))));
+            assertTrue(heartbeat.alerts(50).stream().anyMatch(a -> "initech".equals(a.tenant()) && a.resolvedAt() != null));
+        } finally {
+            registration.unregister();
+        }
+    }
+
+    private Optional<Alert> firing(String tenant) {
+        return heartbeat.alerts(100).stream().filter(a -> tenant.equals(a.tenant()) && a.firing() && a.severity().equals(Alert.PAGE)).findFirst();
+    }
+
+    @Test
+    public void theStatusPageRendersInHeadlessChromium() throws Exception {
+        File chromium = new File("/usr/bin/chromium");
+        Assume.assumeTrue("Debian's chromium is not installed (.ci/run installs it)", chromium.canExecute());
+        awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        heartbeat.record(new OutcomeEvent(TenantId.of("hooli"), "search.query", true, 12, Instant.now()));
+        Path profile = Files.createTempDirectory("chromium");
+        String url = api("/heartbeat/page").replace("http://", "http://karaf:karaf@");
+        List<String> cmd = new ArrayList<>(List.of(chromium.getPath(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--dump-dom", url));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("chromium finished", p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(dom, dom.contains("<title>Headroom heartbeat</title>"));
+        assertTrue(dom, dom.contains("id=\"platform\"") && dom.contains("search.query") && dom.contains("id=\"worst\""));
+        assertTrue(dom, dom.contains("id=\"overall\""));
+    }
+}
