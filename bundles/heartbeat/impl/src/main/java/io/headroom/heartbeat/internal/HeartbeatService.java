@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * fixed cycle, persists counters and alerts in the control schema, and sends alerts to the log, the webhook,
  * EventAdmin and any {@link AlertSink} services.
  */
-@Component(service = {Heartbeat.class, SignalListener.class}, configurationPid = HeartbeatService.PID)
+@Component(service = {Heartbeat.class, SignalListener.class, HeartbeatService.class}, configurationPid = HeartbeatService.PID)
 @Designate(ocd = HeartbeatService.Config.class)
 public final class HeartbeatService implements Heartbeat, SignalListener {
     public static final String PID = "io.headroom.heartbeat";
@@ -259,7 +259,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         engine.evaluate();
     }
 
-    HeartbeatEngine engine() {
-        return engine;
+    public HeartbeatStore store() {
+        return store;
     }
 }

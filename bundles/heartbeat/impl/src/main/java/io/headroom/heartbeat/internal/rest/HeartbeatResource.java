@@ -6,6 +6,8 @@ import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.api.rest.RestResource;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.heartbeat.api.Alert;
+import io.headroom.heartbeat.api.Deploy;
+import io.headroom.heartbeat.api.DeployGuard;
 import io.headroom.heartbeat.api.Heartbeat;
 import io.headroom.heartbeat.api.Slo;
 import java.time.Instant;
@@ -51,10 +53,29 @@ public final class HeartbeatResource implements RestResource {
     }
 
     private final Heartbeat heartbeat;
+    private final DeployGuard guard;
 
     @Activate
-    public HeartbeatResource(@Reference Heartbeat heartbeat) {
+    public HeartbeatResource(@Reference Heartbeat heartbeat, @Reference DeployGuard guard) {
         this.heartbeat = heartbeat;
+        this.guard = guard;
+    }
+
+    @GET
+    @Path("deploys")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<Deploy> deploys(@QueryParam("limit") @DefaultValue("50") int limit) {
+        return guard.deploys(Math.max(1, Math.min(limit, 1000)));
+    }
+
+    @POST
+    @Path("deploys/{id}/accept")
+    @RolesAllowed({Caller.OPERATOR})
+    public Response accept(@PathParam("id") long id) {
+        if (!guard.accept(id)) {
+            throw ProblemException.conflict("deploy " + id + " is not being watched");
+        }
+        return Response.noContent().build();
     }
 
     @POST

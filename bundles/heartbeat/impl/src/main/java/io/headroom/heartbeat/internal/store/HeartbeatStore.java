@@ -3,6 +3,7 @@ package io.headroom.heartbeat.internal.store;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.core.api.store.Migration;
 import io.headroom.heartbeat.api.Alert;
+import io.headroom.heartbeat.api.Deploy;
 import io.headroom.heartbeat.api.Slo;
 import io.headroom.heartbeat.internal.core.HeartbeatEngine;
 import io.headroom.heartbeat.internal.core.Series;
@@ -32,7 +33,12 @@ public final class HeartbeatStore {
             "CREATE TABLE IF NOT EXISTS heartbeat_alerts (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, tenant VARCHAR(63) NULL,"
                     + " job VARCHAR(100) NOT NULL, severity VARCHAR(10) NOT NULL, rule_name VARCHAR(20) NOT NULL,"
                     + " long_burn DOUBLE NOT NULL, short_burn DOUBLE NOT NULL, fired_at TIMESTAMP(3) NOT NULL,"
-                    + " resolved_at TIMESTAMP(3) NULL, KEY ix_open (resolved_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                    + " resolved_at TIMESTAMP(3) NULL, KEY ix_open (resolved_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(2, "deploy guard",
+            "CREATE TABLE IF NOT EXISTS heartbeat_deploys (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                    + " bundle VARCHAR(200) NOT NULL, from_version VARCHAR(100) NOT NULL, to_version VARCHAR(100) NOT NULL,"
+                    + " jobs VARCHAR(1000) NOT NULL, state VARCHAR(20) NOT NULL, reason VARCHAR(1000) NOT NULL DEFAULT '',"
+                    + " started_at TIMESTAMP(3) NOT NULL, ended_at TIMESTAMP(3) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
 
     private final DataSource db;
     private final String node;
@@ -49,7 +55,8 @@ public final class HeartbeatStore {
             List<Slo> out = new ArrayList<>();
             while (rs.next()) {
                 long latency = rs.getLong(3);
-                out.add(new Slo(rs.getString(1), rs.getDouble(2), rs.wasNull() ? null : latency, rs.getString(4)));
+                Long threshold = rs.wasNull() ? null : latency; // wasNull speaks of the last column read: read it now
+                out.add(new Slo(rs.getString(1), rs.getDouble(2), threshold, rs.getString(4)));
             }
             return out;
         }
@@ -157,6 +164,53 @@ public final class HeartbeatStore {
             }
         }
         return rows;
+    }
+
+    public long insertDeploy(Deploy d) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "INSERT INTO heartbeat_deploys (bundle, from_version, to_version, jobs, state, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            p.setString(1, d.bundle());
+            p.setString(2, d.fromVersion());
+            p.setString(3, d.toVersion());
+            p.setString(4, String.join(",", d.jobs()));
+            p.setString(5, d.state());
+            p.setTimestamp(6, Timestamp.from(Instant.parse(d.startedAt())));
+            p.executeUpdate();
+            try (ResultSet keys = p.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
+        }
+    }
+
+    /** Moves a deploy out of {@code watching}; false if it was no longer being watched. */
+    public boolean endDeploy(long id, String state, String reason) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "UPDATE heartbeat_deploys SET state = ?, reason = ?, ended_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND state = 'watching'")) {
+            p.setString(1, state);
+            p.setString(2, reason);
+            p.setLong(3, id);
+            return p.executeUpdate() > 0;
+        }
+    }
+
+    public List<Deploy> deploys(int limit) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT id, bundle, from_version, to_version, jobs, state, reason, started_at, ended_at FROM heartbeat_deploys"
+                        + " ORDER BY id DESC LIMIT ?")) {
+            p.setInt(1, limit);
+            try (ResultSet rs = p.executeQuery()) {
+                List<Deploy> out = new ArrayList<>();
+                while (rs.next()) {
+                    Timestamp ended = rs.getTimestamp(9);
+                    out.add(new Deploy(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            List.of(rs.getString(5).split(",")), rs.getString(6), rs.getString(7),
+                            rs.getTimestamp(8).toInstant().toString(), ended == null ? null : ended.toInstant().toString()));
+                }
+                return out;
+            }
+        }
     }
 
     public long insertAlert(Alert a) throws SQLException {
