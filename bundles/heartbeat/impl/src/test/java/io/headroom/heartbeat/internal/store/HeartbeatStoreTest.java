@@ -1,0 +1,148 @@
+package io.headroom.heartbeat.internal.store;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import com.mysql.cj.jdbc.MysqlDataSource;
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.signal.OutcomeEvent;
+import io.headroom.core.api.store.AppliedMigration;
+import io.headroom.core.api.store.ControlStore;
+import io.headroom.core.api.store.Migration;
+import io.headroom.fixtures.MariaDb;
+import io.headroom.heartbeat.api.Alert;
+import io.headroom.heartbeat.api.Deploy;
+import io.headroom.heartbeat.api.Slo;
+import io.headroom.heartbeat.internal.core.HeartbeatEngine;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.junit.After;
+import org.junit.AfterClass;
+import org.junit.Before;
+import org.junit.Test;
+
+/** The heartbeat tables on a real MariaDB (the machine's, or an embedded one). */
+public class HeartbeatStoreTest {
+    private static MariaDb db;
+    private String schema;
+    private HeartbeatStore store;
+    private final AtomicLong clock = new AtomicLong(Instant.parse("2026-11-28T10:00:00Z").toEpochMilli());
+
+    /** The control store contract, enough for one component's tables. */
+    private static ControlStore plainStore(DataSource ds) {
+        return new ControlStore() {
+            public DataSource dataSource() {
+                return ds;
+            }
+
+            public void migrate(String component, List<Migration> migrations) {
+                try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                    for (Migration m : migrations) {
+                        for (String sql : m.statements()) {
+                            s.execute(sql);
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            public List<AppliedMigration> appliedMigrations() {
+                return List.of();
+            }
+
+            public String describe() {
+                return "test";
+            }
+        };
+    }
+
+    @Before
+    public void setUp() {
+        synchronized (HeartbeatStoreTest.class) {
+            if (db == null) {
+                db = MariaDb.machineOrEmbedded();
+            }
+        }
+        schema = "hr_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        MysqlDataSource ds = new MysqlDataSource();
+        ds.setURL(db.jdbcUrl(schema));
+        ds.setUser(db.user());
+        ds.setPassword(db.password());
+        store = new HeartbeatStore(plainStore(ds), "node-a");
+    }
+
+    @After
+    public void tearDown() {
+        db.dropSchema(schema);
+    }
+
+    @AfterClass
+    public static void stopServer() {
+        if (db != null) {
+            db.close();
+            db = null;
+        }
+    }
+
+    private HeartbeatEngine engine() {
+        return new HeartbeatEngine(clock::get, HeartbeatEngine.Settings.standard(), new HeartbeatEngine.AlertListener() {
+            public long fired(Alert alert) {
+                return 0;
+            }
+
+            public void resolved(Alert alert) {
+            }
+        });
+    }
+
+    @Test
+    public void slosRoundTripWithAndWithoutALatencyThreshold() throws Exception {
+        store.putSlo(new Slo("a.job", 0.999, null, "no latency"));
+        store.putSlo(new Slo("b.job", 0.99, 1500L, null));
+        List<Slo> slos = store.slos();
+        assertNull(slos.get(0).latencyThresholdMillis());
+        assertEquals(Long.valueOf(1500), slos.get(1).latencyThresholdMillis());
+        assertTrue(store.deleteSlo("a.job"));
+        assertFalse(store.deleteSlo("a.job"));
+    }
+
+    @Test
+    public void countersFlushedByOneEngineComeBackInTheNext() throws Exception {
+        HeartbeatEngine first = engine();
+        for (int i = 0; i < 10; i++) {
+            first.record(new OutcomeEvent(TenantId.of("acme"), "a.job", i % 5 != 0, 10, Instant.ofEpochMilli(clock.get())));
+        }
+        long minute = clock.get() / 60_000;
+        assertTrue(store.flush(first, minute) > 0);
+        assertEquals("nothing new, nothing written", 0, store.flush(first, minute));
+
+        HeartbeatEngine second = engine();
+        assertTrue(store.restore(second, minute) > 0);
+        assertEquals(10, second.tenant(TenantId.of("acme")).get(0).events1h());
+        assertEquals(2, second.tenant(TenantId.of("acme")).get(0).bad1h());
+        assertEquals(10, second.platform().get(0).events1h());
+    }
+
+    @Test
+    public void alertsAndDeploysAreRecorded() throws Exception {
+        long id = store.insertAlert(new Alert(0, "acme", "a.job", Alert.PAGE, "1h/5m", 20, 30, "2026-11-28T10:00:00Z", null));
+        assertTrue(store.alerts(10).get(0).firing());
+        store.resolveAlert(new Alert(id, "acme", "a.job", Alert.PAGE, "1h/5m", 20, 30, "2026-11-28T10:00:00Z", "2026-11-28T10:30:00Z"));
+        assertFalse(store.alerts(10).get(0).firing());
+
+        long deploy = store.insertDeploy(new Deploy(0, "io.x", "1.0", "1.1", List.of("a.job", "b.job"), Deploy.WATCHING, "", "2026-11-28T10:00:00Z", null));
+        assertTrue(store.endDeploy(deploy, Deploy.KEPT, "quiet"));
+        assertFalse("only a watched deploy can end", store.endDeploy(deploy, Deploy.ROLLED_BACK, "late"));
+        Deploy d = store.deploys(5).get(0);
+        assertEquals(List.of("a.job", "b.job"), d.jobs());
+        assertEquals(Deploy.KEPT, d.state());
+    }
+}
