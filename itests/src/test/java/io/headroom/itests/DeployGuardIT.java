@@ -9,12 +9,7 @@ import io.headroom.heartbeat.api.DeployGuard;
 import io.headroom.itests.broken.BrokenActivator;
 import io.headroom.itests.broken.BrokenGreetingResource;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
+import java.util.Map;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -82,28 +77,11 @@ public class DeployGuardIT extends HeadroomTestSupport {
 
     /** The example capability's symbolic name with a release whose every greeting fails. */
     private static byte[] brokenRelease() throws Exception {
-        Manifest m = new Manifest();
-        Attributes a = m.getMainAttributes();
-        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", "io.headroom.example");
-        a.putValue("Bundle-Version", "0.1.1.broken");
-        a.putValue("Bundle-Activator", BrokenActivator.class.getName());
-        a.putValue("Import-Package", "io.headroom.core.api,io.headroom.core.api.rest,io.headroom.core.api.signal,"
-                + "javax.ws.rs,javax.ws.rs.core,org.osgi.framework");
-        a.putValue("Headroom-Capability", "example");
-        a.putValue("Headroom-Jobs", "example.greet");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(bytes, m)) {
-            for (Class<?> c : new Class<?>[] {BrokenActivator.class, BrokenGreetingResource.class}) {
-                String name = c.getName().replace('.', '/') + ".class";
-                jar.putNextEntry(new JarEntry(name));
-                try (InputStream in = c.getClassLoader().getResourceAsStream(name)) {
-                    in.transferTo(jar);
-                }
-                jar.closeEntry();
-            }
-        }
-        return bytes.toByteArray();
+        return bundleJar(Map.of("Bundle-SymbolicName", "io.headroom.example", "Bundle-Version", "0.1.1.broken",
+                "Bundle-Activator", BrokenActivator.class.getName(),
+                "Import-Package", "io.headroom.core.api,io.headroom.core.api.rest,io.headroom.core.api.signal,"
+                        + "javax.ws.rs,javax.ws.rs.core,org.osgi.framework",
+                "Headroom-Capability", "example", "Headroom-Jobs", "example.greet"),
+                BrokenActivator.class, BrokenGreetingResource.class);
     }
 }

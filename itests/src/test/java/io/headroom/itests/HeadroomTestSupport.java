@@ -173,6 +173,26 @@ public abstract class HeadroomTestSupport {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** A bundle jar built in the test from classes of the probe, with the given manifest headers. */
+    protected static byte[] bundleJar(java.util.Map<String, String> headers, Class<?>... classes) throws Exception {
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+        headers.forEach(m.getMainAttributes()::putValue);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(bytes, m)) {
+            for (Class<?> c : classes) {
+                String name = c.getName().replace('.', '/') + ".class";
+                jar.putNextEntry(new java.util.jar.JarEntry(name));
+                try (java.io.InputStream in = c.getClassLoader().getResourceAsStream(name)) {
+                    in.transferTo(jar);
+                }
+                jar.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     /** A JSON string field of a small JSON document, without a JSON library in the probe. */
     protected static String field(String json, String name) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);

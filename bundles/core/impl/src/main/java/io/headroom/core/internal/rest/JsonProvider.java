@@ -2,7 +2,11 @@ package io.headroom.core.internal.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.deser.std.FromStringDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -11,11 +15,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.jaxrs.json.JacksonJsonProvider;
+import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.ProblemException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Type;
+import java.time.Instant;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.MultivaluedMap;
 
@@ -35,7 +41,31 @@ final class JsonProvider extends JacksonJsonProvider {
             .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .addModule(platformTypes())
             .build();
+
+    /**
+     * Value types of the platform API as JSON strings: TenantId (parsed strictly, so a bad id in a body is a 400 that
+     * names the field) and Instant as ISO-8601 (without pulling in the JSR-310 module).
+     */
+    private static SimpleModule platformTypes() {
+        SimpleModule m = new SimpleModule("headroom-types");
+        m.addSerializer(TenantId.class, new ToStringSerializer(TenantId.class));
+        m.addDeserializer(TenantId.class, new FromStringDeserializer<>(TenantId.class) {
+            @Override
+            protected TenantId _deserialize(String value, DeserializationContext ctxt) {
+                return TenantId.of(value);
+            }
+        });
+        m.addSerializer(Instant.class, new ToStringSerializer(Instant.class));
+        m.addDeserializer(Instant.class, new FromStringDeserializer<>(Instant.class) {
+            @Override
+            protected Instant _deserialize(String value, DeserializationContext ctxt) {
+                return Instant.parse(value);
+            }
+        });
+        return m;
+    }
 
     JsonProvider() {
         super(MAPPER);

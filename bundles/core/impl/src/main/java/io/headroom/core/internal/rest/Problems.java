@@ -3,6 +3,7 @@ package io.headroom.core.internal.rest;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -41,6 +42,9 @@ final class Problems {
             }
         }
         for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof InvalidDefinitionException) {
+                return new Outcome(500, null); // a type the server cannot (de)serialise: our bug, not the client's
+            }
             if (t instanceof JsonProcessingException j) {
                 return new Outcome(400, describe(j));
             }

@@ -6,7 +6,9 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.headroom.core.api.InvalidTenantIdException;
+import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.ProblemException;
+import java.time.Instant;
 import java.util.List;
 import javax.ws.rs.NotAllowedException;
 import javax.ws.rs.NotFoundException;
@@ -54,6 +56,39 @@ public class ProblemsTest {
         assertEquals(400, parse("{\"name\":\"a\",\"count\":null}").status());
         assertEquals(400, parse("{\"name\":42,\"count\":1}").status());
         assertEquals(400, parse("{\"name\":\"a\",\"count\":\"1\"}").status());
+    }
+
+    public record WithTenant(TenantId tenant, Instant at) {
+    }
+
+    @Test
+    public void platformValueTypesAreJsonStringsAndBadOnesNameTheProblem() throws Exception {
+        String json = JsonProvider.MAPPER.writeValueAsString(new WithTenant(TenantId.of("acme"), Instant.parse("2026-11-28T10:00:00Z")));
+        assertEquals("{\"tenant\":\"acme\",\"at\":\"2026-11-28T10:00:00Z\"}", json);
+        assertEquals(TenantId.of("acme"), JsonProvider.MAPPER.readValue(json, WithTenant.class).tenant());
+        try {
+            JsonProvider.MAPPER.readValue("{\"tenant\":\"NOT OK\",\"at\":\"2026-11-28T10:00:00Z\"}", WithTenant.class);
+            throw new AssertionError("accepted a bad tenant id");
+        } catch (Exception e) {
+            Problems.Outcome o = Problems.classify(e);
+            assertEquals(400, o.status());
+            assertTrue(o.detail(), o.detail().contains("invalid tenant id"));
+        }
+    }
+
+    @Test
+    public void aTypeTheServerCannotWriteIsAServerError() {
+        try {
+            JsonProvider.MAPPER.writeValueAsString(new Object() {
+                public java.time.Duration getD() {
+                    return java.time.Duration.ZERO;
+                }
+            });
+        } catch (Exception e) {
+            assertEquals(500, Problems.classify(e).status());
+            return;
+        }
+        throw new AssertionError("Duration was written");
     }
 
     @Test
