@@ -68,11 +68,14 @@ public final class InProcessQueue implements FairQueue {
         @AttributeDefinition(description = "Worker threads on this node")
         int workers() default 4;
 
-        @AttributeDefinition(description = "Workers the overflow lane may hold while the main lane has work")
+        @AttributeDefinition(description = "Workers the overflow lane may take from a busy main lane when it has waited overflowMaxWaitMillis")
         int overflowWorkers() default 1;
 
         @AttributeDefinition(description = "A tenant with at least this many jobs waiting, and more than half of all, is noisy")
-        int noisyBacklog() default 100;
+        int noisyBacklog() default 20;
+
+        @AttributeDefinition(description = "The overflow lane gets a turn after waiting this long with the main lane busy, ms")
+        long overflowMaxWaitMillis() default 1000;
 
         @AttributeDefinition(description = "Attempts before a job is dead-lettered")
         int maxAttempts() default 5;
@@ -119,7 +122,7 @@ public final class InProcessQueue implements FairQueue {
         store.migrate("queue", MIGRATIONS);
         this.db = store.dataSource();
         this.scheduler = new FairScheduler(new FairScheduler.Settings(config.workers(), config.overflowWorkers(),
-                config.noisyBacklog(), 0.5, 10, 10_000_000_000L), System::nanoTime);
+                config.noisyBacklog(), 0.5, 10, 10_000_000_000L, config.overflowMaxWaitMillis() * 1_000_000), System::nanoTime);
         loadTenantSettings();
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-queue-retries"));
         retries.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);

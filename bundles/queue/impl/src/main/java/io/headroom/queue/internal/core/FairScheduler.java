@@ -28,9 +28,9 @@ import java.util.function.LongSupplier;
 public final class FairScheduler {
     /** Tuning. */
     public record Settings(int workers, int overflowWorkers, int noisyBacklog, double noisyShare, int returnBelow,
-                           long processingHalfLifeNanos) {
+                           long processingHalfLifeNanos, long overflowMaxWaitNanos) {
         public static Settings defaults(int workers) {
-            return new Settings(workers, Math.max(1, workers / 4), 100, 0.5, 10, 10_000_000_000L);
+            return new Settings(workers, Math.max(1, workers / 4), 20, 0.5, 10, 10_000_000_000L, 1_000_000_000L);
         }
     }
 
@@ -83,7 +83,7 @@ public final class FairScheduler {
     /** Ids of the running jobs that were dispatched from the overflow lane. */
     private final Set<String> overflowRunning = new HashSet<>();
     private int totalBacklog;
-    private int mainSinceOverflow;
+    private long lastOverflowDispatch;
     private int totalInFlight;
     private int overflowInFlight;
     private double totalBusyNanos;
@@ -92,6 +92,7 @@ public final class FairScheduler {
     public FairScheduler(Settings settings, LongSupplier nanoClock) {
         this.settings = settings;
         this.nanoClock = nanoClock;
+        this.lastOverflowDispatch = nanoClock.getAsLong();
         for (int lane = 0; lane < 2; lane++) {
             for (int level = 0; level < LEVELS; level++) {
                 rings[lane][level] = new ArrayDeque<>();
@@ -141,27 +142,27 @@ public final class FairScheduler {
     }
 
     /**
-     * The next job to run, or null when nothing is runnable (empty, paused, or at caps). The main lane goes first;
-     * the overflow lane runs on workers the main lane leaves idle, and, so that a noisy tenant is slowed but never
-     * starved, gets one turn after every {@code workers} main-lane dispatches while it runs on fewer than
-     * {@code overflowWorkers}.
+     * The next job to run, or null when nothing is runnable (empty, paused, or at caps). The main lane goes first and
+     * the overflow lane runs on the workers it leaves idle; so that a noisy tenant is slowed but never starved, the
+     * overflow lane also gets a turn when it has waited {@code overflowMaxWaitNanos} while running on fewer than
+     * {@code overflowWorkers} workers.
      */
     public synchronized Job next() {
-        if (overflowInFlight < settings.overflowWorkers() && mainSinceOverflow >= settings.workers()) {
+        long now = nanoClock.getAsLong();
+        if (overflowInFlight < settings.overflowWorkers() && now - lastOverflowDispatch >= settings.overflowMaxWaitNanos()) {
             Job job = pick(OVERFLOW);
             if (job != null) {
-                mainSinceOverflow = 0;
+                lastOverflowDispatch = now;
                 return job;
             }
         }
         Job job = pick(MAIN);
         if (job != null) {
-            mainSinceOverflow++;
             return job;
         }
         job = pick(OVERFLOW);
         if (job != null) {
-            mainSinceOverflow = 0;
+            lastOverflowDispatch = now;
         }
         return job;
     }

@@ -1,0 +1,132 @@
+package io.headroom.bench;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.queue.api.Job;
+import io.headroom.queue.api.Priority;
+import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.Simulation;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Fair queuing figures, baseline and Headroom in one run.
+ * <ol>
+ * <li>Noisy neighbour (virtual time, the scheduler the capability runs): 100 quiet tenants with Poisson arrivals,
+ * one tenant bursting 10,000 jobs, 2 workers, 20 ms jobs. Quiet tenants' p99 dwell with the fair scheduler vs
+ * their no-burst baseline, FIFO beside it, and total throughput (jobs / time to drain) fair vs FIFO. Then the same
+ * burst spread over 50 job types.</li>
+ * <li>Dispatch rate (wall clock): no-op jobs through the fair scheduler with 2 worker threads vs a
+ * ThreadPoolExecutor with 2 threads, same jobs.</li>
+ * </ol>
+ * Usage: QueueBench [quiet jobs per second] [seconds] [burst]   (defaults 45 120 10000)
+ */
+public final class QueueBench {
+    private static final long MS = 1_000_000L;
+
+    public static void main(String[] args) throws Exception {
+        double quietRate = args.length > 0 ? Double.parseDouble(args[0]) : 45;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 120;
+        int burst = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        List<TenantId> quiet = new ArrayList<>();
+        for (int t = 0; t < 100; t++) {
+            quiet.add(TenantId.of("quiet-" + t));
+        }
+        Random random = new Random(11);
+        List<Simulation.Arrival> quietOnly = new ArrayList<>();
+        double at = 0;
+        while (at < seconds * 1e9) {
+            at += -Math.log(1 - random.nextDouble()) / quietRate * 1e9; // Poisson arrivals
+            quietOnly.add(new Simulation.Arrival((long) at, quiet.get(random.nextInt(quiet.size())), "work"));
+        }
+        long burstAt = 10_000 * MS;
+        System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"));
+        System.out.printf("noisy neighbour: 100 quiet tenants, %.0f jobs/s Poisson for %d s; one tenant bursts %d jobs at 10 s;"
+                + " 2 workers; 20 ms jobs%n", quietRate, seconds, burst);
+        Simulation.Result base = Simulation.run(quietOnly, 2, 20 * MS, true);
+        long baseP99 = base.percentile(quiet, 0.99);
+        System.out.printf("  quiet p99 dwell, no burst (baseline): %.1f ms%n", baseP99 / 1e6);
+        for (int types : new int[] {1, 50}) {
+            List<Simulation.Arrival> withBurst = new ArrayList<>(quietOnly);
+            for (int i = 0; i < burst; i++) {
+                withBurst.add(new Simulation.Arrival(burstAt, TenantId.of("noisy"), "burst-" + (i % types)));
+            }
+            withBurst.sort((x, y) -> Long.compare(x.atNanos(), y.atNanos()));
+            Simulation.Result fair = Simulation.run(withBurst, 2, 20 * MS, true);
+            Simulation.Result fifo = Simulation.run(withBurst, 2, 20 * MS, false);
+            long fairP99 = fair.percentile(quiet, 0.99);
+            long fifoP99 = fifo.percentile(quiet, 0.99);
+            System.out.printf("  burst over %d job type(s): quiet p99 dwell fair %.1f ms (%.2fx baseline), FIFO %.1f ms (%.1fx);"
+                            + " throughput fair/FIFO %.3f (%d jobs, drained at %.1f s vs %.1f s)%n", types, fairP99 / 1e6,
+                    (double) fairP99 / Math.max(1, baseP99), fifoP99 / 1e6, (double) fifoP99 / Math.max(1, baseP99),
+                    (double) fifo.makespanNanos() / fair.makespanNanos(), fair.jobs(), fair.makespanNanos() / 1e9, fifo.makespanNanos() / 1e9);
+        }
+        dispatchRate();
+    }
+
+    /** No-op jobs through the fair scheduler on 2 threads, against a 2-thread ThreadPoolExecutor. */
+    private static void dispatchRate() throws Exception {
+        int jobs = 2_000_000;
+        TenantId[] tenants = new TenantId[1000];
+        for (int i = 0; i < tenants.length; i++) {
+            tenants[i] = TenantId.of("t" + i);
+        }
+        double fairRate = 0;
+        double poolRate = 0;
+        for (int round = 0; round < 4; round++) {
+            double f = fairRound(jobs, tenants);
+            double p = poolRound(jobs);
+            if (round > 0) {
+                fairRate += f / 3;
+                poolRate += p / 3;
+            }
+        }
+        System.out.printf("dispatch rate, no-op jobs, 2 worker threads: fair scheduler %.0f jobs/s (%.2f us per job),"
+                + " ThreadPoolExecutor %.0f jobs/s; ratio %.2f%n", fairRate, 1e6 / fairRate, poolRate, fairRate / poolRate);
+    }
+
+    private static double fairRound(int jobs, TenantId[] tenants) throws InterruptedException {
+        FairScheduler s = new FairScheduler(FairScheduler.Settings.defaults(2), System::nanoTime);
+        for (int i = 0; i < jobs; i++) {
+            s.add(new Job("j" + i, tenants[i % tenants.length], "noop", "", Priority.NORMAL, null, 1, Instant.EPOCH));
+        }
+        AtomicLong done = new AtomicLong();
+        long t0 = System.nanoTime();
+        Thread[] workers = new Thread[2];
+        for (int w = 0; w < 2; w++) {
+            workers[w] = new Thread(() -> {
+                Job j;
+                while ((j = s.next()) != null) {
+                    s.done(j, 0);
+                    done.incrementAndGet();
+                }
+            });
+            workers[w].start();
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        return done.get() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double poolRound(int jobs) throws InterruptedException {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(jobs));
+        pool.prestartAllCoreThreads();
+        CountDownLatch latch = new CountDownLatch(jobs);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < jobs; i++) {
+            pool.execute(latch::countDown);
+        }
+        latch.await();
+        double rate = jobs / ((System.nanoTime() - t0) / 1e9);
+        pool.shutdown();
+        return rate;
+    }
+}
