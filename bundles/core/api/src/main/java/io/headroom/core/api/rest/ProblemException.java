@@ -10,11 +10,22 @@ public class ProblemException extends WebApplicationException {
     private static final long serialVersionUID = 1L;
     private final int status;
     private final String detail;
+    private final Integer retryAfterSeconds;
 
     public ProblemException(int status, String detail) {
+        this(status, detail, null);
+    }
+
+    private ProblemException(int status, String detail, Integer retryAfterSeconds) {
         super(detail, status);
         this.status = status;
         this.detail = detail;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 503 with a Retry-After header: a dependency is down, nothing was done, try again later. */
+    public static ProblemException unavailable(String detail, int retryAfterSeconds) {
+        return new ProblemException(503, detail, retryAfterSeconds);
     }
 
     public static ProblemException badRequest(String detail) {
@@ -35,5 +46,10 @@ public class ProblemException extends WebApplicationException {
 
     public String detail() {
         return detail;
+    }
+
+    /** Seconds to send as Retry-After, or null. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

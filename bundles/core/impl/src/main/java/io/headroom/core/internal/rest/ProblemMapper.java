@@ -1,5 +1,6 @@
 package io.headroom.core.internal.rest;
 
+import io.headroom.core.api.rest.ProblemException;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.Response;
@@ -19,10 +20,14 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
         String requestId = headers.getHeaderString(GatewayServlet.REQUEST_ID);
         Problems.Outcome outcome = Problems.classify(error);
         String detail = outcome.detail();
-        if (outcome.internal()) {
+        if (outcome.internal()) { // 503 is a dependency being down, not our bug: no stack trace
             LOG.error("request {} failed", requestId, error);
             detail = "internal error; quote request id " + requestId + " when reporting it";
         }
-        return Problem.of(outcome.status(), detail, requestId).response().build();
+        Response.ResponseBuilder response = Problem.of(outcome.status(), detail, requestId).response();
+        if (error instanceof ProblemException p && p.retryAfterSeconds() != null) {
+            response.header("Retry-After", p.retryAfterSeconds());
+        }
+        return response.build();
     }
 }

@@ -9,6 +9,7 @@ import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.JobRequest;
 import io.headroom.queue.api.Priority;
+import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.queue.api.TenantStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import javax.ws.rs.core.Response;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** /api/queue: submit jobs in batches, see and steer each tenant's queue, dead letters. */
 @Component(service = RestResource.class, property = RestResource.PATH + "=/queue")
@@ -53,8 +55,9 @@ public final class QueueResource implements RestResource {
 
     private final FairQueue queue;
 
+    /** Greedy: when the SQS backend (ranked higher) comes up, the endpoint moves to it. */
     @Activate
-    public QueueResource(@Reference FairQueue queue) {
+    public QueueResource(@Reference(policyOption = ReferencePolicyOption.GREEDY) FairQueue queue) {
         this.queue = queue;
     }
 
@@ -110,6 +113,8 @@ public final class QueueResource implements RestResource {
             return Response.accepted(new Accepted(jobs.stream().map(Job::id).toList())).build();
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
+        } catch (QueueUnavailableException e) {
+            throw ProblemException.unavailable("no job of this request was accepted: " + e.getMessage(), 5);
         }
     }
 

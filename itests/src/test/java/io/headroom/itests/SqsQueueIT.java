@@ -1,0 +1,177 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.queue.api.FairQueue;
+import io.headroom.queue.api.JobHandler;
+import io.headroom.queue.api.JobRequest;
+import io.headroom.queue.api.Priority;
+import io.headroom.queue.api.QueueUnavailableException;
+import java.net.http.HttpResponse;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import javax.inject.Inject;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * The SQS backend against ElasticMQ (a real SQS-protocol server), reached through a TCP proxy the test can cut:
+ * submit and consume, retries into the dead-letter queue and redrive, a consumer stopped mid-job, the endpoint down.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class SqsQueueIT extends HeadroomTestSupport {
+    private static final String SQS_PORT = "headroom.it.sqs.port";
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    private TcpProxy proxy;
+    private int proxyPort;
+    private String queueName;
+    private org.osgi.service.cm.Configuration sqsConfig;
+    private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+    private volatile CountDownLatch hold = new CountDownLatch(0);
+    private ServiceRegistration<JobHandler> handler;
+
+    @Configuration
+    public Option[] config() {
+        return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
+                systemProperty(SQS_PORT).value(String.valueOf(TestDatabases.elasticMqPort())));
+    }
+
+    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 40_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    @Before
+    public void sqsBackend() throws Exception {
+        proxyPort = freePort();
+        queueName = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        proxy = new TcpProxy(proxyPort, Integer.getInteger(SQS_PORT));
+        proxy.start();
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(JobHandler.TYPE, "sqs.job");
+        handler = bundleContext.registerService(JobHandler.class, job -> {
+            deliveries.computeIfAbsent(job.payload(), k -> new AtomicInteger()).incrementAndGet();
+            if (job.payload().startsWith("fail")) {
+                throw new IllegalStateException("always fails");
+            }
+            if (job.payload().startsWith("hold")) {
+                hold.await(60, TimeUnit.SECONDS);
+            }
+        }, props);
+        sqsConfig = configAdmin.getConfiguration("io.headroom.queue.sqs", null);
+        Dictionary<String, Object> cfg = new Hashtable<>();
+        cfg.put("endpoint", "http://127.0.0.1:" + proxyPort);
+        cfg.put("accessKeyId", "x");
+        cfg.put("secretAccessKey", "x");
+        cfg.put("queueName", queueName);
+        cfg.put("maxAttempts", "3");
+        cfg.put("backoffMillis", "100");
+        cfg.put("visibilitySeconds", "3");
+        cfg.put("workers", "2");
+        sqsConfig.update(cfg);
+        assertTrue("the SQS backend came up", eventually(() -> sqsQueue() != null));
+        awaitStatus("/queue/types", OPERATOR, 200);
+    }
+
+    @After
+    public void stop() throws Exception {
+        hold.countDown();
+        sqsConfig.delete();
+        eventually(() -> sqsQueue() == null);
+        handler.unregister();
+        proxy.close();
+    }
+
+    private FairQueue sqsQueue() {
+        try {
+            Collection<ServiceReference<FairQueue>> refs = bundleContext.getServiceReferences(FairQueue.class, "(backend=sqs)");
+            return refs.isEmpty() ? null : bundleContext.getService(refs.iterator().next());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private long completed(String tenant) {
+        FairQueue q = sqsQueue();
+        return q == null ? -1 : q.stats(TenantId.of(tenant)).map(s -> s.completed()).orElse(0L);
+    }
+
+    @Test
+    public void jobsGoThroughSqsAndFailuresEndInTheDeadLetterQueueUntilRedriven() throws Exception {
+        HttpResponse<String> r = call("POST", "/queue/jobs", OPERATOR,
+                "[{\"tenant\":\"sqs-a\",\"type\":\"sqs.job\",\"payload\":\"one\"},{\"tenant\":\"sqs-b\",\"type\":\"sqs.job\",\"payload\":\"two\"},"
+                        + "{\"tenant\":\"sqs-b\",\"type\":\"sqs.job\",\"payload\":\"fail-1\"}]");
+        assertEquals(r.body(), 202, r.statusCode());
+        assertTrue(eventually(() -> completed("sqs-a") == 1 && completed("sqs-b") == 1));
+        assertTrue("the failing job was tried 3 times", eventually(() -> deliveries.get("fail-1").get() == 3));
+        assertTrue("and then dead-lettered", eventually(() -> sqsQueue().deadLetters(10).stream().anyMatch(d -> d.job().payload().equals("fail-1"))));
+        assertTrue(get("/queue/dead-letters", OPERATOR).body().contains("fail-1"));
+        assertEquals(1, sqsQueue().redrive(TenantId.of("sqs-b")));
+        assertTrue("redriven, it runs again", eventually(() -> deliveries.get("fail-1").get() >= 4));
+    }
+
+    @Test
+    public void aConsumerStoppedMidJobLosesNothing() throws Exception {
+        hold = new CountDownLatch(1);
+        sqsQueue().submit(new JobRequest(TenantId.of("sqs-c"), "sqs.job", "hold-1", Priority.NORMAL, null));
+        assertTrue(eventually(() -> deliveries.containsKey("hold-1")));
+        // the queue bundle (this node's consumer) stops while the job runs: the job was never deleted from SQS
+        org.osgi.framework.Bundle queueBundle = bundle("io.headroom.queue");
+        queueBundle.stop();
+        hold.countDown();
+        queueBundle.start();
+        assertTrue("redelivered to the new consumer and completed", eventually(() -> deliveries.get("hold-1").get() >= 2 && completed("sqs-c") == 1));
+    }
+
+    @Test
+    public void withTheEndpointDownJobsAreRefusedClearlyAndNoneIsLost() throws Exception {
+        proxy.stop();
+        HttpResponse<String> down = call("POST", "/queue/jobs", OPERATOR, "[{\"tenant\":\"sqs-d\",\"type\":\"sqs.job\",\"payload\":\"while-down\"}]");
+        assertEquals(down.body(), 503, down.statusCode());
+        assertTrue(down.headers().firstValue("Retry-After").isPresent());
+        assertTrue(down.body(), down.body().contains("no job of this request was accepted"));
+        try {
+            sqsQueue().submit(new JobRequest(TenantId.of("sqs-d"), "sqs.job", "api-while-down", Priority.NORMAL, null));
+            throw new AssertionError("accepted while SQS was down");
+        } catch (QueueUnavailableException expected) {
+            // refused to the caller
+        }
+        proxy.start();
+        HttpResponse<String> up = call("POST", "/queue/jobs", OPERATOR, "[{\"tenant\":\"sqs-d\",\"type\":\"sqs.job\",\"payload\":\"after\"}]");
+        assertEquals(up.body(), 202, up.statusCode());
+        assertTrue(eventually(() -> completed("sqs-d") == 1));
+        assertTrue("nothing refused was run", !deliveries.containsKey("while-down") && !deliveries.containsKey("api-while-down"));
+    }
+}
