@@ -14,9 +14,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -41,6 +44,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.SqsClientBuilder;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -123,6 +127,8 @@ public final class SqsQueue extends WorkerQueue {
     private final String overflowUrl;
     private final String dlqUrl;
     private final Map<String, Receipt> received = new ConcurrentHashMap<>();
+    /** Finished jobs to delete, in batches of ten (a job deleted late is at worst delivered again). */
+    private final ConcurrentLinkedQueue<Receipt> toDelete = new ConcurrentLinkedQueue<>();
     private final Thread receiver;
 
     @Activate
@@ -144,6 +150,7 @@ public final class SqsQueue extends WorkerQueue {
             sqs.close();
             throw new IllegalStateException("SQS at " + describe(config) + " is not reachable: " + e.getMessage(), e);
         }
+        timers.scheduleWithFixedDelay(this::deleteFinished, 20, 20, TimeUnit.MILLISECONDS);
         long extendEvery = Math.max(1, config.visibilitySeconds() / 3);
         timers.scheduleWithFixedDelay(this::extendVisibility, extendEvery, extendEvery, TimeUnit.SECONDS);
         receiver = new Thread(this::receive, "headroom-queue-sqs-receiver");
@@ -182,6 +189,7 @@ public final class SqsQueue extends WorkerQueue {
     void deactivate() throws InterruptedException {
         stopWorkers();
         receiver.join(5_000);
+        deleteFinished();
         // jobs received but not run go back to the queue at once instead of after their visibility timeout
         List<String> ids = new ArrayList<>(received.keySet());
         for (String id : ids) {
@@ -208,10 +216,11 @@ public final class SqsQueue extends WorkerQueue {
 
     @Override
     protected void accept(List<Job> jobs) {
+        Set<TenantId> noisyTenants = new HashSet<>();
+        scheduler.view().stream().filter(v -> v.noisy()).forEach(v -> noisyTenants.add(v.tenant()));
         Map<Boolean, List<Job>> byLane = new HashMap<>();
         for (Job j : jobs) {
-            boolean noisy = scheduler.view().stream().anyMatch(v -> v.tenant().equals(j.tenant()) && v.noisy());
-            byLane.computeIfAbsent(noisy, k -> new ArrayList<>()).add(j);
+            byLane.computeIfAbsent(noisyTenants.contains(j.tenant()), k -> new ArrayList<>()).add(j);
         }
         byLane.forEach((noisy, list) -> send(noisy ? overflowUrl : mainUrl, list));
     }
@@ -330,7 +339,10 @@ public final class SqsQueue extends WorkerQueue {
             return;
         }
         if (error == null) {
-            sqs.deleteMessage(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()));
+            toDelete.add(r);
+            if (toDelete.size() >= 10) {
+                timers.execute(this::deleteFinished);
+            }
             return;
         }
         if (job.attempt() >= config.maxAttempts()) {
@@ -339,6 +351,24 @@ public final class SqsQueue extends WorkerQueue {
         }
         int backoff = (int) Math.min(43_200, backoffMillis(config.backoffMillis(), config.maxBackoffMillis(), job.attempt()) / 1000);
         sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()).visibilityTimeout(backoff));
+    }
+
+    private synchronized void deleteFinished() {
+        Map<String, List<DeleteMessageBatchRequestEntry>> byQueue = new HashMap<>();
+        for (Receipt r; (r = toDelete.poll()) != null; ) {
+            List<DeleteMessageBatchRequestEntry> list = byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>());
+            list.add(DeleteMessageBatchRequestEntry.builder().id("d" + list.size()).receiptHandle(r.handle()).build());
+        }
+        byQueue.forEach((url, entries) -> {
+            for (int from = 0; from < entries.size(); from += 10) {
+                List<DeleteMessageBatchRequestEntry> batch = entries.subList(from, Math.min(entries.size(), from + 10));
+                try {
+                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch));
+                } catch (SdkException e) {
+                    LOG.warn("queue: {} finished jobs not deleted; SQS will deliver them again: {}", batch.size(), e.getMessage());
+                }
+            }
+        });
     }
 
     /** Keeps jobs waiting on this node or running invisible to other consumers. */
