@@ -126,6 +126,18 @@ public abstract class HeadroomTestSupport {
         return call("GET", path, authorization, null);
     }
 
+    /** Polls until the condition holds, for at most 40 s; false if it never did. */
+    protected static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 40_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
     /** Waits until the endpoint answers with the expected status: the servlet can be up before the resource is. */
     protected void awaitStatus(String path, String authorization, int status) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;

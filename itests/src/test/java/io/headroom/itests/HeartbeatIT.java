@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
 import org.junit.Assume;
 import org.junit.Test;
@@ -51,17 +50,6 @@ public class HeartbeatIT extends HeadroomTestSupport {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
                 editConfigurationFilePut("etc/io.headroom.heartbeat.cfg", "evaluateSeconds", "1"),
                 editConfigurationFilePut("etc/io.headroom.heartbeat.cfg", "flushSeconds", "1"));
-    }
-
-    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                return false;
-            }
-            Thread.sleep(100);
-        }
-        return true;
     }
 
     private long events(String tenant, String job) {

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -56,17 +55,6 @@ public class QueueIT extends HeadroomTestSupport {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
                 editConfigurationFilePut(cfg, "workers", "2"), editConfigurationFilePut(cfg, "maxAttempts", "3"),
                 editConfigurationFilePut(cfg, "backoffMillis", "50"), editConfigurationFilePut(cfg, "noisyBacklog", "50"));
-    }
-
-    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                return false;
-            }
-            Thread.sleep(50);
-        }
-        return true;
     }
 
     private ServiceRegistration<JobHandler> handler(String type, JobHandler h) {

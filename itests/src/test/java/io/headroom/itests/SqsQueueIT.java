@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import javax.inject.Inject;
 import org.junit.After;
 import org.junit.Before;
@@ -60,17 +59,6 @@ public class SqsQueueIT extends HeadroomTestSupport {
     public Option[] config() {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
                 systemProperty(SQS_PORT).value(String.valueOf(TestDatabases.elasticMqPort())));
-    }
-
-    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 40_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                return false;
-            }
-            Thread.sleep(100);
-        }
-        return true;
     }
 
     @Before

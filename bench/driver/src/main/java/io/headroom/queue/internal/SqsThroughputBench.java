@@ -4,25 +4,19 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
-import io.headroom.core.api.store.AppliedMigration;
-import io.headroom.core.api.store.ControlStore;
-import io.headroom.core.api.store.Migration;
 import io.headroom.fixtures.ElasticMq;
 import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.PlainControlStore;
 import io.headroom.queue.api.JobHandler;
 import io.headroom.queue.api.JobRequest;
 import io.headroom.queue.api.Priority;
 import java.lang.annotation.Annotation;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -112,7 +106,7 @@ public final class SqsThroughputBench {
 
     private static double headroom(String endpoint, MariaDb db, String schema, int jobs) throws Exception {
         AtomicInteger handled = new AtomicInteger();
-        SqsQueue queue = new SqsQueue(store(db, schema), NO_SIGNALS, config(endpoint, "hr-" + UUID.randomUUID().toString().substring(0, 8)));
+        SqsQueue queue = new SqsQueue(new PlainControlStore(db, schema), NO_SIGNALS, config(endpoint, "hr-" + UUID.randomUUID().toString().substring(0, 8)));
         try {
             queue.bindHandler(job -> handled.incrementAndGet(), Map.of(JobHandler.TYPE, "bench.noop"));
             long t0 = System.nanoTime();
@@ -139,38 +133,6 @@ public final class SqsThroughputBench {
         public void load(LoadSample sample) {
         }
     };
-
-    private static ControlStore store(MariaDb db, String schema) {
-        return new ControlStore() {
-            public DataSource dataSource() {
-                com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();
-                ds.setURL(db.jdbcUrl(schema));
-                ds.setUser(db.user());
-                ds.setPassword(db.password());
-                return ds;
-            }
-
-            public void migrate(String component, List<Migration> migrations) {
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(schema), db.user(), db.password()); Statement s = c.createStatement()) {
-                    for (Migration m : migrations) {
-                        for (String sql : m.statements()) {
-                            s.execute(sql);
-                        }
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-
-            public List<AppliedMigration> appliedMigrations() {
-                return List.of();
-            }
-
-            public String describe() {
-                return schema;
-            }
-        };
-    }
 
     private static SqsQueue.Config config(String endpoint, String queueName) {
         return new SqsQueue.Config() {

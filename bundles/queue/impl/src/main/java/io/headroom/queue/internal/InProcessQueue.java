@@ -6,7 +6,6 @@ import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.api.DeadLetter;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
-import io.headroom.queue.api.JobHandler;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -14,14 +13,11 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -86,17 +82,6 @@ public final class InProcessQueue extends WorkerQueue {
         if (left > 0) {
             LOG.warn("in-process queue stopped with {} jobs still queued; they are not kept", left);
         }
-    }
-
-    @Override
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindHandler(JobHandler handler, Map<String, Object> props) {
-        super.bindHandler(handler, props);
-    }
-
-    @Override
-    void unbindHandler(JobHandler handler, Map<String, Object> props) {
-        super.unbindHandler(handler, props);
     }
 
     @Override

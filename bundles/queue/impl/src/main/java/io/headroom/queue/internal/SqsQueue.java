@@ -6,7 +6,6 @@ import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.api.DeadLetter;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
-import io.headroom.queue.api.JobHandler;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.api.QueueUnavailableException;
 import java.net.URI;
@@ -26,8 +25,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -201,17 +198,6 @@ public final class SqsQueue extends WorkerQueue {
             }
         }
         sqs.close();
-    }
-
-    @Override
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindHandler(JobHandler handler, Map<String, Object> props) {
-        super.bindHandler(handler, props);
-    }
-
-    @Override
-    void unbindHandler(JobHandler handler, Map<String, Object> props) {
-        super.unbindHandler(handler, props);
     }
 
     @Override

@@ -5,24 +5,18 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
-import com.mysql.cj.jdbc.MysqlDataSource;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.signal.OutcomeEvent;
-import io.headroom.core.api.store.AppliedMigration;
-import io.headroom.core.api.store.ControlStore;
-import io.headroom.core.api.store.Migration;
 import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.PlainControlStore;
 import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Deploy;
 import io.headroom.heartbeat.api.Slo;
 import io.headroom.heartbeat.internal.core.HeartbeatEngine;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 import org.junit.After;
 import org.junit.AfterClass;
 import org.junit.Before;
@@ -35,35 +29,6 @@ public class HeartbeatStoreTest {
     private HeartbeatStore store;
     private final AtomicLong clock = new AtomicLong(Instant.parse("2026-11-28T10:00:00Z").toEpochMilli());
 
-    /** The control store contract, enough for one component's tables. */
-    private static ControlStore plainStore(DataSource ds) {
-        return new ControlStore() {
-            public DataSource dataSource() {
-                return ds;
-            }
-
-            public void migrate(String component, List<Migration> migrations) {
-                try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-                    for (Migration m : migrations) {
-                        for (String sql : m.statements()) {
-                            s.execute(sql);
-                        }
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-
-            public List<AppliedMigration> appliedMigrations() {
-                return List.of();
-            }
-
-            public String describe() {
-                return "test";
-            }
-        };
-    }
-
     @Before
     public void setUp() {
         synchronized (HeartbeatStoreTest.class) {
@@ -72,11 +37,7 @@ public class HeartbeatStoreTest {
             }
         }
         schema = "hr_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        MysqlDataSource ds = new MysqlDataSource();
-        ds.setURL(db.jdbcUrl(schema));
-        ds.setUser(db.user());
-        ds.setPassword(db.password());
-        store = new HeartbeatStore(plainStore(ds), "node-a");
+        store = new HeartbeatStore(new PlainControlStore(db, schema), "node-a");
     }
 
     @After
