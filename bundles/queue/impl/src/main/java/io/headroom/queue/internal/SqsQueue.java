@@ -208,10 +208,22 @@ public final class SqsQueue extends WorkerQueue {
         for (Job j : jobs) {
             byLane.computeIfAbsent(noisyTenants.contains(j.tenant()), k -> new ArrayList<>()).add(j);
         }
-        byLane.forEach((noisy, list) -> send(noisy ? overflowUrl : mainUrl, list));
+        int[] sent = {0};
+        try {
+            byLane.forEach((noisy, list) -> {
+                send(noisy ? overflowUrl : mainUrl, list);
+                sent[0] += list.size();
+            });
+        } catch (QueueUnavailableException e) {
+            throw sent[0] == 0 ? e : new QueueUnavailableException(e.getMessage() + " (" + sent[0] + " of " + jobs.size()
+                    + " jobs of this request were accepted before the failure)", e);
+        }
     }
 
-    /** Sends in batches of ten; a batch is retried for the entries that failed, then the caller is told. */
+    /**
+     * Sends in batches of ten; a batch is retried for the entries that failed, then the caller is told. Up to ten jobs
+     * are accepted or refused whole; a larger request is several batches, and the exception says how many got in.
+     */
     private void send(String queueUrl, List<Job> jobs) {
         for (int from = 0; from < jobs.size(); from += 10) {
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
@@ -229,7 +241,8 @@ public final class SqsQueue extends WorkerQueue {
                     }
                 } catch (SdkException e) {
                     if (attempt >= 3) {
-                        throw new QueueUnavailableException("SQS is not reachable (" + describe(config) + "): " + e.getMessage(), e);
+                        String partial = from == 0 ? "" : " (" + from + " of " + jobs.size() + " jobs were accepted before the failure)";
+                        throw new QueueUnavailableException("SQS is not reachable (" + describe(config) + "): " + e.getMessage() + partial, e);
                     }
                 }
             }

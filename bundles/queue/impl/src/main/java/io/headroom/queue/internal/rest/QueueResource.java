@@ -114,7 +114,7 @@ public final class QueueResource implements RestResource {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         } catch (QueueUnavailableException e) {
-            throw ProblemException.unavailable("no job of this request was accepted: " + e.getMessage(), 5);
+            throw ProblemException.unavailable("the queue backend is unavailable: " + e.getMessage(), 5);
         }
     }
 
