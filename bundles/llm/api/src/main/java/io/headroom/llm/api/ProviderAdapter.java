@@ -1,0 +1,21 @@
+package io.headroom.llm.api;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Speaks one provider's wire format. Register implementations as OSGi services with the property {@value #PROVIDER}
+ * (a new provider is a hot-deployed bundle). Throw {@link ProviderException} for failures, classified.
+ */
+@ConsumerType
+public interface ProviderAdapter {
+    /** Service property: the provider name deployments refer to. */
+    String PROVIDER = "headroom.llm.provider";
+
+    ChatResponse complete(Deployment deployment, ChatRequest request);
+
+    /**
+     * Streams an answer to the listener. Failures before the first token are thrown (so the router can fail over
+     * invisibly); after it, they end the stream through {@link StreamListener#failed}.
+     */
+    void stream(Deployment deployment, ChatRequest request, StreamListener listener);
+}

@@ -1,0 +1,313 @@
+package io.headroom.llm.internal.core;
+
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.ProviderAdapter;
+import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.Route;
+import io.headroom.llm.api.StreamListener;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * The routing core: orders a route's deployments by its strategy, skips those cooling down, disabled or at their
+ * limits, calls the next one, and on a retryable failure puts it in cooldown (at least its Retry-After) and fails over
+ * to the next; non-retryable failures go straight back. When every candidate is cooling down or full, it waits
+ * within the request's deadline instead of failing at once. Limits are sliding per-minute windows that never
+ * overshoot; background calls may use only {@code 1 - interactiveReserve} of each.
+ */
+public final class Router {
+    /** Tuning. */
+    public record Settings(double interactiveReserve, long defaultCooldownMillis) {
+        public static Settings defaults() {
+            return new Settings(0.2, 5_000);
+        }
+    }
+
+    private final Settings settings;
+    private final LongSupplier clock;
+    private final Function<String, ProviderAdapter> adapters;
+    private final Map<String, DeploymentState> deployments = new ConcurrentHashMap<>();
+    private final Map<String, Route> routes = new ConcurrentHashMap<>();
+
+    public Router(Settings settings, LongSupplier clockMillis, Function<String, ProviderAdapter> adapters) {
+        this.settings = settings;
+        this.clock = clockMillis;
+        this.adapters = adapters;
+    }
+
+    public void putDeployment(Deployment d) {
+        deployments.put(d.name(), new DeploymentState(d));
+    }
+
+    public void removeDeployment(String name) {
+        deployments.remove(name);
+    }
+
+    public void putRoute(Route r) {
+        routes.put(r.name(), r);
+    }
+
+    public void removeRoute(String name) {
+        routes.remove(name);
+    }
+
+    public List<Route> routes() {
+        return routes.values().stream().sorted(Comparator.comparing(Route::name)).toList();
+    }
+
+    public List<DeploymentState.View> deployments() {
+        long now = clock.getAsLong();
+        return deployments.values().stream().map(s -> s.view(now)).sorted(Comparator.comparing(DeploymentState.View::name)).toList();
+    }
+
+    public boolean clearCooldown(String deployment) {
+        DeploymentState s = deployments.get(deployment);
+        if (s != null) {
+            s.clearCooldown();
+        }
+        return s != null;
+    }
+
+    public boolean setDisabled(String deployment, boolean disabled) {
+        DeploymentState s = deployments.get(deployment);
+        if (s != null) {
+            s.setDisabled(disabled);
+        }
+        return s != null;
+    }
+
+    /** A route's load and capacity over the last minute; {@code low} when capacity is under twice the load. */
+    public record Headroom(String route, long requestsLastMinute, long capacityPerMinute, boolean low) {
+    }
+
+    public Headroom headroom(String routeName) {
+        Route r = route(routeName);
+        long now = clock.getAsLong();
+        long load = 0;
+        long capacity = 0;
+        for (String name : r.deployments()) {
+            DeploymentState s = deployments.get(name);
+            if (s == null) {
+                continue;
+            }
+            load += s.requests.usedSince(now / 1000);
+            if (!s.disabled() && !s.coolingDown(now)) {
+                capacity += s.deployment.requestsPerMinute() <= 0 ? Long.MAX_VALUE / 4 : s.deployment.requestsPerMinute();
+            }
+        }
+        return new Headroom(routeName, load, capacity, capacity < 2 * load);
+    }
+
+    private Route route(String name) {
+        Route r = routes.get(name);
+        if (r == null) {
+            throw new IllegalArgumentException("no route named '" + name + "'; routes: " + routes.keySet());
+        }
+        return r;
+    }
+
+    /** The route's deployments in the order to try them now. */
+    List<DeploymentState> order(Route r) {
+        List<DeploymentState> list = new ArrayList<>();
+        for (String name : r.deployments()) {
+            DeploymentState s = deployments.get(name);
+            if (s != null && !s.disabled()) {
+                list.add(s);
+            }
+        }
+        switch (r.strategy()) {
+            case "latency" -> list.sort(Comparator.comparingDouble(DeploymentState::latency));
+            case "least-busy" -> list.sort(Comparator.comparingInt(s -> s.inFlight.get()));
+            case "weighted" -> {
+                List<DeploymentState> weighted = new ArrayList<>();
+                List<DeploymentState> pool = new ArrayList<>(list);
+                while (!pool.isEmpty()) {
+                    int total = pool.stream().mapToInt(s -> Math.max(1, r.weights().getOrDefault(s.deployment.name(), 1))).sum();
+                    int pick = ThreadLocalRandom.current().nextInt(total);
+                    for (DeploymentState s : pool) {
+                        pick -= Math.max(1, r.weights().getOrDefault(s.deployment.name(), 1));
+                        if (pick < 0) {
+                            weighted.add(s);
+                            pool.remove(s);
+                            break;
+                        }
+                    }
+                }
+                list = weighted;
+            }
+            default -> {
+            }
+        }
+        return list;
+    }
+
+    /** One admitted attempt: the deployment and the tokens reserved for it. */
+    private record Attempt(DeploymentState state, int reservedTokens) {
+    }
+
+    private Attempt admit(DeploymentState s, Priority priority, ChatRequest request, long now) {
+        if (s.coolingDown(now)) {
+            return null;
+        }
+        double share = priority == Priority.INTERACTIVE ? 1.0 : 1.0 - settings.interactiveReserve();
+        int tokens = request.estimatedTokens();
+        if (!s.requests.tryTake(now, 1, share)) {
+            return null;
+        }
+        if (!s.tokens.tryTake(now, tokens, share)) {
+            s.requests.adjust(now, -1);
+            return null;
+        }
+        return new Attempt(s, tokens);
+    }
+
+    /** When a candidate may next be admitted: the earliest cooldown end or limit window release. */
+    private long nextChance(Route r, long now) {
+        long next = Long.MAX_VALUE;
+        for (DeploymentState s : order(r)) {
+            next = Math.min(next, s.coolingDown(now) ? s.cooldownUntil()
+                    : now + Math.min(s.requests.millisUntilRoom(now), s.tokens.millisUntilRoom(now)));
+        }
+        return next;
+    }
+
+    private void failed(DeploymentState s, ProviderException e) {
+        s.failures.incrementAndGet();
+        if (e.retryable()) {
+            long now = clock.getAsLong();
+            long wait = Math.max(e.retryAfterMillis(), settings.defaultCooldownMillis());
+            s.coolDown(now + wait, (e.status() == 0 ? "timeout or connection error" : "HTTP " + e.status()) + ": " + e.getMessage());
+        }
+    }
+
+    private void finished(Attempt a, long startMillis, int actualTokens) {
+        long now = clock.getAsLong();
+        a.state().recordLatency(now - startMillis);
+        a.state().tokens.adjust(now, actualTokens - a.reservedTokens()); // the reservation was an upper-bound estimate
+    }
+
+    /** Answers on the route's best available deployment, failing over and waiting as needed until the deadline. */
+    public ChatResponse complete(String routeName, Priority priority, ChatRequest request, long deadlineMillis) throws InterruptedException {
+        Route r = route(routeName);
+        ProviderException last = null;
+        while (true) {
+            long now = clock.getAsLong();
+            for (DeploymentState s : order(r)) {
+                Attempt a = admit(s, priority, request, now);
+                if (a == null) {
+                    continue;
+                }
+                long start = clock.getAsLong();
+                s.inFlight.incrementAndGet();
+                s.total.incrementAndGet();
+                try {
+                    ChatResponse response = adapter(s).complete(s.deployment, request);
+                    finished(a, start, response.promptTokens() + response.completionTokens());
+                    return response;
+                } catch (ProviderException e) {
+                    failed(s, e);
+                    finished(a, start, a.reservedTokens());
+                    if (!e.retryable()) {
+                        throw e;
+                    }
+                    last = e;
+                } finally {
+                    s.inFlight.decrementAndGet();
+                }
+            }
+            if (!waitForChance(r, deadlineMillis)) {
+                throw exhausted(r, last);
+            }
+        }
+    }
+
+    /** Streams on the route's best available deployment; failures before the first token fail over invisibly. */
+    public void stream(String routeName, Priority priority, ChatRequest request, long deadlineMillis, StreamListener listener)
+            throws InterruptedException {
+        Route r = route(routeName);
+        ProviderException last = null;
+        while (true) {
+            long now = clock.getAsLong();
+            for (DeploymentState s : order(r)) {
+                Attempt a = admit(s, priority, request, now);
+                if (a == null) {
+                    continue;
+                }
+                long start = clock.getAsLong();
+                s.inFlight.incrementAndGet();
+                s.total.incrementAndGet();
+                try {
+                    adapter(s).stream(s.deployment, request, new StreamListener() {
+                        @Override
+                        public void started(String deployment, String model) {
+                            listener.started(deployment, model);
+                        }
+
+                        @Override
+                        public void token(String text) {
+                            listener.token(text);
+                        }
+
+                        @Override
+                        public void completed(ChatResponse response) {
+                            finished(a, start, response.promptTokens() + response.completionTokens());
+                            listener.completed(response);
+                        }
+
+                        @Override
+                        public void failed(ProviderException error) {
+                            Router.this.failed(s, error); // mid-stream: the client gets an error event, never a cut answer
+                            finished(a, start, a.reservedTokens());
+                            listener.failed(error);
+                        }
+                    });
+                    return;
+                } catch (ProviderException e) {
+                    failed(s, e);
+                    finished(a, start, a.reservedTokens());
+                    if (!e.retryable()) {
+                        throw e;
+                    }
+                    last = e;
+                } finally {
+                    s.inFlight.decrementAndGet();
+                }
+            }
+            if (!waitForChance(r, deadlineMillis)) {
+                throw exhausted(r, last);
+            }
+        }
+    }
+
+    private boolean waitForChance(Route r, long deadlineMillis) throws InterruptedException {
+        long now = clock.getAsLong();
+        long next = Math.min(nextChance(r, now), deadlineMillis);
+        if (now >= deadlineMillis || next >= deadlineMillis) {
+            return false;
+        }
+        Thread.sleep(Math.max(1, Math.min(next - now, 1000)));
+        return true;
+    }
+
+    private ProviderException exhausted(Route r, ProviderException last) {
+        return new ProviderException("no deployment of route " + r.name() + " could answer before the deadline"
+                + (last == null ? " (all cooling down or at their limits)" : "; last error: " + last.getMessage()), 503, true, 0, last);
+    }
+
+    private ProviderAdapter adapter(DeploymentState s) {
+        ProviderAdapter a = adapters.apply(s.deployment.provider());
+        if (a == null) {
+            throw new ProviderException("no adapter for provider " + s.deployment.provider(), 0, true, 0, null);
+        }
+        return a;
+    }
+}
