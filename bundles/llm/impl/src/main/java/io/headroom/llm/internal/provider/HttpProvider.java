@@ -101,16 +101,16 @@ abstract class HttpProvider implements ProviderAdapter {
                     event = null;
                 }
             }
-            fail(d, state, listener, new ProviderException(d.name() + ": the stream ended before the answer was complete", 502, true, 0, null));
+            fail(state, listener, new ProviderException(d.name() + ": the stream ended before the answer was complete", 502, true, 0, null));
         } catch (ProviderException e) {
-            fail(d, state, listener, e);
+            fail(state, listener, e);
         } catch (IOException | RuntimeException e) {
-            fail(d, state, listener, new ProviderException(d.name() + ": stream broken: " + e.getMessage(), 0, true, 0, e));
+            fail(state, listener, new ProviderException(d.name() + ": stream broken: " + e.getMessage(), 0, true, 0, e));
         }
     }
 
     /** Before the first token a failure is thrown (the router fails over); after it, the listener is told. */
-    private static void fail(Deployment d, StreamState state, StreamListener listener, ProviderException e) {
+    private static void fail(StreamState state, StreamListener listener, ProviderException e) {
         if (!state.started) {
             throw e;
         }

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
@@ -54,7 +55,7 @@ public class ProviderAdaptersTest {
     }
 
     private void bothProviders(Check check) throws Exception {
-        try (FakeProvider openAi = FakeProvider.openAi(); FakeProvider anthropic = FakeProvider.anthropic()) {
+        try (FakeLlmProvider openAi = FakeLlmProvider.openAi(); FakeLlmProvider anthropic = FakeLlmProvider.anthropic()) {
             check.run(openAi, new OpenAiAdapter(), deployment("oa", "openai", openAi.endpoint(), 2000));
             check.run(anthropic, new AnthropicAdapter(), deployment("an", "anthropic", anthropic.endpoint(), 2000));
         }
@@ -62,7 +63,7 @@ public class ProviderAdaptersTest {
 
     @FunctionalInterface
     interface Check {
-        void run(FakeProvider server, ProviderAdapter adapter, Deployment d) throws Exception;
+        void run(FakeLlmProvider server, ProviderAdapter adapter, Deployment d) throws Exception;
     }
 
     @Test
@@ -88,7 +89,7 @@ public class ProviderAdaptersTest {
         bothProviders((server, adapter, d) -> {
             Recorder rec = new Recorder();
             adapter.stream(d, REQUEST, rec);
-            assertEquals(List.of(FakeProvider.TOKENS), rec.tokens);
+            assertEquals(List.of(FakeLlmProvider.TOKENS), rec.tokens);
             assertEquals("Hello, world!", rec.completed.content());
             assertEquals(4, rec.completed.completionTokens());
             assertNull(rec.failed);
@@ -99,7 +100,7 @@ public class ProviderAdaptersTest {
     @Test
     public void errorsAreClassifiedWithTheProvidersMessageAndRetryAfter() throws Exception {
         bothProviders((server, adapter, d) -> {
-            server.then(FakeProvider.Behaviour.error(429, "2"), FakeProvider.Behaviour.error(400, null), FakeProvider.Behaviour.error(503, null));
+            server.then(FakeLlmProvider.Behaviour.error(429, "2"), FakeLlmProvider.Behaviour.error(400, null), FakeLlmProvider.Behaviour.error(503, null));
             ProviderException rateLimited = assertThrows(ProviderException.class, () -> adapter.complete(d, REQUEST));
             assertEquals(429, rateLimited.status());
             assertTrue(rateLimited.retryable());
@@ -116,7 +117,7 @@ public class ProviderAdaptersTest {
     public void timeoutsAndMalformedAnswersAreRetryable() throws Exception {
         bothProviders((server, adapter, d) -> {
             Deployment quick = new Deployment(d.name(), d.provider(), d.model(), d.endpoint(), d.apiKey(), 0, 0, 0, 200);
-            server.then(FakeProvider.Behaviour.slow(1000), FakeProvider.Behaviour.malformedBody());
+            server.then(FakeLlmProvider.Behaviour.slow(1000), FakeLlmProvider.Behaviour.malformedBody());
             ProviderException timeout = assertThrows(ProviderException.class, () -> adapter.complete(quick, REQUEST));
             assertEquals(0, timeout.status());
             assertTrue(timeout.retryable());
@@ -128,7 +129,7 @@ public class ProviderAdaptersTest {
     @Test
     public void aStreamCutMidwayEndsWithAnErrorNeverAShortAnswer() throws Exception {
         bothProviders((server, adapter, d) -> {
-            server.then(FakeProvider.Behaviour.cut(2), FakeProvider.Behaviour.errorEventMidStream(), FakeProvider.Behaviour.cut(0));
+            server.then(FakeLlmProvider.Behaviour.cut(2), FakeLlmProvider.Behaviour.errorEventMidStream(), FakeLlmProvider.Behaviour.cut(0));
             for (int i = 0; i < 2; i++) {
                 Recorder rec = new Recorder();
                 adapter.stream(d, REQUEST, rec);

@@ -1,0 +1,211 @@
+package io.headroom.llm.internal.core;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.headroom.llm.api.ChatMessage;
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.ProviderAdapter;
+import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.Route;
+import io.headroom.llm.api.StreamListener;
+import io.headroom.fixtures.FakeLlmProvider;
+import io.headroom.fixtures.FakeLlmProvider.Behaviour;
+import io.headroom.llm.internal.provider.TestAdapters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/** The router with the real adapters against local provider servers: failover, cooldowns, waiting, limits, priorities. */
+public class RouterTest {
+    private static final ChatRequest REQUEST = new ChatRequest(List.of(new ChatMessage("user", "hi")), 20, null);
+    private FakeLlmProvider openAi;
+    private FakeLlmProvider anthropic;
+    private Router router;
+
+    @Before
+    public void setUp() throws Exception {
+        openAi = FakeLlmProvider.openAi();
+        anthropic = FakeLlmProvider.anthropic();
+        router = new Router(Router.Settings.defaults(), System::currentTimeMillis, TestAdapters::byProvider);
+        router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        router.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
+        router.putRoute(new Route("chat", "ordered", List.of("gpt", "claude"), Map.of()));
+    }
+
+    @After
+    public void tearDown() {
+        openAi.close();
+        anthropic.close();
+    }
+
+    private long deadline(long millis) {
+        return System.currentTimeMillis() + millis;
+    }
+
+    private DeploymentState.View view(String name) {
+        return router.deployments().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    public void failsOverAcrossVendorsAndCoolsTheFailingDeploymentDown() throws Exception {
+        openAi.then(Behaviour.error(503, null));
+        ChatResponse r = router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000));
+        assertEquals("claude", r.deployment());
+        DeploymentState.View gpt = view("gpt");
+        assertEquals("cooling down", gpt.status());
+        assertTrue(gpt.cooldownReason(), gpt.cooldownReason().contains("HTTP 503"));
+        assertEquals("the next call goes straight to the healthy one", "claude", router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+        assertEquals(1, openAi.requests.get());
+        assertTrue(router.clearCooldown("gpt"));
+        assertEquals("gpt", router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+    }
+
+    @Test
+    public void retryAfterIsHonoured() throws Exception {
+        openAi.then(Behaviour.error(429, "30"));
+        router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000));
+        long until = view("gpt").cooldownUntilMillis();
+        assertTrue("cooldown of at least the 30 s asked for", until - System.currentTimeMillis() > 25_000);
+    }
+
+    @Test
+    public void clientErrorsAreNotRetriedElsewhere() {
+        openAi.then(Behaviour.error(400, null));
+        ProviderException e = assertThrows(ProviderException.class, () -> router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)));
+        assertEquals(400, e.status());
+        assertEquals(0, anthropic.requests.get());
+        assertEquals("a bad request says nothing about the deployment's health", "healthy", view("gpt").status());
+    }
+
+    @Test
+    public void whenEveryCandidateCoolsDownTheRequestWaitsWithinItsDeadline() throws Exception {
+        router = withCooldown(300);
+        openAi.then(Behaviour.error(429, null));
+        ChatResponse r = router.complete("solo", Priority.INTERACTIVE, REQUEST, deadline(5000));
+        assertEquals("gpt", r.deployment());
+        assertEquals(2, openAi.requests.get());
+        openAi.always(Behaviour.error(503, null));
+        ProviderException e = assertThrows(ProviderException.class, () -> router.complete("solo", Priority.INTERACTIVE, REQUEST, deadline(500)));
+        assertEquals(503, e.status());
+        assertTrue(e.getMessage(), e.getMessage().contains("before the deadline"));
+    }
+
+    private Router withCooldown(long cooldownMillis) {
+        Router r = new Router(new Router.Settings(0.2, cooldownMillis), System::currentTimeMillis, TestAdapters::byProvider);
+        r.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        r.putRoute(new Route("solo", "ordered", List.of("gpt"), Map.of()));
+        return r;
+    }
+
+    @Test
+    public void aStreamThatFailsBeforeItsFirstTokenFailsOverInvisibly() throws Exception {
+        openAi.then(Behaviour.cut(0));
+        List<String> tokens = new ArrayList<>();
+        ChatResponse[] done = new ChatResponse[1];
+        ProviderException[] failed = new ProviderException[1];
+        router.stream("chat", Priority.INTERACTIVE, REQUEST, deadline(5000), listener(tokens, done, failed));
+        assertEquals(List.of(FakeLlmProvider.TOKENS), tokens);
+        assertEquals("claude", done[0].deployment());
+        assertNull(failed[0]);
+    }
+
+    @Test
+    public void aStreamCutAfterItsFirstTokenEndsWithAnErrorEvent() throws Exception {
+        openAi.then(Behaviour.cut(2));
+        List<String> tokens = new ArrayList<>();
+        ChatResponse[] done = new ChatResponse[1];
+        ProviderException[] failed = new ProviderException[1];
+        router.stream("chat", Priority.INTERACTIVE, REQUEST, deadline(5000), listener(tokens, done, failed));
+        assertEquals(2, tokens.size());
+        assertNull("never a truncated answer that looks complete", done[0]);
+        assertTrue(failed[0].retryable());
+        assertEquals("cooling down", view("gpt").status());
+    }
+
+    private static StreamListener listener(List<String> tokens, ChatResponse[] done, ProviderException[] failed) {
+        return new StreamListener() {
+            public void token(String text) {
+                tokens.add(text);
+            }
+
+            public void completed(ChatResponse response) {
+                done[0] = response;
+            }
+
+            public void failed(ProviderException error) {
+                failed[0] = error;
+            }
+        };
+    }
+
+    @Test
+    public void requestLimitsHoldExactlyUnderFiftyConcurrentRequests() throws Exception {
+        router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 10, 0, 0, 2000));
+        router.putRoute(new Route("limited", "ordered", List.of("gpt"), Map.of()));
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            futures.add(pool.submit(() -> {
+                try {
+                    router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(300));
+                    ok.incrementAndGet();
+                } catch (ProviderException e) {
+                    refused.incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        pool.shutdown();
+        assertEquals("exactly the 10 requests a minute the deployment allows", 10, openAi.requests.get());
+        assertEquals(10, ok.get());
+        assertEquals(40, refused.get());
+    }
+
+    @Test
+    public void backgroundWorkNeverTakesTheInteractiveReserve() throws Exception {
+        router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 10, 0, 0, 2000));
+        router.putRoute(new Route("limited", "ordered", List.of("gpt"), Map.of()));
+        int background = 0;
+        for (int i = 0; i < 10; i++) {
+            try {
+                router.complete("limited", Priority.BACKGROUND, REQUEST, deadline(50));
+                background++;
+            } catch (ProviderException e) {
+                // over the background share
+            }
+        }
+        assertEquals("background gets 80% of 10", 8, background);
+        router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(50));
+        router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(50));
+        assertThrows(ProviderException.class, () -> router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(50)));
+        Router.Headroom h = router.headroom("limited");
+        assertEquals(10, h.requestsLastMinute());
+        assertTrue("capacity 10 is under twice the load", h.low());
+    }
+
+    @Test
+    public void unknownRoutesAreClientErrors() {
+        assertThrows(IllegalArgumentException.class, () -> router.complete("nope", Priority.INTERACTIVE, REQUEST, deadline(100)));
+        assertThrows(IllegalArgumentException.class, () -> new Route("x", "random", List.of(), null));
+        assertFalse(router.clearCooldown("nope"));
+    }
+}
