@@ -1,6 +1,7 @@
 package io.headroom.itests;
 
 import io.headroom.fixtures.ElasticMq;
+import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.MariaDb;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ public final class TestDatabases extends RunListener {
     private static MariaDb machineOrEmbedded;
     private static MariaDb embedded;
     private static ElasticMq elasticMq;
+    private static FakeLlmProvider anthropic;
     private static final List<Runnable> CLEANUP = new ArrayList<>();
 
     @Override
@@ -33,6 +35,10 @@ public final class TestDatabases extends RunListener {
             if (elasticMq != null) {
                 elasticMq.close();
             }
+            if (anthropic != null) {
+                anthropic.close();
+            }
+            anthropic = null;
             machineOrEmbedded = null;
             embedded = null;
             elasticMq = null;
@@ -61,6 +67,18 @@ public final class TestDatabases extends RunListener {
             elasticMq = ElasticMq.start(0);
         }
         return elasticMq.port();
+    }
+
+    /** A local server speaking Anthropic's Messages API, for the LLM router. */
+    static synchronized String anthropicEndpoint() {
+        if (anthropic == null) {
+            try {
+                anthropic = FakeLlmProvider.anthropic();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return anthropic.endpoint();
     }
 
     private static String newSchema(MariaDb db) {

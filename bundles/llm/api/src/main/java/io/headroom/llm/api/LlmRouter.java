@@ -1,0 +1,21 @@
+package io.headroom.llm.api;
+
+import io.headroom.core.api.TenantId;
+import java.time.Duration;
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * AI calls for platform bundles: a tenant, a priority and a route (a logical model name); the router picks the
+ * deployment, fails over across models and vendors, and waits for capacity within {@code timeout}.
+ */
+@ProviderType
+public interface LlmRouter {
+    /** @throws ProviderException when no deployment could answer (status 503) or the request was refused (4xx) */
+    ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout);
+
+    /** Streams the answer to the listener; see {@link StreamListener} for how a stream ends. */
+    void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener);
+
+    List<Route> routes();
+}

@@ -1,0 +1,118 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.heartbeat.api.Heartbeat;
+import java.net.http.HttpResponse;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import javax.inject.Inject;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * The LLM router in the distribution, as an OpenAI client sees it: a route whose first deployment is down and whose
+ * second is a local server speaking Anthropic's wire format.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class LlmIT extends HeadroomTestSupport {
+    private static final String ANTHROPIC = "headroom.it.anthropic";
+    private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+            + "{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":20,\"top_p\":1,\"user\":\"someone\"";
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    @Inject
+    private ApiTokens tokens;
+
+    @Inject
+    private Heartbeat heartbeat;
+
+    private static boolean configured;
+
+    @Configuration
+    public Option[] config() {
+        return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
+                systemProperty(ANTHROPIC).value(TestDatabases.anthropicEndpoint()));
+    }
+
+    @Before
+    public void routes() throws Exception {
+        synchronized (LlmIT.class) {
+            if (!configured) {
+                factory("io.headroom.llm.deployment", "name", "dead-gpt", "provider", "openai", "model", "gpt-test",
+                        "endpoint", "http://127.0.0.1:" + freePort() + "/v1", "apiKey", "sk-never-shown", "timeoutMillis", "2000");
+                factory("io.headroom.llm.deployment", "name", "claude", "provider", "anthropic", "model", "claude-test",
+                        "endpoint", System.getProperty(ANTHROPIC), "apiKey", "sk-ant-never-shown");
+                factory("io.headroom.llm.route", "name", "chat", "strategy", "ordered", "deployments", "dead-gpt, claude");
+                configured = true;
+            }
+        }
+        assertTrue(eventually(() -> {
+            try {
+                String body = get("/llm/deployments", OPERATOR).body();
+                return get("/llm/routes", OPERATOR).body().contains("\"chat\"") && body.contains("dead-gpt") && body.contains("claude");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+    }
+
+    private void factory(String pid, String... kv) throws Exception {
+        Dictionary<String, Object> props = new Hashtable<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            props.put(kv[i], kv[i + 1]);
+        }
+        configAdmin.createFactoryConfiguration(pid, "?").update(props);
+    }
+
+    @Test
+    public void anOpenAiClientIsAnsweredByTheNextVendorWhenTheFirstIsDown() throws Exception {
+        String acme = bearer(tokens.create("acme-llm", TenantId.of("acme")).token());
+        HttpResponse<String> r = call("POST", "/llm/v1/chat/completions", acme, CHAT + "}");
+        assertEquals(r.body(), 200, r.statusCode());
+        assertEquals("claude", r.headers().firstValue("X-Headroom-Deployment").orElse(""));
+        assertTrue(r.body(), r.body().contains("\"content\":\"Hello, world!\"") && r.body().contains("\"object\":\"chat.completion\"")
+                && r.body().contains("\"finish_reason\":\"stop\""));
+        String deployments = get("/llm/deployments", OPERATOR).body();
+        assertTrue(deployments, deployments.contains("cooling down") && deployments.contains("timeout or connection error"));
+        assertTrue("secrets are never returned", !deployments.contains("never-shown"));
+        assertTrue(eventually(() -> heartbeat.tenant(TenantId.of("acme")).stream().anyMatch(h -> h.job().equals("llm.answer"))));
+    }
+
+    @Test
+    public void streamsInOpenAiChunksAndEndsWithDone() throws Exception {
+        HttpResponse<String> r = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT + ",\"stream\":true}");
+        assertEquals(r.body(), 200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        assertTrue(r.body(), r.body().contains("\"object\":\"chat.completion.chunk\"") && r.body().contains("\"content\":\"world\"")
+                && r.body().trim().endsWith("data: [DONE]"));
+    }
+
+    @Test
+    public void badRequestsAreClear() throws Exception {
+        assertEquals(401, call("POST", "/llm/v1/chat/completions", null, CHAT + "}").statusCode());
+        assertEquals(400, call("POST", "/llm/v1/chat/completions", OPERATOR, "{\"model\":\"chat\",\"messages\":[]}").statusCode());
+        HttpResponse<String> unknown = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT.replace("\"chat\"", "\"nope\"") + "}");
+        assertEquals(unknown.body(), 400, unknown.statusCode());
+        assertTrue(unknown.body().contains("no route named 'nope'"));
+        assertEquals(400, call("POST", "/llm/v1/chat/completions", OPERATOR, "{\"model\":\"chat\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}").statusCode());
+        assertEquals(404, call("POST", "/llm/deployments/nope/disable", OPERATOR, null).statusCode());
+        String acme = bearer(tokens.create("acme-llm2", TenantId.of("acme")).token());
+        assertEquals("operators only", 403, call("POST", "/llm/deployments/claude/disable", acme, null).statusCode());
+    }
+}
