@@ -7,6 +7,8 @@ import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.heartbeat.api.Heartbeat;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -114,5 +116,26 @@ public class LlmIT extends HeadroomTestSupport {
         assertEquals(404, call("POST", "/llm/deployments/nope/disable", OPERATOR, null).statusCode());
         String acme = bearer(tokens.create("acme-llm2", TenantId.of("acme")).token());
         assertEquals("operators only", 403, call("POST", "/llm/deployments/claude/disable", acme, null).statusCode());
+    }
+
+    @Test
+    public void operatorsSeeAndSteerFromTheShell() throws Exception {
+        String load = shell("llm:load-test chat 20 2");
+        assertTrue(load, load.contains("40 requests at 20/s") && load.contains("via claude=40") && load.contains("headroom:"));
+        assertTrue(shell("llm:routes").contains("dead-gpt, claude"));
+        try {
+            assertTrue(shell("llm:deployment claude disable").contains("disable done"));
+            assertTrue(shell("llm:deployments").contains("disabled"));
+            HttpRequest quick = HttpRequest.newBuilder(URI.create(api("/llm/v1/chat/completions")))
+                    .header("Authorization", OPERATOR).header("Content-Type", "application/json").header("X-Headroom-Timeout-Ms", "1500")
+                    .POST(HttpRequest.BodyPublishers.ofString(CHAT + "}")).build();
+            HttpResponse<String> drained = http.send(quick, HttpResponse.BodyHandlers.ofString());
+            assertEquals("only the dead deployment is left: it waits out its deadline, then 503", 503, drained.statusCode());
+            assertTrue(drained.headers().firstValue("Retry-After").isPresent());
+        } finally {
+            shell("llm:deployment claude enable");
+        }
+        shell("llm:deployment dead-gpt clear-cooldown");
+        assertEquals(200, call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT + "}").statusCode());
     }
 }

@@ -51,6 +51,7 @@ import org.osgi.service.component.annotations.Reference;
 @Produces(MediaType.APPLICATION_JSON)
 public final class LlmResource implements RestResource {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a request may wait for a deployment (failover, cooldowns, limits) unless X-Headroom-Timeout-Ms says. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final LlmRouterService service;
@@ -107,7 +108,12 @@ public final class LlmResource implements RestResource {
     @Path("v1/chat/completions")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response chat(JsonNode body, @Context SecurityContext security, @HeaderParam("X-Headroom-Tenant") String tenantHeader,
-                         @HeaderParam("X-Headroom-Priority") String priorityHeader) {
+                         @HeaderParam("X-Headroom-Priority") String priorityHeader,
+                         @HeaderParam("X-Headroom-Timeout-Ms") Long timeoutHeader) {
+        if (timeoutHeader != null && (timeoutHeader < 1 || timeoutHeader > 600_000)) {
+            throw ProblemException.badRequest("X-Headroom-Timeout-Ms must be 1-600000");
+        }
+        Duration timeout = timeoutHeader == null ? TIMEOUT : Duration.ofMillis(timeoutHeader);
         String route = body.path("model").asText("");
         if (route.isEmpty()) {
             throw ProblemException.badRequest("'model' (a route name) is required");
@@ -117,11 +123,11 @@ public final class LlmResource implements RestResource {
         Priority priority = priority(priorityHeader);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         if (body.path("stream").asBoolean(false)) {
-            StreamingOutput sse = out -> stream(out, id, route, tenant, priority, request);
+            StreamingOutput sse = out -> stream(out, id, route, tenant, priority, request, timeout);
             return Response.ok(sse, "text/event-stream").header("Cache-Control", "no-cache").build();
         }
         try {
-            ChatResponse r = service.complete(tenant, priority, route, request, TIMEOUT);
+            ChatResponse r = service.complete(tenant, priority, route, request, timeout);
             ObjectNode json = JSON.createObjectNode().put("id", id).put("object", "chat.completion")
                     .put("created", System.currentTimeMillis() / 1000).put("model", route);
             ObjectNode choice = json.putArray("choices").addObject().put("index", 0).put("finish_reason", finishReason(r.finishReason()));
@@ -152,7 +158,8 @@ public final class LlmResource implements RestResource {
     }
 
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */
-    private void stream(OutputStream out, String id, String route, TenantId tenant, Priority priority, ChatRequest request) throws IOException {
+    private void stream(OutputStream out, String id, String route, TenantId tenant, Priority priority, ChatRequest request,
+                        Duration timeout) throws IOException {
         long created = System.currentTimeMillis() / 1000;
         StreamListener writer = new StreamListener() {
             @Override
@@ -178,7 +185,7 @@ public final class LlmResource implements RestResource {
             }
         };
         try {
-            service.stream(tenant, priority, route, request, TIMEOUT, writer);
+            service.stream(tenant, priority, route, request, timeout, writer);
         } catch (ProviderException | IllegalArgumentException e) {
             // nothing was streamed yet: the stream carries the error, since the status is already sent
             ObjectNode err = JSON.createObjectNode();

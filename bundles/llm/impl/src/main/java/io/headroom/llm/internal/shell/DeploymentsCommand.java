@@ -1,0 +1,32 @@
+package io.headroom.llm.internal.shell;
+
+import io.headroom.llm.internal.LlmRouterService;
+import java.time.Instant;
+import java.util.Locale;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+
+@Command(scope = "llm", name = "deployments", description = "Deployments with health, cooldown, latency and load")
+@Service
+public class DeploymentsCommand implements Action {
+    @Reference
+    LlmRouterService service;
+
+    @Override
+    public Object execute() {
+        ShellTable t = new ShellTable();
+        for (String c : new String[] {"Deployment", "Provider", "Model", "Status", "Cooldown until", "Reason", "Latency ms", "In flight",
+            "Requests", "Failures", "Last min"}) {
+            t.column(c);
+        }
+        service.router().deployments().forEach(v -> t.addRow().addContent(v.name(), v.provider(), v.model(), v.status(),
+                v.cooldownUntilMillis() == 0 ? "" : Instant.ofEpochMilli(v.cooldownUntilMillis()).toString(),
+                v.cooldownReason() == null ? "" : v.cooldownReason(), String.format(Locale.ROOT, "%.1f", v.latencyMillis()),
+                v.inFlight(), v.requests(), v.failures(), v.requestsLastMinute()));
+        t.print(System.out);
+        return null;
+    }
+}
