@@ -3,6 +3,7 @@ package io.headroom.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
@@ -49,7 +50,8 @@ public class LlmIT extends HeadroomTestSupport {
     @Configuration
     public Option[] config() {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
-                systemProperty(ANTHROPIC).value(TestDatabases.anthropicEndpoint()));
+                systemProperty(ANTHROPIC).value(TestDatabases.anthropicEndpoint()),
+                editConfigurationFilePut("etc/io.headroom.llm.cfg", "tenantRequestsPerMinute", "5"));
     }
 
     @Before
@@ -97,6 +99,19 @@ public class LlmIT extends HeadroomTestSupport {
     }
 
     @Test
+    public void aTenantOverItsQuotaIsRefusedAndOthersAreNot() throws Exception {
+        String hooli = bearer(tokens.create("hooli-llm", TenantId.of("hooli")).token());
+        String initech = bearer(tokens.create("initech-llm", TenantId.of("initech")).token());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(200, call("POST", "/llm/v1/chat/completions", hooli, CHAT + "}").statusCode());
+        }
+        HttpResponse<String> over = call("POST", "/llm/v1/chat/completions", hooli, CHAT + "}");
+        assertEquals(over.body(), 429, over.statusCode());
+        assertTrue(over.headers().firstValue("Retry-After").isPresent());
+        assertEquals("another tenant is not affected", 200, call("POST", "/llm/v1/chat/completions", initech, CHAT + "}").statusCode());
+    }
+
+    @Test
     public void streamsInOpenAiChunksAndEndsWithDone() throws Exception {
         HttpResponse<String> r = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT + ",\"stream\":true}");
         assertEquals(r.body(), 200, r.statusCode());
@@ -121,7 +136,9 @@ public class LlmIT extends HeadroomTestSupport {
     @Test
     public void operatorsSeeAndSteerFromTheShell() throws Exception {
         String load = shell("llm:load-test chat 20 2");
-        assertTrue(load, load.contains("40 requests at 20/s") && load.contains("via claude=40") && load.contains("headroom:"));
+        // the load-test tenant has the same quota as everyone: 5 through, the rest refused
+        assertTrue(load, load.contains("40 requests at 20/s") && load.contains("via claude=5") && load.contains("errors=35")
+                && load.contains("headroom:"));
         assertTrue(shell("llm:routes").contains("dead-gpt, claude"));
         try {
             assertTrue(shell("llm:deployment claude disable").contains("disable done"));

@@ -12,6 +12,7 @@ import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.internal.core.Router;
+import io.headroom.llm.internal.core.SlidingLimit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,15 +44,21 @@ public final class LlmRouterService implements LlmRouter {
 
         @AttributeDefinition(description = "Cooldown after a retryable failure without Retry-After, ms")
         long defaultCooldownMillis() default 5000;
+
+        @AttributeDefinition(description = "Requests per minute one tenant may make across all routes (0: no quota)")
+        int tenantRequestsPerMinute() default 0;
     }
 
     private final Router router;
     private final Signals signals;
     private final Map<String, ProviderAdapter> adapters = new ConcurrentHashMap<>();
+    private final Map<TenantId, SlidingLimit> quotas = new ConcurrentHashMap<>();
+    private final int tenantRequestsPerMinute;
 
     @Activate
     public LlmRouterService(@Reference Signals signals, Config config) {
         this.signals = signals;
+        this.tenantRequestsPerMinute = config.tenantRequestsPerMinute();
         this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis()),
                 System::currentTimeMillis, adapters::get);
     }
@@ -73,8 +80,22 @@ public final class LlmRouterService implements LlmRouter {
         return router;
     }
 
+    /** A tenant over its quota is refused (429, not retried elsewhere): one tenant cannot take everyone's capacity. */
+    private void checkQuota(TenantId tenant) {
+        if (tenantRequestsPerMinute <= 0) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        SlidingLimit quota = quotas.computeIfAbsent(tenant, t -> new SlidingLimit(tenantRequestsPerMinute));
+        if (!quota.tryTake(now, 1, 1.0)) {
+            throw new ProviderException("tenant " + tenant + " is over its quota of " + tenantRequestsPerMinute + " requests a minute",
+                    429, false, quota.millisUntilRoom(now), null);
+        }
+    }
+
     @Override
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
+        checkQuota(tenant);
         long start = System.currentTimeMillis();
         try {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
@@ -92,6 +113,7 @@ public final class LlmRouterService implements LlmRouter {
 
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
+        checkQuota(tenant);
         long start = System.currentTimeMillis();
         try {
             router.stream(route, priority, request, start + timeout.toMillis(), new StreamListener() {

@@ -48,6 +48,11 @@ public class ProblemException extends WebApplicationException {
         return detail;
     }
 
+    /** 429 with a Retry-After header: the caller is over a quota. */
+    public static ProblemException tooManyRequests(String detail, int retryAfterSeconds) {
+        return new ProblemException(429, detail, retryAfterSeconds);
+    }
+
     /** Seconds to send as Retry-After, or null. */
     public Integer retryAfterSeconds() {
         return retryAfterSeconds;

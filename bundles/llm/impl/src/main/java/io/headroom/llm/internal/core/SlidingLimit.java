@@ -7,19 +7,19 @@ import java.util.Arrays;
  * one-second slots and a request is admitted only if the last 61 slots (a superset of any minute ending now) plus
  * the request stay within the limit. Part of the limit can be reserved for interactive traffic.
  */
-final class SlidingLimit {
+public final class SlidingLimit {
     private static final int SLOTS = 61;
     private final long limit;
     private final long[] stamp = new long[SLOTS];
     private final long[] used = new long[SLOTS];
 
-    SlidingLimit(long limit) {
+    public SlidingLimit(long limit) {
         this.limit = limit;
         Arrays.fill(stamp, -1);
     }
 
     /** Takes {@code amount} if it fits under {@code share} of the limit (1.0 for all of it); false otherwise. */
-    synchronized boolean tryTake(long nowMillis, long amount, double share) {
+    public synchronized boolean tryTake(long nowMillis, long amount, double share) {
         if (limit <= 0) {
             return true; // unlimited
         }
@@ -32,7 +32,7 @@ final class SlidingLimit {
     }
 
     /** Corrects an earlier take by {@code delta} (negative gives back what an estimate over-reserved). */
-    synchronized void adjust(long nowMillis, long delta) {
+    public synchronized void adjust(long nowMillis, long delta) {
         add(nowMillis / 1000, delta);
     }
 
@@ -56,7 +56,7 @@ final class SlidingLimit {
     }
 
     /** Milliseconds until some capacity frees up (the oldest counted slot leaves the window). */
-    synchronized long millisUntilRoom(long nowMillis) {
+    public synchronized long millisUntilRoom(long nowMillis) {
         long second = nowMillis / 1000;
         long oldest = second;
         for (int i = 0; i < SLOTS; i++) {

@@ -143,6 +143,9 @@ public final class LlmResource implements RestResource {
     }
 
     private static ProblemException problem(ProviderException e) {
+        if (e.status() == 429 && !e.retryable()) {
+            return ProblemException.tooManyRequests(e.getMessage(), (int) Math.max(1, e.retryAfterMillis() / 1000));
+        }
         if (!e.retryable() && e.status() >= 400 && e.status() < 500) {
             return new ProblemException(e.status(), e.getMessage());
         }
