@@ -93,14 +93,17 @@ public final class LlmRouterService implements LlmRouter {
         }
     }
 
-    @Override
-    public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
+    /** A routed call that reports its outcome for the tenant. */
+    @FunctionalInterface
+    private interface RoutedCall<T> {
+        T run(long start) throws InterruptedException;
+    }
+
+    private <T> T reported(TenantId tenant, RoutedCall<T> call) {
         checkQuota(tenant);
         long start = System.currentTimeMillis();
         try {
-            ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
-            report(tenant, true, start);
-            return r;
+            return call.run(start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             report(tenant, false, start);
@@ -112,10 +115,17 @@ public final class LlmRouterService implements LlmRouter {
     }
 
     @Override
+    public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
+        return reported(tenant, start -> {
+            ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
+            report(tenant, true, start);
+            return r;
+        });
+    }
+
+    @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
-        checkQuota(tenant);
-        long start = System.currentTimeMillis();
-        try {
+        reported(tenant, start -> {
             router.stream(route, priority, request, start + timeout.toMillis(), new StreamListener() {
                 @Override
                 public void started(String deployment, String model) {
@@ -139,14 +149,8 @@ public final class LlmRouterService implements LlmRouter {
                     listener.failed(error);
                 }
             });
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            report(tenant, false, start);
-            throw new ProviderException("interrupted", 503, true, 0, e);
-        } catch (ProviderException e) {
-            report(tenant, false, start);
-            throw e;
-        }
+            return null;
+        });
     }
 
     private void report(TenantId tenant, boolean success, long start) {

@@ -195,8 +195,18 @@ public final class Router {
         a.state().tokens.adjust(now, actualTokens - a.reservedTokens()); // the reservation was an upper-bound estimate
     }
 
-    /** Answers on the route's best available deployment, failing over and waiting as needed until the deadline. */
-    public ChatResponse complete(String routeName, Priority priority, ChatRequest request, long deadlineMillis) throws InterruptedException {
+    /** One call on an admitted deployment; a thrown ProviderException is a failed attempt. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T run(DeploymentState state, Attempt attempt, long startMillis);
+    }
+
+    /**
+     * Tries the route's deployments in order until one call succeeds: failing over on retryable errors, returning
+     * non-retryable ones at once, and waiting for a cooldown or a limit window to end while the deadline allows.
+     */
+    private <T> T attempt(String routeName, Priority priority, ChatRequest request, long deadlineMillis, Call<T> call)
+            throws InterruptedException {
         Route r = route(routeName);
         ProviderException last = null;
         while (true) {
@@ -210,9 +220,7 @@ public final class Router {
                 s.inFlight.incrementAndGet();
                 s.total.incrementAndGet();
                 try {
-                    ChatResponse response = adapter(s).complete(s.deployment, request);
-                    finished(a, start, response.promptTokens() + response.completionTokens());
-                    return response;
+                    return call.run(s, a, start);
                 } catch (ProviderException e) {
                     failed(s, e);
                     finished(a, start, a.reservedTokens());
@@ -230,62 +238,45 @@ public final class Router {
         }
     }
 
+    /** Answers on the route's best available deployment, failing over and waiting as needed until the deadline. */
+    public ChatResponse complete(String routeName, Priority priority, ChatRequest request, long deadlineMillis) throws InterruptedException {
+        return attempt(routeName, priority, request, deadlineMillis, (s, a, start) -> {
+            ChatResponse response = adapter(s).complete(s.deployment, request);
+            finished(a, start, response.promptTokens() + response.completionTokens());
+            return response;
+        });
+    }
+
     /** Streams on the route's best available deployment; failures before the first token fail over invisibly. */
     public void stream(String routeName, Priority priority, ChatRequest request, long deadlineMillis, StreamListener listener)
             throws InterruptedException {
-        Route r = route(routeName);
-        ProviderException last = null;
-        while (true) {
-            long now = clock.getAsLong();
-            for (DeploymentState s : order(r)) {
-                Attempt a = admit(s, priority, request, now);
-                if (a == null) {
-                    continue;
+        attempt(routeName, priority, request, deadlineMillis, (s, a, start) -> {
+            adapter(s).stream(s.deployment, request, new StreamListener() {
+                @Override
+                public void started(String deployment, String model) {
+                    listener.started(deployment, model);
                 }
-                long start = clock.getAsLong();
-                s.inFlight.incrementAndGet();
-                s.total.incrementAndGet();
-                try {
-                    adapter(s).stream(s.deployment, request, new StreamListener() {
-                        @Override
-                        public void started(String deployment, String model) {
-                            listener.started(deployment, model);
-                        }
 
-                        @Override
-                        public void token(String text) {
-                            listener.token(text);
-                        }
+                @Override
+                public void token(String text) {
+                    listener.token(text);
+                }
 
-                        @Override
-                        public void completed(ChatResponse response) {
-                            finished(a, start, response.promptTokens() + response.completionTokens());
-                            listener.completed(response);
-                        }
+                @Override
+                public void completed(ChatResponse response) {
+                    finished(a, start, response.promptTokens() + response.completionTokens());
+                    listener.completed(response);
+                }
 
-                        @Override
-                        public void failed(ProviderException error) {
-                            Router.this.failed(s, error); // mid-stream: the client gets an error event, never a cut answer
-                            finished(a, start, a.reservedTokens());
-                            listener.failed(error);
-                        }
-                    });
-                    return;
-                } catch (ProviderException e) {
-                    failed(s, e);
+                @Override
+                public void failed(ProviderException error) {
+                    Router.this.failed(s, error); // mid-stream: the client gets an error event, never a cut answer
                     finished(a, start, a.reservedTokens());
-                    if (!e.retryable()) {
-                        throw e;
-                    }
-                    last = e;
-                } finally {
-                    s.inFlight.decrementAndGet();
+                    listener.failed(error);
                 }
-            }
-            if (!waitForChance(r, deadlineMillis)) {
-                throw exhausted(r, last);
-            }
-        }
+            });
+            return null;
+        });
     }
 
     private boolean waitForChance(Route r, long deadlineMillis) throws InterruptedException {
