@@ -8,11 +8,10 @@ import java.util.Comparator;
 import java.util.List;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * What is installed and whether it works: every bundle that declares a {@value #HEADER} manifest header, its state
@@ -39,9 +38,6 @@ public final class PlatformStatus {
     private final BundleContext context;
     private final ControlStore store;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile RestHost host;
-
     @Activate
     public PlatformStatus(BundleContext context, @Reference ControlStore store) {
         this.context = context;
@@ -49,7 +45,20 @@ public final class PlatformStatus {
     }
 
     public Report report() {
-        RestHost h = host;
+        // looked up per call, not injected: RestHost publishes the health resource that needs this component, and a
+        // DS reference back to RestHost made a cycle that could deadlock two start-up threads
+        ServiceReference<RestHost> ref = context.getServiceReference(RestHost.class);
+        RestHost h = ref == null ? null : context.getService(ref);
+        try {
+            return report(h);
+        } finally {
+            if (h != null) {
+                context.ungetService(ref);
+            }
+        }
+    }
+
+    private Report report(RestHost h) {
         List<Capability> capabilities = new ArrayList<>();
         boolean allActive = true;
         for (Bundle b : context.getBundles()) {
