@@ -1,5 +1,4 @@
 package io.headroom.itests;
-
 import static org.junit.Assert.assertEquals;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
@@ -9,15 +8,27 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivilegedActionException;
 import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.inject.Inject;
 import javax.security.auth.Subject;
 import org.apache.karaf.jaas.boot.principal.RolePrincipal;
@@ -91,9 +102,9 @@ public abstract class HeadroomTestSupport {
     }
 
     protected static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -127,7 +138,7 @@ public abstract class HeadroomTestSupport {
     }
 
     /** Polls until the condition holds, for at most 40 s; false if it never did. */
-    protected static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    protected static boolean eventually(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 40_000;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
@@ -148,7 +159,7 @@ public abstract class HeadroomTestSupport {
                 if (last.statusCode() == status) {
                     return;
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // not listening yet
             }
             Thread.sleep(200);
@@ -176,7 +187,7 @@ public abstract class HeadroomTestSupport {
         subject.getPrincipals().add(new RolePrincipal("admin"));
         try {
             Subject.doAs(subject, (PrivilegedExceptionAction<Object>) () -> session.execute(command));
-        } catch (java.security.PrivilegedActionException e) {
+        } catch (PrivilegedActionException e) {
             throw e.getException();
         } finally {
             print.flush();
@@ -186,17 +197,17 @@ public abstract class HeadroomTestSupport {
     }
 
     /** A bundle jar built in the test from classes of the probe, with the given manifest headers. */
-    protected static byte[] bundleJar(java.util.Map<String, String> headers, Class<?>... classes) throws Exception {
-        java.util.jar.Manifest m = new java.util.jar.Manifest();
-        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+    protected static byte[] bundleJar(Map<String, String> headers, Class<?>... classes) throws Exception {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         m.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
         headers.forEach(m.getMainAttributes()::putValue);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(bytes, m)) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(bytes, m)) {
             for (Class<?> c : classes) {
                 String name = c.getName().replace('.', '/') + ".class";
-                jar.putNextEntry(new java.util.jar.JarEntry(name));
-                try (java.io.InputStream in = c.getClassLoader().getResourceAsStream(name)) {
+                jar.putNextEntry(new JarEntry(name));
+                try (InputStream in = c.getClassLoader().getResourceAsStream(name)) {
                     in.transferTo(jar);
                 }
                 jar.closeEntry();
@@ -207,7 +218,7 @@ public abstract class HeadroomTestSupport {
 
     /** A JSON string field of a small JSON document, without a JSON library in the probe. */
     protected static String field(String json, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
         if (!m.find()) {
             throw new AssertionError("no field " + name + " in " + json);
         }

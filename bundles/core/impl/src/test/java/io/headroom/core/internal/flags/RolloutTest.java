@@ -8,6 +8,11 @@ import static org.junit.Assert.assertTrue;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.flags.FlagDefinition;
 import io.headroom.core.api.flags.InvalidFlagException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.TreeSet;
 import org.junit.Test;
 
@@ -33,9 +38,9 @@ public class RolloutTest {
 
     private static int expected(String input) {
         try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return (int) (new java.math.BigInteger(1, java.util.Arrays.copyOf(h, 4)).longValue() % 10_000);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
+            return (int) (new BigInteger(1, Arrays.copyOf(h, 4)).longValue() % 10_000);
+        } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
     }

@@ -11,7 +11,6 @@ import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.Priority;
-import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
