@@ -11,6 +11,7 @@ import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.internal.core.ForwardingListener;
 import io.headroom.llm.internal.core.Router;
 import io.headroom.llm.internal.core.SlidingLimit;
 import java.time.Duration;
@@ -126,17 +127,7 @@ public final class LlmRouterService implements LlmRouter {
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
         reported(tenant, start -> {
-            router.stream(route, priority, request, start + timeout.toMillis(), new StreamListener() {
-                @Override
-                public void started(String deployment, String model) {
-                    listener.started(deployment, model);
-                }
-
-                @Override
-                public void token(String text) {
-                    listener.token(text);
-                }
-
+            router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
                     report(tenant, true, start);

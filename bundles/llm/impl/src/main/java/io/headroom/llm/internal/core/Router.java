@@ -251,17 +251,7 @@ public final class Router {
     public void stream(String routeName, Priority priority, ChatRequest request, long deadlineMillis, StreamListener listener)
             throws InterruptedException {
         attempt(routeName, priority, request, deadlineMillis, (s, a, start) -> {
-            adapter(s).stream(s.deployment, request, new StreamListener() {
-                @Override
-                public void started(String deployment, String model) {
-                    listener.started(deployment, model);
-                }
-
-                @Override
-                public void token(String text) {
-                    listener.token(text);
-                }
-
+            adapter(s).stream(s.deployment, request, new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
                     finished(a, start, response.promptTokens() + response.completionTokens());
