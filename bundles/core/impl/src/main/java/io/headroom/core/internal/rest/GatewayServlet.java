@@ -1,6 +1,7 @@
 package io.headroom.core.internal.rest;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
 final class GatewayServlet extends HttpServlet {
     static final String REQUEST_ID = "X-Request-Id";
     private static final long serialVersionUID = 1L;
+    private static final long SWALLOW_FACTOR = 4;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
@@ -68,6 +70,7 @@ final class GatewayServlet extends HttpServlet {
             return;
         }
         if (req.getContentLengthLong() > maxBodyBytes) {
+            swallow(req);
             problem(resp, Problem.of(413, "request body is larger than the limit of " + maxBodyBytes + " bytes", requestId));
             return;
         }
@@ -88,6 +91,16 @@ final class GatewayServlet extends HttpServlet {
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
         } finally {
             gate.exit();
+        }
+    }
+
+    /**
+     * Reads and discards a refused body of moderate size, so the client, still writing it, reads the 413 instead of a
+     * connection reset (Tomcat's maxSwallowSize does the same); anything larger is left to the connection close.
+     */
+    private void swallow(HttpServletRequest req) throws IOException {
+        if (req.getContentLengthLong() <= SWALLOW_FACTOR * maxBodyBytes) {
+            req.getInputStream().transferTo(OutputStream.nullOutputStream());
         }
     }
 
