@@ -33,6 +33,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @ExamReactorStrategy(PerClass.class)
 public class LlmIT extends HeadroomTestSupport {
     private static final String ANTHROPIC = "headroom.it.anthropic";
+    private static final String BEDROCK = "headroom.it.bedrock";
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
             + "{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":20,\"top_p\":1,\"user\":\"someone\"";
 
@@ -51,6 +52,7 @@ public class LlmIT extends HeadroomTestSupport {
     public Option[] config() {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
                 systemProperty(ANTHROPIC).value(TestDatabases.anthropicEndpoint()),
+                systemProperty(BEDROCK).value(TestDatabases.bedrockEndpoint()),
                 editConfigurationFilePut("etc/io.headroom.llm.cfg", "tenantRequestsPerMinute", "5"));
     }
 
@@ -63,13 +65,17 @@ public class LlmIT extends HeadroomTestSupport {
                 factory("io.headroom.llm.deployment", "name", "claude", "provider", "anthropic", "model", "claude-test",
                         "endpoint", System.getProperty(ANTHROPIC), "apiKey", "sk-ant-never-shown");
                 factory("io.headroom.llm.route", "name", "chat", "strategy", "ordered", "deployments", "dead-gpt, claude");
+                factory("io.headroom.llm.deployment", "name", "bedrock-claude", "provider", "bedrock", "model", "anthropic.claude-test-v1:0",
+                        "endpoint", System.getProperty(BEDROCK), "apiKey", "AKIDTEST:aws-secret-never-shown");
+                factory("io.headroom.llm.route", "name", "chat-aws", "strategy", "ordered", "deployments", "bedrock-claude");
                 configured = true;
             }
         }
         assertTrue(eventually(() -> {
             try {
                 String body = get("/llm/deployments", OPERATOR).body();
-                return get("/llm/routes", OPERATOR).body().contains("\"chat\"") && body.contains("dead-gpt") && body.contains("claude");
+                return get("/llm/routes", OPERATOR).body().contains("\"chat-aws\"") && body.contains("dead-gpt")
+                        && body.contains("bedrock-claude");
             } catch (Exception e) {
                 return false;
             }
@@ -118,6 +124,21 @@ public class LlmIT extends HeadroomTestSupport {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         assertTrue(r.body(), r.body().contains("\"object\":\"chat.completion.chunk\"") && r.body().contains("\"content\":\"world\"")
                 && r.body().trim().endsWith("data: [DONE]"));
+    }
+
+    /** The Bedrock adapter is its own bundle embedding the AWS SDK (Netty async client): it must work inside Karaf. */
+    @Test
+    public void bedrockConverseAnswersThroughTheGatewayPlainAndStreamed() throws Exception {
+        String aws = CHAT.replace("\"chat\"", "\"chat-aws\"");
+        String umbrella = bearer(tokens.create("umbrella-llm", TenantId.of("umbrella")).token());
+        HttpResponse<String> r = call("POST", "/llm/v1/chat/completions", umbrella, aws + "}");
+        assertEquals(r.body(), 200, r.statusCode());
+        assertEquals("bedrock-claude", r.headers().firstValue("X-Headroom-Deployment").orElse(""));
+        assertTrue(r.body(), r.body().contains("\"content\":\"Hello, world!\"") && r.body().contains("\"prompt_tokens\":12"));
+        HttpResponse<String> s = call("POST", "/llm/v1/chat/completions", umbrella, aws + ",\"stream\":true}");
+        assertEquals(s.body(), 200, s.statusCode());
+        assertTrue(s.body(), s.body().contains("\"content\":\"world\"") && s.body().trim().endsWith("data: [DONE]"));
+        assertTrue("secrets are never returned", !get("/llm/deployments", OPERATOR).body().contains("never-shown"));
     }
 
     @Test

@@ -3,8 +3,12 @@ package io.headroom.itests;
 import io.headroom.fixtures.ElasticMq;
 import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.MariaDb;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.runner.Result;
 import org.junit.runner.notification.RunListener;
@@ -18,7 +22,7 @@ public final class TestDatabases extends RunListener {
     private static MariaDb machineOrEmbedded;
     private static MariaDb embedded;
     private static ElasticMq elasticMq;
-    private static FakeLlmProvider anthropic;
+    private static final Map<FakeLlmProvider.Wire, FakeLlmProvider> PROVIDERS = new EnumMap<>(FakeLlmProvider.Wire.class);
     private static final List<Runnable> CLEANUP = new ArrayList<>();
 
     @Override
@@ -35,10 +39,8 @@ public final class TestDatabases extends RunListener {
             if (elasticMq != null) {
                 elasticMq.close();
             }
-            if (anthropic != null) {
-                anthropic.close();
-            }
-            anthropic = null;
+            PROVIDERS.values().forEach(FakeLlmProvider::close);
+            PROVIDERS.clear();
             machineOrEmbedded = null;
             embedded = null;
             elasticMq = null;
@@ -70,15 +72,23 @@ public final class TestDatabases extends RunListener {
     }
 
     /** A local server speaking Anthropic's Messages API, for the LLM router. */
-    static synchronized String anthropicEndpoint() {
-        if (anthropic == null) {
+    static String anthropicEndpoint() {
+        return providerEndpoint(FakeLlmProvider.Wire.ANTHROPIC);
+    }
+
+    /** A local server speaking Amazon Bedrock's Converse API (JSON and event-stream), for the LLM router. */
+    static String bedrockEndpoint() {
+        return providerEndpoint(FakeLlmProvider.Wire.BEDROCK);
+    }
+
+    private static synchronized String providerEndpoint(FakeLlmProvider.Wire wire) {
+        return PROVIDERS.computeIfAbsent(wire, w -> {
             try {
-                anthropic = FakeLlmProvider.anthropic();
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
+                return FakeLlmProvider.start(w);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }
-        return anthropic.endpoint();
+        }).endpoint();
     }
 
     private static String newSchema(MariaDb db) {

@@ -48,18 +48,24 @@ public final class LlmRouterService implements LlmRouter {
 
         @AttributeDefinition(description = "Requests per minute one tenant may make across all routes (0: no quota)")
         int tenantRequestsPerMinute() default 0;
+
+        @AttributeDefinition(description = "Tokens (prompt + completion) per minute one tenant may use across all routes (0: no quota)")
+        int tenantTokensPerMinute() default 0;
     }
 
     private final Router router;
     private final Signals signals;
     private final Map<String, ProviderAdapter> adapters = new ConcurrentHashMap<>();
-    private final Map<TenantId, SlidingLimit> quotas = new ConcurrentHashMap<>();
+    private final Map<TenantId, SlidingLimit> requestQuotas = new ConcurrentHashMap<>();
+    private final Map<TenantId, SlidingLimit> tokenQuotas = new ConcurrentHashMap<>();
     private final int tenantRequestsPerMinute;
+    private final int tenantTokensPerMinute;
 
     @Activate
     public LlmRouterService(@Reference Signals signals, Config config) {
         this.signals = signals;
         this.tenantRequestsPerMinute = config.tenantRequestsPerMinute();
+        this.tenantTokensPerMinute = config.tenantTokensPerMinute();
         this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis()),
                 System::currentTimeMillis, adapters::get);
     }
@@ -81,35 +87,64 @@ public final class LlmRouterService implements LlmRouter {
         return router;
     }
 
-    /** A tenant over its quota is refused (429, not retried elsewhere): one tenant cannot take everyone's capacity. */
-    private void checkQuota(TenantId tenant) {
-        if (tenantRequestsPerMinute <= 0) {
-            return;
-        }
+    /**
+     * A tenant over its quota is refused (429, not retried elsewhere): one tenant cannot take everyone's capacity.
+     * Tokens are reserved at the request's upper-bound estimate, so concurrent calls cannot overshoot the quota, and
+     * settled to the real usage when the answer is complete. Returns the tokens reserved.
+     */
+    private long takeQuota(TenantId tenant, ChatRequest request) {
         long now = System.currentTimeMillis();
-        SlidingLimit quota = quotas.computeIfAbsent(tenant, t -> new SlidingLimit(tenantRequestsPerMinute));
-        if (!quota.tryTake(now, 1, 1.0)) {
+        SlidingLimit requests = requestQuotas.computeIfAbsent(tenant, t -> new SlidingLimit(tenantRequestsPerMinute));
+        if (!requests.tryTake(now, 1, 1.0)) {
             throw new ProviderException("tenant " + tenant + " is over its quota of " + tenantRequestsPerMinute + " requests a minute",
+                    429, false, requests.millisUntilRoom(now), null);
+        }
+        if (tenantTokensPerMinute <= 0) {
+            return 0;
+        }
+        long tokens = request.estimatedTokens();
+        SlidingLimit quota = tokenQuotas.computeIfAbsent(tenant, t -> new SlidingLimit(tenantTokensPerMinute));
+        if (!quota.tryTake(now, tokens, 1.0)) {
+            requests.adjust(now, -1);
+            if (tokens > tenantTokensPerMinute) {
+                throw new ProviderException("this request may use " + tokens + " tokens, more than tenant " + tenant
+                        + "'s quota of " + tenantTokensPerMinute + " a minute: lower max_tokens", 400, false, 0, null);
+            }
+            throw new ProviderException("tenant " + tenant + " is over its quota of " + tenantTokensPerMinute + " tokens a minute",
                     429, false, quota.millisUntilRoom(now), null);
         }
+        return tokens;
+    }
+
+    /** Replaces a reservation by what was really used (0 for a call that failed before any answer). */
+    private void settleTokens(TenantId tenant, long reserved, long used) {
+        if (reserved > 0) {
+            tokenQuotas.get(tenant).adjust(System.currentTimeMillis(), used - reserved);
+        }
+    }
+
+    private static long used(ChatResponse r) {
+        return (long) r.promptTokens() + r.completionTokens();
     }
 
     /** A routed call that reports its outcome for the tenant. */
     @FunctionalInterface
     private interface RoutedCall<T> {
-        T run(long start) throws InterruptedException;
+        T run(long start, long reservedTokens) throws InterruptedException;
     }
 
-    private <T> T reported(TenantId tenant, RoutedCall<T> call) {
-        checkQuota(tenant);
+    private <T> T reported(TenantId tenant, ChatRequest request, RoutedCall<T> call) {
+        long reserved = takeQuota(tenant, request);
         long start = System.currentTimeMillis();
         try {
-            return call.run(start);
+            return call.run(start, reserved);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            settleTokens(tenant, reserved, 0);
             report(tenant, false, start);
             throw new ProviderException("interrupted", 503, true, 0, e);
         } catch (ProviderException e) {
+            settleTokens(tenant, reserved, 0);
             report(tenant, false, start);
             throw e;
         }
@@ -117,8 +152,9 @@ public final class LlmRouterService implements LlmRouter {
 
     @Override
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
-        return reported(tenant, start -> {
+        return reported(tenant, request, (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
+            settleTokens(tenant, reserved, used(r));
             report(tenant, true, start);
             return r;
         });
@@ -126,16 +162,18 @@ public final class LlmRouterService implements LlmRouter {
 
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
-        reported(tenant, start -> {
+        reported(tenant, request, (start, reserved) -> {
             router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
+                    settleTokens(tenant, reserved, used(response));
                     report(tenant, true, start);
                     listener.completed(response);
                 }
 
                 @Override
                 public void failed(ProviderException error) {
+                    // cut mid-answer: the provider billed an unknown part of it, so the reservation stands
                     report(tenant, false, start);
                     listener.failed(error);
                 }

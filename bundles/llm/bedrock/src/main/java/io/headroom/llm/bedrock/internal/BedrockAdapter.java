@@ -1,0 +1,327 @@
+package io.headroom.llm.bedrock.internal;
+
+import io.headroom.llm.api.ChatMessage;
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.ProviderAdapter;
+import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.StreamListener;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
+import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
+
+/**
+ * Amazon Bedrock Converse and ConverseStream through the AWS SDK v2 (SigV4-signed, event-stream responses). A
+ * deployment's {@code model} is the Bedrock model or inference-profile id; its {@code endpoint} is the runtime
+ * endpoint (the region is read from a standard {@code bedrock-runtime.<region>.amazonaws.com} host, else this
+ * component's default region); its secret is {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]}, or empty for
+ * the SDK's default credential chain. The SDK's own retries are off: failing over is the router's job.
+ */
+@Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=bedrock")
+@Designate(ocd = BedrockAdapter.Config.class)
+public final class BedrockAdapter implements ProviderAdapter {
+    @ObjectClassDefinition(name = "Headroom LLM Bedrock adapter")
+    public @interface Config {
+        @AttributeDefinition(description = "Region for endpoints whose host does not name one (e.g. a VPC endpoint or a local test server)")
+        String region() default "us-east-1";
+
+        @AttributeDefinition(description = "Maximum concurrent HTTP connections to Bedrock, over all deployments")
+        int maxConnections() default 200;
+    }
+
+    private static final Pattern REGION_HOST = Pattern.compile("bedrock-runtime(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com");
+    private static final Object END = new Object();
+    /**
+     * Bedrock's documented "retry your request" errors whose status (424 for a stream error) is not a 429/5xx; lower
+     * case, as stream exception frames name them in lower camel case and HTTP errors in upper.
+     */
+    private static final Set<String> RETRYABLE_CODES = Set.of("modelstreamerrorexception", "modelnotreadyexception",
+            "modeltimeoutexception");
+
+    private final Region defaultRegion;
+    private final SdkAsyncHttpClient http;
+    private final Map<ClientKey, BedrockRuntimeAsyncClient> clients = new ConcurrentHashMap<>();
+
+    private record ClientKey(String endpoint, String secret) {
+        @Override
+        public String toString() {
+            return endpoint; // never the secret
+        }
+    }
+
+    private record StopReason(String value) {
+    }
+
+    @Activate
+    public BedrockAdapter(Config config) {
+        this.defaultRegion = Region.of(config.region());
+        this.http = NettyNioAsyncHttpClient.builder()
+                .maxConcurrency(config.maxConnections())
+                .connectionTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    @Deactivate
+    void close() {
+        clients.values().forEach(BedrockRuntimeAsyncClient::close);
+        clients.clear();
+        http.close();
+    }
+
+    @Override
+    public ChatResponse complete(Deployment d, ChatRequest request) {
+        ConverseRequest.Builder b = ConverseRequest.builder().modelId(d.model()).messages(messages(request))
+                .inferenceConfig(inference(request));
+        List<SystemContentBlock> system = system(request);
+        if (!system.isEmpty()) {
+            b.system(system);
+        }
+        ConverseResponse r;
+        CompletableFuture<ConverseResponse> call = client(d).converse(b.build());
+        try {
+            r = call.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new ProviderException(d.name() + ": no response within " + d.timeoutMillis() + " ms", 0, true, 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
+        } catch (ExecutionException e) {
+            throw classify(d, e.getCause());
+        }
+        if (r.output() == null || r.output().message() == null || !r.output().message().hasContent()) {
+            throw new ProviderException(d.name() + ": response has no message content", 502, true, 0, null);
+        }
+        StringBuilder text = new StringBuilder();
+        for (ContentBlock block : r.output().message().content()) {
+            if (block.text() != null) {
+                text.append(block.text());
+            }
+        }
+        TokenUsage usage = r.usage();
+        return new ChatResponse(text.toString(), r.stopReasonAsString(), d.name(), d.model(),
+                usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens());
+    }
+
+    /**
+     * The SDK delivers events on its own threads; they are queued and handed to the listener on the caller's thread,
+     * so a slow client never blocks Netty, and the timeout bounds the wait for each event (first token included).
+     */
+    @Override
+    public void stream(Deployment d, ChatRequest request, StreamListener listener) {
+        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        ConverseStreamRequest.Builder b = ConverseStreamRequest.builder().modelId(d.model()).messages(messages(request))
+                .inferenceConfig(inference(request));
+        List<SystemContentBlock> system = system(request);
+        if (!system.isEmpty()) {
+            b.system(system);
+        }
+        ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
+                .subscriber(ConverseStreamResponseHandler.Visitor.builder()
+                        .onContentBlockDelta(e -> {
+                            if (e.delta() != null && e.delta().text() != null && !e.delta().text().isEmpty()) {
+                                events.add(e.delta().text());
+                            }
+                        })
+                        .onMessageStop(e -> events.add(new StopReason(e.stopReasonAsString())))
+                        .onMetadata(e -> {
+                            if (e.usage() != null) {
+                                events.add(e.usage());
+                            }
+                        })
+                        .build())
+                .build();
+        CompletableFuture<Void> call = client(d).converseStream(b.build(), handler);
+        call.whenComplete((ok, error) -> events.add(error == null ? END : error));
+
+        StringBuilder text = new StringBuilder();
+        String stopReason = null;
+        TokenUsage usage = null;
+        boolean started = false;
+        try {
+            while (true) {
+                Object event = events.poll(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+                if (event == null) {
+                    call.cancel(true);
+                    throw new ProviderException(d.name() + ": no " + (started ? "stream event" : "first token") + " within "
+                            + d.timeoutMillis() + " ms", 0, true, 0, null);
+                } else if (event instanceof String token) {
+                    if (!started) {
+                        started = true;
+                        listener.started(d.name(), d.model());
+                    }
+                    text.append(token);
+                    listener.token(token);
+                } else if (event instanceof StopReason s) {
+                    stopReason = s.value();
+                } else if (event instanceof TokenUsage u) {
+                    usage = u;
+                } else if (event instanceof Throwable t) {
+                    throw classify(d, t);
+                } else if (stopReason == null) {
+                    throw new ProviderException(d.name() + ": the stream ended before the answer was complete", 502, true, 0, null);
+                } else {
+                    listener.completed(new ChatResponse(text.toString(), stopReason, d.name(), d.model(),
+                            usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens()));
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            fail(started, listener, new ProviderException(d.name() + ": interrupted", 0, true, 0, e));
+        } catch (ProviderException e) {
+            fail(started, listener, e);
+        }
+    }
+
+    /** Before the first token a failure is thrown (the router fails over); after it, the stream ends with an error. */
+    private static void fail(boolean started, StreamListener listener, ProviderException e) {
+        if (!started) {
+            throw e;
+        }
+        listener.failed(e);
+    }
+
+    private BedrockRuntimeAsyncClient client(Deployment d) {
+        return clients.computeIfAbsent(new ClientKey(d.endpoint(), d.apiKey() == null ? "" : d.apiKey()), key ->
+                BedrockRuntimeAsyncClient.builder()
+                        .httpClient(http)
+                        .region(region(key.endpoint()))
+                        .endpointOverride(key.endpoint().isBlank() ? null : URI.create(key.endpoint()))
+                        .credentialsProvider(credentials(key.secret()))
+                        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                        .build());
+    }
+
+    Region region(String endpoint) {
+        Matcher m = REGION_HOST.matcher(endpoint);
+        return m.find() ? Region.of(m.group(1)) : defaultRegion;
+    }
+
+    static AwsCredentialsProvider credentials(String secret) {
+        if (secret.isBlank()) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        String[] parts = secret.split(":", 3);
+        if (parts.length < 2 || parts[0].isBlank() || parts[1].isBlank()) {
+            throw new ProviderException("a Bedrock deployment's secret must be ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]",
+                    400, false, 0, null);
+        }
+        return StaticCredentialsProvider.create(parts.length == 3
+                ? AwsSessionCredentials.create(parts[0], parts[1], parts[2])
+                : AwsBasicCredentials.create(parts[0], parts[1]));
+    }
+
+    /** Bedrock wants alternating user/assistant turns with the system prompt apart, as Anthropic does. */
+    static List<Message> messages(ChatRequest request) {
+        List<Message> out = new ArrayList<>();
+        for (ChatMessage m : request.messages()) {
+            if (!m.role().equals("system")) {
+                out.add(Message.builder()
+                        .role(m.role().equals("user") ? ConversationRole.USER : ConversationRole.ASSISTANT)
+                        .content(ContentBlock.fromText(m.content()))
+                        .build());
+            }
+        }
+        return out;
+    }
+
+    static List<SystemContentBlock> system(ChatRequest request) {
+        return request.messages().stream().filter(m -> m.role().equals("system"))
+                .map(m -> SystemContentBlock.fromText(m.content())).toList();
+    }
+
+    static InferenceConfiguration inference(ChatRequest request) {
+        InferenceConfiguration.Builder b = InferenceConfiguration.builder().maxTokens(request.maxTokens());
+        if (request.temperature() != null) {
+            b.temperature(request.temperature().floatValue());
+        }
+        return b.build();
+    }
+
+    /**
+     * An SDK failure as the router needs it: Bedrock's HTTP status and Retry-After, timeouts and connection errors
+     * as status 0, an exception event mid-stream with the status the SDK models for it.
+     */
+    static ProviderException classify(Deployment d, Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ProviderException p) {
+            return p;
+        }
+        if (t instanceof AwsServiceException e) {
+            int status = e.statusCode() > 0 ? e.statusCode() : 502;
+            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            String message = e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
+                    ? e.awsErrorDetails().errorMessage() : e.getMessage();
+            long retryAfter = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null ? 0
+                    : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").map(BedrockAdapter::seconds).orElse(0L);
+            boolean retryable = ProviderException.retryableStatus(status) || (code != null && RETRYABLE_CODES.contains(code.toLowerCase(Locale.ROOT)));
+            return new ProviderException(d.name() + " answered HTTP " + status + (code == null ? "" : " " + code) + ": " + message,
+                    status, retryable, retryAfter, null);
+        }
+        if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+            return new ProviderException(d.name() + ": no response within " + d.timeoutMillis() + " ms", 0, true, 0, t);
+        }
+        if (t instanceof SdkClientException) {
+            return new ProviderException(d.name() + ": " + t.getMessage(), 0, true, 0, t);
+        }
+        return new ProviderException(d.name() + ": " + t, 502, true, 0, t);
+    }
+
+    private static long seconds(String value) {
+        try {
+            return (long) (Double.parseDouble(value.trim()) * 1000);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}
