@@ -23,6 +23,7 @@ import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -139,6 +140,21 @@ public class LlmIT extends HeadroomTestSupport {
         assertEquals(s.body(), 200, s.statusCode());
         assertTrue(s.body(), s.body().contains("\"content\":\"world\"") && s.body().trim().endsWith("data: [DONE]"));
         assertTrue("secrets are never returned", !get("/llm/deployments", OPERATOR).body().contains("never-shown"));
+
+        // each adapter is its own bundle: without it the route has nothing to call, and it is back when the bundle is
+        Bundle adapter = bundle("io.headroom.llm-bedrock");
+        adapter.stop();
+        try {
+            HttpRequest quick = HttpRequest.newBuilder(URI.create(api("/llm/v1/chat/completions")))
+                    .header("Authorization", umbrella).header("Content-Type", "application/json").header("X-Headroom-Timeout-Ms", "1000")
+                    .POST(HttpRequest.BodyPublishers.ofString(aws + "}")).build();
+            HttpResponse<String> gone = http.send(quick, HttpResponse.BodyHandlers.ofString());
+            assertEquals(gone.body(), 503, gone.statusCode());
+        } finally {
+            adapter.start();
+        }
+        shell("llm:deployment bedrock-claude clear-cooldown");
+        assertEquals(200, call("POST", "/llm/v1/chat/completions", umbrella, aws + "}").statusCode());
     }
 
     @Test

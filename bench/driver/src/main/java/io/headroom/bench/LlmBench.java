@@ -10,7 +10,7 @@ import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.internal.core.Router;
-import io.headroom.llm.internal.provider.OpenAiAdapter;
+import io.headroom.llm.openai.internal.OpenAiAdapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.headroom.llm.internal.provider;
+package io.headroom.llm.openai.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,6 +10,7 @@ import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.http.HttpProvider;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 
@@ -20,17 +21,17 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
 public final class OpenAiAdapter extends HttpProvider {
     @Override
-    String path() {
+    protected String path() {
         return "/chat/completions";
     }
 
     @Override
-    Map<String, String> headers(Deployment d) {
+    protected Map<String, String> headers(Deployment d) {
         return d.apiKey() == null || d.apiKey().isBlank() ? Map.of() : Map.of("Authorization", "Bearer " + d.apiKey());
     }
 
     @Override
-    JsonNode body(Deployment d, ChatRequest request, boolean stream) {
+    protected JsonNode body(Deployment d, ChatRequest request, boolean stream) {
         ObjectNode body = JSON.createObjectNode().put("model", d.model()).put("max_tokens", request.maxTokens()).put("stream", stream);
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
@@ -46,7 +47,7 @@ public final class OpenAiAdapter extends HttpProvider {
     }
 
     @Override
-    ChatResponse parse(Deployment d, JsonNode r) {
+    protected ChatResponse parse(Deployment d, JsonNode r) {
         JsonNode choice = r.path("choices").path(0);
         if (!choice.path("message").has("content")) {
             throw new ProviderException(d.name() + ": response has no choices[0].message.content", 502, true, 0, null);
@@ -57,7 +58,7 @@ public final class OpenAiAdapter extends HttpProvider {
     }
 
     @Override
-    ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener) {
+    protected ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener) {
         if (data.has("error")) {
             throw new ProviderException(d.name() + ": " + data.path("error").path("message").asText("error event"), 502, true, 0, null);
         }

@@ -1,4 +1,4 @@
-package io.headroom.llm.internal.provider;
+package io.headroom.llm.anthropic.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,6 +10,7 @@ import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.http.HttpProvider;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 
@@ -21,17 +22,17 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=anthropic")
 public final class AnthropicAdapter extends HttpProvider {
     @Override
-    String path() {
+    protected String path() {
         return "/v1/messages";
     }
 
     @Override
-    Map<String, String> headers(Deployment d) {
+    protected Map<String, String> headers(Deployment d) {
         return Map.of("x-api-key", d.apiKey() == null ? "" : d.apiKey(), "anthropic-version", "2023-06-01");
     }
 
     @Override
-    JsonNode body(Deployment d, ChatRequest request, boolean stream) {
+    protected JsonNode body(Deployment d, ChatRequest request, boolean stream) {
         ObjectNode body = JSON.createObjectNode().put("model", d.model()).put("max_tokens", request.maxTokens()).put("stream", stream);
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
@@ -52,7 +53,7 @@ public final class AnthropicAdapter extends HttpProvider {
     }
 
     @Override
-    ChatResponse parse(Deployment d, JsonNode r) {
+    protected ChatResponse parse(Deployment d, JsonNode r) {
         JsonNode content = r.path("content");
         if (!content.isArray() || content.isEmpty()) {
             throw new ProviderException(d.name() + ": response has no content blocks", 502, true, 0, null);
@@ -64,7 +65,7 @@ public final class AnthropicAdapter extends HttpProvider {
     }
 
     @Override
-    ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener) {
+    protected ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener) {
         String type = event != null ? event : data.path("type").asText();
         switch (type) {
             case "message_start" -> state.promptTokens = data.path("message").path("usage").path("input_tokens").asInt();

@@ -1,4 +1,4 @@
-package io.headroom.llm.internal.provider;
+package io.headroom.llm.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,30 +22,31 @@ import java.util.stream.Stream;
 /**
  * What HTTP providers share: JSON requests with a timeout, classified failures (status, Retry-After, the provider's
  * own error message), and server-sent events read line by line, where anything that goes wrong after the first
- * token ends the stream with an error rather than a short answer.
+ * token ends the stream with an error rather than a short answer. A library, not a bundle: each adapter bundle
+ * carries its own private copy of this package, so adapters stay independent bundles that hot-deploy alone.
  */
-abstract class HttpProvider implements ProviderAdapter {
-    static final ObjectMapper JSON = new ObjectMapper();
+public abstract class HttpProvider implements ProviderAdapter {
+    protected static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** The request path below the deployment's endpoint, e.g. /chat/completions. */
-    abstract String path();
+    protected abstract String path();
 
-    abstract Map<String, String> headers(Deployment d);
+    protected abstract Map<String, String> headers(Deployment d);
 
-    abstract JsonNode body(Deployment d, ChatRequest request, boolean stream);
+    protected abstract JsonNode body(Deployment d, ChatRequest request, boolean stream);
 
-    abstract ChatResponse parse(Deployment d, JsonNode response);
+    protected abstract ChatResponse parse(Deployment d, JsonNode response);
 
     /** Handles one SSE event; returns the finished response when the stream ends, else null. */
-    abstract ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener);
+    protected abstract ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener);
 
     /** Accumulates a streamed answer. */
-    static final class StreamState {
+    protected static final class StreamState {
         final StringBuilder text = new StringBuilder();
-        String finishReason;
-        int promptTokens;
-        int completionTokens;
+        public String finishReason;
+        public int promptTokens;
+        public int completionTokens;
         boolean started;
     }
 
@@ -139,7 +140,7 @@ abstract class HttpProvider implements ProviderAdapter {
         };
     }
 
-    static ChatResponse finish(Deployment d, StreamState s) {
+    protected static ChatResponse finish(Deployment d, StreamState s) {
         return new ChatResponse(s.text.toString(), s.finishReason == null ? "stop" : s.finishReason, d.name(), d.model(),
                 s.promptTokens, s.completionTokens);
     }
@@ -158,7 +159,7 @@ abstract class HttpProvider implements ProviderAdapter {
     }
 
     /** A non-200 answer, with the provider's own message when its error body has one. */
-    static ProviderException failure(Deployment d, int status, String retryAfter, String body) {
+    protected static ProviderException failure(Deployment d, int status, String retryAfter, String body) {
         String message = body == null ? "" : body;
         try {
             JsonNode error = JSON.readTree(body).path("error");
@@ -176,7 +177,7 @@ abstract class HttpProvider implements ProviderAdapter {
     }
 
     /** Retry-After in seconds (the HTTP-date form is treated as unknown). */
-    static long retryAfterMillis(String value) {
+    protected static long retryAfterMillis(String value) {
         if (value == null) {
             return 0;
         }
