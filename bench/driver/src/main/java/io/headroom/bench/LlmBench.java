@@ -87,11 +87,49 @@ public final class LlmBench {
             }
             System.out.printf("latency routing, deployment b twice as slow (40 vs 20 ms): %d of %d requests (%.1f%%) went to the faster one%n",
                     toFast.get(), n, 100.0 * toFast.get() / n);
+
+            overshoot(router, a);
         }
     }
 
+    /**
+     * Token-limit overshoot: 50 threads hammer a deployment limited to 1,000 tokens a minute (each call is estimated
+     * at 17 tokens and the provider reports 16 used); the tokens the provider served within the minute vs the limit.
+     */
+    private static void overshoot(Router router, FakeLlmProvider provider) throws Exception {
+        provider.always(Behaviour.ok());
+        int limit = 1000;
+        router.putDeployment(new Deployment("limited", "openai", "m", provider.endpoint(), "k", 0, limit, 0, 5000));
+        router.putRoute(new Route("limited", "ordered", List.of("limited"), Map.of()));
+        int before = provider.requests.get();
+        AtomicInteger refused = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        List<Future<?>> threads = new ArrayList<>();
+        long start = System.currentTimeMillis();
+        for (int t = 0; t < 50; t++) {
+            threads.add(pool.submit(() -> {
+                for (int i = 0; i < 40; i++) {
+                    try {
+                        router.complete("limited", Priority.INTERACTIVE, REQUEST, System.currentTimeMillis() + 100);
+                    } catch (RuntimeException | InterruptedException e) {
+                        refused.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : threads) {
+            f.get();
+        }
+        pool.shutdown();
+        long served = (provider.requests.get() - before) * 16L;
+        System.out.printf("token limit %d/min, 50 threads x 40 calls in %.1f s: provider served %d tokens (%d calls), %d refused;"
+                + " overshoot %d tokens%n", limit, (System.currentTimeMillis() - start) / 1e3, served, served / 16, refused.get(),
+                Math.max(0, served - limit));
+    }
+
     /** Sends calls at a fixed rate (open loop) and returns each call's latency in nanoseconds. */
-    private static long[] drive(int rate, int seconds, Callable<?> call) throws Exception {
+    static long[] drive(int rate, int seconds, Callable<?> call) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(64);
         List<Future<Long>> results = new ArrayList<>();
         long period = 1_000_000_000L / rate;
@@ -116,7 +154,7 @@ public final class LlmBench {
         return out;
     }
 
-    private static double p(long[] values, double q) {
+    static double p(long[] values, double q) {
         long[] s = values.clone();
         Arrays.sort(s);
         return s[Math.min(s.length - 1, (int) Math.ceil(q * s.length) - 1)] / 1e6;
