@@ -17,6 +17,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -52,14 +54,16 @@ public class PlatformIT extends HeadroomTestSupport {
     @Test
     public void everyHeadroomBundleIsActive() throws Exception {
         awaitStatus("/health", null, 200);
-        int seen = 0;
+        Set<String> seen = new TreeSet<>();
         for (Bundle b : bundleContext.getBundles()) {
             if (b.getSymbolicName().startsWith("io.headroom")) {
                 assertEquals(b.getSymbolicName() + " is not active", Bundle.ACTIVE, b.getState());
-                seen++;
+                seen.add(b.getSymbolicName().substring("io.headroom.".length()));
             }
         }
-        assertEquals("core-api, core, example, heartbeat, queue and llm (api + impl each)", 9, seen);
+        // every capability at boot: api + implementation, and one bundle per LLM provider adapter
+        assertEquals(new TreeSet<>(List.of("core-api", "core", "example", "heartbeat-api", "heartbeat", "queue-api", "queue",
+                "llm-api", "llm", "llm-openai", "llm-anthropic", "llm-bedrock")), seen);
         HttpResponse<String> health = get("/health", null);
         assertTrue(health.body(), health.body().contains("\"status\":\"UP\"") && health.body().contains("\"name\":\"example\""));
     }
