@@ -24,7 +24,7 @@ final class Render {
 
     static String bar(long done, long total) {
         int width = 30;
-        int filled = total == 0 ? width : (int) (width * done / total);
+        int filled = total == 0 ? 0 : (int) (width * done / total);
         return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "] " + done + "/" + total;
     }
 
