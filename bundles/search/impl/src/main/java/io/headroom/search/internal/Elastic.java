@@ -202,6 +202,12 @@ final class Elastic implements AutoCloseable {
         return out;
     }
 
+    /** Removes a document written at exactly {@code version} (external_gte): undoing a write the other layout refused. */
+    void deleteAtOrAbove(String index, TenantId tenant, String id, long version) throws IOException {
+        client.bulk(b -> b.operations(o -> o.delete(d -> d.index(index).id(storedId(tenant, id)).routing(tenant.value())
+                .version(version).versionType(VersionType.ExternalGte))));
+    }
+
     private static Query tenantFilter(TenantId tenant) {
         return Query.of(q -> q.term(t -> t.field(TENANT).value(tenant.value())));
     }
