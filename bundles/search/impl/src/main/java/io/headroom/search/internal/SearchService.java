@@ -462,6 +462,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
                 createIndexes(layout, spec, Map.of());
             } catch (RuntimeException | IOException e) {
                 store.deleteCollection(name);
+                refresh(); // this node's snapshot may have picked the reserved name up meanwhile
                 throw e;
             }
             refresh();
@@ -530,6 +531,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
                         Map.of("index.gc_deletes", config.migrationGcDeletes()));
             } catch (RuntimeException | IOException e) {
                 store.dropMigration(m.id());
+                refresh();
                 throw e;
             }
             refresh();
