@@ -126,6 +126,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
     private final List<Thread> loops = new ArrayList<>();
     private final java.util.concurrent.ExecutorService copiers;
     private final Throttle throttle;
+    private Thread backfillLoop;
 
     @Activate
     public SearchService(@Reference ControlStore controlStore, @Reference FeatureFlags flags, @Reference Signals signals, Config config) {
@@ -147,7 +148,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
         loop("search-refresh", config.refreshMillis(), this::refreshQuietly);
         loop("search-outbox", 500, this::drainOutbox);
         loop("search-tombstones", 600_000, this::purgeTombstones);
-        loop("search-backfill", 500, this::backfillPass);
+        backfillLoop = loop("search-backfill", 500, this::backfillPass);
     }
 
     @Deactivate
@@ -163,7 +164,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
         es.close();
     }
 
-    private void loop(String name, long periodMillis, Runnable body) {
+    private Thread loop(String name, long periodMillis, Runnable body) {
         Thread t = new Thread(() -> {
             while (running) {
                 try {
@@ -174,13 +175,17 @@ public final class SearchService implements TenantSearch, SearchAdmin {
                 try {
                     Thread.sleep(periodMillis);
                 } catch (InterruptedException e) {
-                    return;
+                    if (!running) {
+                        return;
+                    }
+                    // woken early: run the body now
                 }
             }
         }, name);
         t.setDaemon(true);
         loops.add(t);
         t.start();
+        return t;
     }
 
     // ------------------------------------------------------------------ snapshot
@@ -580,6 +585,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
             MigrationRow m = step(id, Step.BACKFILL);
             store.syncTenants(id, m.collection());
             refresh();
+            backfillLoop.interrupt(); // start now rather than at the next tick
             return status(id);
         });
     }
