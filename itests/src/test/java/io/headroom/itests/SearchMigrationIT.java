@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
+import org.junit.After;
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -51,11 +53,12 @@ import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Search migration against a real Elasticsearch 8.19 node (a child JVM of the test driver): the tenant boundary and bad
  * input over REST, and a whole layout migration of 50 tenants under concurrent upserts and deletes, with Elasticsearch
- * killed and restarted during the backfill, a tenant's reads rolled back, and the final state compared with the ground
+ * killed and restarted during the backfill, then the search bundle restarted (a node restart), a tenant's reads rolled back, and the final state compared with the ground
  * truth the writers kept.
  */
 @RunWith(PaxExam.class)
@@ -67,12 +70,6 @@ public class SearchMigrationIT extends HeadroomTestSupport {
     private static final String ES_MODULE = "headroom.it.es.module";
     static final int TENANTS = 50;
     static final int DOCS_PER_TENANT = 300;
-
-    @Inject
-    private TenantSearch search;
-
-    @Inject
-    private SearchAdmin admin;
 
     @Inject
     private ApiTokens tokens;
@@ -142,19 +139,19 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         assertEquals(403, call("POST", "/search/collections", acme, json("{'name':'mine'}")).statusCode());
 
         // the same id in two tenants: two documents; a query matching the other tenant's text finds nothing
-        assertTrue(eventually(() -> total(search.search("notes", TenantId.of("acme"), SearchQuery.of("secret", 10))) == 1));
-        SearchResult acmeSecret = search.search("notes", TenantId.of("acme"), SearchQuery.of("secret", 10));
+        assertTrue(eventually(() -> total(search().search("notes", TenantId.of("acme"), SearchQuery.of("secret", 10))) == 1));
+        SearchResult acmeSecret = search().search("notes", TenantId.of("acme"), SearchQuery.of("secret", 10));
         assertEquals("secret plan of acme", acmeSecret.hits().get(0).document().get("title"));
-        assertEquals(0, search.search("notes", TenantId.of("acme"), SearchQuery.of("globex", 10)).total());
-        assertEquals(0, search.search("notes", TenantId.of("globex"), SearchQuery.of("acme", 10)).total());
+        assertEquals(0, search().search("notes", TenantId.of("acme"), SearchQuery.of("globex", 10)).total());
+        assertEquals(0, search().search("notes", TenantId.of("globex"), SearchQuery.of("acme", 10)).total());
         HttpResponse<String> viaRest = call("POST", "/search/collections/notes/tenants/globex/search", globex, json("{'query':'secret'}"));
         assertEquals(viaRest.body(), 200, viaRest.statusCode());
         assertTrue(viaRest.body().contains("globex") && !viaRest.body().contains("of acme"));
 
         // an older version never overwrites a newer one
-        search.index("notes", TenantId.of("globex"), "1", 4, Map.of("title", "stale"));
+        search().index("notes", TenantId.of("globex"), "1", 4, Map.of("title", "stale"));
         Thread.sleep(1200);
-        SearchHit g = search.search("notes", TenantId.of("globex"), SearchQuery.of(null, 10)).hits().get(0);
+        SearchHit g = search().search("notes", TenantId.of("globex"), SearchQuery.of(null, 10)).hits().get(0);
         assertEquals(5, g.version());
         assertEquals("secret plan of globex", g.document().get("title"));
 
@@ -175,7 +172,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         assertEquals(400, call("POST", "/search/migrations/" + id + "/delete-old", OPERATOR, json("{'confirm':'wrong'}")).statusCode());
         assertEquals(200, call("POST", "/search/migrations/" + id + "/cancel", OPERATOR, "{}").statusCode());
         assertEquals("a cancelled migration's indexes are deleted", 404, es("GET", "/hr-notes-2-p0").statusCode());
-        assertEquals(1, admin.collection("notes").orElseThrow().layout());
+        assertEquals(1, admin().collection("notes").orElseThrow().layout());
         assertTrue(shell("search:collections").contains("notes"));
     }
 
@@ -193,7 +190,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
     @Test
     public void migrationUnderConcurrentWritesMatchesTheGroundTruth() throws Exception {
         String c = "orders";
-        admin.createCollection(c, new LayoutSpec(2, Set.of(), "{\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"}}}", null));
+        admin().createCollection(c, new LayoutSpec(2, Set.of(), "{\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"}}}", null));
         AtomicLong versions = new AtomicLong(1);
         List<TenantId> tenants = new ArrayList<>();
         Map<TenantId, Truth> truth = new HashMap<>();
@@ -210,7 +207,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
                 tr.live.put(id, v);
             }
             tr.next = DOCS_PER_TENANT;
-            WriteResult w = search.bulk(c, t, batch);
+            WriteResult w = search().bulk(c, t, batch);
             assertEquals(DOCS_PER_TENANT, w.applied());
         }
 
@@ -233,16 +230,16 @@ public class SearchMigrationIT extends HeadroomTestSupport {
                         WriteResult res;
                         if (r < 0.25 || tr.live.isEmpty()) {
                             String id = "d" + tr.next++;
-                            res = search.index(c, t, id, v, doc(t, id, v));
+                            res = search().index(c, t, id, v, doc(t, id, v));
                             tr.live.put(id, v);
                         } else {
                             List<String> ids = new ArrayList<>(tr.live.keySet());
                             String id = ids.get(rnd.nextInt(ids.size()));
                             if (r < 0.7) {
-                                res = search.index(c, t, id, v, doc(t, id, v));
+                                res = search().index(c, t, id, v, doc(t, id, v));
                                 tr.live.put(id, v);
                             } else {
-                                res = search.delete(c, t, id, v);
+                                res = search().delete(c, t, id, v);
                                 tr.live.remove(id);
                                 tr.deleted.put(id, v);
                             }
@@ -266,37 +263,43 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         }
         try {
             // target: 4 partitions, a dedicated index for t00, and a new field in the mappings
-            MigrationStatus m = admin.createMigration(c, new LayoutSpec(4, Set.of(TenantId.of("t00")),
+            MigrationStatus m = admin().createMigration(c, new LayoutSpec(4, Set.of(TenantId.of("t00")),
                     "{\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"},\"tag\":{\"type\":\"keyword\"}}}", null));
             long id = m.id();
             assertEquals("CREATED", m.state());
-            admin.start(id);
+            admin().start(id);
             Thread.sleep(500);
-            admin.backfill(id);
+            admin().backfill(id);
 
             // Elasticsearch dies during the backfill and comes back on the same data and port
-            assertTrue("the backfill got going", eventually(() -> copied(admin.status(id)) > 2000));
-            assertEquals("killed mid-backfill", "BACKFILLING", admin.status(id).state());
+            assertTrue("the backfill got going", eventually(() -> copied(admin().status(id)) > 2000));
+            assertEquals("killed mid-backfill", "BACKFILLING", admin().status(id).state());
             killElasticsearch();
             Thread.sleep(3000);
             int queuedDuringOutage = queuedWrites.get();
             restartElasticsearch();
+            // and the Headroom node restarts too, mid-backfill: the workflow resumes from the control schema
+            long before = copied(admin().status(id));
+            bundle("io.headroom.search").stop();
+            bundle("io.headroom.search").start();
+            assertTrue(eventually(() -> trackedSearch.getService() != null && trackedAdmin.getService() != null));
+            System.out.println("search IT: search bundle restarted with " + before + " documents copied");
             System.out.println("search IT: " + queuedDuringOutage + " writes went to the outbox during the outage");
             assertTrue("writes during the outage went to the outbox", queuedDuringOutage > 0);
 
             long deadline = System.currentTimeMillis() + 180_000;
-            while (!"BACKFILLED".equals(admin.status(id).state()) && System.currentTimeMillis() < deadline) {
+            while (!"BACKFILLED".equals(admin().status(id).state()) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(500);
             }
-            MigrationStatus s = admin.status(id);
+            MigrationStatus s = admin().status(id);
             assertEquals("backfill finished after the outage: " + s.tenants(), "BACKFILLED", s.state());
             assertEquals(TENANTS, s.tenants().size());
-            assertTrue("outbox drained", eventually(() -> admin.status(id).outboxPending() == 0));
+            assertTrue("outbox drained", eventually(() -> admin().status(id).outboxPending() == 0));
 
             // validate every tenant while the writers keep going; a tenant caught with a write in flight is validated again
             Set<TenantId> pending = Set.copyOf(tenants);
             for (int round = 0; round < 6 && !pending.isEmpty(); round++) {
-                s = admin.validate(id, pending);
+                s = admin().validate(id, pending);
                 pending = s.tenants().stream().filter(t -> !"PASSED".equals(t.validation())).map(t -> TenantId.of(t.tenant()))
                         .collect(Collectors.toSet());
                 if (!pending.isEmpty()) {
@@ -310,23 +313,23 @@ public class SearchMigrationIT extends HeadroomTestSupport {
             }
 
             // move half the tenants' reads, roll one back, then everyone
-            admin.advance(id, 50.0, null);
-            s = admin.status(id);
+            admin().advance(id, 50.0, null);
+            s = admin().status(id);
             List<TenantProgress> moved = s.tenants().stream().filter(TenantProgress::readsOnTarget).toList();
             assertTrue("some but not all tenants moved: " + moved.size(), moved.size() > 5 && moved.size() < 45);
             TenantId x = TenantId.of(moved.get(0).tenant());
             assertTrue(eventually(() -> layoutOf(c, x).equals("layout-2")));
-            admin.rollback(id, Set.of(x));
+            admin().rollback(id, Set.of(x));
             assertTrue("rollback is immediate on this node", eventually(() -> layoutOf(c, x).equals("layout-1")));
             TenantId other = TenantId.of(moved.get(1).tenant());
             assertEquals("others stay moved", "layout-2", layoutOf(c, other));
-            assertThrows("finish needs every tenant on the new layout", SearchConflictException.class, () -> admin.finish(id));
-            admin.advance(id, 100.0, Set.of(x));
+            assertThrows("finish needs every tenant on the new layout", SearchConflictException.class, () -> admin().finish(id));
+            admin().advance(id, 100.0, Set.of(x));
             assertTrue(eventually(() -> layoutOf(c, x).equals("layout-2")));
-            s = admin.finish(id);
+            s = admin().finish(id);
             assertEquals("FINISHED", s.state());
-            assertEquals(2, admin.collection(c).orElseThrow().layout());
-            assertTrue(admin.collection(c).orElseThrow().indexes().contains("hr-orders-2-t-t00"));
+            assertEquals(2, admin().collection(c).orElseThrow().layout());
+            assertTrue(admin().collection(c).orElseThrow().indexes().contains("hr-orders-2-t-t00"));
             Thread.sleep(1500);
         } finally {
             stop.set(true);
@@ -337,8 +340,8 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         System.out.println("search IT: " + ops.get() + " concurrent writes, " + queuedWrites.get() + " queued, " + failedWrites.get() + " failed");
         assertEquals("no write failed outright (the outbox took what Elasticsearch could not)", 0, failedWrites.get());
         assertTrue("the writers ran through the migration: " + ops.get(), ops.get() > 500);
-        long id = admin.migrations(c).get(0).id();
-        assertTrue("outbox drained", eventually(() -> admin.status(id).outboxPending() == 0));
+        long id = admin().migrations(c).get(0).id();
+        assertTrue("outbox drained", eventually(() -> admin().status(id).outboxPending() == 0));
 
         // the new layout holds exactly the ground truth: no lost write, no resurrected delete
         Thread.sleep(1500);
@@ -347,7 +350,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         for (TenantId t : tenants) {
             Truth tr = truth.get(t);
             Map<String, Long> seen = new TreeMap<>();
-            for (SearchHit h : search.search(c, t, new SearchQuery(null, 0, 1000)).hits()) {
+            for (SearchHit h : search().search(c, t, new SearchQuery(null, 0, 1000)).hits()) {
                 seen.put(h.id(), h.version());
                 assertEquals("tenant boundary: " + h.document(), t.value(), h.document().get("tenant"));
             }
@@ -368,17 +371,59 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         assertEquals("lost or stale writes", 0, lost);
 
         // the old layout goes only with the operator's confirmation
-        assertThrows(IllegalArgumentException.class, () -> admin.deleteOld(id, "wrong"));
+        assertThrows(IllegalArgumentException.class, () -> admin().deleteOld(id, "wrong"));
         assertEquals(200, es("GET", "/hr-orders-1-p0").statusCode());
-        assertEquals("OLD_DELETED", admin.deleteOld(id, c).state());
+        assertEquals("OLD_DELETED", admin().deleteOld(id, c).state());
         assertEquals(404, es("GET", "/hr-orders-1-p0").statusCode());
         String status = shell("search:status " + id);
         assertTrue(status, status.contains("OLD_DELETED"));
-        assertThrows(UnknownCollectionException.class, () -> admin.status(987654));
+        assertThrows(UnknownCollectionException.class, () -> admin().status(987654));
     }
 
     private String layoutOf(String c, TenantId t) {
-        return search.search(c, t, SearchQuery.of(null, 1)).layout();
+        return search().search(c, t, SearchQuery.of(null, 1)).layout();
+    }
+
+    private ServiceTracker<TenantSearch, TenantSearch> trackedSearch;
+    private ServiceTracker<SearchAdmin, SearchAdmin> trackedAdmin;
+
+    @Before
+    public void trackServices() {
+        trackedSearch = new ServiceTracker<>(bundleContext, TenantSearch.class, null);
+        trackedSearch.open();
+        trackedAdmin = new ServiceTracker<>(bundleContext, SearchAdmin.class, null);
+        trackedAdmin.open();
+    }
+
+    @After
+    public void closeTrackers() {
+        trackedSearch.close();
+        trackedAdmin.close();
+    }
+
+    /** The current service: the bundle may be restarted during the test (a node restart). */
+    private TenantSearch search() {
+        try {
+            TenantSearch s = trackedSearch.waitForService(30_000);
+            if (s == null) {
+                throw new IllegalStateException("no TenantSearch service");
+            }
+            return s;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private SearchAdmin admin() {
+        try {
+            SearchAdmin s = trackedAdmin.waitForService(30_000);
+            if (s == null) {
+                throw new IllegalStateException("no SearchAdmin service");
+            }
+            return s;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String failures(MigrationStatus s) {

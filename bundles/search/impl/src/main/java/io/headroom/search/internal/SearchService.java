@@ -1040,15 +1040,4 @@ public final class SearchService implements TenantSearch, SearchAdmin {
     List<String> layoutIndexes(String collection, int number) {
         return layout(snapshotWith(collection), collection, number).indexes();
     }
-
-    /** For the shell and REST: a per-tenant one-line summary map. */
-    static Map<String, Long> counts(MigrationStatus s) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        out.put("tenants", (long) s.tenants().size());
-        out.put("copied", s.tenants().stream().filter(t -> "COPIED".equals(t.backfill())).count());
-        out.put("validated", s.tenants().stream().filter(t -> "PASSED".equals(t.validation())).count());
-        out.put("readsOnTarget", s.tenants().stream().filter(TenantProgress::readsOnTarget).count());
-        out.put("documentsCopied", s.tenants().stream().mapToLong(TenantProgress::copied).sum());
-        return out;
-    }
 }
