@@ -1,6 +1,7 @@
 package io.headroom.itests;
 
 import io.headroom.fixtures.ElasticMq;
+import io.headroom.fixtures.ElasticsearchProcess;
 import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.MariaDb;
 import java.io.IOException;
@@ -23,6 +24,7 @@ public final class TestDatabases extends RunListener {
     private static MariaDb embedded;
     private static ElasticMq elasticMq;
     private static final Map<FakeLlmProvider.Wire, FakeLlmProvider> PROVIDERS = new EnumMap<>(FakeLlmProvider.Wire.class);
+    private static ElasticsearchProcess elasticsearch;
     private static final List<Runnable> CLEANUP = new ArrayList<>();
 
     @Override
@@ -41,6 +43,10 @@ public final class TestDatabases extends RunListener {
             }
             PROVIDERS.values().forEach(FakeLlmProvider::close);
             PROVIDERS.clear();
+            if (elasticsearch != null) {
+                elasticsearch.close();
+            }
+            elasticsearch = null;
             machineOrEmbedded = null;
             embedded = null;
             elasticMq = null;
@@ -69,6 +75,14 @@ public final class TestDatabases extends RunListener {
             elasticMq = ElasticMq.start(0);
         }
         return elasticMq.port();
+    }
+
+    /** A real Elasticsearch node (a child JVM) started for this JVM, with its data under target/. */
+    static synchronized ElasticsearchProcess elasticsearch() {
+        if (elasticsearch == null) {
+            elasticsearch = ElasticsearchProcess.start(java.nio.file.Path.of("target", "es-" + ProcessHandle.current().pid()), 0, "384m");
+        }
+        return elasticsearch;
     }
 
     /** A local server speaking Anthropic's Messages API, for the LLM router. */

@@ -1,0 +1,30 @@
+package io.headroom.search.internal.shell;
+
+import io.headroom.search.api.MigrationStatus;
+import io.headroom.search.api.SearchAdmin;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Command(scope = "search", name = "validate", description = "Compares tenants on both layouts: counts, (id, version) hash, sampled documents")
+@Service
+public class ValidateCommand implements Action {
+    @Reference
+    SearchAdmin admin;
+
+    @Option(name = "--tenants", aliases = "-t", description = "Tenants, comma-separated (default: all)")
+    String tenants;
+
+    @Argument(index = 0, name = "migration", required = true, description = "Migration id")
+    long id;
+
+    @Override
+    public Object execute() throws Exception {
+        MigrationStatus s = admin.validate(id, Render.tenants(tenants));
+        Render.status(System.out, s, false);
+        return null;
+    }
+}
