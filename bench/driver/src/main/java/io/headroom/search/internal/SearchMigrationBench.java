@@ -142,8 +142,8 @@ public final class SearchMigrationBench {
             throw new IllegalStateException("validation failed: " + v.tenants());
         }
 
-        // 3. a tenant's reads moved (and rolled back) on node A, seen by node B (flags refreshMillis 1000, the default)
-        // and node C (refreshMillis 500)
+        // 3. a tenant's reads moved (and rolled back) on node A, seen by node B (flags refreshMillis 1000, the former default)
+        // and node C (refreshMillis 500, the default)
         for (SearchService follower : List.of(b, c3)) {
             List<Double> lags = new ArrayList<>();
             for (int i = 0; i < 10; i++) {

@@ -51,7 +51,7 @@ public final class JdbcFeatureFlags implements FeatureFlags {
     @ObjectClassDefinition(name = "Headroom feature flags")
     public @interface Config {
         @AttributeDefinition(description = "How often each node checks the control schema for flag changes, ms")
-        long refreshMillis() default 1000;
+        long refreshMillis() default 500;
     }
 
     private final ControlCache cache;
