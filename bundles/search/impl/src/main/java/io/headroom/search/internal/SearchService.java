@@ -33,6 +33,7 @@ import io.headroom.search.internal.core.Names;
 import io.headroom.search.internal.core.Throttle;
 import io.headroom.search.internal.core.VersionDiff;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +48,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
@@ -124,7 +132,8 @@ public final class SearchService implements TenantSearch, SearchAdmin {
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean running = true;
     private final List<Thread> loops = new ArrayList<>();
-    private final java.util.concurrent.ExecutorService copiers;
+    private final ExecutorService copiers;
+    private final ExecutorService scanners;
     private final Throttle throttle;
     private Thread backfillLoop;
 
@@ -139,16 +148,21 @@ public final class SearchService implements TenantSearch, SearchAdmin {
         this.es = new Elastic(Arrays.stream(config.endpoints().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 config.timeoutMillis());
         this.throttle = new Throttle(config.backfillDocsPerSecond(), System::nanoTime);
-        this.copiers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, config.backfillThreads()), r -> {
-            Thread t = new Thread(r, "search-backfill-copier");
-            t.setDaemon(true);
-            return t;
-        });
+        this.copiers = Executors.newFixedThreadPool(Math.max(1, config.backfillThreads()), daemon("search-backfill-copier"));
+        this.scanners = Executors.newFixedThreadPool(Math.max(1, config.backfillThreads()), daemon("search-validation-scanner"));
         refreshQuietly();
         loop("search-refresh", config.refreshMillis(), this::refreshQuietly);
         loop("search-outbox", 500, this::drainOutbox);
         loop("search-tombstones", 600_000, this::purgeTombstones);
         backfillLoop = loop("search-backfill", 500, this::backfillPass);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     @Deactivate
@@ -158,6 +172,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
             t.interrupt();
         }
         copiers.shutdownNow();
+        scanners.shutdownNow();
         for (Thread t : loops) {
             t.join(5000);
         }
@@ -602,7 +617,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
             Layout source = layout(s, m.collection(), m.source());
             Layout target = layout(s, m.collection(), m.target());
             // tenants are independent: compare several at once
-            List<java.util.concurrent.Future<?>> results = new ArrayList<>();
+            List<Future<?>> results = new ArrayList<>();
             for (TenantId t : which) {
                 results.add(copiers.submit(() -> {
                     validateTenant(m, rows.get(t), source, target);
@@ -612,7 +627,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
             for (var f : results) {
                 try {
                     f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     if (e.getCause() instanceof SQLException sql) {
                         throw sql;
                     }
@@ -634,6 +649,26 @@ public final class SearchService implements TenantSearch, SearchAdmin {
         List<String> unknown = tenants.stream().filter(t -> !rows.containsKey(t)).map(TenantId::value).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new UnknownCollectionException("collection '" + m.collection() + "' has no tenant " + String.join(", ", unknown));
+        }
+    }
+
+    /** Both sides' (id, version) at once: the target is scanned on a pool thread while this one scans the source. */
+    private void scanBoth(String src, String dst, TenantId t, Map<String, Long> a, Map<String, Long> b) throws IOException {
+        CompletableFuture<Void> target = CompletableFuture.runAsync(() -> {
+            try {
+                es.scanVersions(dst, t, d -> b.put(d.id(), d.version()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, scanners);
+        es.scanVersions(src, t, d -> a.put(d.id(), d.version()));
+        try {
+            target.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            throw e;
         }
     }
 
@@ -659,8 +694,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
                 es.refresh(List.of(src, dst));
                 a.clear();
                 b.clear();
-                es.scanVersions(src, t, d -> a.put(d.id(), d.version()));
-                es.scanVersions(dst, t, d -> b.put(d.id(), d.version()));
+                scanBoth(src, dst, t, a, b);
                 differing = VersionDiff.differing(a, b);
                 if (differing.isEmpty()) {
                     break;
@@ -947,14 +981,14 @@ public final class SearchService implements TenantSearch, SearchAdmin {
                 boolean all = true;
                 if (!todo.isEmpty()) {
                     // tenants are independent: copy several at once
-                    List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                    List<Future<Boolean>> results = new ArrayList<>();
                     for (TenantRow t : todo) {
                         results.add(copiers.submit(() -> running && copyTenant(m, t)));
                     }
                     for (var f : results) {
                         try {
                             all &= f.get();
-                        } catch (java.util.concurrent.ExecutionException e) {
+                        } catch (ExecutionException e) {
                             all = false;
                             LOG.warn("search: backfill of migration {}: {}", m.id(), e.getCause().toString());
                         } catch (InterruptedException e) {
