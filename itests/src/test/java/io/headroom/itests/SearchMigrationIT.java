@@ -174,6 +174,11 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         assertEquals("a cancelled migration's indexes are deleted", 404, es("GET", "/hr-notes-2-p0").statusCode());
         assertEquals(1, admin().collection("notes").orElseThrow().layout());
         assertTrue(shell("search:collections").contains("notes"));
+        String made = shell("search:collection-create --partitions 2 --dedicated big1 shellmade");
+        assertTrue(made, made.contains("hr-shellmade-1-p1") && made.contains("hr-shellmade-1-t-big1"));
+        String target = shell("search:migration-create -p 3 shellmade");
+        assertTrue(target, target.contains("layout 1 -> 2"));
+        assertEquals(200, es("GET", "/hr-shellmade-2-p2").statusCode());
     }
 
     private static long total(SearchResult r) {
