@@ -1,0 +1,141 @@
+package io.headroom.sharding.internal.rest;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.ProblemException;
+import io.headroom.core.api.rest.RestResource;
+import io.headroom.sharding.api.ScatterResult;
+import io.headroom.sharding.api.ShardAdmin;
+import io.headroom.sharding.api.ShardInfo;
+import io.headroom.sharding.api.ShardQueryException;
+import io.headroom.sharding.api.ShardRouter;
+import io.headroom.sharding.api.ShardUnavailableException;
+import io.headroom.sharding.api.TenantLoad;
+import io.headroom.sharding.api.TenantLocation;
+import io.headroom.sharding.api.TenantOverLimitException;
+import java.time.Duration;
+import java.util.List;
+
+import java.util.function.Supplier;
+import javax.annotation.security.RolesAllowed;
+import javax.ws.rs.Consumes;
+import javax.ws.rs.DELETE;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.PUT;
+import javax.ws.rs.Path;
+import javax.ws.rs.PathParam;
+import javax.ws.rs.Produces;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** /api/sharding: shards, tenant locations and pins, per-tenant load, scatter queries. */
+@Component(service = RestResource.class, property = RestResource.PATH + "=/sharding")
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public final class ShardingResource implements RestResource {
+    public record NewShard(String name, String url, String keyRange) {
+    }
+
+    public record Pin(String shard) {
+    }
+
+    public record ScatterQuery(String sql, List<Object> params, Long timeoutMillis) {
+    }
+
+    public record Topology(long routingVersion, List<ShardInfo> shards, List<String> shardedTables) {
+    }
+
+    private final ShardAdmin admin;
+    private final ShardRouter router;
+
+    @Activate
+    public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router) {
+        this.admin = admin;
+        this.router = router;
+    }
+
+    @GET
+    @Path("shards")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public Topology shards() {
+        return new Topology(admin.routingVersion(), admin.shards(), admin.shardedTables());
+    }
+
+    @POST
+    @Path("shards")
+    @RolesAllowed(Caller.OPERATOR)
+    public Response addShard(NewShard shard) {
+        if (shard == null || shard.name() == null || shard.url() == null) {
+            throw ProblemException.badRequest("send {\"name\": ..., \"url\": \"jdbc:mysql://host:port/db\", \"keyRange\": \"40-80\" or null}");
+        }
+        ShardInfo info = mapped(() -> admin.addShard(shard.name(), shard.url(), shard.keyRange()));
+        return Response.status(201).entity(info).build();
+    }
+
+    @GET
+    @Path("tenants/{tenant}")
+    public TenantLocation locate(@PathParam("tenant") TenantId tenant) {
+        return router.locate(tenant);
+    }
+
+    @PUT
+    @Path("tenants/{tenant}/pin")
+    @RolesAllowed(Caller.OPERATOR)
+    public TenantLocation pin(@PathParam("tenant") TenantId tenant, Pin pin) {
+        if (pin == null || pin.shard() == null || pin.shard().isBlank()) {
+            throw ProblemException.badRequest("send {\"shard\": \"<shard name>\"}");
+        }
+        return mapped(() -> admin.pin(tenant, pin.shard()));
+    }
+
+    @DELETE
+    @Path("tenants/{tenant}/pin")
+    @RolesAllowed(Caller.OPERATOR)
+    public TenantLocation unpin(@PathParam("tenant") TenantId tenant) {
+        return mapped(() -> admin.unpin(tenant));
+    }
+
+    @GET
+    @Path("load")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<TenantLoad> load() {
+        return admin.tenantLoad();
+    }
+
+    @POST
+    @Path("scatter")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public ScatterResult scatter(ScatterQuery q) {
+        if (q == null || q.sql() == null || q.sql().isBlank()) {
+            throw ProblemException.badRequest("send {\"sql\": \"SELECT ...\", \"params\": [...], \"timeoutMillis\": 5000}");
+        }
+        long timeout = q.timeoutMillis() == null ? 5000 : q.timeoutMillis();
+        if (timeout < 1 || timeout > 60_000) {
+            throw ProblemException.badRequest("timeoutMillis must be 1 to 60000");
+        }
+        return mapped(() -> router.scatter(q.sql(), q.params(), Duration.ofMillis(timeout)));
+    }
+
+    /** The one place sharding errors become problem responses. */
+    static <T> T mapped(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (TenantOverLimitException e) {
+            throw ProblemException.tooManyRequests(e.getMessage(), 1);
+        } catch (ShardUnavailableException e) {
+            throw ProblemException.unavailable(e.getMessage(), 2);
+        } catch (ShardQueryException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ProblemException.conflict(e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
+    }
+
+}
