@@ -87,6 +87,9 @@ public class ShardingIT extends HeadroomTestSupport {
                 editConfigurationFilePut(cfg, "tenantWaitMillis", "200"),
                 editConfigurationFilePut(cfg, "breakerOpenMillis", "300"),
                 editConfigurationFilePut(cfg, "refreshMillis", "300"),
+                editConfigurationFilePut(cfg, "moveGraceMillis", "600000"),
+                editConfigurationFilePut(cfg, "moveChunkRows", "100"),
+                editConfigurationFilePut(cfg, "moveChunkPauseMillis", "60"),
                 systemProperty("headroom.it.truth").value(TestDatabases.machineOrEmbeddedSchema())));
         for (int i = 0; i < servers.size(); i++) {
             MariaDbServer s = servers.get(i);
@@ -474,5 +477,354 @@ public class ShardingIT extends HeadroomTestSupport {
         for (int i = 0; i < TENANTS; i++) {
             assertEquals(rowsOf(i), router.forTenant(TenantId.of(tenant(i))).query("SELECT id FROM orders WHERE tenant_id = ?", tenant(i)).size());
         }
+    }
+
+    // ------------------------------------------------------------------ moves and splits under writes
+
+    /** The router as registered now (the sharding bundle is restarted in the middle of a move). */
+    private ShardRouter liveRouter() {
+        org.osgi.framework.ServiceReference<ShardRouter> ref = bundleContext.getServiceReference(ShardRouter.class);
+        ShardRouter r = ref == null ? null : bundleContext.getService(ref);
+        if (r == null) {
+            throw new ShardUnavailableException(null, "no router registered right now", null);
+        }
+        return r;
+    }
+
+    private ShardAdmin liveAdmin() {
+        org.osgi.framework.ServiceReference<ShardAdmin> ref = bundleContext.getServiceReference(ShardAdmin.class);
+        ShardAdmin a = ref == null ? null : bundleContext.getService(ref);
+        if (a == null) {
+            throw new IllegalStateException("no shard admin registered right now");
+        }
+        return a;
+    }
+
+    private io.headroom.sharding.api.TenantMoves liveMoves() {
+        org.osgi.framework.ServiceReference<io.headroom.sharding.api.TenantMoves> ref = bundleContext.getServiceReference(io.headroom.sharding.api.TenantMoves.class);
+        io.headroom.sharding.api.TenantMoves m = ref == null ? null : bundleContext.getService(ref);
+        if (m == null) {
+            throw new IllegalStateException("no moves service registered right now");
+        }
+        return m;
+    }
+
+    /**
+     * Writes to some tenants at a steady rate: inserts of new ids and increments of existing rows, retrying a write the
+     * router refused before running it (fenced for a cut-over, service restarting). Remembers every acknowledged write,
+     * so the end state each tenant must have is known exactly.
+     */
+    private final class Writers implements AutoCloseable {
+        final Map<String, Map<Long, Long>> expected = new java.util.concurrent.ConcurrentHashMap<>(); // tenant -> id -> increments
+        final Map<String, Long> longestGapMillis = new java.util.concurrent.ConcurrentHashMap<>();
+        final AtomicInteger writes = new AtomicInteger();
+        final AtomicInteger retries = new AtomicInteger();
+        private final List<Thread> threads = new ArrayList<>();
+        private volatile boolean stop;
+        private volatile Throwable failure;
+
+        private final long firstId;
+
+        Writers(List<String> tenants, int perSecondEach, Map<String, Integer> existingRows, long firstId) {
+            this.firstId = firstId;
+            for (String t : tenants) {
+                Map<Long, Long> ids = new java.util.concurrent.ConcurrentHashMap<>();
+                for (long k = 0; k < existingRows.getOrDefault(t, 0); k++) {
+                    ids.put(k, 0L);
+                }
+                expected.put(t, ids);
+                Thread th = new Thread(() -> loop(t, perSecondEach), "writer-" + t);
+                th.setDaemon(true);
+                threads.add(th);
+            }
+            threads.forEach(Thread::start);
+        }
+
+        private void loop(String t, int perSecond) {
+            java.util.Random random = new java.util.Random(t.hashCode());
+            Map<Long, Long> ids = expected.get(t);
+            long next = firstId;
+            long lastOk = System.currentTimeMillis();
+            long interval = 1000 / perSecond;
+            while (!stop) {
+                long started = System.currentTimeMillis();
+                boolean insert = ids.isEmpty() || random.nextInt(3) > 0;
+                long id = insert ? next : new ArrayList<>(ids.keySet()).get(random.nextInt(ids.size()));
+                while (!stop) {
+                    try {
+                        TenantShard h = liveRouter().forTenant(TenantId.of(t));
+                        int n = insert
+                                ? h.update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", t, id)
+                                : h.update("UPDATE orders SET total = total + 1 WHERE tenant_id = ? AND id = ?", t, id);
+                        if (n != 1) {
+                            throw new AssertionError(t + " write of id " + id + " affected " + n + " rows");
+                        }
+                        if (insert) {
+                            ids.put(id, 0L);
+                            next++;
+                        } else {
+                            ids.merge(id, 1L, Long::sum);
+                        }
+                        writes.incrementAndGet();
+                        long now = System.currentTimeMillis();
+                        longestGapMillis.merge(t, now - lastOk, Math::max);
+                        lastOk = now;
+                        break;
+                    } catch (ShardUnavailableException | IllegalStateException e) {
+                        // refused before it ran (fence, restart): the same write again
+                        retries.incrementAndGet();
+                        sleep(20);
+                    } catch (Throwable e) {
+                        failure = e;
+                        return;
+                    }
+                }
+                sleep(Math.max(0, interval - (System.currentTimeMillis() - started)));
+            }
+        }
+
+        private void sleep(long ms) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                stop = true;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop = true;
+            for (Thread th : threads) {
+                th.join(10_000);
+            }
+            if (failure != null) {
+                throw new AssertionError("a writer failed", failure);
+            }
+        }
+
+        /** Every acknowledged row, with its exact value, and nothing else, for the tenant in that database. */
+        void assertExactly(String t, String url) throws SQLException {
+            Map<Long, Long> want = expected.get(t);
+            Map<Long, Long> got = new HashMap<>();
+            try (Connection c = connect(url); PreparedStatement ps = c.prepareStatement("SELECT id, total FROM orders WHERE tenant_id = ?")) {
+                ps.setString(1, t);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        got.put(rs.getLong(1), rs.getBigDecimal(2).longValue());
+                    }
+                }
+            }
+            Map<Long, Long> wantTotals = new HashMap<>();
+            for (Map.Entry<Long, Long> e : want.entrySet()) {
+                wantTotals.put(e.getKey(), e.getValue());
+            }
+            Map<Long, Long> gotIncrements = new HashMap<>();
+            for (Map.Entry<Long, Long> e : got.entrySet()) {
+                gotIncrements.put(e.getKey(), e.getValue() - baseTotal(t, e.getKey()));
+            }
+            assertEquals(t + " in " + url + ": ids", new java.util.TreeSet<>(wantTotals.keySet()), new java.util.TreeSet<>(gotIncrements.keySet()));
+            assertEquals(t + " in " + url + ": values", wantTotals, gotIncrements);
+        }
+    }
+
+    /** Preloaded rows of the move tests start with total = id % 100; writers add increments to that. */
+    private final Map<String, Map<Long, Long>> base = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private long baseTotal(String tenant, long id) {
+        Map<Long, Long> b = base.get(tenant);
+        if (b != null && b.containsKey(id)) {
+            return b.get(id);
+        }
+        return id < 1000 && tenantIndex(tenant) >= 0 ? totalOf(tenantIndex(tenant), (int) id) : 0;
+    }
+
+    private static int tenantIndex(String t) {
+        return t.matches("t\\d\\d") ? Integer.parseInt(t.substring(1)) : -1;
+    }
+
+    /** The total the initial load gave row k of tenant i (whole part only; increments are whole numbers). */
+    private static long totalOf(int i, int k) {
+        return (i * 37 + k * 11) % 500;
+    }
+
+    private void preload(String tenant, int rows) {
+        Map<Long, Long> b = new HashMap<>();
+        TenantShard h = router.forTenant(TenantId.of(tenant));
+        for (int from = 0; from < rows; from += 100) {
+            StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
+            List<Object> params = new ArrayList<>();
+            for (int k = from; k < Math.min(rows, from + 100); k++) {
+                sql.append(k == from ? "" : ", ").append("(?, ?, 'paid', ?)");
+                params.add(tenant);
+                params.add(k);
+                params.add(k % 100);
+                b.put((long) k, (long) (k % 100));
+            }
+            h.update(sql.toString(), params.toArray());
+        }
+        base.put(tenant, b);
+    }
+
+    private String checksum(String url, String tenant) throws SQLException {
+        List<List<Object>> r = rows(url, "SELECT COUNT(*), COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', tenant_id, id, status, total))), 0) FROM orders WHERE tenant_id = '" + tenant + "'");
+        return r.get(0).toString();
+    }
+
+    private String waitForState(long id, String... states) throws Exception {
+        List<String> wanted = List.of(states);
+        long deadline = System.currentTimeMillis() + 120_000;
+        io.headroom.sharding.api.MoveStatus m = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                m = liveMoves().status(id).orElseThrow();
+                if (wanted.contains(m.state())) {
+                    return m.state();
+                }
+                assertFalse("move failed: " + m, "FAILED".equals(m.state()));
+            } catch (IllegalStateException e) {
+                // the service is restarting
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("move " + id + " never reached " + wanted + ": " + m);
+    }
+
+    @Test
+    public void h_aTenantMovesOnlineUnderWritesThroughANodeRestartLosingNothing() throws Exception {
+        String mover = "mover";
+        // pinned to s0 before it has rows, so the move is from s0 (server 0) to s2 (server 1)
+        admin.pin(TenantId.of(mover), "s0");
+        preload(mover, 3000);
+        List<String> others = List.of(tenant(37), tenant(38), tenant(39)); // not written by the split test
+        Map<String, Integer> existing = new HashMap<>();
+        existing.put(mover, 3000);
+        for (String o : others) {
+            existing.put(o, rowsOf(tenantIndex(o)));
+        }
+        List<String> writing = new ArrayList<>(others);
+        writing.add(mover);
+        long id;
+        try (Writers w = new Writers(writing, 50, existing, 100_000)) { // 4 tenants x 50/s = 200 writes/s
+            Thread.sleep(1000);
+            HttpResponse<String> started = call("POST", "/sharding/moves", OPERATOR, "{\"tenant\":\"mover\",\"target\":\"s2\"}");
+            assertEquals(started.body(), 202, started.statusCode());
+            id = Long.parseLong(started.body().replaceAll("(?s).*\"id\":(\\d+).*", "$1"));
+            // restart the node's sharding capability in the middle of the copy
+            assertTrue(eventually(() -> liveMoves().status(id).map(m -> m.copiedRows() >= 500).orElse(false)));
+            assertEquals("COPYING", liveMoves().status(id).orElseThrow().state());
+            org.osgi.framework.Bundle sharding = bundle("io.headroom.sharding");
+            sharding.stop();
+            Thread.sleep(500);
+            sharding.start();
+            assertEquals("CUT_OVER", waitForState(id, "CUT_OVER"));
+            Thread.sleep(1500); // writes continue on the target after the cut-over
+            assertTrue("writers ran: " + w.writes.get(), w.writes.get() > 500);
+            System.out.println("move under writes: " + w.writes.get() + " writes, " + w.retries.get() + " retried, longest gap per tenant ms " + w.longestGapMillis);
+            w.close();
+            io.headroom.sharding.api.MoveStatus m = liveMoves().status(id).orElseThrow();
+            assertTrue(m.verification(), m.verification().startsWith("verified"));
+            assertEquals("s2", liveRouter().locate(TenantId.of(mover)).shard());
+            w.assertExactly(mover, shardUrl(2));
+            for (String o : others) {
+                w.assertExactly(o, shardUrl(Integer.parseInt(expectedShard(o).substring(1))));
+            }
+            // the source copy is kept in step by reverse replication until cleanup
+            assertTrue(eventually(() -> {
+                try {
+                    return checksum(shardUrl(0), mover).equals(checksum(shardUrl(2), mover));
+                } catch (SQLException e) {
+                    return false;
+                }
+            }));
+        }
+        String out = shell("shard:move-cancel --cleanup " + id);
+        assertTrue(out, out.contains("cleanup requested"));
+        assertEquals("DONE", waitForState(id, "DONE"));
+        assertTrue(rows(shardUrl(0), "SELECT 1 FROM orders WHERE tenant_id = 'mover'").isEmpty());
+        assertFalse(rows(shardUrl(2), "SELECT 1 FROM orders WHERE tenant_id = 'mover'").isEmpty());
+        assertTrue(shell("shard:moves").contains("DONE"));
+    }
+
+    @Test
+    public void i_aShardSplitsOnlineUnderWritesAndIsReversibleDuringTheGracePeriod() throws Exception {
+        String server1 = System.getProperty("headroom.it.server1.port");
+        String low = "jdbc:mysql://127.0.0.1:" + server1 + "/shard1low?createDatabaseIfNotExist=true&sslMode=DISABLED";
+        String high = "jdbc:mysql://127.0.0.1:" + server1 + "/shard1high?createDatabaseIfNotExist=true&sslMode=DISABLED";
+        exec(low, TABLE);
+        exec(high, TABLE);
+        shell("shard:add s1low '" + low + "'");
+        shell("shard:add s1high '" + high + "'");
+        // bad splits change nothing
+        assertEquals(400, call("POST", "/sharding/splits", OPERATOR, "{\"shard\":\"s1\",\"low\":\"s0\",\"high\":\"s1high\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/splits", OPERATOR, "{\"shard\":\"nope\",\"low\":\"s1low\",\"high\":\"s1high\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/moves", OPERATOR, "{\"tenant\":\"t01\",\"target\":\"nope\"}").statusCode());
+        assertEquals(404, call("GET", "/sharding/moves/999999", OPERATOR, null).statusCode());
+        List<String> onS1 = new ArrayList<>();
+        for (int i = 0; i < TENANTS; i++) {
+            if (expectedShard(tenant(i)).equals("s1")) {
+                onS1.add(tenant(i));
+            }
+        }
+        Map<String, Integer> existing = new HashMap<>();
+        for (String t : onS1) {
+            existing.put(t, rowsOf(tenantIndex(t)));
+        }
+        List<String> writing = onS1.stream().filter(t -> tenantIndex(t) < 37).limit(4).toList();
+        long id;
+        try (Writers w = new Writers(writing, 200 / writing.size(), existing, 100_000)) {
+            Thread.sleep(500);
+            HttpResponse<String> started = call("POST", "/sharding/splits", OPERATOR, "{\"shard\":\"s1\",\"low\":\"s1low\",\"high\":\"s1high\"}");
+            assertEquals(started.body(), 202, started.statusCode());
+            id = Long.parseLong(started.body().replaceAll("(?s).*\"id\":(\\d+).*", "$1"));
+            assertEquals("CUT_OVER", waitForState(id, "CUT_OVER"));
+            Thread.sleep(1000);
+            w.close();
+            Map<String, String> ranges = new HashMap<>();
+            liveAdmin().shards().forEach(s -> ranges.put(s.name(), String.valueOf(s.keyRange())));
+            assertEquals("null", ranges.get("s1"));
+            assertEquals("40-60", ranges.get("s1low"));
+            assertEquals("60-80", ranges.get("s1high"));
+            for (String t : onS1) {
+                String now = liveRouter().locate(TenantId.of(t)).shard();
+                boolean lowHalf = KeyRange.parse("40-60").contains(Keyspace.idOf(TenantId.of(t)));
+                assertEquals(t, lowHalf ? "s1low" : "s1high", now);
+                if (writing.contains(t)) {
+                    w.assertExactly(t, lowHalf ? low : high);
+                }
+                String target = lowHalf ? low : high;
+                assertTrue(t + " source and target equal", eventually(() -> {
+                    try {
+                        return checksum(shardUrl(1), t).equals(checksum(target, t));
+                    } catch (SQLException e) {
+                        return false;
+                    }
+                }));
+            }
+            // reversible within the grace period: writes made after the cut-over come back with it
+            Writers after = new Writers(writing, 20, Map.of(), 200_000);
+            Thread.sleep(1000);
+            liveMoves().cancel(id);
+            assertEquals("REVERSED", waitForState(id, "REVERSED"));
+            Thread.sleep(300);
+            after.close();
+            // every write acknowledged before, during and after the reversal is on s1, exactly
+            for (String t : writing) {
+                Map<Long, Long> got = new HashMap<>();
+                for (List<Object> row : rows(shardUrl(1), "SELECT id, total FROM orders WHERE tenant_id = '" + t + "' AND id >= 200000")) {
+                    got.put(((Number) row.get(0)).longValue(), ((Number) row.get(1)).longValue());
+                }
+                assertEquals(t, after.expected.get(t), got);
+                assertTrue(t + " wrote after the cut-over", !got.isEmpty());
+            }
+        }
+        Map<String, String> ranges = new HashMap<>();
+        liveAdmin().shards().forEach(s -> ranges.put(s.name(), String.valueOf(s.keyRange())));
+        assertEquals("40-80", ranges.get("s1"));
+        assertEquals("null", ranges.get("s1low"));
+        for (String t : onS1) {
+            assertEquals("s1", liveRouter().locate(TenantId.of(t)).shard());
+        }
+        assertTrue(rows(low, "SELECT 1 FROM orders").isEmpty());
+        assertTrue(rows(high, "SELECT 1 FROM orders").isEmpty());
     }
 }

@@ -28,7 +28,7 @@ public interface ShardAdmin {
     /** Removes a tenant's pin, under the same condition as {@link #pin}. */
     TenantLocation unpin(TenantId tenant);
 
-    /** The tables that are sharded by tenant, and the column holding the tenant id. */
+    /** The tables sharded by tenant (each holds the configured tenant column). */
     List<String> shardedTables();
 
     List<TenantLoad> tenantLoad();

@@ -88,6 +88,15 @@ final class ShardPool implements AutoCloseable {
 
     /** Runs work for a tenant (or the scatter bucket) under its connection share and the shard's breaker. */
     <T> T run(String bucket, int queryTimeoutSeconds, Work<T> work) {
+        return run(bucket, queryTimeoutSeconds, () -> { }, work);
+    }
+
+    /**
+     * As {@link #run(String, int, Work)}, with {@code admitted} run once the connection share is held and before the
+     * statement: the router re-checks routing and write fences there, so a cut-over that waits for the shares to be
+     * released never misses a statement that already looked.
+     */
+    <T> T run(String bucket, int queryTimeoutSeconds, Runnable onAdmitted, Work<T> work) {
         Load l = load(bucket);
         boolean admitted;
         try {
@@ -103,6 +112,7 @@ final class ShardPool implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
+            onAdmitted.run();
             if (!breaker.allow()) {
                 l.errors.increment();
                 throw new ShardUnavailableException(name, "shard " + name + " is down (failing fast): " + breaker.lastFailure(), null);
@@ -114,6 +124,9 @@ final class ShardPool implements AutoCloseable {
                 return result;
             } catch (SQLException e) {
                 l.errors.increment();
+                if (pool.isClosed()) {
+                    throw new ShardUnavailableException(name, "shard " + name + "'s pool is closed (the router is restarting)", e);
+                }
                 if (isUnavailable(e)) {
                     breaker.failure(e.getClass().getSimpleName() + ": " + e.getMessage());
                     throw new ShardUnavailableException(name, "shard " + name + " is unreachable: " + e.getMessage(), e);

@@ -20,7 +20,14 @@ import io.headroom.sharding.api.TenantShard;
 import io.headroom.sharding.api.UnsafeStatementException;
 import io.headroom.sharding.internal.core.SafePath;
 import io.headroom.sharding.internal.core.ScatterPlan;
+import io.headroom.sharding.internal.core.TenantFilter;
 import io.headroom.sharding.internal.core.Topology;
+import io.headroom.sharding.internal.move.MoveHost;
+import io.headroom.sharding.internal.move.Moves;
+import io.headroom.sharding.api.MoveStatus;
+import io.headroom.sharding.api.TenantMoves;
+import java.util.Optional;
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -61,9 +68,9 @@ import org.slf4j.LoggerFactory;
  * {@code refreshMillis}), keeps one pool per shard, checks every tenant statement on the safe path, runs scatter
  * queries on a bounded pool and reports per-tenant load. A thin shell around the pure cores in {@code .core}.
  */
-@Component(service = {ShardRouter.class, ShardAdmin.class, ShardingService.class}, configurationPid = ShardingService.PID)
+@Component(service = {ShardRouter.class, ShardAdmin.class, TenantMoves.class}, configurationPid = ShardingService.PID)
 @Designate(ocd = ShardingService.Config.class)
-public final class ShardingService implements ShardRouter, ShardAdmin {
+public final class ShardingService implements ShardRouter, ShardAdmin, TenantMoves, MoveHost {
     public static final String PID = "io.headroom.sharding";
     static final String SCATTER_BUCKET = "*scatter*";
     private static final Logger LOG = LoggerFactory.getLogger(ShardingService.class);
@@ -109,6 +116,15 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
 
         @AttributeDefinition(description = "Statement timeout on a shard, seconds")
         int queryTimeoutSeconds() default 30;
+
+        @AttributeDefinition(description = "How long a move keeps the source copy (reversible) after cut-over, ms")
+        long moveGraceMillis() default 600_000;
+
+        @AttributeDefinition(description = "Rows per chunk when a move copies, verifies or cleans up")
+        int moveChunkRows() default 1000;
+
+        @AttributeDefinition(description = "Pause between a move's copy chunks, ms (throttles the load on the source)")
+        long moveChunkPauseMillis() default 0;
     }
 
     private final ShardingSettings settings;
@@ -122,6 +138,8 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
     private final ScheduledExecutorService background;
     private final ExecutorService scatterPool;
     private volatile Topology topology = Topology.empty();
+    private final DataSource controlDb;
+    private final Moves moves;
 
     @Activate
     public ShardingService(@Reference ControlStore control, @Reference Signals signals, Config config) throws SQLException {
@@ -130,17 +148,19 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
                         .filter(t -> !t.isEmpty()).toList(),
                 config.poolSize(), config.tenantShare(), config.tenantWaitMillis(), config.connectTimeoutMillis(),
                 config.breakerThreshold(), config.breakerOpenMillis(), config.refreshMillis(), config.scatterThreads(),
-                config.queryTimeoutSeconds()));
+                config.queryTimeoutSeconds()), config.moveGraceMillis(), config.moveChunkRows(), config.moveChunkPauseMillis());
     }
 
-    ShardingService(ControlStore control, Signals signals, ShardingSettings settings) throws SQLException {
+    ShardingService(ControlStore control, Signals signals, ShardingSettings settings, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis) throws SQLException {
         if (settings.poolSize() < 1 || settings.tenantShare() <= 0 || settings.scatterThreads() < 1) {
             throw new IllegalArgumentException("poolSize, tenantShare and scatterThreads must be positive");
         }
         this.settings = settings;
         this.signals = signals;
         control.migrate("sharding", TopologyStore.MIGRATIONS);
-        this.store = new TopologyStore(control.dataSource());
+        this.controlDb = control.dataSource();
+        this.store = new TopologyStore(controlDb);
+        this.moves = new Moves(this, moveGraceMillis, Math.max(10, moveChunkRows), Math.max(0, moveChunkPauseMillis));
         this.safePath = new SafePath(Set.copyOf(settings.shardedTables()), settings.tenantColumn());
         this.scatterPool = Executors.newFixedThreadPool(settings.scatterThreads(), r -> {
             Thread t = new Thread(r, "headroom-scatter");
@@ -155,10 +175,12 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
         apply(store.load());
         background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::reportLoad, 5, 5, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(moves::claimOrphans, 0, 2, TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
+        moves.close();
         background.shutdownNow();
         scatterPool.shutdownNow();
         pools.values().forEach(ShardPool::close);
@@ -198,12 +220,9 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
         }
     }
 
-    /** Reloads now (after a local change) instead of waiting for the next refresh. */
-    private void reload() throws SQLException {
-        apply(store.load());
-    }
 
-    Topology topology() {
+    @Override
+    public Topology topology() {
         return topology;
     }
 
@@ -211,13 +230,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
 
     @Override
     public TenantShard forTenant(TenantId tenant) {
-        Topology t = topology;
-        Topology.ShardDef def = t.route(tenant).orElseThrow(() -> new ShardUnavailableException(null,
-                "no shard serves tenant " + tenant + " (keyspace id " + Keyspace.hex(Keyspace.idOf(tenant)) + "): add a shard for its range", null));
-        ShardPool pool = pools.get(def.name());
-        if (pool == null) {
-            throw new ShardUnavailableException(def.name(), "shard " + def.name() + " is not open on this node yet", null);
-        }
+        ShardPool pool = resolve(tenant);
         if (registered.add(tenant.value())) {
             try {
                 store.registerTenant(tenant.value());
@@ -226,7 +239,50 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
                 LOG.debug("sharding: cannot record tenant {}: {}", tenant, e.getMessage());
             }
         }
-        return new Handle(tenant, pool);
+        return new Handle(tenant, pool.name);
+    }
+
+    private ShardPool resolve(TenantId tenant) {
+        Topology t = topology;
+        Topology.ShardDef def = t.route(tenant).orElseThrow(() -> new ShardUnavailableException(null,
+                "no shard serves tenant " + tenant + " (keyspace id " + Keyspace.hex(Keyspace.idOf(tenant)) + "): add a shard for its range", null));
+        ShardPool pool = pools.get(def.name());
+        if (pool == null) {
+            throw new ShardUnavailableException(def.name(), "shard " + def.name() + " is not open on this node yet", null);
+        }
+        return pool;
+    }
+
+    /** Thrown inside a pool when routing changed between resolving the shard and holding its connection share. */
+    private static final class Rerouted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Rerouted() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Runs a tenant's work on the shard it routes to now, re-checking routing and fences once its share is held. */
+    private <T> T onTenantShard(TenantId tenant, ShardPool.Work<T> work) {
+        for (int attempt = 0; ; attempt++) {
+            ShardPool pool = resolve(tenant);
+            try {
+                return pool.run(tenant.value(), settings.queryTimeoutSeconds(), () -> {
+                    Topology t = topology;
+                    if (t.fenced(tenant)) {
+                        throw new ShardUnavailableException(pool.name, "tenant " + tenant
+                                + " is being moved: its statements are held for the cut-over; retry in a moment", null);
+                    }
+                    if (!t.route(tenant).map(d -> d.name().equals(pool.name)).orElse(false)) {
+                        throw new Rerouted();
+                    }
+                }, work);
+            } catch (Rerouted r) {
+                if (attempt >= 3) {
+                    throw new ShardUnavailableException(pool.name, "tenant " + tenant + "'s routing keeps changing; retry", null);
+                }
+            }
+        }
     }
 
     private SafePath.Checked check(String sql) {
@@ -243,11 +299,11 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
 
     private final class Handle implements TenantShard {
         private final TenantId tenant;
-        private final ShardPool pool;
+        private final String shardAtStart;
 
-        Handle(TenantId tenant, ShardPool pool) {
+        Handle(TenantId tenant, String shard) {
             this.tenant = tenant;
-            this.pool = pool;
+            this.shardAtStart = shard;
         }
 
         @Override
@@ -257,7 +313,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
 
         @Override
         public String shard() {
-            return pool.name;
+            return topology.route(tenant).map(Topology.ShardDef::name).orElse(shardAtStart);
         }
 
         @Override
@@ -268,7 +324,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> pool.run(tenant.value(), settings.queryTimeoutSeconds(), conn -> read(conn, sql, p)));
+            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p)));
         }
 
         @Override
@@ -279,7 +335,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> pool.run(tenant.value(), settings.queryTimeoutSeconds(), conn -> {
+            return observed(() -> onTenantShard(tenant, conn -> {
                 try (PreparedStatement ps = conn.prepareStatement(sql)) {
                     bind(ps, p);
                     return ps.executeUpdate();
@@ -299,7 +355,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
                 c.verify(tenant.value(), p);
                 bound.add(p);
             }
-            return observed(() -> pool.run(tenant.value(), settings.queryTimeoutSeconds(), conn -> {
+            return observed(() -> onTenantShard(tenant, conn -> {
                 conn.setAutoCommit(false);
                 try {
                     List<Integer> counts = new ArrayList<>();
@@ -588,10 +644,6 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
         }
     }
 
-    @Override
-    public List<String> shardedTables() {
-        return settings.shardedTables().stream().map(t -> t + "." + settings.tenantColumn()).toList();
-    }
 
     @Override
     public List<TenantLoad> tenantLoad() {
@@ -628,6 +680,100 @@ public final class ShardingService implements ShardRouter, ShardAdmin {
         } catch (RuntimeException e) {
             LOG.debug("sharding: load report failed: {}", e.getMessage());
         }
+    }
+
+    // ---------------------------------------------------------------- moves and splits
+
+    @Override
+    public MoveStatus move(TenantId tenant, String targetShard) {
+        return moves.move(tenant, targetShard);
+    }
+
+    @Override
+    public MoveStatus split(String shard, String lowShard, String highShard) {
+        return moves.split(shard, lowShard, highShard);
+    }
+
+    @Override
+    public Optional<MoveStatus> status(long id) {
+        return moves.status(id);
+    }
+
+    @Override
+    public List<MoveStatus> list() {
+        return moves.list();
+    }
+
+    @Override
+    public MoveStatus cancel(long id) {
+        return moves.cancel(id);
+    }
+
+    @Override
+    public MoveStatus cleanup(long id) {
+        return moves.cleanup(id);
+    }
+
+    @Override
+    public void reload() throws SQLException {
+        apply(store.load());
+    }
+
+    @Override
+    public DataSource shard(String name) {
+        ShardPool p = pools.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("no shard " + name);
+        }
+        return p.dataSource();
+    }
+
+    @Override
+    public DataSource control() {
+        return controlDb;
+    }
+
+    @Override
+    public String user() {
+        return settings.user();
+    }
+
+    @Override
+    public String password() {
+        return settings.password();
+    }
+
+    @Override
+    public String tenantColumn() {
+        return settings.tenantColumn();
+    }
+
+    @Override
+    public List<String> shardedTables() {
+        return settings.shardedTables();
+    }
+
+    @Override
+    public long refreshMillis() {
+        return settings.refreshMillis();
+    }
+
+    @Override
+    public boolean inFlight(TenantFilter filter) {
+        Set<String> pinned = topology.pins().keySet();
+        for (ShardPool p : pools.values()) {
+            for (String bucket : p.load.keySet()) {
+                if (p.gate.inUse(bucket) > 0 && filter.matches(bucket, pinned)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void change(MoveHost.Work work) throws SQLException {
+        store.change(work::run);
     }
 
     /** The shard's pool, for the benchmark and tests inside this bundle. */

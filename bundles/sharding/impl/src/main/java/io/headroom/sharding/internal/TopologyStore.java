@@ -2,7 +2,9 @@ package io.headroom.sharding.internal;
 
 import io.headroom.core.api.store.Migration;
 import io.headroom.sharding.api.KeyRange;
+import io.headroom.sharding.internal.core.TenantFilter;
 import io.headroom.sharding.internal.core.Topology;
+import io.headroom.sharding.internal.move.Moves;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +29,8 @@ final class TopologyStore {
             "CREATE TABLE IF NOT EXISTS shard_pins (tenant VARCHAR(63) PRIMARY KEY, shard VARCHAR(63) NOT NULL,"
                     + " pinned_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))",
             "CREATE TABLE IF NOT EXISTS shard_tenants (tenant VARCHAR(63) PRIMARY KEY,"
-                    + " first_seen TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))"));
+                    + " first_seen TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))"),
+            Moves.MIGRATION);
 
     private final DataSource db;
 
@@ -64,8 +67,9 @@ final class TopologyStore {
                         pins.put(rs.getString(1), rs.getString(2));
                     }
                 }
+                List<TenantFilter> fences = Moves.fences(c);
                 c.commit();
-                return new Topology(version, shards, pins);
+                return new Topology(version, shards, pins, fences);
             } finally {
                 c.setAutoCommit(true);
             }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * and the routing version it was read at. Routing: a pin wins; otherwise the shard whose range holds the
  * tenant's keyspace id.
  */
-public record Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins) {
+public record Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins, List<TenantFilter> fences) {
     public static final Pattern SHARD_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     /** A shard's definition as stored in the control schema. */
@@ -24,10 +24,25 @@ public record Topology(long version, Map<String, ShardDef> shards, Map<String, S
     public Topology {
         shards = Map.copyOf(shards);
         pins = Map.copyOf(pins);
+        fences = List.copyOf(fences);
+    }
+
+    public Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins) {
+        this(version, shards, pins, List.of());
     }
 
     public static Topology empty() {
         return new Topology(0, Map.of(), Map.of());
+    }
+
+    /** Whether the tenant's statements are held back for a cut-over in progress. */
+    public boolean fenced(TenantId tenant) {
+        for (TenantFilter f : fences) {
+            if (f.matches(tenant.value(), pins.keySet())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The shard the tenant routes to, if any shard serves it. */

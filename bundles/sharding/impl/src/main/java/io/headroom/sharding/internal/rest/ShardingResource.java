@@ -4,7 +4,9 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.api.rest.RestResource;
+import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.ScatterResult;
+import io.headroom.sharding.api.TenantMoves;
 import io.headroom.sharding.api.ShardAdmin;
 import io.headroom.sharding.api.ShardInfo;
 import io.headroom.sharding.api.ShardQueryException;
@@ -50,13 +52,72 @@ public final class ShardingResource implements RestResource {
     public record Topology(long routingVersion, List<ShardInfo> shards, List<String> shardedTables) {
     }
 
+    public record NewMove(String tenant, String target) {
+    }
+
+    public record NewSplit(String shard, String low, String high) {
+    }
+
     private final ShardAdmin admin;
     private final ShardRouter router;
+    private final TenantMoves moves;
 
     @Activate
-    public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router) {
+    public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router, @Reference TenantMoves moves) {
         this.admin = admin;
         this.router = router;
+        this.moves = moves;
+    }
+
+    @POST
+    @Path("moves")
+    @RolesAllowed(Caller.OPERATOR)
+    public Response move(NewMove m) {
+        if (m == null || m.tenant() == null || m.target() == null) {
+            throw ProblemException.badRequest("send {\"tenant\": ..., \"target\": \"<shard>\"}");
+        }
+        TenantId tenant = TenantId.of(m.tenant());
+        return Response.status(202).entity(mapped(() -> moves.move(tenant, m.target()))).build();
+    }
+
+    @POST
+    @Path("splits")
+    @RolesAllowed(Caller.OPERATOR)
+    public Response split(NewSplit s) {
+        if (s == null || s.shard() == null || s.low() == null || s.high() == null) {
+            throw ProblemException.badRequest("send {\"shard\": ..., \"low\": \"<new shard>\", \"high\": \"<new shard>\"}");
+        }
+        return Response.status(202).entity(mapped(() -> moves.split(s.shard(), s.low(), s.high()))).build();
+    }
+
+    @GET
+    @Path("moves")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<MoveStatus> moves() {
+        return moves.list();
+    }
+
+    @GET
+    @Path("moves/{id}")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public MoveStatus moveStatus(@PathParam("id") long id) {
+        return moves.status(id).orElseThrow(() -> ProblemException.notFound("no move " + id));
+    }
+
+    @POST
+    @Path("moves/{id}/cancel")
+    @RolesAllowed(Caller.OPERATOR)
+    public MoveStatus cancel(@PathParam("id") long id) {
+        moveStatus(id);
+        return mapped(() -> moves.cancel(id));
+    }
+
+    @POST
+    @Path("moves/{id}/cleanup")
+    @RolesAllowed(Caller.OPERATOR)
+    public MoveStatus cleanup(@PathParam("id") long id) {
+        moveStatus(id);
+        return mapped(() -> moves.cleanup(id));
     }
 
     @GET
