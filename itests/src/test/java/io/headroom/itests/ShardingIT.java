@@ -90,6 +90,8 @@ public class ShardingIT extends HeadroomTestSupport {
                 editConfigurationFilePut(cfg, "moveGraceMillis", "600000"),
                 editConfigurationFilePut(cfg, "moveChunkRows", "100"),
                 editConfigurationFilePut(cfg, "moveChunkPauseMillis", "60"),
+                editConfigurationFilePut(cfg, "schemaConcurrency", "2"),
+                editConfigurationFilePut(cfg, "schemaShardPauseMillis", "300"),
                 systemProperty("headroom.it.truth").value(TestDatabases.machineOrEmbeddedSchema())));
         for (int i = 0; i < servers.size(); i++) {
             MariaDbServer s = servers.get(i);
@@ -826,5 +828,84 @@ public class ShardingIT extends HeadroomTestSupport {
         }
         assertTrue(rows(low, "SELECT 1 FROM orders").isEmpty());
         assertTrue(rows(high, "SELECT 1 FROM orders").isEmpty());
+    }
+
+    // ------------------------------------------------------------------ online schema change
+
+    private String schemaState(int version) throws Exception {
+        HttpResponse<String> r = get("/sharding/schema/" + version, OPERATOR);
+        assertEquals(r.body(), 200, r.statusCode());
+        return field(r.body(), "state");
+    }
+
+    private int shardsDone(int version) throws Exception {
+        return liveSchema().status(version).orElseThrow().shards().size();
+    }
+
+    private io.headroom.sharding.api.SchemaChanges liveSchema() {
+        org.osgi.framework.ServiceReference<io.headroom.sharding.api.SchemaChanges> ref = bundleContext.getServiceReference(io.headroom.sharding.api.SchemaChanges.class);
+        return bundleContext.getService(ref);
+    }
+
+    private static boolean hasColumn(String url, String column) throws SQLException {
+        return !rows(url, "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' AND COLUMN_NAME = '" + column + "'").isEmpty();
+    }
+
+    @Test
+    public void j_aSchemaChangeReachesEveryShardCanaryFirstWhileWritesContinue() throws Exception {
+        for (String bad : List.of("{\"version\":1,\"ddl\":\"DROP TABLE orders\"}", "{\"version\":1,\"ddl\":\"ALTER TABLE users ADD COLUMN x INT\"}",
+                "{\"version\":1,\"ddl\":\"ALTER TABLE orders ADD COLUMN x INT, ALGORITHM=COPY\"}", "{\"version\":1}", "{\"version\":0,\"ddl\":\"ALTER TABLE orders ADD COLUMN x INT\"}")) {
+            HttpResponse<String> r = call("POST", "/sharding/schema", OPERATOR, bad);
+            assertEquals(bad + " -> " + r.body(), 400, r.statusCode());
+        }
+        assertTrue(liveSchema().changes().isEmpty());
+        List<ShardInfo> shards = liveAdmin().shards();
+        assertEquals(7, shards.size());
+        List<String> writing = List.of(tenant(30), tenant(31), tenant(32), tenant(33));
+        Map<String, Integer> existing = new HashMap<>();
+        writing.forEach(t -> existing.put(t, rowsOf(tenantIndex(t))));
+        try (Writers w = new Writers(writing, 50, existing, 300_000)) {
+            Thread.sleep(500);
+            HttpResponse<String> started = call("POST", "/sharding/schema", OPERATOR, "{\"version\":1,\"ddl\":\"ALTER TABLE orders ADD COLUMN note VARCHAR(40) NULL\"}");
+            assertEquals(started.body(), 202, started.statusCode());
+            HttpResponse<String> paused = call("POST", "/sharding/schema/1/pause", OPERATOR, null);
+            assertEquals(paused.body(), 200, paused.statusCode());
+            assertEquals("PAUSED", schemaState(1));
+            Thread.sleep(1500);
+            int doneWhilePaused = shardsDone(1);
+            assertTrue("the canary ran first, not everything: " + doneWhilePaused, doneWhilePaused >= 1 && doneWhilePaused < 7);
+            io.headroom.sharding.api.SchemaChangeStatus pausedStatus = liveSchema().status(1).orElseThrow();
+            assertEquals("big", pausedStatus.canary()); // the first shard by name
+            assertTrue("the canary is among the shards done: " + pausedStatus, pausedStatus.shards().containsKey("big"));
+            String canaryUrl = shards.stream().filter(x -> x.name().equals("big")).findFirst().orElseThrow().url();
+            assertTrue(hasColumn(canaryUrl, "note"));
+            Thread.sleep(1000);
+            assertEquals("paused: no more shards", doneWhilePaused, shardsDone(1));
+            assertEquals(200, call("POST", "/sharding/schema/1/resume", OPERATOR, null).statusCode());
+            assertTrue(eventually(() -> {
+                try {
+                    return "DONE".equals(schemaState(1));
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
+            String out = shell("shard:schema-apply --wait 2 \"ALTER TABLE orders ADD INDEX by_status (status)\"");
+            assertTrue(out, out.contains("DONE"));
+            Thread.sleep(500);
+            assertTrue("writes continued: " + w.writes.get(), w.writes.get() > 300);
+        } // a writer that failed once fails the test here
+        io.headroom.sharding.api.SchemaChangeStatus one = liveSchema().status(1).orElseThrow();
+        assertEquals(7, one.shards().size());
+        assertTrue(one.toString(), one.shards().values().stream().allMatch("INSTANT"::equals));
+        io.headroom.sharding.api.SchemaChangeStatus two = liveSchema().status(2).orElseThrow();
+        assertEquals("DONE", two.state());
+        assertTrue(two.toString(), two.shards().values().stream().allMatch("INPLACE"::equals));
+        for (ShardInfo s : shards) {
+            assertTrue(s.name(), hasColumn(s.url(), "note"));
+            assertFalse(s.name(), rows(s.url(), "SHOW INDEX FROM orders WHERE Key_name = 'by_status'").isEmpty());
+        }
+        assertEquals(409, call("POST", "/sharding/schema", OPERATOR, "{\"version\":2,\"ddl\":\"ALTER TABLE orders ADD COLUMN y INT\"}").statusCode());
+        assertEquals(409, call("POST", "/sharding/schema/2/pause", OPERATOR, null).statusCode());
+        assertEquals(404, call("GET", "/sharding/schema/77", OPERATOR, null).statusCode());
     }
 }

@@ -26,6 +26,9 @@ import io.headroom.sharding.internal.move.MoveHost;
 import io.headroom.sharding.internal.move.Moves;
 import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.TenantMoves;
+import io.headroom.sharding.api.SchemaChangeStatus;
+import io.headroom.sharding.api.SchemaChanges;
+import io.headroom.sharding.internal.schema.SchemaChangeManager;
 import java.util.Optional;
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -68,9 +71,9 @@ import org.slf4j.LoggerFactory;
  * {@code refreshMillis}), keeps one pool per shard, checks every tenant statement on the safe path, runs scatter
  * queries on a bounded pool and reports per-tenant load. A thin shell around the pure cores in {@code .core}.
  */
-@Component(service = {ShardRouter.class, ShardAdmin.class, TenantMoves.class}, configurationPid = ShardingService.PID)
+@Component(service = {ShardRouter.class, ShardAdmin.class, TenantMoves.class, SchemaChanges.class}, configurationPid = ShardingService.PID)
 @Designate(ocd = ShardingService.Config.class)
-public final class ShardingService implements ShardRouter, ShardAdmin, TenantMoves, MoveHost {
+public final class ShardingService implements ShardRouter, ShardAdmin, TenantMoves, SchemaChanges, MoveHost {
     public static final String PID = "io.headroom.sharding";
     static final String SCATTER_BUCKET = "*scatter*";
     private static final Logger LOG = LoggerFactory.getLogger(ShardingService.class);
@@ -125,6 +128,12 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
 
         @AttributeDefinition(description = "Pause between a move's copy chunks, ms (throttles the load on the source)")
         long moveChunkPauseMillis() default 0;
+
+        @AttributeDefinition(description = "Shards a schema change alters at once after the canary")
+        int schemaConcurrency() default 2;
+
+        @AttributeDefinition(description = "Pause before starting a schema change on the next shard, ms (throttle)")
+        long schemaShardPauseMillis() default 0;
     }
 
     private final ShardingSettings settings;
@@ -140,6 +149,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     private volatile Topology topology = Topology.empty();
     private final DataSource controlDb;
     private final Moves moves;
+    private final SchemaChangeManager schema;
 
     @Activate
     public ShardingService(@Reference ControlStore control, @Reference Signals signals, Config config) throws SQLException {
@@ -148,10 +158,12 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
                         .filter(t -> !t.isEmpty()).toList(),
                 config.poolSize(), config.tenantShare(), config.tenantWaitMillis(), config.connectTimeoutMillis(),
                 config.breakerThreshold(), config.breakerOpenMillis(), config.refreshMillis(), config.scatterThreads(),
-                config.queryTimeoutSeconds()), config.moveGraceMillis(), config.moveChunkRows(), config.moveChunkPauseMillis());
+                config.queryTimeoutSeconds()), config.moveGraceMillis(), config.moveChunkRows(), config.moveChunkPauseMillis(),
+                config.schemaConcurrency(), config.schemaShardPauseMillis());
     }
 
-    ShardingService(ControlStore control, Signals signals, ShardingSettings settings, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis) throws SQLException {
+    ShardingService(ControlStore control, Signals signals, ShardingSettings settings, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis,
+            int schemaConcurrency, long schemaShardPauseMillis) throws SQLException {
         if (settings.poolSize() < 1 || settings.tenantShare() <= 0 || settings.scatterThreads() < 1) {
             throw new IllegalArgumentException("poolSize, tenantShare and scatterThreads must be positive");
         }
@@ -160,6 +172,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         control.migrate("sharding", TopologyStore.MIGRATIONS);
         this.controlDb = control.dataSource();
         this.store = new TopologyStore(controlDb);
+        this.schema = new SchemaChangeManager(this, schemaConcurrency, schemaShardPauseMillis);
         this.moves = new Moves(this, moveGraceMillis, Math.max(10, moveChunkRows), Math.max(0, moveChunkPauseMillis));
         this.safePath = new SafePath(Set.copyOf(settings.shardedTables()), settings.tenantColumn());
         this.scatterPool = Executors.newFixedThreadPool(settings.scatterThreads(), r -> {
@@ -176,11 +189,13 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::reportLoad, 5, 5, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(moves::claimOrphans, 0, 2, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(schema::claimOrphans, 0, 2, TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
         moves.close();
+        schema.close();
         background.shutdownNow();
         scatterPool.shutdownNow();
         pools.values().forEach(ShardPool::close);
@@ -712,6 +727,38 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     @Override
     public MoveStatus cleanup(long id) {
         return moves.cleanup(id);
+    }
+
+    // ---------------------------------------------------------------- schema changes
+
+    @Override
+    public SchemaChangeStatus apply(int version, String ddl) {
+        return schema.apply(version, ddl);
+    }
+
+    @Override
+    public Optional<SchemaChangeStatus> status(int version) {
+        return schema.status(version);
+    }
+
+    @Override
+    public List<SchemaChangeStatus> changes() {
+        return schema.changes();
+    }
+
+    @Override
+    public SchemaChangeStatus pause(int version) {
+        return schema.pause(version);
+    }
+
+    @Override
+    public SchemaChangeStatus resume(int version) {
+        return schema.resume(version);
+    }
+
+    @Override
+    public SchemaChangeStatus cancel(int version) {
+        return schema.cancel(version);
     }
 
     @Override

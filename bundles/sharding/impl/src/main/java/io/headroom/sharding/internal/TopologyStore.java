@@ -30,7 +30,7 @@ final class TopologyStore {
                     + " pinned_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))",
             "CREATE TABLE IF NOT EXISTS shard_tenants (tenant VARCHAR(63) PRIMARY KEY,"
                     + " first_seen TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))"),
-            Moves.MIGRATION);
+            Moves.MIGRATION, io.headroom.sharding.internal.schema.SchemaChangeManager.MIGRATION);
 
     private final DataSource db;
 

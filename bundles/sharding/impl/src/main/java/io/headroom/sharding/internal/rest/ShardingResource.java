@@ -7,6 +7,8 @@ import io.headroom.core.api.rest.RestResource;
 import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.ScatterResult;
 import io.headroom.sharding.api.TenantMoves;
+import io.headroom.sharding.api.SchemaChangeStatus;
+import io.headroom.sharding.api.SchemaChanges;
 import io.headroom.sharding.api.ShardAdmin;
 import io.headroom.sharding.api.ShardInfo;
 import io.headroom.sharding.api.ShardQueryException;
@@ -58,15 +60,58 @@ public final class ShardingResource implements RestResource {
     public record NewSplit(String shard, String low, String high) {
     }
 
+    public record NewSchemaChange(Integer version, String ddl) {
+    }
+
     private final ShardAdmin admin;
     private final ShardRouter router;
     private final TenantMoves moves;
+    private final SchemaChanges schema;
 
     @Activate
-    public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router, @Reference TenantMoves moves) {
+    public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router, @Reference TenantMoves moves,
+            @Reference SchemaChanges schema) {
         this.admin = admin;
         this.router = router;
         this.moves = moves;
+        this.schema = schema;
+    }
+
+    @POST
+    @Path("schema")
+    @RolesAllowed(Caller.OPERATOR)
+    public Response applySchema(NewSchemaChange c) {
+        if (c == null || c.version() == null || c.ddl() == null) {
+            throw ProblemException.badRequest("send {\"version\": <next version>, \"ddl\": \"ALTER TABLE ...\"}");
+        }
+        return Response.status(202).entity(mapped(() -> schema.apply(c.version(), c.ddl()))).build();
+    }
+
+    @GET
+    @Path("schema")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<SchemaChangeStatus> schemaChanges() {
+        return schema.changes();
+    }
+
+    @GET
+    @Path("schema/{version}")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public SchemaChangeStatus schemaChange(@PathParam("version") int version) {
+        return schema.status(version).orElseThrow(() -> ProblemException.notFound("no schema change " + version));
+    }
+
+    @POST
+    @Path("schema/{version}/{action}")
+    @RolesAllowed(Caller.OPERATOR)
+    public SchemaChangeStatus controlSchema(@PathParam("version") int version, @PathParam("action") String action) {
+        schemaChange(version);
+        return switch (action) {
+            case "pause" -> mapped(() -> schema.pause(version));
+            case "resume" -> mapped(() -> schema.resume(version));
+            case "cancel" -> mapped(() -> schema.cancel(version));
+            default -> throw ProblemException.notFound("no action " + action + ": use pause, resume or cancel");
+        };
     }
 
     @POST
