@@ -12,12 +12,14 @@ import java.security.NoSuchAlgorithmException;
  * changes: a tenant's placement depends on nothing but its id and the topology.
  */
 public final class Keyspace {
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(Keyspace::md5);
+
     private Keyspace() {
     }
 
     /** The tenant's keyspace id (compare with {@link Long#compareUnsigned}). */
     public static long idOf(TenantId tenant) {
-        byte[] d = md5().digest(tenant.value().getBytes(StandardCharsets.UTF_8));
+        byte[] d = MD5.get().digest(tenant.value().getBytes(StandardCharsets.UTF_8));
         long id = 0;
         for (int i = 0; i < 8; i++) {
             id = (id << 8) | (d[i] & 0xff);

@@ -54,17 +54,20 @@ final class ShardPool implements AutoCloseable {
         this.breaker = new CircuitBreaker(s.breakerThreshold(), s.breakerOpenMillis(), System::currentTimeMillis);
         this.gate = new TenantGate(TenantGate.share(s.poolSize(), s.tenantShare()));
         this.tenantWaitMillis = s.tenantWaitMillis();
-        this.pool = dataSource(name, url, s.user(), s.password(), s.poolSize(), s.connectTimeoutMillis());
+        this.pool = dataSource(name, url, s.user(), s.password(), s.poolSize(), s.connectTimeoutMillis(), s.queryTimeoutSeconds());
     }
 
     /** The pool settings the router uses, also for the benchmark's direct baseline so both sides are equal. */
-    static HikariDataSource dataSource(String name, String url, String user, String password, int poolSize, int connectTimeoutMillis) {
+    static HikariDataSource dataSource(String name, String url, String user, String password, int poolSize, int connectTimeoutMillis,
+            int queryTimeoutSeconds) {
         MysqlDataSource mysql = new MysqlDataSource();
         mysql.setUrl(url);
         mysql.setUser(user);
         mysql.setPassword(password);
         try {
             mysql.setConnectTimeout(connectTimeoutMillis);
+            // a stalled server: reads give up after the statement timeout (no per-statement timer on the hot path)
+            mysql.setSocketTimeout((queryTimeoutSeconds + 5) * 1000);
             mysql.setCachePrepStmts(true);
             mysql.setUseServerPrepStmts(false);
         } catch (SQLException e) {

@@ -147,6 +147,26 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     private final ScheduledExecutorService background;
     private final ExecutorService scatterPool;
     private volatile Topology topology = Topology.empty();
+    /** Routes computed for the current topology (hashing a tenant id costs more than looking it up). */
+    private volatile Routes routes = new Routes(Topology.empty());
+    private final String node = java.util.UUID.randomUUID().toString();
+
+    private record Routes(Topology topology, Map<String, Topology.ShardDef> byTenant) {
+        Routes(Topology topology) {
+            this(topology, new ConcurrentHashMap<>());
+        }
+
+        Topology.ShardDef route(TenantId tenant) {
+            Topology.ShardDef d = byTenant.get(tenant.value());
+            if (d == null) {
+                d = topology.route(tenant).orElse(null);
+                if (d != null && byTenant.size() < 100_000) {
+                    byTenant.put(tenant.value(), d);
+                }
+            }
+            return d;
+        }
+    }
     private final DataSource controlDb;
     private final Moves moves;
     private final SchemaChangeManager schema;
@@ -197,6 +217,11 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         moves.close();
         schema.close();
         background.shutdownNow();
+        try {
+            store.leave(node);
+        } catch (SQLException e) {
+            LOG.debug("sharding: cannot remove this node from shard_nodes: {}", e.getMessage());
+        }
         scatterPool.shutdownNow();
         pools.values().forEach(ShardPool::close);
         pools.clear();
@@ -209,6 +234,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
             if (store.version() != topology.version()) {
                 apply(store.load());
             }
+            ack();
             pools.values().forEach(ShardPool::probe);
         } catch (SQLException | RuntimeException e) {
             LOG.warn("sharding: cannot refresh the topology from the control schema: {}", e.getMessage());
@@ -232,6 +258,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         }
         if (t.version() >= topology.version()) {
             topology = t;
+            routes = new Routes(t);
         }
     }
 
@@ -246,7 +273,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     @Override
     public TenantShard forTenant(TenantId tenant) {
         ShardPool pool = resolve(tenant);
-        if (registered.add(tenant.value())) {
+        if (!registered.contains(tenant.value()) && registered.add(tenant.value())) {
             try {
                 store.registerTenant(tenant.value());
             } catch (SQLException e) {
@@ -258,9 +285,11 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     }
 
     private ShardPool resolve(TenantId tenant) {
-        Topology t = topology;
-        Topology.ShardDef def = t.route(tenant).orElseThrow(() -> new ShardUnavailableException(null,
-                "no shard serves tenant " + tenant + " (keyspace id " + Keyspace.hex(Keyspace.idOf(tenant)) + "): add a shard for its range", null));
+        Topology.ShardDef def = routes.route(tenant);
+        if (def == null) {
+            throw new ShardUnavailableException(null, "no shard serves tenant " + tenant + " (keyspace id "
+                    + Keyspace.hex(Keyspace.idOf(tenant)) + "): add a shard for its range", null);
+        }
         ShardPool pool = pools.get(def.name());
         if (pool == null) {
             throw new ShardUnavailableException(def.name(), "shard " + def.name() + " is not open on this node yet", null);
@@ -283,12 +312,13 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
             ShardPool pool = resolve(tenant);
             try {
                 return pool.run(tenant.value(), settings.queryTimeoutSeconds(), () -> {
-                    Topology t = topology;
-                    if (t.fenced(tenant)) {
+                    Routes r = routes;
+                    if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
                         throw new ShardUnavailableException(pool.name, "tenant " + tenant
                                 + " is being moved: its statements are held for the cut-over; retry in a moment", null);
                     }
-                    if (!t.route(tenant).map(d -> d.name().equals(pool.name)).orElse(false)) {
+                    Topology.ShardDef now = r.route(tenant);
+                    if (now == null || !now.name().equals(pool.name)) {
                         throw new Rerouted();
                     }
                 }, work);
@@ -339,7 +369,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p)));
+            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p, 0)));
         }
 
         @Override
@@ -423,9 +453,12 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         }
     }
 
-    private QueryResult read(Connection conn, String sql, Object[] params) throws SQLException {
+    /** Reads all rows; {@code timeoutSeconds} > 0 sets a statement timeout (scatter), else the pool's socket timeout bounds it. */
+    private QueryResult read(Connection conn, String sql, Object[] params, int timeoutSeconds) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            ps.setQueryTimeout(settings.queryTimeoutSeconds());
+            if (timeoutSeconds > 0) {
+                ps.setQueryTimeout(timeoutSeconds);
+            }
             bind(ps, params);
             try (ResultSet rs = ps.executeQuery()) {
                 ResultSetMetaData md = rs.getMetaData();
@@ -467,7 +500,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         targets.sort(Comparator.comparing(sp -> sp.name));
         int seconds = (int) Math.max(1, (timeoutMillis + 999) / 1000);
         for (ShardPool sp : targets) {
-            futures.put(sp.name, scatterPool.submit(() -> sp.run(SCATTER_BUCKET, seconds, conn -> read(conn, shardSql, p))));
+            futures.put(sp.name, scatterPool.submit(() -> sp.run(SCATTER_BUCKET, seconds, conn -> read(conn, shardSql, p, seconds))));
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<QueryResult> parts = new ArrayList<>();
@@ -764,6 +797,43 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     @Override
     public void reload() throws SQLException {
         apply(store.load());
+        ack();
+    }
+
+    /**
+     * Tells the other nodes which routing version this node serves, once none of its statements admitted under an
+     * older one is still running for a fenced tenant: a cut-over waits for every live node's ack instead of guessing.
+     */
+    private void ack() throws SQLException {
+        Topology t = topology;
+        long deadline = System.currentTimeMillis() + settings.queryTimeoutSeconds() * 1000L;
+        for (TenantFilter f : t.fences()) {
+            while (inFlight(f) && System.currentTimeMillis() < deadline) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        store.ack(node, t.version());
+    }
+
+    @Override
+    public void awaitVersionSeen(long version) throws SQLException, InterruptedException {
+        long deadline = System.currentTimeMillis() + 10 * settings.refreshMillis() + 5000;
+        while (!store.allNodesAt(version, 3 * settings.refreshMillis())) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("not every node acknowledged routing version " + version + " in time");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Override
+    public long routingVersionNow() throws SQLException {
+        return store.version();
     }
 
     @Override

@@ -30,7 +30,9 @@ final class TopologyStore {
                     + " pinned_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))",
             "CREATE TABLE IF NOT EXISTS shard_tenants (tenant VARCHAR(63) PRIMARY KEY,"
                     + " first_seen TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))"),
-            Moves.MIGRATION, io.headroom.sharding.internal.schema.SchemaChangeManager.MIGRATION);
+            Moves.MIGRATION, io.headroom.sharding.internal.schema.SchemaChangeManager.MIGRATION,
+            Migration.of(4, "nodes and the routing version each serves (cut-over acks)",
+                    "CREATE TABLE IF NOT EXISTS shard_nodes (node VARCHAR(64) PRIMARY KEY, version BIGINT NOT NULL, seen_at TIMESTAMP(3) NOT NULL)"));
 
     private final DataSource db;
 
@@ -144,6 +146,36 @@ final class TopologyStore {
         try (PreparedStatement ps = c.prepareStatement("INSERT IGNORE INTO shard_tenants (tenant) VALUES (?)")) {
             ps.setString(1, tenant);
             ps.executeUpdate();
+        }
+    }
+
+    /** Records that {@code node} serves routing {@code version} now (also its heartbeat). */
+    void ack(String node, long version) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO shard_nodes (node, version, seen_at) VALUES (?, ?, NOW(3)) ON DUPLICATE KEY UPDATE version = VALUES(version), seen_at = NOW(3)")) {
+            ps.setString(1, node);
+            ps.setLong(2, version);
+            ps.executeUpdate();
+        }
+    }
+
+    void leave(String node) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM shard_nodes WHERE node = ?")) {
+            ps.setString(1, node);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Whether every node heard from within {@code liveMillis} serves {@code version} or later. */
+    boolean allNodesAt(long version, long liveMillis) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM shard_nodes WHERE version < ? AND seen_at > NOW(3) - INTERVAL ? MICROSECOND")) {
+            ps.setLong(1, version);
+            ps.setLong(2, liveMillis * 1000);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 0;
+            }
         }
     }
 

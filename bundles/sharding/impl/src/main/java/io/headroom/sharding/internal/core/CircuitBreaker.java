@@ -13,8 +13,8 @@ public final class CircuitBreaker {
     private final int threshold;
     private final long openMillis;
     private final LongSupplier clock;
-    private State state = State.CLOSED;
-    private int failures;
+    private volatile State state = State.CLOSED;
+    private volatile int failures;
     private long openedAt;
     private boolean trialInFlight;
     private String lastFailure;
@@ -29,7 +29,14 @@ public final class CircuitBreaker {
     }
 
     /** Whether a call may go to the shard now; a true answer in the half-open state reserves the single trial. */
-    public synchronized boolean allow() {
+    public boolean allow() {
+        if (state == State.CLOSED) {
+            return true; // the hot path takes no lock
+        }
+        return allowSlow();
+    }
+
+    private synchronized boolean allowSlow() {
         if (state == State.CLOSED) {
             return true;
         }
@@ -44,7 +51,14 @@ public final class CircuitBreaker {
         return false;
     }
 
-    public synchronized void success() {
+    public void success() {
+        if (state == State.CLOSED && failures == 0) {
+            return;
+        }
+        successSlow();
+    }
+
+    private synchronized void successSlow() {
         state = State.CLOSED;
         failures = 0;
         trialInFlight = false;

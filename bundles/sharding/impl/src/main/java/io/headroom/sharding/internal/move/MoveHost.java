@@ -28,6 +28,12 @@ public interface MoveHost {
 
     long refreshMillis();
 
+    /** The routing version in the control schema now. */
+    long routingVersionNow() throws SQLException;
+
+    /** Waits until every live node serves {@code version} (and drained what it admitted before). */
+    void awaitVersionSeen(long version) throws SQLException, InterruptedException;
+
     /** Whether any tenant the filter carries has a statement running on this node. */
     boolean inFlight(TenantFilter filter);
 

@@ -322,12 +322,15 @@ final class MoveRunner {
         host.reload();
     }
 
-    /** Gives every node a refresh interval or two to see the fence, then waits for this node's statements to finish. */
-    private void settle(TenantFilter f) throws InterruptedException {
-        Thread.sleep(2 * host.refreshMillis() + 100);
+    /**
+     * Waits until every live node serves the routing version that carries the fence and has finished the statements
+     * it admitted before (each node acks only then), and until this node's own are done.
+     */
+    private void settle(TenantFilter f) throws InterruptedException, SQLException {
+        host.awaitVersionSeen(host.routingVersionNow());
         long deadline = System.currentTimeMillis() + 30_000;
         while (host.inFlight(f) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
+            Thread.sleep(2);
         }
     }
 
