@@ -730,6 +730,10 @@ public class ShardingIT extends HeadroomTestSupport {
             for (String o : others) {
                 w.assertExactly(o, shardUrl(Integer.parseInt(expectedShard(o).substring(1))));
             }
+            // during the grace period the rows are on both shards, yet a scatter counts each once
+            ScatterResult during = liveRouter().scatter("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover'", List.of(), Duration.ofSeconds(10));
+            assertTrue(during.complete());
+            assertEquals(w.expected.get(mover).size(), ((Number) during.result().rows().get(0).get(0)).intValue());
             // the source copy is kept in step by reverse replication until cleanup
             assertTrue(eventually(() -> {
                 try {
@@ -868,6 +872,8 @@ public class ShardingIT extends HeadroomTestSupport {
             Thread.sleep(500);
             HttpResponse<String> started = call("POST", "/sharding/schema", OPERATOR, "{\"version\":1,\"ddl\":\"ALTER TABLE orders ADD COLUMN note VARCHAR(40) NULL\"}");
             assertEquals(started.body(), 202, started.statusCode());
+            // the canary alone first; pause as soon as it is done (the others start 300 ms apart)
+            assertTrue(eventually(() -> liveSchema().status(1).orElseThrow().shards().containsKey("big")));
             HttpResponse<String> paused = call("POST", "/sharding/schema/1/pause", OPERATOR, null);
             assertEquals(paused.body(), 200, paused.statusCode());
             assertEquals("PAUSED", schemaState(1));

@@ -147,6 +147,8 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
     private final ScheduledExecutorService background;
     private final ExecutorService scatterPool;
     private volatile Topology topology = Topology.empty();
+    /** Whether some move or split is between its first copied row and its cleanup (rows may exist on two shards). */
+    private volatile boolean movesActive;
     /** Routes computed for the current topology (hashing a tenant id costs more than looking it up). */
     private volatile Routes routes = new Routes(Topology.empty());
     private final String node = java.util.UUID.randomUUID().toString();
@@ -206,6 +208,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
             return t;
         });
         apply(store.load());
+        movesActive = moves.anyHoldingCopies();
         background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::reportLoad, 5, 5, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(moves::claimOrphans, 0, 2, TimeUnit.SECONDS);
@@ -235,6 +238,7 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
                 apply(store.load());
             }
             ack();
+            movesActive = moves.anyHoldingCopies();
             pools.values().forEach(ShardPool::probe);
         } catch (SQLException | RuntimeException e) {
             LOG.warn("sharding: cannot refresh the topology from the control schema: {}", e.getMessage());
@@ -494,12 +498,15 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         }
         long timeoutMillis = perShardTimeout == null ? settings.queryTimeoutSeconds() * 1000L : Math.max(1, perShardTimeout.toMillis());
         Object[] p = normalise(params == null ? null : params.toArray());
-        String shardSql = plan.shardSql();
         Map<String, Future<QueryResult>> futures = new LinkedHashMap<>();
         List<ShardPool> targets = new ArrayList<>(pools.values());
         targets.sort(Comparator.comparing(sp -> sp.name));
         int seconds = (int) Math.max(1, (timeoutMillis + 999) / 1000);
+        Topology t = topology;
+        boolean copies = movesActive;
         for (ShardPool sp : targets) {
+            // while a move or split keeps a tenant's rows on two shards, each shard answers only for tenants it owns
+            String shardSql = copies ? plan.shardSql(q -> ownership(t, sp.name, q)) : plan.shardSql();
             futures.put(sp.name, scatterPool.submit(() -> sp.run(SCATTER_BUCKET, seconds, conn -> read(conn, shardSql, p, seconds))));
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -532,6 +539,39 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
             throw refused; // the statement is wrong everywhere: report it as such, not as an outage
         }
         return new ScatterResult(plan.merge(parts), answered, failed);
+    }
+
+    /** The SQL condition "the row's tenant routes to this shard", with values inlined (tenant ids and hex are safe). */
+    private String ownership(Topology t, String shard, String qualifier) {
+        String col = "`" + qualifier.replace("`", "") + "`.`" + settings.tenantColumn() + "`";
+        List<String> pinnedHere = new ArrayList<>();
+        List<String> pinnedAway = new ArrayList<>();
+        t.pins().forEach((tenant, s) -> (s.equals(shard) ? pinnedHere : pinnedAway).add("'" + tenant + "'"));
+        Topology.ShardDef def = t.shards().get(shard);
+        List<String> byRange = new ArrayList<>();
+        if (def != null && def.range() != null) {
+            String id = "LEFT(MD5(" + col + "), 16)";
+            if (!def.range().unboundedStart()) {
+                byRange.add(id + " >= '" + Keyspace.hex(def.range().start()) + "'");
+            }
+            if (!def.range().unboundedEnd()) {
+                byRange.add(id + " < '" + Keyspace.hex(def.range().end()) + "'");
+            }
+            if (!pinnedAway.isEmpty()) {
+                byRange.add(col + " NOT IN (" + String.join(", ", pinnedAway) + ")");
+            }
+            if (byRange.isEmpty()) {
+                byRange.add("1 = 1");
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        if (!byRange.isEmpty()) {
+            parts.add("(" + String.join(" AND ", byRange) + ")");
+        }
+        if (!pinnedHere.isEmpty()) {
+            parts.add(col + " IN (" + String.join(", ", pinnedHere) + ")");
+        }
+        return parts.isEmpty() ? "1 = 0" : String.join(" OR ", parts);
     }
 
     // ---------------------------------------------------------------- operator view
@@ -734,11 +774,13 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
 
     @Override
     public MoveStatus move(TenantId tenant, String targetShard) {
+        movesActive = true;
         return moves.move(tenant, targetShard);
     }
 
     @Override
     public MoveStatus split(String shard, String lowShard, String highShard) {
+        movesActive = true;
         return moves.split(shard, lowShard, highShard);
     }
 

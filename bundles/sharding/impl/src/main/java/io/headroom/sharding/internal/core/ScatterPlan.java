@@ -183,6 +183,30 @@ public final class ScatterPlan {
         return shardSql;
     }
 
+    /**
+     * The shard SQL restricted to rows whose tenant the shard owns, for when moves leave copies of a tenant on two
+     * shards (before cut-over on the target, during the grace period on the source). {@code ownership} builds the
+     * condition for the FROM table's qualifier; queries whose FROM is not a table are returned unchanged.
+     */
+    public String shardSql(java.util.function.Function<String, String> ownership) {
+        PlainSelect s = (PlainSelect) SafePath.parseOne(shardSql);
+        if (!(s.getFromItem() instanceof net.sf.jsqlparser.schema.Table t)) {
+            return shardSql;
+        }
+        String qualifier = t.getAlias() != null ? t.getAlias().getName() : t.getName();
+        Expression own;
+        try {
+            own = net.sf.jsqlparser.parser.CCJSqlParserUtil.parseCondExpression(ownership.apply(qualifier));
+        } catch (net.sf.jsqlparser.JSQLParserException e) {
+            throw new IllegalStateException("ownership condition does not parse", e);
+        }
+        Expression wrapped = new net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<>(own);
+        s.setWhere(s.getWhere() == null ? wrapped
+                : new net.sf.jsqlparser.expression.operators.conditional.AndExpression(
+                        new net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<>(s.getWhere()), wrapped));
+        return s.toString();
+    }
+
     /** Merges the shards' results (same columns, in any order of shards) into the answer. */
     public QueryResult merge(List<QueryResult> parts) {
         List<String> columns = parts.isEmpty() ? List.of() : parts.get(0).columns();

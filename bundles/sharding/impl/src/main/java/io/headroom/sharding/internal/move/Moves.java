@@ -162,6 +162,17 @@ public final class Moves implements AutoCloseable {
         }
     }
 
+    /** Whether a move may have left a tenant's rows on two shards (from its first copy until cleanup or cancel). */
+    public boolean anyHoldingCopies() {
+        try (Connection c = host.control().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM shard_moves WHERE state NOT IN ('DONE', 'CANCELLED', 'REVERSED')")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        } catch (SQLException e) {
+            return true; // unknown: filter, which is always correct
+        }
+    }
+
     /** Starts runners for moves nobody owns (a node died or restarted): called periodically. */
     public void claimOrphans() {
         if (closed) {

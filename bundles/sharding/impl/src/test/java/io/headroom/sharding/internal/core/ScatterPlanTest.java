@@ -62,6 +62,15 @@ public class ScatterPlanTest {
     }
 
     @Test
+    public void ownershipConditionsAreAddedToTheFromTableOnly() {
+        ScatterPlan p = ScatterPlan.of("SELECT o.status, COUNT(*) FROM orders o WHERE o.total > 5 OR o.id = 1 GROUP BY o.status");
+        String sql = p.shardSql(q -> q + ".tenant_id IN ('a', 'b')");
+        assertTrue(sql, sql.contains("WHERE (o.total > 5 OR o.id = 1) AND (o.tenant_id IN ('a', 'b'))"));
+        String bare = ScatterPlan.of("SELECT COUNT(*) FROM orders").shardSql(q -> q + ".tenant_id = 'a'");
+        assertTrue(bare, bare.endsWith("WHERE (orders.tenant_id = 'a')"));
+    }
+
+    @Test
     public void unmergeableQueriesAreRefused() {
         assertThrows(UnsafeStatementException.class, () -> ScatterPlan.of("SELECT AVG(total) FROM orders"));
         assertThrows(UnsafeStatementException.class, () -> ScatterPlan.of("SELECT COUNT(DISTINCT status) FROM orders"));
