@@ -59,7 +59,7 @@ public class PlatformIT extends HeadroomTestSupport {
                 seen++;
             }
         }
-        assertEquals("core-api, core, example, heartbeat, queue and llm (api + impl each)", 9, seen);
+        assertEquals("core-api, core, example, heartbeat, queue, llm and sharding (api + impl each)", 11, seen);
         HttpResponse<String> health = get("/health", null);
         assertTrue(health.body(), health.body().contains("\"status\":\"UP\"") && health.body().contains("\"name\":\"example\""));
     }
