@@ -105,6 +105,11 @@ public final class TestDatabases extends RunListener {
         }).endpoint();
     }
 
+    /** Runs {@code cleanup} when the test run ends (driver side), with the other servers' cleanup. */
+    static synchronized void atEnd(Runnable cleanup) {
+        CLEANUP.add(cleanup);
+    }
+
     private static String newSchema(MariaDb db) {
         String schema = "headroom_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         CLEANUP.add(() -> db.dropSchema(schema));

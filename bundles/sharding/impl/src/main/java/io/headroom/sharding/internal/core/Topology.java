@@ -1,0 +1,105 @@
+package io.headroom.sharding.internal.core;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.sharding.api.KeyRange;
+import io.headroom.sharding.api.Keyspace;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * An immutable snapshot of the shard map: shards with their key ranges (null for dedicated shards), tenant pins
+ * and the routing version it was read at. Routing: a pin wins; otherwise the shard whose range holds the
+ * tenant's keyspace id.
+ */
+public record Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins, List<TenantFilter> fences) {
+    public static final Pattern SHARD_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    /** A shard's definition as stored in the control schema. */
+    public record ShardDef(String name, String url, KeyRange range) {
+    }
+
+    public Topology {
+        shards = Map.copyOf(shards);
+        pins = Map.copyOf(pins);
+        fences = List.copyOf(fences);
+    }
+
+    public Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins) {
+        this(version, shards, pins, List.of());
+    }
+
+    public static Topology empty() {
+        return new Topology(0, Map.of(), Map.of());
+    }
+
+    /** Whether the tenant's statements are held back for a cut-over in progress. */
+    public boolean fenced(TenantId tenant) {
+        for (TenantFilter f : fences) {
+            if (f.matches(tenant.value(), pins.keySet())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The shard the tenant routes to, if any shard serves it. */
+    public Optional<ShardDef> route(TenantId tenant) {
+        String pinned = pins.get(tenant.value());
+        if (pinned != null && shards.containsKey(pinned)) {
+            return Optional.of(shards.get(pinned));
+        }
+        long id = Keyspace.idOf(tenant);
+        for (ShardDef s : shards.values()) {
+            if (s.range() != null && s.range().contains(id)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public boolean pinned(TenantId tenant) {
+        return pins.containsKey(tenant.value());
+    }
+
+    /** Checks that a new shard fits: valid unused name, a MySQL URL, a range that overlaps no other. */
+    public void validateNewShard(String name, String url, KeyRange range) {
+        if (name == null || !SHARD_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("shard name '" + name + "' must be 1-63 of a-z, 0-9, '-', '_', starting with a letter or digit");
+        }
+        if (shards.containsKey(name)) {
+            throw new IllegalArgumentException("shard " + name + " already exists");
+        }
+        if (url == null || !url.startsWith("jdbc:mysql://") && !url.startsWith("jdbc:mariadb://")) {
+            throw new IllegalArgumentException("shard URL must be a jdbc:mysql:// URL");
+        }
+        if (url.contains("password=")) {
+            throw new IllegalArgumentException("shard URL must not carry credentials: they come from the sharding config");
+        }
+        if (range != null) {
+            for (ShardDef s : shards.values()) {
+                if (s.range() != null && s.range().overlaps(range)) {
+                    throw new IllegalArgumentException("key range " + range + " overlaps shard " + s.name() + " (" + s.range() + ")");
+                }
+            }
+        }
+    }
+
+    /** Whether the ranges cover the whole keyspace with no gap (overlaps are refused on the way in). */
+    public static boolean coversKeyspace(Collection<KeyRange> ranges) {
+        List<KeyRange> sorted = ranges.stream().sorted((a, b) -> a.unboundedStart() ? -1 : b.unboundedStart() ? 1
+                : Long.compareUnsigned(a.start(), b.start())).toList();
+        if (sorted.isEmpty() || !sorted.get(0).unboundedStart()) {
+            return false;
+        }
+        for (int i = 1; i < sorted.size(); i++) {
+            KeyRange prev = sorted.get(i - 1);
+            if (prev.unboundedEnd() || prev.end() != sorted.get(i).start()) {
+                return false;
+            }
+        }
+        return sorted.get(sorted.size() - 1).unboundedEnd();
+    }
+}

@@ -1,0 +1,255 @@
+package io.headroom.sharding.internal.move;
+
+import com.github.shyiko.mysql.binlog.BinaryLogClient;
+import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;
+import com.github.shyiko.mysql.binlog.event.Event;
+import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
+import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
+import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
+import io.headroom.sharding.internal.core.TenantFilter;
+import java.io.IOException;
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+
+/**
+ * Change capture for a move: reads one shard server's binlog (ROW format) from a position, keeps the row events of
+ * the source database's sharded tables whose tenant a destination's filter carries, and applies them to that
+ * destination idempotently (REPLACE for inserts and updates, delete by primary key), so replaying events the copy
+ * already saw converges to the same rows. Positions are reported at transaction ends only, so a resume never starts
+ * inside a transaction.
+ */
+final class BinlogStream implements AutoCloseable {
+    record Position(String file, long position) implements Comparable<Position> {
+        @Override
+        public int compareTo(Position o) {
+            int c = file.compareTo(o.file);
+            return c != 0 ? c : Long.compare(position, o.position);
+        }
+
+        @Override
+        public String toString() {
+            return file + ":" + position;
+        }
+
+        static Position parse(String s) {
+            int colon = s.lastIndexOf(':');
+            return new Position(s.substring(0, colon), Long.parseLong(s.substring(colon + 1)));
+        }
+    }
+
+    record Destination(String shard, DataSource db, TenantFilter filter) {
+    }
+
+    private final BinaryLogClient client;
+    private final String database;
+    private final Map<String, TableShape> tables;
+    private final List<Destination> destinations;
+    private final Supplier<Set<String>> pinned;
+    private final Consumer<Position> committed;
+    private final Map<Long, TableMapEventData> tableMaps = new ConcurrentHashMap<>();
+    private final AtomicLong applied = new AtomicLong();
+    private volatile Position position;
+    private volatile Position seen;
+    private volatile Exception failure;
+    private volatile boolean closed;
+
+    BinlogStream(ServerAddress server, String user, String password, Map<String, TableShape> tables, List<Destination> destinations,
+            Supplier<Set<String>> pinned, Position from, Consumer<Position> committed) {
+        this.database = server.database();
+        this.tables = tables;
+        this.destinations = destinations;
+        this.pinned = pinned;
+        this.committed = committed;
+        this.position = from;
+        this.seen = from;
+        this.client = new BinaryLogClient(server.host(), server.port(), user, password);
+        client.setServerId(ThreadLocalRandom.current().nextLong(10_000, Integer.MAX_VALUE));
+        client.setBinlogFilename(from.file());
+        client.setBinlogPosition(from.position());
+        client.setKeepAlive(false);
+        EventDeserializer ed = new EventDeserializer();
+        ed.setCompatibilityMode(EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
+        client.setEventDeserializer(ed);
+        client.registerEventListener(this::onEvent);
+    }
+
+    void start() throws IOException, TimeoutException {
+        client.connect(10_000);
+    }
+
+    /** The end of the last transaction applied. */
+    Position position() {
+        return position;
+    }
+
+    long applied() {
+        return applied.get();
+    }
+
+    /** Why the stream stopped applying, if it did. */
+    Exception failure() {
+        return failure;
+    }
+
+    private void onEvent(Event event) {
+        if (closed || failure != null) {
+            return;
+        }
+        try {
+            EventType type = event.getHeader().getEventType();
+            long next = event.getHeader() instanceof EventHeaderV4 h ? h.getNextPosition() : 0;
+            if (type == EventType.TABLE_MAP) {
+                TableMapEventData d = event.getData();
+                tableMaps.put(d.getTableId(), d);
+            } else if (EventType.isWrite(type)) {
+                WriteRowsEventData d = event.getData();
+                TableShape t = shape(d.getTableId());
+                if (t != null) {
+                    for (Serializable[] row : d.getRows()) {
+                        upsert(t, row);
+                    }
+                }
+            } else if (EventType.isUpdate(type)) {
+                UpdateRowsEventData d = event.getData();
+                TableShape t = shape(d.getTableId());
+                if (t != null) {
+                    for (Map.Entry<Serializable[], Serializable[]> row : d.getRows()) {
+                        if (!samePk(t, row.getKey(), row.getValue())) {
+                            delete(t, row.getKey());
+                        }
+                        upsert(t, row.getValue());
+                    }
+                }
+            } else if (EventType.isDelete(type)) {
+                DeleteRowsEventData d = event.getData();
+                TableShape t = shape(d.getTableId());
+                if (t != null) {
+                    for (Serializable[] row : d.getRows()) {
+                        delete(t, row);
+                    }
+                }
+            } else if (type == EventType.XID) {
+                Position p = new Position(client.getBinlogFilename(), ((EventHeaderV4) event.getHeader()).getNextPosition());
+                position = p;
+                committed.accept(p);
+            }
+            if (next > 0) {
+                Position p = new Position(client.getBinlogFilename(), next);
+                if (p.compareTo(seen) > 0) {
+                    seen = p;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    /** The end of the last event read (applied if it was one of ours), to compare with the server's current position. */
+    Position seen() {
+        return seen;
+    }
+
+    private TableShape shape(long tableId) {
+        TableMapEventData m = tableMaps.get(tableId);
+        if (m == null || !database.equals(m.getDatabase())) {
+            return null;
+        }
+        return tables.get(m.getTable().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private Destination destination(TableShape t, Serializable[] row) {
+        Object tenant = t.fromBinlog(t.tenantIndex(), row[t.tenantIndex()]);
+        String id = tenant == null ? null : tenant.toString();
+        Set<String> p = pinned.get();
+        for (Destination d : destinations) {
+            if (d.filter().matches(id, p)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    private boolean samePk(TableShape t, Serializable[] before, Serializable[] after) {
+        for (String k : t.primaryKey()) {
+            int i = t.index(k);
+            if (!java.util.Objects.deepEquals(before[i], after[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void upsert(TableShape t, Serializable[] row) throws SQLException {
+        Destination d = destination(t, row);
+        if (d == null) {
+            return;
+        }
+        List<Object> values = new ArrayList<>();
+        for (int i = 0; i < row.length; i++) {
+            values.add(t.fromBinlog(i, row[i]));
+        }
+        apply(d, t.replaceSql(), values);
+    }
+
+    private void delete(TableShape t, Serializable[] row) throws SQLException {
+        Destination d = destination(t, row);
+        if (d == null) {
+            return;
+        }
+        List<Object> key = new ArrayList<>();
+        for (String k : t.primaryKey()) {
+            int i = t.index(k);
+            key.add(t.fromBinlog(i, row[i]));
+        }
+        apply(d, t.deleteByPkSql(), key);
+    }
+
+    /** Applies one change, retrying for a while when the destination is briefly unavailable (backpressure on the stream). */
+    private void apply(Destination d, String sql, List<Object> params) throws SQLException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try (Connection c = d.db().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+                RowCopier.bind(ps, params);
+                ps.executeUpdate();
+                applied.incrementAndGet();
+                return;
+            } catch (SQLException e) {
+                if (closed || System.currentTimeMillis() > deadline || e.getSQLState() == null || !e.getSQLState().startsWith("08")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            client.disconnect();
+        } catch (IOException e) {
+            // the stream is being dropped either way
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.headroom.sharding.internal.move;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** A sharded table's columns (in ordinal order, as binlog rows carry them), their types and its primary key. */
+record TableShape(String table, List<String> columns, List<String> types, List<String> primaryKey, int tenantIndex) {
+    private static final Set<String> TEXT = Set.of("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json");
+
+    static TableShape read(Connection c, String table, String tenantColumn) throws SQLException {
+        List<String> cols = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    cols.add(rs.getString(1));
+                    types.add(rs.getString(2).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        if (cols.isEmpty()) {
+            throw new SQLException("table " + table + " does not exist on this shard", "42S02");
+        }
+        List<String> pk = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME FROM information_schema.STATISTICS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    pk.add(rs.getString(1));
+                }
+            }
+        }
+        if (pk.isEmpty()) {
+            throw new IllegalStateException("table " + table + " has no primary key: a move needs one to copy in chunks and replay changes");
+        }
+        int tenant = -1;
+        for (int i = 0; i < cols.size(); i++) {
+            if (cols.get(i).equalsIgnoreCase(tenantColumn)) {
+                tenant = i;
+            }
+        }
+        if (tenant < 0) {
+            throw new IllegalStateException("table " + table + " has no tenant column " + tenantColumn);
+        }
+        return new TableShape(table, List.copyOf(cols), List.copyOf(types), List.copyOf(pk), tenant);
+    }
+
+    static String q(String identifier) {
+        return "`" + identifier.replace("`", "``") + "`";
+    }
+
+    String columnList() {
+        return String.join(", ", columns.stream().map(TableShape::q).toList());
+    }
+
+    String pkList() {
+        return String.join(", ", primaryKey.stream().map(TableShape::q).toList());
+    }
+
+    String replaceSql() {
+        return "REPLACE INTO " + q(table) + " (" + columnList() + ") VALUES (" + String.join(", ", columns.stream().map(x -> "?").toList()) + ")";
+    }
+
+    String deleteByPkSql() {
+        return "DELETE FROM " + q(table) + " WHERE " + String.join(" AND ", primaryKey.stream().map(k -> q(k) + " = ?").toList());
+    }
+
+    int index(String column) {
+        return columns.indexOf(column);
+    }
+
+    /** A binlog value as JDBC binds it: text columns arrive as bytes (their charset is utf8mb4 here). */
+    Object fromBinlog(int i, Serializable v) {
+        if (v instanceof byte[] b && TEXT.contains(types.get(i))) {
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        if (v instanceof java.util.Date d && !(v instanceof java.sql.Timestamp)) {
+            return new java.sql.Timestamp(d.getTime());
+        }
+        return v;
+    }
+}

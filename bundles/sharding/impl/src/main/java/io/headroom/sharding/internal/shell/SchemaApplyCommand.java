@@ -1,0 +1,37 @@
+package io.headroom.sharding.internal.shell;
+
+import io.headroom.sharding.api.SchemaChangeStatus;
+import io.headroom.sharding.api.SchemaChanges;
+import java.util.List;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Command(scope = "shard", name = "schema-apply", description = "Applies a versioned ALTER TABLE to every shard online: canary first, then the rest")
+@Service
+public class SchemaApplyCommand implements Action {
+    @Reference
+    SchemaChanges schema;
+
+    @Option(name = "--wait", aliases = "-w", description = "Show progress until the change settles")
+    boolean await;
+
+    @Argument(index = 0, name = "version", required = true, description = "The next schema version")
+    int version;
+
+    @Argument(index = 1, name = "ddl", required = true, multiValued = true, description = "ALTER TABLE ... (quote it)")
+    List<String> ddl;
+
+    @Override
+    public Object execute() throws Exception {
+        SchemaChangeStatus s = schema.apply(version, String.join(" ", ddl));
+        System.out.println("schema change " + s.version() + " started (canary " + s.canary() + ")");
+        if (await) {
+            SchemaCommand.follow(schema, version);
+        }
+        return null;
+    }
+}
