@@ -179,6 +179,39 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         String target = shell("search:migration-create -p 3 shellmade");
         assertTrue(target, target.contains("layout 1 -> 2"));
         assertEquals(200, es("GET", "/hr-shellmade-2-p2").statusCode());
+
+        // a write the target layout refuses (a mapping conflict) is kept as dead in the outbox, listed and retried
+        assertEquals(201, call("POST", "/search/collections", OPERATOR, json("{'name':'strict'}")).statusCode());
+        HttpResponse<String> strict = call("POST", "/search/collections/strict/migrations", OPERATOR,
+                json("{'partitions':1,'mappings':{'properties':{'n':{'type':'integer'}}}}"));
+        String strictId = strict.body().replaceAll("(?s).*?\"id\"\\s*:\\s*(\\d+).*", "$1");
+        assertEquals(200, call("POST", "/search/migrations/" + strictId + "/start", OPERATOR, "{}").statusCode());
+        assertEquals(200, call("PUT", "/search/collections/strict/tenants/acme/documents/7", OPERATOR,
+                json("{'version':1,'document':{'n':'not a number'}}")).statusCode());
+        assertTrue(eventually(() -> deadOutboxContains("strict", "\"dead\":true")));
+        String dead = get("/search/collections/strict/outbox?dead=true", OPERATOR).body();
+        assertTrue(dead, dead.contains("\"documentId\":\"7\"") && dead.contains("\"tenant\":\"acme\""));
+        String listed = shell("search:outbox --dead strict");
+        assertTrue(listed, listed.contains("acme") && listed.contains("yes"));
+        assertTrue(call("POST", "/search/collections/strict/outbox/retry", OPERATOR, "{}").body().contains("\"retried\":1"));
+        assertTrue("refused again, so dead again (and revived again)", eventually(() -> {
+            try {
+                return call("POST", "/search/collections/strict/outbox/retry", OPERATOR, "{}").body().contains("\"retried\":1");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertEquals(404, get("/search/collections/nosuch/outbox", OPERATOR).statusCode());
+        assertEquals(400, get("/search/collections/strict/outbox?limit=0", OPERATOR).statusCode());
+        assertEquals(200, call("POST", "/search/migrations/" + strictId + "/cancel", OPERATOR, "{}").statusCode());
+    }
+
+    private boolean deadOutboxContains(String collection, String text) {
+        try {
+            return get("/search/collections/" + collection + "/outbox?dead=true", OPERATOR).body().contains(text);
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static long total(SearchResult r) {

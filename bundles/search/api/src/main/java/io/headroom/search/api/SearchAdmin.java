@@ -48,5 +48,11 @@ public interface SearchAdmin {
 
     MigrationStatus status(long migration);
 
+    /** The writes of a collection that a layout has not taken yet, oldest first (only the dead ones if asked), at most {@code limit} (1-1000). */
+    List<OutboxEntry> outbox(String collection, boolean deadOnly, int limit);
+
+    /** Retries a collection's dead writes now (after the cause was fixed); returns how many were revived. */
+    int retryOutbox(String collection);
+
     List<MigrationStatus> migrations(String collection);
 }

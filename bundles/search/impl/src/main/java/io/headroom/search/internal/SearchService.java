@@ -12,6 +12,7 @@ import io.headroom.search.api.CollectionInfo;
 import io.headroom.search.api.DocumentWrite;
 import io.headroom.search.api.LayoutSpec;
 import io.headroom.search.api.MigrationStatus;
+import io.headroom.search.api.OutboxEntry;
 import io.headroom.search.api.SearchAdmin;
 import io.headroom.search.api.SearchConflictException;
 import io.headroom.search.api.SearchHit;
@@ -872,6 +873,21 @@ public final class SearchService implements TenantSearch, SearchAdmin {
             return new MigrationStatus(m.id(), m.collection(), m.source(), m.target(), m.state().name(), m.readFlag(),
                     store.outboxPending(m.collection(), null), tenants, m.updatedAt());
         });
+    }
+
+    @Override
+    public List<OutboxEntry> outbox(String collection, boolean deadOnly, int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be 1-1000, was " + limit);
+        }
+        snapshotWith(collection);
+        return sql(() -> store.outboxEntries(collection, deadOnly, limit));
+    }
+
+    @Override
+    public int retryOutbox(String collection) {
+        snapshotWith(collection);
+        return sql(() -> store.reviveOutbox(collection));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.headroom.search.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.search.api.OutboxEntry;
 import io.headroom.core.api.store.Migration;
 import io.headroom.search.api.LayoutSpec;
 import io.headroom.search.internal.core.Layout;
@@ -412,6 +413,31 @@ final class SearchStore {
         try (Connection c = db.getConnection()) {
             exec(c, "UPDATE search_outbox SET attempts = ?, next_at = NOW(6) + INTERVAL ? MICROSECOND, last_error = ?, dead = ? WHERE id = ?",
                     attempts, delayMillis * 1000, truncate(error), dead, id);
+        }
+    }
+
+    List<OutboxEntry> outboxEntries(String collection, boolean deadOnly, int limit) throws SQLException {
+        List<OutboxEntry> out = new ArrayList<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT id, collection, layout, tenant, doc_id,"
+                + " version, attempts, dead, last_error, next_at FROM search_outbox WHERE collection = ?"
+                + (deadOnly ? " AND dead = TRUE" : "") + " ORDER BY id LIMIT ?")) {
+            ps.setString(1, collection);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new OutboxEntry(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getLong(6),
+                            rs.getInt(7), rs.getBoolean(8), rs.getString(9), rs.getTimestamp(10).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    int reviveOutbox(String collection) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE search_outbox SET dead = FALSE, attempts = 0, next_at = NOW(6) WHERE collection = ? AND dead = TRUE")) {
+            ps.setString(1, collection);
+            return ps.executeUpdate();
         }
     }
 

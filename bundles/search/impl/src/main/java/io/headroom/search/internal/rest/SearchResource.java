@@ -8,6 +8,7 @@ import io.headroom.core.api.rest.RestResource;
 import io.headroom.search.api.CollectionInfo;
 import io.headroom.search.api.LayoutSpec;
 import io.headroom.search.api.MigrationStatus;
+import io.headroom.search.api.OutboxEntry;
 import io.headroom.search.api.SearchAdmin;
 import io.headroom.search.api.SearchConflictException;
 import io.headroom.search.api.SearchQuery;
@@ -148,6 +149,21 @@ public final class SearchResource implements RestResource {
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
     public List<MigrationStatus> migrations(@PathParam("collection") String collection) {
         return call(() -> admin.migrations(collection));
+    }
+
+    @GET
+    @Path("collections/{collection}/outbox")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<OutboxEntry> outbox(@PathParam("collection") String collection, @QueryParam("dead") boolean deadOnly,
+            @QueryParam("limit") @DefaultValue("100") int limit) {
+        return call(() -> admin.outbox(collection, deadOnly, limit));
+    }
+
+    @POST
+    @Path("collections/{collection}/outbox/retry")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public Map<String, Integer> retryOutbox(@PathParam("collection") String collection) {
+        return Map.of("retried", call(() -> admin.retryOutbox(collection)));
     }
 
     @GET
