@@ -432,6 +432,15 @@ public final class SchemaChangeManager implements AutoCloseable {
     public void close() {
         closed = true;
         running.values().forEach(Thread::interrupt);
+        // a shadow copy stops between chunks and drops its shadow table: let it, so a restarted node starts clean
+        for (Thread t : List.copyOf(running.values())) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try (Connection c = host.control().getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE shard_schema_changes SET owner = NULL WHERE owner = ?")) {
             ps.setString(1, node);
             ps.executeUpdate();
