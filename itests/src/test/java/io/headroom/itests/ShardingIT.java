@@ -1035,5 +1035,39 @@ public class ShardingIT extends HeadroomTestSupport {
             assertEquals(s.name(), List.of(), shadowTables(s.url()));
         }
         assertEquals(rowsBefore, othersChecksum(canaryUrl, List.of()));
+
+        // a cut-over that cannot get its lock within schemaCutOverLockMillis (2 s) backs off and retries: a transaction
+        // holding a write on the canary's table (matching no row, so the copy is not blocked) until 3 s into the cut-over
+        try (Connection held = connect(canaryUrl)) {
+            held.setAutoCommit(false);
+            try (Statement st = held.createStatement()) {
+                assertEquals(0, st.executeUpdate("UPDATE orders SET total = total + 0 WHERE tenant_id = 'zz-nobody'"));
+            }
+            HttpResponse<String> five = call("POST", "/sharding/schema", OPERATOR, "{\"version\":5,\"ddl\":\"ALTER TABLE orders MODIFY total DECIMAL(15,2) NOT NULL\"}");
+            assertEquals(five.body(), 202, five.statusCode());
+            assertTrue(eventually(() -> liveSchema().status(5).orElseThrow().shards().getOrDefault("big", "").startsWith("RUNNING COPY-SHADOW cut-over")));
+            Thread.sleep(3000);
+            assertTrue("still waiting for its lock: " + liveSchema().status(5).orElseThrow(),
+                    liveSchema().status(5).orElseThrow().shards().get("big").startsWith("RUNNING COPY-SHADOW cut-over"));
+            held.commit();
+        }
+        assertTrue(eventually(() -> {
+            try {
+                return "DONE".equals(schemaState(5));
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        String retried = liveSchema().status(5).orElseThrow().shards().get("big");
+        System.out.println("cut-over with a held write: " + retried);
+        java.util.regex.Matcher mm = java.util.regex.Pattern.compile("cut-over blocked writes (\\d+) ms, attempt ([2-5])\\)$").matcher(retried);
+        assertTrue(retried, mm.find());
+        long block = Long.parseLong(mm.group(1));
+        assertTrue("the longest block is the first attempt's, bounded by the lock budget: " + retried, block >= 1500 && block < 3500);
+        for (ShardInfo s : shards) {
+            assertEquals(s.name(), "decimal(15,2)", columnType(s.url(), "total"));
+            assertEquals(s.name(), List.of(), shadowTables(s.url()));
+        }
+        assertEquals(rowsBefore, othersChecksum(canaryUrl, List.of()));
     }
 }

@@ -23,17 +23,16 @@ import org.slf4j.LoggerFactory;
  * {@code _<table>_gho} is created like the table and altered; the binlog position is taken; rows are copied in
  * primary-key chunks ({@code INSERT IGNORE ... SELECT} by key range, a pause between chunks); the table's row events
  * since that position are replayed into the shadow (REPLACE / DELETE by key, columns matched by name so a retyped
- * column converts); then the cut-over: the table is locked against writes (LOCK TABLES ... READ, from a connection
- * that also write-locks a sentry table named {@code _<table>_del}), the remaining events up to the position seen
- * under the lock are drained, row count and a checksum of the unchanged columns are compared, and a second connection
- * issues {@code RENAME TABLE t TO _t_del, _t_gho TO t}, which waits for the lock; dropping the sentry and unlocking
- * lets the rename run first (writers queued behind it then reach the new table). Should the locking connection die,
- * the rename fails on the sentry and the table stays as it was. A cut-over that cannot finish within the lock budget
- * backs off and retries. The old table stays as {@code _<table>_del} until the change is finished.
+ * column converts); then the cut-over: the table is locked against writes ({@code LOCK TABLES t READ}: reads go on),
+ * the remaining events up to the position seen under the lock are drained, row count and a checksum of the unchanged
+ * columns are compared, and a second connection issues {@code RENAME TABLE t TO _t_del, _t_gho TO t}, which queues
+ * behind the lock; unlocking lets the rename go before the writes that wait (a pending exclusive metadata lock has
+ * priority), and those then reach the new table. A cut-over that cannot finish within the lock budget kills its
+ * queued rename, unlocks, backs off and retries. The old table stays as {@code _<table>_del} until the change is
+ * finished.
  */
 public final class ShadowCopy {
     private static final Logger LOG = LoggerFactory.getLogger(ShadowCopy.class);
-    private static final String SENTRY = "headroom cut-over sentry";
     /** Above this many rows (estimated) the cut-over does not count and checksum both tables under the lock. */
     static final long VERIFY_MAX_ROWS = 200_000;
 
@@ -250,15 +249,21 @@ public final class ShadowCopy {
                 + longest + " ms); the table is untouched");
     }
 
-    /** One cut-over attempt: how the copy was verified when the tables were swapped, null when it backed off (nothing changed). */
+    /**
+     * One cut-over attempt: how the copy was verified when the tables were swapped, null when it backed off (nothing
+     * changed). The rename must queue on the table itself while the lock is held: MariaDB takes a RENAME's metadata locks
+     * in name order and {@code _<table>_...} sorts before {@code <table>}, so with gh-ost's sentry (a locked
+     * {@code _<table>_del}) the rename waits on the sentry, and once the sentry is dropped the unlock can come before the
+     * rename has queued on the table: a waiting write then reaches the old table (ShardingIT lost one write that way).
+     * Without a sentry the rename's only wait is the table; its pending exclusive lock goes before the waiting writes.
+     * Backing off kills the queued rename before unlocking.
+     */
     private String tryCutOver(DataSource db, String table, BinlogStream stream, boolean verify, long[] blocked) throws Exception {
         String t = TableShape.q(table);
         String gho = TableShape.q(shadowName(table));
         String del = TableShape.q(oldName(table));
-        exec(db, "CREATE TABLE " + del + " (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='" + SENTRY + "'");
         long lockSeconds = Math.max(1, (lockMillis + 999) / 1000);
         CompletableFuture<Void> renaming = null;
-        long started = System.nanoTime();
         try (Connection lock = db.getConnection(); Connection rename = db.getConnection()) {
             long renameId;
             try (Statement s = rename.createStatement(); ResultSet rs = s.executeQuery("SELECT CONNECTION_ID()")) {
@@ -267,12 +272,11 @@ public final class ShadowCopy {
             }
             exec(rename, "SET SESSION lock_wait_timeout = " + (lockSeconds + 5));
             exec(lock, "SET SESSION lock_wait_timeout = " + lockSeconds);
-            long deadline = started + TimeUnit.MILLISECONDS.toNanos(lockMillis);
             boolean locked = false;
+            long started = System.nanoTime();
+            long deadline = started + TimeUnit.MILLISECONDS.toNanos(lockMillis);
             try {
-                started = System.nanoTime();
-                deadline = started + TimeUnit.MILLISECONDS.toNanos(lockMillis);
-                exec(lock, "LOCK TABLES " + t + " READ, " + del + " WRITE");
+                exec(lock, "LOCK TABLES " + t + " READ");
                 locked = true;
                 Position p;
                 try (Statement s = lock.createStatement(); ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
@@ -299,9 +303,8 @@ public final class ShadowCopy {
                     if (renaming.isDone() || System.nanoTime() > deadline) {
                         return null;
                     }
-                    Thread.sleep(2);
+                    Thread.sleep(1);
                 }
-                exec(lock, "DROP TABLE " + del);
                 exec(lock, "UNLOCK TABLES");
                 locked = false;
                 renaming.get(lockSeconds + 10, TimeUnit.SECONDS);
@@ -314,14 +317,17 @@ public final class ShadowCopy {
                 throw e;
             } finally {
                 if (locked) {
-                    exec(lock, "UNLOCK TABLES"); // the sentry is still there: a queued rename fails on it
-                }
-                if (renaming != null) {
-                    try {
-                        renaming.get(lockSeconds + 10, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        LOG.debug("sharding: the backed-off rename failed as it should: {}", e.getMessage());
+                    if (renaming != null && !renaming.isDone()) {
+                        exec(db, "KILL QUERY " + renameId); // while the lock holds, the rename cannot have run
                     }
+                    if (renaming != null) {
+                        try {
+                            renaming.get(lockSeconds + 10, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            LOG.debug("sharding: the backed-off rename failed as it should: {}", e.getMessage());
+                        }
+                    }
+                    exec(lock, "UNLOCK TABLES");
                 }
                 if (blocked[0] == 0) {
                     blocked[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -330,8 +336,6 @@ public final class ShadowCopy {
                 exec(lock, "SET SESSION lock_wait_timeout = DEFAULT");
                 exec(rename, "SET SESSION lock_wait_timeout = DEFAULT");
             }
-        } finally {
-            dropSentry(db, oldName(table));
         }
     }
 
@@ -340,19 +344,6 @@ public final class ShadowCopy {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getString(1) != null && rs.getString(1).toLowerCase(Locale.ROOT).contains("metadata lock");
-            }
-        }
-    }
-
-    /** Drops {@code name} only while it is the sentry (after a swap it is the old table, kept until the change finishes). */
-    private static void dropSentry(DataSource db, String name) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && SENTRY.equals(rs.getString(1))) {
-                    exec(db, "DROP TABLE IF EXISTS " + TableShape.q(name));
-                }
             }
         }
     }
