@@ -92,6 +92,8 @@ public class ShardingIT extends HeadroomTestSupport {
                 editConfigurationFilePut(cfg, "moveChunkPauseMillis", "60"),
                 editConfigurationFilePut(cfg, "schemaConcurrency", "2"),
                 editConfigurationFilePut(cfg, "schemaShardPauseMillis", "300"),
+                editConfigurationFilePut(cfg, "schemaCopyChunkRows", "200"),
+                editConfigurationFilePut(cfg, "schemaCopyChunkPauseMillis", "20"),
                 systemProperty("headroom.it.truth").value(TestDatabases.machineOrEmbeddedSchema())));
         for (int i = 0; i < servers.size(); i++) {
             MariaDbServer s = servers.get(i);
@@ -926,5 +928,146 @@ public class ShardingIT extends HeadroomTestSupport {
         assertEquals(409, call("POST", "/sharding/schema", OPERATOR, "{\"version\":2,\"ddl\":\"ALTER TABLE orders ADD COLUMN y INT\"}").statusCode());
         assertEquals(409, call("POST", "/sharding/schema/2/pause", OPERATOR, null).statusCode());
         assertEquals(404, call("GET", "/sharding/schema/77", OPERATOR, null).statusCode());
+    }
+
+    private static String columnType(String url, String column) throws SQLException {
+        return rows(url, "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' AND COLUMN_NAME = '"
+                + column + "'").get(0).get(0).toString();
+    }
+
+    private static List<List<Object>> shadowTables(String url) throws SQLException {
+        return rows(url, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_orders\\_%'");
+    }
+
+    /** Count and checksum of every row except those of the given tenants (the writers'), on one shard. */
+    private static String othersChecksum(String url, List<String> except) throws SQLException {
+        return rows(url, "SELECT COUNT(*), COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', tenant_id, id, status, total))), 0) FROM orders WHERE tenant_id NOT IN ('"
+                + String.join("', '", except) + "')").get(0).toString();
+    }
+
+    @Test
+    public void k_aChangeThatNeedsATableCopyGoesThroughAShadowTableWhileWritesContinue() throws Exception {
+        List<ShardInfo> shards = liveAdmin().shards();
+        // the canary (big) gets enough rows for a copy of many chunks (200 rows each, 20 ms apart)
+        admin.pin(TenantId.of("bulky"), "big");
+        preload("bulky", 10_000);
+        List<String> writing = List.of("bulky", "shadow-a", "shadow-b", "shadow-c", "shadow-d");
+        Map<String, String> before = new HashMap<>();
+        for (ShardInfo s : shards) {
+            before.put(s.name(), othersChecksum(s.url(), writing));
+            assertEquals(s.name(), "decimal(12,2)", columnType(s.url(), "total"));
+        }
+        String ddl = "ALTER TABLE orders MODIFY total DECIMAL(14,2) NOT NULL";
+        io.headroom.sharding.api.SchemaChangeStatus three;
+        Writers w = new Writers(writing, 40, Map.of("bulky", 10_000), 400_000);
+        try (w) {
+            Thread.sleep(500);
+            HttpResponse<String> started = call("POST", "/sharding/schema", OPERATOR, "{\"version\":3,\"ddl\":\"" + ddl + "\"}");
+            assertEquals(started.body(), 202, started.statusCode());
+            // the canary's copy shows its progress in the status while it runs
+            assertTrue(eventually(() -> liveSchema().status(3).orElseThrow().shards().getOrDefault("big", "").startsWith("RUNNING COPY-SHADOW copy")));
+            // a restart of the node's sharding capability in the middle of the copy: that shard's copy starts again from scratch
+            org.osgi.framework.Bundle sharding = bundle("io.headroom.sharding");
+            sharding.stop();
+            sharding.start();
+            awaitStatus("/sharding/schema/3", OPERATOR, 200);
+            assertTrue(eventually(() -> {
+                try {
+                    return "DONE".equals(schemaState(3)) || "FAILED".equals(schemaState(3));
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
+            Thread.sleep(500);
+            assertTrue("writes continued: " + w.writes.get(), w.writes.get() > 100);
+        } // a writer that failed once fails the test here
+        three = liveSchema().status(3).orElseThrow();
+        System.out.println("shadow copy: " + three + "; writes " + w.writes.get() + ", retried " + w.retries.get() + ", longest gap between a writer's writes (ms) "
+                + w.longestGapMillis);
+        assertEquals(three.toString(), "DONE", three.state());
+        assertEquals(7, three.shards().size());
+        assertTrue(three.toString(), three.shards().values().stream().allMatch(h -> h.startsWith("COPY-SHADOW (")));
+        // rows copied in chunks (the rest came from the binlog), and the verified count at the swap
+        assertTrue(three.toString(), three.shards().get("big").matches("COPY-SHADOW \\(\\d{5} rows copied, verified 1\\d{4} rows, crc .*, cut-over blocked writes \\d+ ms, attempt \\d\\)"));
+        for (ShardInfo s : shards) {
+            assertEquals(s.name(), "decimal(14,2)", columnType(s.url(), "total"));
+            assertEquals(s.name() + ": no shadow or old table left", List.of(), shadowTables(s.url()));
+            assertEquals(s.name() + ": the rows nobody wrote are as they were", before.get(s.name()), othersChecksum(s.url(), writing));
+        }
+        Map<String, String> urls = new HashMap<>();
+        shards.forEach(s -> urls.put(s.name(), s.url()));
+        for (String t : writing) {
+            // every acknowledged write and nothing else, exactly once
+            w.assertExactly(t, urls.get(liveRouter().locate(TenantId.of(t)).shard()));
+        }
+        HttpResponse<String> shown = get("/sharding/schema/3", OPERATOR);
+        assertTrue(shown.body(), shown.body().contains("COPY-SHADOW ("));
+
+        // a cancelled copy: paused in the middle of the canary's copy, then cancelled; the table stays as it was
+        String canaryUrl = urls.get("big");
+        String rowsBefore = othersChecksum(canaryUrl, List.of());
+        HttpResponse<String> four = call("POST", "/sharding/schema", OPERATOR, "{\"version\":4,\"ddl\":\"ALTER TABLE orders MODIFY total DECIMAL(16,2) NOT NULL\"}");
+        assertEquals(four.body(), 202, four.statusCode());
+        assertTrue(eventually(() -> liveSchema().status(4).orElseThrow().shards().getOrDefault("big", "").startsWith("RUNNING COPY-SHADOW copy")));
+        assertEquals(200, call("POST", "/sharding/schema/4/pause", OPERATOR, null).statusCode());
+        Thread.sleep(300);
+        String progress = liveSchema().status(4).orElseThrow().shards().get("big");
+        Thread.sleep(500);
+        assertEquals("paused between chunks: no progress", progress, liveSchema().status(4).orElseThrow().shards().get("big"));
+        assertTrue(progress, progress.matches("RUNNING COPY-SHADOW copy \\d+/\\d+ rows"));
+        HttpResponse<String> shownFour = get("/sharding/schema/4", OPERATOR);
+        assertTrue(shownFour.body(), shownFour.body().contains("RUNNING COPY-SHADOW copy"));
+        assertEquals(List.of(List.of("_orders_gho")), shadowTables(canaryUrl));
+        assertEquals(200, call("POST", "/sharding/schema/4/cancel", OPERATOR, null).statusCode());
+        assertTrue(eventually(() -> {
+            try {
+                return shadowTables(canaryUrl).isEmpty();
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        Thread.sleep(300);
+        io.headroom.sharding.api.SchemaChangeStatus cancelled = liveSchema().status(4).orElseThrow();
+        assertEquals(cancelled.toString(), "CANCELLED", cancelled.state());
+        assertEquals(cancelled.toString(), 1, cancelled.shards().size());
+        for (ShardInfo s : shards) {
+            assertEquals(s.name(), "decimal(14,2)", columnType(s.url(), "total"));
+            assertEquals(s.name(), List.of(), shadowTables(s.url()));
+        }
+        assertEquals(rowsBefore, othersChecksum(canaryUrl, List.of()));
+
+        // a cut-over that cannot get its lock within schemaCutOverLockMillis (2 s) backs off and retries: a transaction
+        // holding a write on the canary's table (matching no row, so the copy is not blocked) until 3 s into the cut-over
+        try (Connection held = connect(canaryUrl)) {
+            held.setAutoCommit(false);
+            try (Statement st = held.createStatement()) {
+                assertEquals(0, st.executeUpdate("UPDATE orders SET total = total + 0 WHERE tenant_id = 'zz-nobody'"));
+            }
+            HttpResponse<String> five = call("POST", "/sharding/schema", OPERATOR, "{\"version\":5,\"ddl\":\"ALTER TABLE orders MODIFY total DECIMAL(15,2) NOT NULL\"}");
+            assertEquals(five.body(), 202, five.statusCode());
+            assertTrue(eventually(() -> liveSchema().status(5).orElseThrow().shards().getOrDefault("big", "").startsWith("RUNNING COPY-SHADOW cut-over")));
+            Thread.sleep(3000);
+            assertTrue("still waiting for its lock: " + liveSchema().status(5).orElseThrow(),
+                    liveSchema().status(5).orElseThrow().shards().get("big").startsWith("RUNNING COPY-SHADOW cut-over"));
+            held.commit();
+        }
+        assertTrue(eventually(() -> {
+            try {
+                return "DONE".equals(schemaState(5));
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        String retried = liveSchema().status(5).orElseThrow().shards().get("big");
+        System.out.println("cut-over with a held write: " + retried);
+        java.util.regex.Matcher mm = java.util.regex.Pattern.compile("cut-over blocked writes (\\d+) ms, attempt ([2-5])\\)$").matcher(retried);
+        assertTrue(retried, mm.find());
+        long block = Long.parseLong(mm.group(1));
+        assertTrue("the longest block is the first attempt's, bounded by the lock budget: " + retried, block >= 1500 && block < 3500);
+        for (ShardInfo s : shards) {
+            assertEquals(s.name(), "decimal(15,2)", columnType(s.url(), "total"));
+            assertEquals(s.name(), List.of(), shadowTables(s.url()));
+        }
+        assertEquals(rowsBefore, othersChecksum(canaryUrl, List.of()));
     }
 }

@@ -28,6 +28,7 @@ import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.TenantMoves;
 import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.SchemaChanges;
+import io.headroom.sharding.internal.move.ShadowCopy;
 import io.headroom.sharding.internal.schema.SchemaChangeManager;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -134,6 +135,18 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
 
         @AttributeDefinition(description = "Pause before starting a schema change on the next shard, ms (throttle)")
         long schemaShardPauseMillis() default 0;
+
+        @AttributeDefinition(description = "Rows per chunk when a schema change copies a table to a shadow table")
+        int schemaCopyChunkRows() default 1000;
+
+        @AttributeDefinition(description = "Pause between a shadow copy's chunks, ms (throttles the load on the shard)")
+        long schemaCopyChunkPauseMillis() default 5;
+
+        @AttributeDefinition(description = "Longest a shadow copy's cut-over may block writes before it backs off and retries, ms")
+        long schemaCutOverLockMillis() default 2000;
+
+        @AttributeDefinition(description = "Cut-over attempts of a shadow copy before the shard fails")
+        int schemaCutOverAttempts() default 5;
     }
 
     private final ShardingSettings settings;
@@ -181,11 +194,18 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
                 config.poolSize(), config.tenantShare(), config.tenantWaitMillis(), config.connectTimeoutMillis(),
                 config.breakerThreshold(), config.breakerOpenMillis(), config.refreshMillis(), config.scatterThreads(),
                 config.queryTimeoutSeconds()), config.moveGraceMillis(), config.moveChunkRows(), config.moveChunkPauseMillis(),
-                config.schemaConcurrency(), config.schemaShardPauseMillis());
+                config.schemaConcurrency(), config.schemaShardPauseMillis(), new ShadowCopy.Settings(config.schemaCopyChunkRows(),
+                        config.schemaCopyChunkPauseMillis(), config.schemaCutOverLockMillis(), config.schemaCutOverAttempts()));
     }
 
     ShardingService(ControlStore control, Signals signals, ShardingSettings settings, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis,
             int schemaConcurrency, long schemaShardPauseMillis) throws SQLException {
+        this(control, signals, settings, moveGraceMillis, moveChunkRows, moveChunkPauseMillis, schemaConcurrency, schemaShardPauseMillis,
+                ShadowCopy.Settings.DEFAULTS);
+    }
+
+    ShardingService(ControlStore control, Signals signals, ShardingSettings settings, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis,
+            int schemaConcurrency, long schemaShardPauseMillis, ShadowCopy.Settings shadowCopy) throws SQLException {
         if (settings.poolSize() < 1 || settings.tenantShare() <= 0 || settings.scatterThreads() < 1) {
             throw new IllegalArgumentException("poolSize, tenantShare and scatterThreads must be positive");
         }
@@ -194,7 +214,8 @@ public final class ShardingService implements ShardRouter, ShardAdmin, TenantMov
         control.migrate("sharding", TopologyStore.MIGRATIONS);
         this.controlDb = control.dataSource();
         this.store = new TopologyStore(controlDb);
-        this.schema = new SchemaChangeManager(this, schemaConcurrency, schemaShardPauseMillis);
+        this.schema = new SchemaChangeManager(this, schemaConcurrency, schemaShardPauseMillis,
+                new ShadowCopy(this, shadowCopy));
         this.moves = new Moves(this, moveGraceMillis, Math.max(10, moveChunkRows), Math.max(0, moveChunkPauseMillis));
         this.safePath = new SafePath(Set.copyOf(settings.shardedTables()), settings.tenantColumn());
         this.scatterPool = Executors.newFixedThreadPool(settings.scatterThreads(), r -> {

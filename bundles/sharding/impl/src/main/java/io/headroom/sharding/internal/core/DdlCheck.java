@@ -11,8 +11,8 @@ import net.sf.jsqlparser.statement.alter.AlterOperation;
 
 /**
  * Checks a schema change before anything runs: exactly one {@code ALTER TABLE} on a sharded table of the shard's own
- * schema, without ALGORITHM or LOCK (Headroom chooses them: INSTANT first, then INPLACE with LOCK=NONE), no RENAME
- * (routing knows tables by name) and no engine change. Gives the statements to try, in order.
+ * schema, without ALGORITHM or LOCK (Headroom chooses them: INSTANT first, then INPLACE with LOCK=NONE, else a shadow
+ * table copy), no RENAME (routing knows tables by name) and no engine change. Gives the statements to try, in order.
  */
 public final class DdlCheck {
     private static final Set<AlterOperation> REFUSED = Set.of(AlterOperation.ALGORITHM, AlterOperation.LOCK, AlterOperation.RENAME_TABLE,
@@ -47,6 +47,16 @@ public final class DdlCheck {
             }
         }
         return table;
+    }
+
+    /** The same change on another table (a shadow copy's {@code _<table>_gho}); the DDL was checked before. */
+    public static String retarget(String ddl, String table) {
+        Statement st = SafePath.parseOne(ddl);
+        if (!(st instanceof Alter alter)) {
+            throw new UnsafeStatementException("not an ALTER TABLE: " + ddl);
+        }
+        alter.setTable(new net.sf.jsqlparser.schema.Table("`" + table.replace("`", "``") + "`"));
+        return alter.toString();
     }
 
     /** The native online forms to try, cheapest first. */

@@ -53,12 +53,14 @@ final class BinlogStream implements AutoCloseable {
         }
     }
 
+    /** Where the rows go; a null filter carries every row (a shadow table copy). */
     record Destination(String shard, DataSource db, TenantFilter filter) {
     }
 
     private final BinaryLogClient client;
     private final String database;
     private final Map<String, TableShape> tables;
+    private final Map<String, TableShape.Mapping> mappings;
     private final List<Destination> destinations;
     private final Supplier<Set<String>> pinned;
     private final Consumer<Position> committed;
@@ -71,8 +73,18 @@ final class BinlogStream implements AutoCloseable {
 
     BinlogStream(ServerAddress server, String user, String password, Map<String, TableShape> tables, List<Destination> destinations,
             Supplier<Set<String>> pinned, Position from, Consumer<Position> committed) {
+        this(server, user, password, tables, Map.of(), destinations, pinned, from, committed);
+    }
+
+    /**
+     * @param mappings per source table, how its rows are written elsewhere (another table, columns matched by name);
+     *                 a table without one is written to the same table with the same columns
+     */
+    BinlogStream(ServerAddress server, String user, String password, Map<String, TableShape> tables, Map<String, TableShape.Mapping> mappings,
+            List<Destination> destinations, Supplier<Set<String>> pinned, Position from, Consumer<Position> committed) {
         this.database = server.database();
         this.tables = tables;
+        this.mappings = new ConcurrentHashMap<>(mappings);
         this.destinations = destinations;
         this.pinned = pinned;
         this.committed = committed;
@@ -174,11 +186,14 @@ final class BinlogStream implements AutoCloseable {
     }
 
     private Destination destination(TableShape t, Serializable[] row) {
+        if (destinations.size() == 1 && destinations.get(0).filter() == null) {
+            return destinations.get(0);
+        }
         Object tenant = t.fromBinlog(t.tenantIndex(), row[t.tenantIndex()]);
         String id = tenant == null ? null : tenant.toString();
         Set<String> p = pinned.get();
         for (Destination d : destinations) {
-            if (d.filter().matches(id, p)) {
+            if (d.filter() == null || d.filter().matches(id, p)) {
                 return d;
             }
         }
@@ -200,11 +215,12 @@ final class BinlogStream implements AutoCloseable {
         if (d == null) {
             return;
         }
+        TableShape.Mapping m = mapping(t);
         List<Object> values = new ArrayList<>();
-        for (int i = 0; i < row.length; i++) {
+        for (int i : m.valueIndexes()) {
             values.add(t.fromBinlog(i, row[i]));
         }
-        apply(d, t.replaceSql(), values);
+        apply(d, m.replaceSql(), values);
     }
 
     private void delete(TableShape t, Serializable[] row) throws SQLException {
@@ -212,12 +228,16 @@ final class BinlogStream implements AutoCloseable {
         if (d == null) {
             return;
         }
+        TableShape.Mapping m = mapping(t);
         List<Object> key = new ArrayList<>();
-        for (String k : t.primaryKey()) {
-            int i = t.index(k);
+        for (int i : m.keyIndexes()) {
             key.add(t.fromBinlog(i, row[i]));
         }
-        apply(d, t.deleteByPkSql(), key);
+        apply(d, m.deleteSql(), key);
+    }
+
+    private TableShape.Mapping mapping(TableShape t) {
+        return mappings.computeIfAbsent(t.table().toLowerCase(java.util.Locale.ROOT), k -> t.mapTo(t));
     }
 
     /** Applies one change, retrying for a while when the destination is briefly unavailable (backpressure on the stream). */

@@ -76,6 +76,47 @@ record TableShape(String table, List<String> columns, List<String> types, List<S
         return "DELETE FROM " + q(table) + " WHERE " + String.join(" AND ", primaryKey.stream().map(k -> q(k) + " = ?").toList());
     }
 
+    /**
+     * How this table's rows (binlog rows, in this table's column order) are written to {@code target}: the columns both
+     * have, matched by name (a column the change drops is left out, one it adds takes its default, one it retypes is
+     * converted by the server), by the same primary key.
+     */
+    record Mapping(String replaceSql, String deleteSql, List<String> columns, int[] valueIndexes, int[] keyIndexes) {
+    }
+
+    Mapping mapTo(TableShape target) {
+        List<String> targetPk = target.primaryKey().stream().map(k -> k.toLowerCase(Locale.ROOT)).toList();
+        if (!targetPk.equals(primaryKey.stream().map(k -> k.toLowerCase(Locale.ROOT)).toList())) {
+            throw new IllegalStateException("the change alters the primary key of " + table + " (" + primaryKey + " -> " + target.primaryKey()
+                    + "): a shadow copy needs the same key on both tables");
+        }
+        List<String> cols = new ArrayList<>();
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            int j = target.indexIgnoreCase(columns.get(i));
+            if (j >= 0) {
+                cols.add(target.columns().get(j));
+                idx.add(i);
+            }
+        }
+        int[] keys = new int[primaryKey.size()];
+        for (int k = 0; k < keys.length; k++) {
+            keys[k] = index(primaryKey.get(k));
+        }
+        String replace = "REPLACE INTO " + q(target.table()) + " (" + String.join(", ", cols.stream().map(TableShape::q).toList()) + ") VALUES ("
+                + String.join(", ", cols.stream().map(x -> "?").toList()) + ")";
+        return new Mapping(replace, target.deleteByPkSql(), List.copyOf(cols), idx.stream().mapToInt(Integer::intValue).toArray(), keys);
+    }
+
+    int indexIgnoreCase(String column) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).equalsIgnoreCase(column)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     int index(String column) {
         return columns.indexOf(column);
     }

@@ -4,6 +4,7 @@ import io.headroom.core.api.store.Migration;
 import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.internal.core.DdlCheck;
 import io.headroom.sharding.internal.move.MoveHost;
+import io.headroom.sharding.internal.move.ShadowCopy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Versioned schema changes across shards, recorded in the control schema and run by the node holding the lease:
  * the canary shard first, then the others with bounded concurrency, pausable and cancellable between shards.
+ * Each shard is altered natively (INSTANT, else INPLACE with LOCK=NONE); a change the server can only do by copying
+ * the table is applied with a shadow table copy ({@link ShadowCopy}, COPY-SHADOW), pausable and cancellable between
+ * chunks. A shard's entry reads {@code RUNNING COPY-SHADOW <phase> <copied>/<total>} while its copy runs.
  */
 public final class SchemaChangeManager implements AutoCloseable {
     public static final Migration MIGRATION = Migration.of(3, "versioned schema changes across shards",
@@ -41,7 +45,11 @@ public final class SchemaChangeManager implements AutoCloseable {
     /** Errors that mean the requested algorithm cannot do this change. */
     private static final Set<Integer> NOT_SUPPORTED = Set.of(1845, 1846);
 
+    /** A shard's entry while its shadow copy runs: not done (a rerun starts that shard again). */
+    public static final String IN_PROGRESS = "RUNNING";
+
     private final MoveHost host;
+    private final ShadowCopy shadow;
     private final int concurrency;
     private final long shardPauseMillis;
     private final String node = UUID.randomUUID().toString();
@@ -49,7 +57,12 @@ public final class SchemaChangeManager implements AutoCloseable {
     private volatile boolean closed;
 
     public SchemaChangeManager(MoveHost host, int concurrency, long shardPauseMillis) {
+        this(host, concurrency, shardPauseMillis, new ShadowCopy(host, ShadowCopy.Settings.DEFAULTS));
+    }
+
+    public SchemaChangeManager(MoveHost host, int concurrency, long shardPauseMillis, ShadowCopy shadow) {
         this.host = host;
+        this.shadow = shadow;
         this.concurrency = Math.max(1, concurrency);
         this.shardPauseMillis = Math.max(0, shardPauseMillis);
     }
@@ -131,7 +144,23 @@ public final class SchemaChangeManager implements AutoCloseable {
         if (!s.state().equals("RUNNING") && !s.state().equals("PAUSED")) {
             throw new IllegalStateException("schema change " + version + " is " + s.state());
         }
-        return setState(version, "CANCELLED", s.state());
+        SchemaChangeStatus out = setState(version, "CANCELLED", s.state());
+        if (!running.containsKey(version)) {
+            cleanUp(s.ddl()); // nobody runs it here (paused before a restart): drop what a shadow copy left
+        }
+        return out;
+    }
+
+    /** Drops shadow copies and kept old tables of the change's table on every shard (a change that is over). */
+    private void cleanUp(String ddl) {
+        String table = DdlCheck.check(ddl, new HashSet<>(host.shardedTables()));
+        for (String shard : host.topology().shards().keySet()) {
+            try {
+                ShadowCopy.dropLeftovers(host.shard(shard), table);
+            } catch (SQLException e) {
+                LOG.warn("sharding: cannot drop the shadow tables of {} on {}: {}", table, shard, e.getMessage());
+            }
+        }
     }
 
     private SchemaChangeStatus setState(int version, String to, String from) {
@@ -203,28 +232,35 @@ public final class SchemaChangeManager implements AutoCloseable {
             shards.add(0, s.canary());
             Map<String, String> done = new ConcurrentHashMap<>(s.shards());
             // canary alone: a change that fails there never reaches the others
-            if (!done.containsKey(s.canary())) {
+            if (!isDone(done.get(s.canary()))) {
                 if (!proceed(version)) {
                     return;
                 }
-                String how = alter(s.canary(), attempts);
+                String how = alter(version, s.canary(), s.ddl(), attempts, done);
+                if (how == null) {
+                    return; // the node stops: the shard starts again on the next run
+                }
                 done.put(s.canary(), how);
                 record(version, done, null);
                 if (how.startsWith("FAILED")) {
+                    cleanUp(s.ddl());
                     finish(version, "FAILED", "canary " + s.canary() + ": " + how);
                     return;
                 }
             }
             List<Future<?>> inFlight = new ArrayList<>();
             for (String shard : shards) {
-                if (done.containsKey(shard) && !done.get(shard).startsWith("FAILED")) {
+                if (isDone(done.get(shard)) && !done.get(shard).startsWith("FAILED")) {
                     continue;
                 }
                 if (!proceed(version)) {
                     break;
                 }
                 inFlight.add(pool.submit(() -> {
-                    String how = alter(shard, attempts);
+                    String how = alter(version, shard, s.ddl(), attempts, done);
+                    if (how == null) {
+                        return null;
+                    }
                     done.put(shard, how);
                     record(version, done, null);
                     return null;
@@ -239,10 +275,16 @@ public final class SchemaChangeManager implements AutoCloseable {
             for (Future<?> f : inFlight) {
                 f.get();
             }
+            if (closed) {
+                return;
+            }
             String state = status(version).map(SchemaChangeStatus::state).orElse("RUNNING");
             if (state.equals("RUNNING")) {
-                boolean failed = done.values().stream().anyMatch(h -> h.startsWith("FAILED"));
+                boolean failed = done.values().stream().anyMatch(h -> h.startsWith("FAILED") || !isDone(h));
+                cleanUp(s.ddl()); // the old tables kept by shadow copies go when the change is over
                 finish(version, failed ? "FAILED" : "DONE", failed ? "some shards failed; see shards" : null);
+            } else if (state.equals("CANCELLED")) {
+                cleanUp(s.ddl());
             }
         } catch (Exception e) {
             if (!closed) {
@@ -284,8 +326,15 @@ public final class SchemaChangeManager implements AutoCloseable {
         return false;
     }
 
-    /** Applies the change on one shard natively: INSTANT, else INPLACE with LOCK=NONE; the outcome as recorded. */
-    private String alter(String shard, List<String> attempts) {
+    static boolean isDone(String how) {
+        return how != null && !how.startsWith(IN_PROGRESS);
+    }
+
+    /**
+     * Applies the change on one shard: natively (INSTANT, else INPLACE with LOCK=NONE), else with a shadow table copy;
+     * the outcome as recorded, null when the node stops in the middle of a copy.
+     */
+    private String alter(int version, String shard, String ddl, List<String> attempts, Map<String, String> done) {
         String[] names = {"INSTANT", "INPLACE"};
         String last = null;
         for (int i = 0; i < attempts.size(); i++) {
@@ -302,7 +351,44 @@ public final class SchemaChangeManager implements AutoCloseable {
                 }
             }
         }
-        return "FAILED: needs a table copy, which native online DDL cannot do without blocking writes (" + last + ")";
+        LOG.info("sharding: schema change {} needs a table copy on {} ({}): copying to a shadow table", version, shard, last);
+        String table = DdlCheck.check(ddl, new HashSet<>(host.shardedTables()));
+        long[] lastRecord = {0};
+        ShadowCopy.Control control = new ShadowCopy.Control() {
+            @Override
+            public boolean proceed() throws Exception {
+                return SchemaChangeManager.this.proceed(version);
+            }
+
+            @Override
+            public void progress(String phase, long copied, long total) {
+                long now = System.currentTimeMillis();
+                if (now - lastRecord[0] < 250 && phase.equals("copy")) {
+                    return;
+                }
+                lastRecord[0] = now;
+                done.put(shard, IN_PROGRESS + " COPY-SHADOW " + phase + " " + copied + "/" + total + " rows");
+                try {
+                    record(version, done, null);
+                } catch (SQLException e) {
+                    LOG.debug("sharding: cannot record progress: {}", e.getMessage());
+                }
+            }
+        };
+        try {
+            return shadow.run(shard, table, ddl, control).describe();
+        } catch (ShadowCopy.Stopped e) {
+            return closed ? null : "CANCELLED: the shadow copy stopped; the table is untouched";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            if (closed) {
+                return null;
+            }
+            LOG.warn("sharding: shadow copy of {} on {} failed: {}", table, shard, e.toString());
+            return "FAILED: shadow copy: " + e.getMessage();
+        }
     }
 
     private void record(int version, Map<String, String> done, String error) throws SQLException {
@@ -346,6 +432,15 @@ public final class SchemaChangeManager implements AutoCloseable {
     public void close() {
         closed = true;
         running.values().forEach(Thread::interrupt);
+        // a shadow copy stops between chunks and drops its shadow table: let it, so a restarted node starts clean
+        for (Thread t : List.copyOf(running.values())) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try (Connection c = host.control().getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE shard_schema_changes SET owner = NULL WHERE owner = ?")) {
             ps.setString(1, node);
             ps.executeUpdate();

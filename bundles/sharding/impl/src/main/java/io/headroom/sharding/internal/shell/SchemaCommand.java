@@ -75,7 +75,7 @@ public class SchemaCommand implements Action {
         List<String> settled = List.of("DONE", "FAILED", "CANCELLED", "PAUSED");
         while (true) {
             SchemaChangeStatus s = schema.status(version).orElseThrow();
-            System.out.print("\rschema " + version + " " + s.state() + ": " + s.shards().size() + " shard(s) done   ");
+            System.out.print("\rschema " + version + " " + s.state() + ": " + s.shards().values().stream().filter(h -> !h.startsWith("RUNNING")).count() + " shard(s) done   ");
             System.out.flush();
             if (settled.contains(s.state())) {
                 System.out.println();

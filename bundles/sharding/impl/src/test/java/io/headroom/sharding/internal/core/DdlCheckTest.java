@@ -27,4 +27,12 @@ public class DdlCheckTest {
             assertThrows(bad, UnsafeStatementException.class, () -> DdlCheck.check(bad, TABLES));
         }
     }
+
+    @Test
+    public void aShadowCopyAltersItsOwnTableWithTheSameChange() {
+        assertEquals("ALTER TABLE `_orders_gho` MODIFY total DECIMAL (14, 2) NOT NULL",
+                DdlCheck.retarget("ALTER TABLE orders MODIFY total DECIMAL(14,2) NOT NULL;", "_orders_gho"));
+        assertEquals("ALTER TABLE `_orders_gho` ADD COLUMN note VARCHAR (40) NULL, DROP COLUMN status",
+                DdlCheck.retarget("ALTER TABLE `orders` ADD COLUMN note VARCHAR(40) NULL, DROP COLUMN status", "_orders_gho"));
+    }
 }
