@@ -150,6 +150,7 @@ final class Elastic implements AutoCloseable {
         }
     }
 
+    /** Sets an index setting on the indexes; a null value puts back Elasticsearch's default. */
     void putSetting(List<String> indexes, String key, String value) throws IOException {
         String json = "{\"index\":{\"" + key.replace("index.", "") + "\":" + JSON.writeValueAsString(value) + "}}";
         client.indices().putSettings(p -> p.index(indexes).withJson(new StringReader(json)));

@@ -247,6 +247,26 @@ public final class SearchService implements TenantSearch, SearchAdmin {
         return s;
     }
 
+    /**
+     * A target layout being backfilled is not read by anyone (reads move only after validation, which refreshes
+     * explicitly), so its periodic refresh is switched off for the copy, as Elasticsearch advises for bulk loads (the
+     * copy took 5.7 s instead of 7.9 s in bench/search.sh), and put back when the copy is done or validation starts:
+     * to an explicit 1 s, not to "unset", because an unset interval lets a shard that saw no search for 30 s go
+     * search-idle, and the itest then read the new layout a refresh behind (one document off, twice in a row).
+     * Layouts whose settings choose their own refresh_interval are left alone.
+     */
+    private void bulkLoading(Snapshot s, MigrationRow m, boolean on) {
+        LayoutRow row = s.layouts().getOrDefault(m.collection(), Map.of()).get(m.target());
+        if (row == null || (row.spec().settings() != null && row.spec().settings().contains("refresh_interval"))) {
+            return;
+        }
+        try {
+            es.putSetting(row.layout().indexes(), "refresh_interval", on ? "-1" : "1s");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("search: could not {} the periodic refresh of {}'s target layout: {}", on ? "pause" : "restore", m.collection(), e.toString());
+        }
+    }
+
     private static Layout layout(Snapshot s, String collection, int number) {
         LayoutRow row = s.layouts().getOrDefault(collection, Map.of()).get(number);
         if (row == null) {
@@ -601,6 +621,9 @@ public final class SearchService implements TenantSearch, SearchAdmin {
             MigrationRow m = step(id, Step.BACKFILL);
             store.syncTenants(id, m.collection());
             refresh();
+            if (m.state() != MigrationState.BACKFILLED) {
+                bulkLoading(snapshot, m, true);
+            }
             backfillLoop.interrupt(); // start now rather than at the next tick
             return status(id);
         });
@@ -610,6 +633,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
     public MigrationStatus validate(long id, Set<TenantId> tenants) {
         return sql(() -> {
             MigrationRow m = step(id, Step.VALIDATE);
+            bulkLoading(snapshot, m, false);
             store.syncTenants(id, m.collection());
             Map<TenantId, TenantRow> rows = store.tenants(id).stream().collect(Collectors.toMap(TenantRow::tenant, t -> t));
             checkTenants(m, rows, tenants);
@@ -1014,6 +1038,7 @@ public final class SearchService implements TenantSearch, SearchAdmin {
                     }
                 }
                 if (all && m.state() == MigrationState.BACKFILLING) {
+                    bulkLoading(snapshot, m, false);
                     store.transition(m.id(), MigrationState.BACKFILLING, MigrationState.BACKFILLED);
                     refresh();
                 }
