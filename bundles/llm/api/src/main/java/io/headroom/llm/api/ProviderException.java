@@ -31,6 +31,18 @@ public class ProviderException extends RuntimeException {
         return retryAfterMillis;
     }
 
+    /** A Retry-After header in seconds as milliseconds; 0 when absent or in the HTTP-date form (treated as unknown). */
+    public static long retryAfterMillis(String header) {
+        if (header == null) {
+            return 0;
+        }
+        try {
+            return (long) (Double.parseDouble(header.trim()) * 1000);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Retryable unless the status is a client error other than 408 and 429. */
     public static boolean retryableStatus(int status) {
         return status == 408 || status == 429 || status >= 500 || status == 0;

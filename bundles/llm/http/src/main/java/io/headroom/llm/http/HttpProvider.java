@@ -173,18 +173,6 @@ public abstract class HttpProvider implements ProviderAdapter {
             message = message.substring(0, 300) + "...";
         }
         return new ProviderException(d.name() + " answered HTTP " + status + ": " + message, status,
-                ProviderException.retryableStatus(status), retryAfterMillis(retryAfter), null);
-    }
-
-    /** Retry-After in seconds (the HTTP-date form is treated as unknown). */
-    protected static long retryAfterMillis(String value) {
-        if (value == null) {
-            return 0;
-        }
-        try {
-            return (long) (Double.parseDouble(value.trim()) * 1000);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+                ProviderException.retryableStatus(status), ProviderException.retryAfterMillis(retryAfter), null);
     }
 }

@@ -303,7 +303,7 @@ public final class BedrockAdapter implements ProviderAdapter {
             String message = e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
                     ? e.awsErrorDetails().errorMessage() : e.getMessage();
             long retryAfter = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null ? 0
-                    : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").map(BedrockAdapter::seconds).orElse(0L);
+                    : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").map(ProviderException::retryAfterMillis).orElse(0L);
             boolean retryable = ProviderException.retryableStatus(status) || (code != null && RETRYABLE_CODES.contains(code.toLowerCase(Locale.ROOT)));
             return new ProviderException(d.name() + " answered HTTP " + status + (code == null ? "" : " " + code) + ": " + message,
                     status, retryable, retryAfter, null);
@@ -315,13 +315,5 @@ public final class BedrockAdapter implements ProviderAdapter {
             return new ProviderException(d.name() + ": " + t.getMessage(), 0, true, 0, t);
         }
         return new ProviderException(d.name() + ": " + t, 502, true, 0, t);
-    }
-
-    private static long seconds(String value) {
-        try {
-            return (long) (Double.parseDouble(value.trim()) * 1000);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }
