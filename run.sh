@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds Headroom if needed and runs it on embedded defaults (see README: "Run it").
+# Options: --reset starts from nothing (deletes the kept control schema, Elasticsearch and SQS data).
 # Environment: HEADROOM_DB_URL / HEADROOM_DB_USER / HEADROOM_DB_PASSWORD to use a MySQL server instead of the
 # embedded MariaDB; HEADROOM_ES_URL to use an Elasticsearch instead of the embedded node; HEADROOM_HTTP_PORT (8181); HEADROOM_HOME (.run) for the unpacked distribution and data.
 set -euo pipefail
@@ -12,4 +13,4 @@ if [ -z "$dist" ] || [ ! -f fixtures/target/classpath.txt ] || [ ! -f fixtures-e
   mvn -B -q install -DskipTests
   dist=$(ls karaf-assembly/target/headroom-distribution-*.tar.gz | head -n 1)
 fi
-exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "fixtures/target/classes:$(cat fixtures/target/classpath.txt)" io.headroom.fixtures.Launcher "$dist"
+exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "fixtures/target/classes:$(cat fixtures/target/classpath.txt)" io.headroom.fixtures.Launcher "$dist" "$@"

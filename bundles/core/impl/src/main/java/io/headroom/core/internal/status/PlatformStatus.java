@@ -15,12 +15,14 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * What is installed and whether it works: every bundle that declares a {@value #HEADER} manifest header, its state
- * and endpoints, and whether the control store answers. Used by GET /api/health and headroom:status.
+ * and endpoints, and whether the control store answers. Used by GET /api/health and headroom:status. The status is
+ * STARTING until Karaf has installed the boot features, then UP, or DEGRADED while a capability is not active.
  */
 @Component(service = PlatformStatus.class)
 public final class PlatformStatus {
     /** Manifest header naming the capability a bundle belongs to. */
     public static final String HEADER = "Headroom-Capability";
+    private static final String BOOT_FINISHED = "org.apache.karaf.features.BootFinished";
 
     public record Capability(String name, String bundle, String version, String state, List<String> endpoints) {
     }
@@ -77,7 +79,17 @@ public final class PlatformStatus {
         capabilities.sort(Comparator.comparing(Capability::name).thenComparing(Capability::bundle));
         StoreHealth storeHealth = storeHealth();
         boolean up = allActive && "UP".equals(storeHealth.status()) && h != null;
-        return new Report(up ? "UP" : "DEGRADED", storeHealth, capabilities);
+        return new Report(!booted() ? "STARTING" : up ? "UP" : "DEGRADED", storeHealth, capabilities);
+    }
+
+    /**
+     * Whether Karaf finished installing the boot features (it registers this marker service then). Before that a
+     * capability may not be installed yet, so "UP" would promise endpoints that still answer 404. Looked up by name:
+     * outside Karaf there is no such service and the node counts as booted.
+     */
+    private boolean booted() {
+        return context.getServiceReference(BOOT_FINISHED) != null
+                || context.getServiceReference("org.apache.karaf.features.FeaturesService") == null;
     }
 
     private StoreHealth storeHealth() {
