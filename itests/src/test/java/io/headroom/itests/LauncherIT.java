@@ -1,5 +1,7 @@
 package io.headroom.itests;
 
+import static io.headroom.itests.RestClient.number;
+import static io.headroom.itests.RestClient.string;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -20,7 +22,8 @@ public class LauncherIT {
     public void stateMadeInOneRunIsThereInTheNext() throws Exception {
         Path home = Files.createTempDirectory("headroom-run-");
         long migration;
-        try (RunCommand run = RunCommand.start(home)) {
+        try (RunCommand c = RunCommand.start(home)) {
+            RestClient run = c.rest();
             run.expect(201, "POST", "/tokens", "{\"name\":\"kept-token\",\"tenant\":\"acme\"}");
             run.expect(200, "PUT", "/flags/kept.flag", "{\"description\":\"kept across restarts\",\"percentage\":25}");
             run.expect(200, "PUT", "/heartbeat/slos/kept.job", "{\"target\":0.99}");
@@ -32,7 +35,8 @@ public class LauncherIT {
             migration = number(run.expect(201, "POST", "/search/collections/tickets/migrations", "{\"partitions\":4}"), "id");
             run.expect(200, "POST", "/search/migrations/" + migration + "/start", "{}");
         }
-        try (RunCommand run = RunCommand.start(home)) {
+        try (RunCommand c = RunCommand.start(home)) {
+            RestClient run = c.rest();
             assertTrue(run.expect(200, "GET", "/tokens", null).contains("\"kept-token\""));
             assertTrue(run.expect(200, "GET", "/flags/kept.flag", null).contains("kept across restarts"));
             assertTrue(run.expect(200, "GET", "/heartbeat/slos", null).contains("\"kept.job\""));
@@ -53,7 +57,8 @@ public class LauncherIT {
                 "startGraceMillis = 500"));
         int tenants = 4;
         int perTenant = 150;
-        try (RunCommand run = RunCommand.start(home)) {
+        try (RunCommand c = RunCommand.start(home)) {
+            RestClient run = c.rest();
             run.expect(201, "POST", "/search/collections", "{\"name\":\"events\",\"partitions\":2}");
             for (int t = 0; t < tenants; t++) {
                 for (int i = 0; i < perTenant; i++) {
@@ -71,10 +76,10 @@ public class LauncherIT {
             }
             assertTrue("the backfill started copying", copied > 0);
             assertTrue("killed mid-backfill, not after it: " + copied, copied < tenants * perTenant);
-            ProcessHandle karaf = run.karafJvm();
+            ProcessHandle karaf = c.karafJvm();
             karaf.destroyForcibly(); // SIGKILL
-            run.awaitLine("restarting it with the same embedded servers", 1);
-            run.awaitLine("Headroom is up again", 1);
+            c.awaitLine("restarting it with the same embedded servers", 1);
+            c.awaitLine("Headroom is up again", 1);
             String status = "";
             for (long deadline = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < deadline; Thread.sleep(500)) {
                 status = run.expect(200, "GET", "/search/migrations/" + id, null);
@@ -106,15 +111,4 @@ public class LauncherIT {
         return n;
     }
 
-    private static long number(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(json);
-        assertTrue("no number " + name + " in " + json, m.find());
-        return Long.parseLong(m.group(1));
-    }
-
-    private static String string(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
-        assertTrue("no field " + name + " in " + json, m.find());
-        return m.group(1);
-    }
 }

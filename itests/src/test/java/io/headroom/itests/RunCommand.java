@@ -1,6 +1,5 @@
 package io.headroom.itests;
 
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -8,16 +7,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,7 +27,6 @@ final class RunCommand implements AutoCloseable {
     private final int httpPort = freePort();
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private RunCommand(Path home, List<String> args) throws IOException {
         this.home = home;
@@ -109,22 +101,9 @@ final class RunCommand implements AutoCloseable {
                 .findFirst().orElseThrow(() -> new AssertionError("no Karaf JVM under " + marker));
     }
 
-    HttpResponse<String> call(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api" + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8)))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Calls and asserts the status; returns the body. */
-    String expect(int status, String method, String path, String body) throws Exception {
-        HttpResponse<String> r = call(method, path, body);
-        assertEquals(method + " " + path + ": " + r.body(), status, r.statusCode());
-        return r.body();
+    /** A client of the platform this run serves. */
+    RestClient rest() {
+        return new RestClient("http://127.0.0.1:" + httpPort);
     }
 
     /** Stops the launcher as Ctrl-C or a service manager would (SIGTERM) and checks that it left nothing running. */

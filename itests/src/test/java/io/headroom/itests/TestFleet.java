@@ -1,0 +1,43 @@
+package io.headroom.itests;
+
+import static org.junit.Assume.assumeTrue;
+
+import io.headroom.fixtures.Haproxy;
+import io.headroom.fixtures.LocalFleet;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One fleet for the whole itest run: three distribution nodes on one control schema (and the run's Elasticsearch and
+ * ElasticMQ) with HAProxy in front, booted by the first fleet test class that asks and stopped when the run ends.
+ * Every fleet test class shares it (so each must leave the fleet as it found it: all nodes up). Intervals that decide
+ * how soon something is seen fleet-wide are shortened here, not in the tests.
+ */
+final class TestFleet {
+    static final int NODES = 3;
+    private static LocalFleet fleet;
+
+    private TestFleet() {
+    }
+
+    static synchronized LocalFleet get() throws Exception {
+        assumeTrue("HAProxy is not installed (.ci/run installs it): fleet tests skipped", Haproxy.installed());
+        if (fleet == null) {
+            String jdbc = TestDatabases.machineOrEmbeddedSchema();
+            LocalFleet.Backends backends = new LocalFleet.Backends(jdbc, "root", "",
+                    "http://127.0.0.1:" + TestDatabases.elasticMqPort(), TestDatabases.elasticsearch().endpoint());
+            Map<String, Map<String, String>> config = Map.of(
+                    "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"));
+            fleet = LocalFleet.start(Path.of("target", "fleet-" + ProcessHandle.current().pid()).toAbsolutePath(),
+                    Path.of(System.getProperty("headroom.distribution")), backends,
+                    List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
+                    RunCommand.freePort());
+            TestDatabases.atEnd(() -> {
+                fleet.close();
+                fleet = null;
+            });
+        }
+        return fleet;
+    }
+}
