@@ -3,6 +3,7 @@ package io.headroom.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
@@ -11,7 +12,26 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Set;
 import javax.inject.Inject;
+import io.headroom.core.api.rest.RestResource;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import javax.annotation.security.PermitAll;
+import javax.ws.rs.GET;
+import javax.ws.rs.Path;
+import javax.ws.rs.Produces;
+import javax.ws.rs.container.AsyncResponse;
+import javax.ws.rs.container.Suspended;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
 import org.junit.Test;
+import org.ops4j.pax.exam.OptionUtils;
+import org.osgi.framework.ServiceRegistration;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -30,9 +50,74 @@ public class HotSwapIT extends HeadroomTestSupport {
     @Inject
     private ApiTokens tokens;
 
+    /** Fewer server threads than the requests a test holds, so holding must not take a thread each. */
+    private static final int SERVER_THREADS = 24;
+
     @Configuration
     public Option[] config() {
-        return distribution(TestDatabases.machineOrEmbeddedSchema());
+        return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
+                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.ops4j.pax.web.server.maxThreads", String.valueOf(SERVER_THREADS)));
+    }
+
+    /** A resource of the test: /api/asyncprobe/held suspends each request until the test resumes it; /now answers at once. */
+    @Path("/")
+    public static final class AsyncProbe implements RestResource {
+        final Queue<AsyncResponse> suspended = new ConcurrentLinkedQueue<>();
+
+        @GET
+        @Path("held")
+        @PermitAll
+        public void held(@Suspended AsyncResponse response) {
+            suspended.add(response);
+        }
+
+        @GET
+        @Path("now")
+        @PermitAll
+        @Produces(MediaType.TEXT_PLAIN)
+        public String now() {
+            return "ok";
+        }
+    }
+
+    @Test
+    public void requestsHeldByAResourceOrAtTheGateOccupyNoServerThread() throws Exception {
+        awaitStatus("/health", null, 200);
+        AsyncProbe probe = new AsyncProbe();
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(RestResource.PATH, "/asyncprobe");
+        ServiceRegistration<RestResource> reg = bundleContext.registerService(RestResource.class, probe, props);
+        awaitStatus("/asyncprobe/now", null, 200);
+        int held = SERVER_THREADS * 4;
+
+        // suspended by the resource (JAX-RS AsyncResponse), as a write held at a fence is
+        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < held; i++) {
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(api("/asyncprobe/held"))).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        assertTrue("every request reached the resource", eventually(() -> probe.suspended.size() == held));
+        assertEquals("with " + held + " requests held on " + SERVER_THREADS + " threads, the server still answers",
+                200, get("/asyncprobe/now", null).statusCode());
+        probe.suspended.forEach(r -> r.resume(Response.ok("resumed", MediaType.TEXT_PLAIN).build()));
+        for (CompletableFuture<HttpResponse<String>> a : answers) {
+            assertEquals("resumed", a.get(30, TimeUnit.SECONDS).body());
+        }
+
+        // held at the gate while the resource is away, as during a bundle update
+        reg.unregister();
+        answers.clear();
+        for (int i = 0; i < held; i++) {
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(api("/asyncprobe/now"))).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        Thread.sleep(500);
+        assertTrue("held, not answered", answers.stream().noneMatch(CompletableFuture::isDone));
+        assertEquals("the rest of the API answers meanwhile", 200, get("/health", null).statusCode());
+        reg = bundleContext.registerService(RestResource.class, probe, props);
+        for (CompletableFuture<HttpResponse<String>> a : answers) {
+            HttpResponse<String> r = a.get(30, TimeUnit.SECONDS);
+            assertEquals(r.body(), 200, r.statusCode());
+        }
+        reg.unregister();
     }
 
     @Test

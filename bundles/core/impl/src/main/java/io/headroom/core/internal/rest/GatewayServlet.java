@@ -9,6 +9,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import javax.servlet.AsyncContext;
+import javax.servlet.AsyncEvent;
+import javax.servlet.AsyncListener;
+import javax.servlet.DispatcherType;
 import javax.servlet.ReadListener;
 import javax.servlet.ServletConfig;
 import javax.servlet.ServletException;
@@ -23,6 +29,11 @@ import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
  * The servlet at /api. Before CXF sees a request it assigns a request id, refuses bodies over the limit, answers
  * unknown paths, and admits the request through the path's {@link EndpointGate} (holding it while the path's
  * resource is being replaced). Everything after that is CXF's JAX-RS dispatch.
+ *
+ * <p>The servlet is asynchronous: a request held at the gate is suspended (no thread waits for the path to come back)
+ * and dispatched again once admitted or turned away, and a resource may suspend a request too (JAX-RS
+ * {@code AsyncResponse} or a {@code CompletionStage} result), e.g. to hold a write at a fence. A request counts as in
+ * flight for the gate until its response is complete, whichever thread completes it.
  */
 final class GatewayServlet extends HttpServlet {
     static final String REQUEST_ID = "X-Request-Id";
@@ -31,8 +42,16 @@ final class GatewayServlet extends HttpServlet {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
+    private static final String ADMITTED = GatewayServlet.class.getName() + ".admitted";
+    private static final String REQUEST_ID_ATTRIBUTE = GatewayServlet.class.getName() + ".requestId";
+
     private final transient CXFNonSpringServlet cxf;
     private final transient Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
+    private final transient ScheduledExecutorService holdTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "headroom-rest-hold-timer");
+        t.setDaemon(true);
+        return t;
+    });
     private final long maxBodyBytes;
     private final long holdMillis;
 
@@ -54,17 +73,32 @@ final class GatewayServlet extends HttpServlet {
 
     @Override
     public void destroy() {
+        holdTimer.shutdownNow();
         cxf.destroy();
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        String segment = firstSegment(req.getPathInfo());
+        EndpointGate gate = segment == null ? null : gates.get(segment);
+        if (req.getDispatcherType() == DispatcherType.ASYNC) {
+            String requestId = (String) req.getAttribute(REQUEST_ID_ATTRIBUTE);
+            if (req.getAttribute(ADMITTED) instanceof Boolean admitted) { // back from a hold at the gate
+                req.removeAttribute(ADMITTED);
+                if (admitted && gate != null) {
+                    serve(req, resp, gate, requestId);
+                } else {
+                    unavailable(resp, segment, requestId);
+                }
+            } else { // a resource resumed a request it suspended: admitted and counted already
+                cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
+            }
+            return;
+        }
         String clientId = req.getHeader(REQUEST_ID);
         String requestId = clientId != null && CLIENT_ID.matcher(clientId).matches() ? clientId : newRequestId();
         resp.setHeader(REQUEST_ID, requestId);
-
-        String segment = firstSegment(req.getPathInfo());
-        EndpointGate gate = segment == null ? null : gates.get(segment);
+        req.setAttribute(REQUEST_ID_ATTRIBUTE, requestId);
         if (gate == null) {
             problem(resp, Problem.of(404, "no API at " + req.getRequestURI(), requestId));
             return;
@@ -74,23 +108,68 @@ final class GatewayServlet extends HttpServlet {
             problem(resp, Problem.of(413, "request body is larger than the limit of " + maxBodyBytes + " bytes", requestId));
             return;
         }
-        boolean admitted;
-        try {
-            admitted = gate.enter(holdMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            admitted = false;
-        }
-        if (!admitted) {
-            resp.setHeader("Retry-After", "1");
-            problem(resp, Problem.of(503, "/" + segment + " is not available right now (its bundle is restarting or"
-                    + " stopped); retry shortly", requestId));
+        if (gate.tryEnter()) {
+            serve(req, resp, gate, requestId);
             return;
         }
+        if (holdMillis <= 0 || !req.isAsyncSupported()) {
+            unavailable(resp, segment, requestId);
+            return;
+        }
+        AsyncContext hold = req.startAsync();
+        hold.setTimeout(0); // the gate's own timer decides, then dispatches
+        if (gate.enterOrHold(holdMillis, holdTimer, entered -> {
+            req.setAttribute(ADMITTED, entered);
+            hold.dispatch();
+        })) {
+            req.setAttribute(ADMITTED, Boolean.TRUE); // opened in between: go through the same dispatch
+            hold.dispatch();
+        }
+    }
+
+    /** Hands an admitted request to CXF; the gate counts it until its response is complete. */
+    private void serve(HttpServletRequest req, HttpServletResponse resp, EndpointGate gate, String requestId)
+            throws ServletException, IOException {
+        boolean suspended = false;
         try {
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
+            if (req.isAsyncStarted()) {
+                req.getAsyncContext().addListener(new ExitOnComplete(gate));
+                suspended = true;
+            }
         } finally {
+            if (!suspended) {
+                gate.exit();
+            }
+        }
+    }
+
+    private static void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
+        resp.setHeader("Retry-After", "1");
+        problem(resp, Problem.of(503, "/" + segment + " is not available right now (its bundle is restarting or"
+                + " stopped); retry shortly", requestId));
+    }
+
+    /** Leaves the gate when a suspended request's response is done, however it ended. */
+    private record ExitOnComplete(EndpointGate gate) implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
             gate.exit();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // onComplete follows
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this); // listeners are per async cycle
         }
     }
 

@@ -17,6 +17,7 @@ import org.apache.cxf.jaxrs.JAXRSServerFactoryBean;
 import org.apache.cxf.transport.http.DestinationRegistryImpl;
 import org.apache.cxf.transport.http.HTTPTransportFactory;
 import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
+import org.ops4j.pax.web.service.WebContainer;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -94,7 +95,11 @@ public final class RestHost {
         this.servlet = new GatewayServlet(cxf, config.maxBodyBytes(), config.holdMillis());
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
-        http.registerServlet(config.alias(), servlet, init, null);
+        if (http instanceof WebContainer web) {
+            web.registerServlet(config.alias(), servlet, init, null, Boolean.TRUE, null); // asynchronous: see GatewayServlet
+        } else {
+            http.registerServlet(config.alias(), servlet, init, null); // a plain HttpService: held requests get 503 at once
+        }
         publish("openapi.json", new OpenApiResource(this), "io.headroom.core");
         LOG.info("REST host serving at {}", config.alias());
     }
