@@ -9,19 +9,17 @@ import java.util.regex.Pattern;
  * one capability accepts is never refused by another. A capability that builds names from a prefix (the queue
  * reports {@code queue.<type>}) bounds its own part with {@link #of(String, String, int)} so the whole stays a job name.
  */
-public final class JobName implements Comparable<JobName> {
+public record JobName(String value) implements Comparable<JobName> {
     public static final int MAX_LENGTH = 100;
     private static final Pattern FORMAT = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 
-    private final String value;
-
-    private JobName(String value) {
-        this.value = value;
+    public JobName {
+        check(value, "job name", MAX_LENGTH);
     }
 
     /** Parses a job name, rejecting anything outside the documented format. */
     public static JobName of(String value) {
-        return of(value, "job name", MAX_LENGTH);
+        return new JobName(value);
     }
 
     /**
@@ -32,14 +30,7 @@ public final class JobName implements Comparable<JobName> {
         if (maxLength < 1 || maxLength > MAX_LENGTH) {
             throw new IllegalArgumentException("a job name is at most " + MAX_LENGTH + " characters, not " + maxLength);
         }
-        if (value == null || value.isEmpty()) {
-            throw new InvalidJobNameException(kind + " is missing");
-        }
-        if (!isValid(value, maxLength)) {
-            String shown = value.length() > maxLength + 2 ? value.substring(0, maxLength) + "..." : value;
-            throw new InvalidJobNameException("invalid " + kind + " '" + shown + "': use 1-" + maxLength
-                    + " characters of a-z, 0-9, '.', '-' or '_', starting with a letter or digit");
-        }
+        check(value, kind, maxLength);
         return new JobName(value);
     }
 
@@ -56,23 +47,20 @@ public final class JobName implements Comparable<JobName> {
         return value != null && !value.isEmpty() && value.length() <= maxLength && FORMAT.matcher(value).matches();
     }
 
-    public String value() {
-        return value;
+    private static void check(String value, String kind, int maxLength) {
+        if (value == null || value.isEmpty()) {
+            throw new InvalidJobNameException(kind + " is missing");
+        }
+        if (!isValid(value, maxLength)) {
+            String shown = value.length() > maxLength + 2 ? value.substring(0, maxLength) + "..." : value;
+            throw new InvalidJobNameException("invalid " + kind + " '" + shown + "': use 1-" + maxLength
+                    + " characters of a-z, 0-9, '.', '-' or '_', starting with a letter or digit");
+        }
     }
 
     @Override
     public int compareTo(JobName other) {
         return value.compareTo(other.value);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof JobName j && j.value.equals(value);
-    }
-
-    @Override
-    public int hashCode() {
-        return value.hashCode();
     }
 
     @Override
