@@ -31,7 +31,7 @@ public final class LoadTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** What a run saw: latencies sorted ascending, and how many calls ended which way ({@code via <deployment>}, {@code errors}). */
-    public record Result(String route, int rate, long[] latencyNanos, Map<String, Integer> outcomes) {
+    public record Result(long[] latencyNanos, Map<String, Integer> outcomes) {
         public int requests() {
             return latencyNanos.length;
         }
@@ -81,7 +81,7 @@ public final class LoadTest {
                 outcomes.merge(f.get(), 1, Integer::sum);
             }
             Arrays.sort(latency);
-            return new Result(route, rate, latency, outcomes);
+            return new Result(latency, outcomes);
         } finally {
             pool.shutdownNow();
         }

@@ -1,7 +1,7 @@
 package io.headroom.llm.internal;
 
-import io.headroom.llm.api.Route;
 import io.headroom.llm.api.LlmAdmin;
+import io.headroom.llm.api.Route;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
