@@ -62,7 +62,7 @@ public class PlatformIT extends HeadroomTestSupport {
             }
         }
         // every capability at boot: api + implementation, and one bundle per LLM provider adapter
-        assertEquals(new TreeSet<>(List.of("core-api", "core", "example", "heartbeat-api", "heartbeat", "queue-api", "queue",
+        assertEquals(new TreeSet<>(List.of("core-api", "core", "example-api", "example", "heartbeat-api", "heartbeat", "queue-api", "queue",
                 "llm-api", "llm", "llm-openai", "llm-anthropic", "llm-bedrock", "search-api", "search", "sharding-api", "sharding")), seen);
         HttpResponse<String> health = get("/health", null);
         assertTrue(health.body(), health.body().contains("\"status\":\"UP\"") && health.body().contains("\"name\":\"example\""));

@@ -33,6 +33,9 @@ public interface Heartbeat {
     /** One tenant's health per job. */
     List<JobHealth> tenant(TenantId tenant);
 
+    /** The tenants whose events are counted, sorted. */
+    List<TenantId> tenants();
+
     /** The tenants burning their budget fastest over the last hour, worst first. */
     List<JobHealth> worstTenants(int limit);
 

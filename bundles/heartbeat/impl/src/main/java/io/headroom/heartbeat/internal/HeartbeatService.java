@@ -1,5 +1,7 @@
 package io.headroom.heartbeat.internal;
 
+import io.headroom.core.api.InvalidJobNameException;
+import io.headroom.core.api.JobName;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.SignalListener;
@@ -183,8 +185,10 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     public void recordAll(List<OutcomeEvent> events) {
         for (int i = 0; i < events.size(); i++) {
             OutcomeEvent e = events.get(i);
-            if (!Slo.isValidJob(e.job())) {
-                throw new IllegalArgumentException("event " + i + ": invalid job name '" + e.job() + "'");
+            try {
+                JobName.of(e.job());
+            } catch (InvalidJobNameException bad) {
+                throw new IllegalArgumentException("event " + i + ": " + bad.getMessage());
             }
             if (!engine.acceptsTime(e.at())) {
                 throw new IllegalArgumentException("event " + i + ": older than the longest window (3 days)");
@@ -233,6 +237,11 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     @Override
     public List<JobHealth> tenant(TenantId tenant) {
         return engine.tenant(tenant);
+    }
+
+    @Override
+    public List<TenantId> tenants() {
+        return engine.tenants();
     }
 
     @Override

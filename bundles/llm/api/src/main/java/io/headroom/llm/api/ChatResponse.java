@@ -1,6 +1,17 @@
 package io.headroom.llm.api;
 
-/** A completed answer, with the deployment that produced it and the tokens it used. */
+/**
+ * A completed answer, with the deployment that produced it and the tokens it used. {@code finishReason} is in
+ * OpenAI's terms whatever the vendor: {@value #STOP}, {@value #LENGTH}, {@value #TOOL_CALLS} or {@value #CONTENT_FILTER}.
+ */
 public record ChatResponse(String content, String finishReason, String deployment, String model, int promptTokens,
                            int completionTokens) {
+    /** The model finished its answer (or reached a stop sequence). */
+    public static final String STOP = "stop";
+    /** The answer was cut at the token limit. */
+    public static final String LENGTH = "length";
+    /** The model asks for tools to be called. */
+    public static final String TOOL_CALLS = "tool_calls";
+    /** The answer was withheld or cut by a safety filter. */
+    public static final String CONTENT_FILTER = "content_filter";
 }

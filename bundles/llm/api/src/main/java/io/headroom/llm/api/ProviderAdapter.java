@@ -4,7 +4,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Speaks one provider's wire format. Register implementations as OSGi services with the property {@value #PROVIDER}
- * (a new provider is a hot-deployed bundle). Throw {@link ProviderException} for failures, classified.
+ * (a new provider is a hot-deployed bundle). Throw {@link ProviderException} for failures, classified. Each adapter
+ * translates its vendor's finish reasons into OpenAI's (see {@link ChatResponse}): only it knows its vendor's terms.
  */
 @ConsumerType
 public interface ProviderAdapter {

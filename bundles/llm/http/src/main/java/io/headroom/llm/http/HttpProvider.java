@@ -38,12 +38,16 @@ public abstract class HttpProvider implements ProviderAdapter {
 
     protected abstract ChatResponse parse(Deployment d, JsonNode response);
 
+    /** The vendor's finish reason (null when it sent none) in OpenAI's terms; see {@link ChatResponse}. */
+    protected abstract String finishReason(String vendorReason);
+
     /** Handles one SSE event; returns the finished response when the stream ends, else null. */
     protected abstract ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener);
 
     /** Accumulates a streamed answer. */
     protected static final class StreamState {
         final StringBuilder text = new StringBuilder();
+        /** As the vendor sent it. */
         public String finishReason;
         public int promptTokens;
         public int completionTokens;
@@ -140,9 +144,8 @@ public abstract class HttpProvider implements ProviderAdapter {
         };
     }
 
-    protected static ChatResponse finish(Deployment d, StreamState s) {
-        return new ChatResponse(s.text.toString(), s.finishReason == null ? "stop" : s.finishReason, d.name(), d.model(),
-                s.promptTokens, s.completionTokens);
+    protected final ChatResponse finish(Deployment d, StreamState s) {
+        return new ChatResponse(s.text.toString(), finishReason(s.finishReason), d.name(), d.model(), s.promptTokens, s.completionTokens);
     }
 
     private <T> HttpResponse<T> send(Deployment d, HttpRequest request, HttpResponse.BodyHandler<T> handler) {

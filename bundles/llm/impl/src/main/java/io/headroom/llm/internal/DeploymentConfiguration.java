@@ -1,6 +1,7 @@
 package io.headroom.llm.internal;
 
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.LlmAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -41,19 +42,19 @@ public final class DeploymentConfiguration {
         long timeoutMillis() default 60_000;
     }
 
-    private final LlmRouterService router;
+    private final LlmAdmin admin;
     private final String name;
 
     @Activate
-    public DeploymentConfiguration(@Reference LlmRouterService router, Config c) {
-        this.router = router;
+    public DeploymentConfiguration(@Reference LlmAdmin admin, Config c) {
+        this.admin = admin;
         this.name = c.name();
-        router.router().putDeployment(new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
+        admin.putDeployment(new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
                 c.requestsPerMinute(), c.tokensPerMinute(), c.costPer1kTokens(), c.timeoutMillis()));
     }
 
     @Deactivate
     void deactivate() {
-        router.router().removeDeployment(name);
+        admin.removeDeployment(name);
     }
 }

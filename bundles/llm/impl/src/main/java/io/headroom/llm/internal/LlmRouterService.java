@@ -5,20 +5,25 @@ import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.DeploymentStatus;
+import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
+import io.headroom.llm.api.RouteStatus;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.internal.core.ForwardingListener;
 import io.headroom.llm.internal.core.Router;
-import io.headroom.llm.internal.core.SlidingLimit;
+import io.headroom.llm.internal.core.TenantQuotas;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,12 +35,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The router as a service: provider adapters come and go as OSGi services, deployments and routes as factory
- * configurations ({@code io.headroom.llm.deployment}, {@code io.headroom.llm.route}); every call reports an outcome
- * ({@code llm.answer}) for its tenant to the heartbeat.
+ * configurations ({@code io.headroom.llm.deployment}, {@code io.headroom.llm.route}); tenant quotas are checked
+ * before routing; every call reports an outcome ({@code llm.answer}) for its tenant to the heartbeat. It is also the
+ * operator's {@link LlmAdmin}: both views share the one routing core (its cooldowns, limits and latencies), and every
+ * admin method is a single call into it.
  */
-@Component(service = {LlmRouter.class, LlmRouterService.class}, configurationPid = LlmRouterService.PID)
+@Component(service = {LlmRouter.class, LlmAdmin.class}, configurationPid = LlmRouterService.PID)
 @Designate(ocd = LlmRouterService.Config.class)
-public final class LlmRouterService implements LlmRouter {
+public final class LlmRouterService implements LlmRouter, LlmAdmin {
     public static final String PID = "io.headroom.llm";
 
     @ObjectClassDefinition(name = "Headroom LLM router")
@@ -54,20 +61,16 @@ public final class LlmRouterService implements LlmRouter {
     }
 
     private final Router router;
+    private final TenantQuotas quotas;
     private final Signals signals;
     private final Map<String, ProviderAdapter> adapters = new ConcurrentHashMap<>();
-    private final Map<TenantId, SlidingLimit> requestQuotas = new ConcurrentHashMap<>();
-    private final Map<TenantId, SlidingLimit> tokenQuotas = new ConcurrentHashMap<>();
-    private final int tenantRequestsPerMinute;
-    private final int tenantTokensPerMinute;
 
     @Activate
     public LlmRouterService(@Reference Signals signals, Config config) {
         this.signals = signals;
-        this.tenantRequestsPerMinute = config.tenantRequestsPerMinute();
-        this.tenantTokensPerMinute = config.tenantTokensPerMinute();
-        this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis()),
-                System::currentTimeMillis, adapters::get);
+        LongSupplier clock = System::currentTimeMillis;
+        this.quotas = new TenantQuotas(config.tenantRequestsPerMinute(), config.tenantTokensPerMinute(), clock);
+        this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis()), clock, adapters::get);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -83,44 +86,9 @@ public final class LlmRouterService implements LlmRouter {
         }
     }
 
-    public Router router() {
+    /** The routing core, for tests that set it up directly. */
+    Router router() {
         return router;
-    }
-
-    /**
-     * A tenant over its quota is refused (429, not retried elsewhere): one tenant cannot take everyone's capacity.
-     * Tokens are reserved at the request's upper-bound estimate, so concurrent calls cannot overshoot the quota, and
-     * settled to the real usage when the answer is complete. Returns the tokens reserved.
-     */
-    private long takeQuota(TenantId tenant, ChatRequest request) {
-        long now = System.currentTimeMillis();
-        SlidingLimit requests = requestQuotas.computeIfAbsent(tenant, t -> new SlidingLimit(tenantRequestsPerMinute));
-        if (!requests.tryTake(now, 1, 1.0)) {
-            throw new ProviderException("tenant " + tenant + " is over its quota of " + tenantRequestsPerMinute + " requests a minute",
-                    429, false, requests.millisUntilRoom(now), null);
-        }
-        if (tenantTokensPerMinute <= 0) {
-            return 0;
-        }
-        long tokens = request.estimatedTokens();
-        SlidingLimit quota = tokenQuotas.computeIfAbsent(tenant, t -> new SlidingLimit(tenantTokensPerMinute));
-        if (!quota.tryTake(now, tokens, 1.0)) {
-            requests.adjust(now, -1);
-            if (tokens > tenantTokensPerMinute) {
-                throw new ProviderException("this request may use " + tokens + " tokens, more than tenant " + tenant
-                        + "'s quota of " + tenantTokensPerMinute + " a minute: lower max_tokens", 400, false, 0, null);
-            }
-            throw new ProviderException("tenant " + tenant + " is over its quota of " + tenantTokensPerMinute + " tokens a minute",
-                    429, false, quota.millisUntilRoom(now), null);
-        }
-        return tokens;
-    }
-
-    /** Replaces a reservation by what was really used (0 for a call that failed before any answer). */
-    private void settleTokens(TenantId tenant, long reserved, long used) {
-        if (reserved > 0) {
-            tokenQuotas.get(tenant).adjust(System.currentTimeMillis(), used - reserved);
-        }
     }
 
     private static long used(ChatResponse r) {
@@ -134,17 +102,17 @@ public final class LlmRouterService implements LlmRouter {
     }
 
     private <T> T reported(TenantId tenant, ChatRequest request, RoutedCall<T> call) {
-        long reserved = takeQuota(tenant, request);
+        long reserved = quotas.admit(tenant, request.estimatedTokens());
         long start = System.currentTimeMillis();
         try {
             return call.run(start, reserved);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            settleTokens(tenant, reserved, 0);
+            quotas.settle(tenant, reserved, 0);
             report(tenant, false, start);
             throw new ProviderException("interrupted", 503, true, 0, e);
         } catch (ProviderException e) {
-            settleTokens(tenant, reserved, 0);
+            quotas.settle(tenant, reserved, 0);
             report(tenant, false, start);
             throw e;
         }
@@ -154,7 +122,7 @@ public final class LlmRouterService implements LlmRouter {
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
         return reported(tenant, request, (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
-            settleTokens(tenant, reserved, used(r));
+            quotas.settle(tenant, reserved, used(r));
             report(tenant, true, start);
             return r;
         });
@@ -166,7 +134,7 @@ public final class LlmRouterService implements LlmRouter {
             router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
-                    settleTokens(tenant, reserved, used(response));
+                    quotas.settle(tenant, reserved, used(response));
                     report(tenant, true, start);
                     listener.completed(response);
                 }
@@ -189,5 +157,50 @@ public final class LlmRouterService implements LlmRouter {
     @Override
     public List<Route> routes() {
         return router.routes();
+    }
+
+    @Override
+    public List<RouteStatus> routeStatuses() {
+        return router.headroom();
+    }
+
+    @Override
+    public RouteStatus routeStatus(String route) {
+        return router.headroom(route);
+    }
+
+    @Override
+    public List<DeploymentStatus> deployments() {
+        return router.deployments();
+    }
+
+    @Override
+    public boolean clearCooldown(String deployment) {
+        return router.clearCooldown(deployment);
+    }
+
+    @Override
+    public boolean setDisabled(String deployment, boolean disabled) {
+        return router.setDisabled(deployment, disabled);
+    }
+
+    @Override
+    public void putDeployment(Deployment deployment) {
+        router.putDeployment(deployment);
+    }
+
+    @Override
+    public void removeDeployment(String name) {
+        router.removeDeployment(name);
+    }
+
+    @Override
+    public void putRoute(Route route) {
+        router.putRoute(route);
+    }
+
+    @Override
+    public void removeRoute(String name) {
+        router.removeRoute(name);
     }
 }

@@ -1,5 +1,6 @@
 package io.headroom.llm.internal;
 
+import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.Route;
 import java.util.HashMap;
 import java.util.List;
@@ -32,12 +33,12 @@ public final class RouteConfiguration {
         String weights() default "";
     }
 
-    private final LlmRouterService router;
+    private final LlmAdmin admin;
     private final String name;
 
     @Activate
-    public RouteConfiguration(@Reference LlmRouterService router, Config c) {
-        this.router = router;
+    public RouteConfiguration(@Reference LlmAdmin admin, Config c) {
+        this.admin = admin;
         this.name = c.name();
         Map<String, Integer> weights = new HashMap<>();
         for (String w : c.weights().split(",")) {
@@ -47,11 +48,11 @@ public final class RouteConfiguration {
             }
         }
         List<String> deployments = List.of(c.deployments().split("\\s*,\\s*"));
-        router.router().putRoute(new Route(c.name(), c.strategy(), deployments, weights));
+        admin.putRoute(new Route(c.name(), c.strategy(), deployments, weights));
     }
 
     @Deactivate
     void deactivate() {
-        router.router().removeRoute(name);
+        admin.removeRoute(name);
     }
 }

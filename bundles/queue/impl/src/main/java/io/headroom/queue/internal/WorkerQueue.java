@@ -166,7 +166,7 @@ abstract class WorkerQueue implements FairQueue {
         long dwellMillis = Math.max(0, Instant.now().toEpochMilli() - job.enqueuedAt().toEpochMilli() - runMillis);
         TenantCounters c = counters(job.tenant());
         c.dwell.add(dwellMillis);
-        signals.outcome(new OutcomeEvent(job.tenant(), "queue." + job.type(), error == null, runMillis + dwellMillis, Instant.now()));
+        signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, runMillis + dwellMillis, Instant.now()));
         signals.load(new LoadSample(job.tenant(), "queue", tuning.name(), 1, Instant.now()));
         (error == null ? c.completed : c.failed).incrementAndGet();
         try {

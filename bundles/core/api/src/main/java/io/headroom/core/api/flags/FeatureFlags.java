@@ -14,6 +14,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * rollout bucket is below the percentage. The bucket is the first four bytes of SHA-256 of
  * {@code flag + ":" + tenant}, big-endian, modulo 10000: the same on every node and in every release, and raising
  * the percentage only ever adds tenants.
+ *
+ * <p>A flag name is a {@link io.headroom.core.api.JobName}; any other name is refused with an
+ * {@link InvalidFlagException}.
  */
 @ProviderType
 public interface FeatureFlags {

@@ -1,18 +1,18 @@
 package io.headroom.core.internal.flags;
 
+import io.headroom.core.api.InvalidJobNameException;
+import io.headroom.core.api.JobName;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.flags.FlagDefinition;
 import io.headroom.core.api.flags.InvalidFlagException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.regex.Pattern;
 
 /** Flag evaluation: deny list, then allow list, then a deterministic rollout bucket against the percentage. */
 public final class Rollout {
     /** Buckets per 100%: percentages have two decimals. */
     public static final int BUCKETS = 10_000;
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
 
     private Rollout() {
     }
@@ -43,11 +43,12 @@ public final class Rollout {
         return (int) Math.round(percentage * 100);
     }
 
+    /** A flag name is a job name (see {@link JobName}); a bad one is an {@link InvalidFlagException}. */
     public static String checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new InvalidFlagException("invalid flag name '" + name
-                    + "': use 1-100 characters of a-z, 0-9, '.', '-' or '_', starting with a letter or digit");
+        try {
+            return JobName.of(name, "flag name", JobName.MAX_LENGTH).value();
+        } catch (InvalidJobNameException e) {
+            throw new InvalidFlagException(e.getMessage());
         }
-        return name;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.headroom.core.api.InvalidJobNameException;
 import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.flags.InvalidFlagException;
 import io.headroom.core.api.rest.ProblemException;
@@ -37,7 +38,7 @@ final class Problems {
             if (t instanceof ProblemException p) {
                 return new Outcome(p.status(), p.detail());
             }
-            if (t instanceof InvalidTenantIdException || t instanceof InvalidFlagException) {
+            if (t instanceof InvalidTenantIdException || t instanceof InvalidJobNameException || t instanceof InvalidFlagException) {
                 return new Outcome(400, t.getMessage());
             }
         }

@@ -29,12 +29,15 @@ public class FlagSetCommand implements Action {
     Double percent;
 
     @Option(name = "--allow", aliases = "-a", multiValued = true, description = "Tenants that always get the flag (comma-separated or repeated)")
+    @Completion(TenantCompleter.class)
     List<String> allow;
 
     @Option(name = "--deny", aliases = "-d", multiValued = true, description = "Tenants that never get the flag")
+    @Completion(TenantCompleter.class)
     List<String> deny;
 
     @Option(name = "--clear", aliases = "-c", multiValued = true, description = "Tenants to take off both lists")
+    @Completion(TenantCompleter.class)
     List<String> clear;
 
     @Option(name = "--description", description = "What the flag controls")

@@ -6,6 +6,7 @@ import io.headroom.core.api.auth.IssuedToken;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -20,6 +21,7 @@ public class TokenCreateCommand implements Action {
     String name;
 
     @Option(name = "--tenant", aliases = "-t", description = "Bind the token to this tenant")
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Option(name = "--platform", description = "Platform scope: the token reaches every tenant")

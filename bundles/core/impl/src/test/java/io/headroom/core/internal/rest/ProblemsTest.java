@@ -2,10 +2,13 @@ package io.headroom.core.internal.rest;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
+import io.headroom.core.api.InvalidJobNameException;
 import io.headroom.core.api.InvalidTenantIdException;
+import io.headroom.core.api.JobName;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.ProblemException;
 import java.time.Instant;
@@ -98,6 +101,13 @@ public class ProblemsTest {
         Problems.Outcome wrapped = Problems.classify(new JsonMappingException(null, "x", new InvalidTenantIdException("bad id")));
         assertEquals(new Problems.Outcome(400, "bad id"), wrapped);
         assertEquals(413, Problems.classify(new RuntimeException(new BodyTooLargeException(10))).status());
+    }
+
+    @Test
+    public void aBadJobNameAnywhereIsA400WithItsMessage() {
+        InvalidJobNameException bad = assertThrows(InvalidJobNameException.class, () -> JobName.of("Not A Job"));
+        assertEquals(new Problems.Outcome(400, bad.getMessage()), Problems.classify(new RuntimeException(bad)));
+        assertTrue(bad.getMessage(), bad.getMessage().startsWith("invalid job name 'Not A Job'"));
     }
 
     @Test

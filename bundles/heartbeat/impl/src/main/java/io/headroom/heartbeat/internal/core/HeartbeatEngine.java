@@ -191,6 +191,11 @@ public final class HeartbeatEngine {
         return health(k -> k.tenant().equals(tenant.value()));
     }
 
+    /** The tenants with a series, sorted. */
+    public List<TenantId> tenants() {
+        return series.keySet().stream().filter(k -> !k.platform()).map(Key::tenant).distinct().sorted().map(TenantId::of).toList();
+    }
+
     private List<JobHealth> health(Predicate<Key> which) {
         long now = nowMinute();
         List<JobHealth> out = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.headroom.heartbeat.internal.rest;
 
+import io.headroom.core.api.InvalidJobNameException;
+import io.headroom.core.api.JobName;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.ProblemException;
@@ -116,8 +118,10 @@ public final class HeartbeatResource implements RestResource {
     }
 
     private static OutcomeEvent event(int i, TenantId tenant, String job, Boolean success, Long latency, String at) {
-        if (!Slo.isValidJob(job)) {
-            throw ProblemException.badRequest("event " + i + ": invalid job name '" + job + "'");
+        try {
+            JobName.of(job);
+        } catch (InvalidJobNameException e) {
+            throw ProblemException.badRequest("event " + i + ": " + e.getMessage());
         }
         if (success == null || latency == null || latency < 0) {
             throw ProblemException.badRequest("event " + i + ": 'success' and a non-negative 'latencyMillis' are required");

@@ -4,6 +4,7 @@ import io.headroom.heartbeat.api.DeployGuard;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -14,6 +15,7 @@ public class DeployAcceptCommand implements Action {
     DeployGuard guard;
 
     @Argument(index = 0, name = "id", required = true, description = "Deploy id, as heartbeat:deploys shows it")
+    @Completion(DeployIdCompleter.class)
     long id;
 
     @Override

@@ -5,6 +5,7 @@ import io.headroom.heartbeat.api.Slo;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -22,6 +23,7 @@ public class SloSetCommand implements Action {
     String description;
 
     @Argument(index = 0, name = "job", required = true, description = "Job name, e.g. conversation.create")
+    @Completion(SloJobCompleter.class)
     String job;
 
     @Argument(index = 1, name = "target", required = true, description = "Share of good events, e.g. 0.999")

@@ -5,6 +5,7 @@ import io.headroom.heartbeat.api.Heartbeat;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -15,6 +16,7 @@ public class TenantCommand implements Action {
     Heartbeat heartbeat;
 
     @Argument(index = 0, name = "tenant", required = true, description = "Tenant id")
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Override

@@ -196,4 +196,12 @@ public class HeartbeatEngineTest {
                 Instant.ofEpochMilli(START - 2L * 3600 * 1000))));
         assertEquals(0, engine.tenant(TenantId.of("acme")).get(0).events1h());
     }
+
+    @Test
+    public void tenantsAreTheOnesWithEventsSorted() {
+        event("umbrella", true, 1);
+        event("acme", false, 1);
+        event("acme", true, 1);
+        assertEquals(List.of(TenantId.of("acme"), TenantId.of("umbrella")), engine.tenants());
+    }
 }

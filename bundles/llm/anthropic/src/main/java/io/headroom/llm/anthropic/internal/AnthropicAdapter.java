@@ -60,8 +60,19 @@ public final class AnthropicAdapter extends HttpProvider {
         }
         StringBuilder text = new StringBuilder();
         content.forEach(block -> text.append(block.path("text").asText("")));
-        return new ChatResponse(text.toString(), r.path("stop_reason").asText("end_turn"), d.name(), r.path("model").asText(d.model()),
+        return new ChatResponse(text.toString(), finishReason(r.path("stop_reason").asText(null)), d.name(), r.path("model").asText(d.model()),
                 r.path("usage").path("input_tokens").asInt(), r.path("usage").path("output_tokens").asInt());
+    }
+
+    /** Anthropic's {@code stop_reason}: end_turn, stop_sequence, pause_turn, max_tokens, tool_use, refusal ... */
+    @Override
+    protected String finishReason(String reason) {
+        return switch (reason == null ? "" : reason) {
+            case "max_tokens", "model_context_window_exceeded" -> ChatResponse.LENGTH;
+            case "tool_use" -> ChatResponse.TOOL_CALLS;
+            case "refusal" -> ChatResponse.CONTENT_FILTER;
+            default -> ChatResponse.STOP; // end_turn, stop_sequence, pause_turn, none
+        };
     }
 
     @Override

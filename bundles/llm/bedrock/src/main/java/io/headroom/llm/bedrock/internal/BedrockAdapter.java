@@ -145,7 +145,7 @@ public final class BedrockAdapter implements ProviderAdapter {
             }
         }
         TokenUsage usage = r.usage();
-        return new ChatResponse(text.toString(), r.stopReasonAsString(), d.name(), d.model(),
+        return new ChatResponse(text.toString(), finishReason(r.stopReasonAsString()), d.name(), d.model(),
                 usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens());
     }
 
@@ -207,7 +207,7 @@ public final class BedrockAdapter implements ProviderAdapter {
                 } else if (stopReason == null) {
                     throw new ProviderException(d.name() + ": the stream ended before the answer was complete", 502, true, 0, null);
                 } else {
-                    listener.completed(new ChatResponse(text.toString(), stopReason, d.name(), d.model(),
+                    listener.completed(new ChatResponse(text.toString(), finishReason(stopReason), d.name(), d.model(),
                             usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens()));
                     return;
                 }
@@ -219,6 +219,20 @@ public final class BedrockAdapter implements ProviderAdapter {
         } catch (ProviderException e) {
             fail(started, listener, e);
         }
+    }
+
+    /**
+     * Converse's {@code stopReason} in OpenAI's terms: end_turn and stop_sequence end normally, max_tokens and
+     * model_context_window_exceeded cut the answer, tool_use asks for tools, guardrail_intervened and content_filtered
+     * are a safety filter.
+     */
+    static String finishReason(String stopReason) {
+        return switch (stopReason == null ? "" : stopReason) {
+            case "max_tokens", "model_context_window_exceeded" -> ChatResponse.LENGTH;
+            case "tool_use" -> ChatResponse.TOOL_CALLS;
+            case "guardrail_intervened", "content_filtered" -> ChatResponse.CONTENT_FILTER;
+            default -> ChatResponse.STOP;
+        };
     }
 
     /** Before the first token a failure is thrown (the router fails over); after it, the stream ends with an error. */

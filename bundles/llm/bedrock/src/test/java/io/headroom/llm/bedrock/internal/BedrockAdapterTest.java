@@ -69,7 +69,7 @@ public class BedrockAdapterTest {
     public void completesThroughConverseSignedWithSigV4() {
         ChatResponse r = adapter.complete(deployment, REQUEST);
         assertEquals("Hello, world!", r.content());
-        assertEquals("end_turn", r.finishReason());
+        assertEquals("Bedrock's end_turn in OpenAI's terms", ChatResponse.STOP, r.finishReason());
         assertEquals(12, r.promptTokens());
         assertEquals(4, r.completionTokens());
         assertEquals("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse", server.lastPath);

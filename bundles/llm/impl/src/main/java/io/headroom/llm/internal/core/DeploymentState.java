@@ -1,16 +1,12 @@
 package io.headroom.llm.internal.core;
 
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.DeploymentStatus;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What the router knows about one deployment: limits, cooldown, recent latency, load. */
 public final class DeploymentState {
-    /** A deployment's view for operators. */
-    public record View(String name, String provider, String model, String status, String cooldownReason, long cooldownUntilMillis,
-                       double latencyMillis, int inFlight, long requests, long failures, long requestsLastMinute, int requestsPerMinute) {
-    }
-
     final Deployment deployment;
     final SlidingLimit requests;
     final SlidingLimit tokens;
@@ -66,9 +62,9 @@ public final class DeploymentState {
         return Double.isNaN(l) ? 0 : l;
     }
 
-    View view(long now) {
+    DeploymentStatus status(long now) {
         String status = disabled ? "disabled" : coolingDown(now) ? "cooling down" : "healthy";
-        return new View(deployment.name(), deployment.provider(), deployment.model(), status, coolingDown(now) ? cooldownReason : null,
+        return new DeploymentStatus(deployment.name(), deployment.provider(), deployment.model(), status, coolingDown(now) ? cooldownReason : null,
                 coolingDown(now) ? cooldownUntil : 0, latency(), inFlight.get(), total.get(), failures.get(),
                 requests.usedSince(now / 1000), deployment.requestsPerMinute());
     }

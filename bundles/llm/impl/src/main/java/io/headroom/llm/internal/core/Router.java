@@ -3,10 +3,12 @@ package io.headroom.llm.internal.core;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.DeploymentStatus;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
+import io.headroom.llm.api.RouteStatus;
 import io.headroom.llm.api.StreamListener;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,9 +66,9 @@ public final class Router {
         return routes.values().stream().sorted(Comparator.comparing(Route::name)).toList();
     }
 
-    public List<DeploymentState.View> deployments() {
+    public List<DeploymentStatus> deployments() {
         long now = clock.getAsLong();
-        return deployments.values().stream().map(s -> s.view(now)).sorted(Comparator.comparing(DeploymentState.View::name)).toList();
+        return deployments.values().stream().map(s -> s.status(now)).sorted(Comparator.comparing(DeploymentStatus::name)).toList();
     }
 
     public boolean clearCooldown(String deployment) {
@@ -85,12 +87,17 @@ public final class Router {
         return s != null;
     }
 
-    /** A route's load and capacity over the last minute; {@code low} when capacity is under twice the load. */
-    public record Headroom(String route, long requestsLastMinute, long capacityPerMinute, boolean low) {
+    /** Every route's load and capacity, by name. */
+    public List<RouteStatus> headroom() {
+        return routes().stream().map(this::status).toList();
     }
 
-    public Headroom headroom(String routeName) {
-        Route r = route(routeName);
+    /** A route's load and capacity over the last minute; {@code low} when capacity is under twice the load. */
+    public RouteStatus headroom(String routeName) {
+        return status(route(routeName));
+    }
+
+    private RouteStatus status(Route r) {
         long now = clock.getAsLong();
         long load = 0;
         long capacity = 0;
@@ -104,7 +111,7 @@ public final class Router {
                 capacity += s.deployment.requestsPerMinute() <= 0 ? Long.MAX_VALUE / 4 : s.deployment.requestsPerMinute();
             }
         }
-        return new Headroom(routeName, load, capacity, capacity < 2 * load);
+        return new RouteStatus(r.name(), r.strategy(), r.deployments(), load, capacity, capacity < 2 * load);
     }
 
     private Route route(String name) {

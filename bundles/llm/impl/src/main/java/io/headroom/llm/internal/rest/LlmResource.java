@@ -10,12 +10,12 @@ import io.headroom.core.api.rest.RestResource;
 import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.DeploymentStatus;
+import io.headroom.llm.api.LlmAdmin;
+import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
-import io.headroom.llm.internal.LlmRouterService;
-import io.headroom.llm.internal.core.DeploymentState;
-import io.headroom.llm.internal.core.Router;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -54,11 +54,13 @@ public final class LlmResource implements RestResource {
     /** How long a request may wait for a deployment (failover, cooldowns, limits) unless X-Headroom-Timeout-Ms says. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private final LlmRouterService service;
+    private final LlmRouter router;
+    private final LlmAdmin admin;
 
     @Activate
-    public LlmResource(@Reference LlmRouterService service) {
-        this.service = service;
+    public LlmResource(@Reference LlmRouter router, @Reference LlmAdmin admin) {
+        this.router = router;
+        this.admin = admin;
     }
 
     /** Parses an OpenAI request leniently: clients send fields this gateway does not use (n, top_p, user ...). */
@@ -127,10 +129,10 @@ public final class LlmResource implements RestResource {
             return Response.ok(sse, "text/event-stream").header("Cache-Control", "no-cache").build();
         }
         try {
-            ChatResponse r = service.complete(tenant, priority, route, request, timeout);
+            ChatResponse r = router.complete(tenant, priority, route, request, timeout);
             ObjectNode json = JSON.createObjectNode().put("id", id).put("object", "chat.completion")
                     .put("created", System.currentTimeMillis() / 1000).put("model", route);
-            ObjectNode choice = json.putArray("choices").addObject().put("index", 0).put("finish_reason", finishReason(r.finishReason()));
+            ObjectNode choice = json.putArray("choices").addObject().put("index", 0).put("finish_reason", r.finishReason());
             choice.putObject("message").put("role", "assistant").put("content", r.content());
             json.putObject("usage").put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
                     .put("total_tokens", r.promptTokens() + r.completionTokens());
@@ -152,14 +154,6 @@ public final class LlmResource implements RestResource {
         return ProblemException.unavailable(e.getMessage(), 1);
     }
 
-    private static String finishReason(String reason) {
-        return switch (reason == null ? "stop" : reason) {
-            case "end_turn", "stop_sequence" -> "stop";
-            case "max_tokens" -> "length";
-            default -> reason;
-        };
-    }
-
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */
     private void stream(OutputStream out, String id, String route, TenantId tenant, Priority priority, ChatRequest request,
                         Duration timeout) throws IOException {
@@ -175,7 +169,7 @@ public final class LlmResource implements RestResource {
             @Override
             public void completed(ChatResponse response) {
                 ObjectNode chunk = chunk(id, created, route);
-                chunk.withArray("choices").addObject().put("index", 0).put("finish_reason", finishReason(response.finishReason())).putObject("delta");
+                chunk.withArray("choices").addObject().put("index", 0).put("finish_reason", response.finishReason()).putObject("delta");
                 write(out, chunk.toString());
                 write(out, "[DONE]");
             }
@@ -188,7 +182,7 @@ public final class LlmResource implements RestResource {
             }
         };
         try {
-            service.stream(tenant, priority, route, request, timeout, writer);
+            router.stream(tenant, priority, route, request, timeout, writer);
         } catch (ProviderException | IllegalArgumentException e) {
             // nothing was streamed yet: the stream carries the error, since the status is already sent
             ObjectNode err = JSON.createObjectNode();
@@ -215,20 +209,16 @@ public final class LlmResource implements RestResource {
     @Path("routes")
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
     public List<Map<String, Object>> routes() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (var r : service.router().routes()) {
-            Router.Headroom h = service.router().headroom(r.name());
-            out.add(Map.of("name", r.name(), "strategy", r.strategy(), "deployments", r.deployments(), "requestsLastMinute",
-                    h.requestsLastMinute(), "capacityPerMinute", h.capacityPerMinute(), "headroomLow", h.low()));
-        }
-        return out;
+        return admin.routeStatuses().stream().map(r -> Map.<String, Object>of("name", r.name(), "strategy", r.strategy(),
+                "deployments", r.deployments(), "requestsLastMinute", r.requestsLastMinute(), "capacityPerMinute",
+                r.capacityPerMinute(), "headroomLow", r.low())).toList();
     }
 
     @GET
     @Path("deployments")
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
-    public List<DeploymentState.View> deployments() {
-        return service.router().deployments();
+    public List<DeploymentStatus> deployments() {
+        return admin.deployments();
     }
 
     @POST
@@ -236,9 +226,9 @@ public final class LlmResource implements RestResource {
     @RolesAllowed({Caller.OPERATOR})
     public Response act(@PathParam("name") String name, @PathParam("action") String action) {
         boolean found = switch (action) {
-            case "clear-cooldown" -> service.router().clearCooldown(name);
-            case "disable" -> service.router().setDisabled(name, true);
-            case "enable" -> service.router().setDisabled(name, false);
+            case "clear-cooldown" -> admin.clearCooldown(name);
+            case "disable" -> admin.setDisabled(name, true);
+            case "enable" -> admin.setDisabled(name, false);
             default -> throw ProblemException.badRequest("action must be clear-cooldown, disable or enable");
         };
         if (!found) {

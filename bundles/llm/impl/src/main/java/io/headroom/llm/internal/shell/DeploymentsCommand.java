@@ -1,6 +1,6 @@
 package io.headroom.llm.internal.shell;
 
-import io.headroom.llm.internal.LlmRouterService;
+import io.headroom.llm.api.LlmAdmin;
 import java.time.Instant;
 import java.util.Locale;
 import org.apache.karaf.shell.api.action.Action;
@@ -13,7 +13,7 @@ import org.apache.karaf.shell.support.table.ShellTable;
 @Service
 public class DeploymentsCommand implements Action {
     @Reference
-    LlmRouterService service;
+    LlmAdmin admin;
 
     @Override
     public Object execute() {
@@ -22,7 +22,7 @@ public class DeploymentsCommand implements Action {
             "Requests", "Failures", "Last min"}) {
             t.column(c);
         }
-        service.router().deployments().forEach(v -> t.addRow().addContent(v.name(), v.provider(), v.model(), v.status(),
+        admin.deployments().forEach(v -> t.addRow().addContent(v.name(), v.provider(), v.model(), v.status(),
                 v.cooldownUntilMillis() == 0 ? "" : Instant.ofEpochMilli(v.cooldownUntilMillis()).toString(),
                 v.cooldownReason() == null ? "" : v.cooldownReason(), String.format(Locale.ROOT, "%.1f", v.latencyMillis()),
                 v.inFlight(), v.requests(), v.failures(), v.requestsLastMinute()));

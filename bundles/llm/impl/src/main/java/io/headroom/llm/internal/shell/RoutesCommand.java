@@ -1,7 +1,6 @@
 package io.headroom.llm.internal.shell;
 
-import io.headroom.llm.internal.LlmRouterService;
-import io.headroom.llm.internal.core.Router;
+import io.headroom.llm.api.LlmAdmin;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -12,7 +11,7 @@ import org.apache.karaf.shell.support.table.ShellTable;
 @Service
 public class RoutesCommand implements Action {
     @Reference
-    LlmRouterService service;
+    LlmAdmin admin;
 
     @Override
     public Object execute() {
@@ -23,10 +22,9 @@ public class RoutesCommand implements Action {
         t.column("Requests/min").alignRight();
         t.column("Capacity/min").alignRight();
         t.column("Headroom");
-        for (var r : service.router().routes()) {
-            Router.Headroom h = service.router().headroom(r.name());
-            t.addRow().addContent(r.name(), r.strategy(), String.join(", ", r.deployments()), h.requestsLastMinute(),
-                    h.capacityPerMinute() > 1_000_000_000L ? "unlimited" : h.capacityPerMinute(), h.low() ? "LOW (< 2x load)" : "ok");
+        for (var r : admin.routeStatuses()) {
+            t.addRow().addContent(r.name(), r.strategy(), String.join(", ", r.deployments()), r.requestsLastMinute(),
+                    r.capacityPerMinute() > 1_000_000_000L ? "unlimited" : r.capacityPerMinute(), r.low() ? "LOW (< 2x load)" : "ok");
         }
         t.print(System.out);
         return null;

@@ -10,9 +10,11 @@ import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.DeploymentStatus;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
+import io.headroom.llm.api.RouteStatus;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.FakeLlmProvider.Behaviour;
@@ -55,7 +57,7 @@ public class RouterTest {
         return System.currentTimeMillis() + millis;
     }
 
-    private DeploymentState.View view(String name) {
+    private DeploymentStatus view(String name) {
         return router.deployments().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
     }
 
@@ -64,7 +66,7 @@ public class RouterTest {
         openAi.then(Behaviour.error(503, null));
         ChatResponse r = router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000));
         assertEquals("claude", r.deployment());
-        DeploymentState.View gpt = view("gpt");
+        DeploymentStatus gpt = view("gpt");
         assertEquals("cooling down", gpt.status());
         assertTrue(gpt.cooldownReason(), gpt.cooldownReason().contains("HTTP 503"));
         assertEquals("the next call goes straight to the healthy one", "claude", router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
@@ -196,7 +198,7 @@ public class RouterTest {
         router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(50));
         router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(50));
         assertThrows(ProviderException.class, () -> router.complete("limited", Priority.INTERACTIVE, REQUEST, deadline(50)));
-        Router.Headroom h = router.headroom("limited");
+        RouteStatus h = router.headroom("limited");
         assertEquals(10, h.requestsLastMinute());
         assertTrue("capacity 10 is under twice the load", h.low());
     }

@@ -53,8 +53,21 @@ public final class OpenAiAdapter extends HttpProvider {
             throw new ProviderException(d.name() + ": response has no choices[0].message.content", 502, true, 0, null);
         }
         JsonNode usage = r.path("usage");
-        return new ChatResponse(choice.path("message").path("content").asText(), choice.path("finish_reason").asText("stop"),
+        return new ChatResponse(choice.path("message").path("content").asText(), finishReason(choice.path("finish_reason").asText(null)),
                 d.name(), r.path("model").asText(d.model()), usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt());
+    }
+
+    /**
+     * OpenAI's own terms pass through; {@code function_call} is the deprecated name of {@code tool_calls}. Compatible
+     * servers that invent others (or send none) are taken as a normal end.
+     */
+    @Override
+    protected String finishReason(String reason) {
+        return switch (reason == null ? "" : reason) {
+            case ChatResponse.LENGTH, ChatResponse.TOOL_CALLS, ChatResponse.CONTENT_FILTER -> reason;
+            case "function_call" -> ChatResponse.TOOL_CALLS;
+            default -> ChatResponse.STOP;
+        };
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.headroom.core.api.TenantId;
 import io.headroom.queue.api.FairQueue;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -19,7 +20,12 @@ public class DeadLettersCommand implements Action {
     boolean redrive;
 
     @Option(name = "--tenant", aliases = "-t", description = "Only this tenant's")
+    @Completion(TenantCompleter.class)
     String tenant;
+
+    @Option(name = "--type", description = "List only this job type's")
+    @Completion(JobTypeCompleter.class)
+    String type;
 
     @Option(name = "--limit", aliases = "-n", description = "How many to list")
     int limit = 50;
@@ -28,6 +34,9 @@ public class DeadLettersCommand implements Action {
     public Object execute() {
         TenantId t = tenant == null ? null : TenantId.of(tenant);
         if (redrive) {
+            if (type != null) {
+                throw new IllegalArgumentException("--type only filters the list: a redrive takes all dead letters, or --tenant's");
+            }
             System.out.println("redriven: " + queue.redrive(t));
             return null;
         }
@@ -38,7 +47,8 @@ public class DeadLettersCommand implements Action {
         table.column("Attempts");
         table.column("Failed");
         table.column("Error");
-        queue.deadLetters(limit).stream().filter(d -> t == null || d.job().tenant().equals(t)).forEach(d -> table.addRow()
+        queue.deadLetters(limit).stream().filter(d -> (t == null || d.job().tenant().equals(t))
+                && (type == null || d.job().type().equals(type))).forEach(d -> table.addRow()
                 .addContent(d.job().id(), d.job().tenant(), d.job().type(), d.job().attempt(), d.failedAt(), d.error()));
         table.print(System.out);
         return null;

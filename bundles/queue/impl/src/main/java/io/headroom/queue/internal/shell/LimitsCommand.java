@@ -5,6 +5,7 @@ import io.headroom.queue.api.FairQueue;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -15,6 +16,7 @@ public class LimitsCommand implements Action {
     FairQueue queue;
 
     @Argument(index = 0, name = "tenant", required = true, description = "Tenant id")
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Argument(index = 1, name = "weight", required = true, description = "1-100")
