@@ -28,7 +28,8 @@ final class TestFleet {
             LocalFleet.Backends backends = new LocalFleet.Backends(jdbc, "root", "",
                     "http://127.0.0.1:" + TestDatabases.elasticMqPort(), TestDatabases.elasticsearch().endpoint());
             Map<String, Map<String, String>> config = Map.of(
-                    "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"));
+                    "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
+                    "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"));
             fleet = LocalFleet.start(Path.of("target", "fleet-" + ProcessHandle.current().pid()).toAbsolutePath(),
                     Path.of(System.getProperty("headroom.distribution")), backends,
                     List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,

@@ -3,6 +3,10 @@ package io.headroom.heartbeat.internal;
 import io.headroom.core.api.InvalidJobNameException;
 import io.headroom.core.api.JobName;
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
+import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeaseLostException;
+import io.headroom.core.api.fleet.Leases;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.SignalListener;
 import io.headroom.core.api.store.ControlStore;
@@ -14,8 +18,9 @@ import io.headroom.heartbeat.api.Slo;
 import io.headroom.heartbeat.internal.core.BurnRule;
 import io.headroom.heartbeat.internal.core.HeartbeatEngine;
 import io.headroom.heartbeat.internal.store.HeartbeatStore;
-import java.net.InetAddress;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,11 +43,18 @@ import org.slf4j.LoggerFactory;
  * The heartbeat: consumes outcome signals from every capability (and REST ingestion), evaluates burn-rate alerts on a
  * fixed cycle, persists counters and alerts in the control schema, and sends alerts to the log, the webhook,
  * EventAdmin and any {@link AlertSink} services.
+ *
+ * <p>On a fleet each node counts the events it receives ({@code local}) and writes its counts to the control schema
+ * every {@code flushSeconds}; every node reads the other nodes' counts back and adds its own ({@code fleet}), which is
+ * what every view shows: its own events at once, the other nodes' within a flush interval. One node, the holder of the {@value #EVALUATOR_LEASE} lease, evaluates the fleet's counts and fires and
+ * resolves alerts, so an alert fires once for the platform; when that node dies another takes the lease over and
+ * carries on from the alerts recorded as firing.
  */
 @Component(service = {Heartbeat.class, SignalListener.class, HeartbeatService.class}, configurationPid = HeartbeatService.PID)
 @Designate(ocd = HeartbeatService.Config.class)
 public final class HeartbeatService implements Heartbeat, SignalListener {
     public static final String PID = "io.headroom.heartbeat";
+    static final String EVALUATOR_LEASE = "heartbeat.evaluator";
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
 
     @ObjectClassDefinition(name = "Headroom heartbeat")
@@ -50,11 +62,11 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         @AttributeDefinition(description = "Seconds between evaluation cycles")
         long evaluateSeconds() default 60;
 
-        @AttributeDefinition(description = "Seconds between writes of the counters to the control schema")
-        long flushSeconds() default 30;
+        @AttributeDefinition(description = "Seconds between writes of this node's counters to the control schema (and reads of the fleet's)")
+        long flushSeconds() default 10;
 
-        @AttributeDefinition(description = "This node's name in the counter tables; default karaf.name@hostname")
-        String nodeId() default "";
+        @AttributeDefinition(description = "Seconds after which another node takes evaluation over from a node that stopped renewing it")
+        long evaluatorLeaseSeconds() default 30;
 
         @AttributeDefinition(description = "POST alerts as JSON to this URL (empty: no webhook)")
         String webhookUrl() default "";
@@ -75,16 +87,24 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     }
 
     private final HeartbeatStore store;
-    private final HeartbeatEngine engine;
+    private final Leases leases;
+    private final Duration leaseTime;
+    private final HeartbeatEngine local;
+    private final HeartbeatEngine fleet;
     private final AlertDispatch dispatch;
     private final ScheduledExecutorService scheduler;
+    private volatile Lease evaluator;
+    private Timestamp fleetReadAt;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private final List<AlertSink> sinks = new CopyOnWriteArrayList<>();
 
     @Activate
-    public HeartbeatService(@Reference ControlStore controlStore, Config config) throws SQLException {
-        this.store = new HeartbeatStore(controlStore, config.nodeId().isBlank() ? defaultNodeId() : config.nodeId());
+    public HeartbeatService(@Reference ControlStore controlStore, @Reference Fleet nodes, @Reference Leases leases, Config config)
+            throws SQLException {
+        this.store = new HeartbeatStore(controlStore, nodes.nodeId());
+        this.leases = leases;
+        this.leaseTime = Duration.ofSeconds(Math.max(1, config.evaluatorLeaseSeconds()));
         for (String specs : config.slos()) {
             for (String spec : specs.split(",")) {
                 if (!spec.isBlank()) {
@@ -93,33 +113,52 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
             }
         }
         this.dispatch = new AlertDispatch(config.webhookUrl(), config.webhookAttempts(), sinks);
-        this.engine = new HeartbeatEngine(System::currentTimeMillis,
-                new HeartbeatEngine.Settings(BurnRule.STANDARD, config.minBadEvents(), config.minShortEvents(), config.maxSeries(), 100),
-                new HeartbeatEngine.AlertListener() {
-                    @Override
-                    public long fired(Alert alert) {
-                        try {
-                            long id = store.insertAlert(alert);
-                            dispatch.fired(withId(alert, id));
-                            return id;
-                        } catch (SQLException e) {
-                            throw new IllegalStateException("cannot record alert: " + e.getMessage(), e);
-                        }
-                    }
+        HeartbeatEngine.Settings settings = new HeartbeatEngine.Settings(BurnRule.STANDARD, config.minBadEvents(),
+                config.minShortEvents(), config.maxSeries(), 100);
+        this.local = new HeartbeatEngine(System::currentTimeMillis, settings, new HeartbeatEngine.AlertListener() {
+            @Override
+            public long fired(Alert alert) {
+                throw new IllegalStateException("this node's own counts are never evaluated");
+            }
 
-                    @Override
-                    public void resolved(Alert alert) {
-                        try {
-                            store.resolveAlert(alert);
-                        } catch (SQLException e) {
-                            LOG.warn("cannot record the resolution of alert {}: {}", alert.id(), e.getMessage());
-                        }
-                        dispatch.resolved(alert);
-                    }
-                });
-        engine.setSlos(store.slos());
-        int restored = store.restore(engine, System.currentTimeMillis() / 60_000);
-        LOG.info("heartbeat restored {} counter slots", restored);
+            @Override
+            public void resolved(Alert alert) {
+                throw new IllegalStateException("this node's own counts are never evaluated");
+            }
+        });
+        this.fleet = new HeartbeatEngine(System::currentTimeMillis, settings, new HeartbeatEngine.AlertListener() {
+            @Override
+            public long fired(Alert alert) {
+                Lease lease = evaluator;
+                if (lease == null) {
+                    throw new LeaseLostException(EVALUATOR_LEASE);
+                }
+                try {
+                    long id = store.insertAlert(alert, lease);
+                    dispatch.fired(withId(alert, id));
+                    return id;
+                } catch (SQLException e) {
+                    throw new IllegalStateException("cannot record alert: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void resolved(Alert alert) {
+                try {
+                    store.resolveAlert(alert);
+                } catch (SQLException e) {
+                    LOG.warn("cannot record the resolution of alert {}: {}", alert.id(), e.getMessage());
+                }
+                dispatch.resolved(alert);
+            }
+        });
+        List<Slo> slos = store.slos();
+        local.setSlos(slos);
+        fleet.setSlos(slos);
+        long nowMinute = System.currentTimeMillis() / 60_000;
+        LOG.info("heartbeat restored {} counter slots of this node", store.restore(local, nowMinute));
+        fleetReadAt = store.loadFleet(fleet, local, null, nowMinute);
+        fleet.replaceFiring(store.firing());
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-heartbeat"));
         scheduler.scheduleWithFixedDelay(this::evaluateQuietly, config.evaluateSeconds(), config.evaluateSeconds(), TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushQuietly, config.flushSeconds(), config.flushSeconds(), TimeUnit.SECONDS);
@@ -130,6 +169,10 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         scheduler.shutdown();
         scheduler.awaitTermination(10, TimeUnit.SECONDS);
         flushQuietly(); // what was counted since the last flush is not lost on a clean stop
+        Lease lease = evaluator;
+        if (lease != null) {
+            lease.close(); // another node evaluates at once, not after the lease expires
+        }
         dispatch.close();
     }
 
@@ -139,16 +182,6 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
             throw new IllegalArgumentException("SLO '" + spec + "' is not job:target[:latencyMillis]");
         }
         return new Slo(parts[0], Double.parseDouble(parts[1]), parts.length == 3 ? Long.valueOf(parts[2]) : null, "from configuration");
-    }
-
-    private static String defaultNodeId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
-        }
-        return System.getProperty("karaf.name", "karaf") + "@" + host;
     }
 
     private static Alert withId(Alert a, long id) {
@@ -165,10 +198,19 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
 
     private void flushQuietly() {
         try {
-            store.flush(engine, System.currentTimeMillis() / 60_000);
+            synchronized (this) {
+                flushAndRead();
+            }
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("heartbeat counters not written this time (kept for the next flush): {}", e.getMessage());
+            LOG.warn("heartbeat counters not written or read this time (kept for the next flush): {}", e.getMessage());
         }
+    }
+
+    /** Writes this node's counts, then reads the fleet's counts that changed since the last read. */
+    private void flushAndRead() throws SQLException {
+        long nowMinute = System.currentTimeMillis() / 60_000;
+        store.flush(local, nowMinute);
+        fleetReadAt = store.loadFleet(fleet, local, fleetReadAt, nowMinute);
     }
 
     @Override
@@ -178,7 +220,9 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
 
     @Override
     public void record(OutcomeEvent event) {
-        engine.record(event);
+        if (local.record(event)) {
+            fleet.record(event); // shown at once here; other nodes see it after the next flush
+        }
     }
 
     @Override
@@ -190,28 +234,28 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
             } catch (InvalidJobNameException bad) {
                 throw new IllegalArgumentException("event " + i + ": " + bad.getMessage());
             }
-            if (!engine.acceptsTime(e.at())) {
+            if (!local.acceptsTime(e.at())) {
                 throw new IllegalArgumentException("event " + i + ": older than the longest window (3 days)");
             }
         }
-        events.forEach(engine::record);
+        events.forEach(this::record);
     }
 
     @Override
     public List<Slo> slos() {
-        return List.copyOf(engine.slos().values()).stream().sorted((a, b) -> a.job().compareTo(b.job())).toList();
+        return List.copyOf(fleet.slos().values()).stream().sorted((a, b) -> a.job().compareTo(b.job())).toList();
     }
 
     @Override
     public Optional<Slo> slo(String job) {
-        return Optional.ofNullable(engine.slos().get(job));
+        return Optional.ofNullable(fleet.slos().get(job));
     }
 
     @Override
     public Slo putSlo(Slo slo) {
         try {
             store.putSlo(slo);
-            engine.setSlos(store.slos());
+            setSlos(store.slos());
             return slo;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot store the SLO: " + e.getMessage(), e);
@@ -222,7 +266,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     public boolean deleteSlo(String job) {
         try {
             boolean deleted = store.deleteSlo(job);
-            engine.setSlos(store.slos());
+            setSlos(store.slos());
             return deleted;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot delete the SLO: " + e.getMessage(), e);
@@ -231,22 +275,22 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
 
     @Override
     public List<JobHealth> platform() {
-        return engine.platform();
+        return fleet.platform();
     }
 
     @Override
     public List<JobHealth> tenant(TenantId tenant) {
-        return engine.tenant(tenant);
+        return fleet.tenant(tenant);
     }
 
     @Override
     public List<TenantId> tenants() {
-        return engine.tenants();
+        return fleet.tenants();
     }
 
     @Override
     public List<JobHealth> worstTenants(int limit) {
-        return engine.worst(limit);
+        return fleet.worst(limit);
     }
 
     @Override
@@ -258,14 +302,48 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         }
     }
 
+    /**
+     * Flushes this node's counts, reads the fleet's, and evaluates them: alerts fire and resolve only on the node that
+     * holds the evaluator lease; the others refresh the fleet's health for their views and show the alerts it fired.
+     */
     @Override
     public synchronized void evaluate() {
         try {
-            engine.setSlos(store.slos()); // SLOs changed on other nodes
+            setSlos(store.slos()); // SLOs changed on other nodes
+            flushAndRead();
+            boolean evaluating = holdEvaluatorLease();
+            if (!evaluating) {
+                fleet.replaceFiring(store.firing());
+            }
+            fleet.evaluate(evaluating);
         } catch (SQLException e) {
-            LOG.warn("SLOs not refreshed: {}", e.getMessage());
+            LOG.warn("heartbeat evaluation skipped, the control schema did not answer: {}", e.getMessage());
         }
-        engine.evaluate();
+    }
+
+    private boolean holdEvaluatorLease() throws SQLException {
+        Lease lease = evaluator;
+        if (lease != null && lease.held()) {
+            return true;
+        }
+        if (lease != null) {
+            lease.close();
+            evaluator = null;
+            LOG.warn("heartbeat: this node lost the evaluator lease; another node evaluates the fleet's alerts");
+        }
+        Optional<Lease> taken = leases.tryAcquire(EVALUATOR_LEASE, leaseTime);
+        if (taken.isEmpty()) {
+            return false;
+        }
+        fleet.replaceFiring(store.firing()); // carry on from what the previous evaluator recorded
+        evaluator = taken.get();
+        LOG.info("heartbeat: this node evaluates the fleet's alerts (lease epoch {})", taken.get().epoch());
+        return true;
+    }
+
+    private void setSlos(List<Slo> slos) {
+        local.setSlos(slos);
+        fleet.setSlos(slos);
     }
 
     public HeartbeatStore store() {

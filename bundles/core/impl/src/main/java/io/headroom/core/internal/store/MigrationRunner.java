@@ -60,7 +60,7 @@ public final class MigrationRunner {
                     }
                     try (Statement s = c.createStatement()) {
                         for (String sql : m.statements()) {
-                            s.execute(sql);
+                            execute(s, sql);
                         }
                     }
                     try (PreparedStatement p = c.prepareStatement(
@@ -76,6 +76,17 @@ public final class MigrationRunner {
                 return done;
             } finally {
                 unlock(c);
+            }
+        }
+    }
+
+    /** Runs one statement; one whose effect is already there (a step interrupted after it) counts as done. */
+    static void execute(Statement s, String sql) throws SQLException {
+        try {
+            s.execute(sql);
+        } catch (SQLException e) {
+            if (!Migration.alreadyApplied(e)) {
+                throw e;
             }
         }
     }

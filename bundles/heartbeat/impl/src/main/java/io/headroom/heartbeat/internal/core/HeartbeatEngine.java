@@ -119,6 +119,14 @@ public final class HeartbeatEngine {
 
     /** Evaluates every series with an SLO, fires and resolves alerts, and refreshes the worst-tenant list. */
     public void evaluate() {
+        evaluate(true);
+    }
+
+    /**
+     * As {@link #evaluate()}; with {@code alerting} false only the worst-tenant list is refreshed and no alert fires or
+     * resolves (a node that shows the fleet's health while another node evaluates its alerts).
+     */
+    public void evaluate(boolean alerting) {
         long now = nowMinute();
         Map<String, Slo> current = slos;
         PriorityQueue<JobHealth> top = new PriorityQueue<>(Comparator.comparingDouble(JobHealth::burn1h));
@@ -130,7 +138,9 @@ public final class HeartbeatEngine {
             }
             List<Evaluation.Firing> firing = Evaluation.firing(entry.getValue(), slo, now, settings.rules(),
                     settings.minBadEvents(), settings.minShortEvents());
-            track(key, firing, now);
+            if (alerting) {
+                track(key, firing, now);
+            }
             if (!key.platform()) {
                 JobHealth h = Evaluation.health(key.tenant(), key.job(), entry.getValue(), slo, now, firing);
                 if (!Double.isNaN(h.burn1h()) && h.bad1h() > 0) {
@@ -142,7 +152,7 @@ public final class HeartbeatEngine {
             }
         }
         // alerts of series whose SLO was deleted resolve
-        for (Alert a : List.copyOf(open.values())) {
+        for (Alert a : alerting ? List.copyOf(open.values()) : List.<Alert>of()) {
             if (!current.containsKey(a.job())) {
                 resolve(a, now);
             }
@@ -178,9 +188,15 @@ public final class HeartbeatEngine {
         return List.copyOf(open.values());
     }
 
-    /** Restores an alert that was firing when this node stopped, so it resolves rather than fires again. */
-    public void restoreFiring(Alert a) {
-        open.put((a.tenant() == null ? "" : a.tenant()) + "|" + a.job() + "|" + a.severity(), a);
+    /**
+     * Replaces the open alerts with those recorded as firing: for a node that takes over evaluation (so they resolve
+     * rather than fire again) or that shows the alerts another node fires.
+     */
+    public void replaceFiring(List<Alert> firing) {
+        Map<String, Alert> next = new java.util.HashMap<>();
+        firing.forEach(a -> next.put((a.tenant() == null ? "" : a.tenant()) + "|" + a.job() + "|" + a.severity(), a));
+        open.keySet().retainAll(next.keySet());
+        open.putAll(next);
     }
 
     public List<JobHealth> platform() {
@@ -221,8 +237,20 @@ public final class HeartbeatEngine {
         series.forEach(visitor);
     }
 
-    /** The series of a key, created if missing, for restoring persisted counts. */
+    /** The series of a key if there is one. */
+    public Series existingSeries(Key key) {
+        return series.get(key);
+    }
+
+    /**
+     * The series of a key, created if missing, for restoring persisted counts; null for a new tenant series once the
+     * series limit is reached (platform-wide series are always kept).
+     */
     public Series seriesFor(Key key) {
-        return series.computeIfAbsent(key, k -> new Series());
+        Series s = series.get(key);
+        if (s == null && !key.platform() && series.size() >= settings.maxSeries()) {
+            return null;
+        }
+        return s != null ? s : series.computeIfAbsent(key, k -> new Series());
     }
 }

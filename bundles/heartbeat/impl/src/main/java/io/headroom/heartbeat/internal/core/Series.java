@@ -131,6 +131,18 @@ public final class Series {
         hours.forEach(h -> dirtyHours.set((int) (h[0] % HOURS)));
     }
 
+    /** {total, bad} of one minute, zeros when the ring holds another minute there. */
+    public synchronized long[] minuteCounts(long minute) {
+        int m = (int) (minute % MINUTES);
+        return minuteStamp[m] == minute ? new long[] {minuteTotal[m], minuteBad[m]} : new long[2];
+    }
+
+    /** {total, bad} of one hour, zeros when the ring holds another hour there. */
+    public synchronized long[] hourCounts(long hour) {
+        int h = (int) (hour % HOURS);
+        return hourStamp[h] == hour ? new long[] {hourTotal[h], hourBad[h]} : new long[2];
+    }
+
     /** Restores one persisted minute slot (its hour is restored from the hour slots). */
     public synchronized void restoreMinute(long minute, int total, int bad) {
         int m = (int) (minute % MINUTES);

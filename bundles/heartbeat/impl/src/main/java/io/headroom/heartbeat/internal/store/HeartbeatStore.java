@@ -1,5 +1,6 @@
 package io.headroom.heartbeat.internal.store;
 
+import io.headroom.core.api.fleet.Lease;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.core.api.store.Migration;
 import io.headroom.heartbeat.api.Alert;
@@ -21,7 +22,8 @@ import javax.sql.DataSource;
 
 /**
  * The heartbeat's tables in the control schema: SLOs, alert history, and each node's per-minute and per-hour
- * counters (written every flush, so a restart loses at most one flush interval of events).
+ * counters (written every flush, so a restart loses at most one flush interval of events), read back added up over
+ * the nodes as the fleet's counts.
  */
 public final class HeartbeatStore {
     static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "heartbeat",
@@ -38,7 +40,15 @@ public final class HeartbeatStore {
             "CREATE TABLE IF NOT EXISTS heartbeat_deploys (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                     + " bundle VARCHAR(200) NOT NULL, from_version VARCHAR(100) NOT NULL, to_version VARCHAR(100) NOT NULL,"
                     + " jobs VARCHAR(1000) NOT NULL, state VARCHAR(20) NOT NULL, reason VARCHAR(1000) NOT NULL DEFAULT '',"
-                    + " started_at TIMESTAMP(3) NOT NULL, ended_at TIMESTAMP(3) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                    + " started_at TIMESTAMP(3) NOT NULL, ended_at TIMESTAMP(3) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(3, "fleet-wide sums: which series changed, and a series' rows across nodes",
+            // one statement, so it is applied whole or not at all (MySQL has no ADD COLUMN IF NOT EXISTS)
+            "ALTER TABLE heartbeat_counts ADD COLUMN updated_at TIMESTAMP(3) NOT NULL"
+                    + " DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),"
+                    + " ADD KEY ix_counts_updated (updated_at), ADD KEY ix_counts_series (tenant, job, resolution, slot)"));
+    /** Rows written up to this long before a read may still be committing: re-read them (sums are set, not added). */
+    private static final long CHANGE_OVERLAP_MILLIS = 10_000;
+    private static final int KEYS_PER_QUERY = 200;
 
     private final DataSource db;
     private final String node;
@@ -137,33 +147,114 @@ public final class HeartbeatStore {
         }
     }
 
-    /** Loads this node's counters back into a fresh engine. */
+    /** Loads this node's counters back into a fresh engine (the node's own, to flush on top of). */
     public int restore(HeartbeatEngine engine, long nowMinute) throws SQLException {
-        int rows = 0;
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT tenant, job, resolution, slot, total, bad FROM heartbeat_counts WHERE node = ?"
                         + " AND ((resolution = 'm' AND slot > ?) OR (resolution = 'h' AND slot > ?))")) {
             p.setString(1, node);
             p.setLong(2, nowMinute - Series.MINUTES);
             p.setLong(3, nowMinute / 60 - Series.HOURS);
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    Series s = engine.seriesFor(new HeartbeatEngine.Key(rs.getString(1), rs.getString(2)));
-                    if ("m".equals(rs.getString(3))) {
-                        s.restoreMinute(rs.getLong(4), rs.getInt(5), rs.getInt(6));
-                    } else {
-                        s.restoreHour(rs.getLong(4), rs.getInt(5), rs.getInt(6));
+            return setSlots(engine, null, p);
+        }
+    }
+
+    /**
+     * Brings {@code fleet} to the fleet-wide counts: at start ({@code since} null) every node's counts added up; after
+     * that, for the series other nodes changed since {@code since}, the other nodes' counts plus this node's own
+     * ({@code local}, which may hold events not flushed yet: this node records its events into {@code fleet} as they
+     * come, so it shows them at once). Returns the control schema's time when the read started, the next
+     * {@code since}.
+     */
+    public Timestamp loadFleet(HeartbeatEngine fleet, HeartbeatEngine local, Timestamp since, long nowMinute) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            Timestamp started;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT NOW(3)")) {
+                rs.next();
+                started = rs.getTimestamp(1);
+            }
+            String window = " ((resolution = 'm' AND slot > ?) OR (resolution = 'h' AND slot > ?))";
+            String sums = "SELECT tenant, job, resolution, slot, SUM(total), SUM(bad) FROM heartbeat_counts WHERE";
+            String group = " GROUP BY tenant, job, resolution, slot";
+            if (since == null) {
+                try (PreparedStatement p = c.prepareStatement(sums + window + group)) {
+                    p.setLong(1, nowMinute - Series.MINUTES);
+                    p.setLong(2, nowMinute / 60 - Series.HOURS);
+                    setSlots(fleet, null, p);
+                }
+                return started;
+            }
+            List<String[]> changed = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(
+                    "SELECT DISTINCT tenant, job FROM heartbeat_counts WHERE updated_at >= ? AND node <> ?")) {
+                p.setTimestamp(1, new Timestamp(since.getTime() - CHANGE_OVERLAP_MILLIS));
+                p.setString(2, node);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        changed.add(new String[] {rs.getString(1), rs.getString(2)});
                     }
-                    rows++;
                 }
             }
+            for (int from = 0; from < changed.size(); from += KEYS_PER_QUERY) {
+                List<String[]> keys = changed.subList(from, Math.min(changed.size(), from + KEYS_PER_QUERY));
+                String in = String.join(",", java.util.Collections.nCopies(keys.size(), "(?,?)"));
+                try (PreparedStatement p = c.prepareStatement(sums + " node <> ? AND (tenant, job) IN (" + in + ") AND" + window + group)) {
+                    int i = 1;
+                    p.setString(i++, node);
+                    for (String[] k : keys) {
+                        p.setString(i++, k[0]);
+                        p.setString(i++, k[1]);
+                    }
+                    p.setLong(i++, nowMinute - Series.MINUTES);
+                    p.setLong(i, nowMinute / 60 - Series.HOURS);
+                    setSlots(fleet, local, p);
+                }
+            }
+            return started;
         }
-        for (Alert a : alerts(1000)) {
-            if (a.firing()) {
-                engine.restoreFiring(a);
+    }
+
+    /**
+     * Sets the (tenant, job, resolution, slot, total, bad) rows of a query into the engine's series, plus the same
+     * slot of {@code plus} (when not null).
+     */
+    private static int setSlots(HeartbeatEngine engine, HeartbeatEngine plus, PreparedStatement p) throws SQLException {
+        int rows = 0;
+        try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+                HeartbeatEngine.Key key = new HeartbeatEngine.Key(rs.getString(1), rs.getString(2));
+                Series s = engine.seriesFor(key);
+                if (s == null) {
+                    continue; // over the series limit
+                }
+                boolean minute = "m".equals(rs.getString(3));
+                long slot = rs.getLong(4);
+                long total = rs.getLong(5);
+                long bad = rs.getLong(6);
+                Series own = plus == null ? null : plus.existingSeries(key);
+                if (own != null) {
+                    long[] mine = minute ? own.minuteCounts(slot) : own.hourCounts(slot);
+                    total += mine[0];
+                    bad += mine[1];
+                }
+                if (minute) {
+                    s.restoreMinute(slot, (int) total, (int) bad);
+                } else {
+                    s.restoreHour(slot, (int) total, (int) bad);
+                }
+                rows++;
             }
         }
         return rows;
+    }
+
+    /** The alerts recorded as firing (by whichever node evaluated). */
+    public List<Alert> firing() throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT id, tenant, job, severity, rule_name, long_burn, short_burn, fired_at, resolved_at FROM heartbeat_alerts"
+                        + " WHERE resolved_at IS NULL ORDER BY id")) {
+            return readAlerts(p);
+        }
     }
 
     public long insertDeploy(Deploy d) throws SQLException {
@@ -213,21 +304,34 @@ public final class HeartbeatStore {
         }
     }
 
-    public long insertAlert(Alert a) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
-                "INSERT INTO heartbeat_alerts (tenant, job, severity, rule_name, long_burn, short_burn, fired_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
-            p.setString(1, a.tenant());
-            p.setString(2, a.job());
-            p.setString(3, a.severity());
-            p.setString(4, a.rule());
-            p.setDouble(5, a.longBurn());
-            p.setDouble(6, a.shortBurn());
-            p.setTimestamp(7, Timestamp.from(Instant.parse(a.firedAt())));
-            p.executeUpdate();
-            try (ResultSet keys = p.getGeneratedKeys()) {
-                keys.next();
-                return keys.getLong(1);
+    /** Records a fired alert, in a transaction that first checks this node still holds the evaluator's lease. */
+    public long insertAlert(Alert a, Lease evaluator) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement p = c.prepareStatement(
+                    "INSERT INTO heartbeat_alerts (tenant, job, severity, rule_name, long_burn, short_burn, fired_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                evaluator.verify(c);
+                p.setString(1, a.tenant());
+                p.setString(2, a.job());
+                p.setString(3, a.severity());
+                p.setString(4, a.rule());
+                p.setDouble(5, a.longBurn());
+                p.setDouble(6, a.shortBurn());
+                p.setTimestamp(7, Timestamp.from(Instant.parse(a.firedAt())));
+                p.executeUpdate();
+                long id;
+                try (ResultSet keys = p.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
+                c.commit();
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
             }
         }
     }
@@ -247,16 +351,20 @@ public final class HeartbeatStore {
                 "SELECT id, tenant, job, severity, rule_name, long_burn, short_burn, fired_at, resolved_at FROM heartbeat_alerts"
                         + " ORDER BY resolved_at IS NULL DESC, fired_at DESC, id DESC LIMIT ?")) {
             p.setInt(1, limit);
-            try (ResultSet rs = p.executeQuery()) {
-                List<Alert> out = new ArrayList<>();
-                while (rs.next()) {
-                    Timestamp resolved = rs.getTimestamp(9);
-                    out.add(new Alert(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getDouble(6), rs.getDouble(7), rs.getTimestamp(8).toInstant().toString(),
-                            resolved == null ? null : resolved.toInstant().toString()));
-                }
-                return out;
+            return readAlerts(p);
+        }
+    }
+
+    private static List<Alert> readAlerts(PreparedStatement p) throws SQLException {
+        try (ResultSet rs = p.executeQuery()) {
+            List<Alert> out = new ArrayList<>();
+            while (rs.next()) {
+                Timestamp resolved = rs.getTimestamp(9);
+                out.add(new Alert(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getDouble(6), rs.getDouble(7), rs.getTimestamp(8).toInstant().toString(),
+                        resolved == null ? null : resolved.toInstant().toString()));
             }
+            return out;
         }
     }
 }

@@ -93,8 +93,82 @@ public class HeartbeatStoreTest {
     }
 
     @Test
+    public void theFleetsCountsAreEveryNodesCountsAddedUpAndReadAgainWhenTheyChange() throws Exception {
+        HeartbeatStore other = new HeartbeatStore(new PlainControlStore(db, schema), "node-b");
+        HeartbeatEngine a = engine();
+        HeartbeatEngine b = engine();
+        long minute = clock.get() / 60_000;
+        record(a, "acme", 3, 1);
+        record(b, "acme", 4, 2);
+        record(b, "globex", 5, 0);
+        store.flush(a, minute);
+        other.flush(b, minute);
+
+        HeartbeatEngine fleet = engine(); // node-a's view of the fleet
+        java.sql.Timestamp readAt = store.loadFleet(fleet, a, null, minute);
+        assertEquals(7, fleet.tenant(TenantId.of("acme")).get(0).events1h());
+        assertEquals(3, fleet.tenant(TenantId.of("acme")).get(0).bad1h());
+        assertEquals(12, fleet.platform().get(0).events1h());
+
+        // node-a counts more (shown at once in its view, before any flush); node-b counts more and flushes
+        record(a, "acme", 2, 2);
+        record(fleet, "acme", 2, 2);
+        record(b, "globex", 1, 0);
+        other.flush(b, minute);
+        store.loadFleet(fleet, a, readAt, minute);
+        assertEquals(9, fleet.tenant(TenantId.of("acme")).get(0).events1h());
+        assertEquals(5, fleet.tenant(TenantId.of("acme")).get(0).bad1h());
+        assertEquals(6, fleet.tenant(TenantId.of("globex")).get(0).events1h());
+        assertEquals("the other node's platform-wide counts plus this node's, nothing twice", 15, fleet.platform().get(0).events1h());
+        store.flush(a, minute);
+        store.loadFleet(fleet, a, readAt, minute);
+        assertEquals("after its own flush, still counted once", 15, fleet.platform().get(0).events1h());
+    }
+
+    private void record(HeartbeatEngine engine, String tenant, int events, int bad) {
+        for (int i = 0; i < events; i++) {
+            engine.record(new OutcomeEvent(TenantId.of(tenant), "a.job", i >= bad, 10, Instant.ofEpochMilli(clock.get())));
+        }
+    }
+
+    @Test
+    public void onlyTheHolderOfTheEvaluatorLeaseRecordsAnAlert() throws Exception {
+        Alert page = new Alert(0, "acme", "a.job", Alert.PAGE, "1h/5m", 20, 30, "2026-11-28T10:00:00Z", null);
+        TestLease lost = new TestLease(false);
+        try {
+            store.insertAlert(page, lost);
+            org.junit.Assert.fail("an alert was recorded under a lost lease");
+        } catch (io.headroom.core.api.fleet.LeaseLostException expected) {
+            assertTrue("nothing was written", store.alerts(10).isEmpty());
+        }
+        store.insertAlert(page, new TestLease(true));
+        assertEquals(1, store.firing().size());
+    }
+
+    /** A lease held or not, as the core's leases report it; the core's own tests prove the real thing. */
+    private record TestLease(boolean held) implements io.headroom.core.api.fleet.Lease {
+        public String name() {
+            return "heartbeat.evaluator";
+        }
+
+        public long epoch() {
+            return 1;
+        }
+
+        public void verify(java.sql.Connection transaction) {
+            if (!held) {
+                throw new io.headroom.core.api.fleet.LeaseLostException(name());
+            }
+        }
+
+        public void close() {
+        }
+    }
+
+    @Test
     public void alertsAndDeploysAreRecorded() throws Exception {
-        long id = store.insertAlert(new Alert(0, "acme", "a.job", Alert.PAGE, "1h/5m", 20, 30, "2026-11-28T10:00:00Z", null));
+        long id = store.insertAlert(new Alert(0, "acme", "a.job", Alert.PAGE, "1h/5m", 20, 30, "2026-11-28T10:00:00Z", null),
+                new TestLease(true));
         assertTrue(store.alerts(10).get(0).firing());
         store.resolveAlert(new Alert(id, "acme", "a.job", Alert.PAGE, "1h/5m", 20, 30, "2026-11-28T10:00:00Z", "2026-11-28T10:30:00Z"));
         assertFalse(store.alerts(10).get(0).firing());
