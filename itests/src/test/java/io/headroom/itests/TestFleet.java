@@ -4,6 +4,7 @@ import static org.junit.Assume.assumeTrue;
 
 import io.headroom.fixtures.Haproxy;
 import io.headroom.fixtures.LocalFleet;
+import io.headroom.fixtures.MariaDbServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.Map;
 final class TestFleet {
     static final int NODES = 3;
     private static LocalFleet fleet;
+    private static MariaDbServer controlDb;
 
     private TestFleet() {
     }
@@ -24,21 +26,31 @@ final class TestFleet {
     static synchronized LocalFleet get() throws Exception {
         assumeTrue("HAProxy is not installed (.ci/run installs it): fleet tests skipped", Haproxy.installed());
         if (fleet == null) {
-            String jdbc = TestDatabases.machineOrEmbeddedSchema();
+            Path dir = Path.of("target", "fleet-" + ProcessHandle.current().pid()).toAbsolutePath();
+            // the control schema on a server of the fleet's own, so a test can take it away and bring it back
+            controlDb = MariaDbServer.start(dir.resolve("control-db"), 1);
+            String jdbc = controlDb.jdbcUrl("headroom");
             LocalFleet.Backends backends = new LocalFleet.Backends(jdbc, "root", "",
                     "http://127.0.0.1:" + TestDatabases.elasticMqPort(), TestDatabases.elasticsearch().endpoint());
             Map<String, Map<String, String>> config = Map.of(
                     "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
                     "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"));
-            fleet = LocalFleet.start(Path.of("target", "fleet-" + ProcessHandle.current().pid()).toAbsolutePath(),
-                    Path.of(System.getProperty("headroom.distribution")), backends,
+            fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
                     List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
                     RunCommand.freePort());
             TestDatabases.atEnd(() -> {
                 fleet.close();
                 fleet = null;
+                controlDb.close();
+                controlDb = null;
             });
         }
         return fleet;
+    }
+
+    /** The fleet's control database server (a process of its own: killed and restarted by outage tests). */
+    static synchronized MariaDbServer controlDb() throws Exception {
+        get();
+        return controlDb;
     }
 }

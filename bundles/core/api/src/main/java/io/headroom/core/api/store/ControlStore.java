@@ -1,5 +1,8 @@
 package io.headroom.core.api.store;
 
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.List;
 import javax.sql.DataSource;
 import org.osgi.annotation.versioning.ProviderType;
@@ -27,4 +30,32 @@ public interface ControlStore {
 
     /** A short description of where the store points (host, port, schema; never credentials). */
     String describe();
+
+    /**
+     * Whether a failure means a database could not be reached (or would not take writes, as a demoted primary during
+     * a switchover): a connection error (SQLState class 08), a pool that timed out waiting for a connection, or a
+     * server in read-only mode. Such a failure changed nothing, and the REST host answers it with 503 and
+     * Retry-After; every other failure is a real error.
+     */
+    static boolean isUnreachable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException e) {
+                String state = e.getSQLState();
+                if (state != null && state.startsWith("08") || e.getErrorCode() == 1290 || e.getErrorCode() == 1836
+                        // HikariCP's answer on a connection it evicted after the server went away (it gives no SQLState)
+                        || state == null && "Connection is closed".equals(e.getMessage())) {
+                    return true;
+                }
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (isUnreachable(s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 }

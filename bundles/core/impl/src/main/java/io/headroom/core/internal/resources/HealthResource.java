@@ -13,9 +13,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * GET /api/health, open to all. 503 only when this node cannot serve at all (the control store does not answer);
- * a stopped or failed capability makes the status DEGRADED with a 200, so a load balancer keeps a node that still
- * serves everything else while an operator swaps one capability.
+ * GET /api/health, open to all, 200 whenever this node serves: a stopped or failed capability, or a control store
+ * that does not answer for a while, makes the status DEGRADED, not the node unavailable, so a load balancer keeps a
+ * node that still serves everything else (from its caches, while the control store is away). A node that never
+ * reached its control store has no health endpoint at all (404): it has nothing to serve yet.
  */
 @Component(service = RestResource.class, property = RestResource.PATH + "=/health")
 @Path("/")
@@ -31,7 +32,6 @@ public final class HealthResource implements RestResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Response health() {
-        PlatformStatus.Report report = status.report();
-        return Response.status(report.serving() ? 200 : 503).entity(report).build();
+        return Response.ok(status.report()).build();
     }
 }

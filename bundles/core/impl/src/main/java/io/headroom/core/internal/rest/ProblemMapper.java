@@ -1,6 +1,5 @@
 package io.headroom.core.internal.rest;
 
-import io.headroom.core.api.rest.ProblemException;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.Response;
@@ -25,8 +24,8 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
             detail = "internal error; quote request id " + requestId + " when reporting it";
         }
         Response.ResponseBuilder response = Problem.of(outcome.status(), detail, requestId).response();
-        if (error instanceof ProblemException p && p.retryAfterSeconds() != null) {
-            response.header("Retry-After", p.retryAfterSeconds());
+        if (outcome.retryAfterSeconds() != null) {
+            response.header("Retry-After", outcome.retryAfterSeconds());
         }
         return response.build();
     }

@@ -11,6 +11,7 @@ import io.headroom.core.api.InvalidJobNameException;
 import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.flags.InvalidFlagException;
 import io.headroom.core.api.rest.ProblemException;
+import io.headroom.core.api.store.ControlStore;
 import java.util.stream.Collectors;
 import javax.ws.rs.WebApplicationException;
 
@@ -22,8 +23,14 @@ final class Problems {
     private Problems() {
     }
 
+    static final String UNREACHABLE = "a database this request needs cannot be reached right now; nothing was changed; retry shortly";
+
     /** Status and detail for a failure; {@code null} detail means an internal error. */
-    record Outcome(int status, String detail) {
+    record Outcome(int status, String detail, Integer retryAfterSeconds) {
+        Outcome(int status, String detail) {
+            this(status, detail, null);
+        }
+
         boolean internal() {
             return status >= 500 && status != 503;
         }
@@ -36,7 +43,7 @@ final class Problems {
                 return new Outcome(413, t.getMessage());
             }
             if (t instanceof ProblemException p) {
-                return new Outcome(p.status(), p.detail());
+                return new Outcome(p.status(), p.detail(), p.retryAfterSeconds());
             }
             if (t instanceof InvalidTenantIdException || t instanceof InvalidJobNameException || t instanceof InvalidFlagException) {
                 return new Outcome(400, t.getMessage());
@@ -49,6 +56,9 @@ final class Problems {
             if (t instanceof JsonProcessingException j) {
                 return new Outcome(400, describe(j));
             }
+        }
+        if (ControlStore.isUnreachable(error)) {
+            return new Outcome(503, UNREACHABLE, 5);
         }
         if (error instanceof WebApplicationException w) {
             int status = w.getResponse().getStatus();

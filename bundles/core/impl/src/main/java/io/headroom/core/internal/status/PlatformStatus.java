@@ -6,17 +6,22 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
  * What is installed and whether it works: every bundle that declares a {@value #HEADER} manifest header, its state
  * and endpoints, and whether the control store answers. Used by GET /api/health and headroom:status. The status is
- * STARTING until Karaf has installed the boot features, then UP, or DEGRADED while a capability is not active.
+ * STARTING until Karaf has installed the boot features, then UP, or DEGRADED while a capability is not active or the
+ * control store does not answer (the node still serves what it can from its caches, so it stays in rotation).
  */
 @Component(service = PlatformStatus.class)
 public final class PlatformStatus {
@@ -31,19 +36,30 @@ public final class PlatformStatus {
     }
 
     public record Report(String status, StoreHealth controlStore, List<Capability> capabilities) {
-        /** Whether this node can serve requests at all: the control store answers. */
-        public boolean serving() {
-            return "UP".equals(controlStore.status());
-        }
     }
 
     private final BundleContext context;
     private final ControlStore store;
+    private final ScheduledExecutorService prober;
+    private volatile StoreHealth storeHealth;
 
     @Activate
     public PlatformStatus(BundleContext context, @Reference ControlStore store) {
         this.context = context;
         this.store = store;
+        this.storeHealth = probe();
+        // probed once a second, not per request: a health check must never take a database connection of its own
+        this.prober = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "headroom-status-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        prober.scheduleWithFixedDelay(() -> storeHealth = probe(), 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        prober.shutdownNow();
     }
 
     public Report report() {
@@ -77,7 +93,7 @@ public final class PlatformStatus {
             capabilities.add(new Capability(name, b.getSymbolicName(), b.getVersion().toString(), state(b.getState()), endpoints));
         }
         capabilities.sort(Comparator.comparing(Capability::name).thenComparing(Capability::bundle));
-        StoreHealth storeHealth = storeHealth();
+        StoreHealth storeHealth = this.storeHealth;
         boolean up = allActive && "UP".equals(storeHealth.status()) && h != null;
         return new Report(!booted() ? "STARTING" : up ? "UP" : "DEGRADED", storeHealth, capabilities);
     }
@@ -92,7 +108,7 @@ public final class PlatformStatus {
                 || context.getServiceReference("org.apache.karaf.features.FeaturesService") == null;
     }
 
-    private StoreHealth storeHealth() {
+    private StoreHealth probe() {
         try (Connection c = store.dataSource().getConnection()) {
             return c.isValid(2) ? new StoreHealth("UP", store.describe(), null)
                     : new StoreHealth("DOWN", store.describe(), "connection not valid");

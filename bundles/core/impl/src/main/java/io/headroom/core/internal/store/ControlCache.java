@@ -34,6 +34,7 @@ public final class ControlCache {
     private final ScheduledExecutorService refresher;
     private volatile long seenVersion = -1;
     private volatile long lastReload;
+    private volatile boolean failing;
 
     public ControlCache(DataSource db, String counter, long refreshMillis, Loader loader) throws SQLException {
         this.db = db;
@@ -52,14 +53,24 @@ public final class ControlCache {
         refresher.shutdownNow();
     }
 
-    /** Reloads if another node changed the state; failures keep the cached state and are logged. */
+    /**
+     * Reloads if another node changed the state; a failure keeps the cached state (logged when the control schema
+     * stops answering and when it answers again, not at every refresh).
+     */
     public void refresh() {
         try (Connection c = db.getConnection()) {
             if (ControlVersions.read(c, counter) != seenVersion) {
                 reload();
             }
+            if (failing) {
+                failing = false;
+                LOG.info("{}: the control schema answers again", counter);
+            }
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("{} refresh failed; serving the cached copy: {}", counter, e.getMessage());
+            if (!failing) {
+                failing = true;
+                LOG.warn("{} refresh failed; serving the cached copy until the control schema answers: {}", counter, e.getMessage());
+            }
         }
     }
 
@@ -87,11 +98,14 @@ public final class ControlCache {
                 ControlVersions.bump(c, counter);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback(); // fails too when the connection broke: keep the first failure, the cause
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
+            c.setAutoCommit(true);
             reload();
             return result;
         } catch (SQLException e) {

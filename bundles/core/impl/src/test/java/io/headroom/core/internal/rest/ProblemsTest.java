@@ -31,6 +31,23 @@ public class ProblemsTest {
     }
 
     @Test
+    public void anUnreachableDatabaseIsA503WithRetryAfterAndNoInternals() {
+        for (Throwable t : List.of(
+                new IllegalStateException("flags change failed", new java.sql.SQLTransientConnectionException(
+                        "headroom-control - Connection is not available, request timed out after 5000ms.")),
+                new IllegalStateException(new java.sql.SQLException("Communications link failure to db-7.internal:3306", "08S01")),
+                new java.sql.SQLException("The MariaDB server is running with the --read-only option", "HY000", 1290),
+                new IllegalStateException("flags change failed: Connection is closed", new java.sql.SQLException("Connection is closed")))) {
+            Problems.Outcome o = Problems.classify(t);
+            assertEquals(503, o.status());
+            assertEquals(Integer.valueOf(5), o.retryAfterSeconds());
+            assertEquals(Problems.UNREACHABLE, o.detail());
+        }
+        Problems.Outcome other = Problems.classify(new IllegalStateException(new java.sql.SQLException("Duplicate entry", "23000", 1062)));
+        assertEquals("any other database error is still an internal error", 500, other.status());
+    }
+
+    @Test
     public void malformedJsonIsA400ThatSaysSo() {
         Problems.Outcome o = parse("{\"name\": ");
         assertEquals(400, o.status());

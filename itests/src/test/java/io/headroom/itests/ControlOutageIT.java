@@ -1,0 +1,171 @@
+package io.headroom.itests;
+
+import static io.headroom.itests.RestClient.number;
+import static io.headroom.itests.RestClient.string;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.headroom.fixtures.LocalFleet;
+import io.headroom.fixtures.MariaDbServer;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.Test;
+
+/**
+ * The fleet's control database killed for {@value #OUTAGE_SECONDS} s under mixed load through HAProxy: reads served
+ * from the nodes' caches keep answering, writes are refused with 503 and Retry-After, and afterwards everything works
+ * again without restarting anything, with no acknowledged change lost.
+ */
+public class ControlOutageIT {
+    static final int OUTAGE_SECONDS = 20;
+
+    @Test
+    public void readsKeepServingWritesAre503AndNothingNeedsARestart() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        MariaDbServer controlDb = TestFleet.controlDb();
+        RestClient lb = new RestClient(fleet.url());
+        String acme = "Bearer " + string(lb.expect(201, "POST", "/tokens", "{\"name\":\"outage\",\"tenant\":\"outage-acme\"}"), "token");
+        lb.expect(200, "PUT", "/flags/outage.reads", "{\"allow\":[\"outage-acme\"]}");
+        lb.expect(201, "POST", "/search/collections", "{\"name\":\"outage\",\"partitions\":1}");
+        lb.expect(200, "PUT", "/search/collections/outage/tenants/outage-acme/documents/1", acme, "{\"version\":1,\"document\":{\"t\":\"kept doc\"}}");
+        for (LocalFleet.Node n : fleet.nodes()) { // every node has seen the token, the flag and the collection
+            RestClient node = new RestClient(n.karaf().baseUrl());
+            assertTrue(eventually(() -> ok(node, "GET", "/flags/outage.reads/tenants/outage-acme", acme, null)
+                    && ok(node, "GET", "/search/collections/outage/tenants/outage-acme/search?q=kept", acme, null)));
+        }
+
+        Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+        List<String> readFailures = Collections.synchronizedList(new ArrayList<>());
+        List<String> badWrites = Collections.synchronizedList(new ArrayList<>());
+        Set<String> acknowledgedFlags = ConcurrentHashMap.newKeySet();
+        AtomicInteger acknowledgedEvents = new AtomicInteger();
+        AtomicInteger flagSeq = new AtomicInteger();
+        AtomicBoolean running = new AtomicBoolean(true);
+        String event = "[{\"job\":\"outage.job\",\"success\":true,\"latencyMillis\":5}]";
+        List<Runnable> readers = List.of(
+                () -> read(lb, "/flags/outage.reads/tenants/outage-acme", acme, null, readFailures, outcomes),
+                () -> read(lb, "/search/collections/outage/tenants/outage-acme/search?q=kept", acme, null, readFailures, outcomes),
+                () -> read(lb, "/heartbeat/tenants/outage-acme", acme, null, readFailures, outcomes),
+                () -> {
+                    if (read(lb, "/heartbeat/tenants/outage-acme/events", acme, event, readFailures, outcomes)) {
+                        acknowledgedEvents.incrementAndGet();
+                    }
+                });
+        ExecutorService pool = Executors.newFixedThreadPool(readers.size() + 2);
+        List<Future<?>> load = new ArrayList<>();
+        for (Runnable r : readers) {
+            load.add(pool.submit(() -> {
+                while (running.get()) {
+                    r.run();
+                }
+            }));
+        }
+        for (int w = 0; w < 2; w++) {
+            load.add(pool.submit(() -> {
+                while (running.get()) {
+                    String flag = "outage.w" + flagSeq.incrementAndGet();
+                    try {
+                        HttpResponse<String> r = lb.call("PUT", "/flags/" + flag, RestClient.OPERATOR, "{\"percentage\":10}");
+                        outcomes.computeIfAbsent("write " + r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+                        if (r.statusCode() == 200) {
+                            acknowledgedFlags.add(flag);
+                        } else if (r.statusCode() != 503 || r.headers().firstValue("Retry-After").isEmpty()) {
+                            badWrites.add(r.statusCode() + " " + r.body());
+                        }
+                    } catch (Exception e) {
+                        badWrites.add(e.toString());
+                    }
+                }
+            }));
+        }
+        int acknowledgedBefore;
+        try {
+            Thread.sleep(2000);
+            controlDb.kill();
+            Instant down = Instant.now();
+            Thread.sleep(OUTAGE_SECONDS * 1000L);
+            controlDb.restart();
+            System.out.printf("control database down for %d ms%n", java.time.Duration.between(down, Instant.now()).toMillis());
+            // writes work again on every node, with nothing restarted
+            for (LocalFleet.Node n : fleet.nodes()) {
+                RestClient node = new RestClient(n.karaf().baseUrl());
+                assertTrue(n.id() + " takes writes again", eventually(() -> ok(node, "PUT", "/flags/outage.after." + n.id(), RestClient.OPERATOR,
+                        "{\"percentage\":1}")));
+            }
+            Thread.sleep(2000);
+        } finally {
+            running.set(false);
+            for (Future<?> f : load) {
+                f.get();
+            }
+            pool.shutdown();
+        }
+        System.out.println("control database outage under load: " + outcomes + ", read failures " + readFailures.size()
+                + ", writes other than 200/503+Retry-After " + badWrites.size());
+        assertTrue("reads served from the nodes' caches never failed: " + readFailures, readFailures.isEmpty());
+        assertTrue("writes were answered 200, or 503 with Retry-After: " + badWrites, badWrites.isEmpty());
+        assertTrue("some writes were refused during the outage", outcomes.getOrDefault("write 503", new AtomicInteger()).get() > 0);
+        String flags = lb.expect(200, "GET", "/flags", null);
+        for (String f : acknowledgedFlags) {
+            assertTrue("an acknowledged flag change survived: " + f, flags.contains("\"" + f + "\""));
+        }
+        acknowledgedBefore = acknowledgedEvents.get();
+        assertTrue("every heartbeat event accepted during the outage is counted once the control schema is back",
+                eventually(() -> events1h(lb, acme) == acknowledgedBefore));
+    }
+
+    private static boolean read(RestClient lb, String path, String auth, String body, List<String> failures,
+            Map<String, AtomicInteger> outcomes) {
+        try {
+            HttpResponse<String> r = lb.call(body == null ? "GET" : "POST", path, auth, body);
+            outcomes.computeIfAbsent("read " + r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+            if (r.statusCode() / 100 != 2) {
+                failures.add(path + " " + r.statusCode() + " " + r.body());
+                return false;
+            }
+            return true;
+        } catch (Exception e) {
+            failures.add(path + " " + e);
+            return false;
+        }
+    }
+
+    private static long events1h(RestClient lb, String auth) {
+        try {
+            String body = lb.expect(200, "GET", "/heartbeat/tenants/outage-acme", auth, null);
+            return body.contains("outage.job") ? number(body.substring(body.indexOf("outage.job")), "events1h") : 0;
+        } catch (Exception | AssertionError e) {
+            return -1;
+        }
+    }
+
+    private static boolean ok(RestClient node, String method, String path, String auth, String body) {
+        try {
+            return node.call(method, path, auth, body).statusCode() / 100 == 2;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+        return true;
+    }
+}
