@@ -162,7 +162,7 @@ public final class MysqlShardAdmin implements ShardAdmin {
         ShardPool p = map.pool(shard);
         for (String table : settings.shardedTables()) {
             String t = table.toLowerCase(Locale.ROOT);
-            boolean has = p.run(ShardPool.SCATTER_BUCKET, settings.queryTimeoutSeconds(), conn -> {
+            boolean has = p.run(ShardPool.SCATTER_BUCKET, conn -> {
                 try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM `" + t + "` WHERE `" + settings.tenantColumn() + "` = ? LIMIT 1")) {
                     ps.setString(1, tenant.value());
                     try (ResultSet rs = ps.executeQuery()) {

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -40,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -64,8 +66,11 @@ public final class MysqlShardRouter implements ShardRouter {
     private final SafePath safePath;
     private final Map<String, SafePath.Checked> checked = new ConcurrentHashMap<>();
     private final Map<String, ScatterPlan> plans = new ConcurrentHashMap<>();
+    private final Map<String, String> ownedSql = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final ExecutorService scatterPool;
+    /** Kills the statements of shards a scatter gave up on (rare; bounded, a kill that does not fit is skipped). */
+    private final ExecutorService canceller;
     private final ScheduledExecutorService reporter;
 
     @Activate
@@ -79,6 +84,11 @@ public final class MysqlShardRouter implements ShardRouter {
             t.setDaemon(true);
             return t;
         });
+        this.canceller = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1000), r -> {
+            Thread t = new Thread(r, "headroom-scatter-cancel");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.DiscardPolicy());
         this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "headroom-sharding-load");
             t.setDaemon(true);
@@ -91,6 +101,7 @@ public final class MysqlShardRouter implements ShardRouter {
     void deactivate() {
         reporter.shutdownNow();
         scatterPool.shutdownNow();
+        canceller.shutdownNow();
     }
 
     @Override
@@ -141,7 +152,7 @@ public final class MysqlShardRouter implements ShardRouter {
         for (int attempt = 0; ; attempt++) {
             ShardPool pool = resolve(tenant);
             try {
-                return pool.run(tenant.value(), settings.queryTimeoutSeconds(), () -> {
+                return pool.run(tenant.value(), () -> {
                     RouteCache r = map.routes();
                     if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
                         throw new ShardUnavailableException(pool.name, "tenant " + tenant
@@ -199,7 +210,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p, 0)));
+            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p, null)));
         }
 
         @Override
@@ -283,13 +294,13 @@ public final class MysqlShardRouter implements ShardRouter {
         }
     }
 
-    /** Reads all rows; {@code timeoutSeconds} > 0 sets a statement timeout (scatter), else the pool's socket timeout bounds it. */
-    private QueryResult read(Connection conn, String sql, Object[] params, int timeoutSeconds) throws SQLException {
+    /** Reads all rows; {@code call}, when given, learns the statement so a scatter past its deadline can cancel it. */
+    private static QueryResult read(Connection conn, String sql, Object[] params, ShardCall call) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            if (timeoutSeconds > 0) {
-                ps.setQueryTimeout(timeoutSeconds);
-            }
             bind(ps, params);
+            if (call != null) {
+                call.running(ps);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 ResultSetMetaData md = rs.getMetaData();
                 int n = md.getColumnCount();
@@ -306,6 +317,87 @@ public final class MysqlShardRouter implements ShardRouter {
                     rows.add(Arrays.asList(row));
                 }
                 return new QueryResult(cols, rows);
+            } finally {
+                if (call != null) {
+                    call.returned();
+                }
+            }
+        }
+    }
+
+    /** A shard's statement was not started: the scatter had already given up on that shard. */
+    private static final class GaveUp extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GaveUp() {
+            super("the scatter gave up on this shard before its statement started", null, false, false);
+        }
+    }
+
+    /**
+     * One shard's part of a scatter. When the shard's time is up, its statement is cancelled on the server (KILL QUERY,
+     * off the caller's thread) instead of arming the driver's statement timer for every shard of every scatter: the
+     * timers cost the scatter path about a quarter of its CPU (bench/RESULTS.md), and timeouts are rare.
+     */
+    private final class ShardCall {
+        private final Future<QueryResult> result;
+        private final Object lock = new Object();
+        private PreparedStatement statement;
+        private boolean timedOut;
+        private boolean returned;
+
+        ShardCall(ShardPool pool, String sql, Object[] params) {
+            this.result = scatterPool.submit(() -> pool.run(ShardPool.SCATTER_BUCKET, conn -> read(conn, sql, params, this)));
+        }
+
+        /** The shard's task, just before its statement runs. */
+        void running(PreparedStatement ps) {
+            synchronized (lock) {
+                if (timedOut) {
+                    throw new GaveUp();
+                }
+                statement = ps;
+            }
+        }
+
+        /** The shard's task, once its statement returned: waits for a kill in flight, so none reaches the connection's next statement. */
+        void returned() {
+            synchronized (lock) {
+                returned = true;
+            }
+        }
+
+        /** Gives up on the shard: a statement not started does not start, one running is killed. */
+        void timeOut() {
+            result.cancel(false);
+            synchronized (lock) {
+                timedOut = true;
+                if (statement == null) {
+                    return;
+                }
+            }
+            canceller.execute(this::kill);
+        }
+
+        /** A few attempts: cancelling does nothing until the statement is on the wire, which may be a moment after it was handed over. */
+        private void kill() {
+            for (int attempt = 0; attempt < 10; attempt++) {
+                synchronized (lock) {
+                    if (returned) {
+                        return;
+                    }
+                    try {
+                        statement.cancel();
+                    } catch (SQLException | RuntimeException e) {
+                        LOG.debug("sharding: cannot cancel a scatter statement: {}", e.getMessage());
+                        return;
+                    }
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         }
     }
@@ -324,30 +416,28 @@ public final class MysqlShardRouter implements ShardRouter {
         }
         long timeoutMillis = perShardTimeout == null ? settings.queryTimeoutSeconds() * 1000L : Math.max(1, perShardTimeout.toMillis());
         Object[] p = normalise(params == null ? null : params.toArray());
-        Map<String, Future<QueryResult>> futures = new LinkedHashMap<>();
+        Map<String, ShardCall> calls = new LinkedHashMap<>();
         List<ShardPool> targets = new ArrayList<>(map.pools());
         targets.sort(Comparator.comparing(sp -> sp.name));
-        int seconds = (int) Math.max(1, (timeoutMillis + 999) / 1000);
         Topology t = map.topology();
         boolean copies = map.movesActive();
         for (ShardPool sp : targets) {
             // while a move or split keeps a tenant's rows on two shards, each shard answers only for tenants it owns
-            String shardSql = copies ? plan.shardSql(q -> Ownership.condition(t, sp.name, q, settings.tenantColumn())) : plan.shardSql();
-            futures.put(sp.name, scatterPool.submit(() -> sp.run(ShardPool.SCATTER_BUCKET, seconds, conn -> read(conn, shardSql, p, seconds))));
+            calls.put(sp.name, new ShardCall(sp, copies ? ownedSql(plan, sql, t, sp.name) : plan.shardSql(), p));
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<QueryResult> parts = new ArrayList<>();
         List<String> answered = new ArrayList<>();
         Map<String, String> failed = new HashMap<>();
         ShardQueryException refused = null;
-        for (Map.Entry<String, Future<QueryResult>> e : futures.entrySet()) {
+        for (Map.Entry<String, ShardCall> e : calls.entrySet()) {
             try {
                 // each shard's clock starts when the scatter starts: queued shards still answer within the timeout
                 long left = Math.max(0, deadline - System.nanoTime());
-                parts.add(e.getValue().get(left, TimeUnit.NANOSECONDS));
+                parts.add(e.getValue().result.get(left, TimeUnit.NANOSECONDS));
                 answered.add(e.getKey());
             } catch (TimeoutException te) {
-                e.getValue().cancel(true);
+                e.getValue().timeOut();
                 failed.put(e.getKey(), "no answer within " + timeoutMillis + " ms");
             } catch (ExecutionException ee) {
                 Throwable cause = ee.getCause();
@@ -357,7 +447,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 failed.put(e.getKey(), cause == null ? "failed" : cause.getMessage());
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                futures.values().forEach(f -> f.cancel(true));
+                calls.values().forEach(ShardCall::timeOut);
                 throw new ShardUnavailableException(null, "interrupted while gathering shards", ie);
             }
         }
@@ -365,6 +455,20 @@ public final class MysqlShardRouter implements ShardRouter {
             throw refused; // the statement is wrong everywhere: report it as such, not as an outage
         }
         return new ScatterResult(plan.merge(parts), answered, failed);
+    }
+
+    /** The shard's SQL restricted to the tenants it owns, parsed once per routing version (not per call and shard). */
+    private String ownedSql(ScatterPlan plan, String sql, Topology t, String shard) {
+        String key = t.version() + "\u0000" + shard + "\u0000" + sql;
+        String owned = ownedSql.get(key);
+        if (owned == null) {
+            owned = plan.shardSql(q -> Ownership.condition(t, shard, q, settings.tenantColumn()));
+            if (ownedSql.size() >= MAX_CACHED_STATEMENTS) {
+                ownedSql.clear();
+            }
+            ownedSql.put(key, owned);
+        }
+        return owned;
     }
 
 

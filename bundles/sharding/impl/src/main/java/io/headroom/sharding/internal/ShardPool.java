@@ -97,16 +97,16 @@ final class ShardPool implements AutoCloseable {
     }
 
     /** Runs work for a tenant (or the scatter bucket) under its connection share and the shard's breaker. */
-    <T> T run(String bucket, int queryTimeoutSeconds, Work<T> work) {
-        return run(bucket, queryTimeoutSeconds, () -> { }, work);
+    <T> T run(String bucket, Work<T> work) {
+        return run(bucket, () -> { }, work);
     }
 
     /**
-     * As {@link #run(String, int, Work)}, with {@code admitted} run once the connection share is held and before the
+     * As {@link #run(String, Work)}, with {@code admitted} run once the connection share is held and before the
      * statement: the router re-checks routing and write fences there, so a cut-over that waits for the shares to be
      * released never misses a statement that already looked.
      */
-    <T> T run(String bucket, int queryTimeoutSeconds, Runnable onAdmitted, Work<T> work) {
+    <T> T run(String bucket, Runnable onAdmitted, Work<T> work) {
         running.incrementAndGet();
         try {
             if (closing) {
