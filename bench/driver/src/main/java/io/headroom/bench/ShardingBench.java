@@ -280,7 +280,7 @@ public final class ShardingBench {
 
     // ---------------------------------------------------------------- (2) scatter vs a plain fan-out and the slowest shard
 
-    private static final int SCATTER_ROUNDS = 4;
+    private static final int SCATTER_ROUNDS = 6;
     private static final String GROUP_BY = "SELECT status, COUNT(*), SUM(total), MAX(id) FROM orders GROUP BY status ORDER BY status";
 
     /**
@@ -365,12 +365,13 @@ public final class ShardingBench {
             System.out.println("| clients | path | queries/s | p50 ms | p99 ms |");
             System.out.println("|---|---|---|---|---|");
             for (int c : new int[] {1, clients}) {
-                closedLoop(viaFanOut, c, 2);
-                closedLoop(viaScatter, c, 2);
+                closedLoop(viaFanOut, c, 3);
+                closedLoop(viaScatter, c, 3);
                 List<long[]> fan = new ArrayList<>();
                 List<long[]> sc = new ArrayList<>();
                 long[] cpu = new long[2]; // this process's CPU time spent in each path's rounds: fan-out, scatter
                 StringBuilder perRound = new StringBuilder();
+                double[] ratios = new double[SCATTER_ROUNDS];
                 for (int round = 0; round < SCATTER_ROUNDS; round++) {
                     long[] f;
                     long[] r;
@@ -383,7 +384,8 @@ public final class ShardingBench {
                     }
                     fan.add(f);
                     sc.add(r);
-                    perRound.append(String.format(Locale.ROOT, " %.2f", r.length / (double) f.length));
+                    ratios[round] = r.length / (double) f.length;
+                    perRound.append(String.format(Locale.ROOT, " %.2f", ratios[round]));
                 }
                 long[] f = merge(fan);
                 long[] r = merge(sc);
@@ -391,8 +393,10 @@ public final class ShardingBench {
                 double rRate = r.length / (double) (SCATTER_ROUNDS * seconds);
                 System.out.printf(Locale.ROOT, "| %d | plain fan-out | %.0f | %.3f | %.3f |%n", c, fRate, ms(f, 0.5), ms(f, 0.99));
                 System.out.printf(Locale.ROOT, "| %d | Headroom scatter | %.0f | %.3f | %.3f |%n", c, rRate, ms(r, 0.5), ms(r, 0.99));
-                System.out.printf(Locale.ROOT, "  %d client(s): scatter / fan-out throughput %.3f (per round:%s), p50 %.2fx, p99 %.2fx;"
-                        + " this process's CPU per query: fan-out %.0f us, scatter %.0f us%n", c, rRate / fRate, perRound, ms(r, 0.5) / ms(f, 0.5),
+                Arrays.sort(ratios);
+                System.out.printf(Locale.ROOT, "  %d client(s): scatter / fan-out throughput %.3f (per round:%s; median %.2f), p50 %.2fx, p99 %.2fx;"
+                        + " this process's CPU per query: fan-out %.0f us, scatter %.0f us%n", c, rRate / fRate, perRound,
+                        (ratios[(SCATTER_ROUNDS - 1) / 2] + ratios[SCATTER_ROUNDS / 2]) / 2, ms(r, 0.5) / ms(f, 0.5),
                         ms(r, 0.99) / ms(f, 0.99), cpu[0] / 1e3 / f.length, cpu[1] / 1e3 / r.length);
             }
         }
