@@ -1,81 +1,48 @@
 package io.headroom.sharding.internal;
 
-import io.headroom.core.api.fleet.Lease;
 import io.headroom.core.api.fleet.Leases;
 import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.SchemaChanges;
 import io.headroom.sharding.internal.core.DdlCheck;
 import io.headroom.sharding.internal.core.SchemaChangeState;
+import io.headroom.sharding.internal.engine.LeasedWork;
 import io.headroom.sharding.internal.engine.SchemaChangeRunner;
 import io.headroom.sharding.internal.engine.ShadowCopy;
 import io.headroom.sharding.internal.store.SchemaChangeStore;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Versioned schema changes across the shards of the shared {@link ShardMap}. Each change is recorded in the control
- * schema and run by the node holding its lease {@code sharding.schema.<version>}; every node looks every 2 s for a
- * RUNNING change whose lease is free (its holder stopped or died) and takes it over.
+ * schema and run by the node holding its lease {@code sharding.schema.<version>}; a RUNNING change whose lease is free
+ * (its holder stopped or died) is taken over at the next look.
  */
 @Component(service = SchemaChanges.class)
 public final class OnlineSchemaChanges implements SchemaChanges {
-    static final Duration LEASE_TTL = Duration.ofSeconds(10);
-    private static final Logger LOG = LoggerFactory.getLogger(OnlineSchemaChanges.class);
-
     private final ShardMap map;
-    private final Leases leases;
     private final SchemaChangeStore store;
-    private final ShadowCopy shadow;
-    private final SchemaChangeRunner.Settings settings;
-    private final Map<Integer, SchemaChangeRunner> running = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService looker;
-    private volatile boolean closed;
+    private final LeasedWork<Integer> work;
 
     @Activate
     public OnlineSchemaChanges(@Reference ShardMap map, @Reference Leases leases) {
         this.map = map;
-        this.leases = leases;
         this.store = new SchemaChangeStore(map.control());
-        this.shadow = new ShadowCopy(map, map.settings().shadowCopy());
-        this.settings = new SchemaChangeRunner.Settings(map.settings().schemaConcurrency(), map.settings().schemaShardPauseMillis());
-        this.looker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "headroom-schema-claims");
-            t.setDaemon(true);
-            return t;
-        });
-        looker.scheduleWithFixedDelay(this::claimOrphans, 0, 2, TimeUnit.SECONDS);
+        ShadowCopy shadow = new ShadowCopy(map, map.settings().shadowCopy());
+        SchemaChangeRunner.Settings settings = new SchemaChangeRunner.Settings(map.settings().schemaConcurrency(), map.settings().schemaShardPauseMillis());
+        this.work = new LeasedWork<>("schema", leases, () -> store.in(SchemaChangeState.RUNNING),
+                (version, lease) -> new SchemaChangeRunner(map, store, shadow, lease, version, settings));
     }
 
     @Deactivate
     void deactivate() {
-        closed = true;
-        looker.shutdownNow();
-        List<SchemaChangeRunner> runners = List.copyOf(running.values());
-        runners.forEach(SchemaChangeRunner::stop);
-        long deadline = System.currentTimeMillis() + 5_000;
-        for (SchemaChangeRunner r : runners) {
-            r.awaitStopped(deadline - System.currentTimeMillis());
-        }
-        running.clear();
-    }
-
-    static String leaseName(int version) {
-        return "sharding.schema." + version;
+        work.close();
     }
 
     @Override
@@ -98,7 +65,7 @@ public final class OnlineSchemaChanges implements SchemaChanges {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record the schema change: " + e.getMessage(), e);
         }
-        claim(version);
+        work.claim(version);
         return status(version).orElseThrow();
     }
 
@@ -128,7 +95,7 @@ public final class OnlineSchemaChanges implements SchemaChanges {
     @Override
     public SchemaChangeStatus resume(int version) {
         SchemaChangeStatus s = step(version, SchemaChangeState.RUNNING);
-        claim(version);
+        work.claim(version);
         return s;
     }
 
@@ -136,7 +103,7 @@ public final class OnlineSchemaChanges implements SchemaChanges {
     public SchemaChangeStatus cancel(int version) {
         SchemaChangeStatus s = step(version, SchemaChangeState.CANCELLED);
         // whoever holds the lease drops what a shadow copy left; nobody holding it (paused before a restart): do it here
-        leases.tryAcquire(leaseName(version), LEASE_TTL).ifPresent(lease -> {
+        work.tryLease(version).ifPresent(lease -> {
             try (lease) {
                 SchemaChangeRunner.cleanUp(map, s.ddl());
             }
@@ -157,29 +124,5 @@ public final class OnlineSchemaChanges implements SchemaChanges {
             throw new IllegalStateException("cannot update schema change " + version + ": " + e.getMessage(), e);
         }
         return status(version).orElseThrow();
-    }
-
-    /** Takes over RUNNING changes whose lease is free: called every 2 s. */
-    private void claimOrphans() {
-        try {
-            for (int version : store.in(SchemaChangeState.RUNNING)) {
-                claim(version);
-            }
-        } catch (SQLException | RuntimeException e) {
-            LOG.warn("sharding: cannot look for schema changes to resume: {}", e.getMessage());
-        }
-    }
-
-    private synchronized void claim(int version) {
-        if (closed || running.containsKey(version)) {
-            return;
-        }
-        Optional<Lease> lease = leases.tryAcquire(leaseName(version), LEASE_TTL);
-        if (lease.isEmpty()) {
-            return; // another node runs it, or the control schema is unreachable: the next look tries again
-        }
-        SchemaChangeRunner r = new SchemaChangeRunner(map, store, shadow, lease.get(), version, settings, () -> running.remove(version));
-        running.put(version, r);
-        r.start();
     }
 }

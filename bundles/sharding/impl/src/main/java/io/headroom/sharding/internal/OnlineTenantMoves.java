@@ -8,72 +8,41 @@ import io.headroom.sharding.api.TenantMoves;
 import io.headroom.sharding.internal.core.MovePlan;
 import io.headroom.sharding.internal.core.MoveRequest;
 import io.headroom.sharding.internal.core.MoveState;
+import io.headroom.sharding.internal.engine.LeasedWork;
 import io.headroom.sharding.internal.engine.MoveRunner;
 import io.headroom.sharding.internal.store.MoveStore;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Tenant moves and shard splits over the shared {@link ShardMap}: validation, the control-schema record, and one
- * {@link MoveRunner} per move this node holds the lease of ({@code sharding.move.<id>}). Every node looks every 2 s
- * for an active move whose lease is free (its holder stopped or died) and takes it over.
+ * Tenant moves and shard splits over the shared {@link ShardMap}: validation, the control-schema record, and a
+ * {@link MoveRunner} for each move this node holds the lease of ({@code sharding.move.<id>}); an active move whose
+ * lease is free (its holder stopped or died) is taken over at the next look.
  */
 @Component(service = TenantMoves.class)
 public final class OnlineTenantMoves implements TenantMoves {
-    static final Duration LEASE_TTL = Duration.ofSeconds(10);
-    private static final Logger LOG = LoggerFactory.getLogger(OnlineTenantMoves.class);
-
     private final ShardMap map;
-    private final Leases leases;
     private final MoveStore store;
     private final MoveRunner.Settings settings;
-    private final Map<Long, MoveRunner> runners = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService looker;
-    private volatile boolean closed;
+    private final LeasedWork<Long> work;
 
     @Activate
     public OnlineTenantMoves(@Reference ShardMap map, @Reference Leases leases) {
         this.map = map;
-        this.leases = leases;
         this.store = new MoveStore(map.control());
         ShardingSettings s = map.settings();
         this.settings = new MoveRunner.Settings(s.moveGraceMillis(), s.moveChunkRows(), s.moveChunkPauseMillis());
-        this.looker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "headroom-move-claims");
-            t.setDaemon(true);
-            return t;
-        });
-        looker.scheduleWithFixedDelay(this::claimOrphans, 0, 2, TimeUnit.SECONDS);
+        this.work = new LeasedWork<>("move", leases, store::active, (id, lease) -> new MoveRunner(map, store, lease, id, settings));
     }
 
     @Deactivate
     void deactivate() {
-        closed = true;
-        looker.shutdownNow();
-        List<MoveRunner> stopping = List.copyOf(runners.values());
-        stopping.forEach(MoveRunner::stop);
-        long deadline = System.currentTimeMillis() + 5_000;
-        for (MoveRunner r : stopping) {
-            r.awaitStopped(deadline - System.currentTimeMillis());
-        }
-        runners.clear();
-    }
-
-    static String leaseName(long id) {
-        return "sharding.move." + id;
+        work.close();
     }
 
     @Override
@@ -102,7 +71,7 @@ public final class OnlineTenantMoves implements TenantMoves {
         String from = MoveRunner.binlogPosition(map, plan.source());
         long id = store.create(plan, from);
         map.movesStarted();
-        claim(id);
+        work.claim(id);
         return store.status(id).orElseThrow();
     }
 
@@ -145,34 +114,9 @@ public final class OnlineTenantMoves implements TenantMoves {
         }
         if (state == MoveState.FAILED) {
             // nobody runs a failed move: clean it up here, under its lease
-            Lease lease = leases.tryAcquire(leaseName(id), LEASE_TTL)
-                    .orElseThrow(() -> new IllegalStateException("move " + id + " is held by another node right now; try again"));
-            new MoveRunner(map, store, lease, id, settings, () -> { }).abandon();
+            Lease lease = work.tryLease(id).orElseThrow(() -> new IllegalStateException("move " + id + " is held by another node right now; try again"));
+            new MoveRunner(map, store, lease, id, settings).abandon();
         }
         return status(id).orElseThrow();
-    }
-
-    /** Takes over active moves whose lease is free: called every 2 s. */
-    private void claimOrphans() {
-        try {
-            for (long id : store.active()) {
-                claim(id);
-            }
-        } catch (SQLException | RuntimeException e) {
-            LOG.warn("sharding: cannot look for moves to resume: {}", e.getMessage());
-        }
-    }
-
-    private synchronized void claim(long id) {
-        if (closed || runners.containsKey(id)) {
-            return;
-        }
-        Optional<Lease> lease = leases.tryAcquire(leaseName(id), LEASE_TTL);
-        if (lease.isEmpty()) {
-            return; // another node runs it, or the control schema is unreachable: the next look tries again
-        }
-        MoveRunner r = new MoveRunner(map, store, lease.get(), id, settings, () -> runners.remove(id));
-        runners.put(id, r);
-        r.start();
     }
 }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * changes in the transaction that also records the new state. Every write to the control schema checks the lease; the
  * lease is checked between chunks, and a runner that lost it stops without writing anything more.
  */
-public final class MoveRunner {
+public final class MoveRunner extends LeasedRunner {
     private static final Logger LOG = LoggerFactory.getLogger(MoveRunner.class);
 
     /** How the node runs moves: grace period after cut-over, rows per chunk, pause between copy chunks. */
@@ -43,13 +43,9 @@ public final class MoveRunner {
 
     private final ShardMap map;
     private final MoveStore store;
-    private final Lease lease;
     private final long id;
     private final Settings settings;
     private final RowCopier copier;
-    private final Runnable onExit;
-    private Thread thread;
-    private volatile boolean stopped;
     private BinlogStream forward;
     private final Map<String, BinlogStream> reverse = new ConcurrentHashMap<>();
     private final Map<String, Position> revCommitted = new ConcurrentHashMap<>();
@@ -57,48 +53,17 @@ public final class MoveRunner {
     private long lastApplied = -1;
     private int verifyAttempts;
 
-    /** @param onExit called once the runner has stopped and released the lease */
-    public MoveRunner(ShardMap map, MoveStore store, Lease lease, long id, Settings settings, Runnable onExit) {
+    public MoveRunner(ShardMap map, MoveStore store, Lease lease, long id, Settings settings) {
+        super(lease, "headroom-move-" + id);
         this.map = map;
         this.store = store;
-        this.lease = lease;
         this.id = id;
         this.settings = settings;
-        this.onExit = onExit;
         this.copier = new RowCopier(map.settings().tenantColumn(), settings.chunkRows(), settings.chunkPauseMillis());
     }
 
-    public void start() {
-        thread = new Thread(this::run, "headroom-move-" + id);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** Asks the runner to stop; it releases the lease when it has. */
-    public void stop() {
-        stopped = true;
-        if (thread != null) {
-            thread.interrupt();
-        }
-    }
-
-    /** Waits up to {@code millis} for the runner to end; releases the lease anyway after that. */
-    public void awaitStopped(long millis) {
-        try {
-            if (thread != null) {
-                thread.join(Math.max(1, millis));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        lease.close();
-    }
-
-    private boolean halted() {
-        return stopped || !lease.held();
-    }
-
-    private void run() {
+    @Override
+    protected void work() {
         int failures = 0;
         try {
             while (!halted()) {
@@ -169,8 +134,6 @@ public final class MoveRunner {
             }
         } finally {
             closeStreams();
-            lease.close();
-            onExit.run();
         }
     }
 

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * ({@link ShadowCopy}, COPY-SHADOW), pausable and cancellable between chunks. Every entry it records checks the lease,
  * and the lease is checked between shards and chunks: a runner that lost it stops without writing anything more.
  */
-public final class SchemaChangeRunner {
+public final class SchemaChangeRunner extends LeasedRunner {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaChangeRunner.class);
     /** MySQL/MariaDB errors that mean the change is already there (a rerun after a restart). */
     private static final Set<Integer> ALREADY = Set.of(1060, 1061, 1091, 1826);
@@ -43,55 +43,16 @@ public final class SchemaChangeRunner {
     private final ShardMap map;
     private final SchemaChangeStore store;
     private final ShadowCopy shadow;
-    private final Lease lease;
     private final int version;
     private final Settings settings;
-    private final Runnable onExit;
-    private Thread thread;
-    private volatile boolean stopped;
 
-    /** @param onExit called once the runner has stopped and released the lease */
-    public SchemaChangeRunner(ShardMap map, SchemaChangeStore store, ShadowCopy shadow, Lease lease, int version, Settings settings, Runnable onExit) {
+    public SchemaChangeRunner(ShardMap map, SchemaChangeStore store, ShadowCopy shadow, Lease lease, int version, Settings settings) {
+        super(lease, "headroom-schema-" + version);
         this.map = map;
         this.store = store;
         this.shadow = shadow;
-        this.lease = lease;
         this.version = version;
         this.settings = settings;
-        this.onExit = onExit;
-    }
-
-    public void start() {
-        thread = new Thread(this::run, "headroom-schema-" + version);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    public void stop() {
-        stopped = true;
-        if (thread != null) {
-            thread.interrupt();
-        }
-    }
-
-    /**
-     * Waits up to {@code millis} for the runner to end (a shadow copy stops between chunks and drops its shadow table:
-     * let it, so a restarted node starts clean); releases the lease anyway after that.
-     */
-    public void awaitStopped(long millis) {
-        try {
-            if (thread != null) {
-                thread.join(Math.max(1, millis));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        lease.close();
-    }
-
-    /** The node stops, or another node holds the change now: record nothing more from here. */
-    private boolean stopping() {
-        return stopped || !lease.held();
     }
 
     /** Drops shadow copies and kept old tables of the change's table on every shard (a change that is over). */
@@ -106,7 +67,8 @@ public final class SchemaChangeRunner {
         }
     }
 
-    private void run() {
+    @Override
+    protected void work() {
         ExecutorService pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
             Thread t = new Thread(r, "headroom-schema-" + version + "-shard");
             t.setDaemon(true);
@@ -161,7 +123,7 @@ public final class SchemaChangeRunner {
             for (Future<?> f : inFlight) {
                 f.get();
             }
-            if (stopping()) {
+            if (halted()) {
                 return;
             }
             SchemaChangeState state = state();
@@ -173,7 +135,7 @@ public final class SchemaChangeRunner {
                 cleanUp(map, s.ddl());
             }
         } catch (Exception e) {
-            if (!stopping()) {
+            if (!halted()) {
                 LOG.warn("sharding: schema change {} stopped: {}", version, e.toString());
                 try {
                     store.error(version, e.toString(), lease);
@@ -182,9 +144,7 @@ public final class SchemaChangeRunner {
                 }
             }
         } finally {
-            pool.shutdownNow();
-            lease.close(); // a change still RUNNING is claimed again at the next look (here or on another node)
-            onExit.run();
+            pool.shutdownNow(); // a change still RUNNING is claimed again at the next look (here or on another node)
         }
     }
 
@@ -194,7 +154,7 @@ public final class SchemaChangeRunner {
 
     /** Waits while paused; false when cancelled or stopping. */
     private boolean proceed() throws InterruptedException, SQLException {
-        while (!stopping()) {
+        while (!halted()) {
             SchemaChangeState state = state();
             if (state == SchemaChangeState.RUNNING) {
                 return true;
@@ -259,12 +219,12 @@ public final class SchemaChangeRunner {
         try {
             return shadow.run(shard, table, ddl, control).describe();
         } catch (ShadowCopy.Stopped e) {
-            return stopping() ? null : ShardChangeState.cancelled("the shadow copy stopped; the table is untouched");
+            return halted() ? null : ShardChangeState.cancelled("the shadow copy stopped; the table is untouched");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
         } catch (Exception e) {
-            if (stopping()) {
+            if (halted()) {
                 return null;
             }
             LOG.warn("sharding: shadow copy of {} on {} failed: {}", table, shard, e.toString());
