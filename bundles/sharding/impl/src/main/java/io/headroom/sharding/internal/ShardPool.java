@@ -16,6 +16,7 @@ import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,6 +25,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Every statement goes through {@link #run}: share, breaker, connection, classification of the failure.
  */
 final class ShardPool implements AutoCloseable {
+    /** The bucket of cross-tenant work (scatter queries, operator checks) in the per-tenant shares and counters. */
+    static final String SCATTER_BUCKET = "*scatter*";
+
     /** Per tenant (or the scatter bucket) on this shard, since this node started. */
     static final class Load {
         final LongAdder queries = new LongAdder();
@@ -46,6 +50,9 @@ final class ShardPool implements AutoCloseable {
     private final long tenantWaitMillis;
     final Map<String, Load> load = new ConcurrentHashMap<>();
     final int poolSize;
+    /** Calls inside {@link #run} now; closing waits for them, so no statement is cut off with its outcome unknown. */
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean closing;
 
     ShardPool(String name, String url, ShardingSettings s) {
         this.name = name;
@@ -90,16 +97,28 @@ final class ShardPool implements AutoCloseable {
     }
 
     /** Runs work for a tenant (or the scatter bucket) under its connection share and the shard's breaker. */
-    <T> T run(String bucket, int queryTimeoutSeconds, Work<T> work) {
-        return run(bucket, queryTimeoutSeconds, () -> { }, work);
+    <T> T run(String bucket, Work<T> work) {
+        return run(bucket, () -> { }, work);
     }
 
     /**
-     * As {@link #run(String, int, Work)}, with {@code admitted} run once the connection share is held and before the
+     * As {@link #run(String, Work)}, with {@code admitted} run once the connection share is held and before the
      * statement: the router re-checks routing and write fences there, so a cut-over that waits for the shares to be
      * released never misses a statement that already looked.
      */
-    <T> T run(String bucket, int queryTimeoutSeconds, Runnable onAdmitted, Work<T> work) {
+    <T> T run(String bucket, Runnable onAdmitted, Work<T> work) {
+        running.incrementAndGet();
+        try {
+            if (closing) {
+                throw new ShardUnavailableException(name, "shard " + name + "'s pool is closing (the router is restarting); retry", null);
+            }
+            return admitted(bucket, onAdmitted, work);
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    private <T> T admitted(String bucket, Runnable onAdmitted, Work<T> work) {
         Load l = load(bucket);
         boolean admitted;
         try {
@@ -186,8 +205,19 @@ final class ShardPool implements AutoCloseable {
         return pool;
     }
 
+    /** Stops admitting statements (they get ShardUnavailableException before they run); those running go on. */
+    void stopAdmitting() {
+        closing = true;
+    }
+
+    /** Whether statements admitted before {@link #stopAdmitting} still run. */
+    boolean busy() {
+        return running.get() > 0;
+    }
+
     @Override
     public void close() {
+        closing = true;
         pool.close();
     }
 }

@@ -64,6 +64,13 @@ public record Topology(long version, Map<String, ShardDef> shards, Map<String, S
         return pins.containsKey(tenant.value());
     }
 
+    /** This topology without the tenant's pin: where the tenant would route if it were unpinned. */
+    public Topology withoutPin(TenantId tenant) {
+        Map<String, String> rest = new java.util.HashMap<>(pins);
+        rest.remove(tenant.value());
+        return new Topology(version, shards, rest, fences);
+    }
+
     /** Checks that a new shard fits: valid unused name, a MySQL URL, a range that overlaps no other. */
     public void validateNewShard(String name, String url, KeyRange range) {
         if (name == null || !SHARD_NAME.matcher(name).matches()) {

@@ -6,6 +6,7 @@ import io.headroom.sharding.api.TenantLocation;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -16,6 +17,7 @@ public class LocateCommand implements Action {
     ShardRouter router;
 
     @Argument(index = 0, name = "tenant", required = true, description = "Tenant id")
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Override

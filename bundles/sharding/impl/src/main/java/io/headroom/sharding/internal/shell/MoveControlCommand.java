@@ -5,6 +5,7 @@ import io.headroom.sharding.api.TenantMoves;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -19,6 +20,7 @@ public class MoveControlCommand implements Action {
     boolean cleanup;
 
     @Argument(index = 0, name = "id", required = true, description = "Move id")
+    @Completion(MoveIdCompleter.class)
     long id;
 
     @Override

@@ -2,10 +2,11 @@ package io.headroom.sharding.internal.shell;
 
 import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.TenantMoves;
-import java.util.List;
+import io.headroom.sharding.internal.core.MoveState;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -21,6 +22,7 @@ public class MoveStatusCommand implements Action {
     boolean follow;
 
     @Argument(index = 0, name = "id", required = false, description = "Move id")
+    @Completion(MoveIdCompleter.class)
     Long id;
 
     @Override
@@ -63,12 +65,11 @@ public class MoveStatusCommand implements Action {
 
     /** A progress line per second until the move settles (cut over, done, cancelled, reversed or failed). */
     static void follow(TenantMoves moves, long id) throws InterruptedException {
-        List<String> settled = List.of("CUT_OVER", "DONE", "CANCELLED", "REVERSED", "FAILED");
         while (true) {
             MoveStatus m = moves.status(id).orElseThrow(() -> new IllegalArgumentException("no move " + id));
             System.out.print("\r" + line(m) + "   ");
             System.out.flush();
-            if (settled.contains(m.state())) {
+            if (MoveState.valueOf(m.state()).settled()) {
                 System.out.println();
                 print(m);
                 return;

@@ -6,6 +6,7 @@ import io.headroom.sharding.api.TenantLocation;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -20,9 +21,11 @@ public class PinCommand implements Action {
     boolean remove;
 
     @Argument(index = 0, name = "tenant", required = true, description = "Tenant id")
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Argument(index = 1, name = "shard", required = false, description = "Shard to pin to")
+    @Completion(ShardNameCompleter.class)
     String shard;
 
     @Override

@@ -2,10 +2,13 @@ package io.headroom.sharding.internal.shell;
 
 import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.SchemaChanges;
-import java.util.List;
+import io.headroom.sharding.internal.core.SchemaChangeState;
+import io.headroom.sharding.internal.core.ShardChangeState;
+import java.util.TreeMap;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -30,6 +33,7 @@ public class SchemaCommand implements Action {
     boolean cancel;
 
     @Argument(index = 0, name = "version", required = false, description = "Schema version")
+    @Completion(SchemaVersionCompleter.class)
     Integer version;
 
     @Override
@@ -40,7 +44,7 @@ public class SchemaCommand implements Action {
                 t.column(c);
             }
             for (SchemaChangeStatus s : schema.changes()) {
-                t.addRow().addContent(s.version(), s.state(), s.canary(), s.shards().size(), s.ddl(), s.error() == null ? "" : s.error());
+                t.addRow().addContent(s.version(), s.state(), s.canary(), s.shards().values().stream().filter(h -> ShardChangeState.of(h).done()).count(), s.ddl(), s.error() == null ? "" : s.error());
             }
             t.print(System.out);
             return null;
@@ -65,19 +69,24 @@ public class SchemaCommand implements Action {
 
     static void print(SchemaChangeStatus s) {
         System.out.println("schema " + s.version() + " " + s.state() + " (canary " + s.canary() + "): " + s.ddl());
-        s.shards().forEach((shard, how) -> System.out.println("  " + shard + ": " + how));
+        if (!s.shards().isEmpty()) {
+            ShellTable t = new ShellTable();
+            t.column("Shard");
+            t.column("How");
+            new TreeMap<>(s.shards()).forEach((shard, how) -> t.addRow().addContent(shard, how));
+            t.print(System.out);
+        }
         if (s.error() != null) {
-            System.out.println("  error: " + s.error());
+            System.out.println("error: " + s.error());
         }
     }
 
     static void follow(SchemaChanges schema, int version) throws InterruptedException {
-        List<String> settled = List.of("DONE", "FAILED", "CANCELLED", "PAUSED");
         while (true) {
             SchemaChangeStatus s = schema.status(version).orElseThrow();
-            System.out.print("\rschema " + version + " " + s.state() + ": " + s.shards().values().stream().filter(h -> !h.startsWith("RUNNING")).count() + " shard(s) done   ");
+            System.out.print("\rschema " + version + " " + s.state() + ": " + s.shards().values().stream().filter(h -> ShardChangeState.of(h).done()).count() + " shard(s) done   ");
             System.out.flush();
-            if (settled.contains(s.state())) {
+            if (SchemaChangeState.valueOf(s.state()).settled()) {
                 System.out.println();
                 print(s);
                 return;

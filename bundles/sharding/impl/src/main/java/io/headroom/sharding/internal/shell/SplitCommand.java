@@ -5,6 +5,7 @@ import io.headroom.sharding.api.TenantMoves;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -19,12 +20,15 @@ public class SplitCommand implements Action {
     boolean await;
 
     @Argument(index = 0, name = "shard", required = true, description = "Shard to split")
+    @Completion(ShardNameCompleter.class)
     String shard;
 
     @Argument(index = 1, name = "low", required = true, description = "Shard that takes the lower half")
+    @Completion(ShardNameCompleter.class)
     String low;
 
     @Argument(index = 2, name = "high", required = true, description = "Shard that takes the upper half")
+    @Completion(ShardNameCompleter.class)
     String high;
 
     @Override

@@ -1,4 +1,4 @@
-package io.headroom.sharding.internal.move;
+package io.headroom.sharding.internal.engine;
 
 import io.headroom.sharding.internal.core.TenantFilter;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package io.headroom.sharding.internal.move;
+package io.headroom.sharding.internal.engine;
 
 import com.github.shyiko.mysql.binlog.BinaryLogClient;
 import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;

@@ -1,4 +1,4 @@
-package io.headroom.sharding.internal.move;
+package io.headroom.sharding.internal.engine;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;

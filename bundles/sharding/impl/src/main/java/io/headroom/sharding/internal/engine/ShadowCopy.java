@@ -1,7 +1,8 @@
-package io.headroom.sharding.internal.move;
+package io.headroom.sharding.internal.engine;
 
+import io.headroom.sharding.internal.ShardMap;
 import io.headroom.sharding.internal.core.DdlCheck;
-import io.headroom.sharding.internal.move.BinlogStream.Position;
+import io.headroom.sharding.internal.engine.BinlogStream.Position;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -69,14 +70,14 @@ public final class ShadowCopy {
         public static final Settings DEFAULTS = new Settings(1000, 5, 2000, 5);
     }
 
-    private final MoveHost host;
+    private final ShardMap map;
     private final int chunk;
     private final long pauseMillis;
     private final long lockMillis;
     private final int attempts;
 
-    public ShadowCopy(MoveHost host, Settings settings) {
-        this.host = host;
+    public ShadowCopy(ShardMap map, Settings settings) {
+        this.map = map;
         this.chunk = Math.max(1, settings.chunkRows());
         this.pauseMillis = Math.max(0, settings.chunkPauseMillis());
         this.lockMillis = Math.max(100, settings.cutOverLockMillis());
@@ -98,7 +99,7 @@ public final class ShadowCopy {
 
     /** Runs the change on one shard; a rerun (after a restart) starts this shard's copy again from scratch. */
     public Outcome run(String shard, String table, String ddl, Control control) throws Exception {
-        DataSource db = host.shard(shard);
+        DataSource db = map.shard(shard);
         String gho = shadowName(table);
         dropLeftovers(db, table);
         exec(db, "CREATE TABLE " + TableShape.q(gho) + " LIKE " + TableShape.q(table));
@@ -109,13 +110,13 @@ public final class ShadowCopy {
             TableShape src;
             TableShape dst;
             try (Connection c = db.getConnection()) {
-                src = TableShape.read(c, table, host.tenantColumn());
-                dst = TableShape.read(c, gho, host.tenantColumn());
+                src = TableShape.read(c, table, map.settings().tenantColumn());
+                dst = TableShape.read(c, gho, map.settings().tenantColumn());
             }
             TableShape.Mapping m = src.mapTo(dst);
-            Position from = MoveRunner.masterPosition(host, shard);
+            Position from = MoveRunner.masterPosition(map, shard);
             String key = table.toLowerCase(Locale.ROOT);
-            stream = new BinlogStream(ServerAddress.of(host.topology().shards().get(shard).url()), host.user(), host.password(), Map.of(key, src),
+            stream = new BinlogStream(ServerAddress.of(map.topology().shards().get(shard).url()), map.settings().user(), map.settings().password(), Map.of(key, src),
                     Map.of(key, m), List.of(new BinlogStream.Destination(shard, db, null)), () -> Set.of(), from, p -> {
                     });
             stream.start();
@@ -215,7 +216,7 @@ public final class ShadowCopy {
     }
 
     private void catchUp(BinlogStream stream, String shard, Control control) throws Exception {
-        Position target = MoveRunner.masterPosition(host, shard);
+        Position target = MoveRunner.masterPosition(map, shard);
         while (stream.seen().compareTo(target) < 0) {
             check(stream);
             if (!control.proceed()) {

@@ -1,0 +1,257 @@
+package io.headroom.sharding.internal;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
+import io.headroom.core.api.store.ControlStore;
+import io.headroom.sharding.api.Keyspace;
+import io.headroom.sharding.api.TenantLocation;
+import io.headroom.sharding.internal.core.RouteCache;
+import io.headroom.sharding.internal.core.TenantFilter;
+import io.headroom.sharding.internal.core.Topology;
+import io.headroom.sharding.internal.store.ControlSchema;
+import io.headroom.sharding.internal.store.MoveStore;
+import io.headroom.sharding.internal.store.TopologyStore;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shard map this node serves, shared by the router, the operator levers, moves and schema changes: the topology
+ * cached from the control schema (re-read when its routing version changes, checked every {@code refreshMillis}), one
+ * pool per shard, and this node's acknowledgement of the routing version it serves (given once none of its
+ * statements admitted under an older version is still running for a fenced tenant, so a cut-over can wait for every
+ * live node instead of guessing).
+ */
+@Component(service = ShardMap.class, configurationPid = ShardMap.PID)
+@Designate(ocd = ShardingConfig.class)
+public final class ShardMap {
+    public static final String PID = "io.headroom.sharding";
+    private static final Logger LOG = LoggerFactory.getLogger(ShardMap.class);
+
+    private final ShardingSettings settings;
+    private final DataSource controlDb;
+    private final TopologyStore store;
+    private final MoveStore moves;
+    private final String node;
+    private final Map<String, ShardPool> pools = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService background;
+    private volatile RouteCache routes = new RouteCache(Topology.empty());
+    /** Whether some move or split is between its first copied row and its cleanup (rows may exist on two shards). */
+    private volatile boolean movesActive;
+
+    @Activate
+    public ShardMap(@Reference ControlStore control, @Reference Fleet fleet, ShardingConfig config) throws SQLException {
+        this(control, fleet.nodeId(), ShardingSettings.of(config));
+    }
+
+    /** @param node this node's id in the fleet (its acknowledgements are recorded under it) */
+    public ShardMap(ControlStore control, String node, ShardingSettings settings) throws SQLException {
+        this.settings = settings;
+        this.node = node;
+        control.migrate(ControlSchema.COMPONENT, ControlSchema.MIGRATIONS);
+        this.controlDb = control.dataSource();
+        this.store = new TopologyStore(controlDb);
+        this.moves = new MoveStore(controlDb);
+        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "headroom-sharding-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        apply(store.load());
+        movesActive = holdingCopies();
+        background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    public void deactivate() {
+        background.shutdownNow();
+        try {
+            store.leave(node);
+        } catch (SQLException e) {
+            LOG.debug("sharding: cannot remove this node from shard_nodes: {}", e.getMessage());
+        }
+        // statements admitted before the router went away finish first: closing the pool under one would abort it after
+        // the server may have run it, and its caller would be told it did not run
+        pools.values().forEach(ShardPool::stopAdmitting);
+        long deadline = System.currentTimeMillis() + settings.queryTimeoutSeconds() * 1000L;
+        while (pools.values().stream().anyMatch(ShardPool::busy) && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        pools.values().forEach(ShardPool::close);
+        pools.clear();
+    }
+
+    private void refresh() {
+        try {
+            if (store.version() != routes.topology().version()) {
+                apply(store.load());
+            }
+            ack();
+            movesActive = holdingCopies();
+            pools.values().forEach(ShardPool::probe);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("sharding: cannot refresh the topology from the control schema: {}", e.getMessage());
+        }
+    }
+
+    private boolean holdingCopies() {
+        try {
+            return moves.anyHoldingCopies();
+        } catch (SQLException e) {
+            return true; // unknown: filter, which is always correct
+        }
+    }
+
+    private synchronized void apply(Topology t) {
+        for (Topology.ShardDef s : t.shards().values()) {
+            ShardPool existing = pools.get(s.name());
+            if (existing == null || !existing.url.equals(s.url())) {
+                pools.put(s.name(), new ShardPool(s.name(), s.url(), settings));
+                if (existing != null) {
+                    existing.close();
+                }
+            }
+        }
+        for (String name : List.copyOf(pools.keySet())) {
+            if (!t.shards().containsKey(name)) {
+                pools.remove(name).close();
+            }
+        }
+        if (t.version() >= routes.topology().version()) {
+            routes = new RouteCache(t);
+        }
+    }
+
+    /** Re-reads the topology now and acknowledges it. */
+    public void reload() throws SQLException {
+        apply(store.load());
+        ack();
+    }
+
+    /**
+     * Tells the other nodes which routing version this node serves, once none of its statements admitted under an
+     * older one is still running for a fenced tenant.
+     */
+    private void ack() throws SQLException {
+        Topology t = topology();
+        long deadline = System.currentTimeMillis() + settings.queryTimeoutSeconds() * 1000L;
+        for (TenantFilter f : t.fences()) {
+            while (inFlight(f) && System.currentTimeMillis() < deadline) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        store.ack(node, t.version());
+    }
+
+    // ---------------------------------------------------------------- what the other components read
+
+    public ShardingSettings settings() {
+        return settings;
+    }
+
+    public Topology topology() {
+        return routes.topology();
+    }
+
+    /** The topology with its per-tenant routes. */
+    public RouteCache routes() {
+        return routes;
+    }
+
+    /** The shard map in the control schema. */
+    public TopologyStore store() {
+        return store;
+    }
+
+    public DataSource control() {
+        return controlDb;
+    }
+
+    ShardPool pool(String shard) {
+        return pools.get(shard);
+    }
+
+    Collection<ShardPool> pools() {
+        return pools.values();
+    }
+
+    /** The shard's pool as a DataSource; IllegalArgumentException for an unknown shard. */
+    public DataSource shard(String name) {
+        ShardPool p = pools.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("no shard " + name);
+        }
+        return p.dataSource();
+    }
+
+    public boolean movesActive() {
+        return movesActive;
+    }
+
+    /** A move or split was just created: scatter queries filter by ownership from now on. */
+    public void movesStarted() {
+        movesActive = true;
+    }
+
+    public TenantLocation locate(TenantId tenant) {
+        Topology t = topology();
+        Topology.ShardDef def = t.route(tenant).orElse(null);
+        return new TenantLocation(tenant.value(), Keyspace.hex(Keyspace.idOf(tenant)), def == null ? null : def.name(),
+                def == null || def.range() == null ? null : def.range().toString(), t.pinned(tenant), t.version());
+    }
+
+    // ---------------------------------------------------------------- what a cut-over needs
+
+    /** The routing version in the control schema now. */
+    public long routingVersionNow() throws SQLException {
+        return store.version();
+    }
+
+    /** Waits until every live node serves {@code version} (and drained what it admitted before). */
+    public void awaitVersionSeen(long version) throws SQLException, InterruptedException {
+        long deadline = System.currentTimeMillis() + 10 * settings.refreshMillis() + 5000;
+        while (!store.allNodesAt(version, 3 * settings.refreshMillis())) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("not every node acknowledged routing version " + version + " in time");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Whether any tenant the filter carries has a statement running on this node. */
+    public boolean inFlight(TenantFilter filter) {
+        Set<String> pinned = topology().pins().keySet();
+        for (ShardPool p : pools.values()) {
+            for (String bucket : p.load.keySet()) {
+                if (p.gate.inUse(bucket) > 0 && filter.matches(bucket, pinned)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

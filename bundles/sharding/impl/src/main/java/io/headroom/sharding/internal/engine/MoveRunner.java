@@ -1,0 +1,530 @@
+package io.headroom.sharding.internal.engine;
+
+import io.headroom.core.api.fleet.Lease;
+import io.headroom.sharding.internal.ShardMap;
+import io.headroom.sharding.internal.core.MovePlan;
+import io.headroom.sharding.internal.core.MoveRequest;
+import io.headroom.sharding.internal.core.MoveState;
+import io.headroom.sharding.internal.core.TenantFilter;
+import io.headroom.sharding.internal.core.Topology;
+import io.headroom.sharding.internal.engine.BinlogStream.Position;
+import io.headroom.sharding.internal.store.MoveRecord;
+import io.headroom.sharding.internal.store.MoveStore;
+import io.headroom.sharding.internal.store.TopologyStore;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one move through its states while this node holds the move's lease, reading the record from the control
+ * schema at every step so that a runner started after a restart (here or on another node) continues where the last
+ * one stopped: copying is rerunnable, replay resumes from the last committed binlog position, and routing only ever
+ * changes in the transaction that also records the new state. Every write to the control schema checks the lease; the
+ * lease is checked between chunks, and a runner that lost it stops without writing anything more.
+ */
+public final class MoveRunner extends LeasedRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(MoveRunner.class);
+
+    /** How the node runs moves: grace period after cut-over, rows per chunk, pause between copy chunks. */
+    public record Settings(long graceMillis, int chunkRows, long chunkPauseMillis) {
+    }
+
+    private final ShardMap map;
+    private final MoveStore store;
+    private final long id;
+    private final Settings settings;
+    private final RowCopier copier;
+    private BinlogStream forward;
+    private final Map<String, BinlogStream> reverse = new ConcurrentHashMap<>();
+    private final Map<String, Position> revCommitted = new ConcurrentHashMap<>();
+    private volatile long lastPersist;
+    private long lastApplied = -1;
+    private int verifyAttempts;
+
+    public MoveRunner(ShardMap map, MoveStore store, Lease lease, long id, Settings settings) {
+        super(lease, "headroom-move-" + id);
+        this.map = map;
+        this.store = store;
+        this.id = id;
+        this.settings = settings;
+        this.copier = new RowCopier(map.settings().tenantColumn(), settings.chunkRows(), settings.chunkPauseMillis());
+    }
+
+    @Override
+    protected void work() {
+        int failures = 0;
+        try {
+            while (!halted()) {
+                try {
+                    MoveRecord m = store.load(id);
+                    recordApplied();
+                    if (m.state().terminal() || m.state() == MoveState.FAILED) {
+                        return;
+                    }
+                    if (m.requested() == MoveRequest.CANCEL) {
+                        if (m.state() == MoveState.CUT_OVER) {
+                            store.transition(id, MoveState.CUT_OVER, MoveState.REVERSING, lease);
+                            continue;
+                        }
+                        if (m.state() != MoveState.REVERSING) {
+                            abort(m);
+                            return;
+                        }
+                    }
+                    if (m.requested() == MoveRequest.CLEANUP && m.state() == MoveState.CUT_OVER) {
+                        finish(m);
+                        return;
+                    }
+                    switch (m.state()) {
+                        case COPYING -> copy(m);
+                        case CATCHING_UP -> catchUp(m);
+                        case CUTTING_OVER -> cutOver(m);
+                        case CUT_OVER -> {
+                            ensureReverse(m);
+                            if (store.graceOver(id)) {
+                                finish(m);
+                                return;
+                            }
+                            Thread.sleep(200);
+                        }
+                        case REVERSING -> {
+                            if (reverseBack(m)) {
+                                return;
+                            }
+                        }
+                        default -> {
+                            return;
+                        }
+                    }
+                    failures = 0;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    if (halted()) {
+                        return; // stopping, or another node holds the move now: nothing more is written from here
+                    }
+                    failures++;
+                    LOG.warn("sharding: move {} step failed ({} in a row): {}", id, failures, e.toString());
+                    recordError(e);
+                    MoveRecord m = safeLoad();
+                    // before cut-over a move that keeps failing stops as FAILED; after it, the target holds the live rows: retry
+                    if (failures >= 5 && m != null && m.state().next().contains(MoveState.FAILED)) {
+                        fail(m, e);
+                        return;
+                    }
+                    closeStreams(); // restart the streams from the recorded positions
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            closeStreams();
+        }
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    private void copy(MoveRecord m) throws Exception {
+        store.resetCopied(id, lease);
+        DataSource source = map.shard(m.plan().source());
+        for (String table : map.settings().shardedTables()) {
+            TableShape shape = shape(source, table);
+            for (Map.Entry<String, TenantFilter> t : m.plan().targets().entrySet()) {
+                DataSource target = map.shard(t.getKey());
+                shape(target, table); // the table must exist on the target with the same shape
+                copier.copy(source, target, shape, t.getValue(), pinned(), this::addCopied, () -> halted() || cancelRequested());
+            }
+        }
+        if (!halted() && !cancelRequested()) {
+            store.transition(id, MoveState.COPYING, MoveState.CATCHING_UP, lease);
+        }
+    }
+
+    private void catchUp(MoveRecord m) throws Exception {
+        ensureForward(m);
+        while (!halted() && !cancelRequested()) {
+            checkStream(forward);
+            Position master = masterPosition(map, m.plan().source());
+            Position seen = forward.seen();
+            if (seen.compareTo(master) >= 0 || seen.file().equals(master.file()) && master.position() - seen.position() < 64 * 1024) {
+                store.transition(id, MoveState.CATCHING_UP, MoveState.CUTTING_OVER, lease);
+                return;
+            }
+            recordApplied();
+            Thread.sleep(100);
+        }
+    }
+
+    private void cutOver(MoveRecord m) throws Exception {
+        ensureForward(m);
+        TenantFilter fence = m.plan().fence();
+        fence(fence);
+        settle(fence);
+        Position end = masterPosition(map, m.plan().source());
+        awaitSeen(forward, end);
+        String verification = verify(m.plan());
+        if (verification.contains("MISMATCH")) {
+            verifyAttempts++;
+            store.verification(id, verification, lease);
+            if (verifyAttempts >= 3) {
+                throw new IllegalStateException("verification failed 3 times: " + verification);
+            }
+            change(c -> {
+                TopologyStore.unfence(c, id);
+                MoveStore.transition(c, id, MoveState.CUTTING_OVER, MoveState.CATCHING_UP);
+            });
+            return;
+        }
+        Map<String, Position> rev = new LinkedHashMap<>();
+        for (String t : m.plan().targets().keySet()) {
+            rev.put(t, masterPosition(map, t));
+        }
+        MovePlan p = m.plan();
+        change(c -> {
+            if (p.kind() == MovePlan.Kind.MOVE) {
+                TopologyStore.pin(c, p.subject(), p.targets().keySet().iterator().next());
+            } else {
+                TopologyStore.range(c, p.source(), null);
+                for (Map.Entry<String, TenantFilter> t : p.targets().entrySet()) {
+                    TopologyStore.range(c, t.getKey(), t.getValue().range().toString());
+                }
+            }
+            TopologyStore.unfence(c, id);
+            MoveStore.cutOver(c, id, encode(rev), verification, settings.graceMillis());
+        });
+        if (forward != null) {
+            forward.close();
+            forward = null;
+        }
+        LOG.info("sharding: move {} cut over ({})", id, verification);
+    }
+
+    /** Routes back to the source (within the grace period); true when done. */
+    private boolean reverseBack(MoveRecord m) throws Exception {
+        ensureReverse(m);
+        TenantFilter fence = m.plan().fence();
+        fence(fence);
+        settle(fence);
+        for (String t : m.plan().targets().keySet()) {
+            awaitSeen(reverse.get(t), masterPosition(map, t));
+        }
+        String verification = verify(m.plan());
+        if (verification.contains("MISMATCH")) {
+            store.verification(id, verification, lease);
+            change(c -> {
+                TopologyStore.unfence(c, id);
+                MoveStore.transition(c, id, MoveState.REVERSING, MoveState.CUT_OVER);
+            });
+            return false;
+        }
+        MovePlan p = m.plan();
+        change(c -> {
+            if (p.kind() == MovePlan.Kind.MOVE) {
+                if (p.prevPin() == null) {
+                    TopologyStore.unpin(c, p.subject());
+                } else {
+                    TopologyStore.pin(c, p.subject(), p.prevPin());
+                }
+            } else {
+                TopologyStore.range(c, p.source(), p.sourceRange());
+                for (String s : p.targets().keySet()) {
+                    TopologyStore.range(c, s, null);
+                }
+            }
+            TopologyStore.unfence(c, id);
+            MoveStore.reversed(c, id, verification);
+        });
+        closeStreams();
+        for (Map.Entry<String, TenantFilter> t : p.targets().entrySet()) {
+            deleteRows(map.shard(t.getKey()), t.getValue());
+        }
+        return true;
+    }
+
+    private void finish(MoveRecord m) throws Exception {
+        closeStreams();
+        DataSource source = map.shard(m.plan().source());
+        for (TenantFilter f : m.plan().targets().values()) {
+            deleteRows(source, f);
+        }
+        store.transition(id, MoveState.CUT_OVER, MoveState.DONE, lease);
+    }
+
+    /** Before cut-over (or after a failure): lifts the fence, deletes the targets' copies, CANCELLED. */
+    private void abort(MoveRecord m) throws Exception {
+        closeStreams();
+        change(c -> TopologyStore.unfence(c, id));
+        for (Map.Entry<String, TenantFilter> t : m.plan().targets().entrySet()) {
+            deleteRows(map.shard(t.getKey()), t.getValue());
+        }
+        store.transition(id, m.state(), MoveState.CANCELLED, lease);
+    }
+
+    /** Cancels a FAILED move nobody runs (the caller holds its lease): the copies are deleted, routing is untouched. */
+    public void abandon() {
+        try {
+            MoveRecord m = store.load(id);
+            if (m.state() == MoveState.FAILED) {
+                abort(m);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot cancel move " + id + ": " + e.getMessage(), e);
+        } finally {
+            lease.close();
+        }
+    }
+
+    private void fail(MoveRecord m, Exception e) {
+        try {
+            change(c -> {
+                TopologyStore.unfence(c, id);
+                MoveStore.failed(c, id, m.state(), String.valueOf(e));
+            });
+        } catch (SQLException | RuntimeException x) {
+            LOG.warn("sharding: cannot record move {} as failed: {}", id, x.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A change of the shard map under this move's lease, then this node serves it. */
+    private void change(TopologyStore.Change work) throws SQLException {
+        map.store().change(lease, work);
+        map.reload();
+    }
+
+    private void fence(TenantFilter f) throws SQLException {
+        change(c -> TopologyStore.fence(c, id, f));
+    }
+
+    /**
+     * Waits until every live node serves the routing version that carries the fence and has finished the statements
+     * it admitted before (each node acks only then), and until this node's own are done.
+     */
+    private void settle(TenantFilter f) throws InterruptedException, SQLException {
+        map.awaitVersionSeen(map.routingVersionNow());
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (map.inFlight(f) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(2);
+        }
+    }
+
+    private void awaitSeen(BinlogStream s, Position end) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (s.seen().compareTo(end) < 0) {
+            checkStream(s);
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("binlog replay did not reach " + end + " (at " + s.seen() + ")");
+            }
+            Thread.sleep(5);
+        }
+        checkStream(s);
+    }
+
+    private String verify(MovePlan p) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        DataSource source = map.shard(p.source());
+        Set<String> pinned = pinned();
+        boolean ok = true;
+        for (Map.Entry<String, TenantFilter> t : p.targets().entrySet()) {
+            for (String table : map.settings().shardedTables()) {
+                TableShape shape = shape(source, table);
+                String a = copier.checksum(source, shape, t.getValue(), pinned);
+                String b = copier.checksum(map.shard(t.getKey()), shape, t.getValue(), pinned);
+                boolean same = a.equals(b);
+                ok &= same;
+                out.append(out.length() == 0 ? "" : "; ").append(t.getKey()).append('.').append(table).append(": ")
+                        .append(same ? a + " (equal)" : "MISMATCH source " + a + " target " + b);
+            }
+        }
+        return (ok ? "verified: " : "") + out;
+    }
+
+    private void deleteRows(DataSource db, TenantFilter f) throws SQLException {
+        for (String table : map.settings().shardedTables()) {
+            copier.delete(db, shape(db, table), f, pinned());
+        }
+    }
+
+    private TableShape shape(DataSource db, String table) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            return TableShape.read(c, table, map.settings().tenantColumn());
+        }
+    }
+
+    private Map<String, TableShape> shapes(DataSource db) throws SQLException {
+        Map<String, TableShape> out = new HashMap<>();
+        for (String table : map.settings().shardedTables()) {
+            out.put(table.toLowerCase(Locale.ROOT), shape(db, table));
+        }
+        return out;
+    }
+
+    private Set<String> pinned() {
+        return map.topology().pins().keySet();
+    }
+
+    private void ensureForward(MoveRecord m) throws Exception {
+        if (forward != null) {
+            return;
+        }
+        MovePlan p = m.plan();
+        Topology.ShardDef src = map.topology().shards().get(p.source());
+        List<BinlogStream.Destination> dests = new ArrayList<>();
+        p.targets().forEach((s, f) -> dests.add(new BinlogStream.Destination(s, map.shard(s), f)));
+        BinlogStream s = new BinlogStream(ServerAddress.of(src.url()), map.settings().user(), map.settings().password(), shapes(map.shard(p.source())),
+                dests, this::pinned, Position.parse(m.fwdPos()), pos -> persist(() -> store.forwardPosition(id, pos.toString(), lease)));
+        s.start();
+        forward = s;
+    }
+
+    private void ensureReverse(MoveRecord m) throws Exception {
+        Map<String, Position> recorded = decode(m.revPos());
+        for (Map.Entry<String, TenantFilter> t : m.plan().targets().entrySet()) {
+            if (reverse.containsKey(t.getKey())) {
+                continue;
+            }
+            Position from = recorded.get(t.getKey());
+            if (from == null) {
+                throw new IllegalStateException("no reverse position recorded for " + t.getKey());
+            }
+            Topology.ShardDef target = map.topology().shards().get(t.getKey());
+            String name = t.getKey();
+            BinlogStream s = new BinlogStream(ServerAddress.of(target.url()), map.settings().user(), map.settings().password(), shapes(map.shard(name)),
+                    List.of(new BinlogStream.Destination(m.plan().source(), map.shard(m.plan().source()), t.getValue())), this::pinned, from, p -> {
+                        revCommitted.put(name, p);
+                        Map<String, Position> all = new LinkedHashMap<>(recorded);
+                        all.putAll(revCommitted);
+                        persist(() -> store.reversePositions(id, encode(all), lease));
+                    });
+            s.start();
+            reverse.put(name, s);
+        }
+        for (BinlogStream s : reverse.values()) {
+            checkStream(s);
+        }
+    }
+
+    private static void checkStream(BinlogStream s) throws Exception {
+        if (s.failure() != null) {
+            throw new IllegalStateException("binlog replay stopped: " + s.failure(), s.failure());
+        }
+    }
+
+    private void closeStreams() {
+        if (forward != null) {
+            forward.close();
+            forward = null;
+        }
+        reverse.values().forEach(BinlogStream::close);
+        reverse.clear();
+    }
+
+    /** The shard server's binlog position now, as recorded: where a new move's replay starts. */
+    public static String binlogPosition(ShardMap map, String shard) throws SQLException {
+        return masterPosition(map, shard).toString();
+    }
+
+    static Position masterPosition(ShardMap map, String shard) throws SQLException {
+        try (Connection c = map.shard(shard).getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
+            if (!rs.next()) {
+                throw new IllegalStateException("shard " + shard + "'s server has no binary log: start it with --log-bin --binlog-format=ROW");
+            }
+            return new Position(rs.getString(1), rs.getLong(2));
+        }
+    }
+
+    private static String encode(Map<String, Position> positions) {
+        StringBuilder b = new StringBuilder();
+        positions.forEach((s, p) -> b.append(b.length() == 0 ? "" : ";").append(s).append('=').append(p));
+        return b.toString();
+    }
+
+    private static Map<String, Position> decode(String text) {
+        Map<String, Position> out = new LinkedHashMap<>();
+        if (text != null && !text.isEmpty()) {
+            for (String part : text.split(";")) {
+                int eq = part.indexOf('=');
+                out.put(part.substring(0, eq), Position.parse(part.substring(eq + 1)));
+            }
+        }
+        return out;
+    }
+
+    private MoveRecord safeLoad() {
+        try {
+            return store.load(id);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private boolean cancelRequested() {
+        try {
+            return store.requested(id) == MoveRequest.CANCEL;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Records the binlog events applied so far, when the count changed. */
+    private void recordApplied() throws SQLException {
+        long n = forward == null ? 0 : forward.applied();
+        for (BinlogStream s : reverse.values()) {
+            n += s.applied();
+        }
+        if (n != lastApplied) {
+            store.applied(id, n, lease);
+            lastApplied = n;
+        }
+    }
+
+    private void addCopied(long n) {
+        try {
+            store.addCopied(id, n, lease);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("sharding: cannot record copy progress: {}", e.getMessage());
+        }
+    }
+
+    private interface Write {
+        void run() throws SQLException;
+    }
+
+    /** A binlog position, recorded at most every 300 ms (a resume replays a little more, idempotently). */
+    private void persist(Write write) {
+        long now = System.currentTimeMillis();
+        if (now - lastPersist < 300) {
+            return;
+        }
+        lastPersist = now;
+        try {
+            write.run();
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("sharding: cannot record the binlog position: {}", e.getMessage());
+        }
+    }
+
+    private void recordError(Exception e) {
+        try {
+            store.error(id, String.valueOf(e), lease);
+        } catch (SQLException | RuntimeException x) {
+            LOG.debug("sharding: cannot record the error: {}", x.getMessage());
+        }
+    }
+}
