@@ -19,6 +19,7 @@ final class TestFleet {
     static final int NODES = 3;
     private static LocalFleet fleet;
     private static MariaDbServer controlDb;
+    private static MariaDbServer controlReplica;
 
     private TestFleet() {
     }
@@ -29,10 +30,13 @@ final class TestFleet {
             Path dir = Path.of("target", "fleet-" + ProcessHandle.current().pid()).toAbsolutePath();
             // the control schema on a server of the fleet's own, so a test can take it away and bring it back
             controlDb = MariaDbServer.start(dir.resolve("control-db"), 1);
+            controlReplica = MariaDbServer.start(dir.resolve("control-replica"), 2);
+            controlReplica.replicateFrom(controlDb);
             String jdbc = controlDb.jdbcUrl("headroom");
             LocalFleet.Backends backends = new LocalFleet.Backends(jdbc, "root", "",
                     "http://127.0.0.1:" + TestDatabases.elasticMqPort(), TestDatabases.elasticsearch().endpoint());
             Map<String, Map<String, String>> config = Map.of(
+                    "io.headroom.store", Map.of("failoverUrls", controlReplica.jdbcUrl("headroom")),
                     "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
                     "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"));
             fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
@@ -43,6 +47,8 @@ final class TestFleet {
                 fleet = null;
                 controlDb.close();
                 controlDb = null;
+                controlReplica.close();
+                controlReplica = null;
             });
         }
         return fleet;
@@ -52,5 +58,11 @@ final class TestFleet {
     static synchronized MariaDbServer controlDb() throws Exception {
         get();
         return controlDb;
+    }
+
+    /** The replica of the control database (the target of switchover tests, which switch back afterwards). */
+    static synchronized MariaDbServer controlReplica() throws Exception {
+        get();
+        return controlReplica;
     }
 }

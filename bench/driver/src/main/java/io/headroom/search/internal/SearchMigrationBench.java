@@ -54,7 +54,7 @@ public final class SearchMigrationBench {
         try (MariaDb db = MariaDb.machineOrEmbedded(); ElasticsearchProcess es = ElasticsearchProcess.start(data, 0, "512m")) {
             String schema = "headroom_bench_" + UUID.randomUUID().toString().substring(0, 8);
             PlainControlStore store = new PlainControlStore(db, schema);
-            store.migrate("core", List.of(io.headroom.core.internal.store.ControlVersions.MIGRATION));
+            store.migrate("core", io.headroom.core.internal.store.ControlVersions.MIGRATIONS);
             JdbcFeatureFlags flagsA = new JdbcFeatureFlags(store, flagsConfig(1000));
             JdbcFeatureFlags flagsB = new JdbcFeatureFlags(store, flagsConfig(1000));
             JdbcFeatureFlags flagsC = new JdbcFeatureFlags(store, flagsConfig(500));

@@ -33,8 +33,8 @@ public interface ControlStore {
 
     /**
      * Whether a failure means a database could not be reached (or would not take writes, as a demoted primary during
-     * a switchover): a connection error (SQLState class 08), a pool that timed out waiting for a connection, or a
-     * server in read-only mode. Such a failure changed nothing, and the REST host answers it with 503 and
+     * a switchover): a connection error (SQLState class 08), a pool that timed out waiting for a connection, a
+     * server in read-only mode, or a session made read-only while a switchover fences control writes. Such a failure changed nothing, and the REST host answers it with 503 and
      * Retry-After; every other failure is a real error.
      */
     static boolean isUnreachable(Throwable failure) {
@@ -45,6 +45,9 @@ public interface ControlStore {
             if (t instanceof SQLException e) {
                 String state = e.getSQLState();
                 if (state != null && state.startsWith("08") || e.getErrorCode() == 1290 || e.getErrorCode() == 1836
+                        // a read-only session: this node's writes are fenced for a switchover (refused by the server, or
+                        // before it by Connector/J, which has no error code for that)
+                        || e.getErrorCode() == 1792 || e.getMessage() != null && e.getMessage().startsWith("Connection is read-only.")
                         // HikariCP's answer on a connection it evicted after the server went away (it gives no SQLState)
                         || state == null && "Connection is closed".equals(e.getMessage())) {
                     return true;

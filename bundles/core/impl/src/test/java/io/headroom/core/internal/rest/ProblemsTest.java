@@ -37,7 +37,9 @@ public class ProblemsTest {
                         "headroom-control - Connection is not available, request timed out after 5000ms.")),
                 new IllegalStateException(new java.sql.SQLException("Communications link failure to db-7.internal:3306", "08S01")),
                 new java.sql.SQLException("The MariaDB server is running with the --read-only option", "HY000", 1290),
-                new IllegalStateException("flags change failed: Connection is closed", new java.sql.SQLException("Connection is closed")))) {
+                new IllegalStateException("flags change failed: Connection is closed", new java.sql.SQLException("Connection is closed")),
+                new IllegalStateException(new java.sql.SQLException(
+                        "Connection is read-only. Queries leading to data modification are not allowed", "S1009")))) {
             Problems.Outcome o = Problems.classify(t);
             assertEquals(503, o.status());
             assertEquals(Integer.valueOf(5), o.retryAfterSeconds());

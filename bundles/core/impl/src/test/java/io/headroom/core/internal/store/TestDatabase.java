@@ -43,8 +43,20 @@ public final class TestDatabase extends RunListener {
                 return db.jdbcUrl(schema);
             }
 
+            public String failoverUrls() {
+                return "";
+            }
+
             public String user() {
                 return db.user();
+            }
+
+            public String replicationUser() {
+                return "";
+            }
+
+            public String replicationPassword() {
+                return "";
             }
 
             public String password() {
