@@ -63,7 +63,7 @@ public class EmbeddedStoreRestartIT extends HeadroomTestSupport {
 
     @Test
     public void a_firstNodeWritesState() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         assertTrue("the embedded server, not the machine's", !store.describe().contains(":3306/"));
         flags.apply("restart.check", new FlagChange("survives restarts", 40.0, Set.of(TenantId.of("acme")), Set.of(TenantId.of("globex")), null));
         tokens.create("restart-check", TenantId.of("acme"));
@@ -75,7 +75,7 @@ public class EmbeddedStoreRestartIT extends HeadroomTestSupport {
 
     @Test
     public void b_aRestartedNodeSeesIt() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         FlagDefinition f = flags.get("restart.check").orElseThrow(() -> new AssertionError("flag lost across the restart"));
         assertEquals(40.0, f.percentage(), 0);
         assertEquals(Set.of(TenantId.of("acme")), f.allowed());

@@ -75,6 +75,11 @@ public abstract class HeadroomTestSupport {
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/io.headroom.store.cfg", "url", jdbcUrl),
             systemProperty(HTTP_PORT_PROPERTY).value(String.valueOf(httpPort)),
+            // the probe waits this long for Pax Exam's invoker, which the features install starts last: 10 s (the
+            // default) is not always enough on a loaded 2-core machine
+            systemProperty("org.ops4j.pax.exam.raw.extender.intern.Parser.DEFAULT_TIMEOUT").value("120000"),
+            // and this long for the services a test injects, which start once the control store has answered
+            systemProperty("org.ops4j.pax.exam.service.timeout").value("120000"),
             // Pax Exam does not add the JDK 9+ module flags that bin/karaf passes
             new VMOption("--add-reads=java.xml=java.logging"),
             new VMOption("--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED"),
@@ -147,6 +152,29 @@ public abstract class HeadroomTestSupport {
             Thread.sleep(50);
         }
         return true;
+    }
+
+    /**
+     * Waits until the node reports UP: Karaf's boot features installed, every capability active with all its components
+     * satisfied (they start once the control store answered, after Karaf's boot), and the control store answering.
+     */
+    protected void awaitUp() throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        String last = "-";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                HttpResponse<String> r = get("/health", null);
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200 && r.body().equals("{\"status\":\"UP\"}")) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the node never reported UP; last answer: " + last + "; details: "
+                + get("/health", OPERATOR).body());
     }
 
     /** Waits until the endpoint answers with the expected status: the servlet can be up before the resource is. */

@@ -82,7 +82,7 @@ public class HotSwapIT extends HeadroomTestSupport {
 
     @Test
     public void requestsHeldByAResourceOrAtTheGateOccupyNoServerThread() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         AsyncProbe probe = new AsyncProbe();
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(RestResource.PATH, "/asyncprobe");
@@ -161,9 +161,10 @@ public class HotSwapIT extends HeadroomTestSupport {
         assertEquals(gone.body(), 503, gone.statusCode());
         assertTrue(gone.headers().firstValue("Retry-After").isPresent());
         assertEquals("the rest of the platform keeps serving", 200, get("/tokens", OPERATOR).statusCode());
-        HttpResponse<String> health = get("/health", null);
+        HttpResponse<String> health = get("/health", OPERATOR);
         assertEquals(200, health.statusCode());
         assertFalse(health.body().contains("io.headroom.example"));
+        assertEquals("the load balancer's liveness check is unaffected", 200, get("/health/live", null).statusCode());
 
         shell("feature:install headroom-example");
         awaitStatus(GREETING, OPERATOR, 200);
@@ -172,7 +173,7 @@ public class HotSwapIT extends HeadroomTestSupport {
 
     @Test
     public void restartingTheCoreKeepsFlagsAndTokens() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         String token = tokens.create("survivor", TenantId.of("acme")).token();
         FeatureFlags flags = service(FeatureFlags.class);
         flags.allow("core.restart", Set.of(TenantId.of("acme")));
@@ -180,6 +181,7 @@ public class HotSwapIT extends HeadroomTestSupport {
         Bundle core = bundle("io.headroom.core");
         core.stop();
         core.start();
+        awaitUp(); // everything on the core starts again once the control store answered
         awaitStatus(GREETING, bearer(token), 200);
         assertTrue(service(FeatureFlags.class).isEnabled("core.restart", TenantId.of("acme")));
         assertTrue(get("/flags/core.restart/tenants/acme", bearer(token)).body().contains("\"enabled\":true"));

@@ -53,7 +53,7 @@ public class PlatformIT extends HeadroomTestSupport {
 
     @Test
     public void everyHeadroomBundleIsActive() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         Set<String> seen = new TreeSet<>();
         for (Bundle b : bundleContext.getBundles()) {
             if (b.getSymbolicName().startsWith("io.headroom")) {
@@ -64,13 +64,25 @@ public class PlatformIT extends HeadroomTestSupport {
         // every capability at boot: api + implementation, and one bundle per LLM provider adapter
         assertEquals(new TreeSet<>(List.of("core-api", "core", "example-api", "example", "heartbeat-api", "heartbeat", "queue-api", "queue",
                 "llm-api", "llm", "llm-openai", "llm-anthropic", "llm-bedrock", "search-api", "search", "sharding-api", "sharding")), seen);
-        HttpResponse<String> health = get("/health", null);
-        assertTrue(health.body(), health.body().contains("\"status\":\"UP\"") && health.body().contains("\"name\":\"example\""));
+        assertTrue("every capability ready", eventually(() -> {
+            try {
+                return get("/health/ready", OPERATOR).statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        HttpResponse<String> health = get("/health", OPERATOR);
+        assertTrue(health.body(), health.body().contains("\"status\":\"UP\"") && health.body().contains("\"name\":\"example\"")
+                && health.body().contains("\"health\":\"UP\""));
+        // anonymous callers see the status only: no hosts, versions or endpoints
+        assertEquals("{\"status\":\"UP\"}", get("/health", null).body());
+        assertEquals("{\"status\":\"UP\"}", get("/health/ready", null).body());
+        assertEquals("{\"status\":\"UP\"}", get("/health/live", null).body());
     }
 
     @Test
     public void restAuthMatrix() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         String acme = bearer(tokens.create("acme-svc", TenantId.of("acme")).token());
         String platform = bearer(tokens.create("ops", null).token());
         String greeting = "/example/tenants/acme/greeting";
@@ -109,7 +121,7 @@ public class PlatformIT extends HeadroomTestSupport {
 
     @Test
     public void tokensOverRest() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         HttpResponse<String> created = call("POST", "/tokens", OPERATOR, "{\"name\":\"billing\",\"tenant\":\"initech\"}");
         assertEquals(created.body(), 201, created.statusCode());
         String token = field(created.body(), "token");
@@ -125,7 +137,7 @@ public class PlatformIT extends HeadroomTestSupport {
 
     @Test
     public void badInputGetsProblemJsonAndChangesNothing() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         String path = "/example/tenants/acme/greeting";
         HttpResponse<String> malformed = call("POST", path, OPERATOR, "{\"message\": ");
         assertProblem(malformed, 400);
@@ -167,7 +179,7 @@ public class PlatformIT extends HeadroomTestSupport {
 
     @Test
     public void flagsAreKeptInTheControlSchema() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         HttpResponse<String> r = call("PUT", "/flags/search.v2", OPERATOR,
                 "{\"description\":\"new read path\",\"percentage\":25,\"allow\":[\"acme\"],\"deny\":[\"globex\"]}");
         assertEquals(r.body(), 200, r.statusCode());
@@ -188,7 +200,7 @@ public class PlatformIT extends HeadroomTestSupport {
 
     @Test
     public void shellCommands() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         String status = shell("headroom:status");
         assertTrue(status, status.contains("Platform: UP") && status.contains("io.headroom.example") && status.contains("/api/example"));
 
@@ -215,7 +227,7 @@ public class PlatformIT extends HeadroomTestSupport {
 
     @Test
     public void openApiDescribesTheLiveEndpoints() throws Exception {
-        awaitStatus("/health", null, 200);
+        awaitUp();
         HttpResponse<String> doc = get("/openapi.json", null);
         assertEquals(200, doc.statusCode());
         for (String path : List.of("/api/example/tenants/{tenant}/greeting", "/api/tokens", "/api/flags/{name}", "/api/health")) {

@@ -7,6 +7,8 @@ import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.fleet.Lease;
 import io.headroom.core.api.fleet.LeaseLostException;
 import io.headroom.core.api.fleet.Leases;
+import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.metrics.TopTenants;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.SignalListener;
 import io.headroom.core.api.store.ControlStore;
@@ -93,6 +95,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     private final HeartbeatEngine fleet;
     private final AlertDispatch dispatch;
     private final ScheduledExecutorService scheduler;
+    private final HeartbeatMeters meters;
     private volatile Lease evaluator;
     private Timestamp fleetReadAt;
 
@@ -100,8 +103,8 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     private final List<AlertSink> sinks = new CopyOnWriteArrayList<>();
 
     @Activate
-    public HeartbeatService(@Reference ControlStore controlStore, @Reference Fleet nodes, @Reference Leases leases, Config config)
-            throws SQLException {
+    public HeartbeatService(@Reference ControlStore controlStore, @Reference Fleet nodes, @Reference Leases leases,
+            @Reference Metrics metrics, @Reference TopTenants top, Config config) throws SQLException {
         this.store = new HeartbeatStore(controlStore, nodes.nodeId());
         this.leases = leases;
         this.leaseTime = Duration.ofSeconds(Math.max(1, config.evaluatorLeaseSeconds()));
@@ -159,6 +162,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         LOG.info("heartbeat restored {} counter slots of this node", store.restore(local, nowMinute));
         fleetReadAt = store.loadFleet(fleet, local, null, nowMinute);
         fleet.replaceFiring(store.firing());
+        meters = new HeartbeatMeters(metrics, top, this, fleet::firing);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-heartbeat"));
         scheduler.scheduleWithFixedDelay(this::evaluateQuietly, config.evaluateSeconds(), config.evaluateSeconds(), TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushQuietly, config.flushSeconds(), config.flushSeconds(), TimeUnit.SECONDS);
@@ -222,6 +226,8 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     public void record(OutcomeEvent event) {
         if (local.record(event)) {
             fleet.record(event); // shown at once here; other nodes see it after the next flush
+            Slo slo = fleet.slos().get(event.job());
+            meters.record(event, slo == null ? event.success() : slo.isGood(event.success(), event.latencyMillis()));
         }
     }
 

@@ -49,6 +49,13 @@ final class AuthFilter implements ContainerRequestFilter {
         Class<?> type = resource.getResourceClass();
         if (method.isAnnotationPresent(PermitAll.class)
                 || (type.isAnnotationPresent(PermitAll.class) && !method.isAnnotationPresent(RolesAllowed.class))) {
+            // open to all; credentials, when sent and valid, still say who calls (e.g. health details for operators)
+            try {
+                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)).ifPresent(caller -> request.setSecurityContext(
+                        new CallerContext(caller, request.getSecurityContext() != null && request.getSecurityContext().isSecure())));
+            } catch (Forbidden e) {
+                // a non-operator login on an open endpoint is simply anonymous
+            }
             return;
         }
         String requestId = request.getHeaderString(GatewayServlet.REQUEST_ID);

@@ -24,9 +24,11 @@ public class StatusCommand implements Action {
         table.column("Bundle");
         table.column("Version");
         table.column("State");
+        table.column("Ready");
         table.column("Endpoints");
-        r.capabilities().forEach(c -> table.addRow().addContent(c.name(), c.bundle(), c.version(), c.state(),
-                String.join(" ", c.endpoints())));
+        table.column("Detail");
+        r.capabilities().forEach(c -> table.addRow().addContent(c.name(), c.bundle(), c.version(), c.state(), c.health(),
+                String.join(" ", c.endpoints()), c.detail()));
         table.print(System.out);
         return null;
     }

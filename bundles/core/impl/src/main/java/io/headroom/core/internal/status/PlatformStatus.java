@@ -1,65 +1,98 @@
 package io.headroom.core.internal.status;
 
+import io.headroom.core.api.health.Health;
+import io.headroom.core.api.health.HealthCheck;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.core.internal.rest.RestHost;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
- * What is installed and whether it works: every bundle that declares a {@value #HEADER} manifest header, its state
- * and endpoints, and whether the control store answers. Used by GET /api/health and headroom:status. The status is
- * STARTING until Karaf has installed the boot features, then UP, or DEGRADED while a capability is not active or the
- * control store does not answer (the node still serves what it can from its caches, so it stays in rotation).
+ * What is installed and whether it works: every bundle that declares a {@value #HEADER} manifest header, its state,
+ * endpoints and readiness, and whether the control store answers. Used by the health endpoints and headroom:status.
+ *
+ * <p>Readiness per capability is the worst of: its bundle active, its DS components (one that failed to activate is
+ * DOWN, one waiting for a service DEGRADED), and the answers of its {@link HealthCheck} services. All of it is probed
+ * once a second in the background (each check given {@value #CHECK_TIMEOUT_MILLIS} ms): a health request never takes
+ * a database connection or a network round trip of its own. The status is STARTING until Karaf has installed the boot
+ * features, then UP when every capability is, else DEGRADED: the node still serves what works (from its caches while
+ * the control store is away), so it stays in the load balancer's rotation, which checks liveness only.
  */
 @Component(service = PlatformStatus.class)
 public final class PlatformStatus {
     /** Manifest header naming the capability a bundle belongs to. */
     public static final String HEADER = "Headroom-Capability";
     private static final String BOOT_FINISHED = "org.apache.karaf.features.BootFinished";
+    static final long CHECK_TIMEOUT_MILLIS = 2000;
 
-    public record Capability(String name, String bundle, String version, String state, List<String> endpoints) {
+    public record Capability(String name, String bundle, String version, String state, List<String> endpoints,
+                             String health, String detail) {
     }
 
     public record StoreHealth(String status, String at, String error) {
     }
 
     public record Report(String status, StoreHealth controlStore, List<Capability> capabilities) {
+        /** What anyone may see: the status only (no hosts, versions or endpoints). */
+        public Map<String, String> summary() {
+            return Map.of("status", status);
+        }
     }
 
     private final BundleContext context;
     private final ControlStore store;
+    private final ServiceComponentRuntime scr;
     private final ScheduledExecutorService prober;
+    private final ExecutorService checks;
     private volatile StoreHealth storeHealth;
+    private volatile Map<String, Health> readiness = Map.of();
+    /** Whether the readiness above was probed after Karaf's boot (before, a capability may not be there yet). */
+    private volatile boolean probedAfterBoot;
 
     @Activate
-    public PlatformStatus(BundleContext context, @Reference ControlStore store) {
+    public PlatformStatus(BundleContext context, @Reference ControlStore store, @Reference ServiceComponentRuntime scr) {
         this.context = context;
         this.store = store;
-        this.storeHealth = probe();
-        // probed once a second, not per request: a health check must never take a database connection of its own
+        this.scr = scr;
+        this.storeHealth = probeStore();
+        this.checks = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "headroom-health-check");
+            t.setDaemon(true);
+            return t;
+        });
         this.prober = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "headroom-status-probe");
             t.setDaemon(true);
             return t;
         });
-        prober.scheduleWithFixedDelay(() -> storeHealth = probe(), 1, 1, TimeUnit.SECONDS);
+        prober.scheduleWithFixedDelay(this::probe, 0, 1, TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
         prober.shutdownNow();
+        checks.shutdownNow();
     }
 
     public Report report() {
@@ -78,7 +111,8 @@ public final class PlatformStatus {
 
     private Report report(RestHost h) {
         List<Capability> capabilities = new ArrayList<>();
-        boolean allActive = true;
+        Map<String, Health> ready = readiness;
+        boolean allUp = true;
         for (Bundle b : context.getBundles()) {
             String name = b.getHeaders("").get(HEADER);
             if (name == null) {
@@ -89,13 +123,84 @@ public final class PlatformStatus {
                 h.endpoints().stream().filter(e -> e.bundle().equals(b.getSymbolicName()))
                         .forEach(e -> endpoints.add(h.alias() + "/" + e.segment()));
             }
-            allActive &= b.getState() == Bundle.ACTIVE;
-            capabilities.add(new Capability(name, b.getSymbolicName(), b.getVersion().toString(), state(b.getState()), endpoints));
+            Health health = b.getState() == Bundle.ACTIVE ? ready.getOrDefault(b.getSymbolicName(), Health.up(""))
+                    : Health.down("bundle " + state(b.getState()));
+            allUp &= health.state() == Health.State.UP;
+            capabilities.add(new Capability(name, b.getSymbolicName(), b.getVersion().toString(), state(b.getState()), endpoints,
+                    health.state().name(), health.detail()));
         }
         capabilities.sort(Comparator.comparing(Capability::name).thenComparing(Capability::bundle));
-        StoreHealth storeHealth = this.storeHealth;
-        boolean up = allActive && "UP".equals(storeHealth.status()) && h != null;
-        return new Report(!booted() ? "STARTING" : up ? "UP" : "DEGRADED", storeHealth, capabilities);
+        StoreHealth store = this.storeHealth;
+        boolean up = allUp && "UP".equals(store.status()) && h != null;
+        return new Report(!probedAfterBoot ? "STARTING" : up ? "UP" : "DEGRADED", store, capabilities);
+    }
+
+    /** Everything a health request shows, refreshed here once a second. */
+    private void probe() {
+        boolean booted = booted();
+        storeHealth = probeStore();
+        Map<String, Health> next = new HashMap<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getHeaders("").get(HEADER) != null && b.getState() == Bundle.ACTIVE) {
+                next.put(b.getSymbolicName(), components(b));
+            }
+        }
+        if (!"UP".equals(storeHealth.status())) {
+            next.merge(context.getBundle().getSymbolicName(), Health.degraded("the control schema does not answer: serving from caches"),
+                    PlatformStatus::worse);
+        }
+        try {
+            for (ServiceReference<HealthCheck> ref : context.getServiceReferences(HealthCheck.class, null)) {
+                HealthCheck check = context.getService(ref);
+                if (check == null) {
+                    continue;
+                }
+                try {
+                    next.merge(ref.getBundle().getSymbolicName(), run(check), PlatformStatus::worse);
+                } finally {
+                    context.ungetService(ref);
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        readiness = Map.copyOf(next);
+        probedAfterBoot = booted;
+    }
+
+    private Health run(HealthCheck check) {
+        Future<Health> answer = checks.submit(check::check);
+        try {
+            return answer.get(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            return Health.down("its check did not answer within " + CHECK_TIMEOUT_MILLIS + " ms");
+        } catch (Exception e) {
+            return Health.down("its check failed: " + e.getMessage());
+        }
+    }
+
+    /** DOWN for a component that failed to activate, DEGRADED for one waiting for a service. */
+    private Health components(Bundle b) {
+        Health health = Health.up("");
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    health = worse(health, Health.down(d.name + " failed to start: " + c.failure));
+                } else if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    List<String> missing = java.util.Arrays.stream(c.unsatisfiedReferences).map(r -> r.name).toList();
+                    health = worse(health, Health.degraded(d.name + " waits for " + missing));
+                }
+            }
+        }
+        return health;
+    }
+
+    private static Health worse(Health a, Health b) {
+        if (a.state() == b.state()) {
+            return a.detail().isEmpty() ? b : b.detail().isEmpty() ? a : new Health(a.state(), a.detail() + "; " + b.detail());
+        }
+        return a.state().ordinal() > b.state().ordinal() ? a : b;
     }
 
     /**
@@ -108,7 +213,7 @@ public final class PlatformStatus {
                 || context.getServiceReference("org.apache.karaf.features.FeaturesService") == null;
     }
 
-    private StoreHealth probe() {
+    private StoreHealth probeStore() {
         try (Connection c = store.dataSource().getConnection()) {
             return c.isValid(2) ? new StoreHealth("UP", store.describe(), null)
                     : new StoreHealth("DOWN", store.describe(), "connection not valid");

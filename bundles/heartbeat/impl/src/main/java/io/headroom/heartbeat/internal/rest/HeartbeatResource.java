@@ -197,14 +197,6 @@ public final class HeartbeatResource implements RestResource {
     }
 
     @GET
-    @Path("metrics")
-    @Produces("text/plain; version=0.0.4")
-    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
-    public String metrics() {
-        return PrometheusText.render(heartbeat.platform(), heartbeat.worstTenants(10), firing());
-    }
-
-    @GET
     @Path("page")
     @Produces(MediaType.TEXT_HTML)
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
