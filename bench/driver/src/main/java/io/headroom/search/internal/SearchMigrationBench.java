@@ -13,6 +13,8 @@ import io.headroom.core.api.flags.FeatureFlags;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
+import io.headroom.core.internal.fleet.JdbcFleet;
+import io.headroom.core.internal.fleet.JdbcLeases;
 import io.headroom.core.internal.flags.JdbcFeatureFlags;
 import io.headroom.fixtures.ElasticsearchProcess;
 import io.headroom.fixtures.MariaDb;
@@ -30,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.http.HttpHost;
 import org.elasticsearch.client.RestClient;
 
@@ -58,22 +63,48 @@ public final class SearchMigrationBench {
             JdbcFeatureFlags flagsA = new JdbcFeatureFlags(store, flagsConfig(1000));
             JdbcFeatureFlags flagsB = new JdbcFeatureFlags(store, flagsConfig(1000));
             JdbcFeatureFlags flagsC = new JdbcFeatureFlags(store, flagsConfig(500));
-            SearchService a = new SearchService(store, flagsA, NO_SIGNALS, config(es.endpoint(), "node-a"));
-            SearchService b = new SearchService(store, flagsB, NO_SIGNALS, config(es.endpoint(), "node-b"));
-            SearchService c = new SearchService(store, flagsC, NO_SIGNALS, config(es.endpoint(), "node-c"));
+            Node a = Node.start(store, flagsA, config(es.endpoint()), "node-a");
+            Node b = Node.start(store, flagsB, config(es.endpoint()), "node-b");
+            Node c = Node.start(store, flagsC, config(es.endpoint()), "node-c");
             try {
                 run(a, b, c, es, tenants, docs, samples);
             } finally {
-                a.deactivate();
-                b.deactivate();
-                c.deactivate();
+                a.close();
+                b.close();
+                c.close();
                 db.dropSchema(schema);
             }
         }
         System.exit(0); // the flag caches' refresh threads
     }
 
-    private static void run(SearchService a, SearchService b, SearchService c3, ElasticsearchProcess es, int tenants, int docs, int samples) throws Exception {
+    /** The search components of one node, built and wired outside OSGi as Declarative Services wires them. */
+    record Node(JdbcFleet fleet, JdbcLeases leases, SearchNode node, SearchBackfill backfill, SearchValidation validation,
+            SearchOutboxDrain outbox, TenantSearchService search, SearchAdminService admin) implements AutoCloseable {
+        static Node start(PlainControlStore control, FeatureFlags flags, SearchConfig config, String id) {
+            JdbcFleet fleet = new JdbcFleet(control, fleetConfig(id), null);
+            JdbcLeases leases = new JdbcLeases(control, fleet);
+            SearchNode node = new SearchNode(control, flags, NO_SIGNALS, config);
+            SearchBackfill backfill = new SearchBackfill(node, leases);
+            SearchValidation validation = new SearchValidation(node);
+            return new Node(fleet, leases, node, backfill, validation, new SearchOutboxDrain(node), new TenantSearchService(node),
+                    new SearchAdminService(node, backfill, validation));
+        }
+
+        @Override
+        public void close() {
+            outbox.deactivate();
+            validation.deactivate();
+            backfill.deactivate();
+            node.deactivate();
+            leases.deactivate();
+            fleet.deactivate();
+        }
+    }
+
+    private static void run(Node na, Node nb, Node nc, ElasticsearchProcess es, int tenants, int docs, int samples) throws Exception {
+        SearchAdminService a = na.admin();
+        TenantSearchService as = na.search();
         String mappings = "{\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"}}}";
         List<TenantId> ts = new ArrayList<>();
         for (int i = 0; i < tenants; i++) {
@@ -88,7 +119,7 @@ public final class SearchMigrationBench {
                     for (int d = from; d < Math.min(docs, from + 1000); d++) {
                         batch.add(DocumentWrite.index("d" + d, version++, doc(t, d)));
                     }
-                    a.bulk(c, t, batch);
+                    as.bulk(c, t, batch);
                 }
             }
         }
@@ -104,9 +135,9 @@ public final class SearchMigrationBench {
             TenantId t = ts.get(Math.floorMod(i, tenants));
             int d = Math.floorMod(i * 7, docs);
             long t0 = System.nanoTime();
-            a.index("plain", t, "d" + d, version++, doc(t, d));
+            as.index("plain", t, "d" + d, version++, doc(t, d));
             long t1 = System.nanoTime();
-            a.index("moving", t, "d" + d, version++, doc(t, d));
+            as.index("moving", t, "d" + d, version++, doc(t, d));
             long t2 = System.nanoTime();
             if (i >= 0) {
                 single[i] = t1 - t0;
@@ -121,7 +152,7 @@ public final class SearchMigrationBench {
 
         // 2. backfill throughput with validation vs a plain scan-and-bulk copy loop of the same documents
         long total = (long) tenants * docs;
-        double plain1 = plainCopy(es.endpoint(), a.layoutIndexes("moving", 1), "plain-copy-1");
+        double plain1 = plainCopy(es.endpoint(), na.node().layoutIndexes("moving", 1), "plain-copy-1");
         long t0 = System.nanoTime();
         a.backfill(m.id());
         while (!"BACKFILLED".equals(a.status(m.id()).state())) {
@@ -132,7 +163,7 @@ public final class SearchMigrationBench {
         long t2 = System.nanoTime();
         long passed = v.tenants().stream().filter(p -> "PASSED".equals(p.validation())).count();
         long copied = v.tenants().stream().mapToLong(TenantProgress::copied).sum();
-        double plain2 = plainCopy(es.endpoint(), a.layoutIndexes("moving", 1), "plain-copy-2");
+        double plain2 = plainCopy(es.endpoint(), na.node().layoutIndexes("moving", 1), "plain-copy-2");
         double plain = (plain1 + plain2) / 2;
         double headroom = total / ((t2 - t0) / 1e9);
         System.out.printf("backfill: %d documents (%d copied), %d/%d tenants validated; Headroom backfill %.1f s + validation %.1f s = %.0f docs/s;"
@@ -144,24 +175,24 @@ public final class SearchMigrationBench {
 
         // 3. a tenant's reads moved (and rolled back) on node A, seen by node B (flags refreshMillis 1000, the former default)
         // and node C (refreshMillis 500, the default)
-        for (SearchService follower : List.of(b, c3)) {
+        for (Node follower : List.of(nb, nc)) {
             List<Double> lags = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 TenantId t = ts.get(i % tenants);
                 a.advance(m.id(), null, Set.of(t));
-                lags.add(awaitLayout(follower, t, "layout-2"));
+                lags.add(awaitLayout(follower.search(), t, "layout-2"));
                 a.rollback(m.id(), Set.of(t));
-                lags.add(awaitLayout(follower, t, "layout-1"));
+                lags.add(awaitLayout(follower.search(), t, "layout-1"));
             }
             double[] l = lags.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             System.out.printf("read move seen by node %s (flags refreshMillis %d; %d flag changes, advance and rollback): median %.0f ms, max %.0f ms%n",
-                    follower == b ? "B" : "C", follower == b ? 1000 : 500, l.length, l[l.length / 2], l[l.length - 1]);
+                    follower == nb ? "B" : "C", follower == nb ? 1000 : 500, l.length, l[l.length / 2], l[l.length - 1]);
         }
         System.out.printf("machine: %d cores, %s %s; Elasticsearch 8.19.21 (child JVM, -Xmx512m), elasticsearch-java 8.19.24%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), System.getProperty("java.version"));
     }
 
-    private static double awaitLayout(SearchService node, TenantId t, String layout) throws InterruptedException {
+    private static double awaitLayout(TenantSearchService node, TenantId t, String layout) throws InterruptedException {
         long t0 = System.nanoTime();
         while (!node.search("moving", t, SearchQuery.of(null, 1)).layout().equals(layout)) {
             if (System.nanoTime() - t0 > 30_000_000_000L) {
@@ -172,44 +203,63 @@ public final class SearchMigrationBench {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /** The baseline: every source index scanned on a point in time with search_after and bulk-indexed into one index. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
+    /** Documents per batch and copy loops at once, for Headroom's backfill and the baseline alike. */
+    static final int BATCH = 1000;
+    static final int THREADS = 2;
+
+    /**
+     * The baseline: each source index scanned on a point in time with search_after (pages of {@link #BATCH}) and
+     * bulk-indexed into one new index, {@link #THREADS} indexes at once.
+     */
     private static double plainCopy(String endpoint, List<String> sources, String dest) throws Exception {
         try (RestClient rest = RestClient.builder(HttpHost.create(endpoint)).build()) {
             ElasticsearchClient client = new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
             client.indices().create(c -> c.index(dest));
-            long n = 0;
+            ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             long t0 = System.nanoTime();
+            List<Future<Long>> copied = new ArrayList<>();
             for (String source : sources) {
-                String pit = client.openPointInTime(p -> p.index(source).keepAlive(k -> k.time("2m"))).id();
-                List<FieldValue> after = null;
-                while (true) {
-                    List<FieldValue> sa = after;
-                    SearchResponse<Map> r = client.search(s -> {
-                        s.pit(p -> p.id(pit).keepAlive(k -> k.time("2m"))).size(500).sort(o -> o.field(f -> f.field("_shard_doc").order(SortOrder.Asc)));
-                        if (sa != null) {
-                            s.searchAfter(sa);
-                        }
-                        return s;
-                    }, Map.class);
-                    List<Hit<Map>> hits = r.hits().hits();
-                    if (hits.isEmpty()) {
-                        break;
-                    }
-                    List<BulkOperation> ops = new ArrayList<>();
-                    for (Hit<Map> h : hits) {
-                        ops.add(BulkOperation.of(o -> o.index(i -> i.index(dest).id(h.id()).document(h.source()))));
-                    }
-                    client.bulk(bk -> bk.operations(ops));
-                    n += hits.size();
-                    after = hits.get(hits.size() - 1).sort();
-                }
-                client.closePointInTime(c -> c.id(pit));
+                copied.add(pool.submit(() -> copyIndex(client, source, dest)));
+            }
+            long n = 0;
+            for (Future<Long> f : copied) {
+                n += f.get();
             }
             double rate = n / ((System.nanoTime() - t0) / 1e9);
+            pool.shutdown();
             client.indices().delete(d -> d.index(dest));
             return rate;
         }
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static long copyIndex(ElasticsearchClient client, String source, String dest) throws Exception {
+        long n = 0;
+        String pit = client.openPointInTime(p -> p.index(source).keepAlive(k -> k.time("2m"))).id();
+        List<FieldValue> after = null;
+        while (true) {
+            List<FieldValue> sa = after;
+            SearchResponse<Map> r = client.search(s -> {
+                s.pit(p -> p.id(pit).keepAlive(k -> k.time("2m"))).size(BATCH).sort(o -> o.field(f -> f.field("_shard_doc").order(SortOrder.Asc)));
+                if (sa != null) {
+                    s.searchAfter(sa);
+                }
+                return s;
+            }, Map.class);
+            List<Hit<Map>> hits = r.hits().hits();
+            if (hits.isEmpty()) {
+                break;
+            }
+            List<BulkOperation> ops = new ArrayList<>();
+            for (Hit<Map> h : hits) {
+                ops.add(BulkOperation.of(o -> o.index(i -> i.index(dest).id(h.id()).document(h.source()))));
+            }
+            client.bulk(bk -> bk.operations(ops));
+            n += hits.size();
+            after = hits.get(hits.size() - 1).sort();
+        }
+        client.closePointInTime(c -> c.id(pit));
+        return n;
     }
 
     private static Map<String, Object> doc(TenantId t, int d) {
@@ -239,20 +289,29 @@ public final class SearchMigrationBench {
         };
     }
 
-    private static SearchService.Config config(String endpoint, String node) {
-        return new SearchService.Config() {
+    private static JdbcFleet.Config fleetConfig(String id) {
+        return new JdbcFleet.Config() {
+            public String nodeId() { return id; }
+            public long heartbeatMillis() { return 1000; }
+            public long liveMillis() { return 10_000; }
+            public Class<? extends Annotation> annotationType() { return JdbcFleet.Config.class; }
+        };
+    }
+
+    private static SearchConfig config(String endpoint) {
+        return new SearchConfig() {
             public String endpoints() { return endpoint; }
             public long refreshMillis() { return 500; }
             public int timeoutMillis() { return 10_000; }
-            public int backfillBatch() { return 1000; }
-            public int backfillThreads() { return 2; }
+            public int backfillBatch() { return BATCH; }
+            public int backfillThreads() { return THREADS; }
             public double backfillDocsPerSecond() { return 0; }
             public int validationSamples() { return 20; }
             public String migrationGcDeletes() { return "12h"; }
             public long startGraceMillis() { return 1000; }
             public long tombstoneRetentionHours() { return 24; }
-            public String nodeId() { return node; }
-            public Class<? extends Annotation> annotationType() { return SearchService.Config.class; }
+            public String nodeId() { return ""; }
+            public Class<? extends Annotation> annotationType() { return SearchConfig.class; }
         };
     }
 }

@@ -1,4 +1,4 @@
-package io.headroom.search.internal;
+package io.headroom.search.internal.store;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.search.api.OutboxEntry;
@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /** The search capability's part of the control schema: collections, layouts, migrations, tenants, tombstones, outbox. */
-final class SearchStore {
-    static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "search collections, layouts and migrations",
+public final class SearchStore {
+    public static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "search collections, layouts and migrations",
             "CREATE TABLE IF NOT EXISTS search_collection (name VARCHAR(40) NOT NULL PRIMARY KEY, current_layout INT NOT NULL,"
                     + " created_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
             "CREATE TABLE IF NOT EXISTS search_layout (collection VARCHAR(40) NOT NULL, layout INT NOT NULL, partitions INT NOT NULL,"
@@ -52,33 +52,33 @@ final class SearchStore {
                     + " dead BOOLEAN NOT NULL DEFAULT FALSE, KEY search_outbox_due (dead, next_at), KEY search_outbox_tenant (collection, tenant))"
                     + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
 
-    record LayoutRow(Layout layout, LayoutSpec spec, String state) {
+    public record LayoutRow(Layout layout, LayoutSpec spec, String state) {
     }
 
-    record MigrationRow(long id, String collection, int source, int target, MigrationState state, String readFlag,
+    public record MigrationRow(long id, String collection, int source, int target, MigrationState state, String readFlag,
             Instant dualWriteSince, Instant updatedAt) {
     }
 
-    record TenantRow(TenantId tenant, String backfill, String cursor, long copied, String validation, long sourceCount,
+    public record TenantRow(TenantId tenant, String backfill, String cursor, long copied, String validation, long sourceCount,
             long targetCount, String sourceHash, String targetHash, String detail) {
     }
 
-    record OutboxRow(long id, String collection, int layout, TenantId tenant, String docId, long version, String body, int attempts) {
+    public record OutboxRow(long id, String collection, int layout, TenantId tenant, String docId, long version, String body, int attempts) {
     }
 
     private final DataSource db;
 
-    SearchStore(DataSource db) {
+    public SearchStore(DataSource db) {
         this.db = db;
     }
 
-    DataSource db() {
+    public DataSource db() {
         return db;
     }
 
     // ---- collections and layouts
 
-    Map<String, Integer> collections() throws SQLException {
+    public Map<String, Integer> collections() throws SQLException {
         Map<String, Integer> out = new HashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT name, current_layout FROM search_collection");
              ResultSet rs = ps.executeQuery()) {
@@ -89,7 +89,7 @@ final class SearchStore {
         return out;
     }
 
-    List<LayoutRow> layouts() throws SQLException {
+    public List<LayoutRow> layouts() throws SQLException {
         List<LayoutRow> out = new ArrayList<>();
         try (Connection c = db.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT collection, layout, partitions, dedicated, mappings, settings, state FROM search_layout");
@@ -103,19 +103,19 @@ final class SearchStore {
         return out;
     }
 
-    static Set<TenantId> parseTenants(String csv) {
+    public static Set<TenantId> parseTenants(String csv) {
         if (csv == null || csv.isBlank()) {
             return Set.of();
         }
         return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(TenantId::of).collect(Collectors.toSet());
     }
 
-    static String tenantsCsv(Set<TenantId> tenants) {
+    public static String tenantsCsv(Set<TenantId> tenants) {
         return tenants.stream().map(TenantId::value).sorted().collect(Collectors.joining(","));
     }
 
     /** Inserts the collection with layout 1; false if the name is taken. */
-    boolean insertCollection(String name, LayoutSpec spec) throws SQLException {
+    public boolean insertCollection(String name, LayoutSpec spec) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT IGNORE INTO search_collection (name, current_layout, created_at) VALUES (?, 1, NOW(6))")) {
@@ -131,7 +131,7 @@ final class SearchStore {
         }
     }
 
-    void deleteCollection(String name) throws SQLException {
+    public void deleteCollection(String name) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "DELETE FROM search_layout WHERE collection = ?", name);
             exec(c, "DELETE FROM search_collection WHERE name = ?", name);
@@ -152,17 +152,17 @@ final class SearchStore {
         }
     }
 
-    void registerTenant(String collection, TenantId tenant) throws SQLException {
+    public void registerTenant(String collection, TenantId tenant) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "INSERT IGNORE INTO search_tenant (collection, tenant) VALUES (?, ?)", collection, tenant.value());
         }
     }
 
-    long tenantCount(String collection) throws SQLException {
+    public long tenantCount(String collection) throws SQLException {
         return longQuery("SELECT COUNT(*) FROM search_tenant WHERE collection = ?", collection);
     }
 
-    boolean tenantKnown(String collection, TenantId tenant) throws SQLException {
+    public boolean tenantKnown(String collection, TenantId tenant) throws SQLException {
         return longQuery("SELECT COUNT(*) FROM search_tenant WHERE collection = ? AND tenant = ?", collection, tenant.value()) > 0;
     }
 
@@ -172,7 +172,7 @@ final class SearchStore {
      * Reserves the collection for a new migration and records its target layout, or returns empty when another
      * migration is open. The target's indexes are created afterwards; on failure the caller calls dropMigration.
      */
-    Optional<MigrationRow> insertMigration(String collection, int source, LayoutSpec target, String flagPrefix) throws SQLException {
+    public Optional<MigrationRow> insertMigration(String collection, int source, LayoutSpec target, String flagPrefix) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -213,7 +213,7 @@ final class SearchStore {
     }
 
     /** Undoes insertMigration when the target's indexes could not be created: nothing of it stays. */
-    void dropMigration(long id) throws SQLException {
+    public void dropMigration(long id) throws SQLException {
         Optional<MigrationRow> m = migration(id);
         if (m.isEmpty()) {
             return;
@@ -225,16 +225,16 @@ final class SearchStore {
         }
     }
 
-    Optional<MigrationRow> migration(long id) throws SQLException {
+    public Optional<MigrationRow> migration(long id) throws SQLException {
         List<MigrationRow> rows = migrations("WHERE id = ?", id);
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
-    List<MigrationRow> openMigrations() throws SQLException {
+    public List<MigrationRow> openMigrations() throws SQLException {
         return migrations("WHERE open_collection IS NOT NULL");
     }
 
-    List<MigrationRow> migrationsOf(String collection) throws SQLException {
+    public List<MigrationRow> migrationsOf(String collection) throws SQLException {
         return migrations("WHERE collection = ? ORDER BY id", collection);
     }
 
@@ -255,7 +255,7 @@ final class SearchStore {
     }
 
     /** Moves the migration from {@code from} to {@code to}; false if another node moved it first. */
-    boolean transition(long id, MigrationState from, MigrationState to) throws SQLException {
+    public boolean transition(long id, MigrationState from, MigrationState to) throws SQLException {
         try (Connection c = db.getConnection()) {
             String extra = to == MigrationState.DUAL_WRITE ? ", dual_write_since = NOW(6)" : "";
             String open = to.open() ? "" : ", open_collection = NULL";
@@ -265,7 +265,7 @@ final class SearchStore {
     }
 
     /** FINISH in one transaction: the target becomes the collection's layout, the source is retired. */
-    boolean finish(MigrationRow m) throws SQLException {
+    public boolean finish(MigrationRow m) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -286,37 +286,29 @@ final class SearchStore {
         }
     }
 
-    void setLayoutState(String collection, int layout, String state) throws SQLException {
+    public void setLayoutState(String collection, int layout, String state) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "UPDATE search_layout SET state = ? WHERE collection = ? AND layout = ?", state, collection, layout);
         }
     }
 
     /** Forgets deletes older than the retention, except in collections with an open migration. */
-    int purgeTombstones(long retentionHours) throws SQLException {
+    public int purgeTombstones(long retentionHours) throws SQLException {
         try (Connection c = db.getConnection()) {
             return exec(c, "DELETE FROM search_tombstone WHERE deleted_at < NOW(6) - INTERVAL ? HOUR AND collection NOT IN"
                     + " (SELECT open_collection FROM search_migration WHERE open_collection IS NOT NULL) LIMIT 10000", retentionHours);
         }
     }
 
-    /** Claims (or renews) the right to run the migration's backfill for 30 s; false if another node holds it. */
-    boolean lease(long id, String owner) throws SQLException {
-        try (Connection c = db.getConnection()) {
-            return exec(c, "UPDATE search_migration SET lease_owner = ?, lease_until = NOW(6) + INTERVAL 30 SECOND WHERE id = ?"
-                    + " AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < NOW(6))", owner, id, owner) == 1;
-        }
-    }
-
     /** Adds every tenant the collection has to the migration (new tenants join as PENDING). */
-    void syncTenants(long id, String collection) throws SQLException {
+    public void syncTenants(long id, String collection) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "INSERT IGNORE INTO search_migration_tenant (migration_id, tenant, backfill, updated_at)"
                     + " SELECT ?, tenant, 'PENDING', NOW(6) FROM search_tenant WHERE collection = ?", id, collection);
         }
     }
 
-    List<TenantRow> tenants(long id) throws SQLException {
+    public List<TenantRow> tenants(long id) throws SQLException {
         List<TenantRow> out = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT tenant, backfill, cursor_id, copied, validation,"
                 + " source_count, target_count, source_hash, target_hash, detail FROM search_migration_tenant WHERE migration_id = ? ORDER BY tenant")) {
@@ -331,14 +323,14 @@ final class SearchStore {
         return out;
     }
 
-    void backfillProgress(long id, TenantId tenant, String state, String cursor, long copied, String detail) throws SQLException {
+    public void backfillProgress(long id, TenantId tenant, String state, String cursor, long copied, String detail) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "UPDATE search_migration_tenant SET backfill = ?, cursor_id = ?, copied = ?, detail = ?, updated_at = NOW(6)"
                     + " WHERE migration_id = ? AND tenant = ?", state, cursor, copied, truncate(detail), id, tenant.value());
         }
     }
 
-    void validation(long id, TenantId tenant, String result, long sourceCount, long targetCount, String sourceHash, String targetHash,
+    public void validation(long id, TenantId tenant, String result, long sourceCount, long targetCount, String sourceHash, String targetHash,
             String detail) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "UPDATE search_migration_tenant SET validation = ?, source_count = ?, target_count = ?, source_hash = ?, target_hash = ?,"
@@ -349,7 +341,7 @@ final class SearchStore {
 
     // ---- tombstones and outbox
 
-    void tombstone(String collection, TenantId tenant, String docId, long version) throws SQLException {
+    public void tombstone(String collection, TenantId tenant, String docId, long version) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "INSERT INTO search_tombstone (collection, tenant, doc_id, version, deleted_at) VALUES (?, ?, ?, ?, NOW(6))"
                     + " ON DUPLICATE KEY UPDATE version = GREATEST(version, VALUES(version)), deleted_at = NOW(6)",
@@ -358,7 +350,7 @@ final class SearchStore {
     }
 
     /** The delete versions recorded for these ids of the tenant. */
-    Map<String, Long> tombstones(String collection, TenantId tenant, List<String> ids) throws SQLException {
+    public Map<String, Long> tombstones(String collection, TenantId tenant, List<String> ids) throws SQLException {
         Map<String, Long> out = new HashMap<>();
         if (ids.isEmpty()) {
             return out;
@@ -380,7 +372,7 @@ final class SearchStore {
         return out;
     }
 
-    void outbox(String collection, int layout, TenantId tenant, String docId, long version, String body, String error) throws SQLException {
+    public void outbox(String collection, int layout, TenantId tenant, String docId, long version, String body, String error) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "INSERT INTO search_outbox (collection, layout, tenant, doc_id, version, body, next_at, last_error)"
                     + " VALUES (?, ?, ?, ?, ?, ?, NOW(6) + INTERVAL 200000 MICROSECOND, ?)", collection, layout, tenant.value(), docId, version, body,
@@ -388,7 +380,7 @@ final class SearchStore {
         }
     }
 
-    List<OutboxRow> dueOutbox(int limit) throws SQLException {
+    public List<OutboxRow> dueOutbox(int limit) throws SQLException {
         List<OutboxRow> out = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT id, collection, layout, tenant, doc_id, version,"
                 + " body, attempts FROM search_outbox WHERE dead = FALSE AND next_at <= NOW(6) ORDER BY id LIMIT ?")) {
@@ -403,20 +395,20 @@ final class SearchStore {
         return out;
     }
 
-    void outboxDone(long id) throws SQLException {
+    public void outboxDone(long id) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "DELETE FROM search_outbox WHERE id = ?", id);
         }
     }
 
-    void outboxRetry(long id, int attempts, long delayMillis, String error, boolean dead) throws SQLException {
+    public void outboxRetry(long id, int attempts, long delayMillis, String error, boolean dead) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "UPDATE search_outbox SET attempts = ?, next_at = NOW(6) + INTERVAL ? MICROSECOND, last_error = ?, dead = ? WHERE id = ?",
                     attempts, delayMillis * 1000, truncate(error), dead, id);
         }
     }
 
-    List<OutboxEntry> outboxEntries(String collection, boolean deadOnly, int limit) throws SQLException {
+    public List<OutboxEntry> outboxEntries(String collection, boolean deadOnly, int limit) throws SQLException {
         List<OutboxEntry> out = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT id, collection, layout, tenant, doc_id,"
                 + " version, attempts, dead, last_error, next_at FROM search_outbox WHERE collection = ?"
@@ -433,7 +425,7 @@ final class SearchStore {
         return out;
     }
 
-    int reviveOutbox(String collection) throws SQLException {
+    public int reviveOutbox(String collection) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE search_outbox SET dead = FALSE, attempts = 0, next_at = NOW(6) WHERE collection = ? AND dead = TRUE")) {
             ps.setString(1, collection);
@@ -441,12 +433,12 @@ final class SearchStore {
         }
     }
 
-    long outboxPending(String collection, TenantId tenant) throws SQLException {
+    public long outboxPending(String collection, TenantId tenant) throws SQLException {
         return tenant == null ? longQuery("SELECT COUNT(*) FROM search_outbox WHERE collection = ?", collection)
                 : longQuery("SELECT COUNT(*) FROM search_outbox WHERE collection = ? AND tenant = ?", collection, tenant.value());
     }
 
-    void dropOutbox(String collection, int layout) throws SQLException {
+    public void dropOutbox(String collection, int layout) throws SQLException {
         try (Connection c = db.getConnection()) {
             exec(c, "DELETE FROM search_outbox WHERE collection = ? AND layout = ?", collection, layout);
         }
