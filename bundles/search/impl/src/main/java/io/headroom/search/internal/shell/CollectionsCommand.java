@@ -6,6 +6,7 @@ import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
 
 @Command(scope = "search", name = "collections", description = "Lists collections with their current layout")
 @Service
@@ -15,11 +16,17 @@ public class CollectionsCommand implements Action {
 
     @Override
     public Object execute() {
-        System.out.printf("%-20s %6s %10s %8s %s%n", "COLLECTION", "LAYOUT", "PARTITIONS", "TENANTS", "DEDICATED");
+        ShellTable table = new ShellTable();
+        table.column("Collection");
+        table.column("Layout").alignRight();
+        table.column("Partitions").alignRight();
+        table.column("Tenants").alignRight();
+        table.column("Dedicated");
         for (CollectionInfo c : admin.collections()) {
-            System.out.printf("%-20s %6d %10d %8d %s%n", c.name(), c.layout(), c.spec().partitions(), c.tenants(),
-                    c.spec().dedicated().stream().map(Object::toString).sorted().toList());
+            table.addRow().addContent(c.name(), c.layout(), c.spec().partitions(), c.tenants(),
+                    String.join(", ", c.spec().dedicated().stream().map(Object::toString).sorted().toList()));
         }
+        table.print(System.out);
         return null;
     }
 }

@@ -4,6 +4,7 @@ import io.headroom.search.api.MigrationStatus;
 import io.headroom.search.api.SearchAdmin;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -13,6 +14,7 @@ public class MigrationCreateCommand extends LayoutOptions {
     @Reference
     SearchAdmin admin;
 
+    @Completion(CollectionCompleter.class)
     @Argument(index = 0, name = "collection", required = true, description = "Collection")
     String collection;
 

@@ -5,8 +5,10 @@ import io.headroom.search.api.SearchAdmin;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
 
 @Command(scope = "search", name = "migrations", description = "Lists a collection's migrations")
 @Service
@@ -14,15 +16,21 @@ public class MigrationsCommand implements Action {
     @Reference
     SearchAdmin admin;
 
+    @Completion(CollectionCompleter.class)
     @Argument(index = 0, name = "collection", required = true, description = "Collection")
     String collection;
 
     @Override
     public Object execute() {
-        System.out.printf("%4s %-8s %-12s %8s%n", "ID", "LAYOUTS", "STATE", "TENANTS");
+        ShellTable table = new ShellTable();
+        table.column("Id").alignRight();
+        table.column("Layouts");
+        table.column("State");
+        table.column("Tenants").alignRight();
         for (MigrationStatus s : admin.migrations(collection)) {
-            System.out.printf("%4d %-8s %-12s %8d%n", s.id(), s.sourceLayout() + "->" + s.targetLayout(), s.state(), s.tenants().size());
+            table.addRow().addContent(s.id(), s.sourceLayout() + " -> " + s.targetLayout(), s.state(), s.tenants().size());
         }
+        table.print(System.out);
         return null;
     }
 }

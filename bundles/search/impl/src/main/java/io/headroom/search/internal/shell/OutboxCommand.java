@@ -6,9 +6,11 @@ import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
 
 @Command(scope = "search", name = "outbox", description = "Lists the writes a layout has not taken yet; --retry revives the dead ones")
 @Service
@@ -25,6 +27,7 @@ public class OutboxCommand implements Action {
     @Option(name = "--limit", description = "At most this many rows (1-1000)")
     int limit = 50;
 
+    @Completion(CollectionCompleter.class)
     @Argument(index = 0, name = "collection", required = true, description = "Collection")
     String collection;
 
@@ -35,11 +38,20 @@ public class OutboxCommand implements Action {
             return null;
         }
         List<OutboxEntry> entries = admin.outbox(collection, deadOnly, limit);
-        System.out.printf("%8s %6s %-20s %-20s %8s %8s %-5s %s%n", "ID", "LAYOUT", "TENANT", "DOCUMENT", "VERSION", "ATTEMPTS", "DEAD", "LAST ERROR");
+        ShellTable table = new ShellTable();
+        table.column("Id").alignRight();
+        table.column("Layout").alignRight();
+        table.column("Tenant");
+        table.column("Document");
+        table.column("Version").alignRight();
+        table.column("Attempts").alignRight();
+        table.column("Dead");
+        table.column("Last error").maxSize(80);
         for (OutboxEntry e : entries) {
-            System.out.printf("%8d %6d %-20s %-20s %8d %8d %-5s %s%n", e.id(), e.layout(), e.tenant(), e.documentId(), e.version(),
-                    e.attempts(), e.dead() ? "yes" : "no", e.lastError() == null ? "" : e.lastError());
+            table.addRow().addContent(e.id(), e.layout(), e.tenant(), e.documentId(), e.version(), e.attempts(), e.dead() ? "yes" : "no",
+                    e.lastError() == null ? "" : e.lastError());
         }
+        table.print(System.out);
         return null;
     }
 }

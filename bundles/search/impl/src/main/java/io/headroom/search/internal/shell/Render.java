@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.karaf.shell.support.table.ShellTable;
 
 /** Shared parsing and rendering for the search commands. */
 final class Render {
@@ -43,11 +44,20 @@ final class Render {
         out.printf("  reads      %s tenants on the new layout%n", bar(reads, n));
         out.printf("  outbox     %d writes waiting to be retried%n", s.outboxPending());
         if (perTenant) {
-            out.printf("%-24s %-8s %9s %-10s %9s %9s %-5s %s%n", "TENANT", "BACKFILL", "COPIED", "VALIDATED", "SOURCE", "TARGET", "READS", "DETAIL");
+            ShellTable table = new ShellTable();
+            table.column("Tenant");
+            table.column("Backfill");
+            table.column("Copied").alignRight();
+            table.column("Validated");
+            table.column("Source").alignRight();
+            table.column("Target").alignRight();
+            table.column("Reads");
+            table.column("Detail").maxSize(80);
             for (TenantProgress t : s.tenants()) {
-                out.printf("%-24s %-8s %9d %-10s %9d %9d %-5s %s%n", t.tenant(), t.backfill(), t.copied(), t.validation(), t.sourceCount(),
-                        t.targetCount(), t.readsOnTarget() ? "new" : "old", t.detail() == null ? "" : t.detail());
+                table.addRow().addContent(t.tenant(), t.backfill(), t.copied(), t.validation(), t.sourceCount(), t.targetCount(),
+                        t.readsOnTarget() ? "new" : "old", t.detail() == null ? "" : t.detail());
             }
+            table.print(out);
         }
     }
 }

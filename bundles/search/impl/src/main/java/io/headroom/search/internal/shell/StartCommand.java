@@ -5,6 +5,7 @@ import io.headroom.search.api.SearchAdmin;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -15,6 +16,7 @@ public class StartCommand implements Action {
     @Reference
     SearchAdmin admin;
 
+    @Completion(MigrationIdCompleter.class)
     @Argument(index = 0, name = "migration", required = true, description = "Migration id")
     long id;
 
