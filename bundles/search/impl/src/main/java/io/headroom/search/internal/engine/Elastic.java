@@ -377,6 +377,17 @@ public final class Elastic implements AutoCloseable {
                                 id = stored.substring(stored.indexOf('/') + 1);
                             } else if ("_version".equals(f)) {
                                 version = p.getLongValue();
+                            } else if ("sort".equals(f) && t == JsonToken.START_ARRAY) {
+                                // the first sort value is the caller's id when the hit comes without stored fields
+                                if (p.nextToken() == JsonToken.VALUE_STRING && id == null) {
+                                    id = p.getText();
+                                }
+                                if (p.currentToken() != JsonToken.END_ARRAY) {
+                                    p.skipChildren();
+                                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                                        p.skipChildren();
+                                    }
+                                }
                             } else if ("_source".equals(f) && withSource && t == JsonToken.START_OBJECT) {
                                 from = (int) p.currentTokenLocation().getByteOffset();
                                 p.skipChildren();
@@ -419,7 +430,7 @@ public final class Elastic implements AutoCloseable {
     }
 
     /**
-     * Scans every (id, version) of a tenant in one index in id order, in pages of 10,000 without sources (no point in
+     * Scans every (id, version) of a tenant in one index in id order, in pages of 10,000 without stored fields (no point in
      * time: each id is seen once, at its version when its page was read; validation compares in rounds anyway).
      * The ids come back in the order Elasticsearch sorts keywords (by UTF-8 bytes).
      */
@@ -427,7 +438,8 @@ public final class Elastic implements AutoCloseable {
         String after = null;
         while (true) {
             ObjectNode q = JSON.createObjectNode();
-            q.put("size", SCAN_PAGE).put("version", true).put("track_total_hits", false).put("_source", false);
+            // no stored fields: the id comes from the sort value (doc values), which spares the fetch phase loading _id
+            q.put("size", SCAN_PAGE).put("version", true).put("track_total_hits", false).put("stored_fields", "_none_");
             q.putObject("query").putObject("term").put(TENANT, tenant.value());
             q.putArray("sort").addObject().put(ID, "asc");
             if (after != null) {
@@ -435,7 +447,7 @@ public final class Elastic implements AutoCloseable {
             }
             Request request = new Request("POST", "/" + index + "/_search");
             request.addParameter("routing", tenant.value());
-            request.addParameter("filter_path", "hits.hits._id,hits.hits._version");
+            request.addParameter("filter_path", "hits.hits._version,hits.hits.sort");
             request.setEntity(new ByteArrayEntity(JSON.writeValueAsBytes(q), ContentType.APPLICATION_JSON));
             byte[] body = EntityUtils.toByteArray(rest.performRequest(request).getEntity());
             String[] last = {null};

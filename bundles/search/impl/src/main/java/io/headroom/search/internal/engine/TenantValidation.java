@@ -79,8 +79,23 @@ public final class TenantValidation {
             Collections.sort(ids);
             Collections.shuffle(ids, ThreadLocalRandom.current());
             List<String> sample = ids.subList(0, Math.min(samples, ids.size()));
+            CompletableFuture<Map<String, Elastic.Doc>> targetDocs = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return es.get(dst, t, sample);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, scanner);
             Map<String, Elastic.Doc> sa = es.get(src, t, sample);
-            Map<String, Elastic.Doc> sb = es.get(dst, t, sample);
+            Map<String, Elastic.Doc> sb;
+            try {
+                sb = targetDocs.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException io) {
+                    throw io.getCause();
+                }
+                throw e;
+            }
             List<String> bad = new ArrayList<>();
             for (String id : sample) {
                 Elastic.Doc x = sa.get(id);

@@ -27,6 +27,11 @@ public class ElasticParsingTest {
         List<String> ids = new ArrayList<>();
         Elastic.hits(bytes, false, (id, version, from, to) -> ids.add(id + " " + version + " " + from));
         assertEquals(List.of("a1 3 -1", "a/2 12 -1", "é 1 -1"), ids);
+        byte[] scan = "{\"hits\":{\"hits\":[{\"_version\":4,\"sort\":[\"x/1\"]},{\"sort\":[\"y\",{\"a\":[1]},3],\"_version\":2}]}}"
+                .getBytes(StandardCharsets.UTF_8);
+        List<String> sorted = new ArrayList<>();
+        Elastic.hits(scan, false, (id, version, from, to) -> sorted.add(id + " " + version));
+        assertEquals("ids from the sort values when no stored fields come back", List.of("x/1 4", "y 2"), sorted);
         List<String> none = new ArrayList<>();
         Elastic.hits("{}".getBytes(StandardCharsets.UTF_8), true, (id, version, from, to) -> none.add(id));
         assertEquals(List.of(), none);
