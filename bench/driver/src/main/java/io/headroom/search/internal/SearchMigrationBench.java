@@ -310,7 +310,6 @@ public final class SearchMigrationBench {
             public String migrationGcDeletes() { return "12h"; }
             public long startGraceMillis() { return 1000; }
             public long tombstoneRetentionHours() { return 24; }
-            public String nodeId() { return ""; }
             public Class<? extends Annotation> annotationType() { return SearchConfig.class; }
         };
     }

@@ -35,7 +35,4 @@ public @interface SearchConfig {
 
     @AttributeDefinition(description = "Deletes are remembered in the control schema this long (and while a migration is open), hours")
     long tombstoneRetentionHours() default 24;
-
-    @AttributeDefinition(description = "Not used any more: backfill leases are the core's, held under the fleet's node id")
-    String nodeId() default "";
 }
