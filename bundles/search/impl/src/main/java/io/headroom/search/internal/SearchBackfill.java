@@ -53,7 +53,8 @@ public final class SearchBackfill {
         SearchConfig config = node.config();
         int threads = Math.max(1, config.backfillThreads());
         this.copiers = Executors.newFixedThreadPool(threads, daemon("search-backfill-copier"));
-        this.readers = Executors.newFixedThreadPool(threads, daemon("search-backfill-reader"));
+        // each copier has a page read and a cursor save under way beside its bulk request
+        this.readers = Executors.newFixedThreadPool(2 * threads, daemon("search-backfill-reader"));
         this.copy = new TenantCopy(node.store(), node.es(), new Throttle(config.backfillDocsPerSecond(), System::nanoTime), readers,
                 config.backfillBatch());
         this.loop = new Loop("search-backfill", 500, this::pass);

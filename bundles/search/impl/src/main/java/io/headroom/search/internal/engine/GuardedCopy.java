@@ -22,13 +22,24 @@ public final class GuardedCopy {
 
     /** The outcome of each write, in order; a write skipped for a recorded delete counts as applied. */
     public List<Elastic.WriteOutcome> copy(String collection, TenantId tenant, List<Elastic.Write> writes) throws IOException, SQLException {
-        List<TombstoneRule.Copy> copies = new ArrayList<>(writes.size());
         List<String> ids = new ArrayList<>(writes.size());
         for (Elastic.Write w : writes) {
-            copies.add(new TombstoneRule.Copy(w.id(), w.version(), !w.delete()));
             ids.add(w.id());
         }
-        List<Integer> sent = TombstoneRule.toSend(copies, store.tombstones(collection, tenant, ids));
+        return copy(collection, tenant, writes, store.tombstones(collection, tenant, ids));
+    }
+
+    /**
+     * The same, given the deletes recorded for the writes' ids a moment ago (read with the page): a delete recorded
+     * since is caught by the check after the bulk request, as one recorded while it is in flight.
+     */
+    public List<Elastic.WriteOutcome> copy(String collection, TenantId tenant, List<Elastic.Write> writes, Map<String, Long> deletedBefore)
+            throws IOException, SQLException {
+        List<TombstoneRule.Copy> copies = new ArrayList<>(writes.size());
+        for (Elastic.Write w : writes) {
+            copies.add(new TombstoneRule.Copy(w.id(), w.version(), !w.delete()));
+        }
+        List<Integer> sent = TombstoneRule.toSend(copies, deletedBefore);
         List<Elastic.WriteOutcome> out = new ArrayList<>(Collections.nCopies(writes.size(), new Elastic.WriteOutcome(Elastic.Outcome.APPLIED, null)));
         if (sent.isEmpty()) {
             return out;
