@@ -5,6 +5,7 @@ import io.headroom.search.internal.core.Layout;
 import io.headroom.search.internal.engine.TenantValidation;
 import io.headroom.search.internal.store.SearchStore.MigrationRow;
 import io.headroom.search.internal.store.SearchStore.TenantRow;
+import io.headroom.search.internal.store.SearchStore.Verdict;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Validation on this node: several tenants compared at once, each verdict recorded in the control schema. */
+/** Validation on this node: several tenants compared at once, the verdicts recorded in the control schema. */
 @Component(service = SearchValidation.class)
 public final class SearchValidation {
     private static final Logger LOG = LoggerFactory.getLogger(SearchValidation.class);
@@ -37,7 +38,7 @@ public final class SearchValidation {
         int threads = Math.max(1, node.config().backfillThreads());
         this.workers = Executors.newFixedThreadPool(threads, SearchBackfill.daemon("search-validation"));
         this.scanners = Executors.newFixedThreadPool(threads, SearchBackfill.daemon("search-validation-scanner"));
-        this.validation = new TenantValidation(node.store(), node.es(), scanners, node.config().validationSamples());
+        this.validation = new TenantValidation(node.es(), scanners, node.config().validationSamples());
     }
 
     @Deactivate
@@ -63,25 +64,23 @@ public final class SearchValidation {
             refreshed = false;
         }
         boolean first = refreshed;
-        List<Future<?>> results = new ArrayList<>();
+        // counted once for every tenant before any is scanned; verdicts recorded in one batch at the end
+        Map<TenantId, Long> pending = node.store().outboxPendingByTenant(m.collection());
+        List<Future<Verdict>> results = new ArrayList<>();
         for (TenantId t : which) {
-            results.add(workers.submit(() -> {
-                validation.validate(m, rows.get(t), source, target, first);
-                return null;
-            }));
+            results.add(workers.submit(() -> validation.validate(rows.get(t), source, target, pending.getOrDefault(t, 0L), first)));
         }
+        List<Verdict> verdicts = new ArrayList<>();
         for (var f : results) {
             try {
-                f.get();
+                verdicts.add(f.get());
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof SQLException sql) {
-                    throw sql;
-                }
                 throw new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new io.headroom.search.api.SearchUnavailableException("interrupted", e);
             }
         }
+        node.store().validations(m.id(), verdicts);
     }
 }

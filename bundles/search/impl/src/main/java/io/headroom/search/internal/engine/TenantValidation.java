@@ -3,12 +3,10 @@ package io.headroom.search.internal.engine;
 import io.headroom.core.api.TenantId;
 import io.headroom.search.internal.core.Layout;
 import io.headroom.search.internal.core.VersionDiff;
-import io.headroom.search.internal.store.SearchStore;
-import io.headroom.search.internal.store.SearchStore.MigrationRow;
+import io.headroom.search.internal.store.SearchStore.Verdict;
 import io.headroom.search.internal.store.SearchStore.TenantRow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,35 +18,35 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Compares one tenant on both layouts and records the verdict: every (id, version) on both sides (scanned at once, the
+ * Compares one tenant on both layouts: every (id, version) on both sides (scanned at once, the
  * target on another thread), then a sample of documents in full. Writes keep arriving on both sides meanwhile, so a
  * difference must persist over up to five rounds (each after a refresh) to count.
  */
 public final class TenantValidation {
-    private final SearchStore store;
     private final Elastic es;
     private final Executor scanner;
     private final int samples;
 
-    public TenantValidation(SearchStore store, Elastic es, Executor scanner, int samples) {
-        this.store = store;
+    public TenantValidation(Elastic es, Executor scanner, int samples) {
         this.es = es;
         this.scanner = scanner;
         this.samples = samples;
     }
 
-    /** @param refreshed whether both layouts were refreshed just before (the first round then needs no refresh of its own) */
-    public void validate(MigrationRow m, TenantRow row, Layout source, Layout target, boolean refreshed) throws SQLException {
+    /**
+     * The tenant's verdict (the caller records it).
+     *
+     * @param pending   the tenant's writes waiting in the outbox, counted before the scans
+     * @param refreshed whether both layouts were refreshed just before (the first round then needs no refresh of its own)
+     */
+    public Verdict validate(TenantRow row, Layout source, Layout target, long pending, boolean refreshed) {
         TenantId t = row.tenant();
         if (!"COPIED".equals(row.backfill())) {
-            store.validation(m.id(), t, "FAILED", 0, 0, null, null, "backfill not finished (" + row.backfill() + ")");
-            return;
+            return new Verdict(t, "FAILED", 0, 0, null, null, "backfill not finished (" + row.backfill() + ")");
         }
         try {
-            long pending = store.outboxPending(m.collection(), t);
             if (pending > 0) {
-                store.validation(m.id(), t, "FAILED", 0, 0, null, null, pending + " writes still in the outbox; validate again when they are applied");
-                return;
+                return new Verdict(t, "FAILED", 0, 0, null, null, pending + " writes still in the outbox; validate again when they are applied");
             }
             String src = source.indexFor(t);
             String dst = target.indexFor(t);
@@ -71,9 +69,8 @@ public final class TenantValidation {
             String ha = VersionDiff.hash(a);
             String hb = VersionDiff.hash(b);
             if (!differing.isEmpty()) {
-                store.validation(m.id(), t, "FAILED", a.size(), b.size(), ha, hb, differing.size() + " ids differ in (id, version), e.g. "
+                return new Verdict(t, "FAILED", a.size(), b.size(), ha, hb, differing.size() + " ids differ in (id, version), e.g. "
                         + differing.subList(0, Math.min(5, differing.size())));
-                return;
             }
             List<String> ids = new ArrayList<>(a.keySet());
             Collections.sort(ids);
@@ -106,14 +103,14 @@ public final class TenantValidation {
                 }
             }
             if (!bad.isEmpty()) {
-                store.validation(m.id(), t, "FAILED", a.size(), b.size(), ha, hb, "documents differ in content: " + bad);
-                return;
+                return new Verdict(t, "FAILED", a.size(), b.size(), ha, hb, "documents differ in content: " + bad);
             }
-            store.validation(m.id(), t, "PASSED", a.size(), b.size(), ha, hb, sample.size() + " documents compared in full");
+            return new Verdict(t, "PASSED", a.size(), b.size(), ha, hb, sample.size() + " documents compared in full");
         } catch (IOException | RuntimeException e) {
-            store.validation(m.id(), t, "FAILED", 0, 0, null, null, "could not compare: " + e);
+            return new Verdict(t, "FAILED", 0, 0, null, null, "could not compare: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return new Verdict(t, "FAILED", 0, 0, null, null, "interrupted");
         }
     }
 

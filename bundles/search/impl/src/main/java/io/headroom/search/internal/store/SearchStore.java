@@ -339,6 +339,27 @@ public final class SearchStore {
         }
     }
 
+    /** A validation verdict for one tenant of a migration. */
+    public record Verdict(TenantId tenant, String result, long sourceCount, long targetCount, String sourceHash, String targetHash,
+            String detail) {
+    }
+
+    /** Records several verdicts in one batch. */
+    public void validations(long id, List<Verdict> verdicts) throws SQLException {
+        if (verdicts.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE search_migration_tenant SET validation = ?,"
+                + " source_count = ?, target_count = ?, source_hash = ?, target_hash = ?, detail = ?, updated_at = NOW(6)"
+                + " WHERE migration_id = ? AND tenant = ?")) {
+            for (Verdict v : verdicts) {
+                bind(ps, v.result(), v.sourceCount(), v.targetCount(), v.sourceHash(), v.targetHash(), truncate(v.detail()), id, v.tenant().value());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     // ---- tombstones and outbox
 
     public void tombstone(String collection, TenantId tenant, String docId, long version) throws SQLException {
@@ -436,6 +457,21 @@ public final class SearchStore {
     public long outboxPending(String collection, TenantId tenant) throws SQLException {
         return tenant == null ? longQuery("SELECT COUNT(*) FROM search_outbox WHERE collection = ?", collection)
                 : longQuery("SELECT COUNT(*) FROM search_outbox WHERE collection = ? AND tenant = ?", collection, tenant.value());
+    }
+
+    /** Writes waiting in a collection's outbox, per tenant (tenants with none are absent). */
+    public Map<TenantId, Long> outboxPendingByTenant(String collection) throws SQLException {
+        Map<TenantId, Long> out = new HashMap<>();
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT tenant, COUNT(*) FROM search_outbox WHERE collection = ? GROUP BY tenant")) {
+            ps.setString(1, collection);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(TenantId.of(rs.getString(1)), rs.getLong(2));
+                }
+            }
+        }
+        return out;
     }
 
     public void dropOutbox(String collection, int layout) throws SQLException {
