@@ -216,9 +216,7 @@ public final class SearchAdminService implements SearchAdmin {
     public MigrationStatus validate(long id, Set<TenantId> tenants) {
         return sql(() -> {
             MigrationRow m = step(id, Step.VALIDATE);
-            if (m.state() == MigrationState.BACKFILLING) {
-                node.bulkLoading(m, false); // the backfill puts it back itself when it is done
-            }
+            node.bulkLoadingOff(m);
             store.syncTenants(id, m.collection());
             Map<TenantId, TenantRow> rows = store.tenants(id).stream().collect(Collectors.toMap(TenantRow::tenant, t -> t));
             checkTenants(m, rows, tenants);

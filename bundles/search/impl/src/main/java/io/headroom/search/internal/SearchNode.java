@@ -197,6 +197,22 @@ public final class SearchNode {
         }
     }
 
+    /**
+     * Puts the target's periodic refresh back unless it already is (the backfill does so when it is done; a settings
+     * update is a cluster-state change, a look is a read).
+     */
+    public void bulkLoadingOff(MigrationRow m) {
+        LayoutRow row = snapshot.layouts().getOrDefault(m.collection(), Map.of()).get(m.target());
+        try {
+            if (row != null && !es.anySetting(row.layout().indexes(), "refresh_interval", "-1")) {
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            // put it back anyway
+        }
+        bulkLoading(m, false);
+    }
+
     private void purgeTombstones() {
         try {
             store.purgeTombstones(config.tombstoneRetentionHours());

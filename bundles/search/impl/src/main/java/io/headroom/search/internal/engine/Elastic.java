@@ -16,6 +16,7 @@ import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.core.JsonParser;
@@ -182,6 +183,19 @@ public final class Elastic implements AutoCloseable {
     public void putSetting(List<String> indexes, String key, String value) throws IOException {
         String json = "{\"index\":{\"" + key.replace("index.", "") + "\":" + JSON.writeValueAsString(value) + "}}";
         client.indices().putSettings(p -> p.index(indexes).withJson(new StringReader(json)));
+    }
+
+    /** Whether any of the indexes has the setting at the value (index.* settings, e.g. refresh_interval). */
+    public boolean anySetting(List<String> indexes, String key, String value) throws IOException {
+        Request request = new Request("GET", "/" + String.join(",", indexes) + "/_settings/index." + key);
+        request.addParameter("ignore_unavailable", "true");
+        JsonNode all = JSON.readTree(EntityUtils.toByteArray(rest.performRequest(request).getEntity()));
+        for (JsonNode index : all) {
+            if (value.equals(index.path("settings").path("index").path(key).asText(null))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void refresh(List<String> indexes) throws IOException {
