@@ -79,7 +79,7 @@ public final class Elastic implements AutoCloseable {
     }
 
     /** A stored document as a copy reads it: the source bytes as stored (own fields included), not parsed. */
-    public record RawDoc(String id, long version, long seqNo, byte[] source) {
+    public record RawDoc(String id, long version, byte[] source) {
     }
 
     private final RestClient rest;
@@ -340,41 +340,34 @@ public final class Elastic implements AutoCloseable {
     }
 
     /**
-     * Pages through a tenant's documents in {@code _seq_no} order after {@code afterSeqNo} (null: from the start), on a
-     * point in time. Sequence numbers follow the order documents were written, which is (nearly) the order Lucene
-     * stores them in: a page reads its sources from consecutive stored-field blocks, where an id-ordered page
-     * decompressed a block for almost every document. They are also a resumable cursor: a tenant's documents are all
-     * on one shard (routing by tenant), and a document written after the cursor passed it gets a higher number, so it
-     * is copied again, which versions make harmless. The sources are not parsed: each one is the exact bytes of the
-     * response (as stored, own fields included), so a copy sends them on unchanged.
+     * Pages through a tenant's documents in id order after {@code afterId} (null: from the start), on a point in time.
+     * The sources are not parsed: each one is the exact bytes of the response (as stored, own fields included), so a
+     * copy sends them on unchanged.
      */
-    public List<RawDoc> page(String pit, TenantId tenant, Long afterSeqNo, int size) throws IOException {
+    public List<RawDoc> page(String pit, TenantId tenant, String afterId, int size) throws IOException {
         ObjectNode q = JSON.createObjectNode();
         q.putObject("pit").put("id", pit).put("keep_alive", "2m");
-        q.put("size", size).put("version", true).put("seq_no_primary_term", true).put("track_total_hits", false);
+        q.put("size", size).put("version", true).put("track_total_hits", false);
         q.putObject("query").putObject("term").put(TENANT, tenant.value());
-        q.putArray("sort").addObject().put("_seq_no", "asc");
-        if (afterSeqNo != null) {
-            q.putArray("search_after").add(afterSeqNo.longValue());
+        q.putArray("sort").addObject().put(ID, "asc");
+        if (afterId != null) {
+            q.putArray("search_after").add(afterId);
         }
         Request request = new Request("POST", "/_search");
-        request.addParameter("filter_path", "hits.hits._id,hits.hits._version,hits.hits._seq_no,hits.hits._source");
+        request.addParameter("filter_path", "hits.hits._id,hits.hits._version,hits.hits._source");
         request.setEntity(new ByteArrayEntity(JSON.writeValueAsBytes(q), ContentType.APPLICATION_JSON));
         byte[] body = EntityUtils.toByteArray(rest.performRequest(request).getEntity());
         List<RawDoc> docs = new ArrayList<>(size);
-        hits(body, true, (id, version, seqNo, from, to) -> {
-            if (seqNo < 0) {
-                throw new IOException("a hit without _seq_no");
-            }
+        hits(body, true, (id, version, from, to) -> {
             byte[] src = Arrays.copyOfRange(body, from, to);
-            docs.add(new RawDoc(id, version, seqNo, oneLine(src)));
+            docs.add(new RawDoc(id, version, oneLine(src)));
         });
         return docs;
     }
 
     /** A hit as the streaming reader sees it: the caller's id, the version, and where its source is in the body (or -1). */
     interface HitSink {
-        void hit(String id, long version, long seqNo, int sourceFrom, int sourceTo) throws IOException;
+        void hit(String id, long version, int sourceFrom, int sourceTo) throws IOException;
     }
 
     /** Reads {@code hits.hits} of a search response without building objects for them. */
@@ -388,7 +381,6 @@ public final class Elastic implements AutoCloseable {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
                         String id = null;
                         long version = -1;
-                        long seqNo = -1;
                         int from = -1;
                         int to = -1;
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -399,8 +391,6 @@ public final class Elastic implements AutoCloseable {
                                 id = stored.substring(stored.indexOf('/') + 1);
                             } else if ("_version".equals(f)) {
                                 version = p.getLongValue();
-                            } else if ("_seq_no".equals(f)) {
-                                seqNo = p.getLongValue();
                             } else if ("sort".equals(f) && t == JsonToken.START_ARRAY) {
                                 // the first sort value is the caller's id when the hit comes without stored fields
                                 if (p.nextToken() == JsonToken.VALUE_STRING && id == null) {
@@ -423,7 +413,7 @@ public final class Elastic implements AutoCloseable {
                         if (id == null || version < 0) {
                             throw new IOException("a hit without _id or _version");
                         }
-                        sink.hit(id, version, seqNo, from, to);
+                        sink.hit(id, version, from, to);
                     }
                     return;
                 }
@@ -476,7 +466,7 @@ public final class Elastic implements AutoCloseable {
             byte[] body = EntityUtils.toByteArray(rest.performRequest(request).getEntity());
             String[] last = {null};
             int[] n = {0};
-            hits(body, false, (id, version, seqNo, from, to) -> {
+            hits(body, false, (id, version, from, to) -> {
                 sink.accept(id, version);
                 last[0] = id;
                 n[0]++;

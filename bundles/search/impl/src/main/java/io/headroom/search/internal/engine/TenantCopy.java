@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Copies one tenant's documents from the source layout to the target, from its saved cursor on: pages in
- * {@code _seq_no} order (see {@link Elastic#page}) on a point in time, each written with its source version through {@link GuardedCopy}, the cursor saved after each batch
+ * Copies one tenant's documents from the source layout to the target, from its saved cursor on: pages in id order on a
+ * point in time, each written with its source version through {@link GuardedCopy}, the cursor saved after each batch
  * so a restart (on any node) resumes there. Only the bulk request and the tombstone check after it are on the copier's
  * path: the next page (with the deletes already recorded for its ids) is read while the current batch is written, the
  * cursor is saved in the background (in order; a save that lags only makes a restart copy a batch again, which
@@ -69,7 +69,7 @@ public final class TenantCopy {
         try {
             pit = es.openPit(source.indexFor(t));
             store.backfillProgress(m.id(), t, "COPYING", cursor, copied, null);
-            CompletableFuture<Page> next = read(m.collection(), pit, t, seqNo(cursor));
+            CompletableFuture<Page> next = read(m.collection(), pit, t, cursor);
             while (!halted.getAsBoolean()) {
                 long wait;
                 synchronized (throttle) {
@@ -85,10 +85,9 @@ public final class TenantCopy {
                     store.backfillProgress(m.id(), t, "COPIED", cursor, copied, null);
                     return true;
                 }
-                long lastSeqNo = docs.get(docs.size() - 1).seqNo();
-                String last = CURSOR + lastSeqNo;
+                String last = docs.get(docs.size() - 1).id();
                 // a short page is the last one on a point in time: no need to ask for the empty page after it
-                next = docs.size() < batch ? CompletableFuture.completedFuture(Page.END) : read(m.collection(), pit, t, lastSeqNo);
+                next = docs.size() < batch ? CompletableFuture.completedFuture(Page.END) : read(m.collection(), pit, t, last);
                 List<Elastic.Write> writes = new ArrayList<>(docs.size());
                 for (Elastic.RawDoc d : docs) {
                     writes.add(Elastic.Write.raw(target.indexFor(t), t, d.id(), d.version(), d.source()));
@@ -134,21 +133,7 @@ public final class TenantCopy {
         }
     }
 
-    /** Cursors are {@code seq:<_seq_no>}; one saved in another form (an id, by an older version) starts the tenant over. */
-    static final String CURSOR = "seq:";
-
-    static Long seqNo(String cursor) {
-        if (cursor == null || !cursor.startsWith(CURSOR)) {
-            return null;
-        }
-        try {
-            return Long.parseLong(cursor.substring(CURSOR.length()));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private CompletableFuture<Page> read(String collection, String pit, TenantId t, Long after) {
+    private CompletableFuture<Page> read(String collection, String pit, TenantId t, String after) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 List<Elastic.RawDoc> docs = es.page(pit, t, after, batch);

@@ -17,23 +17,23 @@ public class ElasticParsingTest {
     public void sourcesAreSlicedOutOfTheResponseExactly() throws Exception {
         String body = "{\"hits\":{\"hits\":[{\"_id\":\"acme/a1\",\"_version\":3,\"_source\":{\"t\":\"x \\\"}\",\"n\":[1,{\"k\":2}],"
                 + "\"_hr_tenant\":\"acme\",\"_hr_id\":\"a1\"}},{\"_index\":\"i\",\"_id\":\"acme/a/2\",\"_version\":12,\"_source\":{},\"sort\":[\"a/2\"]},"
-                + "{\"_id\":\"acme/é\",\"_version\":1,\"_seq_no\":77,\"_source\":{\"ü\":\"ß\"}}]}}";
+                + "{\"_id\":\"acme/é\",\"_version\":1,\"_source\":{\"ü\":\"ß\"}}]}}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         List<String> seen = new ArrayList<>();
-        Elastic.hits(bytes, true, (id, version, seqNo, from, to) ->
+        Elastic.hits(bytes, true, (id, version, from, to) ->
                 seen.add(id + " " + version + " " + new String(Arrays.copyOfRange(bytes, from, to), StandardCharsets.UTF_8)));
         assertEquals(List.of("a1 3 {\"t\":\"x \\\"}\",\"n\":[1,{\"k\":2}],\"_hr_tenant\":\"acme\",\"_hr_id\":\"a1\"}", "a/2 12 {}",
                 "é 1 {\"ü\":\"ß\"}"), seen);
         List<String> ids = new ArrayList<>();
-        Elastic.hits(bytes, false, (id, version, seqNo, from, to) -> ids.add(id + " " + version + " " + seqNo + " " + from));
-        assertEquals(List.of("a1 3 -1 -1", "a/2 12 -1 -1", "é 1 77 -1"), ids);
+        Elastic.hits(bytes, false, (id, version, from, to) -> ids.add(id + " " + version + " " + from));
+        assertEquals(List.of("a1 3 -1", "a/2 12 -1", "é 1 -1"), ids);
         byte[] scan = "{\"hits\":{\"hits\":[{\"_version\":4,\"sort\":[\"x/1\"]},{\"sort\":[\"y\",{\"a\":[1]},3],\"_version\":2}]}}"
                 .getBytes(StandardCharsets.UTF_8);
         List<String> sorted = new ArrayList<>();
-        Elastic.hits(scan, false, (id, version, seqNo, from, to) -> sorted.add(id + " " + version));
+        Elastic.hits(scan, false, (id, version, from, to) -> sorted.add(id + " " + version));
         assertEquals("ids from the sort values when no stored fields come back", List.of("x/1 4", "y 2"), sorted);
         List<String> none = new ArrayList<>();
-        Elastic.hits("{}".getBytes(StandardCharsets.UTF_8), true, (id, version, seqNo, from, to) -> none.add(id));
+        Elastic.hits("{}".getBytes(StandardCharsets.UTF_8), true, (id, version, from, to) -> none.add(id));
         assertEquals(List.of(), none);
     }
 
