@@ -74,6 +74,8 @@ public abstract class HeadroomTestSupport {
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/io.headroom.store.cfg", "url", jdbcUrl),
+            // every capability's dependencies are there, so the node can report UP (search's readiness asks Elasticsearch)
+            editConfigurationFilePut("etc/io.headroom.search.cfg", "endpoints", TestDatabases.elasticsearch().endpoint()),
             systemProperty(HTTP_PORT_PROPERTY).value(String.valueOf(httpPort)),
             // the probe waits this long for Pax Exam's invoker, which the features install starts last: 10 s (the
             // default) is not always enough on a loaded 2-core machine
