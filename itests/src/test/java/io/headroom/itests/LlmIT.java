@@ -62,7 +62,8 @@ public class LlmIT extends HeadroomTestSupport {
         synchronized (LlmIT.class) {
             if (!configured) {
                 factory("io.headroom.llm.deployment", "name", "dead-gpt", "provider", "openai", "model", "gpt-test",
-                        "endpoint", "http://127.0.0.1:" + freePort() + "/v1", "apiKey", "sk-never-shown", "timeoutMillis", "2000");
+                        "endpoint", "http://127.0.0.1:" + freePort() + "/v1", "apiKey", "sk-never-shown", "timeoutMillis", "2000",
+                        "allowedFails", "1"); // nothing listens there: out at the first failure
                 factory("io.headroom.llm.deployment", "name", "claude", "provider", "anthropic", "model", "claude-test",
                         "endpoint", System.getProperty(ANTHROPIC), "apiKey", "sk-ant-never-shown");
                 factory("io.headroom.llm.route", "name", "chat", "strategy", "ordered", "deployments", "dead-gpt, claude");
