@@ -11,6 +11,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
+import java.io.InputStream;
 import javax.servlet.AsyncContext;
 import javax.servlet.AsyncEvent;
 import javax.servlet.AsyncListener;
@@ -52,13 +55,25 @@ final class GatewayServlet extends HttpServlet {
         t.setDaemon(true);
         return t;
     });
+    private final transient Map<String, DirectEndpoint> directs = new ConcurrentHashMap<>();
+    private final transient AuthFilter auth;
     private final long maxBodyBytes;
     private final long holdMillis;
 
-    GatewayServlet(CXFNonSpringServlet cxf, long maxBodyBytes, long holdMillis) {
+    GatewayServlet(CXFNonSpringServlet cxf, AuthFilter auth, long maxBodyBytes, long holdMillis) {
         this.cxf = cxf;
+        this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
         this.holdMillis = holdMillis;
+    }
+
+    /** Serves POSTs to {@code path} (below the alias) directly; false when another endpoint has it. */
+    boolean putDirect(String path, DirectEndpoint endpoint) {
+        return directs.putIfAbsent(path, endpoint) == null;
+    }
+
+    void removeDirect(String path, DirectEndpoint endpoint) {
+        directs.remove(path, endpoint);
     }
 
     EndpointGate gate(String segment) {
@@ -130,6 +145,15 @@ final class GatewayServlet extends HttpServlet {
     /** Hands an admitted request to CXF; the gate counts it until its response is complete. */
     private void serve(HttpServletRequest req, HttpServletResponse resp, EndpointGate gate, String requestId)
             throws ServletException, IOException {
+        DirectEndpoint direct = "POST".equals(req.getMethod()) ? directs.get(req.getPathInfo()) : null;
+        if (direct != null) {
+            try {
+                serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes), resp, requestId);
+            } finally {
+                gate.exit();
+            }
+            return;
+        }
         boolean suspended = false;
         try {
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
@@ -141,6 +165,73 @@ final class GatewayServlet extends HttpServlet {
             if (!suspended) {
                 gate.exit();
             }
+        }
+    }
+
+    /** Authentication as for every endpoint, then the endpoint itself; what it throws becomes a problem document. */
+    private void serveDirect(DirectEndpoint endpoint, HttpServletRequest req, HttpServletResponse resp, String requestId) throws IOException {
+        Caller caller;
+        try {
+            caller = auth.authenticate(req.getHeader("Authorization")).orElse(null);
+        } catch (AuthFilter.Forbidden e) {
+            problem(resp, Problem.of(403, e.getMessage(), requestId));
+            return;
+        } catch (RuntimeException e) {
+            failed(resp, e, requestId);
+            return;
+        }
+        if (caller == null) {
+            resp.addHeader("WWW-Authenticate", "Basic realm=\"headroom\"");
+            resp.addHeader("WWW-Authenticate", "Bearer realm=\"headroom\"");
+            problem(resp, Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
+                    + " or operator Basic credentials", requestId));
+            return;
+        }
+        try {
+            endpoint.serve(caller, new DirectExchange(req, resp, requestId));
+        } catch (RuntimeException e) {
+            if (resp.isCommitted()) {
+                throw e;
+            }
+            resp.reset();
+            resp.setHeader(REQUEST_ID, requestId);
+            failed(resp, e, requestId);
+        }
+    }
+
+    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId) throws IOException {
+        Problems.Outcome o = Problems.classify(e);
+        if (o.retryAfterSeconds() != null) {
+            resp.setHeader("Retry-After", Integer.toString(o.retryAfterSeconds()));
+        }
+        problem(resp, Problem.of(o.status(), o.detail(), requestId));
+    }
+
+    private record DirectExchange(HttpServletRequest req, HttpServletResponse resp, String requestId) implements DirectEndpoint.Exchange {
+        @Override
+        public String header(String name) {
+            return req.getHeader(name);
+        }
+
+        @Override
+        public InputStream body() throws IOException {
+            return req.getInputStream();
+        }
+
+        @Override
+        public void status(int status) {
+            resp.setStatus(status);
+        }
+
+        @Override
+        public void header(String name, String value) {
+            resp.setHeader(name, value);
+        }
+
+        @Override
+        public OutputStream output(String contentType) throws IOException {
+            resp.setContentType(contentType);
+            return resp.getOutputStream();
         }
     }
 
