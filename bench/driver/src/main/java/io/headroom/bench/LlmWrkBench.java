@@ -81,7 +81,15 @@ public final class LlmWrkBench {
                 for (int round = 1; round <= rounds; round++) {
                     for (int connections : new int[] {1, 8}) {
                         for (Map.Entry<String, List<String>> c : columns.entrySet()) {
+                            // -Djfr=FILE: a JFR recording of the gateway during its first 8-connection run (limits off)
+                            boolean profile = System.getProperty("jfr") != null && round == 1 && connections == 8 && c.getKey().equals("headroom");
+                            if (profile) {
+                                jcmd(karaf, "JFR.start", "name=bench", "settings=profile");
+                            }
                             Run r = wrk(work, c.getKey(), c.getValue(), connections, seconds);
+                            if (profile) {
+                                jcmd(karaf, "JFR.stop", "name=bench", "filename=" + Path.of(System.getProperty("jfr")).toAbsolutePath());
+                            }
                             results.computeIfAbsent(c.getKey() + " c" + connections, k -> new ArrayList<>()).add(r);
                             System.out.printf(Locale.ROOT, "round %d, %d connection(s), %-16s %8.0f requests/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d%n",
                                     round, connections, c.getKey(), r.rps(), r.p50(), r.p99(), r.non2xx());
@@ -98,6 +106,12 @@ public final class LlmWrkBench {
                 p.destroy();
             }
         }
+    }
+
+    private static void jcmd(KarafProcess karaf, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("jcmd", Long.toString(karaf.jvm().orElseThrow().pid())));
+        cmd.addAll(List.of(command));
+        new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor();
     }
 
     private static Process start(Path work, String name, String... command) throws IOException, InterruptedException {

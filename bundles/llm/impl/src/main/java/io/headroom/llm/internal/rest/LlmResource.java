@@ -109,7 +109,7 @@ public final class LlmResource implements RestResource {
         return header == null || header.isBlank() ? null : TenantId.of(header);
     }
 
-    private static Priority priority(String header) {
+    static Priority priority(String header) {
         if (header == null || header.equalsIgnoreCase("interactive")) {
             return Priority.INTERACTIVE;
         }
@@ -119,16 +119,22 @@ public final class LlmResource implements RestResource {
         throw ProblemException.badRequest("X-Headroom-Priority must be interactive or background");
     }
 
+    /** How long a call may wait for a deployment: X-Headroom-Timeout-Ms, or 60 s. */
+    static Duration timeout(Long timeoutHeader) {
+        if (timeoutHeader != null && (timeoutHeader < 1 || timeoutHeader > 600_000)) {
+            throw ProblemException.badRequest("X-Headroom-Timeout-Ms must be 1-600000");
+        }
+        return timeoutHeader == null ? TIMEOUT : Duration.ofMillis(timeoutHeader);
+    }
+
+    /** The chat endpoint through JAX-RS: what serves the path while {@link ChatEndpoint} (the direct path) is not registered. */
     @POST
     @Path("v1/chat/completions")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response chat(JsonNode body, @Context SecurityContext security, @HeaderParam("X-Headroom-Tenant") String tenantHeader,
                          @HeaderParam("X-Headroom-Priority") String priorityHeader,
                          @HeaderParam("X-Headroom-Timeout-Ms") Long timeoutHeader) {
-        if (timeoutHeader != null && (timeoutHeader < 1 || timeoutHeader > 600_000)) {
-            throw ProblemException.badRequest("X-Headroom-Timeout-Ms must be 1-600000");
-        }
-        Duration timeout = timeoutHeader == null ? TIMEOUT : Duration.ofMillis(timeoutHeader);
+        Duration timeout = timeout(timeoutHeader);
         String route = body.path("model").asText("");
         if (route.isEmpty()) {
             throw ProblemException.badRequest("'model' (a route name) is required");
@@ -138,7 +144,7 @@ public final class LlmResource implements RestResource {
         Priority priority = priority(priorityHeader);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         if (body.path("stream").asBoolean(false)) {
-            StreamingOutput sse = out -> stream(out, id, route, tenant, priority, request, timeout);
+            StreamingOutput sse = out -> stream(router, out, id, route, tenant, priority, request, timeout);
             return Response.ok(sse, "text/event-stream").header("Cache-Control", "no-cache").build();
         }
         try {
@@ -157,7 +163,7 @@ public final class LlmResource implements RestResource {
         }
     }
 
-    private static ProblemException problem(ProviderException e) {
+    static ProblemException problem(ProviderException e) {
         if (e.status() == 429 && !e.retryable()) {
             return ProblemException.tooManyRequests(e.getMessage(), (int) Math.max(1, e.retryAfterMillis() / 1000));
         }
@@ -168,8 +174,8 @@ public final class LlmResource implements RestResource {
     }
 
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */
-    private void stream(OutputStream out, String id, String route, TenantId tenant, Priority priority, ChatRequest request,
-                        Duration timeout) throws IOException {
+    static void stream(LlmRouter router, OutputStream out, String id, String route, TenantId tenant, Priority priority,
+                       ChatRequest request, Duration timeout) throws IOException {
         long created = System.currentTimeMillis() / 1000;
         StreamListener writer = new StreamListener() {
             @Override

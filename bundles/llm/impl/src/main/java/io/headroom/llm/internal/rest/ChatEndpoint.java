@@ -1,0 +1,221 @@
+package io.headroom.llm.internal.rest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
+import io.headroom.core.api.rest.ProblemException;
+import io.headroom.llm.api.ChatMessage;
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.LlmRouter;
+import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.ProviderException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * POST /api/llm/v1/chat/completions served directly by the REST host, the gateway's hot path: the request is read
+ * with a streaming JSON parser into the router's request and the answer written with a streaming generator, without
+ * JAX-RS dispatch or JSON trees (they cost more CPU than the router and the provider call together). Same contract
+ * as {@link LlmResource#chat}, which serves the path whenever this endpoint is not registered.
+ */
+@Component(service = DirectEndpoint.class, property = DirectEndpoint.PATH + "=/llm/v1/chat/completions")
+public final class ChatEndpoint implements DirectEndpoint {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final LlmRouter router;
+
+    @Activate
+    public ChatEndpoint(@Reference LlmRouter router) {
+        this.router = router;
+    }
+
+    /** What the request body says, before validation into a {@link ChatRequest}. */
+    private static final class Body {
+        String model;
+        List<ChatMessage> messages;
+        Integer maxTokens;
+        Integer maxCompletionTokens;
+        Double temperature;
+        boolean stream;
+    }
+
+    @Override
+    public void serve(Caller caller, Exchange exchange) throws IOException {
+        String timeoutHeader = exchange.header("X-Headroom-Timeout-Ms");
+        Duration timeout = LlmResource.timeout(timeoutHeader == null ? null : parseTimeout(timeoutHeader));
+        Body body = read(exchange.body());
+        if (body.model == null || body.model.isEmpty()) {
+            throw ProblemException.badRequest("'model' (a route name) is required");
+        }
+        if (body.messages == null || body.messages.isEmpty()) {
+            throw ProblemException.badRequest("'messages' must be a non-empty array");
+        }
+        ChatRequest request;
+        try {
+            request = new ChatRequest(body.messages, body.maxTokens != null ? body.maxTokens
+                    : body.maxCompletionTokens != null ? body.maxCompletionTokens : 1024, body.temperature);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
+        TenantId tenant = caller.tenantScope().orElseGet(() -> {
+            String h = exchange.header("X-Headroom-Tenant");
+            return h == null || h.isBlank() ? null : TenantId.of(h);
+        });
+        Priority priority = LlmResource.priority(exchange.header("X-Headroom-Priority"));
+        String id = "chatcmpl-" + randomId();
+        String route = body.model;
+        if (body.stream) {
+            exchange.header("Cache-Control", "no-cache");
+            exchange.status(200);
+            LlmResource.stream(router, exchange.output("text/event-stream"), id, route, tenant, priority, request, timeout);
+            return;
+        }
+        ChatResponse r;
+        try {
+            r = router.complete(tenant, priority, route, request, timeout);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        } catch (ProviderException e) {
+            throw LlmResource.problem(e);
+        }
+        exchange.status(200);
+        exchange.header("X-Headroom-Deployment", r.deployment());
+        OutputStream out = exchange.output("application/json");
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("object", "chat.completion");
+            g.writeNumberField("created", System.currentTimeMillis() / 1000);
+            g.writeStringField("model", route);
+            g.writeArrayFieldStart("choices");
+            g.writeStartObject();
+            g.writeNumberField("index", 0);
+            g.writeStringField("finish_reason", r.finishReason());
+            g.writeObjectFieldStart("message");
+            g.writeStringField("role", "assistant");
+            g.writeStringField("content", r.content());
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeObjectFieldStart("usage");
+            g.writeNumberField("prompt_tokens", r.promptTokens());
+            g.writeNumberField("completion_tokens", r.completionTokens());
+            g.writeNumberField("total_tokens", r.promptTokens() + r.completionTokens());
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+    }
+
+    private static long parseTimeout(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            throw ProblemException.badRequest("X-Headroom-Timeout-Ms must be 1-600000");
+        }
+    }
+
+    /** Reads the fields the gateway uses and skips the rest (clients send n, top_p, user ...). */
+    static Body read(InputStream in) throws IOException {
+        Body b = new Body();
+        try (JsonParser p = JSON.createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw ProblemException.badRequest("the body must be a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "model" -> b.model = t == JsonToken.VALUE_STRING ? p.getText() : "";
+                    case "messages" -> b.messages = messages(p, t);
+                    case "max_tokens" -> b.maxTokens = integer(p, t, field);
+                    case "max_completion_tokens" -> b.maxCompletionTokens = integer(p, t, field);
+                    case "temperature" -> b.temperature = t == JsonToken.VALUE_NULL ? null : number(p, t, field);
+                    case "stream" -> b.stream = t == JsonToken.VALUE_TRUE;
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (JsonParseException e) {
+            throw ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage());
+        }
+        return b;
+    }
+
+    private static List<ChatMessage> messages(JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            throw ProblemException.badRequest("'messages' must be a non-empty array");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw ProblemException.badRequest("each message needs a 'role' and a text 'content'");
+            }
+            String role = null;
+            String content = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                JsonToken v = p.nextToken();
+                if (field.equals("role") && v == JsonToken.VALUE_STRING) {
+                    role = p.getText();
+                } else if (field.equals("content") && v == JsonToken.VALUE_STRING) {
+                    content = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (role == null || content == null) {
+                throw ProblemException.badRequest("each message needs a 'role' and a text 'content'");
+            }
+            try {
+                out.add(new ChatMessage(role, content));
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest(e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static Integer integer(JsonParser p, JsonToken t, String field) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw ProblemException.badRequest("'" + field + "' must be a whole number");
+        }
+        return p.getIntValue();
+    }
+
+    private static Double number(JsonParser p, JsonToken t, String field) throws IOException {
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw ProblemException.badRequest("'" + field + "' must be a number");
+        }
+        return p.getDoubleValue();
+    }
+
+    /** 128 random bits in hex, without SecureRandom's lock. */
+    private static String randomId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] id = new char[32];
+        for (int half = 0; half < 2; half++) {
+            long bits = r.nextLong();
+            for (int i = 0; i < 16; i++) {
+                id[half * 16 + i] = HEX[(int) (bits >>> (60 - 4 * i)) & 0xf];
+            }
+        }
+        return new String(id);
+    }
+}
