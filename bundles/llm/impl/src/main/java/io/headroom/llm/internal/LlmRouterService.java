@@ -29,7 +29,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -220,8 +219,20 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         }
     }
 
+    /** The UTC day, computed once a day rather than per call. */
+    private record Day(long epochDay, LocalDate date) {
+    }
+
+    private volatile Day day = new Day(-1, null);
+
     private LocalDate today() {
-        return Instant.ofEpochMilli(clock.getAsLong()).atZone(ZoneOffset.UTC).toLocalDate();
+        long epochDay = Math.floorDiv(clock.getAsLong(), 86_400_000L);
+        Day d = day;
+        if (d.epochDay() != epochDay) {
+            d = new Day(epochDay, LocalDate.ofEpochDay(epochDay));
+            day = d;
+        }
+        return d.date();
     }
 
     private long spentMicros(TenantId tenant, boolean month) {
