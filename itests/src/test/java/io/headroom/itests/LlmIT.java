@@ -164,7 +164,12 @@ public class LlmIT extends HeadroomTestSupport {
         assertEquals(400, call("POST", "/llm/v1/chat/completions", OPERATOR, "{\"model\":\"chat\",\"messages\":[]}").statusCode());
         HttpResponse<String> unknown = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT.replace("\"chat\"", "\"nope\"") + "}");
         assertEquals(unknown.body(), 400, unknown.statusCode());
-        assertTrue(unknown.body().contains("no route named 'nope'"));
+        assertTrue(unknown.body(), unknown.body().contains("no route named 'nope'") && !unknown.body().contains("chat-aws"));
+        assertTrue("OpenAI's error envelope: " + unknown.body(), unknown.body().contains("\"type\":\"invalid_request_error\"")
+                && unknown.body().contains("\"code\":\"model_not_found\""));
+        String models = call("GET", "/llm/v1/models", bearer(tokens.create("acme-models", TenantId.of("acme")).token()), null).body();
+        assertTrue("routes are the public model names: " + models, models.contains("\"object\":\"list\"")
+                && models.contains("\"id\":\"chat\"") && models.contains("\"id\":\"chat-aws\"") && !models.contains("claude"));
         assertEquals(400, call("POST", "/llm/v1/chat/completions", OPERATOR, "{\"model\":\"chat\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}").statusCode());
         assertEquals(404, call("POST", "/llm/deployments/nope/disable", OPERATOR, null).statusCode());
         String acme = bearer(tokens.create("acme-llm2", TenantId.of("acme")).token());

@@ -178,7 +178,7 @@ public final class Router {
     private Route route(String name) {
         Route r = routes.get(name);
         if (r == null) {
-            throw new IllegalArgumentException("no route named '" + name + "'; routes: " + routes.keySet());
+            throw new IllegalArgumentException("no route named '" + name + "'"); // GET /v1/models lists the routes
         }
         return r;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.DirectEndpoint;
@@ -54,8 +55,57 @@ public final class ChatEndpoint implements DirectEndpoint {
         boolean stream;
     }
 
+    /**
+     * Serves the call; a refusal is answered in OpenAI's error envelope ({@code {"error":{"message","type","param","code"}}},
+     * with Retry-After where it applies), which OpenAI SDKs branch on.
+     */
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
+        try {
+            answer(caller, exchange);
+        } catch (ProblemException e) {
+            error(exchange, e.status(), e.detail(), e.retryAfterSeconds());
+        } catch (InvalidTenantIdException e) {
+            error(exchange, 400, e.getMessage(), null);
+        }
+    }
+
+    /** OpenAI's error envelope, with OpenAI's types and codes for the statuses the gateway answers. */
+    static void error(Exchange exchange, int status, String message, Integer retryAfterSeconds) throws IOException {
+        String type;
+        String code;
+        if (status == 429) {
+            boolean budget = message != null && message.contains("budget");
+            type = budget ? "insufficient_quota" : "rate_limit_error";
+            code = budget ? "insufficient_quota" : "rate_limit_exceeded";
+        } else if (status >= 500) {
+            type = "server_error";
+            code = status == 503 ? "service_unavailable" : null;
+        } else {
+            type = "invalid_request_error";
+            code = message != null && message.startsWith("no route named") ? "model_not_found" : null;
+        }
+        exchange.status(status);
+        if (retryAfterSeconds != null) {
+            exchange.header("Retry-After", Integer.toString(retryAfterSeconds));
+        }
+        try (JsonGenerator g = JSON.createGenerator(exchange.output("application/json"))) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("error");
+            g.writeStringField("message", message);
+            g.writeStringField("type", type);
+            g.writeNullField("param");
+            if (code == null) {
+                g.writeNullField("code");
+            } else {
+                g.writeStringField("code", code);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+    }
+
+    private void answer(Caller caller, Exchange exchange) throws IOException {
         String timeoutHeader = exchange.header("X-Headroom-Timeout-Ms");
         Duration timeout = LlmResource.timeout(timeoutHeader == null ? null : parseTimeout(timeoutHeader));
         Body body = read(exchange.body());

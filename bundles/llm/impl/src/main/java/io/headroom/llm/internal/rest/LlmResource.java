@@ -223,6 +223,15 @@ public final class LlmResource implements RestResource {
         }
     }
 
+    /** The routes as OpenAI models (route names are the public model names; nothing about deployments). */
+    @GET
+    @Path("v1/models")
+    public Map<String, Object> models() {
+        List<Map<String, Object>> data = admin.routes().stream().map(r -> Map.<String, Object>of("id", r.name(), "object", "model",
+                "created", 0, "owned_by", "headroom")).toList();
+        return Map.of("object", "list", "data", data);
+    }
+
     /** Routes with their definition and headroom (this node's load vs capacity over the last minute). */
     @GET
     @Path("routes")
