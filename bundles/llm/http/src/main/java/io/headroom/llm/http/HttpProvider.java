@@ -186,10 +186,23 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
                 }
             }
             fail(state, listener, new ProviderException(d.name() + ": the stream ended before the answer was complete", 502, true, 0, null));
+        } catch (ClientGone e) {
+            throw e.failure; // closing the stream above aborted the upstream call; not the provider's failure
         } catch (ProviderException e) {
             fail(state, listener, e);
         } catch (IOException | RuntimeException e) {
             fail(state, listener, new ProviderException(d.name() + ": stream broken: " + e.getMessage(), 0, true, 0, e));
+        }
+    }
+
+    /** What the caller's listener threw while a stream was read: passed on as it is, never taken as a provider failure. */
+    private static final class ClientGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final RuntimeException failure;
+
+        ClientGone(RuntimeException failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.failure = failure;
         }
     }
 
@@ -217,12 +230,16 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         return new StreamListener() {
             @Override
             public void token(String text) {
-                if (!state.started) {
-                    state.started = true;
-                    listener.started(d.name(), d.model());
+                try {
+                    if (!state.started) {
+                        state.started = true;
+                        listener.started(d.name(), d.model());
+                    }
+                    state.text.append(text);
+                    listener.token(text);
+                } catch (RuntimeException e) {
+                    throw new ClientGone(e); // the client went away or failed: not a provider failure
                 }
-                state.text.append(text);
-                listener.token(text);
             }
 
             @Override

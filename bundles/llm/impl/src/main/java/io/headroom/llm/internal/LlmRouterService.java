@@ -140,6 +140,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                 }));
         this.quotas = new TenantQuotas(limits, this::effectiveQuota, this::spentMicros, clock);
         try {
+            liveNodes = Math.max(1, fleet.liveNodes().size()); // the share each node serves while the control schema is away
             reload();
         } catch (SQLException | RuntimeException e) {
             LOG.warn("LLM routes and deployments not read from the control schema yet: {}", e.getMessage());
@@ -281,6 +282,9 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         } catch (ProviderException | IllegalArgumentException e) {
             quotas.settle(tenant, reserved, 0, start);
             report(tenant, false, start);
+            throw e;
+        } catch (RuntimeException e) {
+            quotas.settle(tenant, reserved, 0, start); // abandoned by the caller (a client that went away): no outcome either way
             throw e;
         }
     }

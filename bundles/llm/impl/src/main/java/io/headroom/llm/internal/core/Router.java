@@ -306,6 +306,11 @@ public final class Router {
                         throw e;
                     }
                     last = e;
+                } catch (RuntimeException e) {
+                    // not the deployment's failure (the caller's listener threw, e.g. its client went away): the call
+                    // is abandoned and its token reservation released
+                    limits.settle(s.tokensKey, s.deployment.tokensPerMinute(), a.share(), a.reservedTokens(), a.admittedAt());
+                    throw e;
                 } finally {
                     s.inFlight.decrementAndGet();
                 }

@@ -144,6 +144,41 @@ public class RouterTest {
         assertEquals("cooling down", status(r, "gpt"));
     }
 
+    @Test
+    public void aClientThatGoesAwayMidStreamIsNotAProviderFailure() throws Exception {
+        MemoryLedger ledger = new MemoryLedger();
+        LeasedLimits limits = new LeasedLimits(ledger, System::currentTimeMillis, () -> 1, LeasedLimits.Settings.defaults());
+        Router r = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider, limits, (d, u, why) -> { });
+        r.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 1000, 0, 2000));
+        r.putRoute(new Route("solo", "ordered", List.of("gpt"), Map.of()));
+        java.io.UncheckedIOException gone = new java.io.UncheckedIOException(new java.io.IOException("Broken pipe"));
+        List<String> tokens = new ArrayList<>();
+        java.io.UncheckedIOException thrown = assertThrows(java.io.UncheckedIOException.class, () -> r.stream("solo", Priority.INTERACTIVE, REQUEST,
+                deadline(5000), new StreamListener() {
+                    @Override
+                    public void token(String text) {
+                        tokens.add(text);
+                        if (tokens.size() == 2) {
+                            throw gone; // the client's connection broke while its answer was written
+                        }
+                    }
+
+                    @Override
+                    public void completed(ChatResponse response) {
+                    }
+
+                    @Override
+                    public void failed(ProviderException error) {
+                    }
+                }));
+        assertTrue(thrown == gone);
+        assertEquals("with allowedFails 1 a provider failure would cool it down at once", "healthy", status(r, "gpt"));
+        assertEquals(0, r.deployments().get(0).failures());
+        long granted = ledger.granted("deployment:gpt:tokens", System.currentTimeMillis() / 60_000);
+        assertTrue(granted > 0);
+        assertEquals("the reservation was released: everything leased is still free", granted, limits.held("deployment:gpt:tokens", 1.0));
+    }
+
     private static String status(Router r, String deployment) {
         return r.deployments().stream().filter(d -> d.name().equals(deployment)).findFirst().orElseThrow().status();
     }
