@@ -126,6 +126,11 @@ public class LlmIT extends HeadroomTestSupport {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         assertTrue(r.body(), r.body().contains("\"object\":\"chat.completion.chunk\"") && r.body().contains("\"content\":\"world\"")
                 && r.body().trim().endsWith("data: [DONE]"));
+        assertTrue("the first chunk carries the role: " + r.body(), r.body().indexOf("\"delta\":{\"role\":\"assistant\"")
+                < r.body().indexOf("\"content\":\"Hello\""));
+        HttpResponse<String> refused = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT.replace("\"chat\"", "\"nope\"") + ",\"stream\":true}");
+        assertEquals("refused before the first byte: a real status, not a 200 with an error event", 400, refused.statusCode());
+        assertTrue(refused.body(), refused.body().contains("model_not_found"));
     }
 
     /** The Bedrock adapter is its own bundle embedding the AWS SDK (Netty async client): it must work inside Karaf. */

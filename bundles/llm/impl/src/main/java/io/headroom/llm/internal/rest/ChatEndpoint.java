@@ -16,9 +16,12 @@ import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.StreamListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,9 +133,7 @@ public final class ChatEndpoint implements DirectEndpoint {
         String id = "chatcmpl-" + randomId();
         String route = body.model;
         if (body.stream) {
-            exchange.header("Cache-Control", "no-cache");
-            exchange.status(200);
-            LlmResource.stream(router, exchange.output("text/event-stream"), id, route, tenant, priority, request, timeout);
+            stream(exchange, id, route, tenant, priority, request, timeout);
             return;
         }
         ChatResponse r;
@@ -169,6 +170,108 @@ public final class ChatEndpoint implements DirectEndpoint {
             g.writeEndObject();
             g.writeEndObject();
         }
+    }
+
+    /**
+     * SSE in OpenAI's chunk format. Nothing is sent before the first token: a call refused or failed before it gets a
+     * real status (429 with Retry-After, 503, 400) in the error envelope, not a 200 with an error event. The first
+     * chunk carries the role; a failure after it is an error event and no [DONE].
+     */
+    private void stream(Exchange exchange, String id, String route, TenantId tenant, Priority priority, ChatRequest request,
+                        Duration timeout) throws IOException {
+        long created = System.currentTimeMillis() / 1000;
+        OutputStream[] out = new OutputStream[1];
+        StreamListener writer = new StreamListener() {
+            private void send(String data) {
+                try {
+                    if (out[0] == null) {
+                        exchange.status(200);
+                        exchange.header("Cache-Control", "no-cache");
+                        out[0] = exchange.output("text/event-stream");
+                        event(out[0], chunk(id, created, route, g -> {
+                            g.writeStringField("role", "assistant");
+                            g.writeStringField("content", "");
+                        }, null));
+                    }
+                    event(out[0], data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // the client went away
+                }
+            }
+
+            @Override
+            public void token(String text) {
+                send(chunk(id, created, route, g -> g.writeStringField("content", text), null));
+            }
+
+            @Override
+            public void completed(ChatResponse response) {
+                send(chunk(id, created, route, g -> { }, response.finishReason()));
+                send("[DONE]");
+            }
+
+            @Override
+            public void failed(ProviderException error) {
+                send("{\"error\":{\"message\":" + quoted("the answer was cut off: " + error.getMessage())
+                        + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            }
+        };
+        try {
+            router.stream(tenant, priority, route, request, timeout, writer);
+        } catch (ProviderException | IllegalArgumentException e) {
+            if (out[0] == null) {
+                throw e instanceof ProviderException p ? LlmResource.problem(p) : ProblemException.badRequest(e.getMessage());
+            }
+            writer.failed(e instanceof ProviderException p ? p : new ProviderException(e.getMessage(), 400, false, 0, e));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Delta {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String chunk(String id, long created, String route, Delta delta, String finishReason) {
+        java.io.StringWriter w = new java.io.StringWriter(160);
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("object", "chat.completion.chunk");
+            g.writeNumberField("created", created);
+            g.writeStringField("model", route);
+            g.writeArrayFieldStart("choices");
+            g.writeStartObject();
+            g.writeNumberField("index", 0);
+            g.writeObjectFieldStart("delta");
+            delta.write(g);
+            g.writeEndObject();
+            if (finishReason == null) {
+                g.writeNullField("finish_reason");
+            } else {
+                g.writeStringField("finish_reason", finishReason);
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static String quoted(String text) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.writeString(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static void event(OutputStream out, String data) throws IOException {
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private static long parseTimeout(String header) {
