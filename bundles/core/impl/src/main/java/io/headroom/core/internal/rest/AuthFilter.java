@@ -100,7 +100,7 @@ final class AuthFilter implements ContainerRequestFilter {
         request.setSecurityContext(new CallerContext(caller, secure));
     }
 
-    private Optional<Caller> authenticate(String authorization) throws Forbidden {
+    Optional<Caller> authenticate(String authorization) throws Forbidden {
         if (authorization == null) {
             return Optional.empty();
         }
@@ -146,7 +146,7 @@ final class AuthFilter implements ContainerRequestFilter {
         return null;
     }
 
-    private static final class Forbidden extends Exception {
+    static final class Forbidden extends Exception {
         private static final long serialVersionUID = 1L;
 
         Forbidden(String message) {

@@ -1,16 +1,26 @@
 package io.headroom.core.internal.rest;
 
+import io.headroom.core.api.audit.AuditEntry;
+import io.headroom.core.api.audit.AuditLog;
+import io.headroom.core.api.metrics.Counter;
+import io.headroom.core.api.metrics.Histogram;
+import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.servlet.AsyncContext;
 import javax.servlet.AsyncEvent;
 import javax.servlet.AsyncListener;
@@ -23,14 +33,6 @@ import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletRequestWrapper;
 import javax.servlet.http.HttpServletResponse;
-import io.headroom.core.api.audit.AuditEntry;
-import io.headroom.core.api.audit.AuditLog;
-import io.headroom.core.api.metrics.Counter;
-import io.headroom.core.api.metrics.Histogram;
-import io.headroom.core.api.metrics.Metrics;
-import io.headroom.core.api.rest.Caller;
-import java.util.Set;
-import java.util.function.Supplier;
 import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
 import org.slf4j.MDC;
 
@@ -67,6 +69,8 @@ final class GatewayServlet extends HttpServlet {
         t.setDaemon(true);
         return t;
     });
+    private final transient Map<String, DirectEndpoint> directs = new ConcurrentHashMap<>();
+    private final transient AuthFilter auth;
     private final long maxBodyBytes;
     private final long holdMillis;
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
@@ -74,8 +78,10 @@ final class GatewayServlet extends HttpServlet {
     private final transient Supplier<AuditLog> audit;
 
     /** {@code metrics} null: nothing is measured (the benchmark's baseline); {@code audit} answers null while absent. */
-    GatewayServlet(CXFNonSpringServlet cxf, long maxBodyBytes, long holdMillis, Metrics metrics, Supplier<AuditLog> audit) {
+    GatewayServlet(CXFNonSpringServlet cxf, AuthFilter auth, long maxBodyBytes, long holdMillis, Metrics metrics,
+            Supplier<AuditLog> audit) {
         this.cxf = cxf;
+        this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
         this.holdMillis = holdMillis;
         this.meters = metrics == null ? null : new Meters(metrics);
@@ -96,6 +102,15 @@ final class GatewayServlet extends HttpServlet {
             unavailable = metrics.counter("headroom_rest_gate_unavailable",
                     "Requests answered 503 at a path's gate (its resource did not come back in time)", "path");
         }
+    }
+
+    /** Serves POSTs to {@code path} (below the alias) directly; false when another endpoint has it. */
+    boolean putDirect(String path, DirectEndpoint endpoint) {
+        return directs.putIfAbsent(path, endpoint) == null;
+    }
+
+    void removeDirect(String path, DirectEndpoint endpoint) {
+        directs.remove(path, endpoint);
     }
 
     EndpointGate gate(String segment) {
@@ -186,6 +201,15 @@ final class GatewayServlet extends HttpServlet {
     /** Hands an admitted request to CXF; the gate counts it until its response is complete. */
     private void serve(HttpServletRequest req, HttpServletResponse resp, EndpointGate gate, String requestId)
             throws ServletException, IOException {
+        DirectEndpoint direct = "POST".equals(req.getMethod()) ? directs.get(req.getPathInfo()) : null;
+        if (direct != null) {
+            try {
+                serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes), resp, requestId);
+            } finally {
+                gate.exit();
+            }
+            return;
+        }
         boolean suspended = false;
         try {
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
@@ -197,6 +221,76 @@ final class GatewayServlet extends HttpServlet {
             if (!suspended) {
                 gate.exit();
             }
+        }
+    }
+
+    /** Authentication as for every endpoint, then the endpoint itself; what it throws becomes a problem document. */
+    private void serveDirect(DirectEndpoint endpoint, HttpServletRequest req, HttpServletResponse resp, String requestId) throws IOException {
+        req.setAttribute(RequestTags.ENDPOINT_ATTRIBUTE, req.getPathInfo()); // a direct path is one fixed path: its own label
+        Caller caller;
+        try {
+            caller = auth.authenticate(req.getHeader("Authorization")).orElse(null);
+        } catch (AuthFilter.Forbidden e) {
+            problem(resp, Problem.of(403, e.getMessage(), requestId));
+            return;
+        } catch (RuntimeException e) {
+            failed(resp, e, requestId);
+            return;
+        }
+        if (caller == null) {
+            resp.addHeader("WWW-Authenticate", "Basic realm=\"headroom\"");
+            resp.addHeader("WWW-Authenticate", "Bearer realm=\"headroom\"");
+            problem(resp, Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
+                    + " or operator Basic credentials", requestId));
+            return;
+        }
+        req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
+        caller.tenantScope().ifPresent(t -> MDC.put(RequestTags.MDC_TENANT, t.value()));
+        try {
+            endpoint.serve(caller, new DirectExchange(req, resp, requestId));
+        } catch (RuntimeException e) {
+            if (resp.isCommitted()) {
+                throw e;
+            }
+            resp.reset();
+            resp.setHeader(REQUEST_ID, requestId);
+            failed(resp, e, requestId);
+        }
+    }
+
+    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId) throws IOException {
+        Problems.Outcome o = Problems.classify(e);
+        if (o.retryAfterSeconds() != null) {
+            resp.setHeader("Retry-After", Integer.toString(o.retryAfterSeconds()));
+        }
+        problem(resp, Problem.of(o.status(), o.detail(), requestId));
+    }
+
+    private record DirectExchange(HttpServletRequest req, HttpServletResponse resp, String requestId) implements DirectEndpoint.Exchange {
+        @Override
+        public String header(String name) {
+            return req.getHeader(name);
+        }
+
+        @Override
+        public InputStream body() throws IOException {
+            return req.getInputStream();
+        }
+
+        @Override
+        public void status(int status) {
+            resp.setStatus(status);
+        }
+
+        @Override
+        public void header(String name, String value) {
+            resp.setHeader(name, value);
+        }
+
+        @Override
+        public OutputStream output(String contentType) throws IOException {
+            resp.setContentType(contentType);
+            return resp.getOutputStream();
         }
     }
 

@@ -3,6 +3,7 @@ package io.headroom.core.internal.rest;
 import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.RestResource;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.util.ArrayList;
@@ -102,7 +103,7 @@ public final class RestHost {
         this.transport = new HTTPTransportFactory(new DestinationRegistryImpl());
         CXFNonSpringServlet cxf = new CXFNonSpringServlet(transport.getRegistry(), false);
         cxf.setBus(bus);
-        this.servlet = new GatewayServlet(cxf, config.maxBodyBytes(), config.holdMillis(),
+        this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators), config.maxBodyBytes(), config.holdMillis(),
                 config.requestMetrics() ? metrics : null, () -> audit);
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
@@ -156,6 +157,31 @@ public final class RestHost {
             e.server().destroy();
         }
         LOG.info("unpublished {}/{}", config.alias(), segment);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindDirect(DirectEndpoint endpoint, ServiceReference<DirectEndpoint> ref) {
+        if (ref.getProperty(DirectEndpoint.PATH) instanceof String path && path.startsWith("/")
+                && segmentOf(path.substring(1).split("/")[0]) != null) {
+            if (servlet.putDirect(path, endpoint)) {
+                LOG.info("direct endpoint {}{} ({})", config.alias(), path, ref.getBundle().getSymbolicName());
+            } else {
+                LOG.error("{}{} already has a direct endpoint; ignoring the one from {}", config.alias(), path, ref.getBundle().getSymbolicName());
+            }
+        } else {
+            LOG.error("direct endpoint from {} has no valid {} property (a path like /example/run); not served",
+                    ref.getBundle().getSymbolicName(), DirectEndpoint.PATH);
+        }
+    }
+
+    void unbindDirect(DirectEndpoint endpoint, ServiceReference<DirectEndpoint> ref) {
+        if (ref.getProperty(DirectEndpoint.PATH) instanceof String path) {
+            servlet.removeDirect(path, endpoint);
+        }
+    }
+
+    private static String segmentOf(String segment) {
+        return SEGMENT.matcher(segment).matches() ? segment : null;
     }
 
     private synchronized void publish(String segment, Object resource, String bundle) {
