@@ -131,13 +131,27 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         });
         this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis(), config.allowedFails(),
                 config.failWindowMillis()), clock, adapters::get, limits,
-                (deployment, until, reason) -> scheduler.execute(() -> {
-                    try {
-                        store.coolDown(deployment, until, reason);
-                    } catch (SQLException | RuntimeException e) {
-                        LOG.warn("could not share the cooldown of {} with the fleet: {}", deployment, e.getMessage());
+                new Router.Listener() {
+                    @Override
+                    public void cooledDown(String deployment, long until, String reason) {
+                        LOG.warn("LLM deployment {} cools down for {} ms: {}", deployment, until - clock.getAsLong(), reason);
+                        scheduler.execute(() -> {
+                            try {
+                                store.coolDown(deployment, until, reason);
+                            } catch (SQLException | RuntimeException e) {
+                                LOG.warn("could not share the cooldown of {} with the fleet: {}", deployment, e.getMessage());
+                            }
+                        });
                     }
-                }));
+
+                    @Override
+                    public void attemptFailed(String route, String deployment, ProviderException error) {
+                        // the provider's own message and status only: keys and request bodies are never logged
+                        LOG.info("LLM route {}: deployment {} failed ({}: {}); {}", route, deployment,
+                                error.status() == 0 ? "no answer" : "HTTP " + error.status(), error.getMessage(),
+                                error.retryable() ? "failing over to the next deployment" : "not retryable, the caller gets it");
+                    }
+                });
         this.quotas = new TenantQuotas(limits, this::effectiveQuota, this::spentMicros, clock);
         try {
             liveNodes = Math.max(1, fleet.liveNodes().size()); // the share each node serves while the control schema is away

@@ -41,10 +41,14 @@ public final class Router {
         }
     }
 
-    /** Told when this node puts a deployment into cooldown. */
+    /** Told when this node puts a deployment into cooldown, and of every failed attempt (for the logs). */
     @FunctionalInterface
     public interface Listener {
         void cooledDown(String deployment, long untilMillis, String reason);
+
+        /** An attempt on {@code deployment} failed; a retryable failure fails over to the route's next deployment. */
+        default void attemptFailed(String route, String deployment, ProviderException error) {
+        }
     }
 
     private final Settings settings;
@@ -301,6 +305,7 @@ public final class Router {
                     return call.run(s, a, start);
                 } catch (ProviderException e) {
                     failed(s, e);
+                    listener.attemptFailed(r.name(), s.deployment.name(), e);
                     finished(a, start, a.reservedTokens());
                     if (!e.retryable()) {
                         throw e;
