@@ -63,8 +63,9 @@ public final class MysqlShardRouter implements ShardRouter {
     private final ShardMap map;
     private final ShardingSettings settings;
     private final Signals signals;
-    private final SafePath safePath;
+    private volatile SafePath checkedBy;
     private final Map<String, SafePath.Checked> checked = new ConcurrentHashMap<>();
+    private volatile Set<String> plannedFor;
     private final Map<String, ScatterPlan> plans = new ConcurrentHashMap<>();
     private final Map<String, String> ownedSql = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
@@ -78,7 +79,6 @@ public final class MysqlShardRouter implements ShardRouter {
         this.map = map;
         this.settings = map.settings();
         this.signals = signals;
-        this.safePath = new SafePath(Set.copyOf(settings.shardedTables()), settings.tenantColumn());
         this.scatterPool = Executors.newFixedThreadPool(settings.scatterThreads(), r -> {
             Thread t = new Thread(r, "headroom-scatter");
             t.setDaemon(true);
@@ -172,6 +172,11 @@ public final class MysqlShardRouter implements ShardRouter {
     }
 
     private SafePath.Checked check(String sql) {
+        SafePath safePath = map.safePath();
+        if (safePath != checkedBy) {
+            checked.clear(); // the tables or their keys changed: check again
+            checkedBy = safePath;
+        }
         SafePath.Checked c = checked.get(sql);
         if (c == null) {
             c = safePath.check(sql);
@@ -210,7 +215,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p, null)));
+            return observed(() -> onTenantShard(tenant, conn -> read(conn, c.sql(), p, null)));
         }
 
         @Override
@@ -222,7 +227,7 @@ public final class MysqlShardRouter implements ShardRouter {
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
             return observed(() -> onTenantShard(tenant, conn -> {
-                try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                try (PreparedStatement ps = conn.prepareStatement(c.sql())) {
                     bind(ps, p);
                     return ps.executeUpdate();
                 }
@@ -232,8 +237,10 @@ public final class MysqlShardRouter implements ShardRouter {
         @Override
         public List<Integer> updateAll(List<Statement> statements) {
             List<Object[]> bound = new ArrayList<>();
+            List<String> sqls = new ArrayList<>();
             for (Statement s : statements) {
                 SafePath.Checked c = check(s.sql());
+                sqls.add(c.sql());
                 if (c.query()) {
                     throw new UnsafeStatementException("updateAll() runs INSERT, UPDATE and DELETE only");
                 }
@@ -246,7 +253,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 try {
                     List<Integer> counts = new ArrayList<>();
                     for (int i = 0; i < statements.size(); i++) {
-                        try (PreparedStatement ps = conn.prepareStatement(statements.get(i).sql())) {
+                        try (PreparedStatement ps = conn.prepareStatement(sqls.get(i))) {
                             bind(ps, bound.get(i));
                             counts.add(ps.executeUpdate());
                         }
@@ -406,9 +413,15 @@ public final class MysqlShardRouter implements ShardRouter {
 
     @Override
     public ScatterResult scatter(String sql, List<Object> params, Duration perShardTimeout) {
+        Set<String> tables = map.safePath().shardedTables();
+        if (tables != plannedFor) {
+            plans.clear();
+            ownedSql.clear();
+            plannedFor = tables;
+        }
         ScatterPlan plan = plans.get(sql);
         if (plan == null) {
-            plan = ScatterPlan.of(sql);
+            plan = ScatterPlan.of(sql, tables);
             if (plans.size() >= MAX_CACHED_STATEMENTS) {
                 plans.clear();
             }

@@ -6,10 +6,12 @@ import io.headroom.core.api.store.ControlStore;
 import io.headroom.sharding.api.Keyspace;
 import io.headroom.sharding.api.TenantLocation;
 import io.headroom.sharding.internal.core.RouteCache;
+import io.headroom.sharding.internal.core.SafePath;
 import io.headroom.sharding.internal.core.TenantFilter;
 import io.headroom.sharding.internal.core.Topology;
 import io.headroom.sharding.internal.store.ControlSchema;
 import io.headroom.sharding.internal.store.MoveStore;
+import io.headroom.sharding.internal.store.ShardSchemas;
 import io.headroom.sharding.internal.store.TopologyStore;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -52,6 +54,9 @@ public final class ShardMap {
     private volatile RouteCache routes = new RouteCache(Topology.empty());
     /** Whether some move or split is between its first copied row and its cleanup (rows may exist on two shards). */
     private volatile boolean movesActive;
+    /** The safe path for the current set of sharded tables and their unique keys (rebuilt when either changes). */
+    private volatile SafePath safePath;
+    private long tablesCheckedAt;
 
     @Activate
     public ShardMap(@Reference ControlStore control, @Reference Fleet fleet, ShardingConfig config) throws SQLException {
@@ -73,6 +78,8 @@ public final class ShardMap {
         });
         apply(store.load());
         movesActive = holdingCopies();
+        this.safePath = new SafePath(shardedTables(), Set.of(), settings.tenantColumn());
+        refreshTables();
         background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -108,6 +115,9 @@ public final class ShardMap {
             ack();
             movesActive = holdingCopies();
             pools.values().forEach(ShardPool::probe);
+            if (System.currentTimeMillis() - tablesCheckedAt > TABLES_CHECK_MILLIS) {
+                refreshTables();
+            }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("sharding: cannot refresh the topology from the control schema: {}", e.getMessage());
         }
@@ -165,6 +175,46 @@ public final class ShardMap {
             }
         }
         store.ack(node, t.version());
+    }
+
+    private static final long TABLES_CHECK_MILLIS = 10_000;
+
+    /**
+     * Re-reads which sharded tables take upserts (every unique key includes the tenant column) from the first shard by
+     * name, and rebuilds the safe path when that or the set of sharded tables changed. Called every 10 s and after a
+     * schema change.
+     */
+    public synchronized void refreshTables() {
+        tablesCheckedAt = System.currentTimeMillis();
+        Set<String> tables = shardedTables();
+        Set<String> upsertSafe = Set.of();
+        ShardPool first = pools.values().stream().min(java.util.Comparator.comparing(p -> p.name)).orElse(null);
+        if (first != null) {
+            try {
+                upsertSafe = ShardSchemas.upsertSafe(first.dataSource(), tables, settings.tenantColumn());
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("sharding: cannot read the unique keys of shard {}: {}", first.name, e.getMessage());
+                upsertSafe = safePath == null ? Set.of() : safePath.upsertSafe();
+            }
+        }
+        SafePath now = safePath;
+        if (now == null || !now.shardedTables().equals(tables) || !now.upsertSafe().equals(upsertSafe)) {
+            safePath = new SafePath(tables, upsertSafe, settings.tenantColumn());
+        }
+    }
+
+    /** The safe path for the current sharded tables (a new instance whenever the tables or their keys change). */
+    public SafePath safePath() {
+        return safePath;
+    }
+
+    /** The sharded tables (lower-case). */
+    public Set<String> shardedTables() {
+        Set<String> out = new java.util.TreeSet<>();
+        for (String t : settings.shardedTables()) {
+            out.add(t.toLowerCase(java.util.Locale.ROOT));
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- what the other components read
