@@ -12,6 +12,9 @@ import io.headroom.sharding.api.ShardRouter;
 import io.headroom.sharding.api.ShardUnavailableException;
 import io.headroom.sharding.api.TenantLocation;
 import io.headroom.sharding.api.TenantShard;
+import io.headroom.sharding.api.ResultLimitException;
+import io.headroom.sharding.api.StatementResult;
+import io.headroom.sharding.api.TenantFencedException;
 import io.headroom.sharding.api.UnsafeStatementException;
 import io.headroom.sharding.internal.core.Ownership;
 import io.headroom.sharding.internal.core.RouteCache;
@@ -155,8 +158,8 @@ public final class MysqlShardRouter implements ShardRouter {
                 return pool.run(tenant.value(), () -> {
                     RouteCache r = map.routes();
                     if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
-                        throw new ShardUnavailableException(pool.name, "tenant " + tenant
-                                + " is being moved: its statements are held for the cut-over; retry in a moment", null);
+                        throw new TenantFencedException(pool.name, "tenant " + tenant
+                                + " is being moved: its statements are held for the cut-over; retry in a moment");
                     }
                     Topology.ShardDef now = r.route(tenant);
                     if (now == null || !now.name().equals(pool.name)) {
@@ -265,6 +268,51 @@ public final class MysqlShardRouter implements ShardRouter {
                     throw e;
                 } finally {
                     conn.setAutoCommit(true);
+                }
+            }));
+        }
+
+        @Override
+        public List<StatementResult> execute(List<Statement> statements, int maxRows, int timeoutSeconds) {
+            if (statements == null || statements.isEmpty()) {
+                throw new IllegalArgumentException("no statement to run");
+            }
+            List<SafePath.Checked> checks = new ArrayList<>();
+            List<Object[]> bound = new ArrayList<>();
+            for (Statement s : statements) {
+                if (s == null || s.sql() == null || s.sql().isBlank()) {
+                    throw new UnsafeStatementException("a statement has no sql");
+                }
+                SafePath.Checked c = check(s.sql());
+                Object[] p = normalise(s.params().toArray());
+                c.verifyCount(p);
+                c.verify(tenant.value(), p);
+                checks.add(c);
+                bound.add(p);
+            }
+            return observed(() -> onTenantShard(tenant, conn -> {
+                boolean tx = statements.size() > 1;
+                if (tx) {
+                    conn.setAutoCommit(false);
+                }
+                try {
+                    List<StatementResult> out = new ArrayList<>();
+                    for (int i = 0; i < checks.size(); i++) {
+                        out.add(DataValues.run(conn, checks.get(i).sql(), checks.get(i).query(), bound.get(i), maxRows, timeoutSeconds));
+                    }
+                    if (tx) {
+                        conn.commit();
+                    }
+                    return out;
+                } catch (SQLException | RuntimeException e) {
+                    if (tx) {
+                        conn.rollback();
+                    }
+                    throw e;
+                } finally {
+                    if (tx) {
+                        conn.setAutoCommit(true);
+                    }
                 }
             }));
         }

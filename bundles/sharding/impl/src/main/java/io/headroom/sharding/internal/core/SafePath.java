@@ -47,9 +47,17 @@ import net.sf.jsqlparser.statement.upsert.UpsertType;
  */
 public final class SafePath {
     /** What a checked statement requires: the 1-based parameters and the literals that must equal the tenant id. */
-    public record Checked(boolean query, List<Integer> tenantParams, List<String> tenantLiterals, String sql) {
+    public record Checked(boolean query, List<Integer> tenantParams, List<String> tenantLiterals, String sql, int paramCount) {
         Checked(boolean query, List<Integer> tenantParams, List<String> tenantLiterals) {
-            this(query, tenantParams, tenantLiterals, null);
+            this(query, tenantParams, tenantLiterals, null, 0);
+        }
+
+        /** Throws unless exactly as many parameters as the statement's placeholders are given. */
+        public void verifyCount(Object[] params) {
+            int given = params == null ? 0 : params.length;
+            if (given != paramCount) {
+                throw new UnsafeStatementException("the statement has " + paramCount + " parameter placeholder(s) but " + given + " parameter(s) were given");
+            }
         }
 
         public Checked {
@@ -118,7 +126,8 @@ public final class SafePath {
             throw new UnsafeStatementException("the statement uses syntax the safe path does not read exactly as the server would; rewrite it plainly");
         }
         Checked c = checkTree(st, rendered);
-        return new Checked(c.query(), c.tenantParams(), c.tenantLiterals(), rendered);
+        int placeholders = (int) tokens.stream().filter(t -> t.kind() == SqlText.Kind.PARAM).count();
+        return new Checked(c.query(), c.tenantParams(), c.tenantLiterals(), rendered, placeholders);
     }
 
     private Checked checkTree(Statement st, String rendered) {
