@@ -85,7 +85,20 @@ final class DataValues {
     static Object value(ResultSet rs, ResultSetMetaData md, int i) throws SQLException {
         String type = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
         int jdbc = md.getColumnType(i);
-        Object raw = rs.getObject(i);
+        if (type.equals("TIME")) {
+            return rs.getString(i); // may lie outside a day (-838:59:59 to 838:59:59): as the server writes it
+        }
+        if (type.equals("YEAR")) {
+            int year = rs.getInt(i);
+            return rs.wasNull() ? null : (Object) (long) year;
+        }
+        Object raw;
+        try {
+            raw = rs.getObject(i);
+        } catch (SQLException e) {
+            raw = rs.getString(i); // a zero date and the like: as the server writes it
+            return raw;
+        }
         if (raw == null) {
             return null;
         }
@@ -98,9 +111,6 @@ final class DataValues {
             }
             return Base64.getEncoder().encodeToString(rs.getBytes(i));
         }
-        if (type.equals("YEAR")) {
-            return (long) rs.getInt(i);
-        }
         try {
             if (type.equals("DATE")) {
                 return rs.getObject(i, LocalDate.class).toString();
@@ -111,10 +121,7 @@ final class DataValues {
         } catch (SQLException | RuntimeException e) {
             return rs.getString(i); // a zero date has no ISO form: as the server writes it
         }
-        if (type.equals("TIME")) {
-            return rs.getString(i); // may lie outside a day (-838:59:59 to 838:59:59)
-        }
-        if (type.equals("DECIMAL")) {
+        if (type.startsWith("DECIMAL")) {
             return rs.getBigDecimal(i).toPlainString();
         }
         if (type.equals("JSON") || type.equals("ENUM") || type.equals("SET")) {
