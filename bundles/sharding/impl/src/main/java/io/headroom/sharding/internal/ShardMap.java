@@ -12,6 +12,8 @@ import io.headroom.sharding.internal.core.Topology;
 import io.headroom.sharding.internal.store.ControlSchema;
 import io.headroom.sharding.internal.store.MoveStore;
 import io.headroom.sharding.internal.store.ShardSchemas;
+import io.headroom.sharding.internal.store.SchemaRecords;
+import io.headroom.sharding.internal.core.DdlCheck;
 import io.headroom.sharding.internal.store.TopologyStore;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -56,7 +58,9 @@ public final class ShardMap {
     private volatile boolean movesActive;
     /** The safe path for the current set of sharded tables and their unique keys (rebuilt when either changes). */
     private volatile SafePath safePath;
+    private volatile Set<String> tables;
     private long tablesCheckedAt;
+    private final SchemaRecords records;
 
     @Activate
     public ShardMap(@Reference ControlStore control, @Reference Fleet fleet, ShardingConfig config) throws SQLException {
@@ -71,6 +75,7 @@ public final class ShardMap {
         this.controlDb = control.dataSource();
         this.store = new TopologyStore(controlDb);
         this.moves = new MoveStore(controlDb);
+        this.records = new SchemaRecords(controlDb);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "headroom-sharding-refresh");
             t.setDaemon(true);
@@ -186,9 +191,10 @@ public final class ShardMap {
      */
     public synchronized void refreshTables() {
         tablesCheckedAt = System.currentTimeMillis();
-        Set<String> tables = shardedTables();
+        Set<String> tables = deriveTables();
+        this.tables = tables;
         Set<String> upsertSafe = Set.of();
-        ShardPool first = pools.values().stream().min(java.util.Comparator.comparing(p -> p.name)).orElse(null);
+        ShardPool first = canary();
         if (first != null) {
             try {
                 upsertSafe = ShardSchemas.upsertSafe(first.dataSource(), tables, settings.tenantColumn());
@@ -208,13 +214,139 @@ public final class ShardMap {
         return safePath;
     }
 
-    /** The sharded tables (lower-case). */
+    /** The sharded tables (lower-case): the configured ones and those the applied schema changes created, less the dropped. */
     public Set<String> shardedTables() {
-        Set<String> out = new java.util.TreeSet<>();
-        for (String t : settings.shardedTables()) {
-            out.add(t.toLowerCase(java.util.Locale.ROOT));
+        Set<String> t = tables;
+        return t != null ? t : DdlCheck.shardedTables(settings.shardedTables(), List.of());
+    }
+
+    private Set<String> deriveTables() {
+        try {
+            List<String[]> changes = new java.util.ArrayList<>();
+            for (SchemaRecords.Applied a : records.changes()) {
+                changes.add(new String[] {a.ddl(), a.state()});
+            }
+            return Set.copyOf(DdlCheck.shardedTables(settings.shardedTables(), changes));
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("sharding: cannot read the schema changes: {}", e.getMessage());
+            return shardedTables();
+        }
+    }
+
+    /** SHOW CREATE TABLE without the parts that legitimately differ between shards (the next auto-increment value). */
+    public static String normalise(String definition) {
+        return definition == null ? null : definition.replaceAll(" AUTO_INCREMENT=\\d+", "").trim();
+    }
+
+    private ShardPool canary() {
+        return pools.values().stream().min(java.util.Comparator.comparing(p -> p.name)).orElse(null);
+    }
+
+    /**
+     * The recorded definition of every sharded table; a table without one (configured before the schema was recorded)
+     * gets the canary's current definition recorded now.
+     */
+    public Map<String, String> referenceDefinitions() throws SQLException {
+        Map<String, String> recorded = new java.util.TreeMap<>(records.definitions());
+        recorded.keySet().retainAll(shardedTables());
+        ShardPool canary = canary();
+        Map<String, String> canaryDefs = null;
+        for (String t : shardedTables()) {
+            if (!recorded.containsKey(t) && canary != null) {
+                if (canaryDefs == null) {
+                    canaryDefs = ShardSchemas.definitions(canary.dataSource());
+                }
+                String def = canaryDefs.get(t);
+                if (def != null) {
+                    records.record(t, normalise(def), 0, true);
+                    recorded.put(t, normalise(def));
+                }
+            }
+        }
+        return recorded;
+    }
+
+    /** Records the table's definition after a change is done on every shard (read from the canary), or forgets a dropped one. */
+    public void recordChange(String ddl, int version, String canaryShard) throws SQLException {
+        DdlCheck.Change c = DdlCheck.of(ddl);
+        if (c.kind() == DdlCheck.Kind.DROP) {
+            records.forget(c.table());
+        } else {
+            String def = ShardSchemas.definitions(shard(canaryShard)).get(c.table());
+            if (def != null) {
+                records.record(c.table(), normalise(def), version, false);
+            }
+        }
+        refreshTables();
+    }
+
+    /** Every shard whose definition of a sharded table differs from the recorded one. */
+    public List<io.headroom.sharding.api.SchemaDrift> diff() throws SQLException {
+        Map<String, String> reference = referenceDefinitions();
+        List<io.headroom.sharding.api.SchemaDrift> out = new java.util.ArrayList<>();
+        List<String> names = new java.util.ArrayList<>(pools.keySet());
+        names.sort(null);
+        for (String name : names) {
+            Map<String, String> defs;
+            try {
+                defs = ShardSchemas.definitions(pools.get(name).dataSource());
+            } catch (SQLException | RuntimeException e) {
+                out.add(new io.headroom.sharding.api.SchemaDrift(name, null, "unreachable: " + e.getMessage()));
+                continue;
+            }
+            for (Map.Entry<String, String> r : reference.entrySet()) {
+                String problem = drift(r.getValue(), defs.get(r.getKey()));
+                if (problem != null) {
+                    out.add(new io.headroom.sharding.api.SchemaDrift(name, r.getKey(), problem));
+                }
+            }
         }
         return out;
+    }
+
+    /** Null when the shard's definition equals the recorded one, else what differs. */
+    static String drift(String recorded, String found) {
+        if (found == null) {
+            return "missing";
+        }
+        String a = normalise(recorded);
+        String b = normalise(found);
+        if (a.equals(b)) {
+            return null;
+        }
+        String[] x = a.split("\n");
+        String[] y = b.split("\n");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            String l = i < x.length ? x[i].trim() : "(nothing)";
+            String m = i < y.length ? y[i].trim() : "(nothing)";
+            if (!l.equals(m)) {
+                return "differs: expected " + l + " found " + m;
+            }
+        }
+        return "differs";
+    }
+
+    /**
+     * Brings a shard that is about to join to the current schema: creates every sharded table it lacks from the recorded
+     * definition; a table it has with another definition is refused (IllegalStateException), nothing created.
+     */
+    public void bringToSchema(DataSource shard) throws SQLException {
+        Map<String, String> reference = referenceDefinitions();
+        Map<String, String> present = ShardSchemas.definitions(shard);
+        for (Map.Entry<String, String> r : reference.entrySet()) {
+            String found = present.get(r.getKey());
+            if (found != null && drift(r.getValue(), found) != null) {
+                throw new IllegalStateException("the new shard already has table " + r.getKey() + " with another definition ("
+                        + drift(r.getValue(), found) + "): drop or fix it first");
+            }
+        }
+        try (java.sql.Connection c = shard.getConnection(); java.sql.Statement s = c.createStatement()) {
+            for (Map.Entry<String, String> r : reference.entrySet()) {
+                if (!present.containsKey(r.getKey())) {
+                    s.execute(r.getValue());
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- what the other components read

@@ -65,7 +65,7 @@ public final class ShardingResource implements RestResource {
     public record NewSplit(String shard, String low, String high) {
     }
 
-    public record NewSchemaChange(Integer version, String ddl) {
+    public record NewSchemaChange(Integer version, String ddl, String confirm) {
     }
 
     /** The Data API request: one statement ({@code sql}, {@code params}) or several in one transaction. */
@@ -115,9 +115,16 @@ public final class ShardingResource implements RestResource {
     @RolesAllowed(Caller.OPERATOR)
     public Response applySchema(NewSchemaChange c) {
         if (c == null || c.version() == null || c.ddl() == null) {
-            throw ProblemException.badRequest("send {\"version\": <next version>, \"ddl\": \"ALTER TABLE ...\"}");
+            throw ProblemException.badRequest("send {\"version\": <next version>, \"ddl\": \"ALTER TABLE ... | CREATE TABLE ... | DROP TABLE ...\", \"confirm\": \"<table, for DROP>\"}");
         }
-        return Response.status(202).entity(mapped(() -> schema.apply(c.version(), c.ddl()))).build();
+        return Response.status(202).entity(mapped(() -> schema.apply(c.version(), c.ddl(), c.confirm()))).build();
+    }
+
+    @GET
+    @Path("schema-diff")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<io.headroom.sharding.api.SchemaDrift> schemaDiff() {
+        return mapped(schema::diff);
     }
 
     @GET
