@@ -153,21 +153,32 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
 
     @Test
     public void a_everyTypeRoundTripsWithExactJsonValues() throws Exception {
-        HttpResponse<String> w = sql("acme", acmeToken, "{\"sql\":\"INSERT INTO typed (tenant_id, id, d, big, ubig, small, dbl, dt, day, tm, yr,"
-                + " flag, bits, e, st, j, b, vb, txt, nul) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\","
-                + "\"params\":[\"acme\", 1, \"12345678901234.5678\", \"9007199254740993\", \"18446744073709551615\", 42, 1.5,"
-                + " \"2024-02-29 13:45:07.123456\", \"2024-02-29\", \"-12:34:56.78\", 2024, true, {\"base64\":\"Crw=\"}, \"green\", \"a,c\","
-                + " \"{\\\"k\\\": [1, 2]}\", {\"base64\":\"AAEC/w==\"}, {\"base64\":\"3q2+7w==\"}, \"h\u00e9llo \u2713\", null]}");
+        HttpResponse<String> w = sql("acme", acmeToken, typedInsert(1));
         assertEquals(w.body(), 200, w.statusCode());
         assertTrue(w.body(), w.body().contains("\"rowsAffected\":1"));
-        HttpResponse<String> r = sql("acme", acmeToken, "{\"sql\":\"SELECT tenant_id, id, d, big, ubig, small, dbl, dt, day, tm, yr, flag, bits,"
-                + " e, st, j, b, vb, txt, nul FROM typed WHERE tenant_id = ? AND id = 1\",\"params\":[\"acme\"]}");
+        HttpResponse<String> r = sql("acme", acmeToken, TYPED_SELECT + " AND id = 1\",\"params\":[\"acme\"]}");
         assertEquals(r.body(), 200, r.statusCode());
-        String row = "[\"acme\",1,\"12345678901234.5678\",\"9007199254740993\",\"18446744073709551615\",42,1.5,"
+        assertTrue(r.body(), r.body().contains("\"rows\":[" + TYPED_ROW + "]"));
+        assertTrue(r.body(), r.body().contains("{\"name\":\"ubig\",\"type\":\"BIGINT UNSIGNED\"}"));
+        aFewMore();
+    }
+
+    static final String TYPED_SELECT = "{\"sql\":\"SELECT tenant_id, id, d, big, ubig, small, dbl, dt, day, tm, yr, flag, bits,"
+                + " e, st, j, b, vb, txt, nul FROM typed WHERE tenant_id = ?";
+    static final String TYPED_VALUES = "\"12345678901234.5678\",\"9007199254740993\",\"18446744073709551615\",42,1.5,"
                 + "\"2024-02-29T13:45:07.123456\",\"2024-02-29\",\"-12:34:56.78\",2024,true,\"Crw=\",\"green\",\"a,c\","
                 + "\"{\\\"k\\\": [1, 2]}\",\"AAEC/w==\",\"3q2+7w==\",\"h\u00e9llo \u2713\",null]";
-        assertTrue(r.body(), r.body().contains("\"rows\":[" + row + "]"));
-        assertTrue(r.body(), r.body().contains("{\"name\":\"ubig\",\"type\":\"BIGINT UNSIGNED\"}"));
+    static final String TYPED_ROW = "[\"acme\",1," + TYPED_VALUES;
+
+    static String typedInsert(long id) {
+        return "{\"sql\":\"INSERT INTO typed (tenant_id, id, d, big, ubig, small, dbl, dt, day, tm, yr,"
+                + " flag, bits, e, st, j, b, vb, txt, nul) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\","
+                + "\"params\":[\"acme\", " + id + ", \"12345678901234.5678\", \"9007199254740993\", \"18446744073709551615\", 42, 1.5,"
+                + " \"2024-02-29 13:45:07.123456\", \"2024-02-29\", \"-12:34:56.78\", 2024, true, {\"base64\":\"Crw=\"}, \"green\", \"a,c\","
+                + " \"{\\\"k\\\": [1, 2]}\", {\"base64\":\"AAEC/w==\"}, {\"base64\":\"3q2+7w==\"}, \"h\u00e9llo \u2713\", null]}";
+    }
+
+    private void aFewMore() throws Exception {
         // small integers stay numbers, the generated key of an insert is returned
         HttpResponse<String> u = sql("acme", acmeToken, "{\"sql\":\"INSERT INTO users (tenant_id, email) VALUES (?, ?)\",\"params\":[\"acme\",\"a@acme.test\"]}");
         assertEquals(u.body(), 200, u.statusCode());
@@ -369,5 +380,117 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
         assertProblem(call("POST", "/sharding/scatter", OPERATOR, "{\"sql\":\"SELECT COUNT(*) FROM mysql.user\"}"), 400, "system schema");
         assertProblem(call("POST", "/sharding/scatter", OPERATOR, "{\"sql\":\"SELECT COUNT(*) FROM secrets\"}"), 400, "only sharded tables");
         assertFalse(ok.body().contains("Exception"));
+    }
+
+    private String waitFor(String path, String... states) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        String state = "";
+        while (System.currentTimeMillis() < deadline) {
+            state = field(get(path, OPERATOR).body(), "state");
+            if (List.of(states).contains(state)) {
+                return state;
+            }
+            Thread.sleep(200);
+        }
+        return state;
+    }
+
+    @Test
+    public void g_theSchemaIsPlatformStateCreatedEverywhereGivenToNewShardsAndCheckedForDrift() throws Exception {
+        String create = "CREATE TABLE invoices (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, amount DECIMAL(12,2) NOT NULL,"
+                + " PRIMARY KEY (tenant_id, id))";
+        // not yet a sharded table
+        assertProblem(sql("acme", acmeToken, "{\"sql\":\"SELECT id FROM invoices WHERE tenant_id = ?\",\"params\":[\"acme\"]}"), 400, "not a sharded table");
+        // bad schema changes: no tenant column, no primary key, DROP without confirmation
+        assertProblem(call("POST", "/sharding/schema", OPERATOR, "{\"version\":1,\"ddl\":\"CREATE TABLE x (id BIGINT PRIMARY KEY)\"}"), 400, "tenant column");
+        assertProblem(call("POST", "/sharding/schema", OPERATOR, "{\"version\":1,\"ddl\":\"CREATE TABLE x (id BIGINT, tenant_id VARCHAR(9))\"}"), 400, "primary key");
+        assertProblem(call("POST", "/sharding/schema", OPERATOR, "{\"version\":1,\"ddl\":\"DROP TABLE orders\"}"), 400, "confirm");
+        // CREATE TABLE across every shard while a client keeps writing to another table
+        AtomicInteger writes = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        final boolean[] stop = {false};
+        Thread writer = new Thread(() -> {
+            long id = 5000;
+            while (!stop[0]) {
+                try {
+                    HttpResponse<String> r = sql("acme", acmeToken, "{\"sql\":\"INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'ddl', 1)\",\"params\":[\"acme\"," + id++ + "]}");
+                    (r.statusCode() == 200 ? writes : failures).incrementAndGet();
+                } catch (Exception e) {
+                    failures.incrementAndGet();
+                }
+                sleep(20);
+            }
+        });
+        writer.start();
+        HttpResponse<String> applied = call("POST", "/sharding/schema", OPERATOR, "{\"version\":1,\"ddl\":\"" + create + "\"}");
+        assertEquals(applied.body(), 202, applied.statusCode());
+        assertEquals("DONE", waitFor("/sharding/schema/1", "DONE", "FAILED"));
+        Thread.sleep(500);
+        stop[0] = true;
+        writer.join(10_000);
+        assertEquals(0, failures.get());
+        assertTrue(writes.get() > 10);
+        for (int s = 0; s < SHARDS.length; s++) {
+            assertEquals(1, count(shardUrl(s), "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'invoices'"));
+        }
+        assertTrue(get("/sharding/shards", OPERATOR).body().contains("invoices"));
+        HttpResponse<String> inv = sql("acme", acmeToken, "{\"sql\":\"INSERT INTO invoices (tenant_id, id, amount) VALUES (?, 1, '99.95')\",\"params\":[\"acme\"]}");
+        assertEquals(inv.body(), 200, inv.statusCode());
+        // a new shard gets the schema before it joins, and takes a tenant moved onto it
+        String url4 = "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.server1.port") + "/dapi4?createDatabaseIfNotExist=true&sslMode=DISABLED";
+        HttpResponse<String> added = call("POST", "/sharding/shards", OPERATOR, "{\"name\":\"s4\",\"url\":\"" + url4.replace("&", "\\u0026") + "\"}");
+        assertEquals(added.body(), 201, added.statusCode());
+        assertEquals(4, count(url4, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('orders', 'typed', 'users', 'invoices')"));
+        HttpResponse<String> before = sql("acme", acmeToken, "{\"sql\":\"SELECT * FROM typed WHERE tenant_id = ? AND id = 1\",\"params\":[\"acme\"]}");
+        // rows of every type written while the move copies and replays the binlog
+        AtomicInteger typedWrites = new AtomicInteger();
+        final boolean[] stopTyped = {false};
+        Thread typedWriter = new Thread(() -> {
+            long k = 100;
+            while (!stopTyped[0]) {
+                try {
+                    HttpResponse<String> r = sql("acme", acmeToken, typedInsert(k));
+                    if (r.statusCode() == 200) {
+                        typedWrites.incrementAndGet();
+                        k++;
+                    }
+                } catch (Exception e) {
+                    // retried with the same id
+                }
+                sleep(30);
+            }
+        });
+        typedWriter.start();
+        HttpResponse<String> moved = call("POST", "/sharding/moves", OPERATOR, "{\"tenant\":\"acme\",\"target\":\"s4\"}");
+        assertEquals(moved.body(), 202, moved.statusCode());
+        long id = Long.parseLong(moved.body().replaceAll("(?s).*\"id\":(\\d+).*", "$1"));
+        String moveState = waitFor("/sharding/moves/" + id, "CUT_OVER", "FAILED");
+        assertEquals(get("/sharding/moves/" + id, OPERATOR).body(), "CUT_OVER", moveState);
+        assertTrue(get("/sharding/tenants/acme", OPERATOR).body().contains("\"shard\":\"s4\""));
+        assertEquals(1, count(url4, "SELECT COUNT(*) FROM invoices WHERE tenant_id = 'acme'"));
+        // every column type came over exactly (the Data API reads the same JSON from the new shard)
+        HttpResponse<String> after = sql("acme", acmeToken, "{\"sql\":\"SELECT * FROM typed WHERE tenant_id = ? AND id = 1\",\"params\":[\"acme\"]}");
+        assertEquals(before.body(), after.body());
+        stopTyped[0] = true;
+        typedWriter.join(10_000);
+        assertTrue(typedWrites.get() > 5);
+        HttpResponse<String> all = sql("acme", acmeToken, TYPED_SELECT + " AND id >= 100 ORDER BY id\",\"params\":[\"acme\"]}");
+        String rows = all.body().replaceAll("(?s).*\"rows\":\\[(.*)\\],\"rowsAffected.*", "$1");
+        String[] each = rows.substring(1, rows.length() - 1).split("\\],\\[");
+        assertEquals(all.body(), typedWrites.get(), each.length);
+        for (String row : each) {
+            assertEquals("a row written during the move", TYPED_VALUES.substring(0, TYPED_VALUES.length() - 1),
+                    row.substring(row.indexOf(',', row.indexOf(',') + 1) + 1));
+        }
+        // no drift so far; a shard altered by hand is reported
+        HttpResponse<String> clean = get("/sharding/schema-diff", OPERATOR);
+        assertEquals(clean.body(), "[]", clean.body());
+        exec(shardUrl(1), "ALTER TABLE invoices ADD COLUMN by_hand INT NULL");
+        HttpResponse<String> drift = get("/sharding/schema-diff", OPERATOR);
+        assertTrue(drift.body(), drift.body().contains("\"shard\":\"s1\"") && drift.body().contains("\"table\":\"invoices\"")
+                && drift.body().contains("by_hand"));
+        assertFalse(drift.body(), drift.body().contains("\"shard\":\"s0\""));
+        String shell = shell("shard:schema-diff");
+        assertTrue(shell, shell.contains("s1") && shell.contains("invoices"));
     }
 }

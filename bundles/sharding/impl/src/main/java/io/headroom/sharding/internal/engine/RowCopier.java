@@ -46,7 +46,7 @@ final class RowCopier {
                     while (rs.next()) {
                         Object[] row = new Object[t.columns().size()];
                         for (int i = 0; i < row.length; i++) {
-                            row[i] = rs.getObject(i + 1);
+                            row[i] = t.read(rs, i);
                         }
                         rows.add(row);
                     }
