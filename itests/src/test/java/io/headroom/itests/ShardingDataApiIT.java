@@ -10,7 +10,6 @@ import io.headroom.core.api.TenantId;
 import io.headroom.fixtures.MariaDbServer;
 import io.headroom.sharding.api.KeyRange;
 import io.headroom.sharding.api.Keyspace;
-import io.headroom.sharding.api.ShardAdmin;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,7 +25,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.inject.Inject;
 import org.junit.Before;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
@@ -53,9 +51,6 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
     private static final String[] RANGES = {"-40", "40-80", "80-c0", "c0-"};
     private static boolean loaded;
     private static String acmeToken;
-
-    @Inject
-    private ShardAdmin admin;
 
     @Configuration
     public Option[] config() {
@@ -254,7 +249,8 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
     @Test
     public void e_aClientWritingAt200PerSecondThroughAMoveLosesAndDuplicatesNothing() throws Exception {
         String mover = "mover";
-        admin.pin(TenantId.of(mover), "s0");
+        HttpResponse<String> pin = call("PUT", "/sharding/tenants/mover/pin", OPERATOR, "{\"shard\":\"s0\"}");
+        assertEquals(pin.body(), 200, pin.statusCode());
         // some rows to copy first
         StringBuilder values = new StringBuilder();
         StringBuilder params = new StringBuilder();

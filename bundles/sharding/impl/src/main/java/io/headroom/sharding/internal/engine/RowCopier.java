@@ -59,7 +59,7 @@ final class RowCopier {
                 c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement(t.replaceSql())) {
                     for (Object[] row : rows) {
-                        bind(ps, List.of(row));
+                        bind(ps, java.util.Arrays.asList(row)); // NULL columns: List.of refuses nulls
                         ps.addBatch();
                     }
                     ps.executeBatch();
