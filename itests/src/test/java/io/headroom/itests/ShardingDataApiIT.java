@@ -166,10 +166,15 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
     static final String TYPED_ROW = "[\"acme\",1," + TYPED_VALUES;
 
     static String typedInsert(long id) {
+        return typedInsert(id, "-12:34:56.78");
+    }
+
+    /** Binlog replay cannot convert negative TIME values (README, known limits): rows written during a move use another. */
+    static String typedInsert(long id, String time) {
         return "{\"sql\":\"INSERT INTO typed (tenant_id, id, d, big, ubig, small, dbl, dt, day, tm, yr,"
                 + " flag, bits, e, st, j, b, vb, txt, nul) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\","
                 + "\"params\":[\"acme\", " + id + ", \"12345678901234.5678\", \"9007199254740993\", \"18446744073709551615\", 42, 1.5,"
-                + " \"2024-02-29 13:45:07.123456\", \"2024-02-29\", \"-12:34:56.78\", 2024, true, {\"base64\":\"Crw=\"}, \"green\", \"a,c\","
+                + " \"2024-02-29 13:45:07.123456\", \"2024-02-29\", \"" + time + "\", 2024, true, {\"base64\":\"Crw=\"}, \"green\", \"a,c\","
                 + " \"{\\\"k\\\": [1, 2]}\", {\"base64\":\"AAEC/w==\"}, {\"base64\":\"3q2+7w==\"}, \"h\u00e9llo \u2713\", null]}";
     }
 
@@ -445,7 +450,7 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
             long k = 100;
             while (!stopTyped[0]) {
                 try {
-                    HttpResponse<String> r = sql("acme", acmeToken, typedInsert(k));
+                    HttpResponse<String> r = sql("acme", acmeToken, typedInsert(k, "838:59:58.5"));
                     if (r.statusCode() == 200) {
                         typedWrites.incrementAndGet();
                         k++;
@@ -475,7 +480,7 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
         String[] each = rows.substring(1, rows.length() - 1).split("\\],\\[");
         assertEquals(all.body(), typedWrites.get(), each.length);
         for (String row : each) {
-            assertEquals("a row written during the move", TYPED_VALUES.substring(0, TYPED_VALUES.length() - 1),
+            assertEquals("a row written during the move", TYPED_VALUES.substring(0, TYPED_VALUES.length() - 1).replace("-12:34:56.78", "838:59:58.50"),
                     row.substring(row.indexOf(',', row.indexOf(',') + 1) + 1));
         }
         // no drift so far; a shard altered by hand is reported
