@@ -34,18 +34,22 @@ public final class DdlCheck {
      * Checks a schema change of any kind: one {@code ALTER TABLE} of a sharded table (see {@link #check}), one
      * {@code CREATE TABLE} of a new table that has the tenant column and a primary key (no {@code LIKE}, {@code SELECT},
      * {@code TEMPORARY} or other schema), or one {@code DROP TABLE} of a sharded table (the caller asks for a
-     * confirmation). No comments in CREATE and DROP (the server runs some).
+     * confirmation). No comments (the server runs some), separators or double quotes in any of them.
      */
     public static Change classify(String ddl, Set<String> shardedTables, String tenantColumn) {
         if (ddl == null || ddl.isBlank()) {
             throw new UnsafeStatementException("the DDL is missing");
         }
+        String body = ddl.trim();
+        while (body.endsWith(";")) {
+            body = body.substring(0, body.length() - 1).trim();
+        }
+        SqlText.tokens(body); // refuses comments (the server runs /*! */), separators, double quotes
         Statement st = SafePath.parseOne(ddl);
         Set<String> known = Set.copyOf(shardedTables.stream().map(t -> t.toLowerCase(Locale.ROOT)).toList());
         if (st instanceof Alter) {
             return new Change(Kind.ALTER, check(ddl, shardedTables));
         }
-        SqlText.tokens(ddl); // refuses comments, separators, double quotes
         if (st instanceof CreateTable ct) {
             if (ct.getTable().getSchemaName() != null) {
                 throw new UnsafeStatementException("name the table without a schema: each shard creates it in its own");

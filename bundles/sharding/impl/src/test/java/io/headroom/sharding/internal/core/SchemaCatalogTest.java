@@ -37,6 +37,8 @@ public class SchemaCatalogTest {
         assertThrows(UnsafeStatementException.class, () -> DdlCheck.classify("DROP DATABASE shard0", TABLES, "tenant_id"));
         assertEquals(List.of("DROP TABLE orders"), DdlCheck.attempts("DROP TABLE orders;"));
         assertEquals(2, DdlCheck.attempts("ALTER TABLE orders ADD COLUMN x INT").size());
+        assertEquals(DdlCheck.Kind.ALTER, DdlCheck.classify("ALTER TABLE orders ADD COLUMN x INT;", TABLES, "tenant_id").kind());
+        assertThrows(UnsafeStatementException.class, () -> DdlCheck.classify("ALTER TABLE orders ADD COLUMN x INT /*! , DROP COLUMN id */", TABLES, "tenant_id"));
     }
 
     @Test
