@@ -103,6 +103,9 @@ public class LlmIT extends HeadroomTestSupport {
         assertTrue(deployments, deployments.contains("cooling down") && deployments.contains("timeout or connection error"));
         assertTrue("secrets are never returned", !deployments.contains("never-shown"));
         assertTrue(eventually(() -> heartbeat.tenant(TenantId.of("acme")).stream().anyMatch(h -> h.job().equals("llm.answer"))));
+        assertTrue("the failover is counted", metric("headroom_llm_deployment_failures_total") >= 1);
+        assertTrue("the deployment that failed is shown cooling down", metric("headroom_llm_deployment_state", "state=\"cooling down\"") >= 1);
+        assertTrue("the answer is served by the next one", metric("headroom_llm_deployment_requests_total", "deployment=\"claude\"") >= 1);
     }
 
     @Test

@@ -134,6 +134,10 @@ public class QueueIT extends HeadroomTestSupport {
                     new JobRequest(TenantId.of("flaky"), "it.flaky", "always", Priority.NORMAL, null)));
             assertTrue(eventually(() -> stats("flaky").completed() == 1 && stats("flaky").deadLettered() == 1));
             assertEquals("3 attempts each", 6, attempts.get());
+            assertTrue("the dead letter is counted", metric("headroom_queue_jobs_total", "result=\"dead_lettered\"") >= 1);
+            assertTrue("the failures are customer outcomes", metric("headroom_outcome_duration_seconds_count",
+                    "slo_job=\"queue.it.flaky\"", "result=\"failure\"") >= 1);
+            assertTrue("a dwell is recorded", !Double.isNaN(metric("headroom_queue_dwell_seconds", "tenant=\"flaky\"", "quantile=\"0.99\"")));
             String dead = get("/queue/dead-letters", OPERATOR).body();
             assertTrue(dead, dead.contains("permanent failure") && dead.contains("\"payload\":\"always\""));
             broken.clear();

@@ -475,6 +475,10 @@ public class ShardingIT extends HeadroomTestSupport {
             assertEquals("UP", health.get("s0"));
             assertEquals("UP", health.get("s1"));
             assertTrue(health.toString(), !"UP".equals(health.get("s2")) && !"UP".equals(health.get("s3")));
+            assertTrue("the metrics show the open breaker", Double.isNaN(metric("headroom_shard_health", "shard=\"s2\"", "state=\"UP\""))
+                    && metric("headroom_shard_health", "shard=\"s2\"") == 1);
+            assertTrue(metric("headroom_shard_errors_total", "shard=\"s2\"") >= 1);
+            assertEquals(1, metric("headroom_shard_health", "shard=\"s0\"", "state=\"UP\""), 0);
             ScatterResult partial = router.scatter("SELECT COUNT(*) FROM orders", List.of(), Duration.ofSeconds(5));
             assertEquals(Map.of("s2", 1, "s3", 1).keySet(), partial.failed().keySet());
             long onLiving = 0;

@@ -67,8 +67,13 @@ public final class ShardMap {
         this(control, fleet.nodeId(), ShardingSettings.of(config));
     }
 
-    /** @param node this node's id in the fleet (its acknowledgements are recorded under it) */
-    public ShardMap(ControlStore control, String node, ShardingSettings settings) throws SQLException {
+    /**
+     * Without DS (the benchmark driver, same package). Not public: DS picks the activation constructor among the public
+     * ones with as many parameters, and logged an error for this one at every activation.
+     *
+     * @param node this node's id in the fleet (its acknowledgements are recorded under it)
+     */
+    ShardMap(ControlStore control, String node, ShardingSettings settings) throws SQLException {
         this.settings = settings;
         this.node = node;
         control.migrate(ControlSchema.COMPONENT, ControlSchema.MIGRATIONS);

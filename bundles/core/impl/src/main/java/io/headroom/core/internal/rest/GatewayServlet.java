@@ -23,7 +23,16 @@ import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletRequestWrapper;
 import javax.servlet.http.HttpServletResponse;
+import io.headroom.core.api.audit.AuditEntry;
+import io.headroom.core.api.audit.AuditLog;
+import io.headroom.core.api.metrics.Counter;
+import io.headroom.core.api.metrics.Histogram;
+import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.rest.Caller;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
+import org.slf4j.MDC;
 
 /**
  * The servlet at /api. Before CXF sees a request it assigns a request id, refuses bodies over the limit, answers
@@ -34,6 +43,10 @@ import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
  * and dispatched again once admitted or turned away, and a resource may suspend a request too (JAX-RS
  * {@code AsyncResponse} or a {@code CompletionStage} result), e.g. to hold a write at a fence. A request counts as in
  * flight for the gate until its response is complete, whichever thread completes it.
+ *
+ * <p>Each request is recorded once when its response is complete (latency by endpoint template, method and status;
+ * an operator's changes also in the audit log), and its id is in the MDC of the log lines written on the threads that
+ * serve it.
  */
 final class GatewayServlet extends HttpServlet {
     static final String REQUEST_ID = "X-Request-Id";
@@ -44,6 +57,8 @@ final class GatewayServlet extends HttpServlet {
 
     private static final String ADMITTED = GatewayServlet.class.getName() + ".admitted";
     private static final String REQUEST_ID_ATTRIBUTE = GatewayServlet.class.getName() + ".requestId";
+    private static final String STARTED = GatewayServlet.class.getName() + ".started";
+    static final String MDC_REQUEST_ID = "requestId";
 
     private final transient CXFNonSpringServlet cxf;
     private final transient Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
@@ -54,11 +69,33 @@ final class GatewayServlet extends HttpServlet {
     });
     private final long maxBodyBytes;
     private final long holdMillis;
+    private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
+    private final transient Meters meters;
+    private final transient Supplier<AuditLog> audit;
 
-    GatewayServlet(CXFNonSpringServlet cxf, long maxBodyBytes, long holdMillis) {
+    /** {@code metrics} null: nothing is measured (the benchmark's baseline); {@code audit} answers null while absent. */
+    GatewayServlet(CXFNonSpringServlet cxf, long maxBodyBytes, long holdMillis, Metrics metrics, Supplier<AuditLog> audit) {
         this.cxf = cxf;
         this.maxBodyBytes = maxBodyBytes;
         this.holdMillis = holdMillis;
+        this.meters = metrics == null ? null : new Meters(metrics);
+        this.audit = audit;
+    }
+
+    /** The REST host's meters (Prometheus names; the endpoint label is the matched resource's path template). */
+    private static final class Meters {
+        final Histogram requests;
+        final Counter holds;
+        final Counter unavailable;
+
+        Meters(Metrics metrics) {
+            requests = metrics.histogram("headroom_rest_request_duration_seconds",
+                    "REST requests by endpoint template, method and status: time until the response was complete",
+                    Metrics.LATENCY_SECONDS, "endpoint", "method", "status");
+            holds = metrics.counter("headroom_rest_gate_holds", "Requests held at a path's gate while its resource was replaced", "path");
+            unavailable = metrics.counter("headroom_rest_gate_unavailable",
+                    "Requests answered 503 at a path's gate (its resource did not come back in time)", "path");
+        }
     }
 
     EndpointGate gate(String segment) {
@@ -81,8 +118,22 @@ final class GatewayServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
         String segment = firstSegment(req.getPathInfo());
         EndpointGate gate = segment == null ? null : gates.get(segment);
+        try {
+            dispatch(req, resp, segment, gate);
+        } finally {
+            if (!req.isAsyncStarted()) {
+                completed(req, resp, gate == null ? null : segment);
+            }
+            MDC.remove(MDC_REQUEST_ID);
+            MDC.remove(RequestTags.MDC_TENANT);
+        }
+    }
+
+    private void dispatch(HttpServletRequest req, HttpServletResponse resp, String segment, EndpointGate gate)
+            throws ServletException, IOException {
         if (req.getDispatcherType() == DispatcherType.ASYNC) {
             String requestId = (String) req.getAttribute(REQUEST_ID_ATTRIBUTE);
+            MDC.put(MDC_REQUEST_ID, requestId);
             if (req.getAttribute(ADMITTED) instanceof Boolean admitted) { // back from a hold at the gate
                 req.removeAttribute(ADMITTED);
                 if (admitted && gate != null) {
@@ -99,6 +150,8 @@ final class GatewayServlet extends HttpServlet {
         String requestId = clientId != null && CLIENT_ID.matcher(clientId).matches() ? clientId : newRequestId();
         resp.setHeader(REQUEST_ID, requestId);
         req.setAttribute(REQUEST_ID_ATTRIBUTE, requestId);
+        req.setAttribute(STARTED, System.nanoTime());
+        MDC.put(MDC_REQUEST_ID, requestId);
         if (gate == null) {
             problem(resp, Problem.of(404, "no API at " + req.getRequestURI(), requestId));
             return;
@@ -115,6 +168,9 @@ final class GatewayServlet extends HttpServlet {
         if (holdMillis <= 0 || !req.isAsyncSupported()) {
             unavailable(resp, segment, requestId);
             return;
+        }
+        if (meters != null) {
+            meters.holds.inc(segment);
         }
         AsyncContext hold = req.startAsync();
         hold.setTimeout(0); // the gate's own timer decides, then dispatches
@@ -134,7 +190,7 @@ final class GatewayServlet extends HttpServlet {
         try {
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
             if (req.isAsyncStarted()) {
-                req.getAsyncContext().addListener(new ExitOnComplete(gate));
+                req.getAsyncContext().addListener(new OnComplete(gate, req, resp, this));
                 suspended = true;
             }
         } finally {
@@ -144,17 +200,47 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
-    private static void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
+    private void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
+        if (meters != null) {
+            meters.unavailable.inc(segment);
+        }
         resp.setHeader("Retry-After", "1");
         problem(resp, Problem.of(503, "/" + segment + " is not available right now (its bundle is restarting or"
                 + " stopped); retry shortly", requestId));
     }
 
-    /** Leaves the gate when a suspended request's response is done, however it ended. */
-    private record ExitOnComplete(EndpointGate gate) implements AsyncListener {
+    /**
+     * Records a request whose response is complete, once (a resumed request completes both at the end of its dispatch
+     * and in its listener). {@code segment} is null for a path no resource was ever published at: those are all one
+     * label, whatever the client asked for.
+     */
+    private void completed(HttpServletRequest req, HttpServletResponse resp, String segment) {
+        if (!(req.getAttribute(STARTED) instanceof Long started)) {
+            return;
+        }
+        req.removeAttribute(STARTED);
+        Object endpoint = req.getAttribute(RequestTags.ENDPOINT_ATTRIBUTE);
+        String label = endpoint instanceof String e ? e : segment == null ? "unknown" : "/" + segment;
+        String status = Integer.toString(resp.getStatus());
+        if (meters != null) {
+            meters.requests.observe((System.nanoTime() - started) / 1e9, label, req.getMethod(), status);
+        }
+        AuditLog log;
+        if (!READS.contains(req.getMethod()) && req.getAttribute(AuthFilter.CALLER_ATTRIBUTE) instanceof Caller caller
+                && Caller.OPERATOR.equals(caller.role()) && (log = audit.get()) != null) {
+            String query = req.getQueryString();
+            log.record(AuditEntry.of(caller.name(), "rest", req.getMethod() + " " + label,
+                    req.getRequestURI() + (query == null ? "" : "?" + query), status, (String) req.getAttribute(REQUEST_ID_ATTRIBUTE)));
+        }
+    }
+
+    /** Leaves the gate and records the request when a suspended request's response is done, however it ended. */
+    private record OnComplete(EndpointGate gate, HttpServletRequest req, HttpServletResponse resp, GatewayServlet servlet)
+            implements AsyncListener {
         @Override
         public void onComplete(AsyncEvent event) {
             gate.exit();
+            servlet.completed(req, resp, firstSegment(req.getPathInfo()));
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.headroom.core.internal.rest;
 
+import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.rest.RestResource;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.util.ArrayList;
@@ -67,6 +69,10 @@ public final class RestHost {
 
         @AttributeDefinition(description = "How long a successful operator login is remembered, ms")
         long loginCacheMillis() default 60000;
+
+        @AttributeDefinition(description = "Record every request's latency by endpoint, method and status (off only to"
+                + " measure what recording costs)")
+        boolean requestMetrics() default true;
     }
 
     /** A live path: the resource behind it, its CXF server, and the bundle that registered it. */
@@ -81,9 +87,13 @@ public final class RestHost {
     private final HTTPTransportFactory transport;
     private final GatewayServlet servlet;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    /** The audit log lives on the control schema, which may come later than the REST host (or go away). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile AuditLog audit;
 
     @Activate
-    public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, Config config) throws Exception {
+    public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, @Reference Metrics metrics, Config config)
+            throws Exception {
         this.http = http;
         this.tokens = tokens;
         this.config = config;
@@ -92,7 +102,8 @@ public final class RestHost {
         this.transport = new HTTPTransportFactory(new DestinationRegistryImpl());
         CXFNonSpringServlet cxf = new CXFNonSpringServlet(transport.getRegistry(), false);
         cxf.setBus(bus);
-        this.servlet = new GatewayServlet(cxf, config.maxBodyBytes(), config.holdMillis());
+        this.servlet = new GatewayServlet(cxf, config.maxBodyBytes(), config.holdMillis(),
+                config.requestMetrics() ? metrics : null, () -> audit);
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
         if (http instanceof WebContainer web) {
@@ -161,8 +172,8 @@ public final class RestHost {
                 factory.setDestinationFactory(transport);
                 factory.setAddress("/" + segment);
                 factory.setServiceBean(resource);
-                factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new AuthFilter(tokens, operators),
-                        new TenantParamConverter()));
+                factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new RequestTags(segment),
+                        new AuthFilter(tokens, operators), new TenantParamConverter()));
                 return factory.create();
             });
             endpoints.put(segment, new Endpoint(segment, resource, bundle, server));
