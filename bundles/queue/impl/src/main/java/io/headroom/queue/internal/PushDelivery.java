@@ -39,7 +39,7 @@ final class PushDelivery {
 
     PushDelivery(WorkerQueue queue, ScheduledExecutorService timers) {
         this.queue = queue;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER)
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER)
                 .executor(callbacks).build();
     }
 

@@ -55,11 +55,15 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 /**
  * The Amazon SQS backend: jobs wait in SQS standard queues (MessageGroupId = tenant, which is what turns on SQS fair
  * queues on AWS), and this node receives them in batches into its fair scheduler, so dispatch is fair here too.
- * A noisy tenant's new jobs go to an overflow queue that is only drained as the overflow lane has room. A job is
- * deleted after its handler succeeds; a failure hides it for a backoff, and after {@code maxAttempts} receives SQS
- * moves it to the dead-letter queue (its redrive policy). Visibility is extended while a job waits here or runs, so
- * long jobs are not handed out twice; a node that dies leaves its jobs to reappear after the visibility timeout.
- * Delivery is at least once: handlers must be idempotent.
+ * A noisy tenant's new jobs go to an overflow queue that is only drained as the overflow lane has room; a tenant that
+ * submits in a burst is sent there from its submissions alone, before any of its jobs was received. A job is
+ * deleted after its handler succeeds; a failure hides it for a backoff, and after {@code maxAttempts} it is moved to
+ * the dead-letter queue with its last error (the queue's redrive policy is a backstop). Visibility is extended while
+ * a job waits here, runs or is leased, so long jobs are not handed out twice; a node that dies leaves its jobs to
+ * reappear after the visibility timeout. Each remote job type has its own main and overflow queues; a lease is the
+ * message's receipt handle held by this node, which keeps the message invisible until the lease is acked (deleted),
+ * nacked or expires (hidden for the retry delay, so it is received again as its next attempt).
+ * Delivery is at least once: handlers and workers must be idempotent.
  */
 @Component(service = FairQueue.class, configurationPid = SqsQueue.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = {"backend=sqs", "service.ranking:Integer=10"})
@@ -74,8 +78,6 @@ public final class SqsQueue extends WorkerQueue {
     private static final String JOB_ID = "jobId";
     private static final String NOT_BEFORE = "notBefore";
     private static final String ERROR = "error";
-    /** A leased message stays hidden this much longer than its lease, so an ack after the lease ended is refused here first. */
-    private static final int LEASE_MARGIN_SECONDS = 2;
 
     @ObjectClassDefinition(name = "Headroom fair queue (Amazon SQS backend)")
     public @interface Config {
@@ -170,7 +172,6 @@ public final class SqsQueue extends WorkerQueue {
     private final ConcurrentLinkedQueue<Receipt> toDelete = new ConcurrentLinkedQueue<>();
     private final Channel local;
     private final Map<String, Channel> remoteChannels = new ConcurrentHashMap<>();
-    private final Set<String> leasedIds = ConcurrentHashMap.newKeySet();
     private final Map<QueueAttributeName, String> remoteAttributes;
 
     @Activate
@@ -373,8 +374,10 @@ public final class SqsQueue extends WorkerQueue {
     }
 
     /**
-     * Keeps the channel's scheduler fed, at most {@code prefetch} ahead: the main queue first; the overflow queue while
-     * the overflow lane holds fewer than two jobs per overflow worker, or freely when the main lane has nothing waiting.
+     * Keeps the channel's scheduler fed, each lane at most {@code prefetch} ahead: the main queue always (long-polled
+     * when the overflow queue is dry), so a quiet tenant's job is received however much overflow work waits here; the
+     * overflow queue while the overflow lane holds fewer than two jobs per overflow worker, or up to {@code prefetch}
+     * when the main lane has nothing waiting.
      */
     private void receive(Channel c) {
         long quietUntil = 0;
@@ -382,26 +385,29 @@ public final class SqsQueue extends WorkerQueue {
         while (running()) {
             try {
                 FairScheduler s = c.scheduler();
-                int backlog = s.backlog();
-                if (backlog >= config.prefetch()) {
-                    Thread.sleep(20);
-                    continue;
-                }
-                int room = Math.min(10, config.prefetch() - backlog);
-                int got = take(c, c.mainUrl, room, overflowDry ? config.waitSeconds() : 0);
                 int overflowBacklog = s.view().stream().mapToInt(v -> v.overflowBacklog()).sum();
                 int mainBacklog = s.backlog() - overflowBacklog;
+                int got = 0;
+                boolean polled = false;
+                if (mainBacklog < config.prefetch()) {
+                    got = take(c, c.mainUrl, Math.min(10, config.prefetch() - mainBacklog), overflowDry ? config.waitSeconds() : 0);
+                    mainBacklog += got;
+                    polled = true;
+                }
                 int limit = mainBacklog == 0 ? config.prefetch() : 2 * config.overflowWorkers();
                 if (overflowBacklog < limit) {
                     int more = take(c, c.overflowUrl, Math.min(10, limit - overflowBacklog), 0);
                     overflowDry = more == 0;
                     got += more;
-                } else if (got == 0) {
+                    polled = true;
+                } else {
                     overflowDry = false;
-                    Thread.sleep(20);
                 }
                 if (got > 0 && c.remoteType == null) {
                     signalIdle();
+                }
+                if (got == 0 && (!polled || !overflowDry)) {
+                    Thread.sleep(20);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -488,7 +494,6 @@ public final class SqsQueue extends WorkerQueue {
 
     @Override
     protected void succeeded(Job job) {
-        leasedIds.remove(job.id());
         Receipt r = received.remove(job.id());
         if (r == null) {
             return;
@@ -501,7 +506,6 @@ public final class SqsQueue extends WorkerQueue {
 
     @Override
     protected void retry(Job job, long delayMillis) {
-        leasedIds.remove(job.id());
         Receipt r = received.remove(job.id());
         if (r == null) {
             return;
@@ -513,7 +517,6 @@ public final class SqsQueue extends WorkerQueue {
     /** Moves the job to the dead-letter queue at once, with its last error. */
     @Override
     protected void deadLetter(Job job, String error) {
-        leasedIds.remove(job.id());
         Receipt r = received.remove(job.id());
         if (r == null) {
             return;
@@ -523,16 +526,6 @@ public final class SqsQueue extends WorkerQueue {
         sqs.sendMessage(b -> b.queueUrl(dlqUrl).messageBody(job.payload().isEmpty() ? " " : job.payload())
                 .messageGroupId(job.tenant().value()).messageAttributes(attributes));
         sqs.deleteMessage(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()));
-    }
-
-    @Override
-    protected void leased(Job job, int visibilitySeconds) {
-        leasedIds.add(job.id());
-        Receipt r = received.get(job.id());
-        if (r != null) {
-            sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle())
-                    .visibilityTimeout(Math.min(43_200, visibilitySeconds + LEASE_MARGIN_SECONDS)));
-        }
     }
 
     private synchronized void deleteFinished() {
@@ -557,7 +550,7 @@ public final class SqsQueue extends WorkerQueue {
     private void extendVisibility() {
         Map<String, List<ChangeMessageVisibilityBatchRequestEntry>> byQueue = new HashMap<>();
         received.forEach((id, r) -> {
-            if (!leasedIds.contains(id)) {
+            if (r != null) {
                 byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>()).add(ChangeMessageVisibilityBatchRequestEntry
                 .builder().id(id.replace("-", "")).receiptHandle(r.handle()).visibilityTimeout(config.visibilitySeconds()).build());
             }

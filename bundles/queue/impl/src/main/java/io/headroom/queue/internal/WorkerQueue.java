@@ -330,10 +330,6 @@ abstract class WorkerQueue implements FairQueue {
     /** Takes new jobs, all or none, or throws. */
     protected abstract void accept(List<Pending> jobs);
 
-    /** A remote job was leased (or is being pushed) for {@code visibilitySeconds}, or its lease was extended to that. */
-    protected void leased(Job job, int visibilitySeconds) {
-    }
-
     /** The remote types this node knows changed (a backend may create queues for them). */
     protected void remoteTypesChanged(java.util.Set<String> names) {
     }
@@ -666,13 +662,6 @@ abstract class WorkerQueue implements FairQueue {
             }
         }
         cancelled.forEach(this::dropCancelled);
-        for (Lease l : out) {
-            try {
-                leased(l.job(), visibilitySeconds);
-            } catch (RuntimeException e) {
-                LOG.warn("queue: could not set the visibility of leased job {}: {}", l.job().id(), e.toString());
-            }
-        }
         return out;
     }
 
@@ -725,7 +714,6 @@ abstract class WorkerQueue implements FairQueue {
             throw new NoSuchElementException("no lease " + leaseId);
         }
         e.expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
-        leased(e.job, visibilitySeconds);
         return new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt));
     }
 

@@ -84,6 +84,14 @@ public final class QueueResource implements RestResource {
     public record ExtendIn(Integer visibilitySeconds) {
     }
 
+    /** Several leases to ack at once. */
+    public record AckIn(List<String> leases) {
+    }
+
+    /** What became of each lease of a batch ack: acked (now or before), expired (409), or unknown here (404). */
+    public record AckOut(List<String> acked, List<String> conflicts, List<String> unknown) {
+    }
+
     /** A leased job as a worker receives it: ack, nack or extend it by {@code lease}. */
     public record LeasedJob(String lease, String expiresAt, String id, String tenant, String type, String payload, String priority,
                             int attempt, String enqueuedAt, String idempotencyKey) {
@@ -354,6 +362,29 @@ public final class QueueResource implements RestResource {
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
     public Response ack(@PathParam("lease") String lease) {
         return leaseCall(() -> queue.ack(lease));
+    }
+
+    @POST
+    @Path("leases/ack")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public AckOut ackAll(AckIn in) {
+        if (in == null || in.leases() == null || in.leases().isEmpty() || in.leases().size() > 100) {
+            throw ProblemException.badRequest("give 'leases': 1-100 lease ids");
+        }
+        List<String> acked = new ArrayList<>();
+        List<String> conflicts = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (String lease : in.leases()) {
+            try {
+                queue.ack(lease);
+                acked.add(lease);
+            } catch (LeaseConflictException e) {
+                conflicts.add(lease);
+            } catch (NoSuchElementException | NullPointerException e) {
+                unknown.add(lease);
+            }
+        }
+        return new AckOut(acked, conflicts, unknown);
     }
 
     @POST
