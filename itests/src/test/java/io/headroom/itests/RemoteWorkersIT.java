@@ -389,7 +389,9 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         assertTrue(capped.headers().firstValue("Retry-After").isPresent());
         int workers = 4;
         Map<String, String> quiet = new HashMap<>();
-        for (int q = 0; q < 3; q++) {
+        // a turn of the overflow lane (the burst is slowed, never starved) and of the bursting tenant's first jobs,
+        // which arrived before it was seen as noisy, may come first: 2 quiet tenants fit in 4 leases
+        for (int q = 0; q < 2; q++) {
             String tenant = p + "-quiet" + q;
             quiet.put(submit(tenant, OPERATOR, type, "quiet", ""), tenant);
         }
