@@ -138,6 +138,8 @@ abstract class WorkerQueue implements FairQueue {
     private final Map<String, Tombstone> endedLeases = new ConcurrentHashMap<>();
     protected final JobTracker tracker = new JobTracker(200_000);
     private final PushDelivery push;
+    /** Starts every lease id this node (this activation) hands out, so another node's lease is told apart from an unknown one. */
+    private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     protected final ScheduledExecutorService timers;
     private final List<Thread> workers = new ArrayList<>();
     private final Object wakeUp = new Object();
@@ -656,7 +658,7 @@ abstract class WorkerQueue implements FairQueue {
                     cancelled.add(job);
                     continue;
                 }
-                LeaseEntry e = new LeaseEntry(UUID.randomUUID().toString(), job, System.currentTimeMillis() + visibilitySeconds * 1000L);
+                LeaseEntry e = new LeaseEntry(leasePrefix + UUID.randomUUID(), job, System.currentTimeMillis() + visibilitySeconds * 1000L);
                 leases.put(e.id, e);
                 out.add(new Lease(e.id, job, Instant.ofEpochMilli(e.expiresAt)));
             }
@@ -671,7 +673,9 @@ abstract class WorkerQueue implements FairQueue {
         if (e == null) {
             Tombstone t = endedLeases.get(leaseId);
             if (t == null) {
-                throw new NoSuchElementException("no lease " + leaseId + " is known on this node");
+                throw new NoSuchElementException(leaseId.startsWith(leasePrefix) ? "no lease " + leaseId + " is known on this node"
+                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart): ack, nack and extend"
+                        + " must reach the node that leased the job; an unsettled lease expires and its job is leased again");
             }
             if (t.how() == Ended.ACKED && how == Ended.ACKED) {
                 return null; // acked already: acks are idempotent
