@@ -76,17 +76,21 @@ public final class QueueRemoteBench {
             // three alternating rounds; the first warms both paths up
             double plainSum = 0;
             double restSum = 0;
+            double rest100Sum = 0;
             for (int round = 1; round <= 3; round++) {
                 double plain = plainLoop(sqs.endpoint(), jobs);
-                double rest = restLoop(platform, "bench.pull-" + round, jobs);
-                System.out.printf("  round %d: plain SDK %.0f jobs/s, REST lease+ack %.0f jobs/s%n", round, plain, rest);
+                double rest = restLoop(platform, "bench.pull-" + round, jobs, 10);
+                double rest100 = restLoop(platform, "bench.pull100-" + round, jobs, 100);
+                System.out.printf("  round %d: plain SDK %.0f jobs/s, REST lease+ack by 10 %.0f jobs/s, by 100 %.0f jobs/s%n", round, plain, rest, rest100);
                 if (round > 1) {
                     plainSum += plain;
                     restSum += rest;
+                    rest100Sum += rest100;
                 }
             }
-            System.out.printf("pull throughput, %d jobs, %d consumers (mean of rounds 2-3): plain SDK receive/delete %.0f jobs/s, REST lease+ack %.0f jobs/s, ratio %.2f (goal 0.8)%n",
-                    jobs, CONSUMERS, plainSum / 2, restSum / 2, restSum / plainSum);
+            System.out.printf("pull throughput, %d jobs, %d consumers (mean of rounds 2-3): plain SDK receive/delete by 10 %.0f jobs/s; "
+                    + "REST lease+ack by 10 %.0f jobs/s, ratio %.2f; by 100 %.0f jobs/s, ratio %.2f (goal 0.8)%n",
+                    jobs, CONSUMERS, plainSum / 2, restSum / 2, restSum / plainSum, rest100Sum / 2, rest100Sum / plainSum);
 
             long[] quietOnly = dwell(platform, "bench.fair-a", false);
             long[] withBurst = dwell(platform, "bench.fair-b", true);
@@ -182,7 +186,7 @@ public final class QueueRemoteBench {
         }
     }
 
-    private static double restLoop(String platform, String type, int jobs) throws Exception {
+    private static double restLoop(String platform, String type, int jobs, int batch) throws Exception {
         pullType(type, 1000);
         Thread.sleep(1500); // every node sees the type (refreshMillis 500)
         submit(type, jobs, null);
@@ -194,7 +198,7 @@ public final class QueueRemoteBench {
             Thread t = new Thread(() -> {
                 try {
                     while (done.get() < jobs) {
-                        String body = call("POST", "/queue/types/" + type + "/lease", platform, "{\"max\":10,\"waitSeconds\":1}");
+                        String body = call("POST", "/queue/types/" + type + "/lease", platform, "{\"max\":" + batch + ",\"waitSeconds\":1}");
                         Matcher m = LEASE.matcher(body);
                         List<String> leases = new ArrayList<>();
                         while (m.find()) {
@@ -228,7 +232,7 @@ public final class QueueRemoteBench {
         pullType(type, 16);
         Thread.sleep(1500);
         Map<String, Long> submitted = new ConcurrentHashMap<>();
-        List<Long> dwells = java.util.Collections.synchronizedList(new ArrayList<>());
+        Map<String, Long> leasedAt = new ConcurrentHashMap<>(); // a job can be leased before its submitter has its id
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> workers = new ArrayList<>();
         for (int w = 0; w < 4; w++) {
@@ -242,10 +246,7 @@ public final class QueueRemoteBench {
                             continue;
                         }
                         if (m.group(3).startsWith("quiet")) {
-                            Long at = submitted.get(m.group(2));
-                            if (at != null) {
-                                dwells.add((now - at) / 1_000_000);
-                            }
+                            leasedAt.putIfAbsent(m.group(2), now);
                         }
                         Thread.sleep(20); // the job's work
                         call("POST", "/queue/leases/" + m.group(1) + "/ack", platform, null);
@@ -294,7 +295,7 @@ public final class QueueRemoteBench {
             t.join();
         }
         long deadline = System.currentTimeMillis() + 30_000;
-        while (dwells.size() < submitted.size() && System.currentTimeMillis() < deadline) {
+        while (!leasedAt.keySet().containsAll(submitted.keySet()) && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
         }
         running.set(false);
@@ -304,7 +305,8 @@ public final class QueueRemoteBench {
         if (burster != null) {
             burster.join();
         }
-        long[] d = dwells.stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] d = submitted.entrySet().stream().filter(e -> leasedAt.containsKey(e.getKey()))
+                .mapToLong(e -> (leasedAt.get(e.getKey()) - e.getValue()) / 1_000_000).sorted().toArray();
         if (d.length < submitted.size()) {
             System.out.printf("  (%d of %d quiet jobs were leased within the run)%n", d.length, submitted.size());
         }

@@ -116,8 +116,11 @@ public final class SqsQueue extends WorkerQueue {
         @AttributeDefinition(description = "Long-poll wait per receive, s")
         int waitSeconds() default 1;
 
-        @AttributeDefinition(description = "Most jobs received ahead of the workers")
+        @AttributeDefinition(description = "Most jobs received ahead of the workers, per lane")
         int prefetch() default 40;
+
+        @AttributeDefinition(description = "Receive loops per queue pair (handler types share one pair; each remote type has its own)")
+        int receivers() default 2;
 
         long dedupeMinutes() default 60;
 
@@ -142,7 +145,7 @@ public final class SqsQueue extends WorkerQueue {
         final String overflowUrl;
         final String remoteType;
         final SubmitRate bursts = new SubmitRate(10_000_000_000L, config.noisyBacklog(), 0.5, System::nanoTime);
-        Thread receiver;
+        final List<Thread> receivers = new ArrayList<>();
 
         Channel(String name, String mainUrl, String overflowUrl, String remoteType) {
             this.name = name;
@@ -155,10 +158,25 @@ public final class SqsQueue extends WorkerQueue {
             return remoteType == null ? scheduler : schedulerFor(remoteType);
         }
 
+        /** Jobs held ahead per lane: {@code prefetch}, or up to a remote type's concurrency (at most 1,000), so a lease of many gets them. */
+        int prefetch() {
+            int concurrency = remoteType == null ? 0 : remoteType(remoteType).map(t -> t.concurrency()).orElse(0);
+            return Math.max(config.prefetch(), Math.min(1000, concurrency));
+        }
+
         void start() {
-            receiver = new Thread(() -> receive(this), "headroom-queue-sqs-receiver-" + name);
-            receiver.setDaemon(true);
-            receiver.start();
+            for (int i = 0; i < Math.max(1, config.receivers()); i++) {
+                Thread receiver = new Thread(() -> receive(this), "headroom-queue-sqs-receiver-" + name + "-" + i);
+                receiver.setDaemon(true);
+                receivers.add(receiver);
+                receiver.start();
+            }
+        }
+
+        void join() throws InterruptedException {
+            for (Thread t : receivers) {
+                t.join(5_000);
+            }
         }
     }
 
@@ -170,6 +188,7 @@ public final class SqsQueue extends WorkerQueue {
     private final Map<String, Receipt> received = new ConcurrentHashMap<>();
     /** Finished jobs to delete, in batches of ten (a job deleted late is at worst delivered again). */
     private final ConcurrentLinkedQueue<Receipt> toDelete = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger pendingDeletes = new java.util.concurrent.atomic.AtomicInteger();
     private final Channel local;
     private final Map<String, Channel> remoteChannels = new ConcurrentHashMap<>();
     private final Map<QueueAttributeName, String> remoteAttributes;
@@ -234,9 +253,9 @@ public final class SqsQueue extends WorkerQueue {
     @Deactivate
     void deactivate() throws InterruptedException {
         stopWorkers();
-        local.receiver.join(5_000);
+        local.join();
         for (Channel c : remoteChannels.values()) {
-            c.receiver.join(5_000);
+            c.join();
         }
         deleteFinished();
         // jobs received but not run go back to the queue at once instead of after their visibility timeout
@@ -385,16 +404,17 @@ public final class SqsQueue extends WorkerQueue {
         while (running()) {
             try {
                 FairScheduler s = c.scheduler();
+                int prefetch = c.prefetch();
                 int overflowBacklog = s.view().stream().mapToInt(v -> v.overflowBacklog()).sum();
                 int mainBacklog = s.backlog() - overflowBacklog;
                 int got = 0;
                 boolean polled = false;
-                if (mainBacklog < config.prefetch()) {
-                    got = take(c, c.mainUrl, Math.min(10, config.prefetch() - mainBacklog), overflowDry ? config.waitSeconds() : 0);
+                if (mainBacklog < prefetch) {
+                    got = take(c, c.mainUrl, Math.min(10, prefetch - mainBacklog), overflowDry ? config.waitSeconds() : 0);
                     mainBacklog += got;
                     polled = true;
                 }
-                int limit = mainBacklog == 0 ? config.prefetch() : 2 * config.overflowWorkers();
+                int limit = mainBacklog == 0 ? prefetch : 2 * config.overflowWorkers();
                 if (overflowBacklog < limit) {
                     int more = take(c, c.overflowUrl, Math.min(10, limit - overflowBacklog), 0);
                     overflowDry = more == 0;
@@ -431,6 +451,7 @@ public final class SqsQueue extends WorkerQueue {
         List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(max).waitTimeSeconds(waitSeconds)
                 .messageAttributeNames("All").messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                         MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
+        List<Job> ready = new ArrayList<>(messages.size());
         for (Message m : messages) {
             Job job = job(m);
             if (job == null) {
@@ -458,8 +479,9 @@ public final class SqsQueue extends WorkerQueue {
                         limit.maxAttempts(), job.enqueuedAt()), "lease expired on its last attempt", -1);
                 continue;
             }
-            dispatch(job);
+            ready.add(job);
         }
+        dispatchAll(ready);
         return messages.size();
     }
 
@@ -499,8 +521,8 @@ public final class SqsQueue extends WorkerQueue {
             return;
         }
         toDelete.add(r);
-        if (toDelete.size() >= 10) {
-            timers.execute(this::deleteFinished);
+        if (pendingDeletes.incrementAndGet() >= 10) {
+            deleteRound();
         }
     }
 
@@ -528,22 +550,32 @@ public final class SqsQueue extends WorkerQueue {
         sqs.deleteMessage(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()));
     }
 
-    private synchronized void deleteFinished() {
+    private void deleteFinished() {
+        while (deleteRound()) {
+            // until nothing is left
+        }
+    }
+
+    /**
+     * Deletes up to ten finished jobs in one request per queue; false when there were none. Any thread may run a
+     * round: whoever finishes the tenth job deletes the ten, so deletes keep pace with the workers and acks.
+     */
+    private boolean deleteRound() {
         Map<String, List<DeleteMessageBatchRequestEntry>> byQueue = new HashMap<>();
-        for (Receipt r; (r = toDelete.poll()) != null; ) {
+        int n = 0;
+        for (Receipt r; n < 10 && (r = toDelete.poll()) != null; n++) {
             List<DeleteMessageBatchRequestEntry> list = byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>());
             list.add(DeleteMessageBatchRequestEntry.builder().id("d" + list.size()).receiptHandle(r.handle()).build());
         }
-        byQueue.forEach((url, entries) -> {
-            for (int from = 0; from < entries.size(); from += 10) {
-                List<DeleteMessageBatchRequestEntry> batch = entries.subList(from, Math.min(entries.size(), from + 10));
-                try {
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch));
-                } catch (SdkException e) {
-                    LOG.warn("queue: {} finished jobs not deleted; SQS will deliver them again: {}", batch.size(), e.getMessage());
-                }
+        pendingDeletes.addAndGet(-n);
+        byQueue.forEach((url, batch) -> {
+            try {
+                sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch));
+            } catch (SdkException e) {
+                LOG.warn("queue: {} finished jobs not deleted; SQS will deliver them again: {}", batch.size(), e.getMessage());
             }
         });
+        return n > 0;
     }
 
     /** Keeps jobs waiting on this node or running invisible to other consumers. */

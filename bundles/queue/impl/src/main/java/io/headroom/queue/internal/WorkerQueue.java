@@ -358,14 +358,27 @@ abstract class WorkerQueue implements FairQueue {
 
     /** Hands a job to whoever runs its type on this node. */
     protected void dispatch(Job job) {
-        tracker.waiting(job, null, null);
-        FairScheduler s = schedulerFor(job.type());
-        s.add(job);
-        if (s == scheduler) {
-            signalIdle();
-        } else {
-            remoteWork(job.type());
+        dispatchAll(List.of(job));
+    }
+
+    /** Hands jobs to whoever runs their types on this node, all queued before any waiting worker is served. */
+    protected void dispatchAll(List<Job> jobs) {
+        boolean local = false;
+        java.util.Set<String> remoteTypes = new java.util.HashSet<>();
+        for (Job job : jobs) {
+            tracker.waiting(job, null, null);
+            FairScheduler s = schedulerFor(job.type());
+            s.add(job);
+            if (s == scheduler) {
+                local = true;
+            } else {
+                remoteTypes.add(job.type());
+            }
         }
+        if (local) {
+            signalIdle();
+        }
+        remoteTypes.forEach(this::remoteWork);
     }
 
     private void remoteWork(String type) {
