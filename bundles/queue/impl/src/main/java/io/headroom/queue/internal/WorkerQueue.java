@@ -155,7 +155,7 @@ abstract class WorkerQueue implements FairQueue {
         loadTenantSettings();
         this.remote = typeStore.load();
         this.timers = Executors.newScheduledThreadPool(2, r -> new Thread(r, "headroom-queue-" + tuning.name() + "-timers"));
-        this.push = new PushDelivery(this, timers);
+        this.push = new PushDelivery(this);
         timers.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);
         timers.scheduleWithFixedDelay(this::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
