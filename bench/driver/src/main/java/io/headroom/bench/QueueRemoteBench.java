@@ -47,7 +47,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * 8 quiet tenants submitting 4 jobs/s each for 20 s, without and then with a 10,000-job burst from one tenant;</li>
  * <li>push delivery rate to a local receiver (JDK HTTP server, 204), concurrency 16.</li>
  * </ol>
- * Usage: QueueRemoteBench distribution.tar.gz [jobs]   (default 10000)
+ * Usage: QueueRemoteBench distribution.tar.gz [jobs] [receivers] [pull]   (defaults: 10000 jobs, the node's 2 SQS receive
+ * loops per queue pair; {@code pull} runs the throughput part only)
  */
 public final class QueueRemoteBench {
     private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
@@ -61,16 +62,18 @@ public final class QueueRemoteBench {
     public static void main(String[] args) throws Exception {
         Path distribution = Path.of(args[0]);
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        String receivers = args.length > 2 ? args[2] : "2";
+        boolean pullOnly = args.length > 3 && args[3].equals("pull");
         Path work = Path.of("bench", "target", "queue-remote").toAbsolutePath();
         try (MariaDbServer db = MariaDbServer.start(work.resolve("control-db"), 1);
              ElasticMq sqs = ElasticMq.start(0);
              ElasticsearchProcess es = ElasticsearchProcess.start(work.resolve("es"), 0, "384m");
              LocalFleet fleet = LocalFleet.start(work.resolve("fleet"), distribution,
                      new LocalFleet.Backends(db.jdbcUrl("headroom"), "root", "", sqs.endpoint(), es.endpoint()),
-                     List.of(LocalFleet.Ports.free()), Map.of("io.headroom.queue.sqs", Map.of("refreshMillis", "500")), null, null)) {
+                     List.of(LocalFleet.Ports.free()), Map.of("io.headroom.queue.sqs", Map.of("refreshMillis", "500", "receivers", receivers)), null, null)) {
             api = fleet.url() + "/api";
-            System.out.printf("machine: %d cores, %s; distribution %s; ElasticMQ %s%n", Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"), distribution.getFileName(), sqs.endpoint());
+            System.out.printf("machine: %d cores, %s; distribution %s; ElasticMQ %s; %s SQS receive loops per queue pair%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), distribution.getFileName(), sqs.endpoint(), receivers);
             String platform = "Bearer " + field(call("POST", "/tokens", OPERATOR, "{\"name\":\"bench-workers\",\"platform\":true}"), "token");
 
             // three alternating rounds; the first warms both paths up
@@ -91,6 +94,9 @@ public final class QueueRemoteBench {
             System.out.printf("pull throughput, %d jobs, %d consumers (mean of rounds 2-3): plain SDK receive/delete by 10 %.0f jobs/s; "
                     + "REST lease+ack by 10 %.0f jobs/s, ratio %.2f; by 100 %.0f jobs/s, ratio %.2f (goal 0.8)%n",
                     jobs, CONSUMERS, plainSum / 2, restSum / 2, restSum / plainSum, rest100Sum / 2, rest100Sum / plainSum);
+            if (pullOnly) {
+                return;
+            }
 
             long[] quietOnly = dwell(platform, "bench.fair-a", false);
             long[] withBurst = dwell(platform, "bench.fair-b", true);
