@@ -3,7 +3,7 @@
 # receive/delete loop on the same ElasticMQ; quiet tenants' p99 dwell with remote pull workers during a 10,000-job
 # burst vs no burst; push delivery rate to a local receiver. Starts the built distribution (one node), MariaDB,
 # ElasticMQ and Elasticsearch under bench/target/queue-remote.
-# Usage: bench/queue-remote.sh [jobs] [receivers] [pull]    (defaults: 10000 jobs, 2 SQS receive loops per queue pair; "pull": throughput only)
+# Usage: bench/queue-remote.sh [jobs] [receivers] [pull]    (defaults: 10000 jobs, 4 SQS receive loops per queue pair; "pull": throughput only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q install -DskipTests -pl bench/driver -am

@@ -191,6 +191,25 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         assertEquals(403, call("PUT", "/queue/types/" + t, platform, "{\"delivery\":\"pull\"}").statusCode());
         assertEquals("nothing was written", 404, get("/queue/types/" + t, OPERATOR).statusCode());
 
+        // the shell declares and removes a type the same way
+        assertTrue(shell("queue:type-set " + t + " pull --max-attempts 2 --concurrency 3").contains("2 attempts, concurrency 3"));
+        assertTrue("every node sees it within refreshMillis", eventually(() -> {
+            try {
+                String declared = get("/queue/types/" + t, OPERATOR).body();
+                return declared.contains("\"maxAttempts\":2") && declared.contains("\"concurrency\":3");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertTrue(shell("queue:type-set " + t + " --remove").contains("removed"));
+        assertTrue(eventually(() -> {
+            try {
+                return get("/queue/types/" + t, OPERATOR).statusCode() == 404;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+
         String pull = p + ".pull-strict";
         pullType(pull, 3, 30);
         for (String bad : List.of("{\"max\":0}", "{\"max\":101}", "{\"waitSeconds\":21}", "{\"waitSeconds\":-1}", "{\"visibilitySeconds\":50000}",

@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * 8 quiet tenants submitting 4 jobs/s each for 20 s, without and then with a 10,000-job burst from one tenant;</li>
  * <li>push delivery rate to a local receiver (JDK HTTP server, 204), concurrency 16.</li>
  * </ol>
- * Usage: QueueRemoteBench distribution.tar.gz [jobs] [receivers] [pull]   (defaults: 10000 jobs, the node's 2 SQS receive
+ * Usage: QueueRemoteBench distribution.tar.gz [jobs] [receivers] [pull]   (defaults: 10000 jobs, the node's 4 SQS receive
  * loops per queue pair; {@code pull} runs the throughput part only)
  */
 public final class QueueRemoteBench {
@@ -62,7 +62,7 @@ public final class QueueRemoteBench {
     public static void main(String[] args) throws Exception {
         Path distribution = Path.of(args[0]);
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
-        String receivers = args.length > 2 ? args[2] : "2";
+        String receivers = args.length > 2 ? args[2] : "4";
         boolean pullOnly = args.length > 3 && args[3].equals("pull");
         Path work = Path.of("bench", "target", "queue-remote").toAbsolutePath();
         try (MariaDbServer db = MariaDbServer.start(work.resolve("control-db"), 1);

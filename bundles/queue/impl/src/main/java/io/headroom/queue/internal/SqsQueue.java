@@ -120,7 +120,7 @@ public final class SqsQueue extends WorkerQueue {
         int prefetch() default 40;
 
         @AttributeDefinition(description = "Receive loops per queue pair (handler types share one pair; each remote type has its own)")
-        int receivers() default 2;
+        int receivers() default 4;
 
         long dedupeMinutes() default 60;
 
