@@ -192,7 +192,7 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         assertEquals("nothing was written", 404, get("/queue/types/" + t, OPERATOR).statusCode());
 
         // the shell declares and removes a type the same way
-        assertTrue(shell("queue:type-set " + t + " pull --max-attempts 2 --concurrency 3").contains("2 attempts, concurrency 3"));
+        assertTrue(shell("queue:type-set --max-attempts 2 --concurrency 3 " + t + " pull").contains("2 attempts, concurrency 3"));
         assertTrue("every node sees it within refreshMillis", eventually(() -> {
             try {
                 String declared = get("/queue/types/" + t, OPERATOR).body();
@@ -201,7 +201,7 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
                 return false;
             }
         }));
-        assertTrue(shell("queue:type-set " + t + " --remove").contains("removed"));
+        assertTrue(shell("queue:type-set --remove " + t).contains("removed"));
         assertTrue(eventually(() -> {
             try {
                 return get("/queue/types/" + t, OPERATOR).statusCode() == 404;

@@ -135,8 +135,20 @@ abstract class WorkerQueue implements FairQueue {
     private final Map<String, FairScheduler> remoteSchedulers = new ConcurrentHashMap<>();
     private final Map<String, ArrayDeque<Waiter>> waiters = new ConcurrentHashMap<>();
     private final Map<String, LeaseEntry> leases = new ConcurrentHashMap<>();
-    private final Map<String, Tombstone> endedLeases = new ConcurrentHashMap<>();
-    protected final JobTracker tracker = new JobTracker(200_000);
+    /**
+     * How the last {@value #ENDED_LEASES} leases ended (so a second ack is answered as the first, and a late one with
+     * 409); a lease older than that is unknown (404), which changes nothing either.
+     */
+    private final Map<String, Tombstone> endedLeases = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Tombstone> eldest) {
+            return size() > ENDED_LEASES;
+        }
+    });
+    private static final int ENDED_LEASES = 100_000;
+    protected final JobTracker tracker = new JobTracker(100_000);
     private final PushDelivery push;
     /** Starts every lease id this node (this activation) hands out, so another node's lease is told apart from an unknown one. */
     private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
@@ -501,7 +513,9 @@ abstract class WorkerQueue implements FairQueue {
     private void forgetExpiredKeys() {
         long now = System.currentTimeMillis();
         dedupe.values().removeIf(d -> d.until <= now);
-        endedLeases.values().removeIf(t -> t.at() < now - TimeUnit.HOURS.toMillis(1));
+        synchronized (endedLeases) {
+            endedLeases.values().removeIf(t -> t.at() < now - TimeUnit.HOURS.toMillis(1));
+        }
     }
 
     // ---- job lifecycle
