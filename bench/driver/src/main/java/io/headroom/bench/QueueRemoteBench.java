@@ -322,7 +322,8 @@ public final class QueueRemoteBench {
     private static double push(int jobs) throws Exception {
         Set<String> seen = ConcurrentHashMap.newKeySet();
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        server.setExecutor(Executors.newFixedThreadPool(8));
+        java.util.concurrent.ExecutorService receiverThreads = Executors.newFixedThreadPool(8);
+        server.setExecutor(receiverThreads);
         server.createContext("/hook", ex -> {
             ex.getRequestBody().readAllBytes();
             seen.add(ex.getRequestHeaders().getFirst("webhook-id"));
@@ -345,6 +346,7 @@ public final class QueueRemoteBench {
             return seen.size() / ((System.nanoTime() - t0) / 1e9);
         } finally {
             server.stop(0);
+            receiverThreads.shutdownNow(); // else its threads keep the driver's JVM alive after the run
         }
     }
 
