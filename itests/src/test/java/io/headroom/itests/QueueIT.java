@@ -78,6 +78,8 @@ public class QueueIT extends HeadroomTestSupport {
         try {
             awaitStatus("/queue/types", OPERATOR, 200);
             String acme = bearer(tokens.create("acme-q", TenantId.of("acme")).token());
+            // tenant tokens submit HIGH jobs only within the budget an operator gives (none by default)
+            assertEquals(204, call("PUT", "/queue/tenants/acme/limits", OPERATOR, "{\"highBudget\":1}").statusCode());
             HttpResponse<String> r = call("POST", "/queue/tenants/acme/jobs", acme,
                     "[{\"type\":\"it.echo\",\"payload\":\"a\"},{\"type\":\"it.echo\",\"payload\":\"b\",\"priority\":\"HIGH\"},"
                             + "{\"type\":\"it.echo\",\"payload\":\"c\",\"idempotencyKey\":\"k1\"},{\"type\":\"it.echo\",\"payload\":\"c2\",\"idempotencyKey\":\"k1\"}]");
