@@ -74,6 +74,8 @@ public abstract class HeadroomTestSupport {
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/io.headroom.store.cfg", "url", jdbcUrl),
+            // every capability's dependencies are there, so the node can report UP (search's readiness asks Elasticsearch)
+            editConfigurationFilePut("etc/io.headroom.search.cfg", "endpoints", TestDatabases.elasticsearch().endpoint()),
             systemProperty(HTTP_PORT_PROPERTY).value(String.valueOf(httpPort)),
             // the probe waits this long for Pax Exam's invoker, which the features install starts last: 10 s (the
             // default) is not always enough on a loaded 2-core machine
@@ -203,6 +205,25 @@ public abstract class HeadroomTestSupport {
             }
         }
         throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    /**
+     * The sum of the node's samples of metric {@code name} (as scraped from /api/metrics) whose labels contain every
+     * fragment (e.g. {@code shard="s2"}); NaN when there is none.
+     */
+    protected double metric(String name, String... fragments) throws Exception {
+        double sum = Double.NaN;
+        for (String line : get("/metrics", OPERATOR).body().split("\n")) {
+            if (!(line.startsWith(name + "{") || line.startsWith(name + " "))) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            String series = line.substring(0, space);
+            if (java.util.Arrays.stream(fragments).allMatch(series::contains)) {
+                sum = (Double.isNaN(sum) ? 0 : sum) + Double.parseDouble(line.substring(space + 1));
+            }
+        }
+        return sum;
     }
 
     /** Runs a shell command as an operator and returns what it printed; a failing command throws. */

@@ -9,18 +9,12 @@ import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Heartbeat;
-import java.io.File;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.junit.Assume;
 import org.junit.Test;
@@ -142,19 +136,10 @@ public class HeartbeatIT extends HeadroomTestSupport {
 
     @Test
     public void theStatusPageRendersInHeadlessChromium() throws Exception {
-        File chromium = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(dir -> new File(dir, "chromium")).filter(File::canExecute).findFirst().orElse(null);
-        Assume.assumeTrue("chromium is not on the PATH (.ci/run installs Debian's)", chromium != null);
+        Assume.assumeTrue("chromium is not on the PATH (.ci/run installs Debian's)", Chromium.binary() != null);
         awaitStatus("/heartbeat/slos", OPERATOR, 200);
         heartbeat.record(new OutcomeEvent(TenantId.of("hooli"), "search.query", true, 12, Instant.now()));
-        Path profile = Files.createTempDirectory("chromium");
-        String url = api("/heartbeat/page").replace("http://", "http://karaf:karaf@");
-        List<String> cmd = new ArrayList<>(List.of(chromium.getPath(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + profile, "--dump-dom", url));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue("chromium finished", p.waitFor(60, TimeUnit.SECONDS));
+        String dom = Chromium.render(api("/heartbeat/page").replace("http://", "http://karaf:karaf@"), null);
         assertTrue(dom, dom.contains("<title>Headroom heartbeat</title>"));
         assertTrue(dom, dom.contains("id=\"platform\"") && dom.contains("search.query") && dom.contains("id=\"worst\""));
         assertTrue(dom, dom.contains("id=\"overall\""));

@@ -62,7 +62,8 @@ public class LlmIT extends HeadroomTestSupport {
         synchronized (LlmIT.class) {
             if (!configured) {
                 factory("io.headroom.llm.deployment", "name", "dead-gpt", "provider", "openai", "model", "gpt-test",
-                        "endpoint", "http://127.0.0.1:" + freePort() + "/v1", "apiKey", "sk-never-shown", "timeoutMillis", "2000");
+                        "endpoint", "http://127.0.0.1:" + freePort() + "/v1", "apiKey", "sk-never-shown", "timeoutMillis", "2000",
+                        "allowedFails", "1"); // nothing listens there: out at the first failure
                 factory("io.headroom.llm.deployment", "name", "claude", "provider", "anthropic", "model", "claude-test",
                         "endpoint", System.getProperty(ANTHROPIC), "apiKey", "sk-ant-never-shown");
                 factory("io.headroom.llm.route", "name", "chat", "strategy", "ordered", "deployments", "dead-gpt, claude");
@@ -103,6 +104,9 @@ public class LlmIT extends HeadroomTestSupport {
         assertTrue(deployments, deployments.contains("cooling down") && deployments.contains("timeout or connection error"));
         assertTrue("secrets are never returned", !deployments.contains("never-shown"));
         assertTrue(eventually(() -> heartbeat.tenant(TenantId.of("acme")).stream().anyMatch(h -> h.job().equals("llm.answer"))));
+        assertTrue("the failover is counted", metric("headroom_llm_deployment_failures_total") >= 1);
+        assertTrue("the deployment that failed is shown cooling down", metric("headroom_llm_deployment_state", "state=\"cooling down\"") >= 1);
+        assertTrue("the answer is served by the next one", metric("headroom_llm_deployment_requests_total", "deployment=\"claude\"") >= 1);
     }
 
     @Test
@@ -125,6 +129,11 @@ public class LlmIT extends HeadroomTestSupport {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         assertTrue(r.body(), r.body().contains("\"object\":\"chat.completion.chunk\"") && r.body().contains("\"content\":\"world\"")
                 && r.body().trim().endsWith("data: [DONE]"));
+        assertTrue("the first chunk carries the role: " + r.body(), r.body().indexOf("\"delta\":{\"role\":\"assistant\"")
+                < r.body().indexOf("\"content\":\"Hello\""));
+        HttpResponse<String> refused = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT.replace("\"chat\"", "\"nope\"") + ",\"stream\":true}");
+        assertEquals("refused before the first byte: a real status, not a 200 with an error event", 400, refused.statusCode());
+        assertTrue(refused.body(), refused.body().contains("model_not_found"));
     }
 
     /** The Bedrock adapter is its own bundle embedding the AWS SDK (Netty async client): it must work inside Karaf. */
@@ -163,7 +172,12 @@ public class LlmIT extends HeadroomTestSupport {
         assertEquals(400, call("POST", "/llm/v1/chat/completions", OPERATOR, "{\"model\":\"chat\",\"messages\":[]}").statusCode());
         HttpResponse<String> unknown = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT.replace("\"chat\"", "\"nope\"") + "}");
         assertEquals(unknown.body(), 400, unknown.statusCode());
-        assertTrue(unknown.body().contains("no route named 'nope'"));
+        assertTrue(unknown.body(), unknown.body().contains("no route named 'nope'") && !unknown.body().contains("chat-aws"));
+        assertTrue("OpenAI's error envelope: " + unknown.body(), unknown.body().contains("\"type\":\"invalid_request_error\"")
+                && unknown.body().contains("\"code\":\"model_not_found\""));
+        String models = call("GET", "/llm/v1/models", bearer(tokens.create("acme-models", TenantId.of("acme")).token()), null).body();
+        assertTrue("routes are the public model names: " + models, models.contains("\"object\":\"list\"")
+                && models.contains("\"id\":\"chat\"") && models.contains("\"id\":\"chat-aws\"") && !models.contains("claude"));
         assertEquals(400, call("POST", "/llm/v1/chat/completions", OPERATOR, "{\"model\":\"chat\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}").statusCode());
         assertEquals(404, call("POST", "/llm/deployments/nope/disable", OPERATOR, null).statusCode());
         String acme = bearer(tokens.create("acme-llm2", TenantId.of("acme")).token());

@@ -226,6 +226,50 @@ public class PlatformIT extends HeadroomTestSupport {
     }
 
     @Test
+    public void operatorActionsAreAuditedAndRequestsMeasured() throws Exception {
+        awaitUp();
+        assertEquals(200, call("PUT", "/flags/audit.rest", OPERATOR, "{\"percentage\":10}").statusCode());
+        shell("headroom:flag-set --percent 20 audit.shell");
+        String token = field(call("POST", "/tokens", OPERATOR, "{\"name\":\"audit-reader\",\"tenant\":\"acme\"}").body(), "token");
+
+        assertTrue("the REST change is in the audit log with who, what and the outcome", eventually(() -> {
+            String body = read("/audit?action=audit.rest");
+            return body.contains("\"actor\":\"karaf\"") && body.contains("\"via\":\"rest\"")
+                    && body.contains("\"action\":\"PUT /flags/{name}\"") && body.contains("\"target\":\"/api/flags/audit.rest\"")
+                    && body.contains("\"outcome\":\"200\"");
+        }));
+        assertTrue("so is the shell command, as typed", eventually(() -> {
+            String body = read("/audit?action=audit.shell&actor=karaf");
+            return body.contains("\"via\":\"shell\"") && body.contains("\"action\":\"headroom:flag-set\"")
+                    && body.contains("\"outcome\":\"ok\"");
+        }));
+        assertTrue(shell("headroom:audit --action audit.shell").contains("headroom:flag-set"));
+        assertEquals("reads are not audited", "[]", read("/audit?action=GET%20"));
+        assertProblem(get("/audit?since=yesterday", OPERATOR), 400);
+        assertProblem(get("/audit?limit=0", OPERATOR), 400);
+        assertProblem(get("/audit", bearer(token)), 403);
+
+        assertEquals(404, get("/nowhere-" + System.nanoTime(), null).statusCode());
+        String metrics = read("/metrics");
+        assertTrue(metrics, metrics.contains(
+                "headroom_rest_request_duration_seconds_count{endpoint=\"/flags/{name}\",method=\"PUT\",status=\"200\"} "));
+        assertTrue("a refused request is counted under its endpoint and status", metrics.contains(
+                "headroom_rest_request_duration_seconds_count{endpoint=\"/audit\",method=\"GET\",status=\"403\"} "));
+        assertTrue("paths nothing was ever published at share one label", metrics.contains(
+                "headroom_rest_request_duration_seconds_count{endpoint=\"unknown\",method=\"GET\",status=\"404\"} "));
+    }
+
+    /** An operator GET's body, or what went wrong instead (for conditions polled with eventually). */
+    private String read(String path) {
+        try {
+            HttpResponse<String> r = get(path, OPERATOR);
+            return r.statusCode() == 200 ? r.body() : "status " + r.statusCode() + ": " + r.body();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    @Test
     public void openApiDescribesTheLiveEndpoints() throws Exception {
         awaitUp();
         HttpResponse<String> doc = get("/openapi.json", null);

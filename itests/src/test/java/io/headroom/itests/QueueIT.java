@@ -78,6 +78,8 @@ public class QueueIT extends HeadroomTestSupport {
         try {
             awaitStatus("/queue/types", OPERATOR, 200);
             String acme = bearer(tokens.create("acme-q", TenantId.of("acme")).token());
+            // tenant tokens submit HIGH jobs only within the budget an operator gives (none by default)
+            assertEquals(204, call("PUT", "/queue/tenants/acme/limits", OPERATOR, "{\"highBudget\":1}").statusCode());
             HttpResponse<String> r = call("POST", "/queue/tenants/acme/jobs", acme,
                     "[{\"type\":\"it.echo\",\"payload\":\"a\"},{\"type\":\"it.echo\",\"payload\":\"b\",\"priority\":\"HIGH\"},"
                             + "{\"type\":\"it.echo\",\"payload\":\"c\",\"idempotencyKey\":\"k1\"},{\"type\":\"it.echo\",\"payload\":\"c2\",\"idempotencyKey\":\"k1\"}]");
@@ -134,6 +136,10 @@ public class QueueIT extends HeadroomTestSupport {
                     new JobRequest(TenantId.of("flaky"), "it.flaky", "always", Priority.NORMAL, null)));
             assertTrue(eventually(() -> stats("flaky").completed() == 1 && stats("flaky").deadLettered() == 1));
             assertEquals("3 attempts each", 6, attempts.get());
+            assertTrue("the dead letter is counted", metric("headroom_queue_jobs_total", "result=\"dead_lettered\"") >= 1);
+            assertTrue("the failures are customer outcomes", metric("headroom_outcome_duration_seconds_count",
+                    "slo_job=\"queue.it.flaky\"", "result=\"failure\"") >= 1);
+            assertTrue("a dwell is recorded", !Double.isNaN(metric("headroom_queue_dwell_seconds", "tenant=\"flaky\"", "quantile=\"0.99\"")));
             String dead = get("/queue/dead-letters", OPERATOR).body();
             assertTrue(dead, dead.contains("permanent failure") && dead.contains("\"payload\":\"always\""));
             broken.clear();

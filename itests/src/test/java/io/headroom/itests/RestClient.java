@@ -25,6 +25,11 @@ final class RestClient {
     }
 
     HttpResponse<String> call(String method, String path, String authorization, String body) throws Exception {
+        return call(method, path, authorization, body, 0);
+    }
+
+    /** With {@code X-Headroom-Timeout-Ms} (when above 0): how long the LLM gateway may wait for a deployment. */
+    HttpResponse<String> call(String method, String path, String authorization, String body, long gatewayTimeoutMillis) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/api" + path)).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (authorization != null) {
@@ -32,6 +37,9 @@ final class RestClient {
         }
         if (body != null) {
             b.header("Content-Type", "application/json");
+        }
+        if (gatewayTimeoutMillis > 0) {
+            b.header("X-Headroom-Timeout-Ms", Long.toString(gatewayTimeoutMillis));
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -291,10 +291,26 @@ public class ShardingIT extends HeadroomTestSupport {
         assertTrue(rest.body(), rest.body().contains("[" + total + "]"));
         assertEquals(400, call("POST", "/sharding/scatter", OPERATOR, "{\"sql\":\"SELECT AVG(total) FROM orders\"}").statusCode());
         assertEquals(400, call("POST", "/sharding/scatter", OPERATOR, "{\"sql\":\"DELETE FROM orders\"}").statusCode());
-        // a shard that does not answer in time is reported, not waited for
-        ScatterResult slow = router.scatter("SELECT SLEEP(2) AS s", List.of(), Duration.ofMillis(300));
-        assertEquals(4, slow.failed().size());
-        assertTrue(slow.answered().isEmpty());
+        // a shard that does not answer in time is reported, not waited for (each shard's table is write-locked by a
+        // connection of the test, so the scatter's read waits; SLEEP() is refused on the scatter path)
+        List<Connection> lockers = new ArrayList<>();
+        try {
+            for (int s = 0; s < SHARDS.length; s++) {
+                Connection c = connect(shardUrl(s));
+                lockers.add(c);
+                try (Statement st = c.createStatement()) {
+                    st.execute("LOCK TABLES orders WRITE");
+                }
+            }
+            ScatterResult slow = router.scatter("SELECT COUNT(*) FROM orders", List.of(), Duration.ofMillis(300));
+            assertEquals(4, slow.failed().size());
+            assertTrue(slow.answered().isEmpty());
+        } finally {
+            for (Connection c : lockers) {
+                c.close(); // releases the lock
+            }
+        }
+        assertThrows(UnsafeStatementException.class, () -> router.scatter("SELECT SLEEP(2) FROM orders", List.of(), Duration.ofMillis(300)));
     }
 
     private static void assertSameRows(String q, List<List<Object>> expected, List<List<Object>> actual) {
@@ -333,12 +349,18 @@ public class ShardingIT extends HeadroomTestSupport {
         AtomicInteger overLimit = new AtomicInteger();
         AtomicInteger served = new AtomicInteger();
         List<Future<?>> calls = new ArrayList<>();
+        // the noisy tenant's statements wait on a row lock held by the test (SLEEP() is refused by the safe path)
+        Connection holder = connect(shardUrl(Integer.parseInt(shard.substring(1))));
+        holder.setAutoCommit(false);
+        try (Statement st = holder.createStatement()) {
+            st.executeQuery("SELECT id FROM orders WHERE tenant_id = '" + noisy + "' AND id = 0 FOR UPDATE").close();
+        }
         try {
             for (int i = 0; i < 6; i++) {
                 calls.add(pool.submit(() -> {
                     go.await();
                     try {
-                        router.forTenant(TenantId.of(noisy)).query("SELECT SLEEP(1.5) AS s FROM orders WHERE tenant_id = ? LIMIT 1", noisy);
+                        router.forTenant(TenantId.of(noisy)).query("SELECT id FROM orders WHERE tenant_id = ? AND id = 0 FOR UPDATE", noisy);
                         served.incrementAndGet();
                     } catch (TenantOverLimitException e) {
                         overLimit.incrementAndGet();
@@ -350,11 +372,14 @@ public class ShardingIT extends HeadroomTestSupport {
             Thread.sleep(500); // the noisy tenant now holds its 3 of the shard's 6 connections
             String q = quiet;
             assertEquals(1, router.forTenant(TenantId.of(q)).query("SELECT id FROM orders WHERE tenant_id = ? AND id = 0", q).size());
+            Thread.sleep(1000);
+            holder.commit(); // the three admitted statements get the lock and return
             for (Future<?> f : calls) {
                 f.get(30, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();
+            holder.close();
         }
         assertEquals("pool 6, share 0.5: three run at once", 3, served.get());
         assertEquals(3, overLimit.get());
@@ -450,6 +475,10 @@ public class ShardingIT extends HeadroomTestSupport {
             assertEquals("UP", health.get("s0"));
             assertEquals("UP", health.get("s1"));
             assertTrue(health.toString(), !"UP".equals(health.get("s2")) && !"UP".equals(health.get("s3")));
+            assertTrue("the metrics show the open breaker", Double.isNaN(metric("headroom_shard_health", "shard=\"s2\"", "state=\"UP\""))
+                    && metric("headroom_shard_health", "shard=\"s2\"") == 1);
+            assertTrue(metric("headroom_shard_errors_total", "shard=\"s2\"") >= 1);
+            assertEquals(1, metric("headroom_shard_health", "shard=\"s0\"", "state=\"UP\""), 0);
             ScatterResult partial = router.scatter("SELECT COUNT(*) FROM orders", List.of(), Duration.ofSeconds(5));
             assertEquals(Map.of("s2", 1, "s3", 1).keySet(), partial.failed().keySet());
             long onLiving = 0;

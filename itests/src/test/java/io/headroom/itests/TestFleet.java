@@ -38,7 +38,10 @@ final class TestFleet {
             Map<String, Map<String, String>> config = Map.of(
                     "io.headroom.store", Map.of("failoverUrls", controlReplica.jdbcUrl("headroom")),
                     "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
-                    "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"));
+                    "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"),
+                    // schema changes copy in small, paced chunks: long enough to kill the node running one midway
+                    "io.headroom.sharding", Map.of("shardedTables", "orders", "schemaCopyChunkRows", "500",
+                            "schemaCopyChunkPauseMillis", "100"));
             fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
                     List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
                     RunCommand.freePort());

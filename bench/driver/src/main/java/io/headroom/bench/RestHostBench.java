@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * <li>cold start: a freshly unpacked distribution to /api/health UP (several starts, median);</li>
  * <li>REST host overhead: the same trivial JAX-RS resource served through the REST host (token auth, tenant check,
  * problem mapping, request id, gate) and bare on CXF's own servlet in the same Karaf, driven alternately by the same
- * closed-loop clients; requests/s and latency percentiles, and their ratios.</li>
+ * closed-loop clients; requests/s and latency percentiles, and their ratios;</li>
+ * <li>what measuring costs: the same resource through the REST host with its request metrics on and off
+ * ({@code requestMetrics} in {@code io.headroom.rest.cfg}, switched between rounds), and the ratio.</li>
  * </ol>
  * Usage: RestHostBench &lt;distribution.tar.gz&gt; &lt;bench bundle jar&gt; [seconds per round] [clients] [rounds] [cold starts]
  * (defaults 10 16 5 3).
@@ -72,7 +74,7 @@ public final class RestHostBench {
                     karaf = KarafProcess.unpack(distribution, work, MariaDb.freePort(), db.jdbcUrl(schema), db.user(), db.password());
                     long t0 = System.nanoTime();
                     karaf.start();
-                    if (!karaf.awaitHealthy(Duration.ofMinutes(3))) {
+                    if (!karaf.awaitBooted(Duration.ofMinutes(5))) { // no Elasticsearch here: search is DOWN, the rest UP
                         throw new IllegalStateException("distribution did not become healthy; see " + karaf.home().resolve("data/log/karaf.log"));
                     }
                     cold[i] = (System.nanoTime() - t0) / 1e9;
@@ -134,6 +136,32 @@ public final class RestHostBench {
             System.out.printf("| %s | %.0f | %.2f | %.2f | %d |%n", r.target(), r.rps(), r.percentileMillis(0.5), r.percentileMillis(0.99), r.errors());
         }
         System.out.printf("REST host / bare: throughput %.3f, p99 %.3f%n", h.rps() / b.rps(), h.percentileMillis(0.99) / b.percentileMillis(0.99));
+
+        List<Round> on = new ArrayList<>();
+        List<Round> off = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            requestMetrics(karaf, false, hosted);
+            off.add(drive("metrics off", hosted, seconds, clients));
+            requestMetrics(karaf, true, hosted);
+            on.add(drive("metrics on", hosted, seconds, clients));
+        }
+        Round mOn = merge("REST host, request metrics on", on);
+        Round mOff = merge("REST host, request metrics off", off);
+        for (Round r : List.of(mOff, mOn)) {
+            System.out.printf("| %s | %.0f | %.2f | %.2f | %d |%n", r.target(), r.rps(), r.percentileMillis(0.5), r.percentileMillis(0.99), r.errors());
+        }
+        System.out.printf("metrics on / off: throughput %.3f, p99 %.3f%n", mOn.rps() / mOff.rps(), mOn.percentileMillis(0.99) / mOff.percentileMillis(0.99));
+    }
+
+    /** Switches the REST host's request metrics through its configuration file and waits until it serves again. */
+    private static void requestMetrics(KarafProcess karaf, boolean on, HttpRequest probe) throws Exception {
+        Path cfg = karaf.home().resolve("etc").resolve("io.headroom.rest.cfg");
+        Files.writeString(cfg, Files.readString(cfg).replaceAll("(?m)^requestMetrics = .*$", "requestMetrics = " + on));
+        Thread.sleep(3000); // Karaf's file install polls every second; the REST host restarts with the new value
+        awaitOk(probe);
+        for (int i = 0; i < 3; i++) {
+            drive("warm-up", probe, 2, 4);
+        }
     }
 
     private static void awaitOk(HttpRequest request) throws Exception {

@@ -151,7 +151,10 @@ public final class SqsThroughputBench {
             public int visibilitySeconds() { return 30; }
             public int waitSeconds() { return 1; }
             public int prefetch() { return 40; }
+            public int receivers() { return 4; }
             public long dedupeMinutes() { return 60; }
+            public int maxBacklogPerTenant() { return 1_000_000; }
+            public long refreshMillis() { return 2000; }
             public Class<? extends Annotation> annotationType() { return SqsQueue.Config.class; }
         };
     }

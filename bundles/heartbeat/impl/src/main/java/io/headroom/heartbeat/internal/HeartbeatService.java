@@ -19,6 +19,7 @@ import io.headroom.heartbeat.api.JobHealth;
 import io.headroom.heartbeat.api.Slo;
 import io.headroom.heartbeat.internal.core.BurnRule;
 import io.headroom.heartbeat.internal.core.HeartbeatEngine;
+import io.headroom.heartbeat.internal.core.Series;
 import io.headroom.heartbeat.internal.store.HeartbeatStore;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -350,6 +351,28 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     private void setSlos(List<Slo> slos) {
         local.setSlos(slos);
         fleet.setSlos(slos);
+    }
+
+    /**
+     * The platform-wide burn rate of a job in each of the last {@code minutes} minutes, oldest first (NaN for a minute
+     * without events), from the fleet-wide rings.
+     */
+    public double[] burnPerMinute(String job, int minutes) {
+        double[] out = new double[minutes];
+        java.util.Arrays.fill(out, Double.NaN);
+        Series series = fleet.existingSeries(new HeartbeatEngine.Key("", job));
+        Slo slo = fleet.slos().get(job);
+        if (series == null || slo == null) {
+            return out;
+        }
+        long now = System.currentTimeMillis() / 60_000;
+        for (int i = 0; i < minutes; i++) {
+            long[] counts = series.minuteCounts(now - minutes + 1 + i);
+            if (counts[0] > 0) {
+                out[i] = (counts[1] / (double) counts[0]) / slo.budget();
+            }
+        }
+        return out;
     }
 
     public HeartbeatStore store() {

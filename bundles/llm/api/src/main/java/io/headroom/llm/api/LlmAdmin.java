@@ -1,13 +1,17 @@
 package io.headroom.llm.api;
 
+import io.headroom.core.api.TenantId;
+import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The operator's side of the router: what each route and deployment is doing, and the levers on them. Deployments and
- * routes normally come from configuration ({@code io.headroom.llm.deployment} and {@code io.headroom.llm.route}
- * factory configurations, which call {@link #putDeployment} and {@link #putRoute}); what is put here lives on this
- * node until it is removed or the router restarts.
+ * The operator's side of the router: what each route and deployment is doing, and the levers on them. Routes,
+ * deployments, tenant quotas, drains and cooldowns are platform state in the control schema: a change made on one
+ * node is served by every node within about a second. {@code io.headroom.llm.deployment} and
+ * {@code io.headroom.llm.route} factory configurations seed them (a definition changed through this interface is not
+ * overwritten by its configuration again).
  */
 @ProviderType
 public interface LlmAdmin {
@@ -26,13 +30,45 @@ public interface LlmAdmin {
     /** Drains ({@code true}) or restores a deployment; false when there is no such deployment. */
     boolean setDisabled(String deployment, boolean disabled);
 
-    /** Adds or replaces a deployment (its state, such as a cooldown, starts afresh). */
+    /**
+     * Adds or replaces a deployment for the fleet. A {@code null} API key keeps the one stored (keys are write-only).
+     *
+     * @throws IllegalArgumentException when the definition is invalid
+     */
     void putDeployment(Deployment deployment);
 
     void removeDeployment(String name);
 
-    /** Adds or replaces a route. */
+    /** The deployments' definitions, by name (in-process callers only: they carry the secret). */
+    List<Deployment> deploymentDefinitions();
+
+    /**
+     * Adds or replaces a route for the fleet.
+     *
+     * @throws IllegalArgumentException when the definition is invalid
+     */
     void putRoute(Route route);
 
     void removeRoute(String name);
+
+    /** The routes' definitions, by name. */
+    List<Route> routes();
+
+    /** Sets a tenant's quota and budget override. */
+    void putQuota(TenantQuota quota);
+
+    /** Removes a tenant's override (back to the defaults); false when there was none. */
+    boolean removeQuota(TenantId tenant);
+
+    /** The tenant overrides, by tenant. */
+    List<TenantQuota> quotas();
+
+    /** The quota in force for a tenant: its override, or the platform defaults. */
+    TenantQuota effectiveQuota(TenantId tenant);
+
+    /**
+     * Usage per day, tenant, route and deployment from {@code from} to {@code to} (UTC days, inclusive), for one tenant
+     * or (empty) every tenant and platform-scope calls. Usage is written to the control schema about once a second.
+     */
+    List<Usage> usage(Optional<TenantId> tenant, LocalDate from, LocalDate to);
 }

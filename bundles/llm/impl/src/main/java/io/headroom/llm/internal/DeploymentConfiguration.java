@@ -5,14 +5,17 @@ import io.headroom.llm.api.LlmAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** One deployment per factory configuration {@code io.headroom.llm.deployment} (etc/io.headroom.llm.deployment-NAME.cfg). */
+/**
+ * One deployment per factory configuration {@code io.headroom.llm.deployment} (etc/io.headroom.llm.deployment-NAME.cfg):
+ * a seed of the fleet's deployments in the control schema. It does not overwrite a deployment changed through the API,
+ * and removing the file leaves the deployment in place (remove it through the API or the shell).
+ */
 @Component(configurationPid = "io.headroom.llm.deployment", configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = DeploymentConfiguration.Config.class, factory = true)
 public final class DeploymentConfiguration {
@@ -37,24 +40,30 @@ public final class DeploymentConfiguration {
         @AttributeDefinition(description = "0: no limit")
         int tokensPerMinute() default 0;
 
+        @AttributeDefinition(description = "Price per 1,000 tokens (input and output, unless set apart below), US dollars")
         double costPer1kTokens() default 0;
 
-        long timeoutMillis() default 60_000;
-    }
+        @AttributeDefinition(description = "Price per 1,000 input tokens (-1: costPer1kTokens)")
+        double inputCostPer1kTokens() default -1;
 
-    private final LlmAdmin admin;
-    private final String name;
+        @AttributeDefinition(description = "Price per 1,000 output tokens (-1: costPer1kTokens)")
+        double outputCostPer1kTokens() default -1;
+
+        long timeoutMillis() default 60_000;
+
+        @AttributeDefinition(description = "Retryable failures in a row before a cooldown (0: the router's allowedFails)")
+        int allowedFails() default 0;
+    }
 
     @Activate
     public DeploymentConfiguration(@Reference LlmAdmin admin, Config c) {
-        this.admin = admin;
-        this.name = c.name();
-        admin.putDeployment(new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
-                c.requestsPerMinute(), c.tokensPerMinute(), c.costPer1kTokens(), c.timeoutMillis()));
-    }
-
-    @Deactivate
-    void deactivate() {
-        admin.removeDeployment(name);
+        Deployment d = new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
+                c.requestsPerMinute(), c.tokensPerMinute(), c.inputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.inputCostPer1kTokens(),
+                c.outputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.outputCostPer1kTokens(), c.timeoutMillis(), c.allowedFails());
+        if (admin instanceof LlmRouterService service) {
+            service.seedDeployment(d);
+        } else {
+            admin.putDeployment(d);
+        }
     }
 }

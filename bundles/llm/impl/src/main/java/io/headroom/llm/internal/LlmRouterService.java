@@ -1,8 +1,10 @@
 package io.headroom.llm.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
+import io.headroom.core.api.store.ControlStore;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
@@ -15,62 +17,158 @@ import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.RouteStatus;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.api.TenantQuota;
+import io.headroom.llm.api.Usage;
 import io.headroom.llm.internal.core.ForwardingListener;
+import io.headroom.llm.internal.core.LeasedLimits;
 import io.headroom.llm.internal.core.Router;
 import io.headroom.llm.internal.core.TenantQuotas;
+import io.headroom.llm.internal.core.UsageMeter;
+import io.headroom.llm.internal.store.LlmStore;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The router as a service: provider adapters come and go as OSGi services, deployments and routes as factory
- * configurations ({@code io.headroom.llm.deployment}, {@code io.headroom.llm.route}); tenant quotas are checked
- * before routing; every call reports an outcome ({@code llm.answer}) for its tenant to the heartbeat. It is also the
- * operator's {@link LlmAdmin}: both views share the one routing core (its cooldowns, limits and latencies), and every
- * admin method is a single call into it.
+ * The router as a service, for the whole fleet: deployments, routes, tenant quotas, drains and cooldowns live in the
+ * control schema ({@link LlmStore}); every node polls one version number every {@code pollMillis} and reloads when it
+ * changed, so a change made on any node is served everywhere within about that long. Limits are leased in slices from
+ * the control schema ({@link LeasedLimits}); usage is counted locally and added to the shared per-day totals every
+ * {@code usageFlushMillis}, and budgets are checked against those totals. Provider adapters come and go as OSGi
+ * services; every call with a tenant reports an outcome ({@code llm.answer}) to the heartbeat. It is also the
+ * operator's {@link LlmAdmin}: every admin method is one store write, applied locally at once.
+ *
+ * <p>When the control schema is unreachable, the node keeps serving the routes, deployments and quotas it last read,
+ * admits up to {@code limit / live nodes} of each limit per minute on its own, keeps usage in memory until it can be
+ * written, and refuses changes (503).
  */
 @Component(service = {LlmRouter.class, LlmAdmin.class}, configurationPid = LlmRouterService.PID)
 @Designate(ocd = LlmRouterService.Config.class)
 public final class LlmRouterService implements LlmRouter, LlmAdmin {
     public static final String PID = "io.headroom.llm";
+    private static final Logger LOG = LoggerFactory.getLogger(LlmRouterService.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}");
 
     @ObjectClassDefinition(name = "Headroom LLM router")
     public @interface Config {
         @AttributeDefinition(description = "Share of every deployment's per-minute limits that background calls may not use")
         double interactiveReserve() default 0.2;
 
-        @AttributeDefinition(description = "Cooldown after a retryable failure without Retry-After, ms")
+        @AttributeDefinition(description = "Cooldown after failures without Retry-After, ms")
         long defaultCooldownMillis() default 5000;
 
-        @AttributeDefinition(description = "Requests per minute one tenant may make across all routes (0: no quota)")
+        @AttributeDefinition(description = "Retryable failures in a row (within failWindowMillis) that put a deployment into cooldown, unless the deployment sets its own")
+        int allowedFails() default 3;
+
+        @AttributeDefinition(description = "Window in which failures count as in a row, ms")
+        long failWindowMillis() default 60_000;
+
+        @AttributeDefinition(description = "Requests per minute one tenant may make across all routes and nodes (0: no quota); overrides per tenant")
         int tenantRequestsPerMinute() default 0;
 
-        @AttributeDefinition(description = "Tokens (prompt + completion) per minute one tenant may use across all routes (0: no quota)")
+        @AttributeDefinition(description = "Tokens (prompt + completion) per minute one tenant may use across all routes and nodes (0: no quota)")
         int tenantTokensPerMinute() default 0;
+
+        @AttributeDefinition(description = "How often the node checks the control schema for changed routes, deployments, quotas, drains and cooldowns, ms")
+        long pollMillis() default 200;
+
+        @AttributeDefinition(description = "How often usage is added to the shared totals (and budgets re-read), ms")
+        long usageFlushMillis() default 1000;
+
+        @AttributeDefinition(description = "Share of a limit a node leases at a time")
+        double sliceFraction() default 0.05;
     }
 
     private final Router router;
     private final TenantQuotas quotas;
     private final Signals signals;
+    private final LlmStore store;
+    private final Fleet fleet;
+    private final Config config;
+    private final LeasedLimits limits;
+    private final UsageMeter meter = new UsageMeter();
+    private final LongSupplier clock = System::currentTimeMillis;
     private final Map<String, ProviderAdapter> adapters = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    private volatile Map<TenantId, TenantQuota> overrides = Map.of();
+    private volatile Map<TenantId, long[]> spent = Map.of();
+    private volatile long version = -1;
+    private volatile int liveNodes = 1;
+    private long lastLeaseCleanup;
 
     @Activate
-    public LlmRouterService(@Reference Signals signals, Config config) {
+    public LlmRouterService(@Reference Signals signals, @Reference ControlStore controlStore, @Reference Fleet fleet, Config config) {
         this.signals = signals;
-        LongSupplier clock = System::currentTimeMillis;
-        this.quotas = new TenantQuotas(config.tenantRequestsPerMinute(), config.tenantTokensPerMinute(), clock);
-        this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis()), clock, adapters::get);
+        this.fleet = fleet;
+        this.config = config;
+        this.store = new LlmStore(controlStore);
+        this.limits = new LeasedLimits(store, clock, () -> liveNodes, new LeasedLimits.Settings(config.sliceFraction(), 1_000, 200, 1_000));
+        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "headroom-llm-state");
+            t.setDaemon(true);
+            return t;
+        });
+        this.router = new Router(new Router.Settings(config.interactiveReserve(), config.defaultCooldownMillis(), config.allowedFails(),
+                config.failWindowMillis()), clock, adapters::get, limits,
+                new Router.Listener() {
+                    @Override
+                    public void cooledDown(String deployment, long until, String reason) {
+                        LOG.warn("LLM deployment {} cools down for {} ms: {}", deployment, until - clock.getAsLong(), reason);
+                        scheduler.execute(() -> {
+                            try {
+                                store.coolDown(deployment, until, reason);
+                            } catch (SQLException | RuntimeException e) {
+                                LOG.warn("could not share the cooldown of {} with the fleet: {}", deployment, e.getMessage());
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void attemptFailed(String route, String deployment, ProviderException error) {
+                        // the provider's own message and status only: keys and request bodies are never logged
+                        LOG.info("LLM route {}: deployment {} failed ({}: {}); {}", route, deployment,
+                                error.status() == 0 ? "no answer" : "HTTP " + error.status(), error.getMessage(),
+                                error.retryable() ? "failing over to the next deployment" : "not retryable, the caller gets it");
+                    }
+                });
+        this.quotas = new TenantQuotas(limits, this::effectiveQuota, this::spentMicros, clock);
+        try {
+            liveNodes = Math.max(1, fleet.liveNodes().size()); // the share each node serves while the control schema is away
+            reload();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("LLM routes and deployments not read from the control schema yet: {}", e.getMessage());
+        }
+        scheduler.scheduleWithFixedDelay(this::poll, config.pollMillis(), config.pollMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::flush, config.usageFlushMillis(), config.usageFlushMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        scheduler.shutdown();
+        scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        limits.returnIdle(true);
+        flush();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -86,13 +184,97 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         }
     }
 
-    /** The routing core, for tests that set it up directly. */
+    /** The routing core, for tests. */
     Router router() {
         return router;
     }
 
+    private void reload() throws SQLException {
+        LlmStore.Snapshot s = store.snapshot();
+        router.replaceAll(s.deployments().stream().map(LlmStore.DeploymentRow::deployment).toList(), s.routes());
+        for (LlmStore.DeploymentRow d : s.deployments()) {
+            router.applyState(d.deployment().name(), d.disabled(), d.cooldownUntil(), d.cooldownReason());
+        }
+        overrides = Map.copyOf(s.quotas());
+        version = s.version();
+    }
+
+    private void poll() {
+        try {
+            if (store.version() != version) {
+                reload();
+            }
+            limits.returnIdle(false);
+            long now = clock.getAsLong();
+            if (now - lastLeaseCleanup > 60_000) {
+                lastLeaseCleanup = now;
+                liveNodes = Math.max(1, fleet.liveNodes().size());
+                store.dropLeasesBefore(now / 60_000 - 5);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("LLM state poll failed: {}", e.getMessage());
+        }
+    }
+
+    /** Adds this node's usage to the shared totals, then re-reads what tenants with budgets have spent. */
+    synchronized void flush() {
+        List<UsageMeter.Delta> deltas = meter.drain();
+        try {
+            store.addUsage(deltas);
+        } catch (SQLException | RuntimeException e) {
+            meter.restore(deltas);
+            LOG.debug("LLM usage not written yet: {}", e.getMessage());
+            return;
+        }
+        try {
+            LocalDate today = today();
+            spent = store.spend(today, today.withDayOfMonth(1));
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("LLM spend not read: {}", e.getMessage());
+        }
+    }
+
+    /** The UTC day, computed once a day rather than per call. */
+    private record Day(long epochDay, LocalDate date) {
+    }
+
+    private volatile Day day = new Day(-1, null);
+
+    private LocalDate today() {
+        long epochDay = Math.floorDiv(clock.getAsLong(), 86_400_000L);
+        Day d = day;
+        if (d.epochDay() != epochDay) {
+            d = new Day(epochDay, LocalDate.ofEpochDay(epochDay));
+            day = d;
+        }
+        return d.date();
+    }
+
+    private long spentMicros(TenantId tenant, boolean month) {
+        long[] s = spent.get(tenant);
+        return (s == null ? 0 : s[month ? 1 : 0]) + meter.pendingCost(tenant);
+    }
+
+    @Override
+    public TenantQuota effectiveQuota(TenantId tenant) {
+        TenantQuota o = overrides.get(tenant);
+        int rpm = config.tenantRequestsPerMinute();
+        int tpm = config.tenantTokensPerMinute();
+        if (o == null) {
+            return new TenantQuota(tenant, rpm, tpm, null, null);
+        }
+        return new TenantQuota(tenant, o.requestsPerMinute() == null ? rpm : o.requestsPerMinute(),
+                o.tokensPerMinute() == null ? tpm : o.tokensPerMinute(), o.dailyBudget(), o.monthlyBudget());
+    }
+
     private static long used(ChatResponse r) {
         return (long) r.promptTokens() + r.completionTokens();
+    }
+
+    private void account(TenantId tenant, String route, ChatResponse r) {
+        Deployment d = router.deployment(r.deployment()).orElse(null);
+        long cost = d == null ? 0 : Math.round(d.cost(r.promptTokens(), r.completionTokens()) * 1e6);
+        meter.record(today(), tenant, route, r.deployment(), r.promptTokens(), r.completionTokens(), cost);
     }
 
     /** A routed call that reports its outcome for the tenant. */
@@ -103,17 +285,20 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
 
     private <T> T reported(TenantId tenant, ChatRequest request, RoutedCall<T> call) {
         long reserved = quotas.admit(tenant, request.estimatedTokens());
-        long start = System.currentTimeMillis();
+        long start = clock.getAsLong();
         try {
             return call.run(start, reserved);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            quotas.settle(tenant, reserved, 0);
+            quotas.settle(tenant, reserved, 0, start);
             report(tenant, false, start);
             throw new ProviderException("interrupted", 503, true, 0, e);
-        } catch (ProviderException e) {
-            quotas.settle(tenant, reserved, 0);
+        } catch (ProviderException | IllegalArgumentException e) {
+            quotas.settle(tenant, reserved, 0, start);
             report(tenant, false, start);
+            throw e;
+        } catch (RuntimeException e) {
+            quotas.settle(tenant, reserved, 0, start); // abandoned by the caller (a client that went away): no outcome either way
             throw e;
         }
     }
@@ -122,7 +307,8 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
         return reported(tenant, request, (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
-            quotas.settle(tenant, reserved, used(r));
+            quotas.settle(tenant, reserved, used(r), start);
+            account(tenant, route, r);
             report(tenant, true, start);
             return r;
         });
@@ -134,7 +320,8 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
             router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
-                    quotas.settle(tenant, reserved, used(response));
+                    quotas.settle(tenant, reserved, used(response), start);
+                    account(tenant, route, response);
                     report(tenant, true, start);
                     listener.completed(response);
                 }
@@ -151,7 +338,9 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     }
 
     private void report(TenantId tenant, boolean success, long start) {
-        signals.outcome(new OutcomeEvent(tenant, "llm.answer", success, System.currentTimeMillis() - start, Instant.now()));
+        if (tenant != null) { // platform-scope calls are no tenant's outcome
+            signals.outcome(new OutcomeEvent(tenant, "llm.answer", success, Math.max(0, clock.getAsLong() - start), Instant.now()));
+        }
     }
 
     @Override
@@ -175,32 +364,131 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     }
 
     @Override
+    public List<Deployment> deploymentDefinitions() {
+        return router.deployments().stream().map(s -> router.deployment(s.name())).flatMap(Optional::stream).toList();
+    }
+
+    /** A store call that changes platform state; the change is read back at once, so this node serves it already. */
+    @FunctionalInterface
+    private interface Write<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T write(Write<T> w) {
+        try {
+            T result = w.run();
+            reload();
+            return result;
+        } catch (SQLException e) {
+            throw new IllegalStateException("the control schema did not take the change: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean clearCooldown(String deployment) {
-        return router.clearCooldown(deployment);
+        return write(() -> store.clearCooldown(deployment));
     }
 
     @Override
     public boolean setDisabled(String deployment, boolean disabled) {
-        return router.setDisabled(deployment, disabled);
+        return write(() -> store.setDisabled(deployment, disabled));
+    }
+
+    static void validate(Deployment d) {
+        if (d.name() == null || !NAME.matcher(d.name()).matches()) {
+            throw new IllegalArgumentException("a deployment name is 1-100 letters, digits and . _ : / -");
+        }
+        if (d.provider() == null || d.provider().isBlank() || d.model() == null || d.model().isBlank()) {
+            throw new IllegalArgumentException("a deployment needs a provider and a model");
+        }
+        if (d.endpoint() == null || !(d.endpoint().startsWith("http://") || d.endpoint().startsWith("https://"))) {
+            throw new IllegalArgumentException("a deployment's endpoint is an http:// or https:// URL");
+        }
+        if (d.requestsPerMinute() < 0 || d.tokensPerMinute() < 0 || d.allowedFails() < 0 || d.timeoutMillis() < 1
+                || !(d.inputCostPer1kTokens() >= 0) || !(d.outputCostPer1kTokens() >= 0)) {
+            throw new IllegalArgumentException("limits, prices and allowedFails must be 0 or more, the timeout at least 1 ms");
+        }
+    }
+
+    static void validate(Route r) {
+        if (r.name() == null || !NAME.matcher(r.name()).matches()) {
+            throw new IllegalArgumentException("a route name is 1-100 letters, digits and . _ : / -");
+        }
+        if (r.deployments().isEmpty() || r.deployments().stream().anyMatch(d -> !NAME.matcher(d).matches())) {
+            throw new IllegalArgumentException("a route needs one or more deployment names");
+        }
     }
 
     @Override
     public void putDeployment(Deployment deployment) {
-        router.putDeployment(deployment);
+        validate(deployment);
+        write(() -> {
+            store.putDeployment(deployment, false);
+            return null;
+        });
+    }
+
+    /** A deployment from etc configuration: seeds the control schema, never overwriting a change made through the API. */
+    void seedDeployment(Deployment deployment) {
+        validate(deployment);
+        write(() -> {
+            store.putDeployment(deployment, true);
+            return null;
+        });
     }
 
     @Override
     public void removeDeployment(String name) {
-        router.removeDeployment(name);
+        write(() -> store.removeDeployment(name));
     }
 
     @Override
     public void putRoute(Route route) {
-        router.putRoute(route);
+        validate(route);
+        write(() -> {
+            store.putRoute(route, false);
+            return null;
+        });
+    }
+
+    void seedRoute(Route route) {
+        validate(route);
+        write(() -> {
+            store.putRoute(route, true);
+            return null;
+        });
     }
 
     @Override
     public void removeRoute(String name) {
-        router.removeRoute(name);
+        write(() -> store.removeRoute(name));
+    }
+
+    @Override
+    public void putQuota(TenantQuota quota) {
+        write(() -> {
+            store.putQuota(quota);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean removeQuota(TenantId tenant) {
+        return write(() -> store.removeQuota(tenant));
+    }
+
+    @Override
+    public List<TenantQuota> quotas() {
+        return List.copyOf(overrides.values()).stream().sorted((a, b) -> a.tenant().value().compareTo(b.tenant().value())).toList();
+    }
+
+    @Override
+    public List<Usage> usage(Optional<TenantId> tenant, LocalDate from, LocalDate to) {
+        flush(); // what this node counted so far is included
+        try {
+            return store.usage(tenant, from, to);
+        } catch (SQLException e) {
+            throw new IllegalStateException("usage could not be read: " + e.getMessage(), e);
+        }
     }
 }

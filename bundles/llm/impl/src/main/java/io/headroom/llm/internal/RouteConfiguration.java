@@ -8,13 +8,15 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** One route per factory configuration {@code io.headroom.llm.route} (etc/io.headroom.llm.route-NAME.cfg). */
+/**
+ * One route per factory configuration {@code io.headroom.llm.route} (etc/io.headroom.llm.route-NAME.cfg): a seed of the
+ * fleet's routes in the control schema, as for deployments.
+ */
 @Component(configurationPid = "io.headroom.llm.route", configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = RouteConfiguration.Config.class, factory = true)
 public final class RouteConfiguration {
@@ -33,13 +35,8 @@ public final class RouteConfiguration {
         String weights() default "";
     }
 
-    private final LlmAdmin admin;
-    private final String name;
-
     @Activate
     public RouteConfiguration(@Reference LlmAdmin admin, Config c) {
-        this.admin = admin;
-        this.name = c.name();
         Map<String, Integer> weights = new HashMap<>();
         for (String w : c.weights().split(",")) {
             String[] kv = w.trim().split("=");
@@ -48,11 +45,11 @@ public final class RouteConfiguration {
             }
         }
         List<String> deployments = List.of(c.deployments().split("\\s*,\\s*"));
-        admin.putRoute(new Route(c.name(), c.strategy(), deployments, weights));
-    }
-
-    @Deactivate
-    void deactivate() {
-        admin.removeRoute(name);
+        Route r = new Route(c.name(), c.strategy(), deployments, weights);
+        if (admin instanceof LlmRouterService service) {
+            service.seedRoute(r);
+        } else {
+            admin.putRoute(r);
+        }
     }
 }

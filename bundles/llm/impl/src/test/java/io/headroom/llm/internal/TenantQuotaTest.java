@@ -25,7 +25,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.headroom.core.api.fleet.Fleet;
+import io.headroom.core.api.fleet.FleetNode;
+import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.PlainControlStore;
+import java.util.UUID;
 import org.junit.After;
+import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 
@@ -34,16 +40,51 @@ public class TenantQuotaTest {
     /** "hi" with max_tokens 20 is estimated at 2/4 + 1 + 20 = 21 tokens; the fake provider reports 12 + 4 = 16 used. */
     private static final ChatRequest HI = new ChatRequest(List.of(new ChatMessage("user", "hi")), 20, null);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static MariaDb db;
     private FakeLlmProvider provider;
+    private String schema;
+    private final List<LlmRouterService> services = new ArrayList<>();
 
     @Before
     public void start() throws Exception {
+        synchronized (TenantQuotaTest.class) {
+            if (db == null) {
+                db = MariaDb.machineOrEmbedded();
+            }
+        }
+        schema = "hr_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         provider = FakeLlmProvider.openAi();
     }
 
     @After
-    public void stop() {
+    public void stop() throws Exception {
+        for (LlmRouterService s : services) {
+            s.deactivate();
+        }
         provider.close();
+        db.dropSchema(schema);
+    }
+
+    @AfterClass
+    public static void stopServer() {
+        if (db != null) {
+            db.close();
+            db = null;
+        }
+    }
+
+    static Fleet oneNode() {
+        return new Fleet() {
+            @Override
+            public String nodeId() {
+                return "node-1";
+            }
+
+            @Override
+            public List<FleetNode> liveNodes() {
+                return List.of();
+            }
+        };
     }
 
     private LlmRouterService service(int tokensPerMinute) {
@@ -55,7 +96,7 @@ public class TenantQuotaTest {
             @Override
             public void load(LoadSample sample) {
             }
-        }, new LlmRouterService.Config() {
+        }, new PlainControlStore(db, schema), oneNode(), new LlmRouterService.Config() {
             @Override
             public double interactiveReserve() {
                 return 0.2;
@@ -64,6 +105,31 @@ public class TenantQuotaTest {
             @Override
             public long defaultCooldownMillis() {
                 return 5000;
+            }
+
+            @Override
+            public int allowedFails() {
+                return 3;
+            }
+
+            @Override
+            public long failWindowMillis() {
+                return 60_000;
+            }
+
+            @Override
+            public long pollMillis() {
+                return 200;
+            }
+
+            @Override
+            public long usageFlushMillis() {
+                return 1000;
+            }
+
+            @Override
+            public double sliceFraction() {
+                return 0.05;
             }
 
             @Override
@@ -82,8 +148,9 @@ public class TenantQuotaTest {
             }
         });
         s.bindAdapter(TestAdapters.byProvider("openai"), Map.of(ProviderAdapter.PROVIDER, "openai"));
-        s.router().putDeployment(new Deployment("gpt", "openai", "gpt-test", provider.endpoint(), "sk", 0, 0, 0, 10_000));
-        s.router().putRoute(new Route("chat", "ordered", List.of("gpt"), Map.of()));
+        services.add(s);
+        s.putDeployment(new Deployment("gpt", "openai", "gpt-test", provider.endpoint(), "sk", 0, 0, 0, 10_000));
+        s.putRoute(new Route("chat", "ordered", List.of("gpt"), Map.of()));
         return s;
     }
 

@@ -62,6 +62,12 @@ public final class InProcessQueue extends WorkerQueue {
 
         @AttributeDefinition(description = "Dead letters kept (oldest dropped first)")
         int maxDeadLetters() default 10_000;
+
+        @AttributeDefinition(description = "Jobs a tenant may have open (waiting, delayed or running) on this node; beyond it 429 + Retry-After")
+        int maxBacklogPerTenant() default 100_000;
+
+        @AttributeDefinition(description = "How often remote job types and tenant settings are reloaded from the control schema, ms")
+        long refreshMillis() default 2000;
     }
 
     private final Config config;
@@ -70,7 +76,8 @@ public final class InProcessQueue extends WorkerQueue {
     @Activate
     public InProcessQueue(@Reference ControlStore store, @Reference Signals signals, Config config) throws SQLException {
         super(store, signals, new Tuning("in-process", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
-                config.overflowMaxWaitMillis(), config.dedupeMinutes()));
+                config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
+                config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis()));
         this.config = config;
         startWorkers();
     }
@@ -85,29 +92,35 @@ public final class InProcessQueue extends WorkerQueue {
     }
 
     @Override
-    protected void accept(List<Job> jobs) {
-        jobs.forEach(scheduler::add);
-        signalIdle();
+    protected void accept(List<Pending> jobs) {
+        long now = System.currentTimeMillis();
+        for (Pending p : jobs) {
+            if (p.notBeforeMillis() > now) {
+                timers.schedule(() -> dispatch(p.job()), p.notBeforeMillis() - now, TimeUnit.MILLISECONDS);
+            } else {
+                dispatch(p.job());
+            }
+        }
     }
 
     @Override
-    protected void completed(Job job, String error) {
-        if (error == null) {
-            return;
-        }
-        if (job.attempt() >= config.maxAttempts()) {
-            counters(job.tenant()).deadLettered.incrementAndGet();
-            synchronized (deadLetters) {
-                deadLetters.addLast(new DeadLetter(job, error, Instant.now().toString()));
-                while (deadLetters.size() > config.maxDeadLetters()) {
-                    deadLetters.pollFirst();
-                }
+    protected void succeeded(Job job) {
+        // nothing kept
+    }
+
+    @Override
+    protected void retry(Job job, long delayMillis) {
+        timers.schedule(() -> dispatch(job.nextAttempt()), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void deadLetter(Job job, String error) {
+        synchronized (deadLetters) {
+            deadLetters.addLast(new DeadLetter(job, error, Instant.now().toString()));
+            while (deadLetters.size() > config.maxDeadLetters()) {
+                deadLetters.pollFirst();
             }
-            LOG.warn("queue: job {} of tenant {} dead-lettered after {} attempts: {}", job.id(), job.tenant(), job.attempt(), error);
-            return;
         }
-        timers.schedule(() -> dispatch(job.nextAttempt()), backoffMillis(config.backoffMillis(), config.maxBackoffMillis(), job.attempt()),
-                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -131,7 +144,7 @@ public final class InProcessQueue extends WorkerQueue {
                 }
             }
         }
-        accept(again);
+        again.forEach(this::dispatch);
         return again.size();
     }
 }

@@ -8,6 +8,8 @@ import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.api.QueueUnavailableException;
+import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.SubmitRate;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -53,11 +55,15 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 /**
  * The Amazon SQS backend: jobs wait in SQS standard queues (MessageGroupId = tenant, which is what turns on SQS fair
  * queues on AWS), and this node receives them in batches into its fair scheduler, so dispatch is fair here too.
- * A noisy tenant's new jobs go to an overflow queue that is only drained as the overflow lane has room. A job is
- * deleted after its handler succeeds; a failure hides it for a backoff, and after {@code maxAttempts} receives SQS
- * moves it to the dead-letter queue (its redrive policy). Visibility is extended while a job waits here or runs, so
- * long jobs are not handed out twice; a node that dies leaves its jobs to reappear after the visibility timeout.
- * Delivery is at least once: handlers must be idempotent.
+ * A noisy tenant's new jobs go to an overflow queue that is only drained as the overflow lane has room; a tenant that
+ * submits in a burst is sent there from its submissions alone, before any of its jobs was received. A job is
+ * deleted after its handler succeeds; a failure hides it for a backoff, and after {@code maxAttempts} it is moved to
+ * the dead-letter queue with its last error (the queue's redrive policy is a backstop). Visibility is extended while
+ * a job waits here, runs or is leased, so long jobs are not handed out twice; a node that dies leaves its jobs to
+ * reappear after the visibility timeout. Each remote job type has its own main and overflow queues; a lease is the
+ * message's receipt handle held by this node, which keeps the message invisible until the lease is acked (deleted),
+ * nacked or expires (hidden for the retry delay, so it is received again as its next attempt).
+ * Delivery is at least once: handlers and workers must be idempotent.
  */
 @Component(service = FairQueue.class, configurationPid = SqsQueue.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = {"backend=sqs", "service.ranking:Integer=10"})
@@ -70,6 +76,8 @@ public final class SqsQueue extends WorkerQueue {
     private static final String PRIORITY = "priority";
     private static final String KEY = "idempotencyKey";
     private static final String JOB_ID = "jobId";
+    private static final String NOT_BEFORE = "notBefore";
+    private static final String ERROR = "error";
 
     @ObjectClassDefinition(name = "Headroom fair queue (Amazon SQS backend)")
     public @interface Config {
@@ -108,14 +116,68 @@ public final class SqsQueue extends WorkerQueue {
         @AttributeDefinition(description = "Long-poll wait per receive, s")
         int waitSeconds() default 1;
 
-        @AttributeDefinition(description = "Most jobs received ahead of the workers")
+        @AttributeDefinition(description = "Most jobs received ahead of the workers, per lane")
         int prefetch() default 40;
 
+        @AttributeDefinition(description = "Receive loops per queue pair (handler types share one pair; each remote type has its own)")
+        int receivers() default 4;
+
         long dedupeMinutes() default 60;
+
+        @AttributeDefinition(description = "Jobs a tenant may have open (accepted and not finished) as this node counts them; beyond it 429 + Retry-After")
+        int maxBacklogPerTenant() default 100_000;
+
+        @AttributeDefinition(description = "How often remote job types and tenant settings are reloaded from the control schema, ms")
+        long refreshMillis() default 2000;
     }
 
     /** Where a received message came from, to delete it or change its visibility. */
     private record Receipt(String queueUrl, String handle) {
+    }
+
+    /**
+     * Where jobs of a kind wait: the main and overflow queues and the scheduler they are received into. Handler types
+     * share the configured queues; each remote type has queues of its own, so a type nobody consumes holds up no other.
+     */
+    private final class Channel {
+        final String name;
+        final String mainUrl;
+        final String overflowUrl;
+        final String remoteType;
+        final SubmitRate bursts = new SubmitRate(10_000_000_000L, config.noisyBacklog(), 0.5, System::nanoTime);
+        final List<Thread> receivers = new ArrayList<>();
+
+        Channel(String name, String mainUrl, String overflowUrl, String remoteType) {
+            this.name = name;
+            this.mainUrl = mainUrl;
+            this.overflowUrl = overflowUrl;
+            this.remoteType = remoteType;
+        }
+
+        FairScheduler scheduler() {
+            return remoteType == null ? scheduler : schedulerFor(remoteType);
+        }
+
+        /** Jobs held ahead per lane: {@code prefetch}, or up to a remote type's concurrency (at most 1,000), so a lease of many gets them. */
+        int prefetch() {
+            int concurrency = remoteType == null ? 0 : remoteType(remoteType).map(t -> t.concurrency()).orElse(0);
+            return Math.max(config.prefetch(), Math.min(1000, concurrency));
+        }
+
+        void start() {
+            for (int i = 0; i < Math.max(1, config.receivers()); i++) {
+                Thread receiver = new Thread(() -> receive(this), "headroom-queue-sqs-receiver-" + name + "-" + i);
+                receiver.setDaemon(true);
+                receivers.add(receiver);
+                receiver.start();
+            }
+        }
+
+        void join() throws InterruptedException {
+            for (Thread t : receivers) {
+                t.join(5_000);
+            }
+        }
     }
 
     private final Config config;
@@ -126,12 +188,16 @@ public final class SqsQueue extends WorkerQueue {
     private final Map<String, Receipt> received = new ConcurrentHashMap<>();
     /** Finished jobs to delete, in batches of ten (a job deleted late is at worst delivered again). */
     private final ConcurrentLinkedQueue<Receipt> toDelete = new ConcurrentLinkedQueue<>();
-    private final Thread receiver;
+    private final java.util.concurrent.atomic.AtomicInteger pendingDeletes = new java.util.concurrent.atomic.AtomicInteger();
+    private final Channel local;
+    private final Map<String, Channel> remoteChannels = new ConcurrentHashMap<>();
+    private final Map<QueueAttributeName, String> remoteAttributes;
 
     @Activate
     public SqsQueue(@Reference ControlStore store, @Reference Signals signals, Config config) throws SQLException {
         super(store, signals, new Tuning("sqs", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
-                config.overflowMaxWaitMillis(), config.dedupeMinutes()));
+                config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
+                config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis()));
         this.config = config;
         this.sqs = client(config);
         try {
@@ -143,6 +209,9 @@ public final class SqsQueue extends WorkerQueue {
                     QueueAttributeName.REDRIVE_POLICY, "{\"maxReceiveCount\":\"" + config.maxAttempts() + "\",\"deadLetterTargetArn\":\"" + dlqArn + "\"}");
             mainUrl = queue(config.queueName(), attributes);
             overflowUrl = queue(config.queueName() + "-overflow", attributes);
+            // remote types count their attempts themselves (per type) and move dead jobs at once; this is a backstop
+            remoteAttributes = Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, String.valueOf(config.visibilitySeconds()),
+                    QueueAttributeName.REDRIVE_POLICY, "{\"maxReceiveCount\":\"1000\",\"deadLetterTargetArn\":\"" + dlqArn + "\"}");
         } catch (SdkException e) {
             sqs.close();
             throw new IllegalStateException("SQS at " + describe(config) + " is not reachable: " + e.getMessage(), e);
@@ -150,9 +219,8 @@ public final class SqsQueue extends WorkerQueue {
         timers.scheduleWithFixedDelay(this::deleteFinished, 20, 20, TimeUnit.MILLISECONDS);
         long extendEvery = Math.max(1, config.visibilitySeconds() / 3);
         timers.scheduleWithFixedDelay(this::extendVisibility, extendEvery, extendEvery, TimeUnit.SECONDS);
-        receiver = new Thread(this::receive, "headroom-queue-sqs-receiver");
-        receiver.setDaemon(true);
-        receiver.start();
+        local = new Channel("local", mainUrl, overflowUrl, null);
+        local.start();
         startWorkers();
         LOG.info("queue: SQS backend on {} ({})", describe(config), mainUrl);
     }
@@ -185,7 +253,10 @@ public final class SqsQueue extends WorkerQueue {
     @Deactivate
     void deactivate() throws InterruptedException {
         stopWorkers();
-        receiver.join(5_000);
+        local.join();
+        for (Channel c : remoteChannels.values()) {
+            c.join();
+        }
         deleteFinished();
         // jobs received but not run go back to the queue at once instead of after their visibility timeout
         List<String> ids = new ArrayList<>(received.keySet());
@@ -200,18 +271,62 @@ public final class SqsQueue extends WorkerQueue {
         sqs.close();
     }
 
+    /** The channel of a job type: its own queues for a remote type (created on first use), the configured ones otherwise. */
+    private Channel channel(String type) {
+        if (storedType(type) == null) {
+            return local;
+        }
+        return remoteChannels.computeIfAbsent(type, t -> {
+            String base = config.queueName() + "-t-" + typeHash(t);
+            Channel c = new Channel(base, queue(base, remoteAttributes), queue(base + "-overflow", remoteAttributes), t);
+            if (running()) {
+                c.start();
+            }
+            return c;
+        });
+    }
+
+    private static String typeHash(String type) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(type.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                b.append(String.format("%02x", d[i]));
+            }
+            return b.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
-    protected void accept(List<Job> jobs) {
-        Set<TenantId> noisyTenants = new HashSet<>();
-        scheduler.view().stream().filter(v -> v.noisy()).forEach(v -> noisyTenants.add(v.tenant()));
-        Map<Boolean, List<Job>> byLane = new HashMap<>();
-        for (Job j : jobs) {
-            byLane.computeIfAbsent(noisyTenants.contains(j.tenant()), k -> new ArrayList<>()).add(j);
+    protected void remoteTypesChanged(Set<String> names) {
+        for (String name : names) {
+            try {
+                channel(name);
+            } catch (SdkException e) {
+                LOG.warn("queue: cannot create the SQS queues of job type {} yet: {}", name, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    protected void accept(List<Pending> jobs) {
+        Map<String, List<Pending>> byQueue = new HashMap<>();
+        try {
+            for (Pending p : jobs) {
+                Channel c = channel(p.job().type());
+                boolean bursting = c.bursts.submitted(p.job().tenant());
+                boolean overflow = bursting || c.scheduler().view().stream().anyMatch(v -> v.noisy() && v.tenant().equals(p.job().tenant()));
+                byQueue.computeIfAbsent(overflow ? c.overflowUrl : c.mainUrl, k -> new ArrayList<>()).add(p);
+            }
+        } catch (SdkException e) {
+            throw new QueueUnavailableException("SQS is not reachable (" + describe(config) + "): " + e.getMessage(), e);
         }
         int[] sent = {0};
         try {
-            byLane.forEach((noisy, list) -> {
-                send(noisy ? overflowUrl : mainUrl, list);
+            byQueue.forEach((url, list) -> {
+                send(url, list);
                 sent[0] += list.size();
             });
         } catch (QueueUnavailableException e) {
@@ -224,11 +339,11 @@ public final class SqsQueue extends WorkerQueue {
      * Sends in batches of ten; a batch is retried for the entries that failed, then the caller is told. Up to ten jobs
      * are accepted or refused whole; a larger request is several batches, and the exception says how many got in.
      */
-    private void send(String queueUrl, List<Job> jobs) {
+    private void send(String queueUrl, List<Pending> jobs) {
         for (int from = 0; from < jobs.size(); from += 10) {
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
-            for (Job j : jobs.subList(from, Math.min(jobs.size(), from + 10))) {
-                entries.add(entry(j));
+            for (Pending p : jobs.subList(from, Math.min(jobs.size(), from + 10))) {
+                entries.add(entry(p));
             }
             for (int attempt = 1; !entries.isEmpty(); attempt++) {
                 try {
@@ -249,7 +364,19 @@ public final class SqsQueue extends WorkerQueue {
         }
     }
 
-    private static SendMessageBatchRequestEntry entry(Job j) {
+    private static SendMessageBatchRequestEntry entry(Pending p) {
+        Job j = p.job();
+        Map<String, MessageAttributeValue> attributes = attributes(j);
+        int delay = 0;
+        if (p.notBeforeMillis() > 0) {
+            attributes.put(NOT_BEFORE, text(String.valueOf(p.notBeforeMillis())));
+            delay = (int) Math.max(0, Math.min(900, (p.notBeforeMillis() - System.currentTimeMillis() + 999) / 1000));
+        }
+        return SendMessageBatchRequestEntry.builder().id(j.id().replace("-", "")).messageBody(j.payload().isEmpty() ? " " : j.payload())
+                .delaySeconds(delay).messageGroupId(j.tenant().value()).messageAttributes(attributes).build();
+    }
+
+    private static Map<String, MessageAttributeValue> attributes(Job j) {
         Map<String, MessageAttributeValue> attributes = new HashMap<>();
         attributes.put(TENANT, text(j.tenant().value()));
         attributes.put(TYPE, text(j.type()));
@@ -258,30 +385,49 @@ public final class SqsQueue extends WorkerQueue {
         if (j.idempotencyKey() != null) {
             attributes.put(KEY, text(j.idempotencyKey()));
         }
-        return SendMessageBatchRequestEntry.builder().id(j.id().replace("-", "")).messageBody(j.payload().isEmpty() ? " " : j.payload())
-                .messageGroupId(j.tenant().value()).messageAttributes(attributes).build();
+        return attributes;
     }
 
     private static MessageAttributeValue text(String value) {
         return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
     }
 
-    private void receive() {
+    /**
+     * Keeps the channel's scheduler fed, each lane at most {@code prefetch} ahead: the main queue always (long-polled
+     * when the overflow queue is dry), so a quiet tenant's job is received however much overflow work waits here; the
+     * overflow queue while the overflow lane holds fewer than two jobs per overflow worker, or up to {@code prefetch}
+     * when the main lane has nothing waiting.
+     */
+    private void receive(Channel c) {
         long quietUntil = 0;
+        boolean overflowDry = true;
         while (running()) {
             try {
-                if (scheduler.backlog() >= config.prefetch()) {
-                    Thread.sleep(20);
-                    continue;
+                FairScheduler s = c.scheduler();
+                int prefetch = c.prefetch();
+                int overflowBacklog = s.view().stream().mapToInt(v -> v.overflowBacklog()).sum();
+                int mainBacklog = s.backlog() - overflowBacklog;
+                int got = 0;
+                boolean polled = false;
+                if (mainBacklog < prefetch) {
+                    got = take(c, c.mainUrl, Math.min(10, prefetch - mainBacklog), overflowDry ? config.waitSeconds() : 0);
+                    mainBacklog += got;
+                    polled = true;
                 }
-                int room = Math.min(10, config.prefetch() - scheduler.backlog());
-                int got = take(mainUrl, room, config.waitSeconds());
-                int overflowBacklog = scheduler.view().stream().mapToInt(v -> v.overflowBacklog()).sum();
-                if (overflowBacklog < 2 * config.overflowWorkers()) {
-                    got += take(overflowUrl, Math.min(10, 2 * config.overflowWorkers()), 0);
+                int limit = mainBacklog == 0 ? prefetch : 2 * config.overflowWorkers();
+                if (overflowBacklog < limit) {
+                    int more = take(c, c.overflowUrl, Math.min(10, limit - overflowBacklog), 0);
+                    overflowDry = more == 0;
+                    got += more;
+                    polled = true;
+                } else {
+                    overflowDry = false;
                 }
-                if (got > 0) {
+                if (got > 0 && c.remoteType == null) {
                     signalIdle();
+                }
+                if (got == 0 && (!polled || !overflowDry)) {
+                    Thread.sleep(20);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -295,14 +441,17 @@ public final class SqsQueue extends WorkerQueue {
                 } catch (InterruptedException ie) {
                     return;
                 }
+            } catch (RuntimeException e) {
+                LOG.warn("queue: SQS receive round failed: {}", e.toString());
             }
         }
     }
 
-    private int take(String queueUrl, int max, int waitSeconds) {
+    private int take(Channel c, String queueUrl, int max, int waitSeconds) {
         List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(max).waitTimeSeconds(waitSeconds)
                 .messageAttributeNames("All").messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                         MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
+        List<Job> ready = new ArrayList<>(messages.size());
         for (Message m : messages) {
             Job job = job(m);
             if (job == null) {
@@ -310,9 +459,29 @@ public final class SqsQueue extends WorkerQueue {
                 sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
                 continue;
             }
-            received.put(job.id(), new Receipt(queueUrl, m.receiptHandle()));
-            dispatch(job);
+            Receipt r = new Receipt(queueUrl, m.receiptHandle());
+            MessageAttributeValue nb = m.messageAttributes().get(NOT_BEFORE);
+            long notBefore = nb == null ? 0 : Long.parseLong(nb.stringValue());
+            if (notBefore > System.currentTimeMillis() + 500) {
+                int hide = (int) Math.min(43_200, (notBefore - System.currentTimeMillis() + 999) / 1000);
+                sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(r.handle()).visibilityTimeout(hide));
+                continue;
+            }
+            received.put(job.id(), r);
+            if (tracker.isCancelled(job.id())) {
+                dropCancelled(job);
+                continue;
+            }
+            RemoteTypeLimit limit = remoteLimit(job.type());
+            if (limit != null && job.attempt() > limit.maxAttempts()) {
+                // its last lease expired: it had all its attempts
+                finish(new Job(job.id(), job.tenant(), job.type(), job.payload(), job.priority(), job.idempotencyKey(),
+                        limit.maxAttempts(), job.enqueuedAt()), "lease expired on its last attempt", -1);
+                continue;
+            }
+            ready.add(job);
         }
+        dispatchAll(ready);
         return messages.size();
     }
 
@@ -324,6 +493,13 @@ public final class SqsQueue extends WorkerQueue {
         }
         int attempt = Integer.parseInt(m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
         long sent = Long.parseLong(m.attributes().getOrDefault(MessageSystemAttributeName.SENT_TIMESTAMP, "0"));
+        if (a.containsKey(NOT_BEFORE)) {
+            // a delay beyond SQS's 15 minutes was served by receiving and hiding the message again: those were no attempts
+            long beyond = Long.parseLong(a.get(NOT_BEFORE).stringValue()) - sent - 900_000;
+            if (beyond > 0) {
+                attempt = Math.max(1, attempt - (int) ((beyond + 43_199_999) / 43_200_000));
+            }
+        }
         String body = m.body().equals(" ") ? "" : m.body();
         String id = a.containsKey(JOB_ID) ? a.get(JOB_ID).stringValue() : m.messageId();
         return new Job(id, TenantId.of(a.get(TENANT).stringValue()), a.get(TYPE).stringValue(), body,
@@ -331,50 +507,86 @@ public final class SqsQueue extends WorkerQueue {
                 a.containsKey(KEY) ? a.get(KEY).stringValue() : null, attempt, Instant.ofEpochMilli(sent));
     }
 
+    private record RemoteTypeLimit(int maxAttempts) {
+    }
+
+    private RemoteTypeLimit remoteLimit(String type) {
+        return remoteType(type).map(t -> new RemoteTypeLimit(t.maxAttempts())).orElse(null);
+    }
+
     @Override
-    protected void completed(Job job, String error) {
+    protected void succeeded(Job job) {
         Receipt r = received.remove(job.id());
         if (r == null) {
             return;
         }
-        if (error == null) {
-            toDelete.add(r);
-            if (toDelete.size() >= 10) {
-                timers.execute(this::deleteFinished);
-            }
-            return;
+        toDelete.add(r);
+        if (pendingDeletes.incrementAndGet() >= 10) {
+            deleteRound();
         }
-        if (job.attempt() >= config.maxAttempts()) {
-            counters(job.tenant()).deadLettered.incrementAndGet(); // SQS moves it on its next receive
-            LOG.warn("queue: job {} of tenant {} failed its last attempt and goes to the dead-letter queue: {}", job.id(), job.tenant(), error);
-        }
-        int backoff = (int) Math.min(43_200, backoffMillis(config.backoffMillis(), config.maxBackoffMillis(), job.attempt()) / 1000);
-        sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()).visibilityTimeout(backoff));
     }
 
-    private synchronized void deleteFinished() {
+    @Override
+    protected void retry(Job job, long delayMillis) {
+        Receipt r = received.remove(job.id());
+        if (r == null) {
+            return;
+        }
+        int hide = (int) Math.min(43_200, (delayMillis + 999) / 1000);
+        sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()).visibilityTimeout(hide));
+    }
+
+    /** Moves the job to the dead-letter queue at once, with its last error. */
+    @Override
+    protected void deadLetter(Job job, String error) {
+        Receipt r = received.remove(job.id());
+        if (r == null) {
+            return;
+        }
+        Map<String, MessageAttributeValue> attributes = attributes(job);
+        attributes.put(ERROR, text(error.length() > 1000 ? error.substring(0, 1000) : error));
+        sqs.sendMessage(b -> b.queueUrl(dlqUrl).messageBody(job.payload().isEmpty() ? " " : job.payload())
+                .messageGroupId(job.tenant().value()).messageAttributes(attributes));
+        sqs.deleteMessage(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()));
+    }
+
+    private void deleteFinished() {
+        while (deleteRound()) {
+            // until nothing is left
+        }
+    }
+
+    /**
+     * Deletes up to ten finished jobs in one request per queue; false when there were none. Any thread may run a
+     * round: whoever finishes the tenth job deletes the ten, so deletes keep pace with the workers and acks.
+     */
+    private boolean deleteRound() {
         Map<String, List<DeleteMessageBatchRequestEntry>> byQueue = new HashMap<>();
-        for (Receipt r; (r = toDelete.poll()) != null; ) {
+        int n = 0;
+        for (Receipt r; n < 10 && (r = toDelete.poll()) != null; n++) {
             List<DeleteMessageBatchRequestEntry> list = byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>());
             list.add(DeleteMessageBatchRequestEntry.builder().id("d" + list.size()).receiptHandle(r.handle()).build());
         }
-        byQueue.forEach((url, entries) -> {
-            for (int from = 0; from < entries.size(); from += 10) {
-                List<DeleteMessageBatchRequestEntry> batch = entries.subList(from, Math.min(entries.size(), from + 10));
-                try {
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch));
-                } catch (SdkException e) {
-                    LOG.warn("queue: {} finished jobs not deleted; SQS will deliver them again: {}", batch.size(), e.getMessage());
-                }
+        pendingDeletes.addAndGet(-n);
+        byQueue.forEach((url, batch) -> {
+            try {
+                sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch));
+            } catch (SdkException e) {
+                LOG.warn("queue: {} finished jobs not deleted; SQS will deliver them again: {}", batch.size(), e.getMessage());
             }
         });
+        return n > 0;
     }
 
     /** Keeps jobs waiting on this node or running invisible to other consumers. */
     private void extendVisibility() {
         Map<String, List<ChangeMessageVisibilityBatchRequestEntry>> byQueue = new HashMap<>();
-        received.forEach((id, r) -> byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>()).add(ChangeMessageVisibilityBatchRequestEntry
-                .builder().id(id.replace("-", "")).receiptHandle(r.handle()).visibilityTimeout(config.visibilitySeconds()).build()));
+        received.forEach((id, r) -> {
+            if (r != null) {
+                byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>()).add(ChangeMessageVisibilityBatchRequestEntry
+                .builder().id(id.replace("-", "")).receiptHandle(r.handle()).visibilityTimeout(config.visibilitySeconds()).build());
+            }
+        });
         byQueue.forEach((url, entries) -> {
             for (int from = 0; from < entries.size(); from += 10) {
                 List<ChangeMessageVisibilityBatchRequestEntry> batch = entries.subList(from, Math.min(entries.size(), from + 10));
@@ -397,7 +609,8 @@ public final class SqsQueue extends WorkerQueue {
         for (Message m : messages) {
             Job j = job(m);
             if (j != null) {
-                out.add(new DeadLetter(j, "failed " + config.maxAttempts() + " attempts", Instant.ofEpochMilli(
+                MessageAttributeValue error = m.messageAttributes().get(ERROR);
+                out.add(new DeadLetter(j, error != null ? error.stringValue() : "failed " + config.maxAttempts() + " attempts", Instant.ofEpochMilli(
                         Long.parseLong(m.attributes().getOrDefault(MessageSystemAttributeName.SENT_TIMESTAMP, "0"))).toString()));
             }
         }
@@ -419,8 +632,12 @@ public final class SqsQueue extends WorkerQueue {
                     sqs.changeMessageVisibility(b -> b.queueUrl(dlqUrl).receiptHandle(m.receiptHandle()).visibilityTimeout(0));
                     continue;
                 }
-                sqs.sendMessage(b -> b.queueUrl(mainUrl).messageBody(m.body()).messageGroupId(j.tenant().value())
-                        .messageAttributes(m.messageAttributes()));
+                Map<String, MessageAttributeValue> attributes = new HashMap<>(m.messageAttributes());
+                attributes.remove(ERROR);
+                attributes.remove(NOT_BEFORE);
+                String target = channel(j.type()).mainUrl;
+                sqs.sendMessage(b -> b.queueUrl(target).messageBody(m.body()).messageGroupId(j.tenant().value())
+                        .messageAttributes(attributes));
                 sqs.deleteMessage(b -> b.queueUrl(dlqUrl).receiptHandle(m.receiptHandle()));
                 moved++;
             }

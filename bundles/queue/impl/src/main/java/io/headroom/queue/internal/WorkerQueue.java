@@ -6,29 +6,46 @@ import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.core.api.store.Migration;
+import io.headroom.queue.api.Delivery;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.JobHandler;
 import io.headroom.queue.api.JobRequest;
+import io.headroom.queue.api.JobState;
+import io.headroom.queue.api.JobStatus;
+import io.headroom.queue.api.Lease;
+import io.headroom.queue.api.LeaseConflictException;
+import io.headroom.queue.api.Priority;
+import io.headroom.queue.api.QueueFullException;
+import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.api.TenantStats;
 import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.StandardWebhooks;
+import io.headroom.queue.internal.store.TypeStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.osgi.service.component.annotations.Reference;
@@ -39,21 +56,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every backend shares: this node's workers running jobs in the order the fair scheduler picks, the handlers
- * by job type, idempotency keys, per-tenant counters and dwell times, signals to the heartbeat, and tenant weights,
- * caps and pauses kept in the control schema. A backend decides where jobs wait and what a finished job means.
+ * by job type, remote job types (pull: leased over REST; push: POSTed to a URL) each with its own fair scheduler,
+ * leases, idempotency keys, per-tenant counters, backlog caps and HIGH budgets, job states, signals to the heartbeat,
+ * and tenant weights, caps and pauses kept in the control schema. A backend decides where jobs wait and what
+ * finishing, retrying and dead-lettering a job means.
  */
 abstract class WorkerQueue implements FairQueue {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerQueue.class);
 
     static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "queue tenant settings",
             "CREATE TABLE IF NOT EXISTS queue_tenants (tenant VARCHAR(63) NOT NULL PRIMARY KEY, weight INT NOT NULL DEFAULT 1,"
-                    + " cap INT NOT NULL DEFAULT 0, paused BOOLEAN NOT NULL DEFAULT FALSE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                    + " cap INT NOT NULL DEFAULT 0, paused BOOLEAN NOT NULL DEFAULT FALSE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(2, "remote job types",
+                    "CREATE TABLE IF NOT EXISTS queue_types (name VARCHAR(100) NOT NULL PRIMARY KEY, delivery VARCHAR(8) NOT NULL,"
+                            + " url VARCHAR(2000) NULL, secret VARCHAR(200) NULL, max_attempts INT NOT NULL, backoff_millis BIGINT NOT NULL,"
+                            + " visibility_seconds INT NOT NULL, timeout_millis BIGINT NOT NULL, concurrency INT NOT NULL)"
+                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(3, "HIGH budget per tenant", "ALTER TABLE queue_tenants ADD COLUMN high_budget INT NOT NULL DEFAULT 0"));
 
     /** The tuning every backend has; {@code name} labels threads and load samples. */
-    record Tuning(String name, int workers, int overflowWorkers, int noisyBacklog, long overflowMaxWaitMillis, long dedupeMinutes) {
+    record Tuning(String name, int workers, int overflowWorkers, int noisyBacklog, long overflowMaxWaitMillis, long dedupeMinutes,
+                  int maxAttempts, long backoffMillis, long maxBackoffMillis, int maxBacklogPerTenant, long refreshMillis) {
     }
 
-    private record Dedupe(Job job, long until) {
+    /** A job accepted for a backend, with the time before which it must not start (0: now). */
+    record Pending(Job job, long notBeforeMillis) {
+    }
+
+    /** Only the key's job id is kept, not the job. */
+    private record Dedupe(String jobId, long until) {
+    }
+
+    private record TenantSettings(int weight, int cap, boolean paused, int highBudget) {
     }
 
     static final class TenantCounters {
@@ -61,15 +95,63 @@ abstract class WorkerQueue implements FairQueue {
         final AtomicLong completed = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        final AtomicInteger open = new AtomicInteger();
+        final AtomicInteger openHigh = new AtomicInteger();
+    }
+
+    /** A lease handed out by this node; {@code expiresAt} moves when it is extended. */
+    static final class LeaseEntry {
+        final String id;
+        final Job job;
+        final long startNanos = System.nanoTime();
+        volatile long expiresAt;
+
+        LeaseEntry(String id, Job job, long expiresAt) {
+            this.id = id;
+            this.job = job;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    private enum Ended { ACKED, NACKED, EXPIRED }
+
+    private record Tombstone(Ended how, long at) {
+    }
+
+    /** A lease request waiting for jobs. */
+    private record Waiter(int max, int visibilitySeconds, CompletableFuture<List<Lease>> result) {
     }
 
     private final Tuning tuning;
     private final DataSource db;
     private final Signals signals;
+    private final TypeStore typeStore;
     protected final FairScheduler scheduler;
     private final Map<String, JobHandler> handlers = new ConcurrentHashMap<>();
     private final Map<String, Dedupe> dedupe = new ConcurrentHashMap<>();
     private final Map<TenantId, TenantCounters> counters = new ConcurrentHashMap<>();
+    private final Map<TenantId, TenantSettings> tenantSettings = new ConcurrentHashMap<>();
+    private volatile Map<String, TypeStore.Stored> remote = Map.of();
+    private final Map<String, FairScheduler> remoteSchedulers = new ConcurrentHashMap<>();
+    private final Map<String, ArrayDeque<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final Map<String, LeaseEntry> leases = new ConcurrentHashMap<>();
+    /**
+     * How the last {@value #ENDED_LEASES} leases ended (so a second ack is answered as the first, and a late one with
+     * 409); a lease older than that is unknown (404), which changes nothing either.
+     */
+    private final Map<String, Tombstone> endedLeases = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Tombstone> eldest) {
+            return size() > ENDED_LEASES;
+        }
+    });
+    private static final int ENDED_LEASES = 100_000;
+    protected final JobTracker tracker = new JobTracker(100_000);
+    private final PushDelivery push;
+    /** Starts every lease id this node (this activation) hands out, so another node's lease is told apart from an unknown one. */
+    private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     protected final ScheduledExecutorService timers;
     private final List<Thread> workers = new ArrayList<>();
     private final Object wakeUp = new Object();
@@ -80,11 +162,28 @@ abstract class WorkerQueue implements FairQueue {
         this.signals = signals;
         store.migrate("queue", MIGRATIONS);
         this.db = store.dataSource();
-        this.scheduler = new FairScheduler(new FairScheduler.Settings(tuning.workers(), tuning.overflowWorkers(),
-                tuning.noisyBacklog(), 0.5, 10, 10_000_000_000L, tuning.overflowMaxWaitMillis() * 1_000_000), System::nanoTime);
+        this.typeStore = new TypeStore(db);
+        this.scheduler = newScheduler(tuning.workers());
         loadTenantSettings();
-        this.timers = Executors.newScheduledThreadPool(1, r -> new Thread(r, "headroom-queue-" + tuning.name() + "-timers"));
+        this.remote = typeStore.load();
+        this.timers = Executors.newScheduledThreadPool(2, r -> new Thread(r, "headroom-queue-" + tuning.name() + "-timers"));
+        this.push = new PushDelivery(this);
         timers.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);
+        timers.scheduleWithFixedDelay(this::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::pumpPushTypes, 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    private FairScheduler newScheduler(int workers) {
+        FairScheduler s = new FairScheduler(new FairScheduler.Settings(workers, Math.max(tuning.overflowWorkers(), workers / 4),
+                tuning.noisyBacklog(), 0.5, 10, 10_000_000_000L, tuning.overflowMaxWaitMillis() * 1_000_000), System::nanoTime);
+        tenantSettings.forEach((t, v) -> apply(s, t, v));
+        return s;
+    }
+
+    private static void apply(FairScheduler s, TenantId t, TenantSettings v) {
+        s.setLimits(t, v.weight(), v.cap() <= 0 ? Integer.MAX_VALUE : v.cap());
+        s.pause(t, v.paused());
     }
 
     /** Starts the workers; the last step of a backend's activation. */
@@ -95,6 +194,7 @@ abstract class WorkerQueue implements FairQueue {
             workers.add(t);
             t.start();
         }
+        remoteTypesChanged(remote.keySet());
     }
 
     /** Stops taking jobs and waits for the running ones; the first step of a backend's deactivation. */
@@ -105,6 +205,13 @@ abstract class WorkerQueue implements FairQueue {
             t.join(10_000);
         }
         timers.shutdownNow();
+        push.close();
+        waiters.values().forEach(q -> {
+            synchronized (q) {
+                q.forEach(w -> w.result().complete(List.of()));
+                q.clear();
+            }
+        });
     }
 
     protected boolean running() {
@@ -129,6 +236,8 @@ abstract class WorkerQueue implements FairQueue {
         }
     }
 
+    // ---- local workers
+
     private void work() {
         while (running) {
             Job job = scheduler.next();
@@ -140,6 +249,11 @@ abstract class WorkerQueue implements FairQueue {
                         return;
                     }
                 }
+                continue;
+            }
+            if (!tracker.start(job)) {
+                scheduler.done(job, 0);
+                dropCancelled(job);
                 continue;
             }
             long start = System.nanoTime();
@@ -157,11 +271,12 @@ abstract class WorkerQueue implements FairQueue {
                 scheduler.done(job, System.nanoTime() - start);
                 signalIdle();
             }
-            finished(job, start, error);
+            account(job, start, error);
+            finish(job, error, -1);
         }
     }
 
-    private void finished(Job job, long startNanos, String error) {
+    private void account(Job job, long startNanos, String error) {
         long runMillis = (System.nanoTime() - startNanos) / 1_000_000;
         long dwellMillis = Math.max(0, Instant.now().toEpochMilli() - job.enqueuedAt().toEpochMilli() - runMillis);
         TenantCounters c = counters(job.tenant());
@@ -169,18 +284,69 @@ abstract class WorkerQueue implements FairQueue {
         signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, runMillis + dwellMillis, Instant.now()));
         signals.load(new LoadSample(job.tenant(), "queue", tuning.name(), 1, Instant.now()));
         (error == null ? c.completed : c.failed).incrementAndGet();
+    }
+
+    /** One attempt ended: done, retried after {@code retryDelayMillis} (the type's backoff when negative), or dead. */
+    protected void finish(Job job, String error, long retryDelayMillis) {
         try {
-            completed(job, error);
+            if (error == null) {
+                tracker.ended(job, JobState.SUCCEEDED, null);
+                release(job);
+                succeeded(job);
+                return;
+            }
+            RemoteType t = remoteType(job.type()).orElse(null);
+            int maxAttempts = t == null ? tuning.maxAttempts() : t.maxAttempts();
+            if (job.attempt() >= maxAttempts) {
+                tracker.ended(job, JobState.DEAD, error);
+                counters(job.tenant()).deadLettered.incrementAndGet();
+                release(job);
+                LOG.warn("queue: job {} of tenant {} dead-lettered after {} attempts: {}", job.id(), job.tenant(), job.attempt(), error);
+                deadLetter(job, error);
+                return;
+            }
+            long delay = retryDelayMillis >= 0 ? retryDelayMillis
+                    : backoffMillis(t == null ? tuning.backoffMillis() : t.backoffMillis(), tuning.maxBackoffMillis(), job.attempt());
+            tracker.waiting(job, null, error);
+            retry(job, delay);
         } catch (RuntimeException e) {
             LOG.warn("queue: finishing job {} failed: {}", job.id(), e.toString());
         }
     }
 
-    /** What the backend does once a job ran; {@code error} is null on success. */
-    protected abstract void completed(Job job, String error);
+    /** A cancelled job was drawn: it never runs, and its backend forgets it. */
+    protected void dropCancelled(Job job) {
+        release(job);
+        try {
+            succeeded(job);
+        } catch (RuntimeException e) {
+            LOG.warn("queue: dropping cancelled job {} failed: {}", job.id(), e.toString());
+        }
+    }
+
+    private void release(Job job) {
+        TenantCounters c = counters(job.tenant());
+        c.open.updateAndGet(n -> Math.max(0, n - 1));
+        if (job.priority() == Priority.HIGH) {
+            c.openHigh.updateAndGet(n -> Math.max(0, n - 1));
+        }
+    }
+
+    /** The job is done: the backend forgets it. */
+    protected abstract void succeeded(Job job);
+
+    /** The job runs again after {@code delayMillis} as its next attempt. */
+    protected abstract void retry(Job job, long delayMillis);
+
+    /** The job failed its last attempt. */
+    protected abstract void deadLetter(Job job, String error);
 
     /** Takes new jobs, all or none, or throws. */
-    protected abstract void accept(List<Job> jobs);
+    protected abstract void accept(List<Pending> jobs);
+
+    /** The remote types this node knows changed (a backend may create queues for them). */
+    protected void remoteTypesChanged(java.util.Set<String> names) {
+    }
 
     protected TenantCounters counters(TenantId tenant) {
         return counters.computeIfAbsent(tenant, k -> new TenantCounters());
@@ -192,10 +358,63 @@ abstract class WorkerQueue implements FairQueue {
         return backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
     }
 
-    /** Hands a job to this node's workers. */
+    /** The scheduler that hands out jobs of this type: its own for a remote type, this node's workers' otherwise. */
+    protected FairScheduler schedulerFor(String type) {
+        TypeStore.Stored t = remote.get(type);
+        if (t == null) {
+            FairScheduler s = remoteSchedulers.get(type);
+            return s != null ? s : scheduler;
+        }
+        return remoteSchedulers.computeIfAbsent(type, k -> newScheduler(t.type().concurrency()));
+    }
+
+    /** Hands a job to whoever runs its type on this node. */
     protected void dispatch(Job job) {
-        scheduler.add(job);
-        signalIdle();
+        dispatchAll(List.of(job));
+    }
+
+    /** Hands jobs to whoever runs their types on this node, all queued before any waiting worker is served. */
+    protected void dispatchAll(List<Job> jobs) {
+        boolean local = false;
+        java.util.Set<String> remoteTypes = new java.util.HashSet<>();
+        for (Job job : jobs) {
+            tracker.waiting(job, null, null);
+            FairScheduler s = schedulerFor(job.type());
+            s.add(job);
+            if (s == scheduler) {
+                local = true;
+            } else {
+                remoteTypes.add(job.type());
+            }
+        }
+        if (local) {
+            signalIdle();
+        }
+        remoteTypes.forEach(this::remoteWork);
+    }
+
+    private void remoteWork(String type) {
+        TypeStore.Stored t = remote.get(type);
+        if (t == null) {
+            return;
+        }
+        if (t.type().delivery() == Delivery.PULL) {
+            serveWaiters(type);
+        } else {
+            push.pump(t);
+        }
+    }
+
+    private void pumpPushTypes() {
+        try {
+            for (TypeStore.Stored t : remote.values()) {
+                if (t.type().delivery() == Delivery.PUSH && remoteSchedulers.containsKey(t.type().name())) {
+                    push.pump(t);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("queue: push delivery round failed: {}", e.toString());
+        }
     }
 
     protected void signalIdle() {
@@ -204,6 +423,8 @@ abstract class WorkerQueue implements FairQueue {
         }
     }
 
+    // ---- submission
+
     @Override
     public Job submit(JobRequest request) {
         return submitAll(List.of(request)).get(0);
@@ -211,14 +432,42 @@ abstract class WorkerQueue implements FairQueue {
 
     @Override
     public List<Job> submitAll(List<JobRequest> requests) {
+        return submit(requests, false);
+    }
+
+    @Override
+    public List<Job> submitAllAsTenant(List<JobRequest> requests) {
+        return submit(requests, true);
+    }
+
+    private List<Job> submit(List<JobRequest> requests, boolean tenantCaller) {
+        Map<TenantId, int[]> perTenant = new HashMap<>();
         for (int i = 0; i < requests.size(); i++) {
-            if (!handlers.containsKey(requests.get(i).type())) {
+            JobRequest r = requests.get(i);
+            if (!handlers.containsKey(r.type()) && !remote.containsKey(r.type())) {
                 throw new IllegalArgumentException((requests.size() > 1 ? "job " + i + ": " : "") + "no handler runs job type '"
-                        + requests.get(i).type() + "'; known types: " + types());
+                        + r.type() + "'; known types: " + types());
+            }
+            int[] n = perTenant.computeIfAbsent(r.tenant(), k -> new int[2]);
+            n[0]++;
+            if (r.priority() == Priority.HIGH) {
+                n[1]++;
             }
         }
+        perTenant.forEach((tenant, n) -> {
+            TenantCounters c = counters(tenant);
+            if (c.open.get() + n[0] > tuning.maxBacklogPerTenant()) {
+                throw new QueueFullException("tenant " + tenant + " has " + c.open.get() + " jobs open; its backlog cap is "
+                        + tuning.maxBacklogPerTenant(), 5);
+            }
+            int budget = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0)).highBudget();
+            if (tenantCaller && n[1] > 0 && c.openHigh.get() + n[1] > budget) {
+                throw new QueueFullException("tenant " + tenant + " may have " + budget + " HIGH jobs open (it has " + c.openHigh.get()
+                        + "); submit them as NORMAL, or ask an operator for a HIGH budget", 5);
+            }
+        });
         List<Job> out = new ArrayList<>(requests.size());
-        List<Job> fresh = new ArrayList<>(requests.size());
+        List<Pending> fresh = new ArrayList<>(requests.size());
         List<String> newKeys = new ArrayList<>();
         long now = System.currentTimeMillis();
         for (JobRequest r : requests) {
@@ -226,20 +475,32 @@ abstract class WorkerQueue implements FairQueue {
             if (r.idempotencyKey() != null) {
                 String key = r.tenant().value() + "|" + r.idempotencyKey();
                 Dedupe seen = dedupe.compute(key, (k, old) -> old != null && old.until > now
-                        ? old : new Dedupe(job, now + TimeUnit.MINUTES.toMillis(tuning.dedupeMinutes())));
-                if (seen.job != job) {
-                    out.add(seen.job);
+                        ? old : new Dedupe(job.id(), now + TimeUnit.MINUTES.toMillis(tuning.dedupeMinutes())));
+                if (!seen.jobId.equals(job.id())) {
+                    out.add(new Job(seen.jobId, r.tenant(), r.type(), r.payload(), r.priority(), r.idempotencyKey(), 1, job.enqueuedAt()));
                     continue;
                 }
                 newKeys.add(key);
             }
-            fresh.add(job);
+            fresh.add(new Pending(job, r.notBefore() == null ? 0 : r.notBefore().toEpochMilli()));
             out.add(job);
+        }
+        for (Pending p : fresh) {
+            tracker.waiting(p.job(), p.notBeforeMillis() == 0 ? null : Instant.ofEpochMilli(p.notBeforeMillis()), null);
+            TenantCounters c = counters(p.job().tenant());
+            c.open.incrementAndGet();
+            if (p.job().priority() == Priority.HIGH) {
+                c.openHigh.incrementAndGet();
+            }
         }
         try {
             accept(fresh);
         } catch (RuntimeException e) {
             newKeys.forEach(dedupe::remove); // nothing was accepted: the same keys may come again
+            for (Pending p : fresh) {
+                release(p.job());
+                tracker.ended(p.job(), JobState.CANCELLED, "not accepted: " + e.getMessage());
+            }
             throw e;
         }
         return out;
@@ -252,12 +513,271 @@ abstract class WorkerQueue implements FairQueue {
     private void forgetExpiredKeys() {
         long now = System.currentTimeMillis();
         dedupe.values().removeIf(d -> d.until <= now);
+        synchronized (endedLeases) {
+            endedLeases.values().removeIf(t -> t.at() < now - TimeUnit.HOURS.toMillis(1));
+        }
+    }
+
+    // ---- job lifecycle
+
+    @Override
+    public Optional<JobStatus> job(String id) {
+        return tracker.get(id);
     }
 
     @Override
+    public boolean cancel(String id) {
+        Boolean cancelled = tracker.cancel(id);
+        if (cancelled == null) {
+            throw new NoSuchElementException("no job " + id + " is known on this node");
+        }
+        return cancelled;
+    }
+
+    // ---- remote types
+
+    @Override
+    public RemoteType defineType(RemoteType type, String secret) {
+        if (secret != null) {
+            if (type.delivery() != io.headroom.queue.api.Delivery.PUSH) {
+                throw new IllegalArgumentException("'secret' is only for push types");
+            }
+            StandardWebhooks.key(secret);
+        }
+        TypeStore.Stored old = remote.get(type.name());
+        boolean hasSecret = secret != null || old != null && old.secret() != null;
+        if (type.delivery() == Delivery.PUSH && !hasSecret) {
+            throw new IllegalArgumentException("a push type needs a 'secret' (whsec_ and base64 of 24-64 random bytes)");
+        }
+        try {
+            typeStore.save(type, type.delivery() == Delivery.PUSH ? secret : null);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the job type: " + e.getMessage(), e);
+        }
+        refresh();
+        return remoteType(type.name()).orElseThrow();
+    }
+
+    @Override
+    public boolean removeType(String name) {
+        try {
+            boolean removed = typeStore.delete(name);
+            refresh();
+            return removed;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot remove the job type: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<RemoteType> remoteTypes() {
+        return remote.values().stream().map(TypeStore.Stored::type).sorted(Comparator.comparing(RemoteType::name)).toList();
+    }
+
+    @Override
+    public Optional<RemoteType> remoteType(String name) {
+        TypeStore.Stored t = remote.get(name);
+        return t == null ? Optional.empty() : Optional.of(t.type());
+    }
+
+    TypeStore.Stored storedType(String name) {
+        return remote.get(name);
+    }
+
+    /** Reloads remote types and tenant settings from the control schema (every {@code refreshMillis}, on every node). */
+    private synchronized void refresh() {
+        try {
+            Map<String, TypeStore.Stored> now = typeStore.load();
+            boolean changed = !now.keySet().equals(remote.keySet());
+            remote = now;
+            now.forEach((name, t) -> {
+                FairScheduler s = remoteSchedulers.get(name);
+                if (s != null) {
+                    remoteWork(name);
+                }
+            });
+            if (changed) {
+                remoteTypesChanged(now.keySet());
+            }
+            loadTenantSettings();
+        } catch (SQLException | RuntimeException e) {
+            if (ControlStore.isUnreachable(e)) {
+                LOG.debug("queue: control schema unreachable; keeping the last known types and tenant settings");
+            } else {
+                LOG.warn("queue: reloading job types and tenant settings failed: {}", e.toString());
+            }
+        }
+    }
+
+    // ---- leases
+
+    @Override
+    public CompletionStage<List<Lease>> lease(String type, int max, int visibilitySeconds, long waitMillis) {
+        TypeStore.Stored t = remote.get(type);
+        if (t == null || t.type().delivery() != Delivery.PULL) {
+            throw new NoSuchElementException("no pull type '" + type + "' is declared");
+        }
+        if (max < 1 || max > 100) {
+            throw new IllegalArgumentException("'max' must be 1-100");
+        }
+        int visibility = visibilitySeconds <= 0 ? t.type().visibilitySeconds() : visibilitySeconds;
+        if (visibility > 43_200) {
+            throw new IllegalArgumentException("'visibilitySeconds' must be 1-43200");
+        }
+        if (waitMillis < 0 || waitMillis > 20_000) {
+            throw new IllegalArgumentException("'waitSeconds' must be 0-20");
+        }
+        List<Lease> now = leaseNow(type, max, visibility);
+        if (!now.isEmpty() || waitMillis == 0) {
+            return CompletableFuture.completedFuture(now);
+        }
+        Waiter w = new Waiter(max, visibility, new CompletableFuture<>());
+        ArrayDeque<Waiter> q = waiters.computeIfAbsent(type, k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.addLast(w);
+        }
+        serveWaiters(type); // a job may have come between the first try and the wait
+        timers.schedule(() -> {
+            synchronized (q) {
+                if (q.remove(w)) {
+                    w.result().complete(List.of());
+                }
+            }
+        }, waitMillis, TimeUnit.MILLISECONDS);
+        return w.result();
+    }
+
+    private void serveWaiters(String type) {
+        ArrayDeque<Waiter> q = waiters.get(type);
+        if (q == null) {
+            return;
+        }
+        synchronized (q) {
+            while (!q.isEmpty()) {
+                Waiter w = q.peekFirst();
+                List<Lease> got = leaseNow(type, w.max(), w.visibilitySeconds());
+                if (got.isEmpty()) {
+                    return;
+                }
+                q.pollFirst();
+                w.result().complete(got);
+            }
+        }
+    }
+
+    /** Leases what the type's scheduler hands out now, within the type's concurrency on this node. */
+    List<Lease> leaseNow(String type, int max, int visibilitySeconds) {
+        TypeStore.Stored t = remote.get(type);
+        if (t == null) {
+            return List.of();
+        }
+        FairScheduler s = schedulerFor(type);
+        List<Lease> out = new ArrayList<>();
+        List<Job> cancelled = new ArrayList<>();
+        synchronized (s) {
+            while (out.size() < max && s.inFlight() < t.type().concurrency()) {
+                Job job = s.next();
+                if (job == null) {
+                    break;
+                }
+                if (!tracker.start(job)) {
+                    s.done(job, 0);
+                    cancelled.add(job);
+                    continue;
+                }
+                LeaseEntry e = new LeaseEntry(leasePrefix + UUID.randomUUID(), job, System.currentTimeMillis() + visibilitySeconds * 1000L);
+                leases.put(e.id, e);
+                out.add(new Lease(e.id, job, Instant.ofEpochMilli(e.expiresAt)));
+            }
+        }
+        cancelled.forEach(this::dropCancelled);
+        return out;
+    }
+
+    /** Ends a lease that is still held, or says why it cannot be. */
+    private LeaseEntry take(String leaseId, Ended how) {
+        LeaseEntry e = leases.get(leaseId);
+        if (e == null) {
+            Tombstone t = endedLeases.get(leaseId);
+            if (t == null) {
+                throw new NoSuchElementException(leaseId.startsWith(leasePrefix) ? "no lease " + leaseId + " is known on this node"
+                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart): ack, nack and extend"
+                        + " must reach the node that leased the job; an unsettled lease expires and its job is leased again");
+            }
+            if (t.how() == Ended.ACKED && how == Ended.ACKED) {
+                return null; // acked already: acks are idempotent
+            }
+            throw new LeaseConflictException("lease " + leaseId + " was " + t.how().name().toLowerCase() + " already; its job was not changed");
+        }
+        if (e.expiresAt <= System.currentTimeMillis()) {
+            expire(e);
+            throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
+        }
+        if (!leases.remove(leaseId, e)) {
+            return take(leaseId, how);
+        }
+        endedLeases.put(leaseId, new Tombstone(how, System.currentTimeMillis()));
+        return e;
+    }
+
+    @Override
+    public void ack(String leaseId) {
+        LeaseEntry e = take(leaseId, Ended.ACKED);
+        if (e != null) {
+            ended(e, null, -1);
+        }
+    }
+
+    @Override
+    public void nack(String leaseId, long delayMillis, String error) {
+        LeaseEntry e = take(leaseId, Ended.NACKED);
+        ended(e, error == null || error.isBlank() ? "failed (nack)" : error, delayMillis);
+    }
+
+    @Override
+    public Lease extend(String leaseId, int visibilitySeconds) {
+        if (visibilitySeconds < 1 || visibilitySeconds > 43_200) {
+            throw new IllegalArgumentException("'visibilitySeconds' must be 1-43200");
+        }
+        LeaseEntry e = leases.get(leaseId);
+        if (e == null || e.expiresAt <= System.currentTimeMillis()) {
+            take(leaseId, Ended.NACKED); // throws the reason
+            throw new NoSuchElementException("no lease " + leaseId);
+        }
+        e.expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
+        return new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt));
+    }
+
+    private void expire(LeaseEntry e) {
+        if (leases.remove(e.id, e)) {
+            endedLeases.put(e.id, new Tombstone(Ended.EXPIRED, System.currentTimeMillis()));
+            ended(e, "lease expired", -1);
+        }
+    }
+
+    private void expireLeases() {
+        long now = System.currentTimeMillis();
+        for (LeaseEntry e : leases.values()) {
+            if (e.expiresAt <= now) {
+                expire(e);
+            }
+        }
+    }
+
+    private void ended(LeaseEntry e, String error, long retryDelayMillis) {
+        schedulerFor(e.job.type()).done(e.job, System.nanoTime() - e.startNanos);
+        account(e.job, e.startNanos, error);
+        finish(e.job, error, retryDelayMillis);
+        remoteWork(e.job.type());
+    }
+
+    // ---- stats and tenant settings
+
+    @Override
     public List<TenantStats> stats() {
+        Map<TenantId, FairScheduler.TenantView> merged = mergedViews();
         List<TenantStats> out = new ArrayList<>();
-        for (FairScheduler.TenantView v : scheduler.view()) {
+        for (FairScheduler.TenantView v : merged.values()) {
             out.add(stats(v));
         }
         out.sort(Comparator.comparing(TenantStats::tenant));
@@ -266,7 +786,22 @@ abstract class WorkerQueue implements FairQueue {
 
     @Override
     public Optional<TenantStats> stats(TenantId tenant) {
-        return scheduler.view().stream().filter(v -> v.tenant().equals(tenant)).findFirst().map(this::stats);
+        return Optional.ofNullable(mergedViews().get(tenant)).map(this::stats);
+    }
+
+    private Map<TenantId, FairScheduler.TenantView> mergedViews() {
+        Map<TenantId, FairScheduler.TenantView> merged = new HashMap<>();
+        List<FairScheduler> all = new ArrayList<>();
+        all.add(scheduler);
+        all.addAll(remoteSchedulers.values());
+        for (FairScheduler s : all) {
+            for (FairScheduler.TenantView v : s.view()) {
+                merged.merge(v.tenant(), v, (a, b) -> new FairScheduler.TenantView(a.tenant(), a.backlog() + b.backlog(),
+                        a.overflowBacklog() + b.overflowBacklog(), a.inFlight() + b.inFlight(), a.weight(), a.cap(), a.paused(),
+                        a.noisy() || b.noisy()));
+            }
+        }
+        return merged;
     }
 
     private TenantStats stats(FairScheduler.TenantView v) {
@@ -275,17 +810,24 @@ abstract class WorkerQueue implements FairQueue {
                 v.noisy(), c.dwell.percentile(0.5), c.dwell.percentile(0.99), c.completed.get(), c.failed.get(), c.deadLettered.get());
     }
 
+    private List<FairScheduler> allSchedulers() {
+        List<FairScheduler> all = new ArrayList<>(remoteSchedulers.values());
+        all.add(scheduler);
+        return all;
+    }
+
     @Override
     public void pause(TenantId tenant) {
-        saveTenant(tenant, null, null, true);
-        scheduler.pause(tenant, true);
+        saveTenant(tenant, null, null, true, null);
+        allSchedulers().forEach(s -> s.pause(tenant, true));
     }
 
     @Override
     public void resume(TenantId tenant) {
-        saveTenant(tenant, null, null, false);
-        scheduler.pause(tenant, false);
+        saveTenant(tenant, null, null, false, null);
+        allSchedulers().forEach(s -> s.pause(tenant, false));
         signalIdle();
+        remote.keySet().forEach(this::remoteWork);
     }
 
     @Override
@@ -293,42 +835,61 @@ abstract class WorkerQueue implements FairQueue {
         if (weight < 1 || weight > 100 || cap < 1) {
             throw new IllegalArgumentException("weight must be 1-100 and cap at least 1");
         }
-        saveTenant(tenant, weight, cap, null);
-        scheduler.setLimits(tenant, weight, cap);
+        saveTenant(tenant, weight, cap, null, null);
+        allSchedulers().forEach(s -> s.setLimits(tenant, weight, cap));
         signalIdle();
+        remote.keySet().forEach(this::remoteWork);
     }
 
-    private void saveTenant(TenantId tenant, Integer weight, Integer cap, Boolean paused) {
+    @Override
+    public void setHighBudget(TenantId tenant, int highBudget) {
+        if (highBudget < 0 || highBudget > 1_000_000) {
+            throw new IllegalArgumentException("highBudget must be 0-1000000");
+        }
+        saveTenant(tenant, null, null, null, highBudget);
+    }
+
+    private void saveTenant(TenantId tenant, Integer weight, Integer cap, Boolean paused, Integer highBudget) {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
-                "INSERT INTO queue_tenants (tenant, weight, cap, paused) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
-                        + " weight = COALESCE(?, weight), cap = COALESCE(?, cap), paused = COALESCE(?, paused)")) {
+                "INSERT INTO queue_tenants (tenant, weight, cap, paused, high_budget) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+                        + " weight = COALESCE(?, weight), cap = COALESCE(?, cap), paused = COALESCE(?, paused), high_budget = COALESCE(?, high_budget)")) {
             p.setString(1, tenant.value());
             p.setInt(2, weight == null ? 1 : weight);
             p.setInt(3, cap == null ? 0 : cap);
             p.setBoolean(4, paused != null && paused);
-            p.setObject(5, weight);
-            p.setObject(6, cap);
-            p.setObject(7, paused);
+            p.setInt(5, highBudget == null ? 0 : highBudget);
+            p.setObject(6, weight);
+            p.setObject(7, cap);
+            p.setObject(8, paused);
+            p.setObject(9, highBudget);
             p.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot store the tenant's queue settings: " + e.getMessage(), e);
         }
+        TenantSettings old = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0));
+        tenantSettings.put(tenant, new TenantSettings(weight == null ? old.weight() : weight, cap == null ? old.cap() : cap,
+                paused == null ? old.paused() : paused, highBudget == null ? old.highBudget() : highBudget));
     }
 
     private void loadTenantSettings() throws SQLException {
         try (Connection c = db.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tenant, weight, cap, paused FROM queue_tenants")) {
+             ResultSet rs = s.executeQuery("SELECT tenant, weight, cap, paused, high_budget FROM queue_tenants")) {
             while (rs.next()) {
                 TenantId t = TenantId.of(rs.getString(1));
-                int cap = rs.getInt(3);
-                scheduler.setLimits(t, rs.getInt(2), cap <= 0 ? Integer.MAX_VALUE : cap);
-                scheduler.pause(t, rs.getBoolean(4));
+                TenantSettings v = new TenantSettings(rs.getInt(2), rs.getInt(3), rs.getBoolean(4), rs.getInt(5));
+                if (!v.equals(tenantSettings.put(t, v))) {
+                    if (scheduler != null) {
+                        allSchedulers().forEach(sc -> apply(sc, t, v));
+                    }
+                }
             }
         }
     }
 
     @Override
     public List<String> types() {
-        return handlers.keySet().stream().sorted().toList();
+        TreeSet<String> all = new TreeSet<>(handlers.keySet());
+        all.addAll(remote.keySet());
+        return List.copyOf(all);
     }
 }

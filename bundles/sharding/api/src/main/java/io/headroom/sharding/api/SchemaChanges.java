@@ -5,7 +5,8 @@ import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Online schema changes on every shard: one {@code ALTER TABLE} on a sharded table per version, applied to a canary
+ * Online schema changes on every shard: one {@code ALTER TABLE} on a sharded table per version (or a
+ * {@code CREATE TABLE} / {@code DROP TABLE}, see {@link #apply(int, String, String)}), applied to a canary
  * shard first and then to the rest with bounded concurrency, as MySQL's native online DDL
  * ({@code ALGORITHM=INSTANT}, else {@code ALGORITHM=INPLACE, LOCK=NONE}), so writes continue. A change MySQL can only
  * do by copying the table goes through a shadow table copied in chunks while the binlog keeps it in step, then swapped
@@ -16,6 +17,16 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface SchemaChanges {
     SchemaChangeStatus apply(int version, String ddl);
+
+    /**
+     * Applies {@code ALTER TABLE}, {@code CREATE TABLE} (the tenant column and a primary key required; the table joins
+     * the sharded schema once every shard has it) or {@code DROP TABLE} (leaves the sharded schema at once; only with
+     * {@code confirm} equal to the table's name). The sharded tables follow from the applied changes.
+     */
+    SchemaChangeStatus apply(int version, String ddl, String confirm);
+
+    /** Every shard whose definition of a sharded table differs from the recorded schema (empty: no drift). */
+    java.util.List<SchemaDrift> diff();
 
     Optional<SchemaChangeStatus> status(int version);
 

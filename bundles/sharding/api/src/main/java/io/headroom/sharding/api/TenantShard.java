@@ -26,6 +26,15 @@ public interface TenantShard {
     /** Runs the statements in one transaction on the tenant's shard, all or none; each is checked first. */
     List<Integer> updateAll(List<Statement> statements);
 
+    /**
+     * Runs the statements on the tenant's shard, each checked first: one statement on its own (autocommit), several
+     * in one transaction (all or none). SELECTs return at most {@code maxRows} rows (more is a
+     * {@link ResultLimitException}, nothing kept); each statement is cancelled after {@code timeoutSeconds}
+     * ({@link ResultLimitException}, the transaction rolled back). A fenced tenant gets {@link TenantFencedException}
+     * before anything runs.
+     */
+    List<StatementResult> execute(List<Statement> statements, int maxRows, int timeoutSeconds);
+
     /** One statement with its parameters, for {@link #updateAll}. */
     record Statement(String sql, List<Object> params) {
         public Statement {

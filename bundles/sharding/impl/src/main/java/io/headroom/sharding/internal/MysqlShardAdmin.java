@@ -89,12 +89,23 @@ public final class MysqlShardAdmin implements ShardAdmin {
             map.reload();
             map.topology().validateNewShard(name, url, range);
             checkReachable(url);
+            bringToSchema(url);
             store.addShard(name, url, range);
             map.reload();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record the shard in the control schema: " + e.getMessage(), e);
         }
         return info(map.topology().shards().get(name), 0, 0);
+    }
+
+    /** The new shard gets every sharded table (recorded definitions) before it is in the topology and takes any tenant. */
+    private void bringToSchema(String url) throws SQLException {
+        com.mysql.cj.jdbc.MysqlDataSource ds = new com.mysql.cj.jdbc.MysqlDataSource();
+        ds.setUrl(url);
+        ds.setUser(settings.user());
+        ds.setPassword(settings.password());
+        ds.setConnectTimeout(3000);
+        map.bringToSchema(ds);
     }
 
     private void checkReachable(String url) {
@@ -160,7 +171,7 @@ public final class MysqlShardAdmin implements ShardAdmin {
     /** Re-routing a tenant that has rows would strand them: that is a move, not a pin. */
     private void requireNoRows(TenantId tenant, String shard) {
         ShardPool p = map.pool(shard);
-        for (String table : settings.shardedTables()) {
+        for (String table : map.shardedTables()) {
             String t = table.toLowerCase(Locale.ROOT);
             boolean has = p.run(ShardPool.SCATTER_BUCKET, conn -> {
                 try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM `" + t + "` WHERE `" + settings.tenantColumn() + "` = ? LIMIT 1")) {
@@ -203,6 +214,6 @@ public final class MysqlShardAdmin implements ShardAdmin {
 
     @Override
     public List<String> shardedTables() {
-        return settings.shardedTables();
+        return List.copyOf(map.shardedTables());
     }
 }

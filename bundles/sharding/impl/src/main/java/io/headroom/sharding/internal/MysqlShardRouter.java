@@ -12,6 +12,9 @@ import io.headroom.sharding.api.ShardRouter;
 import io.headroom.sharding.api.ShardUnavailableException;
 import io.headroom.sharding.api.TenantLocation;
 import io.headroom.sharding.api.TenantShard;
+import io.headroom.sharding.api.ResultLimitException;
+import io.headroom.sharding.api.StatementResult;
+import io.headroom.sharding.api.TenantFencedException;
 import io.headroom.sharding.api.UnsafeStatementException;
 import io.headroom.sharding.internal.core.Ownership;
 import io.headroom.sharding.internal.core.RouteCache;
@@ -63,8 +66,9 @@ public final class MysqlShardRouter implements ShardRouter {
     private final ShardMap map;
     private final ShardingSettings settings;
     private final Signals signals;
-    private final SafePath safePath;
+    private volatile SafePath checkedBy;
     private final Map<String, SafePath.Checked> checked = new ConcurrentHashMap<>();
+    private volatile Set<String> plannedFor;
     private final Map<String, ScatterPlan> plans = new ConcurrentHashMap<>();
     private final Map<String, String> ownedSql = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
@@ -78,7 +82,6 @@ public final class MysqlShardRouter implements ShardRouter {
         this.map = map;
         this.settings = map.settings();
         this.signals = signals;
-        this.safePath = new SafePath(Set.copyOf(settings.shardedTables()), settings.tenantColumn());
         this.scatterPool = Executors.newFixedThreadPool(settings.scatterThreads(), r -> {
             Thread t = new Thread(r, "headroom-scatter");
             t.setDaemon(true);
@@ -155,8 +158,8 @@ public final class MysqlShardRouter implements ShardRouter {
                 return pool.run(tenant.value(), () -> {
                     RouteCache r = map.routes();
                     if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
-                        throw new ShardUnavailableException(pool.name, "tenant " + tenant
-                                + " is being moved: its statements are held for the cut-over; retry in a moment", null);
+                        throw new TenantFencedException(pool.name, "tenant " + tenant
+                                + " is being moved: its statements are held for the cut-over; retry in a moment");
                     }
                     Topology.ShardDef now = r.route(tenant);
                     if (now == null || !now.name().equals(pool.name)) {
@@ -172,6 +175,11 @@ public final class MysqlShardRouter implements ShardRouter {
     }
 
     private SafePath.Checked check(String sql) {
+        SafePath safePath = map.safePath();
+        if (safePath != checkedBy) {
+            checked.clear(); // the tables or their keys changed: check again
+            checkedBy = safePath;
+        }
         SafePath.Checked c = checked.get(sql);
         if (c == null) {
             c = safePath.check(sql);
@@ -210,7 +218,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> read(conn, sql, p, null)));
+            return observed(() -> onTenantShard(tenant, conn -> read(conn, c.sql(), p, null)));
         }
 
         @Override
@@ -222,7 +230,7 @@ public final class MysqlShardRouter implements ShardRouter {
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
             return observed(() -> onTenantShard(tenant, conn -> {
-                try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                try (PreparedStatement ps = conn.prepareStatement(c.sql())) {
                     bind(ps, p);
                     return ps.executeUpdate();
                 }
@@ -232,8 +240,10 @@ public final class MysqlShardRouter implements ShardRouter {
         @Override
         public List<Integer> updateAll(List<Statement> statements) {
             List<Object[]> bound = new ArrayList<>();
+            List<String> sqls = new ArrayList<>();
             for (Statement s : statements) {
                 SafePath.Checked c = check(s.sql());
+                sqls.add(c.sql());
                 if (c.query()) {
                     throw new UnsafeStatementException("updateAll() runs INSERT, UPDATE and DELETE only");
                 }
@@ -246,7 +256,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 try {
                     List<Integer> counts = new ArrayList<>();
                     for (int i = 0; i < statements.size(); i++) {
-                        try (PreparedStatement ps = conn.prepareStatement(statements.get(i).sql())) {
+                        try (PreparedStatement ps = conn.prepareStatement(sqls.get(i))) {
                             bind(ps, bound.get(i));
                             counts.add(ps.executeUpdate());
                         }
@@ -258,6 +268,51 @@ public final class MysqlShardRouter implements ShardRouter {
                     throw e;
                 } finally {
                     conn.setAutoCommit(true);
+                }
+            }));
+        }
+
+        @Override
+        public List<StatementResult> execute(List<Statement> statements, int maxRows, int timeoutSeconds) {
+            if (statements == null || statements.isEmpty()) {
+                throw new IllegalArgumentException("no statement to run");
+            }
+            List<SafePath.Checked> checks = new ArrayList<>();
+            List<Object[]> bound = new ArrayList<>();
+            for (Statement s : statements) {
+                if (s == null || s.sql() == null || s.sql().isBlank()) {
+                    throw new UnsafeStatementException("a statement has no sql");
+                }
+                SafePath.Checked c = check(s.sql());
+                Object[] p = normalise(s.params().toArray());
+                c.verifyCount(p);
+                c.verify(tenant.value(), p);
+                checks.add(c);
+                bound.add(p);
+            }
+            return observed(() -> onTenantShard(tenant, conn -> {
+                boolean tx = statements.size() > 1;
+                if (tx) {
+                    conn.setAutoCommit(false);
+                }
+                try {
+                    List<StatementResult> out = new ArrayList<>();
+                    for (int i = 0; i < checks.size(); i++) {
+                        out.add(DataValues.run(conn, checks.get(i).sql(), checks.get(i).query(), bound.get(i), maxRows, timeoutSeconds));
+                    }
+                    if (tx) {
+                        conn.commit();
+                    }
+                    return out;
+                } catch (SQLException | RuntimeException e) {
+                    if (tx) {
+                        conn.rollback();
+                    }
+                    throw e;
+                } finally {
+                    if (tx) {
+                        conn.setAutoCommit(true);
+                    }
                 }
             }));
         }
@@ -406,9 +461,15 @@ public final class MysqlShardRouter implements ShardRouter {
 
     @Override
     public ScatterResult scatter(String sql, List<Object> params, Duration perShardTimeout) {
+        Set<String> tables = map.safePath().shardedTables();
+        if (tables != plannedFor) {
+            plans.clear();
+            ownedSql.clear();
+            plannedFor = tables;
+        }
         ScatterPlan plan = plans.get(sql);
         if (plan == null) {
-            plan = ScatterPlan.of(sql);
+            plan = ScatterPlan.of(sql, tables);
             if (plans.size() >= MAX_CACHED_STATEMENTS) {
                 plans.clear();
             }

@@ -47,10 +47,28 @@ public final class OnlineSchemaChanges implements SchemaChanges {
 
     @Override
     public SchemaChangeStatus apply(int version, String ddl) {
+        return apply(version, ddl, null);
+    }
+
+    @Override
+    public List<io.headroom.sharding.api.SchemaDrift> diff() {
+        try {
+            return map.diff();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the recorded schema: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public SchemaChangeStatus apply(int version, String ddl, String confirm) {
         if (version < 1) {
             throw new IllegalArgumentException("schema versions start at 1");
         }
-        DdlCheck.check(ddl, new HashSet<>(map.settings().shardedTables()));
+        DdlCheck.Change change = DdlCheck.classify(ddl, map.shardedTables(), map.settings().tenantColumn());
+        if (change.kind() == DdlCheck.Kind.DROP && !change.table().equals(confirm == null ? null : confirm.trim().toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("DROP TABLE deletes every tenant's rows of " + change.table()
+                    + " on every shard: confirm with the table's name (--confirm " + change.table() + ", or \"confirm\": \"" + change.table() + "\")");
+        }
         try {
             int latest = store.latest();
             if (version <= latest) {
@@ -62,6 +80,7 @@ public final class OnlineSchemaChanges implements SchemaChanges {
             }
             shards.sort(null);
             store.create(version, ddl.trim(), shards.get(0));
+            map.refreshTables(); // a dropped table leaves the sharded schema before any shard drops it
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record the schema change: " + e.getMessage(), e);
         }

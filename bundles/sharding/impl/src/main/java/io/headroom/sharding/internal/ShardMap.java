@@ -6,10 +6,14 @@ import io.headroom.core.api.store.ControlStore;
 import io.headroom.sharding.api.Keyspace;
 import io.headroom.sharding.api.TenantLocation;
 import io.headroom.sharding.internal.core.RouteCache;
+import io.headroom.sharding.internal.core.SafePath;
 import io.headroom.sharding.internal.core.TenantFilter;
 import io.headroom.sharding.internal.core.Topology;
 import io.headroom.sharding.internal.store.ControlSchema;
 import io.headroom.sharding.internal.store.MoveStore;
+import io.headroom.sharding.internal.store.ShardSchemas;
+import io.headroom.sharding.internal.store.SchemaRecords;
+import io.headroom.sharding.internal.core.DdlCheck;
 import io.headroom.sharding.internal.store.TopologyStore;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -52,20 +56,31 @@ public final class ShardMap {
     private volatile RouteCache routes = new RouteCache(Topology.empty());
     /** Whether some move or split is between its first copied row and its cleanup (rows may exist on two shards). */
     private volatile boolean movesActive;
+    /** The safe path for the current set of sharded tables and their unique keys (rebuilt when either changes). */
+    private volatile SafePath safePath;
+    private volatile Set<String> tables;
+    private long tablesCheckedAt;
+    private final SchemaRecords records;
 
     @Activate
     public ShardMap(@Reference ControlStore control, @Reference Fleet fleet, ShardingConfig config) throws SQLException {
         this(control, fleet.nodeId(), ShardingSettings.of(config));
     }
 
-    /** @param node this node's id in the fleet (its acknowledgements are recorded under it) */
-    public ShardMap(ControlStore control, String node, ShardingSettings settings) throws SQLException {
+    /**
+     * Without DS (the benchmark driver, same package). Not public: DS picks the activation constructor among the public
+     * ones with as many parameters, and logged an error for this one at every activation.
+     *
+     * @param node this node's id in the fleet (its acknowledgements are recorded under it)
+     */
+    ShardMap(ControlStore control, String node, ShardingSettings settings) throws SQLException {
         this.settings = settings;
         this.node = node;
         control.migrate(ControlSchema.COMPONENT, ControlSchema.MIGRATIONS);
         this.controlDb = control.dataSource();
         this.store = new TopologyStore(controlDb);
         this.moves = new MoveStore(controlDb);
+        this.records = new SchemaRecords(controlDb);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "headroom-sharding-refresh");
             t.setDaemon(true);
@@ -73,6 +88,8 @@ public final class ShardMap {
         });
         apply(store.load());
         movesActive = holdingCopies();
+        this.safePath = new SafePath(shardedTables(), Set.of(), settings.tenantColumn());
+        refreshTables();
         background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -108,6 +125,9 @@ public final class ShardMap {
             ack();
             movesActive = holdingCopies();
             pools.values().forEach(ShardPool::probe);
+            if (System.currentTimeMillis() - tablesCheckedAt > TABLES_CHECK_MILLIS) {
+                refreshTables();
+            }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("sharding: cannot refresh the topology from the control schema: {}", e.getMessage());
         }
@@ -165,6 +185,173 @@ public final class ShardMap {
             }
         }
         store.ack(node, t.version());
+    }
+
+    private static final long TABLES_CHECK_MILLIS = 10_000;
+
+    /**
+     * Re-reads which sharded tables take upserts (every unique key includes the tenant column) from the first shard by
+     * name, and rebuilds the safe path when that or the set of sharded tables changed. Called every 10 s and after a
+     * schema change.
+     */
+    public synchronized void refreshTables() {
+        tablesCheckedAt = System.currentTimeMillis();
+        Set<String> tables = deriveTables();
+        this.tables = tables;
+        Set<String> upsertSafe = Set.of();
+        ShardPool first = canary();
+        if (first != null) {
+            try {
+                upsertSafe = ShardSchemas.upsertSafe(first.dataSource(), tables, settings.tenantColumn());
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("sharding: cannot read the unique keys of shard {}: {}", first.name, e.getMessage());
+                upsertSafe = safePath == null ? Set.of() : safePath.upsertSafe();
+            }
+        }
+        SafePath now = safePath;
+        if (now == null || !now.shardedTables().equals(tables) || !now.upsertSafe().equals(upsertSafe)) {
+            safePath = new SafePath(tables, upsertSafe, settings.tenantColumn());
+        }
+    }
+
+    /** The safe path for the current sharded tables (a new instance whenever the tables or their keys change). */
+    public SafePath safePath() {
+        return safePath;
+    }
+
+    /** The sharded tables (lower-case): the configured ones and those the applied schema changes created, less the dropped. */
+    public Set<String> shardedTables() {
+        Set<String> t = tables;
+        return t != null ? t : DdlCheck.shardedTables(settings.shardedTables(), List.of());
+    }
+
+    private Set<String> deriveTables() {
+        try {
+            List<String[]> changes = new java.util.ArrayList<>();
+            for (SchemaRecords.Applied a : records.changes()) {
+                changes.add(new String[] {a.ddl(), a.state()});
+            }
+            return Set.copyOf(DdlCheck.shardedTables(settings.shardedTables(), changes));
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("sharding: cannot read the schema changes: {}", e.getMessage());
+            return shardedTables();
+        }
+    }
+
+    /** SHOW CREATE TABLE without the parts that legitimately differ between shards (the next auto-increment value). */
+    public static String normalise(String definition) {
+        return definition == null ? null : definition.replaceAll(" AUTO_INCREMENT=\\d+", "").trim();
+    }
+
+    private ShardPool canary() {
+        return pools.values().stream().min(java.util.Comparator.comparing(p -> p.name)).orElse(null);
+    }
+
+    /**
+     * The recorded definition of every sharded table; a table without one (configured before the schema was recorded)
+     * gets the canary's current definition recorded now.
+     */
+    public Map<String, String> referenceDefinitions() throws SQLException {
+        Map<String, String> recorded = new java.util.TreeMap<>(records.definitions());
+        recorded.keySet().retainAll(shardedTables());
+        ShardPool canary = canary();
+        Map<String, String> canaryDefs = null;
+        for (String t : shardedTables()) {
+            if (!recorded.containsKey(t) && canary != null) {
+                if (canaryDefs == null) {
+                    canaryDefs = ShardSchemas.definitions(canary.dataSource());
+                }
+                String def = canaryDefs.get(t);
+                if (def != null) {
+                    records.record(t, normalise(def), 0, true);
+                    recorded.put(t, normalise(def));
+                }
+            }
+        }
+        return recorded;
+    }
+
+    /** Records the table's definition after a change is done on every shard (read from the canary), or forgets a dropped one. */
+    public void recordChange(String ddl, int version, String canaryShard) throws SQLException {
+        DdlCheck.Change c = DdlCheck.of(ddl);
+        if (c.kind() == DdlCheck.Kind.DROP) {
+            records.forget(c.table());
+        } else {
+            String def = ShardSchemas.definitions(shard(canaryShard)).get(c.table());
+            if (def != null) {
+                records.record(c.table(), normalise(def), version, false);
+            }
+        }
+        refreshTables();
+    }
+
+    /** Every shard whose definition of a sharded table differs from the recorded one. */
+    public List<io.headroom.sharding.api.SchemaDrift> diff() throws SQLException {
+        Map<String, String> reference = referenceDefinitions();
+        List<io.headroom.sharding.api.SchemaDrift> out = new java.util.ArrayList<>();
+        List<String> names = new java.util.ArrayList<>(pools.keySet());
+        names.sort(null);
+        for (String name : names) {
+            Map<String, String> defs;
+            try {
+                defs = ShardSchemas.definitions(pools.get(name).dataSource());
+            } catch (SQLException | RuntimeException e) {
+                out.add(new io.headroom.sharding.api.SchemaDrift(name, null, "unreachable: " + e.getMessage()));
+                continue;
+            }
+            for (Map.Entry<String, String> r : reference.entrySet()) {
+                String problem = drift(r.getValue(), defs.get(r.getKey()));
+                if (problem != null) {
+                    out.add(new io.headroom.sharding.api.SchemaDrift(name, r.getKey(), problem));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Null when the shard's definition equals the recorded one, else what differs. */
+    static String drift(String recorded, String found) {
+        if (found == null) {
+            return "missing";
+        }
+        String a = normalise(recorded);
+        String b = normalise(found);
+        if (a.equals(b)) {
+            return null;
+        }
+        String[] x = a.split("\n");
+        String[] y = b.split("\n");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            String l = i < x.length ? x[i].trim() : "(nothing)";
+            String m = i < y.length ? y[i].trim() : "(nothing)";
+            if (!l.equals(m)) {
+                return "differs: expected " + l + " found " + m;
+            }
+        }
+        return "differs";
+    }
+
+    /**
+     * Brings a shard that is about to join to the current schema: creates every sharded table it lacks from the recorded
+     * definition; a table it has with another definition is refused (IllegalStateException), nothing created.
+     */
+    public void bringToSchema(DataSource shard) throws SQLException {
+        Map<String, String> reference = referenceDefinitions();
+        Map<String, String> present = ShardSchemas.definitions(shard);
+        for (Map.Entry<String, String> r : reference.entrySet()) {
+            String found = present.get(r.getKey());
+            if (found != null && drift(r.getValue(), found) != null) {
+                throw new IllegalStateException("the new shard already has table " + r.getKey() + " with another definition ("
+                        + drift(r.getValue(), found) + "): drop or fix it first");
+            }
+        }
+        try (java.sql.Connection c = shard.getConnection(); java.sql.Statement s = c.createStatement()) {
+            for (Map.Entry<String, String> r : reference.entrySet()) {
+                if (!present.containsKey(r.getKey())) {
+                    s.execute(r.getValue());
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- what the other components read

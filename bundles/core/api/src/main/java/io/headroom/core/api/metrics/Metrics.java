@@ -28,7 +28,13 @@ public interface Metrics {
      */
     void gauge(String name, String help, List<String> labelNames, Consumer<Samples> collect);
 
-    /** Where a gauge reports its values during a scrape. */
+    /**
+     * A counter read when the endpoint is scraped, for totals a capability already keeps (jobs completed, requests
+     * served): {@code collect} reports each labelled running total, which must never go down while the bundle runs.
+     */
+    void counter(String name, String help, List<String> labelNames, Consumer<Samples> collect);
+
+    /** Where a gauge or a counter read at scrape time reports its values. */
     @FunctionalInterface
     interface Samples {
         void sample(double value, String... labelValues);

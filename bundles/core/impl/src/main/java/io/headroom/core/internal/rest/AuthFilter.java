@@ -31,6 +31,8 @@ import javax.ws.rs.core.SecurityContext;
 @Priority(Priorities.AUTHENTICATION)
 final class AuthFilter implements ContainerRequestFilter {
     static final String TENANT_PARAM = "tenant";
+    /** The request property (a servlet request attribute) holding the authenticated {@link Caller}, for the audit log. */
+    static final String CALLER_ATTRIBUTE = AuthFilter.class.getName() + ".caller";
 
     private final ApiTokens tokens;
     private final OperatorLogin operators;
@@ -51,8 +53,11 @@ final class AuthFilter implements ContainerRequestFilter {
                 || (type.isAnnotationPresent(PermitAll.class) && !method.isAnnotationPresent(RolesAllowed.class))) {
             // open to all; credentials, when sent and valid, still say who calls (e.g. health details for operators)
             try {
-                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)).ifPresent(caller -> request.setSecurityContext(
-                        new CallerContext(caller, request.getSecurityContext() != null && request.getSecurityContext().isSecure())));
+                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)).ifPresent(caller -> {
+                    request.setProperty(CALLER_ATTRIBUTE, caller);
+                    request.setSecurityContext(new CallerContext(caller,
+                            request.getSecurityContext() != null && request.getSecurityContext().isSecure()));
+                });
             } catch (Forbidden e) {
                 // a non-operator login on an open endpoint is simply anonymous
             }
@@ -75,6 +80,7 @@ final class AuthFilter implements ContainerRequestFilter {
             return;
         }
         Caller caller = authenticated.get();
+        request.setProperty(CALLER_ATTRIBUTE, caller);
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : type.getAnnotation(RolesAllowed.class);
         if (roles != null && !Arrays.asList(roles.value()).contains(caller.role())) {
@@ -94,7 +100,7 @@ final class AuthFilter implements ContainerRequestFilter {
         request.setSecurityContext(new CallerContext(caller, secure));
     }
 
-    private Optional<Caller> authenticate(String authorization) throws Forbidden {
+    Optional<Caller> authenticate(String authorization) throws Forbidden {
         if (authorization == null) {
             return Optional.empty();
         }
@@ -140,7 +146,7 @@ final class AuthFilter implements ContainerRequestFilter {
         return null;
     }
 
-    private static final class Forbidden extends Exception {
+    static final class Forbidden extends Exception {
         private static final long serialVersionUID = 1L;
 
         Forbidden(String message) {

@@ -1,16 +1,26 @@
 package io.headroom.core.internal.rest;
 
+import io.headroom.core.api.audit.AuditEntry;
+import io.headroom.core.api.audit.AuditLog;
+import io.headroom.core.api.metrics.Counter;
+import io.headroom.core.api.metrics.Histogram;
+import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.servlet.AsyncContext;
 import javax.servlet.AsyncEvent;
 import javax.servlet.AsyncListener;
@@ -24,6 +34,7 @@ import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletRequestWrapper;
 import javax.servlet.http.HttpServletResponse;
 import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
+import org.slf4j.MDC;
 
 /**
  * The servlet at /api. Before CXF sees a request it assigns a request id, refuses bodies over the limit, answers
@@ -34,6 +45,10 @@ import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
  * and dispatched again once admitted or turned away, and a resource may suspend a request too (JAX-RS
  * {@code AsyncResponse} or a {@code CompletionStage} result), e.g. to hold a write at a fence. A request counts as in
  * flight for the gate until its response is complete, whichever thread completes it.
+ *
+ * <p>Each request is recorded once when its response is complete (latency by endpoint template, method and status;
+ * an operator's changes also in the audit log), and its id is in the MDC of the log lines written on the threads that
+ * serve it.
  */
 final class GatewayServlet extends HttpServlet {
     static final String REQUEST_ID = "X-Request-Id";
@@ -44,6 +59,8 @@ final class GatewayServlet extends HttpServlet {
 
     private static final String ADMITTED = GatewayServlet.class.getName() + ".admitted";
     private static final String REQUEST_ID_ATTRIBUTE = GatewayServlet.class.getName() + ".requestId";
+    private static final String STARTED = GatewayServlet.class.getName() + ".started";
+    static final String MDC_REQUEST_ID = "requestId";
 
     private final transient CXFNonSpringServlet cxf;
     private final transient Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
@@ -52,13 +69,48 @@ final class GatewayServlet extends HttpServlet {
         t.setDaemon(true);
         return t;
     });
+    private final transient Map<String, DirectEndpoint> directs = new ConcurrentHashMap<>();
+    private final transient AuthFilter auth;
     private final long maxBodyBytes;
     private final long holdMillis;
+    private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
+    private final transient Meters meters;
+    private final transient Supplier<AuditLog> audit;
 
-    GatewayServlet(CXFNonSpringServlet cxf, long maxBodyBytes, long holdMillis) {
+    /** {@code metrics} null: nothing is measured (the benchmark's baseline); {@code audit} answers null while absent. */
+    GatewayServlet(CXFNonSpringServlet cxf, AuthFilter auth, long maxBodyBytes, long holdMillis, Metrics metrics,
+            Supplier<AuditLog> audit) {
         this.cxf = cxf;
+        this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
         this.holdMillis = holdMillis;
+        this.meters = metrics == null ? null : new Meters(metrics);
+        this.audit = audit;
+    }
+
+    /** The REST host's meters (Prometheus names; the endpoint label is the matched resource's path template). */
+    private static final class Meters {
+        final Histogram requests;
+        final Counter holds;
+        final Counter unavailable;
+
+        Meters(Metrics metrics) {
+            requests = metrics.histogram("headroom_rest_request_duration_seconds",
+                    "REST requests by endpoint template, method and status: time until the response was complete",
+                    Metrics.LATENCY_SECONDS, "endpoint", "method", "status");
+            holds = metrics.counter("headroom_rest_gate_holds", "Requests held at a path's gate while its resource was replaced", "path");
+            unavailable = metrics.counter("headroom_rest_gate_unavailable",
+                    "Requests answered 503 at a path's gate (its resource did not come back in time)", "path");
+        }
+    }
+
+    /** Serves POSTs to {@code path} (below the alias) directly; false when another endpoint has it. */
+    boolean putDirect(String path, DirectEndpoint endpoint) {
+        return directs.putIfAbsent(path, endpoint) == null;
+    }
+
+    void removeDirect(String path, DirectEndpoint endpoint) {
+        directs.remove(path, endpoint);
     }
 
     EndpointGate gate(String segment) {
@@ -81,8 +133,22 @@ final class GatewayServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
         String segment = firstSegment(req.getPathInfo());
         EndpointGate gate = segment == null ? null : gates.get(segment);
+        try {
+            dispatch(req, resp, segment, gate);
+        } finally {
+            if (!req.isAsyncStarted()) {
+                completed(req, resp, gate == null ? null : segment);
+            }
+            MDC.remove(MDC_REQUEST_ID);
+            MDC.remove(RequestTags.MDC_TENANT);
+        }
+    }
+
+    private void dispatch(HttpServletRequest req, HttpServletResponse resp, String segment, EndpointGate gate)
+            throws ServletException, IOException {
         if (req.getDispatcherType() == DispatcherType.ASYNC) {
             String requestId = (String) req.getAttribute(REQUEST_ID_ATTRIBUTE);
+            MDC.put(MDC_REQUEST_ID, requestId);
             if (req.getAttribute(ADMITTED) instanceof Boolean admitted) { // back from a hold at the gate
                 req.removeAttribute(ADMITTED);
                 if (admitted && gate != null) {
@@ -99,6 +165,8 @@ final class GatewayServlet extends HttpServlet {
         String requestId = clientId != null && CLIENT_ID.matcher(clientId).matches() ? clientId : newRequestId();
         resp.setHeader(REQUEST_ID, requestId);
         req.setAttribute(REQUEST_ID_ATTRIBUTE, requestId);
+        req.setAttribute(STARTED, System.nanoTime());
+        MDC.put(MDC_REQUEST_ID, requestId);
         if (gate == null) {
             problem(resp, Problem.of(404, "no API at " + req.getRequestURI(), requestId));
             return;
@@ -116,6 +184,9 @@ final class GatewayServlet extends HttpServlet {
             unavailable(resp, segment, requestId);
             return;
         }
+        if (meters != null) {
+            meters.holds.inc(segment);
+        }
         AsyncContext hold = req.startAsync();
         hold.setTimeout(0); // the gate's own timer decides, then dispatches
         if (gate.enterOrHold(holdMillis, holdTimer, entered -> {
@@ -130,11 +201,20 @@ final class GatewayServlet extends HttpServlet {
     /** Hands an admitted request to CXF; the gate counts it until its response is complete. */
     private void serve(HttpServletRequest req, HttpServletResponse resp, EndpointGate gate, String requestId)
             throws ServletException, IOException {
+        DirectEndpoint direct = "POST".equals(req.getMethod()) ? directs.get(req.getPathInfo()) : null;
+        if (direct != null) {
+            try {
+                serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes), resp, requestId);
+            } finally {
+                gate.exit();
+            }
+            return;
+        }
         boolean suspended = false;
         try {
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
             if (req.isAsyncStarted()) {
-                req.getAsyncContext().addListener(new ExitOnComplete(gate));
+                req.getAsyncContext().addListener(new OnComplete(gate, req, resp, this));
                 suspended = true;
             }
         } finally {
@@ -144,17 +224,117 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
-    private static void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
+    /** Authentication as for every endpoint, then the endpoint itself; what it throws becomes a problem document. */
+    private void serveDirect(DirectEndpoint endpoint, HttpServletRequest req, HttpServletResponse resp, String requestId) throws IOException {
+        req.setAttribute(RequestTags.ENDPOINT_ATTRIBUTE, req.getPathInfo()); // a direct path is one fixed path: its own label
+        Caller caller;
+        try {
+            caller = auth.authenticate(req.getHeader("Authorization")).orElse(null);
+        } catch (AuthFilter.Forbidden e) {
+            problem(resp, Problem.of(403, e.getMessage(), requestId));
+            return;
+        } catch (RuntimeException e) {
+            failed(resp, e, requestId);
+            return;
+        }
+        if (caller == null) {
+            resp.addHeader("WWW-Authenticate", "Basic realm=\"headroom\"");
+            resp.addHeader("WWW-Authenticate", "Bearer realm=\"headroom\"");
+            problem(resp, Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
+                    + " or operator Basic credentials", requestId));
+            return;
+        }
+        req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
+        caller.tenantScope().ifPresent(t -> MDC.put(RequestTags.MDC_TENANT, t.value()));
+        try {
+            endpoint.serve(caller, new DirectExchange(req, resp, requestId));
+        } catch (RuntimeException e) {
+            if (resp.isCommitted()) {
+                throw e;
+            }
+            resp.reset();
+            resp.setHeader(REQUEST_ID, requestId);
+            failed(resp, e, requestId);
+        }
+    }
+
+    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId) throws IOException {
+        Problems.Outcome o = Problems.classify(e);
+        if (o.retryAfterSeconds() != null) {
+            resp.setHeader("Retry-After", Integer.toString(o.retryAfterSeconds()));
+        }
+        problem(resp, Problem.of(o.status(), o.detail(), requestId));
+    }
+
+    private record DirectExchange(HttpServletRequest req, HttpServletResponse resp, String requestId) implements DirectEndpoint.Exchange {
+        @Override
+        public String header(String name) {
+            return req.getHeader(name);
+        }
+
+        @Override
+        public InputStream body() throws IOException {
+            return req.getInputStream();
+        }
+
+        @Override
+        public void status(int status) {
+            resp.setStatus(status);
+        }
+
+        @Override
+        public void header(String name, String value) {
+            resp.setHeader(name, value);
+        }
+
+        @Override
+        public OutputStream output(String contentType) throws IOException {
+            resp.setContentType(contentType);
+            return resp.getOutputStream();
+        }
+    }
+
+    private void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
+        if (meters != null) {
+            meters.unavailable.inc(segment);
+        }
         resp.setHeader("Retry-After", "1");
         problem(resp, Problem.of(503, "/" + segment + " is not available right now (its bundle is restarting or"
                 + " stopped); retry shortly", requestId));
     }
 
-    /** Leaves the gate when a suspended request's response is done, however it ended. */
-    private record ExitOnComplete(EndpointGate gate) implements AsyncListener {
+    /**
+     * Records a request whose response is complete, once (a resumed request completes both at the end of its dispatch
+     * and in its listener). {@code segment} is null for a path no resource was ever published at: those are all one
+     * label, whatever the client asked for.
+     */
+    private void completed(HttpServletRequest req, HttpServletResponse resp, String segment) {
+        if (!(req.getAttribute(STARTED) instanceof Long started)) {
+            return;
+        }
+        req.removeAttribute(STARTED);
+        Object endpoint = req.getAttribute(RequestTags.ENDPOINT_ATTRIBUTE);
+        String label = endpoint instanceof String e ? e : segment == null ? "unknown" : "/" + segment;
+        String status = Integer.toString(resp.getStatus());
+        if (meters != null) {
+            meters.requests.observe((System.nanoTime() - started) / 1e9, label, req.getMethod(), status);
+        }
+        AuditLog log;
+        if (!READS.contains(req.getMethod()) && req.getAttribute(AuthFilter.CALLER_ATTRIBUTE) instanceof Caller caller
+                && Caller.OPERATOR.equals(caller.role()) && (log = audit.get()) != null) {
+            String query = req.getQueryString();
+            log.record(AuditEntry.of(caller.name(), "rest", req.getMethod() + " " + label,
+                    req.getRequestURI() + (query == null ? "" : "?" + query), status, (String) req.getAttribute(REQUEST_ID_ATTRIBUTE)));
+        }
+    }
+
+    /** Leaves the gate and records the request when a suspended request's response is done, however it ended. */
+    private record OnComplete(EndpointGate gate, HttpServletRequest req, HttpServletResponse resp, GatewayServlet servlet)
+            implements AsyncListener {
         @Override
         public void onComplete(AsyncEvent event) {
             gate.exit();
+            servlet.completed(req, resp, firstSegment(req.getPathInfo()));
         }
 
         @Override

@@ -1,6 +1,9 @@
 package io.headroom.core.internal.rest;
 
+import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.RestResource;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.util.ArrayList;
@@ -67,6 +70,10 @@ public final class RestHost {
 
         @AttributeDefinition(description = "How long a successful operator login is remembered, ms")
         long loginCacheMillis() default 60000;
+
+        @AttributeDefinition(description = "Record every request's latency by endpoint, method and status (off only to"
+                + " measure what recording costs)")
+        boolean requestMetrics() default true;
     }
 
     /** A live path: the resource behind it, its CXF server, and the bundle that registered it. */
@@ -81,9 +88,13 @@ public final class RestHost {
     private final HTTPTransportFactory transport;
     private final GatewayServlet servlet;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    /** The audit log lives on the control schema, which may come later than the REST host (or go away). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile AuditLog audit;
 
     @Activate
-    public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, Config config) throws Exception {
+    public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, @Reference Metrics metrics, Config config)
+            throws Exception {
         this.http = http;
         this.tokens = tokens;
         this.config = config;
@@ -92,7 +103,8 @@ public final class RestHost {
         this.transport = new HTTPTransportFactory(new DestinationRegistryImpl());
         CXFNonSpringServlet cxf = new CXFNonSpringServlet(transport.getRegistry(), false);
         cxf.setBus(bus);
-        this.servlet = new GatewayServlet(cxf, config.maxBodyBytes(), config.holdMillis());
+        this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators), config.maxBodyBytes(), config.holdMillis(),
+                config.requestMetrics() ? metrics : null, () -> audit);
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
         if (http instanceof WebContainer web) {
@@ -147,6 +159,31 @@ public final class RestHost {
         LOG.info("unpublished {}/{}", config.alias(), segment);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindDirect(DirectEndpoint endpoint, ServiceReference<DirectEndpoint> ref) {
+        if (ref.getProperty(DirectEndpoint.PATH) instanceof String path && path.startsWith("/")
+                && segmentOf(path.substring(1).split("/")[0]) != null) {
+            if (servlet.putDirect(path, endpoint)) {
+                LOG.info("direct endpoint {}{} ({})", config.alias(), path, ref.getBundle().getSymbolicName());
+            } else {
+                LOG.error("{}{} already has a direct endpoint; ignoring the one from {}", config.alias(), path, ref.getBundle().getSymbolicName());
+            }
+        } else {
+            LOG.error("direct endpoint from {} has no valid {} property (a path like /example/run); not served",
+                    ref.getBundle().getSymbolicName(), DirectEndpoint.PATH);
+        }
+    }
+
+    void unbindDirect(DirectEndpoint endpoint, ServiceReference<DirectEndpoint> ref) {
+        if (ref.getProperty(DirectEndpoint.PATH) instanceof String path) {
+            servlet.removeDirect(path, endpoint);
+        }
+    }
+
+    private static String segmentOf(String segment) {
+        return SEGMENT.matcher(segment).matches() ? segment : null;
+    }
+
     private synchronized void publish(String segment, Object resource, String bundle) {
         Endpoint existing = endpoints.get(segment);
         if (existing != null) {
@@ -161,8 +198,8 @@ public final class RestHost {
                 factory.setDestinationFactory(transport);
                 factory.setAddress("/" + segment);
                 factory.setServiceBean(resource);
-                factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new AuthFilter(tokens, operators),
-                        new TenantParamConverter()));
+                factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new RequestTags(segment),
+                        new AuthFilter(tokens, operators), new TenantParamConverter()));
                 return factory.create();
             });
             endpoints.put(segment, new Endpoint(segment, resource, bundle, server));

@@ -13,6 +13,7 @@ import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.http.HttpProvider;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * Anthropic Messages: POST {endpoint}/v1/messages with x-api-key and anthropic-version; system messages go in the
@@ -21,6 +22,11 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=anthropic")
 public final class AnthropicAdapter extends HttpProvider {
+    @Deactivate
+    void deactivate() {
+        close();
+    }
+
     @Override
     protected String path() {
         return "/v1/messages";

@@ -8,8 +8,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /** What the router knows about one deployment: limits, cooldown, recent latency, load. */
 public final class DeploymentState {
     final Deployment deployment;
-    final SlidingLimit requests;
-    final SlidingLimit tokens;
+    /** This node's requests in the last minute (a count for status; the limit itself is fleet-wide). */
+    final SlidingLimit requests = new SlidingLimit(0);
+    final String requestsKey;
+    final String tokensKey;
+    private int consecutiveFails;
+    private long firstFailAt;
+    private volatile boolean failing;
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicLong total = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
@@ -20,8 +25,8 @@ public final class DeploymentState {
 
     DeploymentState(Deployment deployment) {
         this.deployment = deployment;
-        this.requests = new SlidingLimit(deployment.requestsPerMinute());
-        this.tokens = new SlidingLimit(deployment.tokensPerMinute());
+        this.requestsKey = "deployment:" + deployment.name() + ":requests";
+        this.tokensKey = "deployment:" + deployment.name() + ":tokens";
     }
 
     boolean coolingDown(long now) {
@@ -37,6 +42,45 @@ public final class DeploymentState {
             cooldownUntil = until;
             cooldownReason = reason;
         }
+    }
+
+    /**
+     * Counts a retryable failure; true when it is the {@code allowedFails}-th in a row within the window (the count
+     * then starts again).
+     */
+    synchronized boolean failedInARow(long now, int allowedFails, long windowMillis) {
+        if (consecutiveFails == 0 || now - firstFailAt > windowMillis) {
+            consecutiveFails = 0;
+            firstFailAt = now;
+        }
+        consecutiveFails++;
+        failing = true;
+        if (consecutiveFails >= Math.max(1, allowedFails)) {
+            consecutiveFails = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /** A success ends a run of failures (a volatile read on the hot path, a lock only after failures). */
+    void succeeded() {
+        if (failing) {
+            synchronized (this) {
+                consecutiveFails = 0;
+                failing = false;
+            }
+        }
+    }
+
+    /** Sets cooldown and drain as the fleet's shared state says. */
+    void apply(boolean disabled, long cooldownUntil, String reason) {
+        this.disabled = disabled;
+        this.cooldownUntil = cooldownUntil;
+        this.cooldownReason = reason;
+    }
+
+    String cooldownReason() {
+        return cooldownReason;
     }
 
     void clearCooldown() {

@@ -21,33 +21,98 @@ import java.util.function.LongSupplier;
 
 /**
  * The routing core: orders a route's deployments by its strategy, skips those cooling down, disabled or at their
- * limits, calls the next one, and on a retryable failure puts it in cooldown (at least its Retry-After) and fails over
- * to the next; non-retryable failures go straight back. When every candidate is cooling down or full, it waits
- * within the request's deadline instead of failing at once. Limits are sliding per-minute windows that never
- * overshoot; background calls may use only {@code 1 - interactiveReserve} of each.
+ * limits, calls the next one, and on retryable failures fails over to the next; non-retryable failures go straight
+ * back. A deployment cools down (at least its Retry-After) after {@code allowedFails} retryable failures in a row
+ * within a window, or at once when it answers 429 with a Retry-After: one slow answer does not take a deployment out.
+ * When every candidate is cooling down or full, it waits within the request's deadline instead of failing at once.
+ * Limits are per-minute and fleet-wide ({@link LeasedLimits}); background calls may use only
+ * {@code 1 - interactiveReserve} of each. Cooldowns are reported to a {@link Listener} (which shares them with the
+ * fleet) and shared state comes back through {@link #applyState}.
  */
 public final class Router {
     /** Tuning. */
-    public record Settings(double interactiveReserve, long defaultCooldownMillis) {
+    public record Settings(double interactiveReserve, long defaultCooldownMillis, int allowedFails, long failWindowMillis) {
+        public Settings(double interactiveReserve, long defaultCooldownMillis) {
+            this(interactiveReserve, defaultCooldownMillis, 1, 60_000);
+        }
+
         public static Settings defaults() {
-            return new Settings(0.2, 5_000);
+            return new Settings(0.2, 5_000, 3, 60_000);
+        }
+    }
+
+    /** Told when this node puts a deployment into cooldown, and of every failed attempt (for the logs). */
+    @FunctionalInterface
+    public interface Listener {
+        void cooledDown(String deployment, long untilMillis, String reason);
+
+        /** An attempt on {@code deployment} failed; a retryable failure fails over to the route's next deployment. */
+        default void attemptFailed(String route, String deployment, ProviderException error) {
         }
     }
 
     private final Settings settings;
     private final LongSupplier clock;
     private final Function<String, ProviderAdapter> adapters;
+    private final LeasedLimits limits;
+    private final Listener listener;
     private final Map<String, DeploymentState> deployments = new ConcurrentHashMap<>();
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
 
     public Router(Settings settings, LongSupplier clockMillis, Function<String, ProviderAdapter> adapters) {
+        this(settings, clockMillis, adapters, LeasedLimits.local(clockMillis), (d, u, r) -> { });
+    }
+
+    public Router(Settings settings, LongSupplier clockMillis, Function<String, ProviderAdapter> adapters, LeasedLimits limits,
+                  Listener listener) {
         this.settings = settings;
         this.clock = clockMillis;
         this.adapters = adapters;
+        this.limits = limits;
+        this.listener = listener;
     }
 
+    /** Adds or replaces a deployment; an unchanged definition keeps its state (latency, counts, cooldown). */
     public void putDeployment(Deployment d) {
-        deployments.put(d.name(), new DeploymentState(d));
+        deployments.compute(d.name(), (n, old) -> old != null && old.deployment.equals(d) ? old : carry(old, new DeploymentState(d)));
+    }
+
+    private static DeploymentState carry(DeploymentState old, DeploymentState fresh) {
+        if (old != null) {
+            fresh.apply(old.disabled(), old.cooldownUntil(), old.cooldownReason());
+        }
+        return fresh;
+    }
+
+    /** Makes the deployments and routes exactly these (the fleet's shared definitions). */
+    public void replaceAll(List<Deployment> newDeployments, List<Route> newRoutes) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Deployment d : newDeployments) {
+            putDeployment(d);
+            names.add(d.name());
+        }
+        deployments.keySet().retainAll(names);
+        java.util.Set<String> routeNames = new java.util.HashSet<>();
+        for (Route r : newRoutes) {
+            routes.put(r.name(), r);
+            routeNames.add(r.name());
+        }
+        routes.keySet().retainAll(routeNames);
+    }
+
+    /** Applies the fleet's shared drain and cooldown state of a deployment; false when there is no such deployment. */
+    public boolean applyState(String deployment, boolean disabled, long cooldownUntil, String reason) {
+        DeploymentState s = deployments.get(deployment);
+        if (s != null) {
+            s.apply(disabled, cooldownUntil, reason);
+        }
+        return s != null;
+    }
+
+    /** The definition of a deployment, if there is one. */
+    public java.util.Optional<Deployment> deployment(String name) {
+        DeploymentState s = deployments.get(name);
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.deployment);
     }
 
     public void removeDeployment(String name) {
@@ -106,7 +171,7 @@ public final class Router {
             if (s == null) {
                 continue;
             }
-            load += s.requests.usedSince(now / 1000);
+            load += s.requests.usedSince(now / 1000); // this node's
             if (!s.disabled() && !s.coolingDown(now)) {
                 capacity += s.deployment.requestsPerMinute() <= 0 ? Long.MAX_VALUE / 4 : s.deployment.requestsPerMinute();
             }
@@ -117,7 +182,7 @@ public final class Router {
     private Route route(String name) {
         Route r = routes.get(name);
         if (r == null) {
-            throw new IllegalArgumentException("no route named '" + name + "'; routes: " + routes.keySet());
+            throw new IllegalArgumentException("no route named '" + name + "'"); // GET /v1/models lists the routes
         }
         return r;
     }
@@ -157,8 +222,8 @@ public final class Router {
         return list;
     }
 
-    /** One admitted attempt: the deployment and the tokens reserved for it. */
-    private record Attempt(DeploymentState state, int reservedTokens) {
+    /** One admitted attempt: the deployment, the tokens reserved for it, the share and time it was admitted at. */
+    private record Attempt(DeploymentState state, int reservedTokens, double share, long admittedAt) {
     }
 
     private Attempt admit(DeploymentState s, Priority priority, ChatRequest request, long now) {
@@ -167,39 +232,49 @@ public final class Router {
         }
         double share = priority == Priority.INTERACTIVE ? 1.0 : 1.0 - settings.interactiveReserve();
         int tokens = request.estimatedTokens();
-        if (!s.requests.tryTake(now, 1, share)) {
+        Deployment d = s.deployment;
+        if (!limits.tryTake(s.requestsKey, d.requestsPerMinute(), share, 1)) {
             return null;
         }
-        if (!s.tokens.tryTake(now, tokens, share)) {
-            s.requests.adjust(now, -1);
+        if (!limits.tryTake(s.tokensKey, d.tokensPerMinute(), share, tokens)) {
+            limits.settle(s.requestsKey, d.requestsPerMinute(), share, 1, now);
             return null;
         }
-        return new Attempt(s, tokens);
+        s.requests.adjust(now, 1);
+        return new Attempt(s, tokens, share, now);
     }
 
-    /** When a candidate may next be admitted: the earliest cooldown end or limit window release. */
+    /** When a candidate may next be admitted: the earliest cooldown end or limit release. */
     private long nextChance(Route r, long now) {
         long next = Long.MAX_VALUE;
         for (DeploymentState s : order(r)) {
-            next = Math.min(next, s.coolingDown(now) ? s.cooldownUntil()
-                    : now + Math.min(s.requests.millisUntilRoom(now), s.tokens.millisUntilRoom(now)));
+            next = Math.min(next, s.coolingDown(now) ? s.cooldownUntil() : now + limits.millisUntilRoom());
         }
         return next;
     }
 
     private void failed(DeploymentState s, ProviderException e) {
         s.failures.incrementAndGet();
-        if (e.retryable()) {
-            long now = clock.getAsLong();
-            long wait = Math.max(e.retryAfterMillis(), settings.defaultCooldownMillis());
-            s.coolDown(now + wait, (e.status() == 0 ? "timeout or connection error" : "HTTP " + e.status()) + ": " + e.getMessage());
+        if (!e.retryable()) {
+            return;
+        }
+        long now = clock.getAsLong();
+        boolean toldToWait = e.status() == 429 && e.retryAfterMillis() > 0;
+        if (toldToWait || s.failedInARow(now, s.deployment.allowedFails() > 0 ? s.deployment.allowedFails() : settings.allowedFails(),
+                settings.failWindowMillis())) {
+            long until = now + Math.max(e.retryAfterMillis(), settings.defaultCooldownMillis());
+            String reason = (e.status() == 0 ? "timeout or connection error" : "HTTP " + e.status()) + ": " + e.getMessage();
+            s.coolDown(until, reason);
+            listener.cooledDown(s.deployment.name(), until, reason);
         }
     }
 
     private void finished(Attempt a, long startMillis, int actualTokens) {
         long now = clock.getAsLong();
         a.state().recordLatency(now - startMillis);
-        a.state().tokens.adjust(now, actualTokens - a.reservedTokens()); // the reservation was an upper-bound estimate
+        Deployment d = a.state().deployment;
+        // the reservation was an upper-bound estimate: give back what was not used
+        limits.settle(a.state().tokensKey, d.tokensPerMinute(), a.share(), a.reservedTokens() - actualTokens, a.admittedAt());
     }
 
     /** One call on an admitted deployment; a thrown ProviderException is a failed attempt. */
@@ -230,11 +305,17 @@ public final class Router {
                     return call.run(s, a, start);
                 } catch (ProviderException e) {
                     failed(s, e);
+                    listener.attemptFailed(r.name(), s.deployment.name(), e);
                     finished(a, start, a.reservedTokens());
                     if (!e.retryable()) {
                         throw e;
                     }
                     last = e;
+                } catch (RuntimeException e) {
+                    // not the deployment's failure (the caller's listener threw, e.g. its client went away): the call
+                    // is abandoned and its token reservation released
+                    limits.settle(s.tokensKey, s.deployment.tokensPerMinute(), a.share(), a.reservedTokens(), a.admittedAt());
+                    throw e;
                 } finally {
                     s.inFlight.decrementAndGet();
                 }
@@ -249,6 +330,7 @@ public final class Router {
     public ChatResponse complete(String routeName, Priority priority, ChatRequest request, long deadlineMillis) throws InterruptedException {
         return attempt(routeName, priority, request, deadlineMillis, (s, a, start) -> {
             ChatResponse response = adapter(s).complete(s.deployment, request);
+            s.succeeded();
             finished(a, start, response.promptTokens() + response.completionTokens());
             return response;
         });
@@ -261,6 +343,7 @@ public final class Router {
             adapter(s).stream(s.deployment, request, new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
+                    s.succeeded();
                     finished(a, start, response.promptTokens() + response.completionTokens());
                     listener.completed(response);
                 }

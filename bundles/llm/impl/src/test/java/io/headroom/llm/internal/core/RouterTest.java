@@ -41,7 +41,7 @@ public class RouterTest {
     public void setUp() throws Exception {
         openAi = FakeLlmProvider.openAi();
         anthropic = FakeLlmProvider.anthropic();
-        router = new Router(Router.Settings.defaults(), System::currentTimeMillis, TestAdapters::byProvider);
+        router = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider); // cooldown at the first failure
         router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
         router.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
         router.putRoute(new Route("chat", "ordered", List.of("gpt", "claude"), Map.of()));
@@ -103,6 +103,84 @@ public class RouterTest {
         ProviderException e = assertThrows(ProviderException.class, () -> router.complete("solo", Priority.INTERACTIVE, REQUEST, deadline(500)));
         assertEquals(503, e.status());
         assertTrue(e.getMessage(), e.getMessage().contains("before the deadline"));
+    }
+
+    @Test
+    public void aDeploymentCoolsDownAfterAllowedFailsInARowNotAfterOne() throws Exception {
+        List<String> cooled = new ArrayList<>();
+        Router r = new Router(Router.Settings.defaults(), System::currentTimeMillis, TestAdapters::byProvider,
+                LeasedLimits.local(System::currentTimeMillis), (d, until, reason) -> cooled.add(d));
+        r.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        r.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
+        r.putRoute(new Route("chat", "ordered", List.of("gpt", "claude"), Map.of()));
+        openAi.then(Behaviour.error(500, null), Behaviour.error(500, null));
+        assertEquals("claude", r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+        assertEquals("claude", r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+        assertEquals("two failures in a row: still healthy", "healthy", status(r, "gpt"));
+        assertEquals("gpt", r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+        openAi.then(Behaviour.error(500, null), Behaviour.error(500, null));
+        r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000));
+        r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000));
+        assertEquals("a success in between started the count again", "healthy", status(r, "gpt"));
+        openAi.then(Behaviour.error(500, null));
+        r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000));
+        assertEquals("the third in a row", "cooling down", status(r, "gpt"));
+        assertEquals(List.of("gpt"), cooled);
+        int before = openAi.requests.get();
+        assertEquals("claude", r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+        assertEquals("skipped while cooling down", before, openAi.requests.get());
+        assertTrue(r.applyState("gpt", false, 0, null));
+        assertEquals("the fleet cleared the cooldown", "gpt", r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+    }
+
+    @Test
+    public void aRateLimitWithRetryAfterCoolsDownAtOnce() throws Exception {
+        Router r = new Router(Router.Settings.defaults(), System::currentTimeMillis, TestAdapters::byProvider);
+        r.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        r.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
+        r.putRoute(new Route("chat", "ordered", List.of("gpt", "claude"), Map.of()));
+        openAi.then(Behaviour.error(429, "7"));
+        assertEquals("claude", r.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)).deployment());
+        assertEquals("cooling down", status(r, "gpt"));
+    }
+
+    @Test
+    public void aClientThatGoesAwayMidStreamIsNotAProviderFailure() throws Exception {
+        MemoryLedger ledger = new MemoryLedger();
+        LeasedLimits limits = new LeasedLimits(ledger, System::currentTimeMillis, () -> 1, LeasedLimits.Settings.defaults());
+        Router r = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider, limits, (d, u, why) -> { });
+        r.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 1000, 0, 2000));
+        r.putRoute(new Route("solo", "ordered", List.of("gpt"), Map.of()));
+        java.io.UncheckedIOException gone = new java.io.UncheckedIOException(new java.io.IOException("Broken pipe"));
+        List<String> tokens = new ArrayList<>();
+        java.io.UncheckedIOException thrown = assertThrows(java.io.UncheckedIOException.class, () -> r.stream("solo", Priority.INTERACTIVE, REQUEST,
+                deadline(5000), new StreamListener() {
+                    @Override
+                    public void token(String text) {
+                        tokens.add(text);
+                        if (tokens.size() == 2) {
+                            throw gone; // the client's connection broke while its answer was written
+                        }
+                    }
+
+                    @Override
+                    public void completed(ChatResponse response) {
+                    }
+
+                    @Override
+                    public void failed(ProviderException error) {
+                    }
+                }));
+        assertTrue(thrown == gone);
+        assertEquals("with allowedFails 1 a provider failure would cool it down at once", "healthy", status(r, "gpt"));
+        assertEquals(0, r.deployments().get(0).failures());
+        long granted = ledger.granted("deployment:gpt:tokens", System.currentTimeMillis() / 60_000);
+        assertTrue(granted > 0);
+        assertEquals("the reservation was released: everything leased is still free", granted, limits.held("deployment:gpt:tokens", 1.0));
+    }
+
+    private static String status(Router r, String deployment) {
+        return r.deployments().stream().filter(d -> d.name().equals(deployment)).findFirst().orElseThrow().status();
     }
 
     private Router withCooldown(long cooldownMillis) {

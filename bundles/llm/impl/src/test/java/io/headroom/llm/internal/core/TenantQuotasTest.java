@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.TenantQuota;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Test;
 
@@ -13,7 +14,18 @@ import org.junit.Test;
 public class TenantQuotasTest {
     private static final TenantId ACME = TenantId.of("acme");
     private static final TenantId GLOBEX = TenantId.of("globex");
-    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    /** The start of a clock minute. */
+    private final AtomicLong clock = new AtomicLong(1_000_020_000L);
+    private final java.util.Map<TenantId, long[]> spent = new java.util.HashMap<>();
+
+    private TenantQuotas quotas(int rpm, int tpm) {
+        return quotas(rpm, tpm, null, null);
+    }
+
+    private TenantQuotas quotas(int rpm, int tpm, Double daily, Double monthly) {
+        return new TenantQuotas(LeasedLimits.local(clock::get), t -> new TenantQuota(t, rpm, tpm, daily, monthly),
+                (t, month) -> spent.getOrDefault(t, new long[2])[month ? 1 : 0], clock::get);
+    }
 
     private int status(Runnable call) {
         try {
@@ -26,8 +38,8 @@ public class TenantQuotasTest {
     }
 
     @Test
-    public void requestsPerMinuteHoldPerTenantAndFreeUpAsTheWindowSlides() {
-        TenantQuotas q = new TenantQuotas(3, 0, clock::get);
+    public void requestsPerMinuteHoldPerTenantAndFreeUpInTheNextMinute() {
+        TenantQuotas q = quotas(3, 0);
         for (int i = 0; i < 3; i++) {
             assertEquals("no token quota: nothing reserved", 0, q.admit(ACME, 50));
             clock.addAndGet(10_000);
@@ -35,25 +47,25 @@ public class TenantQuotasTest {
         ProviderException over = assertThrows(ProviderException.class, () -> q.admit(ACME, 50));
         assertEquals(429, over.status());
         assertTrue(over.getMessage(), over.getMessage().contains("tenant acme is over its quota of 3 requests a minute"));
-        assertTrue("Retry-After points at the oldest request leaving the window: " + over.retryAfterMillis(),
+        assertTrue("Retry-After points at the next minute: " + over.retryAfterMillis(),
                 over.retryAfterMillis() > 0 && over.retryAfterMillis() <= 61_000);
         assertEquals("another tenant has its own quota", 200, status(() -> q.admit(GLOBEX, 50)));
         clock.addAndGet(over.retryAfterMillis());
-        assertEquals("the first request has left the window", 200, status(() -> q.admit(ACME, 50)));
+        assertEquals("a new minute", 200, status(() -> q.admit(ACME, 50)));
     }
 
     @Test
     public void tokensAreReservedAtTheEstimateAndSettledToWhatWasUsed() {
-        TenantQuotas q = new TenantQuotas(0, 100, clock::get);
+        TenantQuotas q = quotas(0, 100);
         assertEquals(40, q.admit(ACME, 40));
         assertEquals(40, q.admit(ACME, 40));
         assertEquals("80 reserved: 40 more would overshoot", 429, status(() -> q.admit(ACME, 40)));
-        q.settle(ACME, 40, 10);
-        q.settle(ACME, 40, 10);
+        q.settle(ACME, 40, 10, clock.get());
+        q.settle(ACME, 40, 10, clock.get());
         assertEquals("20 used: room for two more", 40, q.admit(ACME, 40));
         assertEquals(40, q.admit(ACME, 40));
         assertEquals(429, status(() -> q.admit(ACME, 40)));
-        q.settle(ACME, 40, 0);
+        q.settle(ACME, 40, 0, clock.get());
         assertEquals("a call that failed gives its reservation back", 40, q.admit(ACME, 40));
         clock.addAndGet(61_000);
         assertEquals(100, q.admit(ACME, 100));
@@ -61,7 +73,7 @@ public class TenantQuotasTest {
 
     @Test
     public void aRequestLargerThanTheWholeQuotaIsABadRequestAndCostsNothing() {
-        TenantQuotas q = new TenantQuotas(2, 100, clock::get);
+        TenantQuotas q = quotas(2, 100);
         ProviderException big = assertThrows(ProviderException.class, () -> q.admit(ACME, 101));
         assertEquals(400, big.status());
         assertTrue(big.getMessage(), big.getMessage().contains("lower max_tokens"));
@@ -72,10 +84,28 @@ public class TenantQuotasTest {
 
     @Test
     public void noQuotaAdmitsEverything() {
-        TenantQuotas q = new TenantQuotas(0, 0, clock::get);
+        TenantQuotas q = quotas(0, 0);
         for (int i = 0; i < 10_000; i++) {
             assertEquals(0, q.admit(ACME, 1_000_000));
         }
-        q.settle(ACME, 0, 500); // nothing was reserved: nothing to settle
+        q.settle(ACME, 0, 500, clock.get()); // nothing was reserved: nothing to settle
+    }
+
+    @Test
+    public void aSpentBudgetRefusesUntilTheDayOrMonthEnds() {
+        TenantQuotas q = quotas(0, 0, 1.0, 10.0);
+        assertEquals(200, status(() -> q.admit(ACME, 10)));
+        spent.put(ACME, new long[] {1_000_000, 1_000_000});
+        ProviderException day = assertThrows(ProviderException.class, () -> q.admit(ACME, 10));
+        assertEquals(429, day.status());
+        assertTrue(day.getMessage(), day.getMessage().contains("daily LLM budget"));
+        long untilMidnight = 86_400_000 - clock.get() % 86_400_000;
+        assertEquals("Retry-After: the next UTC day", untilMidnight, day.retryAfterMillis());
+        assertEquals("others are not affected", 200, status(() -> q.admit(GLOBEX, 10)));
+        spent.put(ACME, new long[] {0, 10_000_000});
+        ProviderException month = assertThrows(ProviderException.class, () -> q.admit(ACME, 10));
+        assertTrue(month.getMessage(), month.getMessage().contains("monthly LLM budget"));
+        assertTrue(month.retryAfterMillis() >= untilMidnight);
+        assertEquals("platform-scope calls have no quota or budget", 0, q.admit(null, 10));
     }
 }

@@ -13,6 +13,7 @@ import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.http.HttpProvider;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * OpenAI Chat Completions and every server that speaks it (Azure OpenAI, vLLM, Ollama, ...): POST {endpoint}/chat/completions
@@ -20,6 +21,11 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
 public final class OpenAiAdapter extends HttpProvider {
+    @Deactivate
+    void deactivate() {
+        close();
+    }
+
     @Override
     protected String path() {
         return "/chat/completions";

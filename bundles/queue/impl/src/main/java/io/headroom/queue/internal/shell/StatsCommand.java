@@ -24,7 +24,7 @@ public class StatsCommand implements Action {
                 s.cap() == 0 ? "-" : s.cap(), s.paused() ? "paused" : s.noisy() ? "noisy" : "ok", s.dwellP50Millis(),
                 s.dwellP99Millis(), s.completed(), s.failed(), s.deadLettered()));
         t.print(System.out);
-        System.out.println("Job types with a handler: " + queue.types());
+        System.out.println("Job types (handlers and remote types): " + queue.types());
         return null;
     }
 }

@@ -31,6 +31,8 @@ import net.sf.jsqlparser.statement.select.SelectItem;
 import net.sf.jsqlparser.statement.select.Values;
 import net.sf.jsqlparser.statement.update.Update;
 import net.sf.jsqlparser.statement.update.UpdateSet;
+import net.sf.jsqlparser.statement.upsert.Upsert;
+import net.sf.jsqlparser.statement.upsert.UpsertType;
 
 /**
  * The tenant safe path: decides from the parsed statement (never from its text) whether a statement run through a
@@ -45,7 +47,19 @@ import net.sf.jsqlparser.statement.update.UpdateSet;
  */
 public final class SafePath {
     /** What a checked statement requires: the 1-based parameters and the literals that must equal the tenant id. */
-    public record Checked(boolean query, List<Integer> tenantParams, List<String> tenantLiterals) {
+    public record Checked(boolean query, List<Integer> tenantParams, List<String> tenantLiterals, String sql, int paramCount) {
+        Checked(boolean query, List<Integer> tenantParams, List<String> tenantLiterals) {
+            this(query, tenantParams, tenantLiterals, null, 0);
+        }
+
+        /** Throws unless exactly as many parameters as the statement's placeholders are given. */
+        public void verifyCount(Object[] params) {
+            int given = params == null ? 0 : params.length;
+            if (given != paramCount) {
+                throw new UnsafeStatementException("the statement has " + paramCount + " parameter placeholder(s) but " + given + " parameter(s) were given");
+            }
+        }
+
         public Checked {
             tenantParams = List.copyOf(tenantParams);
             tenantLiterals = List.copyOf(tenantLiterals);
@@ -73,18 +87,64 @@ public final class SafePath {
     }
 
     private final Set<String> shardedTables;
+    private final Set<String> upsertSafe;
     private final String tenantColumn;
 
     /** @param shardedTables lower-case names of the tables sharded by {@code tenantColumn} */
     public SafePath(Set<String> shardedTables, String tenantColumn) {
+        this(shardedTables, Set.of(), tenantColumn);
+    }
+
+    /**
+     * @param shardedTables lower-case names of the tables sharded by {@code tenantColumn}
+     * @param upsertSafe the sharded tables whose every unique key includes the tenant column: only these take
+     *     {@code ON DUPLICATE KEY UPDATE} and {@code REPLACE} (elsewhere a duplicate key could be another tenant's row)
+     */
+    public SafePath(Set<String> shardedTables, Set<String> upsertSafe, String tenantColumn) {
         this.shardedTables = Set.copyOf(shardedTables.stream().map(t -> t.toLowerCase(Locale.ROOT)).toList());
+        this.upsertSafe = Set.copyOf(upsertSafe.stream().map(t -> t.toLowerCase(Locale.ROOT)).toList());
         this.tenantColumn = tenantColumn.toLowerCase(Locale.ROOT);
     }
 
+    public Set<String> shardedTables() {
+        return shardedTables;
+    }
+
+    public Set<String> upsertSafe() {
+        return upsertSafe;
+    }
+
+    /**
+     * Checks a statement; the answer's {@link Checked#sql()} is the statement rendered from the checked tree, which is
+     * what runs (its tokens equal the caller's text: nothing the parser skipped reaches the server).
+     */
     public Checked check(String sql) {
+        List<SqlText.Token> tokens = SqlText.check(sql);
         Statement st = parseOne(sql);
+        String rendered = st.toString();
+        if (!SqlText.sameTokens(tokens, rendered)) {
+            throw new UnsafeStatementException("the statement uses syntax the safe path does not read exactly as the server would; rewrite it plainly");
+        }
+        Checked c = checkTree(st, rendered);
+        int placeholders = (int) tokens.stream().filter(t -> t.kind() == SqlText.Kind.PARAM).count();
+        return new Checked(c.query(), c.tenantParams(), c.tenantLiterals(), rendered, placeholders);
+    }
+
+    private Checked checkTree(Statement st, String rendered) {
         if (st instanceof PlainSelect s) {
             return select(s);
+        }
+        if (st instanceof Upsert u) {
+            if (u.getUpsertType() != UpsertType.REPLACE && u.getUpsertType() != UpsertType.REPLACE_SET
+                    || !rendered.regionMatches(true, 0, "REPLACE ", 0, 8)) {
+                throw new UnsafeStatementException("only REPLACE INTO ... VALUES/SET of this kind of statement runs through a tenant handle");
+            }
+            upsertable(u.getTable(), "REPLACE");
+            Statement asInsert = parseOne("INSERT " + rendered.substring(8));
+            if (!(asInsert instanceof Insert i)) {
+                throw new UnsafeStatementException("REPLACE must have the shape of an INSERT");
+            }
+            return insert(i);
         }
         if (st instanceof Select) {
             throw new UnsafeStatementException("only a plain SELECT runs through a tenant handle (no UNION, WITH or parenthesised select)");
@@ -172,11 +232,20 @@ public final class SafePath {
         return constrain(List.of(new Ref(sharded(t), List.of())), d.getWhere());
     }
 
+    private void upsertable(Table t, String what) {
+        sharded(t);
+        if (!upsertSafe.contains(unquote(t.getName()))) {
+            throw new UnsafeStatementException(what + " is allowed only on tables whose every unique key includes the tenant column "
+                    + tenantColumn + " (" + unquote(t.getName()) + " has one without it: a duplicate could be another tenant's row)");
+        }
+    }
+
     private Checked insert(Insert i) {
         sharded(i.getTable());
         List<Integer> params = new ArrayList<>();
         List<String> literals = new ArrayList<>();
-        if (i.getDuplicateUpdateSets() != null) {
+        if (i.getDuplicateUpdateSets() != null && !i.getDuplicateUpdateSets().isEmpty()) {
+            upsertable(i.getTable(), "ON DUPLICATE KEY UPDATE");
             for (UpdateSet set : i.getDuplicateUpdateSets()) {
                 assignsNotTenant(set);
             }

@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.Function;
 import net.sf.jsqlparser.expression.LongValue;
@@ -22,6 +23,7 @@ import net.sf.jsqlparser.statement.select.Limit;
 import net.sf.jsqlparser.statement.select.OrderByElement;
 import net.sf.jsqlparser.statement.select.PlainSelect;
 import net.sf.jsqlparser.statement.select.SelectItem;
+import net.sf.jsqlparser.util.TablesNamesFinder;
 
 /**
  * How a SELECT sent to every shard is merged back into the answer one database holding all rows would give:
@@ -52,10 +54,34 @@ public final class ScatterPlan {
         this.offset = offset;
     }
 
-    public static ScatterPlan of(String sql) {
+    /**
+     * The plan for a scatter query over {@code shardedTables} (lower-case). The same lexical rules as the tenant safe
+     * path apply (no comments, variables, locking or file functions, system schemas; the parser must read every token),
+     * and every table the statement names, in subqueries too, must be a sharded table of the current schema.
+     */
+    public static ScatterPlan of(String sql, Set<String> shardedTables) {
+        List<SqlText.Token> tokens = SqlText.check(sql);
         Statement st = SafePath.parseOne(sql);
+        if (!SqlText.sameTokens(tokens, st.toString())) {
+            throw new UnsafeStatementException("the statement uses syntax the safe path does not read exactly as the server would; rewrite it plainly");
+        }
         if (!(st instanceof PlainSelect s)) {
             throw new UnsafeStatementException("scatter runs one plain SELECT (no UNION, WITH or DML)");
+        }
+        Set<String> names;
+        try {
+            names = new TablesNamesFinder<>().getTables(st);
+        } catch (RuntimeException e) {
+            throw new UnsafeStatementException("cannot tell which tables the statement reads: " + e.getMessage());
+        }
+        if (names.isEmpty()) {
+            throw new UnsafeStatementException("scatter reads sharded tables: the statement names none");
+        }
+        for (String name : names) {
+            String n = SafePath.unquote(name);
+            if (n.contains(".") || !shardedTables.contains(n)) {
+                throw new UnsafeStatementException("scatter reads only sharded tables, not " + name);
+            }
         }
         if (s.getHaving() != null) {
             throw new UnsafeStatementException("HAVING cannot be merged across shards; filter the merged rows instead");

@@ -142,7 +142,7 @@ public final class MoveRunner extends LeasedRunner {
     private void copy(MoveRecord m) throws Exception {
         store.resetCopied(id, lease);
         DataSource source = map.shard(m.plan().source());
-        for (String table : map.settings().shardedTables()) {
+        for (String table : map.shardedTables()) {
             TableShape shape = shape(source, table);
             for (Map.Entry<String, TenantFilter> t : m.plan().targets().entrySet()) {
                 DataSource target = map.shard(t.getKey());
@@ -342,7 +342,7 @@ public final class MoveRunner extends LeasedRunner {
         Set<String> pinned = pinned();
         boolean ok = true;
         for (Map.Entry<String, TenantFilter> t : p.targets().entrySet()) {
-            for (String table : map.settings().shardedTables()) {
+            for (String table : map.shardedTables()) {
                 TableShape shape = shape(source, table);
                 String a = copier.checksum(source, shape, t.getValue(), pinned);
                 String b = copier.checksum(map.shard(t.getKey()), shape, t.getValue(), pinned);
@@ -356,7 +356,7 @@ public final class MoveRunner extends LeasedRunner {
     }
 
     private void deleteRows(DataSource db, TenantFilter f) throws SQLException {
-        for (String table : map.settings().shardedTables()) {
+        for (String table : map.shardedTables()) {
             copier.delete(db, shape(db, table), f, pinned());
         }
     }
@@ -369,7 +369,7 @@ public final class MoveRunner extends LeasedRunner {
 
     private Map<String, TableShape> shapes(DataSource db) throws SQLException {
         Map<String, TableShape> out = new HashMap<>();
-        for (String table : map.settings().shardedTables()) {
+        for (String table : map.shardedTables()) {
             out.put(table.toLowerCase(Locale.ROOT), shape(db, table));
         }
         return out;

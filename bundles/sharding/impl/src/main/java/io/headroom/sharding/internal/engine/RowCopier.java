@@ -46,7 +46,7 @@ final class RowCopier {
                     while (rs.next()) {
                         Object[] row = new Object[t.columns().size()];
                         for (int i = 0; i < row.length; i++) {
-                            row[i] = rs.getObject(i + 1);
+                            row[i] = t.read(rs, i);
                         }
                         rows.add(row);
                     }
@@ -59,7 +59,7 @@ final class RowCopier {
                 c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement(t.replaceSql())) {
                     for (Object[] row : rows) {
-                        bind(ps, List.of(row));
+                        bind(ps, java.util.Arrays.asList(row)); // NULL columns: List.of refuses nulls
                         ps.addBatch();
                     }
                     ps.executeBatch();

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class SchemaChangeRunner extends LeasedRunner {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaChangeRunner.class);
     /** MySQL/MariaDB errors that mean the change is already there (a rerun after a restart). */
-    private static final Set<Integer> ALREADY = Set.of(1060, 1061, 1091, 1826);
+    private static final Set<Integer> ALREADY = Set.of(1060, 1061, 1091, 1826, 1050, 1051);
     /** Errors that mean the requested algorithm cannot do this change. */
     private static final Set<Integer> NOT_SUPPORTED = Set.of(1845, 1846);
 
@@ -57,7 +57,11 @@ public final class SchemaChangeRunner extends LeasedRunner {
 
     /** Drops shadow copies and kept old tables of the change's table on every shard (a change that is over). */
     public static void cleanUp(ShardMap map, String ddl) {
-        String table = DdlCheck.check(ddl, new HashSet<>(map.settings().shardedTables()));
+        DdlCheck.Change change = DdlCheck.of(ddl);
+        if (change.kind() != DdlCheck.Kind.ALTER) {
+            return; // CREATE and DROP leave nothing behind
+        }
+        String table = change.table();
         for (String shard : map.topology().shards().keySet()) {
             try {
                 ShadowCopy.dropLeftovers(map.shard(shard), table);
@@ -130,7 +134,11 @@ public final class SchemaChangeRunner extends LeasedRunner {
             if (state == SchemaChangeState.RUNNING) {
                 boolean failed = done.values().stream().map(ShardChangeState::of).anyMatch(h -> h == ShardChangeState.FAILED || !h.done());
                 cleanUp(map, s.ddl()); // the old tables kept by shadow copies go when the change is over
+                if (!failed) {
+                    map.recordChange(s.ddl(), version, s.canary()); // the recorded schema follows the applied change
+                }
                 store.finish(version, failed ? SchemaChangeState.FAILED : SchemaChangeState.DONE, failed ? "some shards failed; see shards" : null, lease);
+                map.refreshTables(); // a created table joins the sharded schema now
             } else if (state == SchemaChangeState.CANCELLED) {
                 cleanUp(map, s.ddl());
             }
@@ -177,7 +185,9 @@ public final class SchemaChangeRunner extends LeasedRunner {
      * the shard's entry, null when the node stops in the middle of a copy.
      */
     private String alter(String shard, String ddl, List<String> attempts) {
-        String[] names = {"INSTANT", "INPLACE"};
+        DdlCheck.Kind kind = DdlCheck.of(ddl).kind();
+        String[] names = kind == DdlCheck.Kind.ALTER ? new String[] {"INSTANT", "INPLACE"}
+                : new String[] {kind == DdlCheck.Kind.CREATE ? "CREATED" : "DROPPED"};
         String last = null;
         for (int i = 0; i < attempts.size(); i++) {
             try (Connection c = map.shard(shard).getConnection(); Statement s = c.createStatement()) {
@@ -188,13 +198,13 @@ public final class SchemaChangeRunner extends LeasedRunner {
                     return "ALREADY";
                 }
                 last = e.getMessage();
-                if (!NOT_SUPPORTED.contains(e.getErrorCode())) {
+                if (!NOT_SUPPORTED.contains(e.getErrorCode()) || kind != DdlCheck.Kind.ALTER) {
                     return ShardChangeState.failed(last);
                 }
             }
         }
         LOG.info("sharding: schema change {} needs a table copy on {} ({}): copying to a shadow table", version, shard, last);
-        String table = DdlCheck.check(ddl, new HashSet<>(map.settings().shardedTables()));
+        String table = DdlCheck.check(ddl, map.shardedTables());
         long[] lastRecord = {0};
         ShadowCopy.Control control = new ShadowCopy.Control() {
             @Override

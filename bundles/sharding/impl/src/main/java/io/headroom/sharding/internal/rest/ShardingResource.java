@@ -19,6 +19,11 @@ import io.headroom.sharding.api.TenantLocation;
 import io.headroom.sharding.api.TenantOverLimitException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import io.headroom.sharding.api.StatementResult;
+import javax.ws.rs.container.AsyncResponse;
+import javax.ws.rs.container.Suspended;
+import org.osgi.service.component.annotations.Deactivate;
 
 import java.util.function.Supplier;
 import javax.annotation.security.RolesAllowed;
@@ -37,7 +42,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /** /api/sharding: shards, tenant locations and pins, per-tenant load, scatter queries. */
-@Component(service = RestResource.class, property = RestResource.PATH + "=/sharding")
+@Component(service = RestResource.class, property = RestResource.PATH + "=/sharding", configurationPid = "io.headroom.sharding")
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -60,21 +65,49 @@ public final class ShardingResource implements RestResource {
     public record NewSplit(String shard, String low, String high) {
     }
 
-    public record NewSchemaChange(Integer version, String ddl) {
+    public record NewSchemaChange(Integer version, String ddl, String confirm) {
+    }
+
+    /** The Data API request: one statement ({@code sql}, {@code params}) or several in one transaction. */
+    public record SqlRequest(String sql, List<Object> params, List<SqlStatement> statements, Integer maxRows, Integer timeoutSeconds) {
+    }
+
+    public record SqlStatement(String sql, List<Object> params) {
+    }
+
+    /** A batch's answer: one result per statement, in order. */
+    public record SqlResults(List<StatementResult> results) {
     }
 
     private final ShardAdmin admin;
     private final ShardRouter router;
     private final TenantMoves moves;
     private final SchemaChanges schema;
+    private final DataApi data;
 
     @Activate
     public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router, @Reference TenantMoves moves,
-            @Reference SchemaChanges schema) {
+            @Reference SchemaChanges schema, Map<String, Object> config) {
         this.admin = admin;
         this.router = router;
         this.moves = moves;
         this.schema = schema;
+        this.data = new DataApi(router, DataApi.Limits.of(config));
+    }
+
+    @Deactivate
+    void deactivate() {
+        data.close();
+    }
+
+    /**
+     * The Data API: the tenant's statements through its handle (the safe path, its shard, its pool share, the
+     * breaker), answered asynchronously so a statement held at a move's fence holds no HTTP thread.
+     */
+    @POST
+    @Path("tenants/{tenant}/sql")
+    public void sql(@PathParam("tenant") TenantId tenant, SqlRequest request, @Suspended AsyncResponse async) {
+        data.submit(tenant, request, async);
     }
 
     @POST
@@ -82,9 +115,16 @@ public final class ShardingResource implements RestResource {
     @RolesAllowed(Caller.OPERATOR)
     public Response applySchema(NewSchemaChange c) {
         if (c == null || c.version() == null || c.ddl() == null) {
-            throw ProblemException.badRequest("send {\"version\": <next version>, \"ddl\": \"ALTER TABLE ...\"}");
+            throw ProblemException.badRequest("send {\"version\": <next version>, \"ddl\": \"ALTER TABLE ... | CREATE TABLE ... | DROP TABLE ...\", \"confirm\": \"<table, for DROP>\"}");
         }
-        return Response.status(202).entity(mapped(() -> schema.apply(c.version(), c.ddl()))).build();
+        return Response.status(202).entity(mapped(() -> schema.apply(c.version(), c.ddl(), c.confirm()))).build();
+    }
+
+    @GET
+    @Path("schema-diff")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<io.headroom.sharding.api.SchemaDrift> schemaDiff() {
+        return mapped(schema::diff);
     }
 
     @GET

@@ -10,7 +10,7 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-@Command(scope = "shard", name = "schema-apply", description = "Applies a versioned ALTER TABLE to every shard online: canary first, then the rest")
+@Command(scope = "shard", name = "schema-apply", description = "Applies a versioned ALTER TABLE, CREATE TABLE or DROP TABLE to every shard online: canary first, then the rest")
 @Service
 public class SchemaApplyCommand implements Action {
     @Reference
@@ -19,15 +19,18 @@ public class SchemaApplyCommand implements Action {
     @Option(name = "--wait", aliases = "-w", description = "Show progress until the change settles")
     boolean await;
 
+    @Option(name = "--confirm", description = "For DROP TABLE: the table's name")
+    String confirm;
+
     @Argument(index = 0, name = "version", required = true, description = "The next schema version")
     int version;
 
-    @Argument(index = 1, name = "ddl", required = true, multiValued = true, description = "ALTER TABLE ... (quote it)")
+    @Argument(index = 1, name = "ddl", required = true, multiValued = true, description = "ALTER TABLE ... | CREATE TABLE ... | DROP TABLE ... (quote it)")
     List<String> ddl;
 
     @Override
     public Object execute() throws Exception {
-        SchemaChangeStatus s = schema.apply(version, String.join(" ", ddl));
+        SchemaChangeStatus s = schema.apply(version, String.join(" ", ddl), confirm);
         System.out.println("schema change " + s.version() + " started (canary " + s.canary() + ")");
         if (await) {
             SchemaCommand.follow(schema, version);

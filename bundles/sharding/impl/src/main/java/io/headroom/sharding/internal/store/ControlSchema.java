@@ -38,7 +38,10 @@ public final class ControlSchema {
                         + " created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
                         + " updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"),
             Migration.of(4, "nodes and the routing version each serves (cut-over acks)",
-                "CREATE TABLE IF NOT EXISTS shard_nodes (node VARCHAR(64) PRIMARY KEY, version BIGINT NOT NULL, seen_at TIMESTAMP(3) NOT NULL)"));
+                "CREATE TABLE IF NOT EXISTS shard_nodes (node VARCHAR(64) PRIMARY KEY, version BIGINT NOT NULL, seen_at TIMESTAMP(3) NOT NULL)"),
+            Migration.of(5, "the sharded schema: each sharded table's recorded definition",
+                "CREATE TABLE IF NOT EXISTS shard_tables (name VARCHAR(64) PRIMARY KEY, definition TEXT NOT NULL, version INT NOT NULL,"
+                        + " recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"));
 
     private ControlSchema() {
     }

@@ -10,7 +10,7 @@ import java.util.Set;
 import org.junit.Test;
 
 public class SafePathTest {
-    private final SafePath safe = new SafePath(Set.of("orders", "items"), "tenant_id");
+    private final SafePath safe = new SafePath(Set.of("orders", "items"), Set.of("orders"), "tenant_id");
 
     private SafePath.Checked ok(String sql, Object... params) {
         SafePath.Checked c = safe.check(sql);
@@ -80,7 +80,7 @@ public class SafePathTest {
         refused("TRUNCATE TABLE orders");
         refused("ALTER TABLE orders ADD COLUMN x INT");
         refused("SET @a = 1");
-        assertTrue(refused("SELECT id FROM orders WHERE tenant_id = ?; DROP TABLE orders", "acme").contains("exactly one statement"));
+        assertTrue(refused("SELECT id FROM orders WHERE tenant_id = ?; DROP TABLE orders", "acme").contains("without ';'"));
         refused("this is not sql");
         refused("SELECT id FROM orders WHERE tenant_id = ? INTO OUTFILE '/tmp/x'", "acme");
     }

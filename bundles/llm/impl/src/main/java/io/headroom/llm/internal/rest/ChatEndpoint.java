@@ -1,0 +1,374 @@
+package io.headroom.llm.internal.rest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.headroom.core.api.InvalidTenantIdException;
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
+import io.headroom.core.api.rest.ProblemException;
+import io.headroom.llm.api.ChatMessage;
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.LlmRouter;
+import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.StreamListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * POST /api/llm/v1/chat/completions served directly by the REST host, the gateway's hot path: the request is read
+ * with a streaming JSON parser into the router's request and the answer written with a streaming generator, without
+ * JAX-RS dispatch or JSON trees (they cost more CPU than the router and the provider call together). Same contract
+ * as {@link LlmResource#chat}, which serves the path whenever this endpoint is not registered.
+ */
+@Component(service = DirectEndpoint.class, property = DirectEndpoint.PATH + "=/llm/v1/chat/completions")
+public final class ChatEndpoint implements DirectEndpoint {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final LlmRouter router;
+
+    @Activate
+    public ChatEndpoint(@Reference LlmRouter router) {
+        this.router = router;
+    }
+
+    /** What the request body says, before validation into a {@link ChatRequest}. */
+    private static final class Body {
+        String model;
+        List<ChatMessage> messages;
+        Integer maxTokens;
+        Integer maxCompletionTokens;
+        Double temperature;
+        boolean stream;
+    }
+
+    /**
+     * Serves the call; a refusal is answered in OpenAI's error envelope ({@code {"error":{"message","type","param","code"}}},
+     * with Retry-After where it applies), which OpenAI SDKs branch on.
+     */
+    @Override
+    public void serve(Caller caller, Exchange exchange) throws IOException {
+        try {
+            answer(caller, exchange);
+        } catch (ProblemException e) {
+            error(exchange, e.status(), e.detail(), e.retryAfterSeconds());
+        } catch (InvalidTenantIdException e) {
+            error(exchange, 400, e.getMessage(), null);
+        }
+    }
+
+    /** OpenAI's error envelope, with OpenAI's types and codes for the statuses the gateway answers. */
+    static void error(Exchange exchange, int status, String message, Integer retryAfterSeconds) throws IOException {
+        String type;
+        String code;
+        if (status == 429) {
+            boolean budget = message != null && message.contains("budget");
+            type = budget ? "insufficient_quota" : "rate_limit_error";
+            code = budget ? "insufficient_quota" : "rate_limit_exceeded";
+        } else if (status >= 500) {
+            type = "server_error";
+            code = status == 503 ? "service_unavailable" : null;
+        } else {
+            type = "invalid_request_error";
+            code = message != null && message.startsWith("no route named") ? "model_not_found" : null;
+        }
+        exchange.status(status);
+        if (retryAfterSeconds != null) {
+            exchange.header("Retry-After", Integer.toString(retryAfterSeconds));
+        }
+        try (JsonGenerator g = JSON.createGenerator(exchange.output("application/json"))) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("error");
+            g.writeStringField("message", message);
+            g.writeStringField("type", type);
+            g.writeNullField("param");
+            if (code == null) {
+                g.writeNullField("code");
+            } else {
+                g.writeStringField("code", code);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+    }
+
+    private void answer(Caller caller, Exchange exchange) throws IOException {
+        String timeoutHeader = exchange.header("X-Headroom-Timeout-Ms");
+        Duration timeout = LlmResource.timeout(timeoutHeader == null ? null : parseTimeout(timeoutHeader));
+        Body body = read(exchange.body());
+        if (body.model == null || body.model.isEmpty()) {
+            throw ProblemException.badRequest("'model' (a route name) is required");
+        }
+        if (body.messages == null || body.messages.isEmpty()) {
+            throw ProblemException.badRequest("'messages' must be a non-empty array");
+        }
+        ChatRequest request;
+        try {
+            request = new ChatRequest(body.messages, body.maxTokens != null ? body.maxTokens
+                    : body.maxCompletionTokens != null ? body.maxCompletionTokens : 1024, body.temperature);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
+        TenantId tenant = caller.tenantScope().orElseGet(() -> {
+            String h = exchange.header("X-Headroom-Tenant");
+            return h == null || h.isBlank() ? null : TenantId.of(h);
+        });
+        Priority priority = LlmResource.priority(exchange.header("X-Headroom-Priority"));
+        String id = "chatcmpl-" + randomId();
+        String route = body.model;
+        if (body.stream) {
+            stream(exchange, id, route, tenant, priority, request, timeout);
+            return;
+        }
+        ChatResponse r;
+        try {
+            r = router.complete(tenant, priority, route, request, timeout);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        } catch (ProviderException e) {
+            throw LlmResource.problem(e);
+        }
+        exchange.status(200);
+        exchange.header("X-Headroom-Deployment", r.deployment());
+        OutputStream out = exchange.output("application/json");
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("object", "chat.completion");
+            g.writeNumberField("created", System.currentTimeMillis() / 1000);
+            g.writeStringField("model", route);
+            g.writeArrayFieldStart("choices");
+            g.writeStartObject();
+            g.writeNumberField("index", 0);
+            g.writeStringField("finish_reason", r.finishReason());
+            g.writeObjectFieldStart("message");
+            g.writeStringField("role", "assistant");
+            g.writeStringField("content", r.content());
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeObjectFieldStart("usage");
+            g.writeNumberField("prompt_tokens", r.promptTokens());
+            g.writeNumberField("completion_tokens", r.completionTokens());
+            g.writeNumberField("total_tokens", r.promptTokens() + r.completionTokens());
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+    }
+
+    /**
+     * SSE in OpenAI's chunk format. Nothing is sent before the first token: a call refused or failed before it gets a
+     * real status (429 with Retry-After, 503, 400) in the error envelope, not a 200 with an error event. The first
+     * chunk carries the role; a failure after it is an error event and no [DONE].
+     */
+    private void stream(Exchange exchange, String id, String route, TenantId tenant, Priority priority, ChatRequest request,
+                        Duration timeout) throws IOException {
+        long created = System.currentTimeMillis() / 1000;
+        OutputStream[] out = new OutputStream[1];
+        StreamListener writer = new StreamListener() {
+            private void send(String data) {
+                try {
+                    if (out[0] == null) {
+                        exchange.status(200);
+                        exchange.header("Cache-Control", "no-cache");
+                        out[0] = exchange.output("text/event-stream");
+                        event(out[0], chunk(id, created, route, g -> {
+                            g.writeStringField("role", "assistant");
+                            g.writeStringField("content", "");
+                        }, null));
+                    }
+                    event(out[0], data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // the client went away
+                }
+            }
+
+            @Override
+            public void token(String text) {
+                send(chunk(id, created, route, g -> g.writeStringField("content", text), null));
+            }
+
+            @Override
+            public void completed(ChatResponse response) {
+                send(chunk(id, created, route, g -> { }, response.finishReason()));
+                send("[DONE]");
+            }
+
+            @Override
+            public void failed(ProviderException error) {
+                send("{\"error\":{\"message\":" + quoted("the answer was cut off: " + error.getMessage())
+                        + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            }
+        };
+        try {
+            router.stream(tenant, priority, route, request, timeout, writer);
+        } catch (ProviderException | IllegalArgumentException e) {
+            if (out[0] == null) {
+                throw e instanceof ProviderException p ? LlmResource.problem(p) : ProblemException.badRequest(e.getMessage());
+            }
+            writer.failed(e instanceof ProviderException p ? p : new ProviderException(e.getMessage(), 400, false, 0, e));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Delta {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String chunk(String id, long created, String route, Delta delta, String finishReason) {
+        java.io.StringWriter w = new java.io.StringWriter(160);
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("object", "chat.completion.chunk");
+            g.writeNumberField("created", created);
+            g.writeStringField("model", route);
+            g.writeArrayFieldStart("choices");
+            g.writeStartObject();
+            g.writeNumberField("index", 0);
+            g.writeObjectFieldStart("delta");
+            delta.write(g);
+            g.writeEndObject();
+            if (finishReason == null) {
+                g.writeNullField("finish_reason");
+            } else {
+                g.writeStringField("finish_reason", finishReason);
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static String quoted(String text) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.writeString(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static void event(OutputStream out, String data) throws IOException {
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static long parseTimeout(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            throw ProblemException.badRequest("X-Headroom-Timeout-Ms must be 1-600000");
+        }
+    }
+
+    /** Reads the fields the gateway uses and skips the rest (clients send n, top_p, user ...). */
+    static Body read(InputStream in) throws IOException {
+        Body b = new Body();
+        try (JsonParser p = JSON.createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw ProblemException.badRequest("the body must be a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "model" -> b.model = t == JsonToken.VALUE_STRING ? p.getText() : "";
+                    case "messages" -> b.messages = messages(p, t);
+                    case "max_tokens" -> b.maxTokens = integer(p, t, field);
+                    case "max_completion_tokens" -> b.maxCompletionTokens = integer(p, t, field);
+                    case "temperature" -> b.temperature = t == JsonToken.VALUE_NULL ? null : number(p, t, field);
+                    case "stream" -> b.stream = t == JsonToken.VALUE_TRUE;
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (JsonParseException e) {
+            throw ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage());
+        }
+        return b;
+    }
+
+    private static List<ChatMessage> messages(JsonParser p, JsonToken t) throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            throw ProblemException.badRequest("'messages' must be a non-empty array");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw ProblemException.badRequest("each message needs a 'role' and a text 'content'");
+            }
+            String role = null;
+            String content = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                JsonToken v = p.nextToken();
+                if (field.equals("role") && v == JsonToken.VALUE_STRING) {
+                    role = p.getText();
+                } else if (field.equals("content") && v == JsonToken.VALUE_STRING) {
+                    content = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (role == null || content == null) {
+                throw ProblemException.badRequest("each message needs a 'role' and a text 'content'");
+            }
+            try {
+                out.add(new ChatMessage(role, content));
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest(e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static Integer integer(JsonParser p, JsonToken t, String field) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw ProblemException.badRequest("'" + field + "' must be a whole number");
+        }
+        return p.getIntValue();
+    }
+
+    private static Double number(JsonParser p, JsonToken t, String field) throws IOException {
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw ProblemException.badRequest("'" + field + "' must be a number");
+        }
+        return p.getDoubleValue();
+    }
+
+    /** 128 random bits in hex, without SecureRandom's lock. */
+    private static String randomId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] id = new char[32];
+        for (int half = 0; half < 2; half++) {
+            long bits = r.nextLong();
+            for (int i = 0; i < 16; i++) {
+                id[half * 16 + i] = HEX[(int) (bits >>> (60 - 4 * i)) & 0xf];
+            }
+        }
+        return new String(id);
+    }
+}

@@ -1,0 +1,159 @@
+package io.headroom.sharding.internal;
+
+import io.headroom.sharding.api.ResultLimitException;
+import io.headroom.sharding.api.StatementResult;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/** One checked statement of the Data API run on a connection, its values read as exact JSON-ready objects. */
+final class DataValues {
+    /** Integers beyond this magnitude lose precision as JSON numbers in most clients (JavaScript's safe range). */
+    static final long MAX_SAFE = (1L << 53);
+
+    private DataValues() {
+    }
+
+    static StatementResult run(Connection conn, String sql, boolean query, Object[] params, int maxRows, int timeoutSeconds)
+            throws SQLException {
+        long start = System.nanoTime();
+        boolean insert = !query && sql.regionMatches(true, 0, "INSERT", 0, 6);
+        try (PreparedStatement ps = insert ? conn.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS) : conn.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            if (timeoutSeconds > 0) {
+                ps.setQueryTimeout(timeoutSeconds);
+            }
+            if (query) {
+                ps.setMaxRows(maxRows + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    int n = md.getColumnCount();
+                    List<StatementResult.Column> cols = new ArrayList<>(n);
+                    for (int i = 1; i <= n; i++) {
+                        cols.add(new StatementResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+                    }
+                    List<List<Object>> rows = new ArrayList<>();
+                    while (rs.next()) {
+                        if (rows.size() == maxRows) {
+                            throw new ResultLimitException("the statement returns more than maxRows=" + maxRows
+                                    + " rows: add a LIMIT (and page with a key condition) or raise maxRows");
+                        }
+                        List<Object> row = new ArrayList<>(n);
+                        for (int i = 1; i <= n; i++) {
+                            row.add(value(rs, md, i));
+                        }
+                        rows.add(row);
+                    }
+                    return new StatementResult(cols, rows, 0, null);
+                }
+            }
+            long affected = ps.executeLargeUpdate();
+            Object key = null;
+            if (insert) {
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    if (keys.next()) {
+                        key = integer(new BigDecimal(keys.getString(1)).toBigInteger());
+                    }
+                }
+            }
+            return new StatementResult(null, null, affected, key);
+        } catch (SQLTimeoutException e) {
+            if (timeoutSeconds > 0 && System.nanoTime() - start >= timeoutSeconds * 900_000_000L) {
+                throw new ResultLimitException("the statement ran past its timeout of " + timeoutSeconds + " s and was cancelled");
+            }
+            throw e;
+        }
+    }
+
+    /** A column's value as a JSON-ready object (see {@link StatementResult}). */
+    static Object value(ResultSet rs, ResultSetMetaData md, int i) throws SQLException {
+        String type = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
+        int jdbc = md.getColumnType(i);
+        if (type.equals("TIME")) {
+            return rs.getString(i); // may lie outside a day (-838:59:59 to 838:59:59): as the server writes it
+        }
+        if (type.equals("YEAR")) {
+            int year = rs.getInt(i);
+            return rs.wasNull() ? null : (Object) (long) year;
+        }
+        Object raw;
+        try {
+            raw = rs.getObject(i);
+        } catch (SQLException e) {
+            raw = rs.getString(i); // a zero date and the like: as the server writes it
+            return raw;
+        }
+        if (raw == null) {
+            return null;
+        }
+        if (raw instanceof Boolean b) {
+            return b; // BIT(1), TINYINT(1)
+        }
+        if (type.startsWith("BIT")) {
+            if (raw instanceof Boolean b) {
+                return b;
+            }
+            return Base64.getEncoder().encodeToString(rs.getBytes(i));
+        }
+        try {
+            if (type.equals("DATE")) {
+                return rs.getObject(i, LocalDate.class).toString();
+            }
+            if (type.equals("DATETIME") || type.equals("TIMESTAMP")) {
+                return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(rs.getObject(i, LocalDateTime.class));
+            }
+        } catch (SQLException | RuntimeException e) {
+            return rs.getString(i); // a zero date has no ISO form: as the server writes it
+        }
+        if (type.startsWith("DECIMAL")) {
+            return rs.getBigDecimal(i).toPlainString();
+        }
+        if (type.equals("JSON") || type.equals("ENUM") || type.equals("SET")) {
+            return rs.getString(i);
+        }
+        switch (jdbc) {
+            case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB:
+                return Base64.getEncoder().encodeToString(rs.getBytes(i));
+            case Types.BOOLEAN:
+                return rs.getBoolean(i);
+            case Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT:
+                if (raw instanceof Boolean b) {
+                    return b;
+                }
+                return integer(new BigInteger(rs.getString(i)));
+            case Types.REAL, Types.FLOAT, Types.DOUBLE:
+                return rs.getDouble(i);
+            case Types.NUMERIC, Types.DECIMAL:
+                return rs.getBigDecimal(i).toPlainString();
+            default:
+                if (raw instanceof byte[] bytes) {
+                    return Base64.getEncoder().encodeToString(bytes);
+                }
+                return rs.getString(i);
+        }
+    }
+
+    /** An integer as a JSON number when exact in every client, else as its decimal string. */
+    static Object integer(BigInteger v) {
+        if (v.bitLength() <= 53) {
+            return v.longValue();
+        }
+        return v.toString();
+    }
+}

@@ -1,0 +1,55 @@
+package io.headroom.sharding.internal;
+
+import io.headroom.core.api.metrics.Metrics;
+import io.headroom.core.api.metrics.TenantSamples;
+import io.headroom.sharding.api.MoveStatus;
+import io.headroom.sharding.api.SchemaChangeStatus;
+import io.headroom.sharding.api.SchemaChanges;
+import io.headroom.sharding.api.ShardAdmin;
+import io.headroom.sharding.api.ShardInfo;
+import io.headroom.sharding.api.TenantLoad;
+import io.headroom.sharding.api.TenantMoves;
+import io.headroom.sharding.internal.core.MoveState;
+import io.headroom.sharding.internal.core.SchemaChangeState;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Sharding's meters, read when scraped: per shard its pool, breaker state, queries, errors and mean latency; the
+ * busiest tenants' queries; and the progress of tenant moves, splits and schema changes that are not finished.
+ */
+@Component(immediate = true)
+public final class ShardMeters {
+    @Activate
+    public ShardMeters(@Reference Metrics metrics, @Reference ShardAdmin shards, @Reference TenantMoves moves,
+            @Reference SchemaChanges schema) {
+        List<String> shard = List.of("shard");
+        metrics.gauge("headroom_shard_pool_active_connections", "Connections in use in the shard's pool", shard,
+                s -> shards.shards().forEach(i -> s.sample(i.activeConnections(), i.name())));
+        metrics.gauge("headroom_shard_pool_size", "Connections the shard's pool may open", shard,
+                s -> shards.shards().forEach(i -> s.sample(i.poolSize(), i.name())));
+        metrics.gauge("headroom_shard_health", "1 for the shard's state from its breaker: UP (closed), DOWN (open), RECOVERING (half-open)",
+                List.of("shard", "state"), s -> shards.shards().forEach((ShardInfo i) -> s.sample(1, i.name(), i.health())));
+        metrics.counter("headroom_shard_queries", "Statements run on the shard since start", shard,
+                s -> shards.shards().forEach(i -> s.sample(i.queries(), i.name())));
+        metrics.counter("headroom_shard_errors", "Statements that failed on the shard since start", shard,
+                s -> shards.shards().forEach(i -> s.sample(i.errors(), i.name())));
+        metrics.gauge("headroom_shard_query_latency_seconds", "Mean statement latency on the shard", shard,
+                s -> shards.shards().forEach(i -> s.sample(i.meanLatencyMillis() / 1000.0, i.name())));
+        metrics.counter("headroom_shard_tenant_queries", "Statements per tenant (the ten busiest; the rest as other)",
+                List.of("tenant"), s -> TenantSamples.top(s, 10, shards.tenantLoad(), TenantLoad::tenant, TenantLoad::queries));
+        metrics.gauge("headroom_shard_move_copied_rows", "Rows copied by each unfinished tenant move or split",
+                List.of("move", "kind", "state"), s -> moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal())
+                        .forEach((MoveStatus m) -> s.sample(m.copiedRows(), Long.toString(m.id()), m.kind(), m.state())));
+        metrics.gauge("headroom_shard_move_applied_events", "Binlog events replayed by each unfinished move (catching up)",
+                List.of("move", "kind", "state"), s -> moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal())
+                        .forEach(m -> s.sample(m.appliedEvents(), Long.toString(m.id()), m.kind(), m.state())));
+        metrics.gauge("headroom_shard_schema_change_shards", "Shards of each unfinished schema change, by their state",
+                List.of("version", "state"), s -> schema.changes().stream().filter(c -> !SchemaChangeState.valueOf(c.state()).terminal())
+                        .forEach((SchemaChangeStatus c) -> c.shards().values().stream()
+                                .collect(java.util.stream.Collectors.groupingBy(v -> v, java.util.stream.Collectors.counting()))
+                                .forEach((state, n) -> s.sample(n, Integer.toString(c.version()), state))));
+    }
+}
