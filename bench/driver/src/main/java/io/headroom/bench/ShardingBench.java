@@ -73,7 +73,7 @@ public final class ShardingBench {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int bigRows = args.length > 2 ? Integer.parseInt(args[2]) : 1_000_000;
-        List<String> parts = List.of((args.length > 3 ? args[3] : "overhead,scatter,move,schema").split(","));
+        List<String> parts = List.of((args.length > 3 ? args[3] : "overhead,scatter,move,schema,dataapi").split(","));
         System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
         Path dir = Path.of("bench", "driver", "target", "sharding-" + ProcessHandle.current().pid());
@@ -108,6 +108,9 @@ public final class ShardingBench {
                 }
                 if (parts.contains("schema")) {
                     schemaChange(router, urls, bigRows);
+                }
+                if (parts.contains("dataapi")) {
+                    DataApiBench.run(router, direct, control, schema, TENANTS, 16, seconds, (op, c, s) -> closedLoop(op::run, c, s));
                 }
             } finally {
                 router.close();

@@ -1,0 +1,165 @@
+package io.headroom.bench;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.fixtures.KarafProcess;
+import io.headroom.fixtures.MariaDb;
+import io.headroom.sharding.internal.BenchAccess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * The sharding Data API against the paths it wraps, in one run on the same shards: a point select and a single-row
+ * insert through direct Connector/J + HikariCP on the tenant's shard, through the in-process router (this JVM), and
+ * through {@code POST /api/sharding/tenants/{tenant}/sql} on a Karaf node that reads the same topology from the same
+ * control schema (a platform token, HTTP/1.1 keep-alive). Rounds alternate between the paths.
+ */
+final class DataApiBench {
+    private static final String POINT = "SELECT id, status, total FROM orders WHERE tenant_id = ? AND id = ?";
+    private static final String INSERT = "INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'new', 1)";
+    private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
+
+    private DataApiBench() {
+    }
+
+    interface Op {
+        void run(int tenant, int id) throws Exception;
+    }
+
+    /** Runs {@code op} with {@code clients} closed-loop clients for {@code seconds}; sorted latencies in ns. */
+    interface Loop {
+        long[] run(Op op, int clients, int seconds) throws Exception;
+    }
+
+    static void run(BenchAccess.Sharding router, Map<String, DataSource> direct, MariaDb control, String schema, int tenants,
+            int clients, int seconds, Loop loop) throws Exception {
+        Path distribution = Path.of(System.getProperty("headroom.distribution"));
+        Path home = Path.of("bench", "driver", "target", "dataapi-" + ProcessHandle.current().pid()).toAbsolutePath();
+        try (KarafProcess karaf = KarafProcess.unpack(distribution, home, MariaDb.freePort(), control.jdbcUrl(schema), control.user(),
+                control.password())) {
+            karaf.configure("io.headroom.sharding", "shardedTables", "orders");
+            karaf.start();
+            if (!karaf.awaitBooted(Duration.ofMinutes(5))) { // no Elasticsearch here: search is DOWN, the rest UP
+                throw new IllegalStateException("the node did not boot; see " + home.resolve("data/log/karaf.log"));
+            }
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            String created = send(http, karaf.api() + "/tokens", OPERATOR, "{\"name\":\"bench\",\"platform\":true}").body();
+            Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(created);
+            if (!m.find()) {
+                throw new IllegalStateException("no token: " + created);
+            }
+            String token = "Bearer " + m.group(1);
+            String probe = karaf.api() + "/sharding/tenants/tenant-0/sql";
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (send(http, probe, token, body(POINT, "tenant-0", 0)).statusCode() != 200) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("the node's Data API does not answer: " + send(http, probe, token, body(POINT, "tenant-0", 0)).body());
+                }
+                Thread.sleep(500);
+            }
+            TenantId[] ids = new TenantId[tenants];
+            DataSource[] shardOf = new DataSource[tenants];
+            for (int i = 0; i < tenants; i++) {
+                ids[i] = TenantId.of("tenant-" + i);
+                shardOf[i] = direct.get(router.router().locate(ids[i]).shard());
+            }
+            AtomicLong nextId = new AtomicLong(10_000_000);
+            Map<String, Op> selects = new LinkedHashMap<>();
+            selects.put("direct Connector/J + HikariCP", (t, id) -> {
+                try (Connection c = shardOf[t].getConnection(); PreparedStatement ps = c.prepareStatement(POINT)) {
+                    ps.setString(1, ids[t].value());
+                    ps.setInt(2, id);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new IllegalStateException("no row");
+                        }
+                    }
+                }
+            });
+            selects.put("in-process router", (t, id) -> {
+                if (router.router().forTenant(ids[t]).query(POINT, ids[t].value(), id).size() != 1) {
+                    throw new IllegalStateException("expected one row");
+                }
+            });
+            selects.put("Data API over REST", (t, id) -> rest(http, karaf.api(), token, ids[t].value(), body(POINT, ids[t].value(), id)));
+            Map<String, Op> inserts = new LinkedHashMap<>();
+            inserts.put("direct Connector/J + HikariCP", (t, id) -> {
+                try (Connection c = shardOf[t].getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+                    ps.setString(1, ids[t].value());
+                    ps.setLong(2, nextId.incrementAndGet());
+                    ps.executeUpdate();
+                }
+            });
+            inserts.put("in-process router", (t, id) -> router.router().forTenant(ids[t]).update(INSERT, ids[t].value(), nextId.incrementAndGet()));
+            inserts.put("Data API over REST", (t, id) -> rest(http, karaf.api(), token, ids[t].value(), body(INSERT, ids[t].value(), nextId.incrementAndGet())));
+            compare("point select", selects, clients, seconds, loop);
+            compare("single-row insert", inserts, clients, seconds, loop);
+        }
+    }
+
+    private static void compare(String what, Map<String, Op> paths, int clients, int seconds, Loop loop) throws Exception {
+        for (Op op : paths.values()) {
+            loop.run(op, clients, 3); // warm-up
+        }
+        int rounds = 3;
+        Map<String, List<long[]>> latencies = new LinkedHashMap<>();
+        paths.keySet().forEach(k -> latencies.put(k, new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
+            List<String> order = new ArrayList<>(paths.keySet());
+            java.util.Collections.rotate(order, round); // who goes first changes each round
+            for (String path : order) {
+                latencies.get(path).add(loop.run(paths.get(path), clients, seconds));
+            }
+        }
+        System.out.printf("%s, %d closed-loop clients, %d rounds x %d s per path, alternating%n", what, clients, rounds, seconds);
+        System.out.println("| path | per second | p50 ms | p99 ms |");
+        System.out.println("|---|---|---|---|");
+        Map<String, double[]> figures = new LinkedHashMap<>();
+        for (Map.Entry<String, List<long[]>> e : latencies.entrySet()) {
+            long[] all = e.getValue().stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+            double rate = all.length / (double) (rounds * seconds);
+            double p50 = all[(int) (0.5 * all.length)] / 1e6;
+            double p99 = all[Math.min(all.length - 1, (int) (0.99 * all.length))] / 1e6;
+            figures.put(e.getKey(), new double[] {rate, p50, p99});
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.3f | %.3f |%n", e.getKey(), rate, p50, p99);
+        }
+        double[] router = figures.get("in-process router");
+        double[] rest = figures.get("Data API over REST");
+        System.out.printf(Locale.ROOT, "%s: REST / router throughput %.3f (goal 0.5), p50 %+.3f ms (goal +1), p99 %+.3f ms (goal +3)%n",
+                what, rest[0] / router[0], rest[1] - router[1], rest[2] - router[2]);
+    }
+
+    private static void rest(HttpClient http, String api, String token, String tenant, String body) throws Exception {
+        HttpResponse<String> r = send(http, api + "/sharding/tenants/" + tenant + "/sql", token, body);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(r.statusCode() + " " + r.body());
+        }
+    }
+
+    private static String body(String sql, String tenant, long id) {
+        return "{\"sql\":\"" + sql + "\",\"params\":[\"" + tenant + "\"," + id + "]}";
+    }
+
+    private static HttpResponse<String> send(HttpClient http, String url, String auth, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Authorization", auth)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
