@@ -16,7 +16,12 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.net.http.HttpResponse;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,7 +82,7 @@ public class LeaseTakeoverFleetIT {
         String lease = "sharding.schema." + version;
         String holder = until(() -> holder(first, lease), 30_000);
         assertTrue("a node took the schema change's lease", holder != null);
-        assertEquals("the change is still running when its node is killed", "RUNNING", schemaState(first, version));
+        assertEquals("the change is still running when its node is killed", "RUNNING", field(first, "/sharding/schema/" + version, "state"));
         int victim = indexOf(fleet, holder);
         long killedAt = System.currentTimeMillis();
         fleet.kill(victim);
@@ -90,7 +95,7 @@ public class LeaseTakeoverFleetIT {
         assertTrue("another node takes the lease over", next != null);
         assertNotEquals(holder, next);
         String done = until(() -> {
-            String s = schemaState(survivor, version);
+            String s = field(survivor, "/sharding/schema/" + version, "state");
             return "DONE".equals(s) || "FAILED".equals(s) ? s : null;
         }, 120_000);
         writing.set(false);
@@ -127,6 +132,200 @@ public class LeaseTakeoverFleetIT {
         assertTrue("the killed node rejoins", balancer.awaitState(fleet.node(victim).id(), "UP", Duration.ofSeconds(60)));
     }
 
+    @Test
+    public void aTenantMoveWhoseNodeIsKilledIsFinishedByAnotherNode() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        Haproxy balancer = fleet.balancer().orElseThrow();
+        RestClient lb = new RestClient(fleet.url());
+        List<MariaDbServer> servers = ShardServers.get(2);
+        String[] shards = {"takeover-src", "takeover-dst"};
+        String[] urls = new String[2];
+        for (int s = 0; s < 2; s++) {
+            urls[s] = servers.get(s).jdbcUrl("fleet_move_" + s);
+            lb.expect(201, "POST", "/sharding/shards", "{\"name\":\"" + shards[s] + "\",\"url\":\"" + urls[s].replace("&", "\\u0026")
+                    + "\",\"keyRange\":null}");
+            // the shard got every recorded table when it joined; where none is recorded yet, the test's own
+            try (Connection c = connect(urls[s]); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, v INT NOT NULL,"
+                        + " PRIMARY KEY (tenant_id, id))");
+            }
+        }
+        lb.expect(200, "PUT", "/sharding/tenants/mover/pin", "{\"shard\":\"takeover-src\"}");
+        try (Connection c = connect(urls[0]); Statement st = c.createStatement()) {
+            for (int chunk = 0; chunk < ROWS_PER_SHARD / 2000; chunk++) {
+                StringBuilder rows = new StringBuilder();
+                for (int i = chunk * 2000; i < (chunk + 1) * 2000; i++) {
+                    rows.append(rows.length() == 0 ? "" : ",").append("('mover',").append(i).append(",1)");
+                }
+                st.execute("INSERT INTO orders (tenant_id, id, v) VALUES " + rows);
+            }
+        }
+
+        // a client writes through the load balancer (the Data API) the whole time; 503s at the fence are retried
+        AtomicBoolean writing = new AtomicBoolean(true);
+        ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
+        AtomicLong attempts = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            for (long id = 1_000_000; writing.get(); id++) {
+                attempts.incrementAndGet();
+                try {
+                    int status = lb.call("POST", "/sharding/tenants/mover/sql", RestClient.OPERATOR,
+                            "{\"sql\":\"INSERT INTO orders (tenant_id, id, v) VALUES (?, ?, 2)\",\"params\":[\"mover\"," + id + "]}").statusCode();
+                    if (status == 200) {
+                        acked.add(id);
+                    }
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // in flight on the killed node: outcome unknown, never counted as acknowledged
+                }
+            }
+        }, "takeover-move-writer");
+        writer.start();
+
+        RestClient first = new RestClient(fleet.node(0).karaf().baseUrl());
+        long id = RestClient.number(first.expect(202, "POST", "/sharding/moves", "{\"tenant\":\"mover\",\"target\":\"takeover-dst\"}"), "id");
+        String lease = "sharding.move." + id;
+        String holder = until(() -> "COPYING".equals(field(first, "/sharding/moves/" + id, "state")) ? holder(first, lease) : null, 30_000);
+        assertTrue("a node took the move's lease and is copying", holder != null);
+        int victim = indexOf(fleet, holder);
+        fleet.kill(victim);
+        RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
+        String next = until(() -> {
+            String h = holder(survivor, lease);
+            return h != null && !h.equals(holder) ? h : null;
+        }, 60_000);
+        assertTrue("another node takes the move's lease over", next != null);
+        String state = until(() -> {
+            String s = field(survivor, "/sharding/moves/" + id, "state");
+            return "CUT_OVER".equals(s) || "DONE".equals(s) || "FAILED".equals(s) ? s : null;
+        }, 180_000);
+        Thread.sleep(500); // a few writes on the target after the cut-over
+        writing.set(false);
+        writer.join();
+        System.out.printf("tenant move: node %s killed while copying, taken over by %s, move %s; %d writes acknowledged of %d%n",
+                holder, next, state, acked.size(), attempts.get());
+        assertTrue("the move cuts over on another node, was " + state, "CUT_OVER".equals(state) || "DONE".equals(state));
+        assertTrue("writes went on during the move", acked.size() > 0);
+        try (Connection c = connect(urls[1]); Statement st = c.createStatement()) {
+            try (ResultSet r = st.executeQuery("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover' AND id < 1000000")) {
+                r.next();
+                assertEquals("every row copied once", ROWS_PER_SHARD, r.getInt(1));
+            }
+            try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover' AND id = ?")) {
+                for (long ack : acked) {
+                    p.setLong(1, ack);
+                    try (ResultSet r = p.executeQuery()) {
+                        r.next();
+                        assertEquals("acknowledged write " + ack + " on the target", 1, r.getInt(1));
+                    }
+                }
+            }
+        }
+        fleet.restart(victim);
+        assertTrue("the killed node rejoins", balancer.awaitState(fleet.node(victim).id(), "UP", Duration.ofSeconds(60)));
+    }
+
+    @Test
+    public void aSearchBackfillWhoseNodeIsKilledIsFinishedByAnotherNode() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        Haproxy balancer = fleet.balancer().orElseThrow();
+        RestClient lb = new RestClient(fleet.url());
+        lb.expect(201, "POST", "/search/collections", "{\"name\":\"takeover\",\"partitions\":2}");
+        String[] tenants = {"ta", "tb", "tc"};
+        int perTenant = 1_500;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> puts = new ArrayList<>();
+            for (String t : tenants) {
+                for (int i = 0; i < perTenant; i++) {
+                    String path = "/search/collections/takeover/tenants/" + t + "/documents/d" + i;
+                    puts.add(pool.submit(() -> lb.expect(200, "PUT", path, "{\"version\":1,\"document\":{\"title\":\"before the move\"}}")));
+                }
+            }
+            for (Future<?> f : puts) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        long id = RestClient.number(lb.expect(201, "POST", "/search/collections/takeover/migrations", "{\"partitions\":3}"), "id");
+        lb.expect(200, "POST", "/search/migrations/" + id + "/start", "{}");
+
+        // dual-writes through the load balancer while the backfill copies (and while its node dies)
+        AtomicBoolean writing = new AtomicBoolean(true);
+        ConcurrentLinkedQueue<Integer> acked = new ConcurrentLinkedQueue<>();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; writing.get(); i++) {
+                try {
+                    if (lb.call("PUT", "/search/collections/takeover/tenants/ta/documents/w" + i, RestClient.OPERATOR,
+                            "{\"version\":1,\"document\":{\"title\":\"during the move\"}}").statusCode() == 200) {
+                        acked.add(i);
+                    }
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // in flight on the killed node: never counted
+                }
+            }
+        }, "takeover-search-writer");
+        writer.start();
+
+        RestClient first = new RestClient(fleet.node(0).karaf().baseUrl());
+        String lease = "search.backfill." + id;
+        until(() -> {
+            try {
+                HttpResponse<String> r = first.call("POST", "/search/migrations/" + id + "/backfill", RestClient.OPERATOR, "{}");
+                return r.statusCode() == 200 ? r : null; // 409 until every node dual-writes (startGraceMillis)
+            } catch (Exception e) {
+                return null;
+            }
+        }, 30_000);
+        String holder = until(() -> {
+            String body = body(first, "/search/migrations/" + id);
+            return body != null && body.contains("\"backfill\":\"COPYING\"") ? holder(first, lease) : null;
+        }, 30_000);
+        assertTrue("a node took the backfill's lease and is copying", holder != null);
+        int victim = indexOf(fleet, holder);
+        fleet.kill(victim);
+        RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
+        String next = until(() -> {
+            String h = holder(survivor, lease);
+            return h != null && !h.equals(holder) ? h : null;
+        }, 60_000);
+        assertTrue("another node takes the backfill's lease over", next != null);
+        String state = until(() -> {
+            String s = field(survivor, "/search/migrations/" + id, "state");
+            return "BACKFILLED".equals(s) ? s : null;
+        }, 180_000);
+        writing.set(false);
+        writer.join();
+        assertEquals("the backfill finishes on another node", "BACKFILLED", state);
+        survivor.expect(200, "POST", "/search/migrations/" + id + "/validate", "{\"tenants\":[]}");
+        String validated = until(() -> {
+            String body = body(survivor, "/search/migrations/" + id);
+            return body != null && !body.contains("\"validation\":\"NONE\"") ? body : null;
+        }, 120_000);
+        System.out.printf("search backfill: node %s killed while copying, taken over by %s; %d dual-writes acknowledged; %s%n",
+                holder, next, acked.size(), validated);
+        assertTrue("validated", validated != null);
+        for (String t : tenants) {
+            Matcher m = Pattern.compile("\\{[^{}]*\"tenant\":\"" + t + "\"[^{}]*}").matcher(validated);
+            assertTrue("tenant " + t + " in " + validated, m.find());
+            String progress = m.group();
+            assertEquals("tenant " + t + " validated (same ids, versions and hash on both layouts): " + progress, "PASSED",
+                    RestClient.string(progress, "validation"));
+            long expected = perTenant + (t.equals("ta") ? acked.size() : 0);
+            long copied = RestClient.number(progress, "targetCount");
+            assertTrue("tenant " + t + ": " + copied + " documents on the new layout, at least " + expected, copied >= expected);
+        }
+        survivor.expect(200, "POST", "/search/migrations/" + id + "/cancel", "{}");
+        fleet.restart(victim);
+        assertTrue("the killed node rejoins", balancer.awaitState(fleet.node(victim).id(), "UP", Duration.ofSeconds(60)));
+    }
+
     private static void write(String url, ConcurrentLinkedQueue<Long> acks, AtomicBoolean writing) {
         long id = 1_000_000;
         while (writing.get()) {
@@ -145,11 +344,21 @@ public class LeaseTakeoverFleetIT {
         }
     }
 
-    private static String schemaState(RestClient node, int version) {
+    /** A string field of the document at {@code path} as the node answers, or null. */
+    private static String field(RestClient node, String path, String name) {
+        String body = body(node, path);
         try {
-            return RestClient.string(node.expect(200, "GET", "/sharding/schema/" + version, null), "state");
-        } catch (Exception | AssertionError e) {
+            return body == null ? null : RestClient.string(body, name);
+        } catch (AssertionError e) {
             return null;
+        }
+    }
+
+    private static String body(RestClient node, String path) {
+        try {
+            return node.expect(200, "GET", path, null);
+        } catch (Exception | AssertionError e) {
+            return null; // the node is going away or not there yet
         }
     }
 

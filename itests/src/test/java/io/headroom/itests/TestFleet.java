@@ -39,9 +39,11 @@ final class TestFleet {
                     "io.headroom.store", Map.of("failoverUrls", controlReplica.jdbcUrl("headroom")),
                     "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
                     "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"),
-                    // schema changes copy in small, paced chunks: long enough to kill the node running one midway
+                    // schema changes, moves and backfills copy in small, paced chunks: long enough to kill the node
+                    // running one midway
                     "io.headroom.sharding", Map.of("shardedTables", "orders", "schemaCopyChunkRows", "500",
-                            "schemaCopyChunkPauseMillis", "100"));
+                            "schemaCopyChunkPauseMillis", "100", "moveChunkRows", "500", "moveChunkPauseMillis", "100"),
+                    "io.headroom.search", Map.of("backfillBatch", "100", "backfillDocsPerSecond", "300"));
             fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
                     List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
                     RunCommand.freePort());
