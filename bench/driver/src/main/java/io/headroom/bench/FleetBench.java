@@ -2,6 +2,7 @@ package io.headroom.bench;
 
 import io.headroom.fixtures.ElasticMq;
 import io.headroom.fixtures.ElasticsearchProcess;
+import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.Haproxy;
 import io.headroom.fixtures.LocalFleet;
 import io.headroom.fixtures.MariaDb;
@@ -12,6 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -30,7 +34,9 @@ import java.util.regex.Pattern;
  * A fleet under a mixed REST workload: three nodes on one control schema (plus Elasticsearch and ElasticMQ), and an
  * HAProxy in front of the first one, the first two and all three in turn. Reports, in one run:
  * <ol>
- *   <li>throughput of the mix (heartbeat events, a flag read, a search, a document write, the example greeting) with
+ *   <li>throughput of the mix (heartbeat events, a flag read, a search, a document write, the example greeting, a
+ *   sharding Data API point select on a shard of its own, an LLM chat completion answered by a local OpenAI-compatible
+ *   server) with
  *   {@code clients} closed-loop clients through each balancer, and its ratio to one node (on a 2-core machine this
  *   measures the cost of more JVMs on the same cores, not scaling);</li>
  *   <li>requests failed when a node is killed with SIGKILL under that load (only those in flight on it may fail);</li>
@@ -52,7 +58,11 @@ public final class FleetBench {
             new Call("GET", "/flags/bench.flag/tenants/bench-acme", null),
             new Call("POST", "/search/collections/bench/tenants/bench-acme/search", "{\"query\":\"bench\"}"),
             new Call("PUT", "/search/collections/bench/tenants/bench-acme/documents/d", null), // each client its own document
-            new Call("GET", "/example/tenants/bench-acme/greeting", null));
+            new Call("GET", "/example/tenants/bench-acme/greeting", null),
+            new Call("POST", "/sharding/tenants/bench-acme/sql", "{\"sql\":\"SELECT id, total FROM orders WHERE tenant_id = ? AND id = ?\","
+                    + "\"params\":[\"bench-acme\",7]}"),
+            new Call("POST", "/llm/v1/chat/completions", "{\"model\":\"bench-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                    + "\"max_tokens\":20}"));
 
     public static void main(String[] args) throws Exception {
         Path distribution = Path.of(args[0]);
@@ -62,15 +72,29 @@ public final class FleetBench {
         try (MariaDbServer control = MariaDbServer.start(work.resolve("control-db"), 1);
              ElasticMq sqs = ElasticMq.start(0);
              ElasticsearchProcess es = ElasticsearchProcess.start(work.resolve("es"), 0, "384m");
+             FakeLlmProvider llm = FakeLlmProvider.openAi();
              LocalFleet fleet = LocalFleet.start(work.resolve("fleet"), distribution,
                      new LocalFleet.Backends(control.jdbcUrl("headroom"), "root", "", sqs.endpoint(), es.endpoint()),
                      List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()),
-                     Map.of("io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "10")),
+                     Map.of("io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "10"),
+                             "io.headroom.sharding", Map.of("shardedTables", "orders")),
                      null, MariaDb.freePort())) {
             String api = fleet.url() + "/api";
             call(api, "PUT", "/heartbeat/slos/bench.job", "{\"target\":0.99}");
             call(api, "PUT", "/flags/bench.flag", "{\"percentage\":50}");
             call(api, "POST", "/search/collections", "{\"name\":\"bench\",\"partitions\":1}");
+            String shard = control.jdbcUrl("bench_shard");
+            try (Connection c = DriverManager.getConnection(shard, "root", ""); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, total INT NOT NULL,"
+                        + " PRIMARY KEY (tenant_id, id))");
+                st.execute("INSERT IGNORE INTO orders VALUES ('bench-acme', 7, 42)");
+            }
+            expect(201, call(api, "POST", "/sharding/shards", "{\"name\":\"bench-s0\",\"url\":\"" + shard.replace("&", "\\u0026")
+                    + "\",\"keyRange\":null}"));
+            expect(200, call(api, "PUT", "/sharding/tenants/bench-acme/pin", "{\"shard\":\"bench-s0\"}"));
+            expect(200, call(api, "PUT", "/llm/deployments/bench-gpt-1", "{\"provider\":\"openai\",\"model\":\"gpt-test\",\"endpoint\":\""
+                    + llm.endpoint() + "/\",\"apiKey\":\"sk-bench\",\"requestsPerMinute\":1000000,\"timeoutMillis\":5000}"));
+            expect(200, call(api, "PUT", "/llm/routes/bench-gpt", "{\"strategy\":\"ordered\",\"deployments\":[\"bench-gpt-1\"]}"));
             Thread.sleep(3000); // every node has the SLO, the flag and the collection
             System.out.printf("machine: %d cores; mix of %d calls per loop, %d closed-loop clients, %d s per round%n",
                     Runtime.getRuntime().availableProcessors(), MIX.size(), clients, seconds);
@@ -169,6 +193,12 @@ public final class FleetBench {
         pool.shutdown();
         double elapsed = (System.nanoTime() - start) / 1e9;
         return new Result(requests.get(), failed.get(), requests.get() / elapsed, killedAt, failures.isEmpty() ? "" : failures.subList(0, Math.min(3, failures.size())).toString());
+    }
+
+    private static void expect(int status, HttpResponse<String> r) {
+        if (r.statusCode() != status) {
+            throw new IllegalStateException(r.request().method() + " " + r.uri() + ": " + r.statusCode() + " " + r.body());
+        }
     }
 
     private static String evaluator(String api) {
