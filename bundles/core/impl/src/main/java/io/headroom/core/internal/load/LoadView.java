@@ -17,6 +17,8 @@ import java.util.TreeMap;
 final class LoadView {
     /** The row name under which a node writes a layer's total. */
     static final String TOTAL = "*total*";
+    /** Layers that are not load but the outcomes of tenants' jobs: shown, never a spike. */
+    static final String HEALTH_PREFIX = "health.";
     static final LoadView EMPTY = new LoadView(Map.of(), SpikeRule.NEVER);
 
     /**
@@ -87,7 +89,8 @@ final class LoadView {
 
     private static TenantLayerLoad load(String layer, String tenant, double rate, double baseline, double total, SpikeRule rule) {
         double share = share(rate, total);
-        return new TenantLayerLoad(tenant, layer, rate, share, baseline, rule.spiking(rate, baseline, share));
+        return new TenantLayerLoad(tenant, layer, rate, share, baseline,
+                !layer.startsWith(HEALTH_PREFIX) && rule.spiking(rate, baseline, share));
     }
 
     private static double share(double rate, double total) {
