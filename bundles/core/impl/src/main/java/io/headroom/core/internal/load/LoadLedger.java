@@ -18,17 +18,17 @@ import java.util.function.LongSupplier;
  *
  * <p>Decay is forward: a sum is kept as {@code weight × 2^((t - epoch) / halfLife)}, so adding is one multiply and the
  * smallest slot is found by plain comparison; the epoch moves forward before the exponent grows large. Pure: no I/O,
- * time from a clock.
+ * time from a clock. Public for the benchmark only; the package is not exported.
  */
-final class LoadLedger {
+public final class LoadLedger {
     /** Bytes a tracked tenant costs at most: slot object, map node, key string (63 chars), table share. */
     static final long BYTES_PER_TENANT = 48 + 48 + 64 + 16 + 16;
     private static final double LN2 = Math.log(2);
     /** Exponents beyond this (2^400) move the epoch forward: far from double overflow (2^1023). */
     private static final double MAX_EXPONENT = 400;
 
-    record Settings(int tenantsPerLayer, int maxLayers, long rateHalfLifeMillis, long baselineHalfLifeMillis) {
-        Settings {
+    public record Settings(int tenantsPerLayer, int maxLayers, long rateHalfLifeMillis, long baselineHalfLifeMillis) {
+        public Settings {
             if (tenantsPerLayer < 1 || maxLayers < 1 || rateHalfLifeMillis < 1 || baselineHalfLifeMillis < rateHalfLifeMillis) {
                 throw new IllegalArgumentException("bad ledger settings: " + tenantsPerLayer + " tenants per layer, " + maxLayers
                         + " layers, half-lives " + rateHalfLifeMillis + " / " + baselineHalfLifeMillis + " ms");
@@ -49,12 +49,12 @@ final class LoadLedger {
     private final Map<String, Layer> layers = new ConcurrentHashMap<>();
     private final LongAdder dropped = new LongAdder();
 
-    LoadLedger(Settings settings, LongSupplier clock) {
+    public LoadLedger(Settings settings, LongSupplier clock) {
         this.settings = settings;
         this.clock = clock;
     }
 
-    void add(String layer, String tenant, double amount) {
+    public void add(String layer, String tenant, double amount) {
         if (!(amount > 0)) {
             return;
         }
@@ -90,7 +90,7 @@ final class LoadLedger {
     }
 
     /** Tenants tracked by name now, over all layers. */
-    int tracked() {
+    public int tracked() {
         int n = 0;
         for (Layer l : layers.values()) {
             n += l.size();
@@ -104,7 +104,7 @@ final class LoadLedger {
     }
 
     /** The most memory these settings can take, in bytes, however many tenants report. */
-    static long bound(Settings s) {
+    public static long bound(Settings s) {
         return (long) s.maxLayers() * (s.tenantsPerLayer() * (BYTES_PER_TENANT + 8) + 1024L);
     }
 
