@@ -130,6 +130,9 @@ public final class LoadLedger {
         long epoch = started;
         double totalFast;
         double totalSlow;
+        long grownAt = Long.MIN_VALUE;
+        double fastGrowth;
+        double slowGrowth;
 
         Layer(String name) {
             this.name = name;
@@ -143,8 +146,11 @@ public final class LoadLedger {
             if ((double) (now - epoch) / settings.rateHalfLifeMillis() > MAX_EXPONENT) {
                 rebase(now);
             }
-            double fastGrowth = growth(now, settings.rateHalfLifeMillis());
-            double slowGrowth = growth(now, settings.baselineHalfLifeMillis());
+            if (now != grownAt) { // the clock moves in milliseconds: two powers per millisecond, not per sample
+                fastGrowth = growth(now, settings.rateHalfLifeMillis());
+                slowGrowth = growth(now, settings.baselineHalfLifeMillis());
+                grownAt = now;
+            }
             Slot s = byTenant.get(tenant);
             if (s == null) {
                 if (used < slots.length) {
@@ -195,6 +201,7 @@ public final class LoadLedger {
             totalFast *= f;
             totalSlow *= sl;
             epoch = now;
+            grownAt = Long.MIN_VALUE;
         }
 
         synchronized LayerFigures figures(long now) {
