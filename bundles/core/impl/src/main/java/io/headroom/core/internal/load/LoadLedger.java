@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
  * most {@code tenantsPerLayer} tenants, each with two exponentially decaying sums of what it reported: a fast one (the
  * current rate) and a slow one (its baseline); plus the layer's exact totals, so the tenants not tracked by name are
  * the total minus the tracked. A new tenant that finds no free slot takes over the one with the smallest current rate
- * and inherits its sums (the sketch's overestimate, bounded by that smallest rate). At most {@code maxLayers} layers;
+ * and inherits its sums (the sketch's overestimate, bounded by that smallest rate). A layer's capacity is split over
+ * lock stripes by the tenant's hash, so threads reporting different tenants rarely wait for one another. At most {@code maxLayers} layers;
  * samples for further layers are counted as dropped.
  *
  * <p>Decay is forward: a sum is kept as {@code weight × 2^((t - epoch) / halfLife)}, so adding is one multiply and the
@@ -26,6 +27,8 @@ public final class LoadLedger {
     private static final double LN2 = Math.log(2);
     /** Exponents beyond this (2^400) move the epoch forward: far from double overflow (2^1023). */
     private static final double MAX_EXPONENT = 400;
+    /** Lock stripes per layer (when it tracks at least 64 tenants). */
+    private static final int STRIPES = 8;
 
     public record Settings(int tenantsPerLayer, int maxLayers, long rateHalfLifeMillis, long baselineHalfLifeMillis) {
         public Settings {
@@ -121,10 +124,52 @@ public final class LoadLedger {
         }
     }
 
+    /**
+     * A layer's tenants split over stripes by hash, each a sketch of its part of the capacity with its own lock, so
+     * threads reporting different tenants rarely wait for each other.
+     */
     private final class Layer {
         final String name;
+        final Stripe[] stripes;
+
+        Layer(String name) {
+            this.name = name;
+            int n = settings.tenantsPerLayer() >= 64 ? STRIPES : 1;
+            stripes = new Stripe[n];
+            for (int i = 0; i < n; i++) {
+                stripes[i] = new Stripe(settings.tenantsPerLayer() / n + (i < settings.tenantsPerLayer() % n ? 1 : 0));
+            }
+        }
+
+        void add(String tenant, double amount, long now) {
+            stripes[stripes.length == 1 ? 0 : (tenant.hashCode() & Integer.MAX_VALUE) % stripes.length].add(tenant, amount, now);
+        }
+
+        int size() {
+            int n = 0;
+            for (Stripe s : stripes) {
+                n += s.size();
+            }
+            return n;
+        }
+
+        LayerFigures figures(long now) {
+            double rate = 0;
+            double baseline = 0;
+            List<Figure> tenants = new ArrayList<>();
+            for (Stripe s : stripes) {
+                LayerFigures f = s.figures(now);
+                rate += f.rate();
+                baseline += f.baseline();
+                tenants.addAll(f.tenants());
+            }
+            return new LayerFigures(name, rate, baseline, tenants);
+        }
+    }
+
+    private final class Stripe {
         final Map<String, Slot> byTenant = new HashMap<>();
-        final Slot[] slots = new Slot[settings.tenantsPerLayer()];
+        final Slot[] slots;
         int used;
         final long started = clock.getAsLong();
         long epoch = started;
@@ -134,8 +179,8 @@ public final class LoadLedger {
         double fastGrowth;
         double slowGrowth;
 
-        Layer(String name) {
-            this.name = name;
+        Stripe(int capacity) {
+            slots = new Slot[capacity];
         }
 
         synchronized int size() {
@@ -211,7 +256,7 @@ public final class LoadLedger {
             for (int i = 0; i < used; i++) {
                 tenants.add(new Figure(slots[i].tenant, slots[i].fast * fastScale, slots[i].slow * slowScale));
             }
-            return new LayerFigures(name, totalFast * fastScale, totalSlow * slowScale, tenants);
+            return new LayerFigures(null, totalFast * fastScale, totalSlow * slowScale, tenants);
         }
     }
 }
