@@ -92,8 +92,8 @@ public class TopCommand implements Action {
     }
 
     private double key(Map<String, TenantLayerLoad> row) {
-        if (row.containsKey(TenantLoad.OTHERS) || row.values().stream().anyMatch(l -> TenantLoad.OTHERS.equals(l.tenant()))) {
-            return 1; // the rest goes last
+        if (row.values().stream().anyMatch(l -> TenantLoad.OTHERS.equals(l.tenant()))) {
+            return -1; // the rest goes last
         }
         if (sort != null) {
             TenantLayerLoad l = row.get(sort);
