@@ -149,4 +149,21 @@ public class LoadLedgerTest {
         double rate = ledger.snapshot().get(0).tenants().get(0).rate();
         assertTrue(String.valueOf(rate), Double.isFinite(rate) && rate > 0);
     }
+
+    @Test
+    public void theFleetViewAddsEveryNodesRowsUp() {
+        LoadView.SpikeRule rule = new LoadView.SpikeRule(3, 0.2, 1);
+        LoadView v = LoadView.of(List.of(
+                new LoadView.Row("queue", LoadView.TOTAL, 30, 30), new LoadView.Row("queue", "acme", 10, 10), new LoadView.Row("queue", "hooli", 5, 5),
+                new LoadView.Row("queue", LoadView.TOTAL, 10, 10), new LoadView.Row("queue", "hooli", 10, 2)), rule);
+        List<TenantLayerLoad> top = v.top("queue", 1);
+        assertEquals("hooli", top.get(0).tenant());
+        assertEquals(15, top.get(0).rate(), 1e-9);
+        assertEquals(15 / 40.0, top.get(0).share(), 1e-9);
+        assertTrue("15/s over a baseline of 7/s is under 3x", !top.get(0).spiking());
+        assertEquals("acme and the untracked 15/s", TenantLoad.OTHERS, top.get(1).tenant());
+        assertEquals(25, top.get(1).rate(), 1e-9);
+        assertEquals(List.of("queue"), v.layers());
+        assertEquals(1, v.tenant("acme").size());
+    }
 }
