@@ -108,7 +108,25 @@ public final class LoadLedger {
 
     /** The most memory these settings can take, in bytes, however many tenants report. */
     public static long bound(Settings s) {
-        return (long) s.maxLayers() * (s.tenantsPerLayer() * (BYTES_PER_TENANT + 8) + 1024L);
+        return (long) s.maxLayers() * (capacity(s) * (BYTES_PER_TENANT + 8) + 1024L);
+    }
+
+    private static int stripes(Settings s) {
+        return s.tenantsPerLayer() >= 64 ? STRIPES : 1;
+    }
+
+    /**
+     * Tenants hash unevenly over the stripes: each gets a quarter more than its even part, so a layer with no more
+     * tenants than {@code tenantsPerLayer} rarely makes a stripe evict (eviction scans the stripe).
+     */
+    private static int perStripe(Settings s) {
+        int n = stripes(s);
+        return n == 1 ? s.tenantsPerLayer() : (s.tenantsPerLayer() * 5 / 4 + n - 1) / n;
+    }
+
+    /** Tenants a layer tracks by name at most. */
+    static int capacity(Settings s) {
+        return stripes(s) * perStripe(s);
     }
 
     /** One decaying sum pair, forward-decayed against the layer's epoch. */
@@ -134,10 +152,10 @@ public final class LoadLedger {
 
         Layer(String name) {
             this.name = name;
-            int n = settings.tenantsPerLayer() >= 64 ? STRIPES : 1;
+            int n = stripes(settings);
             stripes = new Stripe[n];
             for (int i = 0; i < n; i++) {
-                stripes[i] = new Stripe(settings.tenantsPerLayer() / n + (i < settings.tenantsPerLayer() % n ? 1 : 0));
+                stripes[i] = new Stripe(perStripe(settings));
             }
         }
 

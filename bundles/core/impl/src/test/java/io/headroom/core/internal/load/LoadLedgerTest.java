@@ -54,7 +54,8 @@ public class LoadLedgerTest {
         }
         System.gc();
         long after = memory.getHeapMemoryUsage().getUsed();
-        assertEquals(LAYERS.length * 1_000, ledger.tracked());
+        assertEquals(LAYERS.length * LoadLedger.capacity(settings), ledger.tracked());
+        assertTrue(LoadLedger.capacity(settings) <= 1_256);
         assertTrue("estimated " + ledger.estimatedBytes(), ledger.estimatedBytes() <= LoadLedger.bound(settings));
         assertTrue("heap grew by " + (after - before) / MIB + " MiB", after - before < 64 * MIB);
         // the layer totals stay exact: what nobody tracks by name is the rest
