@@ -215,6 +215,8 @@ public class TenantLoadIT extends HeadroomTestSupport {
             HttpResponse<String> rest = get("/load/top?layer=queue&n=2", OPERATOR);
             assertTrue(rest.body(), rest.statusCode() == 200 && rest.body().contains("\"tenant\":\"hooli\""));
             assertTrue(metric("headroom_tenant_load_spikes_total", "tenant=\"hooli\"") >= 3);
+            String console = get("/console", OPERATOR).body();
+            assertTrue("the console's tenant load panel shows the tenants", console.contains("panel-tenant-load") && console.contains("hooli"));
 
             // bad input changes nothing
             assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"searchQps\":5}").statusCode());
