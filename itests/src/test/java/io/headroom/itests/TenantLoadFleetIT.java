@@ -11,7 +11,7 @@ import org.junit.Test;
 
 /**
  * The tenant load ledger and tenant limits on three nodes: load one node served is shown by every node, and a limit set
- * on one node is in force on another within about a second.
+ * on one node is in force on another (within the limits' refresh interval; bench territory, not measured here).
  */
 public class TenantLoadFleetIT {
 
@@ -34,7 +34,6 @@ public class TenantLoadFleetIT {
             }));
 
             nodes.get(1).expect(200, "PUT", "/load/limits/fleetload", "{\"restRps\":0,\"expires\":\"5m\"}");
-            long set = System.currentTimeMillis();
             assertTrue("the limit is in force on another node", eventually(() -> {
                 try {
                     return nodes.get(2).call("GET", "/load/tenants/fleetload", token, null).statusCode() == 429;
@@ -42,7 +41,6 @@ public class TenantLoadFleetIT {
                     return false;
                 }
             }));
-            assertTrue("within about a second: " + (System.currentTimeMillis() - set) + " ms", System.currentTimeMillis() - set < 1_500);
             assertEquals("an operator still gets through", 200, nodes.get(2).call("GET", "/load/tenants/fleetload", RestClient.OPERATOR, null)
                     .statusCode());
         } finally {
