@@ -1,6 +1,9 @@
 package io.headroom.bench;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.signal.LoadSample;
+import io.headroom.core.api.signal.SignalListener;
+import io.headroom.core.internal.load.LoadLedger;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.internal.core.FairScheduler;
@@ -90,9 +93,72 @@ public final class QueueBench {
         }
         System.out.printf("dispatch rate, no-op jobs, 2 worker threads: fair scheduler %.0f jobs/s (%.2f us per job),"
                 + " ThreadPoolExecutor %.0f jobs/s; ratio %.2f%n", fairRate, 1e6 / fairRate, poolRate, fairRate / poolRate);
+        ledgerCost(jobs, tenants);
+    }
+
+    /**
+     * The tenant load ledger on the dispatch path: each finished job reports its load sample as the queue does, to no
+     * listener (baseline) or to the core's ledger, alternating rounds; and the ledger's memory for 100,000 tenants.
+     */
+    private static void ledgerCost(int jobs, TenantId[] tenants) throws Exception {
+        double without = 0;
+        double with = 0;
+        for (int round = 0; round < 6; round++) {
+            double w0 = fairRound(jobs, tenants, false);
+            double w1 = fairRound(jobs, tenants, true);
+            if (round > 0) {
+                without += w0 / 5;
+                with += w1 / 5;
+            }
+        }
+        System.out.printf("dispatch with the tenant load ledger: %.0f jobs/s, without %.0f jobs/s; ratio %.3f%n", with, without, with / without);
+        LoadLedger one = new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis);
+        double bestNanos = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 10_000_000; i++) {
+                one.add("queue", tenants[i % tenants.length].value(), 1);
+            }
+            bestNanos = Math.min(bestNanos, (System.nanoTime() - t0) / 1e7);
+        }
+        System.out.printf("ledger cost per load sample, one thread, 1,000 tenants: %.1f ns (best of 5 rounds of 10 M)%n", bestNanos);
+        LoadLedger.Settings settings = new LoadLedger.Settings(1000, 16, 10_000, 900_000);
+        System.gc();
+        long before = usedHeap();
+        LoadLedger ledger = new LoadLedger(settings, System::currentTimeMillis);
+        String[] layers = {"sharding", "queue", "llm", "search", "rest"};
+        for (int t = 0; t < 100_000; t++) {
+            for (String layer : layers) {
+                ledger.add(layer, "tenant-" + t, 1);
+            }
+        }
+        System.gc();
+        long after = usedHeap();
+        System.out.printf("ledger memory, 100,000 tenants on %d layers: heap grew %.2f MiB, %d tenants tracked by name (bound %.2f MiB)%n",
+                layers.length, (after - before) / 1048576.0, ledger.tracked(), LoadLedger.bound(settings) / 1048576.0);
+    }
+
+    private static long usedHeap() {
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static double fairRound(int jobs, TenantId[] tenants) throws InterruptedException {
+        return fairRound(jobs, tenants, null);
+    }
+
+    private static double fairRound(int jobs, TenantId[] tenants, boolean ledger) throws InterruptedException {
+        LoadLedger l = ledger ? new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis) : null;
+        return fairRound(jobs, tenants, new SignalListener() {
+            @Override
+            public void onLoad(LoadSample sample) {
+                if (l != null) {
+                    l.add(sample.capability(), sample.tenant().value(), sample.amount());
+                }
+            }
+        });
+    }
+
+    private static double fairRound(int jobs, TenantId[] tenants, SignalListener listener) throws InterruptedException {
         FairScheduler s = new FairScheduler(FairScheduler.Settings.defaults(2), System::nanoTime);
         for (int i = 0; i < jobs; i++) {
             s.add(new Job("j" + i, tenants[i % tenants.length], "noop", "", Priority.NORMAL, null, 1, Instant.EPOCH));
@@ -105,6 +171,9 @@ public final class QueueBench {
                 Job j;
                 while ((j = s.next()) != null) {
                     s.done(j, 0);
+                    if (listener != null) { // what the queue reports as each job ends
+                        listener.onLoad(new LoadSample(j.tenant(), "queue", "in-process", 1, Instant.now()));
+                    }
                     done.incrementAndGet();
                 }
             });

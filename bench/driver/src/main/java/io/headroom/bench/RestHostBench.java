@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * problem mapping, request id, gate) and bare on CXF's own servlet in the same Karaf, driven alternately by the same
  * closed-loop clients; requests/s and latency percentiles, and their ratios;</li>
  * <li>what measuring costs: the same resource through the REST host with its request metrics on and off
- * ({@code requestMetrics} in {@code io.headroom.rest.cfg}, switched between rounds), and the ratio.</li>
+ * ({@code requestMetrics} in {@code io.headroom.rest.cfg}, switched between rounds), and the ratio;</li>
+ * <li>what the tenant load ledger costs: the same with {@code tenantAdmission} on and off (each request reported as the
+ * tenant's load on the rest layer, its REST limit looked up), and the ratio.</li>
  * </ol>
  * Usage: RestHostBench &lt;distribution.tar.gz&gt; &lt;bench bundle jar&gt; [seconds per round] [clients] [rounds] [cold starts]
  * (defaults 10 16 5 3).
@@ -151,12 +153,35 @@ public final class RestHostBench {
             System.out.printf("| %s | %.0f | %.2f | %.2f | %d |%n", r.target(), r.rps(), r.percentileMillis(0.5), r.percentileMillis(0.99), r.errors());
         }
         System.out.printf("metrics on / off: throughput %.3f, p99 %.3f%n", mOn.rps() / mOff.rps(), mOn.percentileMillis(0.99) / mOff.percentileMillis(0.99));
+
+        List<Round> ledgerOn = new ArrayList<>();
+        List<Round> ledgerOff = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            restSetting(karaf, "tenantAdmission", false, hosted);
+            ledgerOff.add(drive("ledger off", hosted, seconds, clients));
+            restSetting(karaf, "tenantAdmission", true, hosted);
+            ledgerOn.add(drive("ledger on", hosted, seconds, clients));
+        }
+        Round lOn = merge("REST host, tenant load ledger on", ledgerOn);
+        Round lOff = merge("REST host, tenant load ledger off", ledgerOff);
+        for (Round r : List.of(lOff, lOn)) {
+            System.out.printf("| %s | %.0f | %.2f | %.2f | %d |%n", r.target(), r.rps(), r.percentileMillis(0.5), r.percentileMillis(0.99), r.errors());
+        }
+        System.out.printf("ledger on / off: throughput %.3f, p99 %.3f%n", lOn.rps() / lOff.rps(), lOn.percentileMillis(0.99) / lOff.percentileMillis(0.99));
     }
 
     /** Switches the REST host's request metrics through its configuration file and waits until it serves again. */
     private static void requestMetrics(KarafProcess karaf, boolean on, HttpRequest probe) throws Exception {
+        restSetting(karaf, "requestMetrics", on, probe);
+    }
+
+    /** Switches one boolean of the REST host's configuration file and waits until it serves again. */
+    private static void restSetting(KarafProcess karaf, String key, boolean on, HttpRequest probe) throws Exception {
         Path cfg = karaf.home().resolve("etc").resolve("io.headroom.rest.cfg");
-        Files.writeString(cfg, Files.readString(cfg).replaceAll("(?m)^requestMetrics = .*$", "requestMetrics = " + on));
+        String text = Files.readString(cfg);
+        String line = key + " = " + on;
+        Files.writeString(cfg, text.matches("(?s).*(?m:^" + key + " = ).*") ? text.replaceAll("(?m)^" + key + " = .*$", line)
+                : text + System.lineSeparator() + line + System.lineSeparator());
         Thread.sleep(3000); // Karaf's file install polls every second; the REST host restarts with the new value
         awaitOk(probe);
         for (int i = 0; i < 3; i++) {

@@ -2,6 +2,9 @@ package io.headroom.llm.internal;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.fleet.Fleet;
+import io.headroom.core.api.load.TenantLimit;
+import io.headroom.core.api.load.TenantLimits;
+import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
@@ -115,6 +118,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     private volatile Map<TenantId, long[]> spent = Map.of();
     private volatile long version = -1;
     private volatile int liveNodes = 1;
+    private volatile TenantLimits tenantLimits;
     private long lastLeaseCleanup;
 
     @Activate
@@ -257,6 +261,38 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
 
     @Override
     public TenantQuota effectiveQuota(TenantId tenant) {
+        TenantQuota q = configuredQuota(tenant);
+        TenantLimits l = tenantLimits;
+        Integer limit = l == null ? null : l.limit(tenant).map(TenantLimit::llmRpm).orElse(null);
+        if (limit == null) {
+            return q;
+        }
+        // an operator's cross-layer limit lowers the quota (0 here means no quota, so a limit of 0 admits 1 a minute)
+        int rpm = q.requestsPerMinute() == null || q.requestsPerMinute() == 0 ? Math.max(1, limit)
+                : Math.min(q.requestsPerMinute(), Math.max(1, limit));
+        return new TenantQuota(tenant, rpm, q.tokensPerMinute(), q.dailyBudget(), q.monthlyBudget());
+    }
+
+    /** The core's per-tenant limits across layers, while the core offers them. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindTenantLimits(TenantLimits limits) {
+        tenantLimits = limits;
+    }
+
+    void unbindTenantLimits(TenantLimits limits) {
+        if (tenantLimits == limits) {
+            tenantLimits = null;
+        }
+    }
+
+    /** Each request a tenant makes is load on the llm layer of the tenant load ledger, admitted or not. */
+    private void offered(TenantId tenant, String route) {
+        if (tenant != null) {
+            signals.load(new LoadSample(tenant, "llm", route, 1, Instant.now()));
+        }
+    }
+
+    private TenantQuota configuredQuota(TenantId tenant) {
         TenantQuota o = overrides.get(tenant);
         int rpm = config.tenantRequestsPerMinute();
         int tpm = config.tenantTokensPerMinute();
@@ -305,6 +341,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
 
     @Override
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
+        offered(tenant, route);
         return reported(tenant, request, (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
             quotas.settle(tenant, reserved, used(r), start);
@@ -316,6 +353,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
 
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
+        offered(tenant, route);
         reported(tenant, request, (start, reserved) -> {
             router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
                 @Override

@@ -1,6 +1,7 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.api.DeadLetter;
@@ -18,6 +19,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -72,6 +76,17 @@ public final class InProcessQueue extends WorkerQueue {
 
     private final Config config;
     private final Deque<DeadLetter> deadLetters = new ArrayDeque<>();
+
+    @Override
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindTenantLimits(TenantLimits limits) {
+        super.bindTenantLimits(limits);
+    }
+
+    @Override
+    void unbindTenantLimits(TenantLimits limits) {
+        super.unbindTenantLimits(limits);
+    }
 
     @Activate
     public InProcessQueue(@Reference ControlStore store, @Reference Signals signals, Config config) throws SQLException {

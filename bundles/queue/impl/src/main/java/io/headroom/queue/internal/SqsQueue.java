@@ -1,6 +1,7 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.api.DeadLetter;
@@ -27,6 +28,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -192,6 +196,17 @@ public final class SqsQueue extends WorkerQueue {
     private final Channel local;
     private final Map<String, Channel> remoteChannels = new ConcurrentHashMap<>();
     private final Map<QueueAttributeName, String> remoteAttributes;
+
+    @Override
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindTenantLimits(TenantLimits limits) {
+        super.bindTenantLimits(limits);
+    }
+
+    @Override
+    void unbindTenantLimits(TenantLimits limits) {
+        super.unbindTenantLimits(limits);
+    }
 
     @Activate
     public SqsQueue(@Reference ControlStore store, @Reference Signals signals, Config config) throws SQLException {

@@ -1,6 +1,8 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantLimit;
+import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
@@ -47,6 +49,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -63,6 +66,7 @@ import org.slf4j.LoggerFactory;
  */
 abstract class WorkerQueue implements FairQueue {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerQueue.class);
+    private final AtomicReference<TenantLimits> tenantLimits = new AtomicReference<>();
 
     static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "queue tenant settings",
             "CREATE TABLE IF NOT EXISTS queue_tenants (tenant VARCHAR(63) NOT NULL PRIMARY KEY, weight INT NOT NULL DEFAULT 1,"
@@ -456,9 +460,10 @@ abstract class WorkerQueue implements FairQueue {
         }
         perTenant.forEach((tenant, n) -> {
             TenantCounters c = counters(tenant);
-            if (c.open.get() + n[0] > tuning.maxBacklogPerTenant()) {
+            int backlogCap = backlogCap(tenant);
+            if (c.open.get() + n[0] > backlogCap) {
                 throw new QueueFullException("tenant " + tenant + " has " + c.open.get() + " jobs open; its backlog cap is "
-                        + tuning.maxBacklogPerTenant(), 5);
+                        + backlogCap, 5);
             }
             int budget = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0)).highBudget();
             if (tenantCaller && n[1] > 0 && c.openHigh.get() + n[1] > budget) {
@@ -504,6 +509,22 @@ abstract class WorkerQueue implements FairQueue {
             throw e;
         }
         return out;
+    }
+
+    /** The backend's backlog cap, or the lower queue cap an operator set on the tenant across layers. */
+    private int backlogCap(TenantId tenant) {
+        TenantLimits l = tenantLimits.get();
+        Integer cap = l == null ? null : l.limit(tenant).map(TenantLimit::queueCap).orElse(null);
+        return cap == null ? tuning.maxBacklogPerTenant() : Math.min(cap, tuning.maxBacklogPerTenant());
+    }
+
+    /** The core's per-tenant limits, bound by the backend component while they are there. */
+    void bindTenantLimits(TenantLimits limits) {
+        tenantLimits.set(limits);
+    }
+
+    void unbindTenantLimits(TenantLimits limits) {
+        tenantLimits.compareAndSet(limits, null);
     }
 
     private static Job newJob(JobRequest r) {

@@ -1,6 +1,8 @@
 package io.headroom.sharding.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantLimit;
+import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
@@ -11,11 +13,13 @@ import io.headroom.sharding.api.ShardQueryException;
 import io.headroom.sharding.api.ShardRouter;
 import io.headroom.sharding.api.ShardUnavailableException;
 import io.headroom.sharding.api.TenantLocation;
+import io.headroom.sharding.api.TenantOverLimitException;
 import io.headroom.sharding.api.TenantShard;
 import io.headroom.sharding.api.ResultLimitException;
 import io.headroom.sharding.api.StatementResult;
 import io.headroom.sharding.api.TenantFencedException;
 import io.headroom.sharding.api.UnsafeStatementException;
+import io.headroom.sharding.internal.core.TenantGate;
 import io.headroom.sharding.internal.core.Ownership;
 import io.headroom.sharding.internal.core.RouteCache;
 import io.headroom.sharding.internal.core.SafePath;
@@ -50,6 +54,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +73,9 @@ public final class MysqlShardRouter implements ShardRouter {
     private final ShardingSettings settings;
     private final Signals signals;
     private volatile SafePath checkedBy;
+    /** The core's per-tenant limits across layers, while the core offers them. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile TenantLimits tenantLimits;
     private final Map<String, SafePath.Checked> checked = new ConcurrentHashMap<>();
     private volatile Set<String> plannedFor;
     private final Map<String, ScatterPlan> plans = new ConcurrentHashMap<>();
@@ -150,12 +159,29 @@ public final class MysqlShardRouter implements ShardRouter {
         }
     }
 
+    /**
+     * An operator's shard share for the tenant (the core's tenant limits), checked once its connection is held: the
+     * connections it holds, this one included, may not exceed that share of the pool, so at most that many proceed.
+     */
+    private void checkShare(TenantId tenant, ShardPool pool) {
+        TenantLimits l = tenantLimits;
+        Double share = l == null ? null : l.limit(tenant).map(TenantLimit::shardShare).orElse(null);
+        if (share != null) {
+            int cap = TenantGate.share(pool.poolSize, share);
+            if (pool.gate.inUse(tenant.value()) > cap) {
+                throw new TenantOverLimitException(pool.name, "tenant " + tenant + " already holds its " + cap
+                        + " connection(s) on shard " + pool.name + " (an operator's limit); retry shortly");
+            }
+        }
+    }
+
     /** Runs a tenant's work on the shard it routes to now, re-checking routing and fences once its share is held. */
     private <T> T onTenantShard(TenantId tenant, ShardPool.Work<T> work) {
         for (int attempt = 0; ; attempt++) {
             ShardPool pool = resolve(tenant);
             try {
                 return pool.run(tenant.value(), () -> {
+                    checkShare(tenant, pool);
                     RouteCache r = map.routes();
                     if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
                         throw new TenantFencedException(pool.name, "tenant " + tenant

@@ -36,13 +36,18 @@ final class AuthFilter implements ContainerRequestFilter {
 
     private final ApiTokens tokens;
     private final OperatorLogin operators;
+    private final TenantAdmission admission;
+    private final String path;
 
     @Context
     private ResourceInfo resource;
 
-    AuthFilter(ApiTokens tokens, OperatorLogin operators) {
+    /** {@code admission} null: no tenant load reported nor REST limit applied (direct endpoints do their own). */
+    AuthFilter(ApiTokens tokens, OperatorLogin operators, TenantAdmission admission, String path) {
         this.tokens = tokens;
         this.operators = operators;
+        this.admission = admission;
+        this.path = path;
     }
 
     @Override
@@ -96,8 +101,30 @@ final class AuthFilter implements ContainerRequestFilter {
             request.abortWith(Problem.of(denied.startsWith("invalid") ? 400 : 403, denied, requestId).response().build());
             return;
         }
+        // an operator's call is not the tenant's workload, and must get through to lift a limit
+        TenantId tenant = Caller.OPERATOR.equals(caller.role()) ? null : caller.tenantScope().orElseGet(() -> named(request));
+        int retryAfter = tenant == null || admission == null ? 0 : admission.admit(tenant, path);
+        if (retryAfter > 0) {
+            request.abortWith(Problem.of(429, "tenant " + tenant + " is over its REST limit; retry in " + retryAfter + " s", requestId)
+                    .response().header(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfter)).build());
+            return;
+        }
         boolean secure = request.getSecurityContext() != null && request.getSecurityContext().isSecure();
         request.setSecurityContext(new CallerContext(caller, secure));
+    }
+
+    /** Reports a direct endpoint's request for the tenant and applies its REST limit: 0 admitted, else seconds to retry after. */
+    int admit(TenantId tenant, String directPath) {
+        return admission == null ? 0 : admission.admit(tenant, directPath);
+    }
+
+    /** The tenant a platform call is made for: the {@code tenant} path or query parameter, if one. */
+    private static TenantId named(ContainerRequestContext request) {
+        String v = request.getUriInfo().getPathParameters().getFirst(TENANT_PARAM);
+        if (v == null) {
+            v = request.getUriInfo().getQueryParameters().getFirst(TENANT_PARAM);
+        }
+        return v == null ? null : TenantId.of(v); // validated above
     }
 
     Optional<Caller> authenticate(String authorization) throws Forbidden {

@@ -246,6 +246,12 @@ final class GatewayServlet extends HttpServlet {
         }
         req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
         caller.tenantScope().ifPresent(t -> MDC.put(RequestTags.MDC_TENANT, t.value()));
+        int retryAfter = caller.tenantScope().map(t -> auth.admit(t, req.getPathInfo())).orElse(0);
+        if (retryAfter > 0) {
+            resp.setHeader("Retry-After", Integer.toString(retryAfter));
+            problem(resp, Problem.of(429, "tenant " + caller.tenant() + " is over its REST limit; retry in " + retryAfter + " s", requestId));
+            return;
+        }
         try {
             endpoint.serve(caller, new DirectExchange(req, resp, requestId));
         } catch (RuntimeException e) {

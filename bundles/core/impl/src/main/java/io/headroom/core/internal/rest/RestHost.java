@@ -2,9 +2,12 @@ package io.headroom.core.internal.rest;
 
 import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.fleet.Fleet;
+import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.RestResource;
+import io.headroom.core.api.signal.Signals;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -74,6 +77,10 @@ public final class RestHost {
         @AttributeDefinition(description = "Record every request's latency by endpoint, method and status (off only to"
                 + " measure what recording costs)")
         boolean requestMetrics() default true;
+
+        @AttributeDefinition(description = "Report each tenant's requests to the tenant load ledger and apply its REST limit"
+                + " (off only to measure what that costs)")
+        boolean tenantAdmission() default true;
     }
 
     /** A live path: the resource behind it, its CXF server, and the bundle that registered it. */
@@ -91,6 +98,14 @@ public final class RestHost {
     /** The audit log lives on the control schema, which may come later than the REST host (or go away). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile AuditLog audit;
+    /** Tenant load and limits: the ledger and limits live on the control schema too; requests pass while they are absent. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Signals signals;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile TenantLimits limits;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Fleet fleet;
+    private final TenantAdmission admission;
 
     @Activate
     public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, @Reference Metrics metrics, Config config)
@@ -103,8 +118,12 @@ public final class RestHost {
         this.transport = new HTTPTransportFactory(new DestinationRegistryImpl());
         CXFNonSpringServlet cxf = new CXFNonSpringServlet(transport.getRegistry(), false);
         cxf.setBus(bus);
-        this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators), config.maxBodyBytes(), config.holdMillis(),
-                config.requestMetrics() ? metrics : null, () -> audit);
+        this.admission = config.tenantAdmission() ? new TenantAdmission(() -> signals, () -> limits, () -> {
+            Fleet f = fleet;
+            return f == null ? 1 : f.liveNodes().size();
+        }, System::nanoTime) : null;
+        this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators, admission, null), config.maxBodyBytes(),
+                config.holdMillis(), config.requestMetrics() ? metrics : null, () -> audit);
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
         if (http instanceof WebContainer web) {
@@ -199,7 +218,7 @@ public final class RestHost {
                 factory.setAddress("/" + segment);
                 factory.setServiceBean(resource);
                 factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new RequestTags(segment),
-                        new AuthFilter(tokens, operators), new TenantParamConverter()));
+                        new AuthFilter(tokens, operators, admission, "/" + segment), new TenantParamConverter()));
                 return factory.create();
             });
             endpoints.put(segment, new Endpoint(segment, resource, bundle, server));
