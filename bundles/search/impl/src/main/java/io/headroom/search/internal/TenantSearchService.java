@@ -13,6 +13,7 @@ import io.headroom.search.internal.core.Layout;
 import io.headroom.search.internal.core.Names;
 import io.headroom.search.internal.core.WritePlan;
 import io.headroom.search.internal.engine.Elastic;
+import io.headroom.search.internal.engine.QueryRunner;
 import io.headroom.search.internal.store.SearchStore;
 import io.headroom.search.internal.store.SearchStore.MigrationRow;
 import java.io.IOException;
@@ -349,36 +350,7 @@ public final class TenantSearchService implements TenantSearch {
             }
             QueryPlan plan = QueryPlan.compile(JSON.valueToTree(request == null ? Map.of() : request), schema, tenant, Elastic.TENANT, Elastic.ID,
                     embeddings == null ? null : (route, text) -> embed(tenant, route, List.of(text)).get(0));
-            String index = l.indexFor(tenant);
-            JsonNode first = node.es().searchJson(index, tenant, plan.body());
-            QueryResult result;
-            if (!plan.hybrid()) {
-                List<QueryHit> hits = new ArrayList<>();
-                for (JsonNode h : first.path("hits").path("hits")) {
-                    hits.add(hit(h, h.path("_score").asDouble(0)));
-                }
-                result = new QueryResult(first.path("hits").path("total").path("value").asLong(hits.size()), hits, aggregations(first),
-                        "layout-" + number);
-            } else {
-                JsonNode second = node.es().searchJson(index, tenant, plan.knn());
-                Map<String, JsonNode> byId = new HashMap<>();
-                List<List<String>> rankings = new ArrayList<>();
-                for (JsonNode r : List.of(first, second)) {
-                    List<String> ids = new ArrayList<>();
-                    for (JsonNode h : r.path("hits").path("hits")) {
-                        String id = h.path("_id").asText();
-                        ids.add(id);
-                        byId.putIfAbsent(id, h);
-                    }
-                    rankings.add(ids);
-                }
-                var fused = QueryPlan.fuse(rankings, plan.rankConstant());
-                List<QueryHit> hits = new ArrayList<>();
-                for (int i = plan.from(); i < Math.min(fused.size(), plan.from() + plan.size()); i++) {
-                    hits.add(hit(byId.get(fused.get(i).getKey()), fused.get(i).getValue()));
-                }
-                result = new QueryResult(fused.size(), hits, aggregations(first), "layout-" + number);
-            }
+            QueryResult result = QueryRunner.run(node.es(), l.indexFor(tenant), tenant, plan, "layout-" + number);
             ok = true;
             return result;
         } catch (IOException e) {
@@ -386,20 +358,6 @@ public final class TenantSearchService implements TenantSearch {
         } finally {
             node.report(tenant, "search.query", ok, started, collection);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static QueryHit hit(JsonNode h, double score) {
-        String stored = h.path("_id").asText();
-        Map<String, Object> src = h.has("_source") ? Elastic.stripOwnFields(JSON.convertValue(h.get("_source"), Map.class)) : Map.of();
-        Map<String, List<String>> highlight = h.has("highlight") ? JSON.convertValue(h.get("highlight"), Map.class) : Map.of();
-        List<Object> sort = h.has("sort") ? JSON.convertValue(h.get("sort"), List.class) : null;
-        return new QueryHit(stored.substring(stored.indexOf('/') + 1), h.path("_version").asLong(0), score, src, highlight, sort);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> aggregations(JsonNode r) {
-        return r.has("aggregations") ? JSON.convertValue(r.get("aggregations"), Map.class) : Map.of();
     }
 
     /** The layout a tenant's reads go to now: the target once the tenant is validated and its flag is on. */

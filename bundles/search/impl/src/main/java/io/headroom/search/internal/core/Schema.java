@@ -25,6 +25,8 @@ public record Schema(Map<String, Field> fields, boolean strict) {
     public static final Set<String> ANALYZERS = Set.of("standard", "simple", "whitespace", "keyword", "stop");
     public static final Set<String> SIMILARITIES = Set.of("cosine", "dot_product", "l2_norm", "max_inner_product");
     public static final int MAX_DIMS = 4096;
+    /** How a vector field is indexed; plain float HNSW unless declared (quantized graphs trade recall for memory). */
+    public static final Set<String> INDEX_OPTIONS = Set.of("hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw", "flat", "int8_flat");
     public static final int MAX_FIELDS = 500;
 
     /** A declared field: its type; {@code dims} and {@code similarity} for vectors; {@code embed} names an embeddings route. */
@@ -122,6 +124,10 @@ public record Schema(Map<String, Field> fields, boolean strict) {
                 if (!SIMILARITIES.contains(similarity)) {
                     throw new IllegalArgumentException("field '" + name + "': similarity must be one of " + SIMILARITIES + ", not '" + similarity + "'");
                 }
+                String io = def.path("index_options").path("type").asText("hnsw");
+                if (!INDEX_OPTIONS.contains(io)) {
+                    throw new IllegalArgumentException("field '" + name + "': index_options.type must be one of " + INDEX_OPTIONS);
+                }
                 JsonNode meta = def.path("meta");
                 route = meta.hasNonNull("embed_route") ? meta.get("embed_route").asText() : null;
                 from = meta.hasNonNull("embed_from") ? meta.get("embed_from").asText() : null;
@@ -155,7 +161,11 @@ public record Schema(Map<String, Field> fields, boolean strict) {
         ObjectNode props = m.has("properties") ? (ObjectNode) m.get("properties") : m.putObject("properties");
         for (Field f : fields.values()) {
             if (f.vector()) {
-                ((ObjectNode) props.get(f.name())).put("index", true).put("similarity", f.similarity());
+                ObjectNode v = (ObjectNode) props.get(f.name());
+                v.put("index", true).put("similarity", f.similarity());
+                if (!v.has("index_options")) {
+                    v.putObject("index_options").put("type", "hnsw");
+                }
             }
         }
         return m;
