@@ -392,4 +392,29 @@ public class QueryLanguageElasticTest {
             assertThrows(bad, IllegalArgumentException.class, () -> Schema.parse(bad));
         }
     }
+
+    @Test
+    public void validationProbesSeeAMappingChangeThatAltersResults() throws Exception {
+        // the same documents in a layout of another partitioning (same schema) and in one where title became a keyword
+        String keywordTitle = MAPPINGS.replace("\"title\":{\"type\":\"text\"}", "\"title\":{\"type\":\"keyword\"}");
+        es.createIndex("hr-qlt-2-p0", MAPPINGS, "{\"number_of_shards\":3}", Map.of());
+        es.createIndex("hr-qlt-3-p0", keywordTitle, "{}", Map.of());
+        List<Elastic.Write> copy = new ArrayList<>();
+        for (Map<String, Object> d : docs.get(ACME)) {
+            Map<String, Object> stored = new LinkedHashMap<>(d);
+            stored.remove("id");
+            copy.add(new Elastic.Write("hr-qlt-2-p0", ACME, (String) d.get("id"), 1, stored));
+            copy.add(new Elastic.Write("hr-qlt-3-p0", ACME, (String) d.get("id"), 1, stored));
+        }
+        es.bulk(copy, true);
+        List<String> ids = docs.get(ACME).stream().map(d -> (String) d.get("id")).limit(40).toList();
+        List<Elastic.Doc> sample = new ArrayList<>(es.get(INDEX, ACME, ids).values());
+        Schema changed = Schema.parse(keywordTitle);
+        List<String> same = QueryProbes.build(schema, schema, sample, 60);
+        assertTrue(same.toString(), same.size() > 20);
+        assertEquals(List.of(), QueryProbes.compare(es, ACME, INDEX, "hr-qlt-2-p0", schema, schema, same));
+        List<String> differ = QueryProbes.compare(es, ACME, INDEX, "hr-qlt-3-p0", schema, changed, QueryProbes.build(schema, changed, sample, 60));
+        assertFalse("title as keyword matches only whole titles", differ.isEmpty());
+        assertTrue(differ.toString(), differ.stream().allMatch(d -> d.contains("title")));
+    }
 }
