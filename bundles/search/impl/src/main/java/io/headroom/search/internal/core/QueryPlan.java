@@ -83,6 +83,9 @@ public record QueryPlan(ObjectNode body, ObjectNode knn, int from, int size, int
                 throw new IllegalArgumentException("sort and search_after do not apply to kNN queries (ranked by similarity)");
             }
             int window = from + size;
+            if (window > MAX_SIZE) {
+                throw new IllegalArgumentException("kNN and hybrid queries rank at most the first " + MAX_SIZE + " documents: from + size <= " + MAX_SIZE);
+            }
             ObjectNode knn = c.knn(knnIn, filters, window, embed);
             if (request.has("aggs")) {
                 body.set("aggs", c.aggs(request.get("aggs"), 1));
