@@ -181,7 +181,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         assertEquals(200, es("GET", "/hr-shellmade-2-p2").statusCode());
 
         // a write the target layout refuses (a mapping conflict) is kept as dead in the outbox, listed and retried
-        assertEquals(201, call("POST", "/search/collections", OPERATOR, json("{'name':'strict'}")).statusCode());
+        assertEquals(201, call("POST", "/search/collections", OPERATOR, json("{'name':'strict','mappings':{'dynamic':false}}")).statusCode());
         HttpResponse<String> strict = call("POST", "/search/collections/strict/migrations", OPERATOR,
                 json("{'partitions':1,'mappings':{'properties':{'n':{'type':'integer'}}}}"));
         String strictId = strict.body().replaceAll("(?s).*?\"id\"\\s*:\\s*(\\d+).*", "$1");
@@ -228,7 +228,8 @@ public class SearchMigrationIT extends HeadroomTestSupport {
     @Test
     public void migrationUnderConcurrentWritesMatchesTheGroundTruth() throws Exception {
         String c = "orders";
-        admin().createCollection(c, new LayoutSpec(2, Set.of(), "{\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"}}}", null));
+        // fields it does not declare (tag, tenant) are kept in the source unindexed
+        admin().createCollection(c, new LayoutSpec(2, Set.of(), "{\"dynamic\":false,\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"}}}", null));
         AtomicLong versions = new AtomicLong(1);
         List<TenantId> tenants = new ArrayList<>();
         Map<TenantId, Truth> truth = new HashMap<>();
@@ -302,7 +303,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         try {
             // target: 4 partitions, a dedicated index for t00, and a new field in the mappings
             MigrationStatus m = admin().createMigration(c, new LayoutSpec(4, Set.of(TenantId.of("t00")),
-                    "{\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"},\"tag\":{\"type\":\"keyword\"}}}", null));
+                    "{\"dynamic\":false,\"properties\":{\"title\":{\"type\":\"text\"},\"n\":{\"type\":\"long\"},\"tag\":{\"type\":\"keyword\"}}}", null));
             long id = m.id();
             assertEquals("CREATED", m.state());
             admin().start(id);

@@ -282,7 +282,7 @@ public final class SearchMigrationBench {
         }
     };
 
-    private static JdbcFeatureFlags.Config flagsConfig(long refreshMillis) {
+    static JdbcFeatureFlags.Config flagsConfig(long refreshMillis) {
         return new JdbcFeatureFlags.Config() {
             public long refreshMillis() { return refreshMillis; }
             public Class<? extends Annotation> annotationType() { return JdbcFeatureFlags.Config.class; }
@@ -298,7 +298,7 @@ public final class SearchMigrationBench {
         };
     }
 
-    private static SearchConfig config(String endpoint) {
+    static SearchConfig config(String endpoint) {
         return new SearchConfig() {
             public String endpoints() { return endpoint; }
             public long refreshMillis() { return 500; }

@@ -28,4 +28,17 @@ public interface TenantSearch {
 
     /** Searches the tenant's documents. */
     SearchResult search(String collection, TenantId tenant, SearchQuery query);
+
+    /**
+     * Queries the tenant's documents in Headroom's query language (a JSON object as maps and lists: full text, filters,
+     * sort, search_after, highlighting, source lists, aggregations, kNN and hybrid; see the README). Fields must be
+     * declared in the collection's schema; bad input is an IllegalArgumentException naming the problem.
+     */
+    QueryResult query(String collection, TenantId tenant, Map<String, Object> request);
+
+    /**
+     * Applies up to 1000 writes of one tenant, each judged on its own: a write the collection's schema or Elasticsearch
+     * refuses is reported in its item and the others are still applied.
+     */
+    List<ItemResult> bulkItems(String collection, TenantId tenant, List<DocumentWrite> writes);
 }

@@ -10,6 +10,7 @@ import io.headroom.search.api.SearchConflictException;
 import io.headroom.search.api.SearchUnavailableException;
 import io.headroom.search.api.UnknownCollectionException;
 import io.headroom.search.internal.core.Layout;
+import io.headroom.search.internal.core.Schema;
 import io.headroom.search.internal.engine.Elastic;
 import io.headroom.search.internal.engine.Loop;
 import io.headroom.search.internal.store.SearchStore;
@@ -154,6 +155,33 @@ public final class SearchNode {
             }
         }
         return s;
+    }
+
+    private final Map<String, Schema> schemas = new ConcurrentHashMap<>();
+
+    /**
+     * The declared schema of one of a collection's layouts (parsed once per distinct mappings); null for a layout created
+     * before schemas were declared whose mappings are not a schema (its writes go unchecked; queries need a schema).
+     */
+    public Schema schema(Snapshot s, String collection, int number) {
+        LayoutRow row = s.layouts().getOrDefault(collection, Map.of()).get(number);
+        if (row == null) {
+            throw new IllegalStateException("layout " + number + " of " + collection + " is missing from the control schema");
+        }
+        String mappings = row.spec().mappings();
+        Schema schema = schemas.get(mappings);
+        if (schema == null) {
+            if (schemas.size() > 256) {
+                schemas.clear();
+            }
+            try {
+                schema = Schema.parse(mappings);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            schemas.put(mappings, schema);
+        }
+        return schema;
     }
 
     /** The index names of one of a collection's layouts (benchmarks and diagnostics). */

@@ -2,6 +2,7 @@ package io.headroom.search.internal;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.search.internal.core.Layout;
+import io.headroom.search.internal.core.Schema;
 import io.headroom.search.internal.engine.TenantValidation;
 import io.headroom.search.internal.store.SearchStore.MigrationRow;
 import io.headroom.search.internal.store.SearchStore.TenantRow;
@@ -52,6 +53,8 @@ public final class SearchValidation {
         SearchNode.Snapshot s = node.snapshot();
         Layout source = s.layout(m.collection(), m.source());
         Layout target = s.layout(m.collection(), m.target());
+        Schema sourceSchema = node.schema(s, m.collection(), m.source());
+        Schema targetSchema = node.schema(s, m.collection(), m.target());
         // one refresh of both layouts for every tenant's first round, instead of one per tenant
         boolean refreshed;
         try {
@@ -68,7 +71,8 @@ public final class SearchValidation {
         Map<TenantId, Long> pending = node.store().outboxPendingByTenant(m.collection());
         List<Future<Verdict>> results = new ArrayList<>();
         for (TenantId t : which) {
-            results.add(workers.submit(() -> validation.validate(rows.get(t), source, target, pending.getOrDefault(t, 0L), first)));
+            results.add(workers.submit(() -> validation.validate(rows.get(t), source, target, sourceSchema, targetSchema,
+                    pending.getOrDefault(t, 0L), first)));
         }
         List<Verdict> verdicts = new ArrayList<>();
         for (var f : results) {

@@ -31,6 +31,7 @@ import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
 import io.headroom.core.api.TenantId;
+import io.headroom.search.internal.core.Schema;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -97,14 +98,14 @@ public final class Elastic implements AutoCloseable {
         return tenant.value() + "/" + id;
     }
 
-    /** Mappings with the capability's own fields added; the input must be a JSON object. */
+    /**
+     * Mappings as Elasticsearch gets them: the declared schema checked ({@link Schema}: strict unless it says otherwise)
+     * and the capability's own fields added; the input must be a JSON object.
+     */
     public static String mappingsWithOwnFields(String mappings) {
         try {
-            ObjectNode m = (ObjectNode) JSON.readTree(mappings);
+            ObjectNode m = Schema.parse(mappings).elasticMappings(mappings);
             ObjectNode props = m.has("properties") ? (ObjectNode) m.get("properties") : m.putObject("properties");
-            if (props.has(TENANT) || props.has(ID)) {
-                throw new IllegalArgumentException("fields starting with _hr_ belong to Headroom");
-            }
             props.putObject(TENANT).put("type", "keyword");
             props.putObject(ID).put("type", "keyword");
             return JSON.writeValueAsString(m);
@@ -337,6 +338,31 @@ public final class Elastic implements AutoCloseable {
             }));
             return s;
         }, Map.class);
+    }
+
+    /**
+     * Runs a search body built by {@link io.headroom.search.internal.core.QueryPlan} (the tenant filter already in it) on
+     * the tenant's index and routing. A request Elasticsearch refuses (400) is an IllegalArgumentException with its reason.
+     */
+    public JsonNode searchJson(String index, TenantId tenant, JsonNode body) throws IOException {
+        Request request = new Request("POST", "/" + index + "/_search");
+        request.addParameter("routing", tenant.value());
+        request.setEntity(new ByteArrayEntity(JSON.writeValueAsBytes(body), ContentType.APPLICATION_JSON));
+        try {
+            return JSON.readTree(EntityUtils.toByteArray(rest.performRequest(request).getEntity()));
+        } catch (org.elasticsearch.client.ResponseException e) {
+            int status = e.getResponse().getStatusLine().getStatusCode();
+            if (status == 400) {
+                JsonNode err = JSON.readTree(EntityUtils.toByteArray(e.getResponse().getEntity())).path("error");
+                String reason = err.path("root_cause").path(0).path("reason").asText(err.path("reason").asText("bad request"));
+                JsonNode caused = err.path("caused_by");
+                if (!caused.isMissingNode() && caused.has("reason")) {
+                    reason = reason + " (" + caused.path("reason").asText() + ")";
+                }
+                throw new IllegalArgumentException("query refused: " + reason);
+            }
+            throw e;
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.headroom.search.internal.engine;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.search.internal.core.Layout;
+import io.headroom.search.internal.core.Schema;
 import io.headroom.search.internal.core.VersionDiff;
 import io.headroom.search.internal.store.SearchStore.Verdict;
 import io.headroom.search.internal.store.SearchStore.TenantRow;
@@ -23,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * difference must persist over up to five rounds (each after a refresh) to count.
  */
 public final class TenantValidation {
+    /** Queries compared per tenant (besides the match-all one). */
+    static final int QUERY_SAMPLES = 6;
     private final Elastic es;
     private final Executor scanner;
     private final int samples;
@@ -40,6 +43,15 @@ public final class TenantValidation {
      * @param refreshed whether both layouts were refreshed just before (the first round then needs no refresh of its own)
      */
     public Verdict validate(TenantRow row, Layout source, Layout target, long pending, boolean refreshed) {
+        return validate(row, source, target, null, null, pending, refreshed);
+    }
+
+    /**
+     * The tenant's verdict, comparing also the results of sampled queries (totals and top hits) when both layouts
+     * declare schemas: queries built from sampled documents' values on the fields both declare alike.
+     */
+    public Verdict validate(TenantRow row, Layout source, Layout target, Schema sourceSchema, Schema targetSchema, long pending,
+            boolean refreshed) {
         TenantId t = row.tenant();
         if (!"COPIED".equals(row.backfill())) {
             return new Verdict(t, "FAILED", 0, 0, null, null, "backfill not finished (" + row.backfill() + ")");
@@ -105,7 +117,26 @@ public final class TenantValidation {
             if (!bad.isEmpty()) {
                 return new Verdict(t, "FAILED", a.size(), b.size(), ha, hb, "documents differ in content: " + bad);
             }
-            return new Verdict(t, "PASSED", a.size(), b.size(), ha, hb, sample.size() + " documents compared in full");
+            String queries = "";
+            if (sourceSchema != null && targetSchema != null) {
+                List<String> probes = QueryProbes.build(sourceSchema, targetSchema, new ArrayList<>(sa.values()), QUERY_SAMPLES);
+                List<String> differ = List.of();
+                for (int round = 0; round < 5; round++) {
+                    if (round > 0) {
+                        es.refresh(List.of(src, dst));
+                        Thread.sleep(200L * round);
+                    }
+                    differ = QueryProbes.compare(es, t, src, dst, sourceSchema, targetSchema, probes);
+                    if (differ.isEmpty()) {
+                        break;
+                    }
+                }
+                if (!differ.isEmpty()) {
+                    return new Verdict(t, "FAILED", a.size(), b.size(), ha, hb, "query results differ: " + String.join("; ", differ));
+                }
+                queries = ", " + probes.size() + " queries compared";
+            }
+            return new Verdict(t, "PASSED", a.size(), b.size(), ha, hb, sample.size() + " documents compared in full" + queries);
         } catch (IOException | RuntimeException e) {
             return new Verdict(t, "FAILED", 0, 0, null, null, "could not compare: " + e);
         } catch (InterruptedException e) {

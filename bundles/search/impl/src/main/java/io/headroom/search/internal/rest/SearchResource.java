@@ -6,6 +6,8 @@ import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.api.rest.RestResource;
 import io.headroom.search.api.CollectionInfo;
+import io.headroom.search.api.DocumentWrite;
+import io.headroom.search.api.ItemResult;
 import io.headroom.search.api.LayoutSpec;
 import io.headroom.search.api.MigrationStatus;
 import io.headroom.search.api.OutboxEntry;
@@ -53,7 +55,10 @@ public final class SearchResource implements RestResource {
     public record DocumentIn(Long version, Map<String, Object> document) {
     }
 
-    public record QueryIn(String query, Integer from, Integer size) {
+    public record WriteIn(String id, Long version, Map<String, Object> document) {
+    }
+
+    public record BulkIn(List<WriteIn> writes) {
     }
 
     public record TenantsIn(List<String> tenants, Double percent, String confirm) {
@@ -117,11 +122,51 @@ public final class SearchResource implements RestResource {
         return call(() -> search.delete(collection, tenant, id, version));
     }
 
+    /**
+     * The query language (a JSON object; see the README); a body whose {@code query} is a string is the simple query
+     * string form of earlier versions.
+     */
     @POST
     @Path("collections/{collection}/tenants/{tenant}/search")
-    public SearchResult search(@PathParam("collection") String collection, @PathParam("tenant") TenantId tenant, QueryIn in) {
-        QueryIn q = in == null ? new QueryIn(null, null, null) : in;
-        return call(() -> search.search(collection, tenant, new SearchQuery(q.query(), q.from() == null ? 0 : q.from(), q.size() == null ? 10 : q.size())));
+    public Object search(@PathParam("collection") String collection, @PathParam("tenant") TenantId tenant, Map<String, Object> in) {
+        if (in == null || in.isEmpty() || in.get("query") instanceof String) {
+            Map<String, Object> q = in == null ? Map.of() : in;
+            if (!q.keySet().stream().allMatch(k -> k.equals("query") || k.equals("from") || k.equals("size"))) {
+                throw ProblemException.badRequest("a 'query' string goes with 'from' and 'size' only; for filters, sorting and "
+                        + "aggregations give 'query' as a clause object");
+            }
+            return call(() -> search.search(collection, tenant, new SearchQuery((String) q.get("query"), number(q.get("from"), 0, "from"),
+                    number(q.get("size"), 10, "size"))));
+        }
+        return call(() -> search.query(collection, tenant, in));
+    }
+
+    private static int number(Object v, int dflt, String name) {
+        if (v == null) {
+            return dflt;
+        }
+        if (!(v instanceof Integer i)) {
+            throw ProblemException.badRequest("'" + name + "' must be a whole number");
+        }
+        return i;
+    }
+
+    /** Up to 1,000 writes of one tenant, each with its own result: {"writes": [{"id", "version", "document" (absent: delete)}]}. */
+    @POST
+    @Path("collections/{collection}/tenants/{tenant}/bulk")
+    public Map<String, Object> bulk(@PathParam("collection") String collection, @PathParam("tenant") TenantId tenant, BulkIn in) {
+        if (in == null || in.writes() == null) {
+            throw ProblemException.badRequest("give 'writes': a list of {id, version, document} (no document: a delete)");
+        }
+        List<DocumentWrite> writes = new java.util.ArrayList<>();
+        for (WriteIn w : in.writes()) {
+            if (w == null || w.version() == null) {
+                throw ProblemException.badRequest("every write needs 'id' and 'version'");
+            }
+            writes.add(new DocumentWrite(w.id(), w.version(), w.document()));
+        }
+        List<ItemResult> items = call(() -> search.bulkItems(collection, tenant, writes));
+        return Map.of("errors", items.stream().anyMatch(i -> i.status() >= 400), "items", items);
     }
 
     @GET
