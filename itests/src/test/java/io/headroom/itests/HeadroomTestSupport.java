@@ -136,6 +136,7 @@ public abstract class HeadroomTestSupport {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
+        b.header("X-Requested-By", "headroom-itest"); // what a script sends: a cross-site form cannot (see SecurityIT)
         if (body != null) {
             b.header("Content-Type", "application/json");
         }

@@ -49,16 +49,36 @@ public final class JdbcApiTokens implements ApiTokens {
     public @interface Config {
         @AttributeDefinition(description = "How often each node checks the control schema for token changes, ms")
         long refreshMillis() default 1000;
+
+        @AttributeDefinition(description = "How long a node that cannot reach the control schema keeps accepting the"
+                + " tokens it last confirmed, ms (tokens it never saw are refused at once)")
+        long offlineGraceMillis() default 900_000;
     }
+
+    /** Unknown token hashes remembered (bounded), so a client repeating a bad token costs no query each time. */
+    private static final int MAX_UNKNOWN = 10_000;
 
     private final DataSource db;
     private final ControlCache cache;
     private volatile Map<String, Caller> byHash = Map.of();
+    private final long refreshMillis;
+    private final long offlineGraceMillis;
+    private final Map<String, Long> unknown = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_UNKNOWN;
+        }
+    });
+    private final java.util.concurrent.atomic.AtomicLong lastMissReload = new java.util.concurrent.atomic.AtomicLong();
 
     @Activate
     public JdbcApiTokens(@Reference ControlStore store, Config config) throws SQLException {
         store.migrate("core.tokens", MIGRATIONS);
         this.db = store.dataSource();
+        this.refreshMillis = config.refreshMillis();
+        this.offlineGraceMillis = config.offlineGraceMillis();
         this.cache = new ControlCache(db, COUNTER, config.refreshMillis(), this::load);
     }
 
@@ -138,13 +158,38 @@ public final class JdbcApiTokens implements ApiTokens {
         if (token == null || !token.startsWith("hr_") || token.length() > 100) {
             return Optional.empty();
         }
+        if (cache.millisSinceConfirmed() > offlineGraceMillis) {
+            return Optional.empty(); // the control schema has been away too long to vouch for any token
+        }
         String hash = TokenFormat.hash(token);
         Caller caller = byHash.get(hash);
-        // a token made on another node a moment ago: reload, but not for every bad token a client sends
-        if (caller == null && cache.millisSinceReload() > MISS_RELOAD_SPACING_MILLIS) {
-            cache.refresh();
+        if (caller == null && missMayReload(hash)) {
+            cache.refresh(); // a token made on another node a moment ago
             caller = byHash.get(hash);
         }
+        if (caller == null) {
+            unknown.put(hash, System.currentTimeMillis());
+        }
         return Optional.ofNullable(caller);
+    }
+
+    /**
+     * Whether an unknown token may trigger a check of the control schema: not when this token was unknown within the
+     * refresh interval (the periodic refresh will see it), and at most once per {@value #MISS_RELOAD_SPACING_MILLIS}
+     * ms for all unknown tokens together, so bad tokens cost no query each.
+     */
+    private boolean missMayReload(String hash) {
+        long now = System.currentTimeMillis();
+        Long seen = unknown.get(hash);
+        if (seen != null && now - seen < refreshMillis) {
+            return false;
+        }
+        long last = lastMissReload.get();
+        return now - last > MISS_RELOAD_SPACING_MILLIS && lastMissReload.compareAndSet(last, now);
+    }
+
+    /** How many unknown tokens are remembered (bounded by {@value #MAX_UNKNOWN}). */
+    int unknownTokens() {
+        return unknown.size();
     }
 }

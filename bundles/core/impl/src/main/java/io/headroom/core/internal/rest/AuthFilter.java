@@ -4,6 +4,7 @@ import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import javax.annotation.Priority;
 import javax.annotation.security.PermitAll;
 import javax.annotation.security.RolesAllowed;
+import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.Priorities;
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
@@ -39,6 +41,8 @@ final class AuthFilter implements ContainerRequestFilter {
 
     @Context
     private ResourceInfo resource;
+    @Context
+    private HttpServletRequest servletRequest;
 
     AuthFilter(ApiTokens tokens, OperatorLogin operators) {
         this.tokens = tokens;
@@ -53,20 +57,20 @@ final class AuthFilter implements ContainerRequestFilter {
                 || (type.isAnnotationPresent(PermitAll.class) && !method.isAnnotationPresent(RolesAllowed.class))) {
             // open to all; credentials, when sent and valid, still say who calls (e.g. health details for operators)
             try {
-                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)).ifPresent(caller -> {
+                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION), source()).ifPresent(caller -> {
                     request.setProperty(CALLER_ATTRIBUTE, caller);
                     request.setSecurityContext(new CallerContext(caller,
                             request.getSecurityContext() != null && request.getSecurityContext().isSecure()));
                 });
-            } catch (Forbidden e) {
-                // a non-operator login on an open endpoint is simply anonymous
+            } catch (Forbidden | ProblemException e) {
+                // a refused or throttled login on an open endpoint is simply anonymous
             }
             return;
         }
         String requestId = request.getHeaderString(GatewayServlet.REQUEST_ID);
         Optional<Caller> authenticated;
         try {
-            authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+            authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION), source());
         } catch (Forbidden e) {
             request.abortWith(Problem.of(403, e.getMessage(), requestId).response().build());
             return;
@@ -100,7 +104,12 @@ final class AuthFilter implements ContainerRequestFilter {
         request.setSecurityContext(new CallerContext(caller, secure));
     }
 
-    Optional<Caller> authenticate(String authorization) throws Forbidden {
+    /** The client's address, for the login throttle (behind a load balancer: the balancer's, unless it passes it on). */
+    private String source() {
+        return servletRequest == null ? "unknown" : servletRequest.getRemoteAddr();
+    }
+
+    Optional<Caller> authenticate(String authorization, String source) throws Forbidden {
         if (authorization == null) {
             return Optional.empty();
         }
@@ -118,11 +127,10 @@ final class AuthFilter implements ContainerRequestFilter {
             if (colon < 0) {
                 return Optional.empty();
             }
-            Optional<OperatorLogin.Result> result = operators.login(decoded.substring(0, colon), decoded.substring(colon + 1));
-            if (result.isPresent() && !result.get().authorised()) {
-                throw new Forbidden("user " + result.get().caller().name() + " is not an operator");
-            }
-            return result.map(OperatorLogin.Result::caller);
+            // a user of the realm who is not an operator gets the same answer as a wrong password: nothing tells a
+            // guesser that the password was right
+            return operators.login(decoded.substring(0, colon), decoded.substring(colon + 1), source)
+                    .filter(OperatorLogin.Result::authorised).map(OperatorLogin.Result::caller);
         }
         return Optional.empty();
     }

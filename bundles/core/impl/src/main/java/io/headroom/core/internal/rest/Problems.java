@@ -42,6 +42,9 @@ final class Problems {
             if (t instanceof BodyTooLargeException) {
                 return new Outcome(413, t.getMessage());
             }
+            if (t instanceof BodyTimeoutException) {
+                return new Outcome(408, t.getMessage());
+            }
             if (t instanceof ProblemException p) {
                 return new Outcome(p.status(), p.detail(), p.retryAfterSeconds());
             }

@@ -29,6 +29,10 @@ public class JdbcApiTokensTest {
                 return millis;
             }
 
+            public long offlineGraceMillis() {
+                return 900_000;
+            }
+
             public Class<? extends Annotation> annotationType() {
                 return JdbcApiTokens.Config.class;
             }
@@ -105,6 +109,19 @@ public class JdbcApiTokensTest {
             }
         }
         return true;
+    }
+
+    @Test
+    public void aTokenUnknownAMomentAgoIsAcceptedOnceTheOtherNodeCreatedIt() {
+        // the negative cache must not hide a token created on another node for longer than the refresh interval
+        String early = "hr_aaaaaaaaaaaa_" + "b".repeat(43);
+        for (int i = 0; i < 1000; i++) {
+            assertFalse(nodeA.authenticate("hr_x" + i).isPresent());
+        }
+        IssuedToken t = nodeB.create("billing", TenantId.of("acme"));
+        assertFalse(nodeA.authenticate(early).isPresent());
+        assertTrue(eventually(() -> nodeA.authenticate(t.token()).isPresent()));
+        assertTrue(nodeA.unknownTokens() <= 10_000);
     }
 
     @Test
