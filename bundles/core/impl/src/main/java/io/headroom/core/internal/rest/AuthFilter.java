@@ -3,6 +3,7 @@ package io.headroom.core.internal.rest;
 import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.auth.TokenScope;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.internal.auth.OperatorLogin;
@@ -44,9 +45,27 @@ final class AuthFilter implements ContainerRequestFilter {
     @Context
     private HttpServletRequest servletRequest;
 
-    AuthFilter(ApiTokens tokens, OperatorLogin operators) {
+    /** The first path segment of the endpoints this filter guards (null: the servlet's, which passes it per call). */
+    private final String segment;
+
+    AuthFilter(ApiTokens tokens, OperatorLogin operators, String segment) {
         this.tokens = tokens;
         this.operators = operators;
+        this.segment = segment;
+    }
+
+    /** Why a token's scope does not cover this request, or null when it does (or the caller is not a token). */
+    String scopeDenied(String authorization, String method, String segment) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        TokenScope scope = tokens.scope(authorization.substring(7).trim());
+        if (scope.allows(method, segment)) {
+            return null;
+        }
+        return "this token is limited to " + (scope.readOnly() ? "reads" : "")
+                + (scope.readOnly() && !scope.capabilities().isEmpty() ? " of " : "")
+                + (scope.capabilities().isEmpty() ? "" : "the capabilities " + new java.util.TreeSet<>(scope.capabilities()));
     }
 
     @Override
@@ -85,6 +104,11 @@ final class AuthFilter implements ContainerRequestFilter {
         }
         Caller caller = authenticated.get();
         request.setProperty(CALLER_ATTRIBUTE, caller);
+        String outOfScope = scopeDenied(request.getHeaderString(HttpHeaders.AUTHORIZATION), request.getMethod(), segment);
+        if (outOfScope != null) {
+            request.abortWith(Problem.of(403, outOfScope, requestId).response().build());
+            return;
+        }
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : type.getAnnotation(RolesAllowed.class);
         if (roles != null && !Arrays.asList(roles.value()).contains(caller.role())) {

@@ -260,6 +260,11 @@ final class GatewayServlet extends HttpServlet {
                     + " or operator Basic credentials", requestId));
             return;
         }
+        String outOfScope = auth.scopeDenied(req.getHeader("Authorization"), req.getMethod(), firstSegment(req.getPathInfo()));
+        if (outOfScope != null) {
+            problem(resp, Problem.of(403, outOfScope, requestId));
+            return;
+        }
         req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
         caller.tenantScope().ifPresent(t -> MDC.put(RequestTags.MDC_TENANT, t.value()));
         try {

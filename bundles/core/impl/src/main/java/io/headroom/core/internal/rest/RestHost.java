@@ -130,7 +130,7 @@ public final class RestHost {
         this.transport = new HTTPTransportFactory(new DestinationRegistryImpl());
         CXFNonSpringServlet cxf = new CXFNonSpringServlet(transport.getRegistry(), false);
         cxf.setBus(bus);
-        this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators), config.maxBodyBytes(), config.holdMillis(),
+        this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators, null), config.maxBodyBytes(), config.holdMillis(),
                 config.bodyDeadlineMillis(), config.requestMetrics() ? metrics : null, () -> audit);
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
@@ -240,7 +240,7 @@ public final class RestHost {
                 factory.setAddress("/" + segment);
                 factory.setServiceBean(resource);
                 factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new RequestTags(segment),
-                        new AuthFilter(tokens, operators), new TenantParamConverter()));
+                        new AuthFilter(tokens, operators, segment), new TenantParamConverter()));
                 return factory.create();
             });
             endpoints.put(segment, new Endpoint(segment, resource, bundle, server));
