@@ -275,16 +275,25 @@ final class GatewayServlet extends HttpServlet {
             }
             resp.reset();
             resp.setHeader(REQUEST_ID, requestId);
-            failed(resp, e, requestId);
+            failed(resp, e, requestId, ProblemMapper.privileged(caller));
         }
     }
 
     private static void failed(HttpServletResponse resp, RuntimeException e, String requestId) throws IOException {
+        failed(resp, e, requestId, false);
+    }
+
+    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId, boolean privileged) throws IOException {
         Problems.Outcome o = Problems.classify(e);
         if (o.retryAfterSeconds() != null) {
             resp.setHeader("Retry-After", Integer.toString(o.retryAfterSeconds()));
         }
-        problem(resp, Problem.of(o.status(), o.detail(), requestId));
+        String detail = o.internal() ? "internal error; quote request id " + requestId + " when reporting it"
+                : privileged ? o.detail() : Problems.forTenant(o.detail());
+        if (o.internal()) {
+            org.slf4j.LoggerFactory.getLogger(GatewayServlet.class).error("request {} failed", requestId, e);
+        }
+        problem(resp, Problem.of(o.status(), detail, requestId));
     }
 
     private record DirectExchange(HttpServletRequest req, HttpServletResponse resp, String requestId) implements DirectEndpoint.Exchange {
