@@ -24,8 +24,8 @@ import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
 import org.ops4j.pax.web.service.WebContainer;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
-import org.osgi.framework.BundleListener;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -108,7 +108,8 @@ public final class RestHost {
     /** The bundle that last published each path: when it is uninstalled (not restarted), its paths are 404 at once. */
     private final Map<String, Long> publishers = new ConcurrentHashMap<>();
     private final BundleContext context;
-    private final BundleListener uninstalls = event -> {
+    /** Synchronous: the path is forgotten before the uninstall returns, so no request is held for it after. */
+    private final SynchronousBundleListener uninstalls = event -> {
         if (event.getType() == BundleEvent.UNINSTALLED) {
             forget(event.getBundle().getBundleId());
         }
