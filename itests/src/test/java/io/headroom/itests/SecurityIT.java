@@ -43,7 +43,7 @@ import org.osgi.framework.Bundle;
  * Hostile callers against the distribution's defaults, one attack per test, each asserting the refusal: guessed
  * passwords, a realm user who is not an operator, a cross-site form, duplicate JSON keys, a trickled body, a corpus of
  * malformed, forged and cross-tenant requests against every endpoint of the live OpenAPI, and an uninstalled
- * capability's path. One Karaf boot for all.
+ * capability's path; scoped tokens; per-tenant heartbeat series; shard URLs and schema changes. One Karaf boot for all.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -66,7 +66,8 @@ public class SecurityIT extends HeadroomTestSupport {
                 // a realm user without the operator role, and an operator whose password a guesser will try
                 editConfigurationFilePut("etc/users.properties", "viewer", "viewer-secret,viewer"),
                 editConfigurationFilePut("etc/users.properties", "target", "target-secret,_g_:admingroup"),
-                editConfigurationFilePut("etc/io.headroom.rest.cfg", "bodyDeadlineMillis", "2000"));
+                editConfigurationFilePut("etc/io.headroom.rest.cfg", "bodyDeadlineMillis", "2000"),
+                editConfigurationFilePut("etc/io.headroom.heartbeat.cfg", "maxSeriesPerTenant", "3"));
     }
 
     @Test
@@ -258,6 +259,42 @@ public class SecurityIT extends HeadroomTestSupport {
             assertEquals(broader + ": " + r.body(), 403, r.statusCode());
         }
         assertTrue(tokens.list().stream().noneMatch(t -> t.name().equals("sec-broader")));
+    }
+
+    @Test
+    public void i_aTenantCannotMakeUnboundedHeartbeatSeries() throws Exception {
+        awaitUp();
+        String noisy = "Bearer " + tokens.create("sec-noisy", TenantId.of("noisy")).token();
+        for (int j = 0; j < 3; j++) {
+            HttpResponse<String> r = call("POST", "/heartbeat/tenants/noisy/events", noisy,
+                    "[{\"job\":\"made.up." + j + "\",\"success\":true,\"latencyMillis\":1}]");
+            assertEquals(r.body(), 202, r.statusCode());
+        }
+        HttpResponse<String> more = call("POST", "/heartbeat/tenants/noisy/events", noisy,
+                "[{\"job\":\"made.up.3\",\"success\":true,\"latencyMillis\":1}]");
+        assertEquals(more.body(), 429, more.statusCode());
+        assertTrue(more.body(), more.body().contains("maxSeriesPerTenant"));
+        assertEquals("its known jobs still count", 202, call("POST", "/heartbeat/tenants/noisy/events", noisy,
+                "[{\"job\":\"made.up.1\",\"success\":false,\"latencyMillis\":1}]").statusCode());
+        String calm = "Bearer " + tokens.create("sec-calm", TenantId.of("calm")).token();
+        assertEquals("another tenant is not limited by it", 202, call("POST", "/heartbeat/tenants/calm/events", calm,
+                "[{\"job\":\"made.up.3\",\"success\":true,\"latencyMillis\":1}]").statusCode());
+    }
+
+    @Test
+    public void j_shardUrlsAndSchemaChangesCannotSmuggleAnything() throws Exception {
+        awaitUp();
+        for (String url : List.of("jdbc:mysql://127.0.0.1:3306/evil?allowLoadLocalInfile=true",
+                "jdbc:mysql://127.0.0.1:3306/evil?autoDeserialize=true", "jdbc:mysql://(host=127.0.0.1,allowUrlInLocalInfile=true)/evil")) {
+            HttpResponse<String> r = call("POST", "/sharding/shards", OPERATOR, "{\"name\":\"evil\",\"url\":\"" + url + "\"}");
+            assertEquals(url + ": " + r.body(), 400, r.statusCode());
+        }
+        assertTrue(get("/sharding/shards", OPERATOR).body(), !get("/sharding/shards", OPERATOR).body().contains("evil"));
+        HttpResponse<String> hidden = call("POST", "/sharding/schema", OPERATOR,
+                "{\"version\":900,\"ddl\":\"CREATE TABLE notes (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL,"
+                        + " PRIMARY KEY (tenant_id, id)) /*!50000 , DROP TABLE other */\"}");
+        assertEquals(hidden.body(), 400, hidden.statusCode());
+        assertTrue(hidden.body(), hidden.body().contains("comment"));
     }
 
     @Test
