@@ -81,19 +81,13 @@ final class AuthFilter implements ContainerRequestFilter {
                     request.setSecurityContext(new CallerContext(caller,
                             request.getSecurityContext() != null && request.getSecurityContext().isSecure()));
                 });
-            } catch (Forbidden | ProblemException e) {
+            } catch (ProblemException e) {
                 // a refused or throttled login on an open endpoint is simply anonymous
             }
             return;
         }
         String requestId = request.getHeaderString(GatewayServlet.REQUEST_ID);
-        Optional<Caller> authenticated;
-        try {
-            authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION), source());
-        } catch (Forbidden e) {
-            request.abortWith(Problem.of(403, e.getMessage(), requestId).response().build());
-            return;
-        }
+        Optional<Caller> authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION), source());
         if (authenticated.isEmpty()) {
             request.abortWith(Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
                             + " or operator Basic credentials", requestId).response()
@@ -133,7 +127,8 @@ final class AuthFilter implements ContainerRequestFilter {
         return servletRequest == null ? "unknown" : servletRequest.getRemoteAddr();
     }
 
-    Optional<Caller> authenticate(String authorization, String source) throws Forbidden {
+    /** Empty for no or wrong credentials; ProblemException 429 while the address is locked out of this account. */
+    Optional<Caller> authenticate(String authorization, String source) {
         if (authorization == null) {
             return Optional.empty();
         }
@@ -176,14 +171,6 @@ final class AuthFilter implements ContainerRequestFilter {
             }
         }
         return null;
-    }
-
-    static final class Forbidden extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Forbidden(String message) {
-            super(message);
-        }
     }
 
     private record CallerContext(Caller caller, boolean secure) implements SecurityContext {

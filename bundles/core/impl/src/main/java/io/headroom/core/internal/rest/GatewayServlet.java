@@ -246,9 +246,6 @@ final class GatewayServlet extends HttpServlet {
         Caller caller;
         try {
             caller = auth.authenticate(req.getHeader("Authorization"), req.getRemoteAddr()).orElse(null);
-        } catch (AuthFilter.Forbidden e) {
-            problem(resp, Problem.of(403, e.getMessage(), requestId));
-            return;
         } catch (RuntimeException e) {
             failed(resp, e, requestId);
             return;
