@@ -23,6 +23,7 @@ public class LauncherIT {
         Path home = Files.createTempDirectory("headroom-run-");
         long migration;
         try (RunCommand c = RunCommand.start(home)) {
+            c.awaitLine("Press Ctrl-C", 1); // the summary is printed after "up"
             String password = c.operatorPassword();
             assertTrue(password.length() >= 20);
             assertEquals(1, c.output().stream().filter(l -> l.contains(password)).count());
@@ -41,6 +42,7 @@ public class LauncherIT {
         }
         try (RunCommand c = RunCommand.start(home)) {
             // the operator password generated at the first start is kept, and printed only that once
+            c.awaitLine("Press Ctrl-C", 1);
             String password = c.operatorPassword();
             assertTrue(c.output().stream().noneMatch(l -> l.contains(password)));
             RestClient run = c.rest();
