@@ -2,7 +2,9 @@
 # Builds Headroom if needed and runs it on embedded defaults (see README: "Run it").
 # Options: --reset starts from nothing (deletes the kept control schema, Elasticsearch and SQS data).
 # Environment: HEADROOM_DB_URL / HEADROOM_DB_USER / HEADROOM_DB_PASSWORD to use a MySQL server instead of the
-# embedded MariaDB; HEADROOM_ES_URL to use an Elasticsearch instead of the embedded node; HEADROOM_HTTP_PORT (8181); HEADROOM_HOME (.run) for the unpacked distribution and data.
+# embedded MariaDB; HEADROOM_ES_URL to use an Elasticsearch instead of the embedded node; HEADROOM_HTTP_PORT (8181); HEADROOM_HOME (.run) for the unpacked distribution and data;
+# HEADROOM_BIND (127.0.0.1) for the address the API and the shell listen on; HEADROOM_OPERATOR_PASSWORD (default: generated at the
+# first start, kept in HEADROOM_HOME/operator.password).
 set -euo pipefail
 cd "$(dirname "$0")"
 dist=$(ls karaf-assembly/target/headroom-distribution-*.tar.gz 2>/dev/null | head -n 1 || true)

@@ -71,6 +71,8 @@ public abstract class HeadroomTestSupport {
             logLevel(LogLevelOption.LogLevel.INFO),
             editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", String.valueOf(httpPort)),
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(freePort())),
+            // the distribution has no fixed operator (it generates one at first start); tests log in as karaf/karaf on loopback
+            editConfigurationFilePut("etc/users.properties", "karaf", "karaf,_g_:admingroup"),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(freePort())),
             editConfigurationFilePut("etc/io.headroom.store.cfg", "url", jdbcUrl),
@@ -134,6 +136,7 @@ public abstract class HeadroomTestSupport {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
+        b.header("X-Requested-By", "headroom-itest"); // what a script sends: a cross-site form cannot (see SecurityIT)
         if (body != null) {
             b.header("Content-Type", "application/json");
         }

@@ -154,12 +154,12 @@ public class HotSwapIT extends HeadroomTestSupport {
     }
 
     @Test
-    public void aRemovedCapabilityAnswers503AndComesBackWhenReinstalled() throws Exception {
+    public void aRemovedCapabilityAnswers404AtOnceAndComesBackWhenReinstalled() throws Exception {
         awaitStatus(GREETING, OPERATOR, 200);
         shell("feature:uninstall headroom-example");
+        // uninstalled, not restarting: nothing to hold the request for
         HttpResponse<String> gone = get(GREETING, OPERATOR);
-        assertEquals(gone.body(), 503, gone.statusCode());
-        assertTrue(gone.headers().firstValue("Retry-After").isPresent());
+        assertEquals(gone.body(), 404, gone.statusCode());
         assertEquals("the rest of the platform keeps serving", 200, get("/tokens", OPERATOR).statusCode());
         HttpResponse<String> health = get("/health", OPERATOR);
         assertEquals(200, health.statusCode());

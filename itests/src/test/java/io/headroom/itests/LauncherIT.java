@@ -23,7 +23,12 @@ public class LauncherIT {
         Path home = Files.createTempDirectory("headroom-run-");
         long migration;
         try (RunCommand c = RunCommand.start(home)) {
+            c.awaitLine("Press Ctrl-C", 1); // the summary is printed after "up"
+            String password = c.operatorPassword();
+            assertTrue(password.length() >= 20);
+            assertEquals(1, c.output().stream().filter(l -> l.contains(password)).count());
             RestClient run = c.rest();
+            run.expect(401, "GET", "/tokens", RestClient.OPERATOR, null); // no karaf/karaf
             run.expect(201, "POST", "/tokens", "{\"name\":\"kept-token\",\"tenant\":\"acme\"}");
             run.expect(200, "PUT", "/flags/kept.flag", "{\"description\":\"kept across restarts\",\"percentage\":25}");
             run.expect(200, "PUT", "/heartbeat/slos/kept.job", "{\"target\":0.99}");
@@ -36,6 +41,10 @@ public class LauncherIT {
             run.expect(200, "POST", "/search/migrations/" + migration + "/start", "{}");
         }
         try (RunCommand c = RunCommand.start(home)) {
+            // the operator password generated at the first start is kept, and printed only that once
+            c.awaitLine("Press Ctrl-C", 1);
+            String password = c.operatorPassword();
+            assertTrue(c.output().stream().noneMatch(l -> l.contains(password)));
             RestClient run = c.rest();
             assertTrue(run.expect(200, "GET", "/tokens", null).contains("\"kept-token\""));
             assertTrue(run.expect(200, "GET", "/flags/kept.flag", null).contains("kept across restarts"));

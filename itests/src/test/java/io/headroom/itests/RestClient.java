@@ -18,10 +18,17 @@ final class RestClient {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final String operator;
 
     /** {@code base}: scheme, host and port, e.g. {@code http://127.0.0.1:8181}. */
     RestClient(String base) {
+        this(base, OPERATOR);
+    }
+
+    /** With the operator's Authorization header (a node whose operator password is not the test fixtures' one). */
+    RestClient(String base, String operator) {
         this.base = base;
+        this.operator = operator;
     }
 
     HttpResponse<String> call(String method, String path, String authorization, String body) throws Exception {
@@ -35,6 +42,7 @@ final class RestClient {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
+        b.header("X-Requested-By", "headroom-itest"); // what a script sends: a cross-site form cannot (see SecurityIT)
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
@@ -46,7 +54,7 @@ final class RestClient {
 
     /** Calls as an operator and asserts the status; returns the body. */
     String expect(int status, String method, String path, String body) throws Exception {
-        return expect(status, method, path, OPERATOR, body);
+        return expect(status, method, path, operator, body);
     }
 
     String expect(int status, String method, String path, String authorization, String body) throws Exception {

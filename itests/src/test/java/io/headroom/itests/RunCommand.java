@@ -102,8 +102,14 @@ final class RunCommand implements AutoCloseable {
     }
 
     /** A client of the platform this run serves. */
-    RestClient rest() {
-        return new RestClient("http://127.0.0.1:" + httpPort);
+    RestClient rest() throws IOException {
+        return new RestClient("http://127.0.0.1:" + httpPort, "Basic " + java.util.Base64.getEncoder().encodeToString(
+                ("karaf:" + operatorPassword()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The operator password the launcher generated at the first start in this home and keeps there. */
+    String operatorPassword() throws IOException {
+        return Files.readString(home.resolve("operator.password"), StandardCharsets.UTF_8).trim();
     }
 
     /** Stops the launcher as Ctrl-C or a service manager would (SIGTERM) and checks that it left nothing running. */

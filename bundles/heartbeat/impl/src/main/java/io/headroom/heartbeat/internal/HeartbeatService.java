@@ -85,6 +85,10 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         @AttributeDefinition(description = "Most (tenant, job) series kept; beyond it new tenants count platform-wide only")
         int maxSeries() default 200_000;
 
+        @AttributeDefinition(description = "Most job series one tenant may have; events that would make more are refused"
+                + " over REST (429) and not counted from other capabilities")
+        int maxSeriesPerTenant() default HeartbeatEngine.Settings.DEFAULT_MAX_SERIES_PER_TENANT;
+
         @AttributeDefinition(description = "SLOs defined in configuration: job:target[:latencyMillis], e.g. conversation.create:0.995:2000")
         String[] slos() default {};
     }
@@ -118,7 +122,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         }
         this.dispatch = new AlertDispatch(config.webhookUrl(), config.webhookAttempts(), sinks);
         HeartbeatEngine.Settings settings = new HeartbeatEngine.Settings(BurnRule.STANDARD, config.minBadEvents(),
-                config.minShortEvents(), config.maxSeries(), 100);
+                config.minShortEvents(), config.maxSeries(), 100, config.maxSeriesPerTenant());
         this.local = new HeartbeatEngine(System::currentTimeMillis, settings, new HeartbeatEngine.AlertListener() {
             @Override
             public long fired(Alert alert) {
@@ -243,6 +247,10 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
             }
             if (!local.acceptsTime(e.at())) {
                 throw new IllegalArgumentException("event " + i + ": older than the longest window (3 days)");
+            }
+            String limit = local.seriesLimit(e);
+            if (limit != null) {
+                throw new SeriesLimitException("event " + i + ": " + limit);
             }
         }
         events.forEach(this::record);

@@ -123,6 +123,9 @@ public final class SearchNode {
     }
 
     /** Reloads the snapshot now (after this node changed the control schema, so it sees its own change at once). */
+    private static final long MISS_RELOAD_SPACING_MILLIS = 250;
+    private final java.util.concurrent.atomic.AtomicLong lastMissRefresh = new java.util.concurrent.atomic.AtomicLong();
+
     public synchronized void refresh() throws SQLException {
         Map<String, Integer> current = store.collections();
         Map<String, Map<Integer, LayoutRow>> layouts = new HashMap<>();
@@ -144,11 +147,19 @@ public final class SearchNode {
         snapshot = new Snapshot(Map.copyOf(current), layouts, Map.copyOf(open), Map.copyOf(validated));
     }
 
-    /** The snapshot, reloaded once if it does not know the collection; UnknownCollectionException if it still does not. */
+    /**
+     * The snapshot, reloaded once if it does not know the collection (a collection made on another node a moment ago);
+     * UnknownCollectionException if it still does not. Misses reload at most once per {@value #MISS_RELOAD_SPACING_MILLIS}
+     * ms all together, so requests for names that do not exist cost no control-schema queries each.
+     */
     public Snapshot snapshotWith(String collection) {
         Snapshot s = snapshot;
         if (!s.current().containsKey(collection)) {
-            refreshQuietly();
+            long now = System.currentTimeMillis();
+            long last = lastMissRefresh.get();
+            if (now - last > MISS_RELOAD_SPACING_MILLIS && lastMissRefresh.compareAndSet(last, now)) {
+                refreshQuietly();
+            }
             s = snapshot;
             if (!s.current().containsKey(collection)) {
                 throw new UnknownCollectionException("no collection '" + collection + "'");

@@ -23,4 +23,17 @@ public interface ApiTokens {
 
     /** The caller a presented token stands for, if it is a live token. */
     Optional<Caller> authenticate(String token);
+
+    /** Creates a token limited to {@code scope} (see {@link TokenScope}); {@link TokenScope#ALL} is {@link #create(String, TenantId)}. */
+    default IssuedToken create(String name, TenantId tenant, TokenScope scope) {
+        if (scope == null || !scope.restricted()) {
+            return create(name, tenant);
+        }
+        throw new UnsupportedOperationException("this token store has no scoped tokens");
+    }
+
+    /** The scope of a presented live token ({@link TokenScope#ALL} when it has none or is unknown). */
+    default TokenScope scope(String token) {
+        return TokenScope.ALL;
+    }
 }

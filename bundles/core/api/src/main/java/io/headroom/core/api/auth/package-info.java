@@ -1,6 +1,6 @@
 /** API tokens bound to one tenant or to platform scope. */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.headroom.core.api.auth;
 
 import org.osgi.annotation.bundle.Export;

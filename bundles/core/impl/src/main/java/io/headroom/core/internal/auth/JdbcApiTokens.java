@@ -4,6 +4,7 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.auth.IssuedToken;
 import io.headroom.core.api.auth.TokenInfo;
+import io.headroom.core.api.auth.TokenScope;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.core.api.store.Migration;
@@ -43,22 +44,44 @@ public final class JdbcApiTokens implements ApiTokens {
             "CREATE TABLE IF NOT EXISTS api_tokens (id CHAR(12) NOT NULL PRIMARY KEY, token_hash CHAR(64) NOT NULL,"
                     + " name VARCHAR(100) NOT NULL, tenant VARCHAR(63) NULL,"
                     + " created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), revoked_at TIMESTAMP(3) NULL,"
-                    + " UNIQUE KEY uk_token_hash (token_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                    + " UNIQUE KEY uk_token_hash (token_hash)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(2, "token scopes", "ALTER TABLE api_tokens ADD COLUMN scope VARCHAR(1000) NULL"));
 
     @ObjectClassDefinition(name = "Headroom API tokens")
     public @interface Config {
         @AttributeDefinition(description = "How often each node checks the control schema for token changes, ms")
         long refreshMillis() default 1000;
+
+        @AttributeDefinition(description = "How long a node that cannot reach the control schema keeps accepting the"
+                + " tokens it last confirmed, ms (tokens it never saw are refused at once)")
+        long offlineGraceMillis() default 900_000;
     }
+
+    /** Unknown token hashes remembered (bounded), so a client repeating a bad token costs no query each time. */
+    private static final int MAX_UNKNOWN = 10_000;
 
     private final DataSource db;
     private final ControlCache cache;
     private volatile Map<String, Caller> byHash = Map.of();
+    private volatile Map<String, TokenScope> scopes = Map.of();
+    private final long refreshMillis;
+    private final long offlineGraceMillis;
+    private final Map<String, Long> unknown = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_UNKNOWN;
+        }
+    });
+    private final java.util.concurrent.atomic.AtomicLong lastMissReload = new java.util.concurrent.atomic.AtomicLong();
 
     @Activate
     public JdbcApiTokens(@Reference ControlStore store, Config config) throws SQLException {
         store.migrate("core.tokens", MIGRATIONS);
         this.db = store.dataSource();
+        this.refreshMillis = config.refreshMillis();
+        this.offlineGraceMillis = config.offlineGraceMillis();
         this.cache = new ControlCache(db, COUNTER, config.refreshMillis(), this::load);
     }
 
@@ -69,31 +92,52 @@ public final class JdbcApiTokens implements ApiTokens {
 
     private void load(Connection c) throws SQLException {
         Map<String, Caller> next = new HashMap<>();
+        Map<String, TokenScope> nextScopes = new HashMap<>();
         try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT token_hash, name, tenant FROM api_tokens WHERE revoked_at IS NULL")) {
+             ResultSet rs = s.executeQuery("SELECT token_hash, name, tenant, scope FROM api_tokens WHERE revoked_at IS NULL")) {
             while (rs.next()) {
                 String tenant = rs.getString(3);
                 next.put(rs.getString(1), tenant == null
                         ? new Caller(rs.getString(2), Caller.PLATFORM, null)
                         : new Caller(rs.getString(2), Caller.TENANT, TenantId.of(tenant)));
+                TokenScope scope = TokenScope.parse(rs.getString(4));
+                if (scope.restricted()) {
+                    nextScopes.put(rs.getString(1), scope);
+                }
             }
         }
+        scopes = Map.copyOf(nextScopes);
         byHash = Map.copyOf(next);
     }
 
     @Override
     public IssuedToken create(String name, TenantId tenant) {
+        return create(name, tenant, TokenScope.ALL);
+    }
+
+    @Override
+    public TokenScope scope(String token) {
+        if (token == null || !token.startsWith("hr_") || token.length() > 100) {
+            return TokenScope.ALL;
+        }
+        return scopes.getOrDefault(TokenFormat.hash(token), TokenScope.ALL);
+    }
+
+    @Override
+    public IssuedToken create(String name, TenantId tenant, TokenScope scope) {
+        TokenScope limits = scope == null ? TokenScope.ALL : scope;
         if (name == null || name.isBlank() || name.length() > 100) {
             throw new IllegalArgumentException("token name must be 1-100 characters");
         }
         String id = TokenFormat.newId();
         String token = TokenFormat.newToken(id);
         cache.write(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO api_tokens (id, token_hash, name, tenant) VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO api_tokens (id, token_hash, name, tenant, scope) VALUES (?, ?, ?, ?, ?)")) {
                 p.setString(1, id);
                 p.setString(2, TokenFormat.hash(token));
                 p.setString(3, name);
                 p.setString(4, tenant == null ? null : tenant.value());
+                p.setString(5, limits.restricted() ? limits.text() : null);
                 p.executeUpdate();
             }
             return true;
@@ -105,12 +149,12 @@ public final class JdbcApiTokens implements ApiTokens {
     @Override
     public List<TokenInfo> list() {
         try (Connection c = db.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id, name, tenant, created_at, revoked_at FROM api_tokens ORDER BY created_at, id")) {
+             ResultSet rs = s.executeQuery("SELECT id, name, tenant, created_at, revoked_at, scope FROM api_tokens ORDER BY created_at, id")) {
             List<TokenInfo> out = new ArrayList<>();
             while (rs.next()) {
                 String tenant = rs.getString(3);
                 out.add(new TokenInfo(rs.getString(1), rs.getString(2), tenant == null ? Caller.PLATFORM : Caller.TENANT, tenant,
-                        instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5))));
+                        instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)), TokenScope.parse(rs.getString(6))));
             }
             return out;
         } catch (SQLException e) {
@@ -138,13 +182,38 @@ public final class JdbcApiTokens implements ApiTokens {
         if (token == null || !token.startsWith("hr_") || token.length() > 100) {
             return Optional.empty();
         }
+        if (cache.millisSinceConfirmed() > offlineGraceMillis) {
+            return Optional.empty(); // the control schema has been away too long to vouch for any token
+        }
         String hash = TokenFormat.hash(token);
         Caller caller = byHash.get(hash);
-        // a token made on another node a moment ago: reload, but not for every bad token a client sends
-        if (caller == null && cache.millisSinceReload() > MISS_RELOAD_SPACING_MILLIS) {
-            cache.refresh();
+        if (caller == null && missMayReload(hash)) {
+            cache.refresh(); // a token made on another node a moment ago
             caller = byHash.get(hash);
         }
+        if (caller == null) {
+            unknown.put(hash, System.currentTimeMillis());
+        }
         return Optional.ofNullable(caller);
+    }
+
+    /**
+     * Whether an unknown token may trigger a check of the control schema: not when this token was unknown within the
+     * refresh interval (the periodic refresh will see it), and at most once per {@value #MISS_RELOAD_SPACING_MILLIS}
+     * ms for all unknown tokens together, so bad tokens cost no query each.
+     */
+    private boolean missMayReload(String hash) {
+        long now = System.currentTimeMillis();
+        Long seen = unknown.get(hash);
+        if (seen != null && now - seen < refreshMillis) {
+            return false;
+        }
+        long last = lastMissReload.get();
+        return now - last > MISS_RELOAD_SPACING_MILLIS && lastMissReload.compareAndSet(last, now);
+    }
+
+    /** How many unknown tokens are remembered (bounded by {@value #MAX_UNKNOWN}). */
+    int unknownTokens() {
+        return unknown.size();
     }
 }

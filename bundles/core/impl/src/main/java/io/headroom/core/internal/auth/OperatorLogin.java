@@ -1,6 +1,7 @@
 package io.headroom.core.internal.auth;
 
 import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.ProblemException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +16,8 @@ import javax.security.auth.callback.PasswordCallback;
 import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.auth.login.LoginContext;
 import javax.security.auth.login.LoginException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Operator authentication against a Karaf JAAS realm. A successful login is remembered for a short time (by a
@@ -22,6 +25,7 @@ import javax.security.auth.login.LoginException;
  * every request.
  */
 public final class OperatorLogin {
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorLogin.class);
     /** What a login told us: who, and whether the user holds the operator role. */
     public record Result(Caller caller, boolean authorised) {
     }
@@ -33,15 +37,25 @@ public final class OperatorLogin {
     private final String requiredRole;
     private final long cacheMillis;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final LoginThrottle throttle;
 
-    public OperatorLogin(String realm, String requiredRole, long cacheMillis) {
+    public OperatorLogin(String realm, String requiredRole, long cacheMillis, LoginThrottle throttle) {
         this.realm = realm;
         this.requiredRole = requiredRole;
         this.cacheMillis = cacheMillis;
+        this.throttle = throttle;
     }
 
-    /** Empty when the realm rejects the credentials. */
-    public Optional<Result> login(String user, String password) {
+    /**
+     * Empty when the realm rejects the credentials. A source that failed too often for this account (or for many
+     * accounts) is refused before the realm is asked: {@link ProblemException} 429 with the seconds to wait.
+     */
+    public Optional<Result> login(String user, String password, String source) {
+        long locked = throttle.lockedMillis(source, user);
+        if (locked > 0) {
+            throw ProblemException.tooManyRequests("too many failed logins from this address; retry later",
+                    (int) Math.max(1, (locked + 999) / 1000));
+        }
         String key = key(user, password);
         long now = System.currentTimeMillis();
         Cached hit = cache.get(key);
@@ -71,6 +85,7 @@ public final class OperatorLogin {
             }
             lc.logout();
             Result result = new Result(new Caller(user, Caller.OPERATOR, null), authorised);
+            throttle.succeeded(source, user);
             if (cache.size() > 1000) {
                 cache.clear();
             }
@@ -78,8 +93,20 @@ public final class OperatorLogin {
             return Optional.of(result);
         } catch (LoginException e) {
             cache.remove(key);
+            long lock = throttle.failed(source, user);
+            if (lock > 0) {
+                LOG.warn("failed operator login for '{}' from {}: further attempts refused for {} ms", printable(user), source, lock);
+            } else {
+                LOG.info("failed operator login for '{}' from {}", printable(user), source);
+            }
             return Optional.empty();
         }
+    }
+
+    /** A user name as sent, safe for one log line. */
+    private static String printable(String user) {
+        String s = user.length() > 64 ? user.substring(0, 64) + "..." : user;
+        return s.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static String key(String user, String password) {

@@ -4,18 +4,22 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.auth.IssuedToken;
 import io.headroom.core.api.auth.TokenInfo;
+import io.headroom.core.api.auth.TokenScope;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.api.rest.RestResource;
 import java.util.List;
+import java.util.Set;
 import javax.annotation.security.RolesAllowed;
 import javax.ws.rs.Consumes;
 import javax.ws.rs.DELETE;
 import javax.ws.rs.GET;
+import javax.ws.rs.HeaderParam;
 import javax.ws.rs.POST;
 import javax.ws.rs.Path;
 import javax.ws.rs.PathParam;
 import javax.ws.rs.Produces;
+import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import org.osgi.service.component.annotations.Activate;
@@ -30,7 +34,7 @@ import org.osgi.service.component.annotations.Reference;
 @Consumes(MediaType.APPLICATION_JSON)
 public final class TokensResource implements RestResource {
     /** Exactly one of {@code tenant} and {@code platform: true}. */
-    public record NewToken(String name, String tenant, Boolean platform) {
+    public record NewToken(String name, String tenant, Boolean platform, Boolean readOnly, List<String> capabilities) {
     }
 
     private final ApiTokens tokens;
@@ -46,7 +50,7 @@ public final class TokensResource implements RestResource {
     }
 
     @POST
-    public Response create(NewToken request) {
+    public Response create(NewToken request, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if (request.name() == null || request.name().isBlank() || request.name().length() > 100) {
             throw ProblemException.badRequest("'name' is required, 1-100 characters");
         }
@@ -54,7 +58,20 @@ public final class TokensResource implements RestResource {
         if (platform == (request.tenant() != null)) {
             throw ProblemException.badRequest("give exactly one of 'tenant' (a tenant token) or 'platform': true");
         }
-        IssuedToken issued = tokens.create(request.name(), platform ? null : TenantId.of(request.tenant()));
+        TokenScope scope;
+        try {
+            scope = new TokenScope(Boolean.TRUE.equals(request.readOnly()),
+                    request.capabilities() == null ? Set.of() : Set.copyOf(request.capabilities()));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ProblemException.badRequest("'capabilities' must be path segments like \"llm\" or \"queue\"");
+        }
+        // a token cannot mint a token that can do more than itself
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                && !tokens.scope(authorization.substring(7).trim()).covers(scope)) {
+            throw new ProblemException(403, "this token is limited; it can only create tokens limited at least as much"
+                    + " (readOnly, and capabilities within its own)");
+        }
+        IssuedToken issued = tokens.create(request.name(), platform ? null : TenantId.of(request.tenant()), scope);
         return Response.status(201).entity(issued).build();
     }
 

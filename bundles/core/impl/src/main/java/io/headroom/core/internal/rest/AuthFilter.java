@@ -3,7 +3,9 @@ package io.headroom.core.internal.rest;
 import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
+import io.headroom.core.api.auth.TokenScope;
 import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.ProblemException;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,7 @@ import java.util.Optional;
 import javax.annotation.Priority;
 import javax.annotation.security.PermitAll;
 import javax.annotation.security.RolesAllowed;
+import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.Priorities;
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
@@ -37,17 +40,35 @@ final class AuthFilter implements ContainerRequestFilter {
     private final ApiTokens tokens;
     private final OperatorLogin operators;
     private final TenantAdmission admission;
-    private final String path;
 
     @Context
     private ResourceInfo resource;
+    @Context
+    private HttpServletRequest servletRequest;
+
+    /** The first path segment of the endpoints this filter guards (null: the servlet's, which passes it per call). */
+    private final String segment;
 
     /** {@code admission} null: no tenant load reported nor REST limit applied (direct endpoints do their own). */
-    AuthFilter(ApiTokens tokens, OperatorLogin operators, TenantAdmission admission, String path) {
+    AuthFilter(ApiTokens tokens, OperatorLogin operators, TenantAdmission admission, String segment) {
         this.tokens = tokens;
         this.operators = operators;
         this.admission = admission;
-        this.path = path;
+        this.segment = segment;
+    }
+
+    /** Why a token's scope does not cover this request, or null when it does (or the caller is not a token). */
+    String scopeDenied(String authorization, String method, String segment) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        TokenScope scope = tokens.scope(authorization.substring(7).trim());
+        if (scope.allows(method, segment)) {
+            return null;
+        }
+        return "this token is limited to " + (scope.readOnly() ? "reads" : "")
+                + (scope.readOnly() && !scope.capabilities().isEmpty() ? " of " : "")
+                + (scope.capabilities().isEmpty() ? "" : "the capabilities " + new java.util.TreeSet<>(scope.capabilities()));
     }
 
     @Override
@@ -58,24 +79,18 @@ final class AuthFilter implements ContainerRequestFilter {
                 || (type.isAnnotationPresent(PermitAll.class) && !method.isAnnotationPresent(RolesAllowed.class))) {
             // open to all; credentials, when sent and valid, still say who calls (e.g. health details for operators)
             try {
-                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION)).ifPresent(caller -> {
+                authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION), source()).ifPresent(caller -> {
                     request.setProperty(CALLER_ATTRIBUTE, caller);
                     request.setSecurityContext(new CallerContext(caller,
                             request.getSecurityContext() != null && request.getSecurityContext().isSecure()));
                 });
-            } catch (Forbidden e) {
-                // a non-operator login on an open endpoint is simply anonymous
+            } catch (ProblemException e) {
+                // a refused or throttled login on an open endpoint is simply anonymous
             }
             return;
         }
         String requestId = request.getHeaderString(GatewayServlet.REQUEST_ID);
-        Optional<Caller> authenticated;
-        try {
-            authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
-        } catch (Forbidden e) {
-            request.abortWith(Problem.of(403, e.getMessage(), requestId).response().build());
-            return;
-        }
+        Optional<Caller> authenticated = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION), source());
         if (authenticated.isEmpty()) {
             request.abortWith(Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
                             + " or operator Basic credentials", requestId).response()
@@ -86,6 +101,11 @@ final class AuthFilter implements ContainerRequestFilter {
         }
         Caller caller = authenticated.get();
         request.setProperty(CALLER_ATTRIBUTE, caller);
+        String outOfScope = scopeDenied(request.getHeaderString(HttpHeaders.AUTHORIZATION), request.getMethod(), segment);
+        if (outOfScope != null) {
+            request.abortWith(Problem.of(403, outOfScope, requestId).response().build());
+            return;
+        }
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : type.getAnnotation(RolesAllowed.class);
         if (roles != null && !Arrays.asList(roles.value()).contains(caller.role())) {
@@ -103,7 +123,7 @@ final class AuthFilter implements ContainerRequestFilter {
         }
         // an operator's call is not the tenant's workload, and must get through to lift a limit
         TenantId tenant = Caller.OPERATOR.equals(caller.role()) ? null : caller.tenantScope().orElseGet(() -> named(request));
-        int retryAfter = tenant == null || admission == null ? 0 : admission.admit(tenant, path);
+        int retryAfter = tenant == null || admission == null ? 0 : admission.admit(tenant, "/" + segment);
         if (retryAfter > 0) {
             request.abortWith(Problem.of(429, "tenant " + tenant + " is over its REST limit; retry in " + retryAfter + " s", requestId)
                     .response().header(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfter)).build());
@@ -127,7 +147,13 @@ final class AuthFilter implements ContainerRequestFilter {
         return v == null ? null : TenantId.of(v); // validated above
     }
 
-    Optional<Caller> authenticate(String authorization) throws Forbidden {
+    /** The client's address, for the login throttle (behind a load balancer: the balancer's, unless it passes it on). */
+    private String source() {
+        return servletRequest == null ? "unknown" : servletRequest.getRemoteAddr();
+    }
+
+    /** Empty for no or wrong credentials; ProblemException 429 while the address is locked out of this account. */
+    Optional<Caller> authenticate(String authorization, String source) {
         if (authorization == null) {
             return Optional.empty();
         }
@@ -145,11 +171,10 @@ final class AuthFilter implements ContainerRequestFilter {
             if (colon < 0) {
                 return Optional.empty();
             }
-            Optional<OperatorLogin.Result> result = operators.login(decoded.substring(0, colon), decoded.substring(colon + 1));
-            if (result.isPresent() && !result.get().authorised()) {
-                throw new Forbidden("user " + result.get().caller().name() + " is not an operator");
-            }
-            return result.map(OperatorLogin.Result::caller);
+            // a user of the realm who is not an operator gets the same answer as a wrong password: nothing tells a
+            // guesser that the password was right
+            return operators.login(decoded.substring(0, colon), decoded.substring(colon + 1), source)
+                    .filter(OperatorLogin.Result::authorised).map(OperatorLogin.Result::caller);
         }
         return Optional.empty();
     }
@@ -171,14 +196,6 @@ final class AuthFilter implements ContainerRequestFilter {
             }
         }
         return null;
-    }
-
-    static final class Forbidden extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Forbidden(String message) {
-            super(message);
-        }
     }
 
     private record CallerContext(Caller caller, boolean secure) implements SecurityContext {

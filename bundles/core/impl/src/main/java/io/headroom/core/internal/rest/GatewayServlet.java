@@ -53,7 +53,10 @@ import org.slf4j.MDC;
 final class GatewayServlet extends HttpServlet {
     static final String REQUEST_ID = "X-Request-Id";
     private static final long serialVersionUID = 1L;
-    private static final long SWALLOW_FACTOR = 4;
+    /** The most of a refused body read and discarded (so the client reads the answer); larger ones close the connection. */
+    private static final long SWALLOW_BYTES = 65_536;
+    /** The header a script adds to a state-changing POST that has no JSON body; a cross-site HTML form cannot. */
+    static final String REQUESTED_BY = "X-Requested-By";
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
@@ -73,17 +76,19 @@ final class GatewayServlet extends HttpServlet {
     private final transient AuthFilter auth;
     private final long maxBodyBytes;
     private final long holdMillis;
+    private final long bodyDeadlineMillis;
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
     private final transient Meters meters;
     private final transient Supplier<AuditLog> audit;
 
     /** {@code metrics} null: nothing is measured (the benchmark's baseline); {@code audit} answers null while absent. */
-    GatewayServlet(CXFNonSpringServlet cxf, AuthFilter auth, long maxBodyBytes, long holdMillis, Metrics metrics,
-            Supplier<AuditLog> audit) {
+    GatewayServlet(CXFNonSpringServlet cxf, AuthFilter auth, long maxBodyBytes, long holdMillis, long bodyDeadlineMillis,
+            Metrics metrics, Supplier<AuditLog> audit) {
         this.cxf = cxf;
         this.auth = auth;
         this.maxBodyBytes = maxBodyBytes;
         this.holdMillis = holdMillis;
+        this.bodyDeadlineMillis = bodyDeadlineMillis;
         this.meters = metrics == null ? null : new Meters(metrics);
         this.audit = audit;
     }
@@ -115,6 +120,11 @@ final class GatewayServlet extends HttpServlet {
 
     EndpointGate gate(String segment) {
         return gates.computeIfAbsent(segment, s -> new EndpointGate());
+    }
+
+    /** Forgets a path whose bundle is gone for good: its requests get 404 at once instead of being held. */
+    void removeGate(String segment) {
+        gates.remove(segment);
     }
 
     @Override
@@ -157,7 +167,7 @@ final class GatewayServlet extends HttpServlet {
                     unavailable(resp, segment, requestId);
                 }
             } else { // a resource resumed a request it suspended: admitted and counted already
-                cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
+                cxf.service(new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp);
             }
             return;
         }
@@ -171,8 +181,14 @@ final class GatewayServlet extends HttpServlet {
             problem(resp, Problem.of(404, "no API at " + req.getRequestURI(), requestId));
             return;
         }
+        if (crossSiteForgeable(req.getMethod(), req.getHeader("Authorization"), req.getContentType(), req.getHeader(REQUESTED_BY))) {
+            resp.setHeader("Connection", "close");
+            problem(resp, Problem.of(403, "a POST with operator credentials needs a JSON body (Content-Type: application/json)"
+                    + " or an " + REQUESTED_BY + " header, so that a page of another site cannot send it", requestId));
+            return;
+        }
         if (req.getContentLengthLong() > maxBodyBytes) {
-            swallow(req);
+            swallow(req, resp);
             problem(resp, Problem.of(413, "request body is larger than the limit of " + maxBodyBytes + " bytes", requestId));
             return;
         }
@@ -204,7 +220,7 @@ final class GatewayServlet extends HttpServlet {
         DirectEndpoint direct = "POST".equals(req.getMethod()) ? directs.get(req.getPathInfo()) : null;
         if (direct != null) {
             try {
-                serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes), resp, requestId);
+                serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp, requestId);
             } finally {
                 gate.exit();
             }
@@ -212,7 +228,7 @@ final class GatewayServlet extends HttpServlet {
         }
         boolean suspended = false;
         try {
-            cxf.service(new GatewayRequest(req, requestId, maxBodyBytes), resp);
+            cxf.service(new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp);
             if (req.isAsyncStarted()) {
                 req.getAsyncContext().addListener(new OnComplete(gate, req, resp, this));
                 suspended = true;
@@ -229,10 +245,7 @@ final class GatewayServlet extends HttpServlet {
         req.setAttribute(RequestTags.ENDPOINT_ATTRIBUTE, req.getPathInfo()); // a direct path is one fixed path: its own label
         Caller caller;
         try {
-            caller = auth.authenticate(req.getHeader("Authorization")).orElse(null);
-        } catch (AuthFilter.Forbidden e) {
-            problem(resp, Problem.of(403, e.getMessage(), requestId));
-            return;
+            caller = auth.authenticate(req.getHeader("Authorization"), req.getRemoteAddr()).orElse(null);
         } catch (RuntimeException e) {
             failed(resp, e, requestId);
             return;
@@ -242,6 +255,11 @@ final class GatewayServlet extends HttpServlet {
             resp.addHeader("WWW-Authenticate", "Bearer realm=\"headroom\"");
             problem(resp, Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
                     + " or operator Basic credentials", requestId));
+            return;
+        }
+        String outOfScope = auth.scopeDenied(req.getHeader("Authorization"), req.getMethod(), firstSegment(req.getPathInfo()));
+        if (outOfScope != null) {
+            problem(resp, Problem.of(403, outOfScope, requestId));
             return;
         }
         req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
@@ -260,16 +278,25 @@ final class GatewayServlet extends HttpServlet {
             }
             resp.reset();
             resp.setHeader(REQUEST_ID, requestId);
-            failed(resp, e, requestId);
+            failed(resp, e, requestId, ProblemMapper.privileged(caller));
         }
     }
 
     private static void failed(HttpServletResponse resp, RuntimeException e, String requestId) throws IOException {
+        failed(resp, e, requestId, false);
+    }
+
+    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId, boolean privileged) throws IOException {
         Problems.Outcome o = Problems.classify(e);
         if (o.retryAfterSeconds() != null) {
             resp.setHeader("Retry-After", Integer.toString(o.retryAfterSeconds()));
         }
-        problem(resp, Problem.of(o.status(), o.detail(), requestId));
+        String detail = o.internal() ? "internal error; quote request id " + requestId + " when reporting it"
+                : privileged ? o.detail() : Problems.forTenant(o.detail());
+        if (o.internal()) {
+            org.slf4j.LoggerFactory.getLogger(GatewayServlet.class).error("request {} failed", requestId, e);
+        }
+        problem(resp, Problem.of(o.status(), detail, requestId));
     }
 
     private record DirectExchange(HttpServletRequest req, HttpServletResponse resp, String requestId) implements DirectEndpoint.Exchange {
@@ -363,10 +390,29 @@ final class GatewayServlet extends HttpServlet {
      * Reads and discards a refused body of moderate size, so the client, still writing it, reads the 413 instead of a
      * connection reset (Tomcat's maxSwallowSize does the same); anything larger is left to the connection close.
      */
-    private void swallow(HttpServletRequest req) throws IOException {
-        if (req.getContentLengthLong() <= SWALLOW_FACTOR * maxBodyBytes) {
-            req.getInputStream().transferTo(OutputStream.nullOutputStream());
+    private void swallow(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getContentLengthLong() <= SWALLOW_BYTES) {
+            new LimitedInputStream(req.getInputStream(), SWALLOW_BYTES, bodyDeadlineMillis).transferTo(OutputStream.nullOutputStream());
+        } else {
+            resp.setHeader("Connection", "close");
         }
+    }
+
+    /**
+     * A POST that a page of another origin could make with an operator's cached Basic credentials (an HTML form: no
+     * body type beyond form/multipart/text, no custom header). Such a request must name a JSON body or carry
+     * {@value #REQUESTED_BY}; bearer tokens are never sent by a browser on its own, so they are not concerned.
+     */
+    static boolean crossSiteForgeable(String method, String authorization, String contentType, String requestedBy) {
+        if (!"POST".equals(method) || authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)
+                || requestedBy != null) {
+            return false;
+        }
+        if (contentType == null || contentType.isBlank()) {
+            return true;
+        }
+        String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return type.equals("application/x-www-form-urlencoded") || type.equals("multipart/form-data") || type.equals("text/plain");
     }
 
     /** 128 random bits in hex: unique enough to trace a request, without SecureRandom's lock on every call. */
@@ -400,12 +446,14 @@ final class GatewayServlet extends HttpServlet {
     private static final class GatewayRequest extends HttpServletRequestWrapper {
         private final String requestId;
         private final long limit;
+        private final long deadlineMillis;
         private ServletInputStream limited;
 
-        GatewayRequest(HttpServletRequest request, String requestId, long limit) {
+        GatewayRequest(HttpServletRequest request, String requestId, long limit, long deadlineMillis) {
             super(request);
             this.requestId = requestId;
             this.limit = limit;
+            this.deadlineMillis = deadlineMillis;
         }
 
         @Override
@@ -430,24 +478,38 @@ final class GatewayServlet extends HttpServlet {
         @Override
         public ServletInputStream getInputStream() throws IOException {
             if (limited == null) {
-                limited = new LimitedInputStream(super.getInputStream(), limit);
+                limited = new LimitedInputStream(super.getInputStream(), limit, deadlineMillis);
             }
             return limited;
         }
     }
 
-    private static final class LimitedInputStream extends ServletInputStream {
+    /**
+     * Caps a body's size, and its time: a client that trickles a body is cut off once {@code deadlineMillis} have
+     * passed since the first read (each blocking read is further bounded by the server's idle timeout).
+     */
+    static final class LimitedInputStream extends ServletInputStream {
         private final ServletInputStream in;
         private final long limit;
+        private final long deadlineMillis;
+        private final long started = System.nanoTime();
         private long read;
 
-        LimitedInputStream(ServletInputStream in, long limit) {
+        LimitedInputStream(ServletInputStream in, long limit, long deadlineMillis) {
             this.in = in;
             this.limit = limit;
+            this.deadlineMillis = deadlineMillis;
+        }
+
+        private void checkDeadline() throws BodyTimeoutException {
+            if (deadlineMillis > 0 && System.nanoTime() - started > deadlineMillis * 1_000_000) {
+                throw new BodyTimeoutException(deadlineMillis);
+            }
         }
 
         @Override
         public int read() throws IOException {
+            checkDeadline();
             int b = in.read();
             if (b >= 0) {
                 count(1);
@@ -457,6 +519,7 @@ final class GatewayServlet extends HttpServlet {
 
         @Override
         public int read(byte[] buf, int off, int len) throws IOException {
+            checkDeadline();
             int n = in.read(buf, off, len);
             if (n > 0) {
                 count(n);

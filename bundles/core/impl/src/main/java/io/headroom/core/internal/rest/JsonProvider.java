@@ -35,6 +35,8 @@ final class JsonProvider extends JacksonJsonProvider {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            // {"tenant":"a","tenant":"b"} is two answers to one question: refused, not "the last one wins"
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             // "42" is not a number and 42 is not a string: no silent scalar coercion either way
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -79,9 +81,14 @@ final class JsonProvider extends JacksonJsonProvider {
             value = super.readFrom(type, genericType, annotations, mediaType, httpHeaders, entityStream);
         } catch (BodyTooLargeException e) {
             throw new ProblemException(413, e.getMessage());
+        } catch (BodyTimeoutException e) {
+            throw new ProblemException(408, e.getMessage());
         } catch (JsonProcessingException e) {
             if (e.getCause() instanceof BodyTooLargeException b) {
                 throw new ProblemException(413, b.getMessage());
+            }
+            if (e.getCause() instanceof BodyTimeoutException t) {
+                throw new ProblemException(408, t.getMessage());
             }
             throw ProblemException.badRequest(Problems.describe(e));
         }

@@ -1,5 +1,7 @@
 package io.headroom.core.internal.rest;
 
+import io.headroom.core.api.rest.Caller;
+import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.Response;
@@ -13,6 +15,13 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
 
     @Context
     private HttpHeaders headers;
+    @Context
+    private HttpServletRequest request;
+
+    /** Operators and platform tokens may read dependencies' details; tenants and anonymous callers may not. */
+    static boolean privileged(Object caller) {
+        return caller instanceof Caller c && (Caller.OPERATOR.equals(c.role()) || Caller.PLATFORM.equals(c.role()));
+    }
 
     @Override
     public Response toResponse(Throwable error) {
@@ -22,6 +31,8 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
         if (outcome.internal()) { // 503 is a dependency being down, not our bug: no stack trace
             LOG.error("request {} failed", requestId, error);
             detail = "internal error; quote request id " + requestId + " when reporting it";
+        } else if (!privileged(request == null ? null : request.getAttribute(AuthFilter.CALLER_ATTRIBUTE))) {
+            detail = Problems.forTenant(detail);
         }
         Response.ResponseBuilder response = Problem.of(outcome.status(), detail, requestId).response();
         if (outcome.retryAfterSeconds() != null) {

@@ -42,6 +42,9 @@ final class Problems {
             if (t instanceof BodyTooLargeException) {
                 return new Outcome(413, t.getMessage());
             }
+            if (t instanceof BodyTimeoutException) {
+                return new Outcome(408, t.getMessage());
+            }
             if (t instanceof ProblemException p) {
                 return new Outcome(p.status(), p.detail(), p.retryAfterSeconds());
             }
@@ -65,6 +68,23 @@ final class Problems {
             return new Outcome(status, status >= 500 ? null : plainMessage(w, status));
         }
         return new Outcome(500, null);
+    }
+
+    private static final java.util.regex.Pattern INTERNAL = java.util.regex.Pattern.compile(
+            "jdbc:[^\\s'\"()]+|https?://[^\\s'\"()]+|\\b(?:\\d{1,3}\\.){3}\\d{1,3}(?::\\d{1,5})?\\b|\\b(?:localhost|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+):\\d{2,5}\\b");
+    /** {@code 'schema.table'} or {@code `schema`.`table`} in a database's message: the schema is ours, the table theirs. */
+    private static final java.util.regex.Pattern QUALIFIED = java.util.regex.Pattern.compile("(['`])[A-Za-z0-9_$]+\\1?\\.\\1?([A-Za-z0-9_$]+)");
+
+    /**
+     * A message for a caller who is not an operator or a platform token: addresses, URLs and schema qualifiers that a
+     * dependency's error text may carry are replaced, the rest (what the caller can act on) is kept.
+     */
+    static String forTenant(String detail) {
+        if (detail == null) {
+            return null;
+        }
+        String d = INTERNAL.matcher(detail).replaceAll("[internal]");
+        return QUALIFIED.matcher(d).replaceAll("$1$2");
     }
 
     static String describe(JsonProcessingException e) {

@@ -8,6 +8,7 @@ import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.RestResource;
 import io.headroom.core.api.signal.Signals;
+import io.headroom.core.internal.auth.LoginThrottle;
 import io.headroom.core.internal.auth.OperatorLogin;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,7 +25,10 @@ import org.apache.cxf.transport.http.DestinationRegistryImpl;
 import org.apache.cxf.transport.http.HTTPTransportFactory;
 import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
 import org.ops4j.pax.web.service.WebContainer;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -81,6 +85,19 @@ public final class RestHost {
         @AttributeDefinition(description = "Report each tenant's requests to the tenant load ledger and apply its REST limit"
                 + " (off only to measure what that costs)")
         boolean tenantAdmission() default true;
+
+        @AttributeDefinition(description = "How long a request body may take to arrive, ms (a client trickling it gets 408)")
+        long bodyDeadlineMillis() default 30000;
+
+        @AttributeDefinition(description = "Failed operator logins from one address for one account before each further"
+                + " attempt is delayed (the address alone: four times as many)")
+        int loginFreeFailures() default 5;
+
+        @AttributeDefinition(description = "The first lock after too many failed logins, ms; it doubles with each failure")
+        long loginLockMillis() default 1000;
+
+        @AttributeDefinition(description = "The longest lock after failed logins, ms")
+        long loginMaxLockMillis() default 300000;
     }
 
     /** A live path: the resource behind it, its CXF server, and the bundle that registered it. */
@@ -95,6 +112,15 @@ public final class RestHost {
     private final HTTPTransportFactory transport;
     private final GatewayServlet servlet;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    /** The bundle that last published each path: when it is uninstalled (not restarted), its paths are 404 at once. */
+    private final Map<String, Long> publishers = new ConcurrentHashMap<>();
+    private final BundleContext context;
+    /** Synchronous: the path is forgotten before the uninstall returns, so no request is held for it after. */
+    private final SynchronousBundleListener uninstalls = event -> {
+        if (event.getType() == BundleEvent.UNINSTALLED) {
+            forget(event.getBundle().getBundleId());
+        }
+    };
     /** The audit log lives on the control schema, which may come later than the REST host (or go away). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile AuditLog audit;
@@ -108,12 +134,14 @@ public final class RestHost {
     private final TenantAdmission admission;
 
     @Activate
-    public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, @Reference Metrics metrics, Config config)
-            throws Exception {
+    public RestHost(@Reference HttpService http, @Reference ApiTokens tokens, @Reference Metrics metrics, Config config,
+            BundleContext context) throws Exception {
         this.http = http;
         this.tokens = tokens;
         this.config = config;
-        this.operators = new OperatorLogin(config.realm(), config.operatorRole(), config.loginCacheMillis());
+        this.operators = new OperatorLogin(config.realm(), config.operatorRole(), config.loginCacheMillis(),
+                new LoginThrottle(config.loginFreeFailures(), config.loginLockMillis(), config.loginMaxLockMillis(), 10_000,
+                        System::currentTimeMillis));
         this.bus = withOurClassLoader(() -> BusFactory.newInstance().createBus());
         this.transport = new HTTPTransportFactory(new DestinationRegistryImpl());
         CXFNonSpringServlet cxf = new CXFNonSpringServlet(transport.getRegistry(), false);
@@ -123,7 +151,7 @@ public final class RestHost {
             return f == null ? 1 : f.liveNodes().size();
         }, System::nanoTime) : null;
         this.servlet = new GatewayServlet(cxf, new AuthFilter(tokens, operators, admission, null), config.maxBodyBytes(),
-                config.holdMillis(), config.requestMetrics() ? metrics : null, () -> audit);
+                config.holdMillis(), config.bodyDeadlineMillis(), config.requestMetrics() ? metrics : null, () -> audit);
         Hashtable<String, String> init = new Hashtable<>();
         init.put("hide-service-list-page", "true");
         if (http instanceof WebContainer web) {
@@ -131,12 +159,15 @@ public final class RestHost {
         } else {
             http.registerServlet(config.alias(), servlet, init, null); // a plain HttpService: held requests get 503 at once
         }
+        this.context = context;
+        context.addBundleListener(uninstalls);
         publish("openapi.json", new OpenApiResource(this), "io.headroom.core");
         LOG.info("REST host serving at {}", config.alias());
     }
 
     @Deactivate
     void deactivate() {
+        context.removeBundleListener(uninstalls);
         http.unregister(config.alias());
         endpoints.values().forEach(e -> e.server().destroy());
         endpoints.clear();
@@ -151,6 +182,7 @@ public final class RestHost {
                     resource.getClass().getName(), ref.getBundle().getSymbolicName(), RestResource.PATH);
             return;
         }
+        publishers.put(segment, ref.getBundle().getBundleId());
         publish(segment, resource, ref.getBundle().getSymbolicName());
     }
 
@@ -199,6 +231,16 @@ public final class RestHost {
         }
     }
 
+    private synchronized void forget(long bundleId) {
+        publishers.forEach((segment, bundle) -> {
+            if (bundle == bundleId && !endpoints.containsKey(segment)) {
+                publishers.remove(segment);
+                servlet.removeGate(segment);
+                LOG.info("{}/{}: its bundle was uninstalled; the path answers 404 from now on", config.alias(), segment);
+            }
+        });
+    }
+
     private static String segmentOf(String segment) {
         return SEGMENT.matcher(segment).matches() ? segment : null;
     }
@@ -218,7 +260,7 @@ public final class RestHost {
                 factory.setAddress("/" + segment);
                 factory.setServiceBean(resource);
                 factory.setProviders(List.of(new JsonProvider(), new ProblemMapper(), new RequestTags(segment),
-                        new AuthFilter(tokens, operators, admission, "/" + segment), new TenantParamConverter()));
+                        new AuthFilter(tokens, operators, admission, segment), new TenantParamConverter()));
                 return factory.create();
             });
             endpoints.put(segment, new Endpoint(segment, resource, bundle, server));

@@ -3,6 +3,8 @@ package io.headroom.core.internal.shell;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.auth.IssuedToken;
+import io.headroom.core.api.auth.TokenScope;
+import java.util.Set;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -27,14 +29,22 @@ public class TokenCreateCommand implements Action {
     @Option(name = "--platform", description = "Platform scope: the token reaches every tenant")
     boolean platform;
 
+    @Option(name = "--read-only", description = "The token may only read (GET)")
+    boolean readOnly;
+
+    @Option(name = "--capabilities", description = "The token reaches only these capabilities' paths, e.g. llm,queue")
+    String capabilities;
+
     @Override
     public Object execute() {
         if (platform == (tenant != null)) {
             throw new IllegalArgumentException("give exactly one of --tenant <id> or --platform");
         }
-        IssuedToken issued = tokens.create(name, platform ? null : TenantId.of(tenant));
+        TokenScope scope = new TokenScope(readOnly, capabilities == null ? Set.of()
+                : Set.of(capabilities.split("\\s*,\\s*")));
+        IssuedToken issued = tokens.create(name, platform ? null : TenantId.of(tenant), scope);
         System.out.println("id:     " + issued.info().id());
-        System.out.println("scope:  " + (platform ? "platform" : "tenant " + tenant));
+        System.out.println("scope:  " + (platform ? "platform" : "tenant " + tenant) + (scope.restricted() ? " (" + scope.text() + ")" : ""));
         System.out.println("token:  " + issued.token());
         System.out.println("Store the token now: only its hash is kept.");
         return null;

@@ -34,6 +34,7 @@ public final class ControlCache {
     private final ScheduledExecutorService refresher;
     private volatile long seenVersion = -1;
     private volatile long lastReload;
+    private volatile long lastConfirmed;
     private volatile boolean failing;
 
     public ControlCache(DataSource db, String counter, long refreshMillis, Loader loader) throws SQLException {
@@ -62,6 +63,7 @@ public final class ControlCache {
             if (ControlVersions.read(c, counter) != seenVersion) {
                 reload();
             }
+            lastConfirmed = System.currentTimeMillis();
             if (failing) {
                 failing = false;
                 LOG.info("{}: the control schema answers again", counter);
@@ -76,6 +78,11 @@ public final class ControlCache {
 
     public long millisSinceReload() {
         return System.currentTimeMillis() - lastReload;
+    }
+
+    /** How long ago the control schema last answered this cache (a reload or a check that nothing changed). */
+    public long millisSinceConfirmed() {
+        return System.currentTimeMillis() - Math.max(lastConfirmed, lastReload);
     }
 
     /** The counter is read before the state, so a change racing the read leaves the counter ahead: reloaded again. */

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.IssuedToken;
+import io.headroom.core.api.auth.TokenScope;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.internal.store.TwoNodes;
 import java.lang.annotation.Annotation;
@@ -27,6 +28,10 @@ public class JdbcApiTokensTest {
         return new JdbcApiTokens.Config() {
             public long refreshMillis() {
                 return millis;
+            }
+
+            public long offlineGraceMillis() {
+                return 900_000;
             }
 
             public Class<? extends Annotation> annotationType() {
@@ -105,6 +110,39 @@ public class JdbcApiTokensTest {
             }
         }
         return true;
+    }
+
+    @Test
+    public void aTokenUnknownAMomentAgoIsAcceptedOnceTheOtherNodeCreatedIt() {
+        // the negative cache must not hide a token created on another node for longer than the refresh interval
+        String early = "hr_aaaaaaaaaaaa_" + "b".repeat(43);
+        for (int i = 0; i < 1000; i++) {
+            assertFalse(nodeA.authenticate("hr_x" + i).isPresent());
+        }
+        IssuedToken t = nodeB.create("billing", TenantId.of("acme"));
+        assertFalse(nodeA.authenticate(early).isPresent());
+        assertTrue(eventually(() -> nodeA.authenticate(t.token()).isPresent()));
+        assertTrue(nodeA.unknownTokens() <= 10_000);
+    }
+
+    @Test
+    public void scopedTokensKeepTheirScopeOnEveryNodeAndCannotMintBroaderOnes() {
+        TokenScope readLlm = new TokenScope(true, java.util.Set.of("llm"));
+        IssuedToken t = nodeA.create("llm-reader", null, readLlm);
+        assertEquals(readLlm, t.info().limits());
+        assertTrue(eventually(() -> readLlm.equals(nodeB.scope(t.token()))));
+        assertTrue(readLlm.allows("GET", "llm"));
+        assertTrue(readLlm.allows("GET", "health"));
+        assertFalse(readLlm.allows("POST", "llm"));
+        assertFalse(readLlm.allows("GET", "queue"));
+        assertEquals(TokenScope.ALL, nodeA.scope(nodeA.create("full", null).token()));
+        assertEquals(readLlm, TokenScope.parse(readLlm.text()));
+        TokenScope llm = new TokenScope(false, java.util.Set.of("llm", "queue"));
+        assertTrue(llm.covers(new TokenScope(true, java.util.Set.of("llm"))));
+        assertFalse("no broader capabilities", llm.covers(new TokenScope(false, java.util.Set.of("llm", "tokens"))));
+        assertFalse("no unlimited token", llm.covers(TokenScope.ALL));
+        assertFalse("a read-only token cannot make a writing one", readLlm.covers(new TokenScope(false, java.util.Set.of("llm"))));
+        assertTrue(TokenScope.ALL.covers(llm));
     }
 
     @Test

@@ -138,4 +138,14 @@ public class ProblemsTest {
         assertNull(o.detail());
         assertTrue(o.internal());
     }
+
+    @Test
+    public void tenantsReadNoAddressesUrlsOrSchemaNames() {
+        assertEquals("cannot reach [internal] ([internal]): Table 'notes' doesn't exist in `orders`",
+                Problems.forTenant("cannot reach db-7.internal:3306 (jdbc:mysql://10.0.0.7:3306/hr_s1?x=y): Table 'hr_s1.notes' doesn't exist in `hr_s1`.`orders`"));
+        assertEquals("unknown field 'x'; known fields: a, b", Problems.forTenant("unknown field 'x'; known fields: a, b"));
+        String at = "'at' must be an ISO-8601 instant like 2026-11-28T10:15:30Z";
+        assertEquals(at, Problems.forTenant(at));
+        assertEquals("provider at [internal] failed", Problems.forTenant("provider at https://api.internal.example/v1 failed"));
+    }
 }

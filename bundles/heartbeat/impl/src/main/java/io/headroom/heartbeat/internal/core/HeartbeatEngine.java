@@ -38,7 +38,14 @@ public final class HeartbeatEngine {
     }
 
     /** Tuning: the burn rules and the low-traffic guards (see {@link Evaluation}). */
-    public record Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept) {
+    public record Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept,
+            int maxSeriesPerTenant) {
+        public static final int DEFAULT_MAX_SERIES_PER_TENANT = 1000;
+
+        public Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept) {
+            this(rules, minBadEvents, minShortEvents, maxSeries, worstKept, DEFAULT_MAX_SERIES_PER_TENANT);
+        }
+
         public static Settings standard() {
             return new Settings(BurnRule.STANDARD, 5, 5, 200_000, 100);
         }
@@ -52,6 +59,8 @@ public final class HeartbeatEngine {
     private final Map<Key, Series> series = new ConcurrentHashMap<>();
     private final Map<String, Alert> open = new ConcurrentHashMap<>();
     private final AtomicLong droppedSeriesEvents = new AtomicLong();
+    /** How many (tenant, job) series each tenant has: one tenant cannot fill the shared limit with made-up job names. */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> tenantSeries = new ConcurrentHashMap<>();
     private volatile Map<String, Slo> slos = Map.of();
     private volatile List<JobHealth> worst = List.of();
 
@@ -89,9 +98,15 @@ public final class HeartbeatEngine {
         }
         Slo slo = slos.get(e.job());
         int bad = (slo == null ? e.success() : slo.isGood(e.success(), e.latencyMillis())) ? 0 : 1;
-        add(new Key("", e.job()), now, minute, bad);
+        Key platformKey = new Key("", e.job());
         Key tenantKey = new Key(e.tenant().value(), e.job());
-        if (series.containsKey(tenantKey) || series.size() < settings.maxSeries()) {
+        boolean tenantFull = !series.containsKey(tenantKey) && tenantSeriesCount(tenantKey.tenant()) >= settings.maxSeriesPerTenant();
+        if (tenantFull && slo == null && !series.containsKey(platformKey)) {
+            droppedSeriesEvents.incrementAndGet(); // a new undeclared job of a tenant at its limit: not counted at all
+            return false;
+        }
+        add(platformKey, now, minute, bad);
+        if (!tenantFull && (series.containsKey(tenantKey) || series.size() < settings.maxSeries())) {
             add(tenantKey, now, minute, bad);
         } else {
             droppedSeriesEvents.incrementAndGet(); // counted platform-wide only: memory stays bounded
@@ -99,8 +114,41 @@ public final class HeartbeatEngine {
         return true;
     }
 
+    /**
+     * Why counting this event would pass a series limit, or null when it would not: a tenant may have at most
+     * {@code maxSeriesPerTenant} job series, and a job without an SLO gets a new platform-wide series only while the
+     * shared limit has room.
+     */
+    public String seriesLimit(OutcomeEvent e) {
+        String tenant = e.tenant().value();
+        if (series.containsKey(new Key(tenant, e.job()))) {
+            return null;
+        }
+        int n = tenantSeriesCount(tenant);
+        if (n >= settings.maxSeriesPerTenant()) {
+            return "tenant " + tenant + " already reports " + n + " jobs, the most one tenant may (maxSeriesPerTenant);"
+                    + " report outcomes under the jobs it has, or ask an operator to declare '" + e.job() + "' with an SLO";
+        }
+        if (!slos.containsKey(e.job()) && !series.containsKey(new Key("", e.job())) && series.size() >= settings.maxSeries()) {
+            return "the platform's series limit is reached; job '" + e.job() + "' has no SLO";
+        }
+        return null;
+    }
+
+    private int tenantSeriesCount(String tenant) {
+        java.util.concurrent.atomic.AtomicInteger n = tenantSeries.get(tenant);
+        return n == null ? 0 : n.get();
+    }
+
+    private Series create(Key key) {
+        if (!key.platform()) {
+            tenantSeries.computeIfAbsent(key.tenant(), t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+        return new Series();
+    }
+
     private void add(Key key, long now, long minute, int bad) {
-        Series s = series.computeIfAbsent(key, k -> new Series());
+        Series s = series.computeIfAbsent(key, this::create);
         if (now - minute < Series.MINUTES) {
             s.add(minute, 1, bad);
         } else {
@@ -251,6 +299,6 @@ public final class HeartbeatEngine {
         if (s == null && !key.platform() && series.size() >= settings.maxSeries()) {
             return null;
         }
-        return s != null ? s : series.computeIfAbsent(key, k -> new Series());
+        return s != null ? s : series.computeIfAbsent(key, this::create);
     }
 }

@@ -12,6 +12,7 @@ import io.headroom.heartbeat.api.Deploy;
 import io.headroom.heartbeat.api.DeployGuard;
 import io.headroom.heartbeat.api.Heartbeat;
 import io.headroom.heartbeat.api.Slo;
+import io.headroom.heartbeat.internal.SeriesLimitException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -138,6 +139,8 @@ public final class HeartbeatResource implements RestResource {
     private Response accepted(List<OutcomeEvent> events) {
         try {
             heartbeat.recordAll(events);
+        } catch (SeriesLimitException e) {
+            throw ProblemException.tooManyRequests(e.getMessage(), 60);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         }

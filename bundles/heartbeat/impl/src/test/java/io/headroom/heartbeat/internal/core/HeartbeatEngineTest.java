@@ -189,6 +189,32 @@ public class HeartbeatEngineTest {
     }
 
     @Test
+    public void oneTenantCannotMakeUnboundedJobSeries() {
+        engine = new HeartbeatEngine(clock::get, new HeartbeatEngine.Settings(BurnRule.STANDARD, 5, 5, 10_000, 100, 20),
+                new HeartbeatEngine.AlertListener() {
+                    public long fired(Alert alert) {
+                        return 0;
+                    }
+
+                    public void resolved(Alert alert) {
+                    }
+                });
+        Instant now = Instant.ofEpochMilli(clock.get());
+        for (int j = 0; j < 20; j++) {
+            OutcomeEvent e = new OutcomeEvent(TenantId.of("noisy"), "made.up." + j, true, 1, now);
+            assertEquals(null, engine.seriesLimit(e));
+            assertTrue(engine.record(e));
+        }
+        OutcomeEvent more = new OutcomeEvent(TenantId.of("noisy"), "made.up.20", true, 1, now);
+        assertTrue(engine.seriesLimit(more).contains("maxSeriesPerTenant"));
+        assertFalse("not counted, not even platform-wide", engine.record(more));
+        assertEquals(40, engine.seriesCount()); // 20 tenant series and their 20 platform-wide ones, no more
+        assertTrue("its known jobs still count", engine.record(new OutcomeEvent(TenantId.of("noisy"), "made.up.3", false, 1, now)));
+        assertEquals("another tenant is not limited by it", null,
+                engine.seriesLimit(new OutcomeEvent(TenantId.of("calm"), "made.up.20", true, 1, now)));
+    }
+
+    @Test
     public void eventsOlderThanThreeDaysAreNotCounted() {
         assertFalse(engine.record(new OutcomeEvent(TenantId.of("acme"), JOB, true, 1,
                 Instant.ofEpochMilli(START - 73L * 3600 * 1000))));

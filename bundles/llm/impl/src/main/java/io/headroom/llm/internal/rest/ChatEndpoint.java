@@ -142,10 +142,12 @@ public final class ChatEndpoint implements DirectEndpoint {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         } catch (ProviderException e) {
-            throw LlmResource.problem(e);
+            throw LlmResource.problem(e, Caller.TENANT.equals(caller.role()));
         }
         exchange.status(200);
-        exchange.header("X-Headroom-Deployment", r.deployment());
+        if (!Caller.TENANT.equals(caller.role())) { // deployment names are for operators and platform tokens
+            exchange.header("X-Headroom-Deployment", r.deployment());
+        }
         OutputStream out = exchange.output("application/json");
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();

@@ -155,22 +155,36 @@ public final class LlmResource implements RestResource {
             choice.putObject("message").put("role", "assistant").put("content", r.content());
             json.putObject("usage").put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
                     .put("total_tokens", r.promptTokens() + r.completionTokens());
-            return Response.ok(json).header("X-Headroom-Deployment", r.deployment()).build();
+            Response.ResponseBuilder ok = Response.ok(json);
+            if (!security.isUserInRole(Caller.TENANT)) { // deployment names are for operators and platform tokens
+                ok.header("X-Headroom-Deployment", r.deployment());
+            }
+            return ok.build();
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         } catch (ProviderException e) {
-            throw problem(e);
+            throw problem(e, security.isUserInRole(Caller.TENANT));
         }
     }
 
     static ProblemException problem(ProviderException e) {
+        return problem(e, false);
+    }
+
+    /** For a tenant caller the providers' own error text (the last error behind an exhausted route) is left out. */
+    static ProblemException problem(ProviderException e, boolean tenant) {
+        String message = e.getMessage();
+        int last = message == null || !tenant ? -1 : message.indexOf("; last error: ");
+        if (last >= 0) {
+            message = message.substring(0, last);
+        }
         if (e.status() == 429 && !e.retryable()) {
-            return ProblemException.tooManyRequests(e.getMessage(), (int) Math.max(1, e.retryAfterMillis() / 1000));
+            return ProblemException.tooManyRequests(message, (int) Math.max(1, e.retryAfterMillis() / 1000));
         }
         if (!e.retryable() && e.status() >= 400 && e.status() < 500) {
-            return new ProblemException(e.status(), e.getMessage());
+            return new ProblemException(e.status(), message);
         }
-        return ProblemException.unavailable(e.getMessage(), 1);
+        return ProblemException.unavailable(message, 1);
     }
 
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */

@@ -143,6 +143,8 @@ public final class DdlCheck {
         if (ddl == null || ddl.isBlank()) {
             throw new UnsafeStatementException("the DDL is missing");
         }
+        // the check sees what the server runs: no comments (the server runs /*! */ that a parser skips)
+        SqlText.tokens(ddl.trim().replaceAll(";+$", "").trim());
         Statement st = SafePath.parseOne(ddl);
         if (!(st instanceof Alter alter)) {
             throw new UnsafeStatementException("a schema change is one ALTER TABLE statement, not " + st.getClass().getSimpleName().toUpperCase(Locale.ROOT));

@@ -85,11 +85,43 @@ public record Topology(long version, Map<String, ShardDef> shards, Map<String, S
         if (url.contains("password=")) {
             throw new IllegalArgumentException("shard URL must not carry credentials: they come from the sharding config");
         }
+        checkUrlProperties(url);
         if (range != null) {
             for (ShardDef s : shards.values()) {
                 if (s.range() != null && s.range().overlaps(range)) {
                     throw new IllegalArgumentException("key range " + range + " overlaps shard " + s.name() + " (" + s.range() + ")");
                 }
+            }
+        }
+    }
+
+    /**
+     * Connector/J properties a shard URL may set. Anything else is refused: several properties let a URL read files
+     * of this host or run code from the server's answers ({@code allowLoadLocalInfile}, {@code allowUrlInLocalInfile},
+     * {@code autoDeserialize}, {@code queryInterceptors}, ...), and the URL is operator input.
+     */
+    public static final java.util.Set<String> URL_PROPERTIES = java.util.Set.of("sslMode", "useSSL", "requireSSL",
+            "verifyServerCertificate", "trustCertificateKeyStoreUrl", "serverTimezone", "connectionTimeZone",
+            "characterEncoding", "useUnicode", "connectTimeout", "socketTimeout", "createDatabaseIfNotExist",
+            "rewriteBatchedStatements", "useServerPrepStmts", "cachePrepStmts", "prepStmtCacheSize",
+            "prepStmtCacheSqlLimit", "tcpKeepAlive", "zeroDateTimeBehavior", "allowPublicKeyRetrieval");
+    private static final java.util.regex.Pattern URL_SHAPE = java.util.regex.Pattern.compile(
+            "jdbc:(mysql|mariadb)://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[A-Za-z0-9_$-]+(\\?[^#]*)?");
+
+    /** One host (no credentials, no per-host properties in parentheses), one database, allowed properties only. */
+    static void checkUrlProperties(String url) {
+        if (!URL_SHAPE.matcher(url).matches()) {
+            throw new IllegalArgumentException("shard URL must be jdbc:mysql://host[:port]/database[?property=value&...]");
+        }
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return;
+        }
+        for (String pair : url.substring(q + 1).split("[&;]")) {
+            String key = pair.split("=", 2)[0];
+            if (!pair.isEmpty() && !URL_PROPERTIES.contains(key)) {
+                throw new IllegalArgumentException("shard URL property '" + key + "' is not allowed; allowed: "
+                        + new java.util.TreeSet<>(URL_PROPERTIES));
             }
         }
     }

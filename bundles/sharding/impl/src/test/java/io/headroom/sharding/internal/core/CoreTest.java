@@ -86,6 +86,12 @@ public class CoreTest {
         assertThrows(IllegalArgumentException.class, () -> t.validateNewShard("B!", "jdbc:mysql://h/b", KeyRange.parse("80-")));
         assertThrows(IllegalArgumentException.class, () -> t.validateNewShard("b", "http://h/b", KeyRange.parse("80-")));
         assertThrows(IllegalArgumentException.class, () -> t.validateNewShard("b", "jdbc:mysql://h/b?password=x", KeyRange.parse("80-")));
+        t.validateNewShard("c", "jdbc:mysql://127.0.0.1:3317/c?createDatabaseIfNotExist=true&sslMode=DISABLED", null);
+        for (String hostile : List.of("jdbc:mysql://h/b?allowLoadLocalInfile=true", "jdbc:mysql://h/b?autoDeserialize=true",
+                "jdbc:mysql://h/b?sslMode=DISABLED&allowUrlInLocalInfile=true", "jdbc:mysql://h/b?queryInterceptors=x.Y",
+                "jdbc:mysql://(host=h,allowLoadLocalInfile=true)/b", "jdbc:mysql://u:p@h/b", "jdbc:mysql://h1,h2/b")) {
+            assertThrows(hostile, IllegalArgumentException.class, () -> t.validateNewShard("b", hostile, KeyRange.parse("80-")));
+        }
         assertTrue(Topology.coversKeyspace(List.of(KeyRange.parse("80-"), KeyRange.parse("-40"), KeyRange.parse("40-80"))));
         assertFalse(Topology.coversKeyspace(List.of(KeyRange.parse("80-"), KeyRange.parse("-40"))));
         assertFalse(Topology.coversKeyspace(List.of()));

@@ -35,4 +35,14 @@ public class DdlCheckTest {
         assertEquals("ALTER TABLE `_orders_gho` ADD COLUMN note VARCHAR (40) NULL, DROP COLUMN status",
                 DdlCheck.retarget("ALTER TABLE `orders` ADD COLUMN note VARCHAR(40) NULL, DROP COLUMN status", "_orders_gho"));
     }
+
+    @Test
+    public void commentsAreRefusedSoTheCheckSeesWhatTheServerRuns() {
+        for (String hidden : List.of("ALTER TABLE orders ADD COLUMN note INT /*!50000 , DROP COLUMN status */",
+                "ALTER TABLE orders ADD COLUMN note INT -- , DROP COLUMN status", "ALTER TABLE orders ADD COLUMN note INT # x",
+                "ALTER TABLE orders /* a */ ADD COLUMN note INT")) {
+            assertThrows(hidden, UnsafeStatementException.class, () -> DdlCheck.check(hidden, TABLES));
+        }
+        assertEquals("orders", DdlCheck.check("ALTER TABLE orders ADD COLUMN note VARCHAR(40) DEFAULT '#-- /*'", TABLES));
+    }
 }
