@@ -147,8 +147,13 @@ public final class Reconciler implements HealthCheck {
 
     private InputStream open(String source) throws Exception {
         if (source.startsWith("sha256:")) {
-            byte[] bytes = store.artifactBytes(source.substring("sha256:".length()))
+            String sha = source.substring("sha256:".length());
+            byte[] bytes = store.artifactBytes(sha)
                     .orElseThrow(() -> new IllegalStateException("artifact " + source + " is not in the control schema"));
+            if (!ReleaseService.sha256(bytes).equalsIgnoreCase(sha)) {
+                // every node installs the bytes that were uploaded, or none
+                throw new IllegalStateException("artifact " + source + " read back with another checksum: not installed");
+            }
             return new ByteArrayInputStream(bytes);
         }
         return new URL(source).openStream();
