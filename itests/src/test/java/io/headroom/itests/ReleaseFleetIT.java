@@ -138,6 +138,26 @@ public class ReleaseFleetIT {
         assertTrue(figures, figures.contains("\"rolledBack\":1") && figures.contains("\"completed\":2"));
         assertTrue(lb.expect(200, "GET", "/metrics", null).contains("headroom_release_change_failure_ratio"));
 
+        // the page resolves once greetings succeed again (so it cannot decide the releases below)
+        for (int i = 0; i < 4; i++) {
+            lb.expect(202, "POST", "/heartbeat/events", events("t" + i, "example.greet", true, 1000));
+        }
+        assertTrue("the page resolves", eventually(() -> runs(lb.expect(200, "GET", "/heartbeat/alerts?limit=500", null)).stream()
+                .noneMatch(a -> a.contains("\"job\":\"example.greet\"") && a.contains("\"resolvedAt\":null"))));
+
+        // an operator pauses, resumes and aborts a release: every node back on the previous version
+        long held = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r2\","
+                + "\"canary\":1,\"watch\":\"1h\"}"), "id");
+        assertTrue(lb.expect(200, "POST", "/releases/" + held + "/pause", null).contains("\"state\":\"paused\""));
+        assertEquals("a paused release cannot be paused again", 409,
+                lb.call("POST", "/releases/" + held + "/pause", RestClient.OPERATOR, null).statusCode());
+        assertTrue(lb.expect(200, "POST", "/releases/" + held + "/resume", null).contains("\"state\":\"rolling\""));
+        assertTrue("the canary runs it", eventually(() -> onVersion(release(lb, held), "0.1.0.r2") == 1));
+        assertTrue(lb.expect(200, "POST", "/releases/" + held + "/abort", null).contains("aborted by karaf"));
+        assertTrue("aborted: every node back", eventually(() -> release(lb, held).contains("\"state\":\"rolled_back\"")));
+        assertEquals(3, onVersion(release(lb, held), "0.1.0.r3"));
+        assertEquals(409, lb.call("POST", "/releases/" + held + "/resume", RestClient.OPERATOR, null).statusCode());
+
         // leave the fleet as found: the distribution's own version of the example
         long back = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"" + originalVersion
                 + "\",\"source\":\"" + location(original) + "\",\"watch\":\"1s\"}"), "id");
@@ -153,9 +173,9 @@ public class ReleaseFleetIT {
         lb.expect(200, "PUT", "/heartbeat/slos/ks.pay", "{\"target\":0.99}");
         try {
             // one tenant fails; the platform as a whole stays within budget (many successes elsewhere)
-            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", true, 1000));
-            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", true, 1000));
-            lb.expect(202, "POST", "/heartbeat/events", events("ks-bad", false, 20));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks-bad", "ks.pay", false, 20));
             assertTrue("the flag is off for the paging tenant", eventually(() ->
                     lb.call("GET", "/flags/ks.checkout/tenants/ks-bad", RestClient.OPERATOR, null).body().contains("\"enabled\":false")));
             assertTrue("and on for the others", lb.expect(200, "GET", "/flags/ks.checkout/tenants/ks-good", null).contains("\"enabled\":true"));
@@ -170,8 +190,8 @@ public class ReleaseFleetIT {
         }
     }
 
-    private static String events(String tenant, boolean success, int n) {
-        String one = "{\"tenant\":\"" + tenant + "\",\"job\":\"ks.pay\",\"success\":" + success
+    private static String events(String tenant, String job, boolean success, int n) {
+        String one = "{\"tenant\":\"" + tenant + "\",\"job\":\"" + job + "\",\"success\":" + success
                 + ",\"latencyMillis\":20,\"at\":\"" + Instant.now() + "\"}";
         return "[" + String.join(",", java.util.Collections.nCopies(n, one)) + "]";
     }
