@@ -137,6 +137,8 @@ public class ReleaseFleetIT {
         String figures = lb.expect(200, "GET", "/releases/figures?window=1d", null);
         assertTrue(figures, figures.contains("\"rolledBack\":1") && figures.contains("\"completed\":2"));
         assertTrue(lb.expect(200, "GET", "/metrics", null).contains("headroom_release_change_failure_ratio"));
+        String console = lb.expect(200, "GET", "/console", null);
+        assertTrue("the console shows the release and its decision", console.contains("panel-releases") && console.contains("rolled_back"));
 
         // the page resolves once greetings succeed again (so it cannot decide the releases below)
         for (int i = 0; i < 4; i++) {
