@@ -62,7 +62,7 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
         @AttributeDefinition(description = "Distinct tenants whose pages on a declared job roll a change back (a platform-wide page always does)")
         int guardTenantQuorum() default 3;
 
-        @AttributeDefinition(description = "Tenants whose page on a declared job alone rolls a change back")
+        @AttributeDefinition(description = "Tenants whose page on a declared job alone rolls a change back (comma-separated in a .cfg file)")
         String[] criticalTenants() default {};
     }
 
@@ -92,7 +92,10 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
         this.heartbeat = heartbeat;
         this.store = heartbeat.store();
         this.config = config;
-        this.rule = new GuardRule(config.guardTenantQuorum(), Set.of(config.criticalTenants()));
+        // a .cfg file gives one comma-separated string: accept that as well as a real array
+        this.rule = new GuardRule(config.guardTenantQuorum(), Arrays.stream(config.criticalTenants())
+                .flatMap(t -> Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
+                .collect(java.util.stream.Collectors.toSet()));
         this.snapshots = context.getDataFile("deploy-guard").toPath();
         for (Deploy d : store.deploys(100)) {
             Bundle b = bySymbolicName(d.bundle());
