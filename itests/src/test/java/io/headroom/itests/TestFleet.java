@@ -39,6 +39,7 @@ final class TestFleet {
                     "io.headroom.store", Map.of("failoverUrls", controlReplica.jdbcUrl("headroom")),
                     "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
                     "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"),
+                    "io.headroom.heartbeat.releases", Map.of("reconcileMillis", "500", "driveMillis", "500", "driverLeaseSeconds", "3"),
                     // schema changes, moves and backfills copy in small, paced chunks: long enough to kill the node
                     // running one midway
                     "io.headroom.sharding", Map.of("shardedTables", "orders", "schemaCopyChunkRows", "500",

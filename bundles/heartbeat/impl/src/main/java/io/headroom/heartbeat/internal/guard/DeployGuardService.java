@@ -1,17 +1,18 @@
 package io.headroom.heartbeat.internal.guard;
 
-import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Deploy;
 import io.headroom.heartbeat.api.DeployGuard;
 import io.headroom.heartbeat.internal.HeartbeatService;
+import io.headroom.heartbeat.internal.core.GuardRule;
+import io.headroom.heartbeat.internal.release.Reconciler;
 import io.headroom.heartbeat.internal.store.HeartbeatStore;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -38,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * The deploy guard. Bundles that declare the jobs they serve ({@code Headroom-Jobs: a.job, b.job}) are snapshotted
  * while they run well; when one is updated, the guard watches its jobs for the configured window, and if a page
  * fires for one of them it updates the bundle back to the snapshot of the previous version and records why.
+ * Which pages roll back is {@link GuardRule} (platform page, tenant quorum, critical tenants). Bundles that releases
+ * across the fleet manage are left to them: the fleet rolls them back everywhere, not one node alone.
  */
 @Component(service = DeployGuard.class, configurationPid = DeployGuardService.PID)
 @Designate(ocd = DeployGuardService.Config.class)
@@ -53,6 +58,12 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
 
         @AttributeDefinition(description = "How often watched deploys are checked, seconds")
         long checkSeconds() default 5;
+
+        @AttributeDefinition(description = "Distinct tenants whose pages on a declared job roll a change back (a platform-wide page always does)")
+        int guardTenantQuorum() default 3;
+
+        @AttributeDefinition(description = "Tenants whose page on a declared job alone rolls a change back (comma-separated in a .cfg file)")
+        String[] criticalTenants() default {};
     }
 
     /** A deploy being watched: the bundle, the version to go back to, and the jobs that decide. */
@@ -69,6 +80,11 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
     private final Map<String, String> knownGood = new ConcurrentHashMap<>();
     private final Set<String> rollingBack = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
+    private final GuardRule rule;
+
+    /** Present while releases run on this node: bundles it manages are the fleet's to guard, not this node's. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Reconciler reconciler;
 
     @Activate
     public DeployGuardService(BundleContext context, @Reference HeartbeatService heartbeat, Config config) throws SQLException {
@@ -76,6 +92,10 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
         this.heartbeat = heartbeat;
         this.store = heartbeat.store();
         this.config = config;
+        // a .cfg file gives one comma-separated string: accept that as well as a real array
+        this.rule = new GuardRule(config.guardTenantQuorum(), Arrays.stream(config.criticalTenants())
+                .flatMap(t -> Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
+                .collect(java.util.stream.Collectors.toSet()));
         this.snapshots = context.getDataFile("deploy-guard").toPath();
         for (Deploy d : store.deploys(100)) {
             Bundle b = bySymbolicName(d.bundle());
@@ -126,7 +146,9 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
     public void bundleChanged(BundleEvent event) {
         Bundle b = event.getBundle();
         List<String> jobs = jobs(b);
-        if (jobs == null || rollingBack.contains(b.getSymbolicName())) {
+        Reconciler fleetReleases = reconciler;
+        if (jobs == null || rollingBack.contains(b.getSymbolicName())
+                || fleetReleases != null && fleetReleases.manages(b.getSymbolicName())) {
             return;
         }
         if (event.getType() == BundleEvent.STARTED && !knownGood.containsKey(b.getSymbolicName())) {
@@ -154,7 +176,7 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
     void check() {
         for (Watch w : List.copyOf(watches.values())) {
             try {
-                Optional<Alert> page = pageSince(w);
+                Optional<String> page = rollbackCause(w.jobs(), w.startedAt());
                 if (page.isPresent()) {
                     rollBack(w, page.get());
                 } else if (Instant.now().isAfter(w.startedAt().plusSeconds(config.watchSeconds()))) {
@@ -170,21 +192,15 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
         }
     }
 
-    private Optional<Alert> pageSince(Watch w) {
-        // alerts are stamped to the minute of the evaluation that fired them
-        Instant since = w.startedAt().truncatedTo(ChronoUnit.MINUTES);
-        return heartbeat.alerts(500).stream()
-                .filter(a -> a.firing() && Alert.PAGE.equals(a.severity()) && w.jobs().contains(a.job())
-                        && !Instant.parse(a.firedAt()).isBefore(since))
-                .findFirst();
+    @Override
+    public Optional<String> rollbackCause(Collection<String> jobs, Instant liveSince) {
+        return rule.rollbackCause(heartbeat.alerts(500), jobs, liveSince);
     }
 
-    private void rollBack(Watch w, Alert page) throws Exception {
+    private void rollBack(Watch w, String cause) throws Exception {
         Bundle b = context.getBundle(w.bundleId());
         Path previous = snapshot(w.name(), w.fromVersion());
-        String reason = "page " + page.rule() + " on job " + page.job() + " for "
-                + (page.tenant() == null ? "the platform" : "tenant " + page.tenant())
-                + String.format(" (burn %.1fx/%.1fx); rolled back to %s", page.longBurn(), page.shortBurn(), w.fromVersion());
+        String reason = cause + "; rolled back to " + w.fromVersion();
         if (b == null) {
             end(w, Deploy.ROLLED_BACK, "bundle gone before the rollback: " + reason);
             return;

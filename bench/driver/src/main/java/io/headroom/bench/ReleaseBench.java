@@ -1,0 +1,260 @@
+package io.headroom.bench;
+
+import io.headroom.fixtures.ElasticMq;
+import io.headroom.fixtures.ElasticsearchProcess;
+import io.headroom.fixtures.LocalFleet;
+import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.MariaDbServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Releases on three nodes behind HAProxy, with an open-loop load of greeting requests through the balancer:
+ * <ol>
+ *   <li>a new version of the example capability, canary (1 node, watched 5 s) then the whole fleet: time from the
+ *   start to every node running it, and requests failed meanwhile;</li>
+ *   <li>a second version whose job then fails (failure events of {@code example.greet} for four tenants, sent the
+ *   way a broken version's would be): time from the first failure to every node running the previous version again,
+ *   and greeting requests failed meanwhile (the greeting itself keeps working: this measures the rollback's cost).</li>
+ * </ol>
+ * Usage: ReleaseBench distribution.tar.gz [requests per second]
+ */
+public final class ReleaseBench {
+    private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String UNIT = "io.headroom.example";
+
+    public static void main(String[] args) throws Exception {
+        Path distribution = Path.of(args[0]);
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        Path work = Path.of("bench", "target", "release").toAbsolutePath();
+        try (MariaDbServer control = MariaDbServer.start(work.resolve("control-db"), 1);
+             ElasticMq sqs = ElasticMq.start(0);
+             ElasticsearchProcess es = ElasticsearchProcess.start(work.resolve("es"), 0, "384m");
+             LocalFleet fleet = LocalFleet.start(work.resolve("fleet"), distribution,
+                     new LocalFleet.Backends(control.jdbcUrl("headroom"), "root", "", sqs.endpoint(), es.endpoint()),
+                     List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()),
+                     Map.of("io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"),
+                             "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
+                             "io.headroom.heartbeat.releases", Map.of("reconcileMillis", "500", "driveMillis", "500", "driverLeaseSeconds", "3")),
+                     null, MariaDb.freePort())) {
+            String api = fleet.url() + "/api";
+            byte[] original;
+            try (Stream<Path> s = Files.walk(fleet.node(0).karaf().home().resolve("system/io/headroom/headroom-example"))) {
+                original = Files.readAllBytes(s.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow());
+            }
+            byte[] r2 = withVersion(original, "0.1.0.r2");
+            byte[] r3 = withVersion(original, "0.1.0.r3");
+            upload(api, r2);
+            upload(api, r3);
+            call(api, "PUT", "/heartbeat/slos/example.greet", "{\"target\":0.99}");
+            String token = "Bearer " + field(call(api, "POST", "/tokens", "{\"name\":\"bench\",\"tenant\":\"acme\"}").body(), "token");
+            System.out.printf("machine: %d cores; 3 nodes behind HAProxy; %d greeting requests/s through the balancer;"
+                    + " reconcile and drive every 500 ms, heartbeat evaluation every 1 s%n", Runtime.getRuntime().availableProcessors(), rate);
+
+            Load load = new Load(fleet.url() + "/api/example/tenants/acme/greeting", token, rate);
+            Thread.sleep(2000);
+            long before = load.failed();
+            long t0 = System.nanoTime();
+            long id = number(call(api, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r2\","
+                    + "\"canary\":1,\"steps\":\"100%\",\"watch\":\"5s\"}").body(), "id");
+            await(() -> running(api, id, "0.1.0.r2") == 3, 180);
+            double fleetWide = (System.nanoTime() - t0) / 1e9;
+            await(() -> state(api, id).equals("completed"), 60);
+            long sent1 = load.sent();
+            System.out.printf("release 1 (canary 1 node watched 5 s, then all): every node runs it %.1f s after the start;"
+                    + " %d greeting requests failed of %d sent so far%n", fleetWide, load.failed() - before, sent1);
+
+            long id2 = number(call(api, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r3\","
+                    + "\"steps\":\"100%\",\"watch\":\"5m\"}").body(), "id");
+            await(() -> running(api, id2, "0.1.0.r3") == 3, 180);
+            long before2 = load.failed();
+            long sent2 = load.sent();
+            long t1 = System.nanoTime();
+            for (int i = 0; i < 4; i++) {
+                call(api, "POST", "/heartbeat/events", failures("bench-t" + i, 10));
+            }
+            await(() -> state(api, id2).equals("rolled_back"), 180);
+            double rollback = (System.nanoTime() - t1) / 1e9;
+            System.out.printf("release 2 paged: every node back on 0.1.0.r2 %.1f s after the first failures;"
+                    + " %d greeting requests failed of %d sent meanwhile%n", rollback, load.failed() - before2, load.sent() - sent2);
+            System.out.println("decision: " + field(call(api, "GET", "/releases/" + id2, null).body(), "reason"));
+            load.stop();
+            System.out.println("load: " + load.sent() + " requests, " + load.failed() + " failed " + load.firstFailures());
+        }
+    }
+
+    /** Open-loop GETs at a fixed rate; a failure is an error or a status other than 200 (or 503 with Retry-After). */
+    private static final class Load {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final ConcurrentLinkedQueue<CompletableFuture<Void>> inFlight = new ConcurrentLinkedQueue<>();
+        private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        private final Thread thread;
+
+        Load(String url, String auth, int rate) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).timeout(Duration.ofSeconds(30)).build();
+            long period = 1_000_000_000L / rate;
+            thread = new Thread(() -> {
+                long next = System.nanoTime();
+                while (running.get()) {
+                    sent.incrementAndGet();
+                    inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
+                        boolean ok = e == null && (r.statusCode() == 200 || r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent());
+                        if (!ok) {
+                            failed.incrementAndGet();
+                            failures.add(e != null ? e.toString() : r.statusCode() + " " + r.body());
+                        }
+                        return null;
+                    }));
+                    next += period;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                }
+            }, "bench-load");
+            thread.start();
+        }
+
+        long sent() {
+            return sent.get();
+        }
+
+        long failed() {
+            return failed.get();
+        }
+
+        String firstFailures() {
+            synchronized (failures) {
+                return failures.subList(0, Math.min(3, failures.size())).toString();
+            }
+        }
+
+        void stop() throws Exception {
+            running.set(false);
+            thread.join();
+            for (CompletableFuture<Void> f : inFlight) {
+                f.get();
+            }
+        }
+    }
+
+    private static String failures(String tenant, int n) {
+        String one = "{\"tenant\":\"" + tenant + "\",\"job\":\"example.greet\",\"success\":false,\"latencyMillis\":5,\"at\":\"" + Instant.now() + "\"}";
+        return "[" + String.join(",", Collections.nCopies(n, one)) + "]";
+    }
+
+    private static int running(String api, long id, String version) {
+        try {
+            Matcher m = Pattern.compile("\\{[^{}]*\\}").matcher(call(api, "GET", "/releases/" + id, null).body());
+            int n = 0;
+            while (m.find()) {
+                if (m.group().contains("\"running\":\"" + version + "\"") && m.group().contains("\"live\":true")) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static String state(String api, long id) {
+        try {
+            return field(call(api, "GET", "/releases/" + id, null).body(), "state");
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("not reached within " + seconds + " s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void upload(String api, byte[] jar) throws Exception {
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jar));
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/releases/artifacts?sha256=" + sha))
+                .header("Authorization", OPERATOR).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(jar)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("upload: " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    private static byte[] withVersion(byte[] jar, String version) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+            Manifest m = in.getManifest();
+            m.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream o = new JarOutputStream(out, m)) {
+                for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    o.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(o);
+                    o.closeEntry();
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + json);
+        }
+        return m.group(1);
+    }
+
+    private static long number(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + json);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static HttpResponse<String> call(String api, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", OPERATOR)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

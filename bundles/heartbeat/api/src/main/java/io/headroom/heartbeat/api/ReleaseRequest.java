@@ -1,0 +1,9 @@
+package io.headroom.heartbeat.api;
+
+/**
+ * What to release: a bundle (symbolic name) at a version, taken from an uploaded artifact of that name and version
+ * unless {@code source} names a Maven location ({@code mvn:group/artifact/version}) every node can reach; canary
+ * nodes first, then {@code steps} ({@code 1,50%,100%}), each watched for {@code watchSeconds}.
+ */
+public record ReleaseRequest(String unit, String version, String source, int canary, String steps, long watchSeconds) {
+}

@@ -1,0 +1,302 @@
+package io.headroom.itests;
+
+import static io.headroom.itests.RestClient.number;
+import static io.headroom.itests.RestClient.string;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.headroom.fixtures.LocalFleet;
+import io.headroom.itests.broken.BrokenActivator;
+import io.headroom.itests.broken.BrokenGreetingResource;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.Test;
+
+/**
+ * Releases across the three-node fleet: the example capability canary-first then fleet-wide under load with no failed
+ * request; a node stopped during a release converges when it starts; a broken version paged and rolled back on every
+ * node while a second release of it is refused; an upload with a wrong checksum refused with nothing stored; a flag
+ * kill switch turned off for the paging tenant only.
+ */
+public class ReleaseFleetIT {
+    private static final String UNIT = "io.headroom.example";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    public void releasesGoCanaryFirstFleetWideCatchUpAndRollBackEverywhere() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        Path original = exampleJar(fleet);
+        String originalVersion = manifest(Files.readAllBytes(original)).getMainAttributes().getValue("Bundle-Version");
+        byte[] r2 = withVersion(Files.readAllBytes(original), "0.1.0.r2");
+        byte[] r3 = withVersion(Files.readAllBytes(original), "0.1.0.r3");
+
+        // a wrong checksum is refused and nothing is kept
+        HttpResponse<String> wrong = upload(fleet.url(), r2, sha256(r3));
+        assertEquals(wrong.body(), 400, wrong.statusCode());
+        assertTrue(wrong.body(), wrong.body().contains("checksum"));
+        assertFalse("nothing stored", lb.expect(200, "GET", "/releases/artifacts", null).contains("0.1.0.r2"));
+        assertEquals("nothing to release", 400, lb.call("POST", "/releases", RestClient.OPERATOR,
+                "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r2\"}").statusCode());
+
+        // canary first, then the whole fleet, under load through the balancer: no request fails
+        assertEquals(201, upload(fleet.url(), r2, sha256(r2)).statusCode());
+        String token = "Bearer " + string(lb.expect(201, "POST", "/tokens", "{\"name\":\"release-load\",\"tenant\":\"acme\"}"), "token");
+        LoadDriver load = new LoadDriver(fleet.url() + "/api/example/tenants/acme/greeting", token, 40);
+        load.start();
+        long r2Id;
+        List<LoadDriver.Outcome> outcomes;
+        try {
+            Thread.sleep(1000);
+            r2Id = number(lb.expect(201, "POST", "/releases",
+                    "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r2\",\"canary\":1,\"steps\":\"100%\",\"watch\":\"3s\"}"), "id");
+            assertTrue("the canary runs the new version and watches", eventually(() -> {
+                String r = release(lb, r2Id);
+                return r.contains("\"state\":\"watching\"") && r.contains("\"step\":0");
+            }));
+            assertEquals("one node on the new version during the canary step", 1, onVersion(release(lb, r2Id), "0.1.0.r2"));
+            assertTrue("then every node", eventually(() -> release(lb, r2Id).contains("\"state\":\"completed\"")));
+            Thread.sleep(1000);
+        } finally {
+            outcomes = load.stop();
+        }
+        System.out.println("release under load: " + outcomes.size() + " requests " + LoadDriver.summary(outcomes));
+        assertTrue("load ran, sent " + outcomes.size(), outcomes.size() > 100);
+        for (LoadDriver.Outcome o : outcomes) {
+            assertTrue("a request failed: " + o, o.error() == null && (o.status() == 200 || o.status() == 503 && o.retryAfter()));
+        }
+        assertEquals(3, onVersion(release(lb, r2Id), "0.1.0.r2"));
+        assertTrue(lb.expect(200, "GET", "/releases/fleet", null).contains("\"version\":\"0.1.0.r2\""));
+
+        // a node stopped during a release converges to it when it starts
+        assertEquals(201, upload(fleet.url(), r3, sha256(r3)).statusCode());
+        fleet.kill(2);
+        try {
+            Thread.sleep(4000); // past the fleet's liveness bound: node-3 is gone for the driver
+            long r3Id = number(lb.expect(201, "POST", "/releases",
+                    "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r3\",\"watch\":\"1s\"}"), "id");
+            assertTrue("completes on the live nodes", eventually(() -> release(lb, r3Id).contains("\"state\":\"completed\"")));
+        } finally {
+            fleet.restart(2);
+        }
+        assertTrue("node-3 runs the fleet's version once it is back", eventually(() -> {
+            String r = nodes.get(2).call("GET", "/releases/fleet", RestClient.OPERATOR, null).body();
+            return runs(r).stream().anyMatch(n -> n.contains("\"node\":\"node-3\"") && n.contains("\"unit\":\"" + UNIT + "\"")
+                    && n.contains("\"desired\":\"0.1.0.r3\"") && n.contains("\"running\":\"0.1.0.r3\""));
+        }));
+        assertTrue("and reports ready", eventually(() -> nodes.get(2).call("GET", "/health/ready", RestClient.OPERATOR, null).statusCode() == 200));
+
+        // a broken version: paged fleet-wide and rolled back on every node; a second release of it meanwhile refused
+        lb.expect(200, "PUT", "/heartbeat/slos/example.greet", "{\"target\":0.99}");
+        byte[] broken = brokenRelease();
+        assertEquals(201, upload(fleet.url(), broken, sha256(broken)).statusCode());
+        long badId = number(lb.expect(201, "POST", "/releases",
+                "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.1.broken\",\"watch\":\"5m\"}"), "id");
+        HttpResponse<String> second = lb.call("POST", "/releases", RestClient.OPERATOR,
+                "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r2\"}");
+        assertEquals(second.body(), 409, second.statusCode());
+        assertTrue("every node runs the broken version", eventually(() -> onVersion(release(lb, badId), "0.1.1.broken") == 3));
+        long firstFailure = System.currentTimeMillis();
+        for (int i = 0; i < 40; i++) {
+            lb.call("POST", "/example/tenants/t" + (i % 4) + "/greeting", RestClient.OPERATOR, "{\"message\":\"hi\"}");
+        }
+        assertTrue("rolled back within 60 s of the first failures", eventually(() -> {
+            String r = release(lb, badId);
+            return r.contains("\"state\":\"rolled_back\"");
+        }, 60_000));
+        System.out.println("broken release rolled back on every node " + (System.currentTimeMillis() - firstFailure)
+                + " ms after its first failures");
+        String bad = release(lb, badId);
+        // the platform's page, or the quorum of four paging tenants, whichever the guard saw first
+        assertTrue(bad, bad.contains("example.greet") && (bad.contains("platform-wide page") || bad.contains("tenants")));
+        assertEquals("every node runs the previous version", 3, onVersion(bad, "0.1.0.r3"));
+        assertEquals(200, lb.call("GET", "/example/tenants/acme/greeting", token, null).statusCode());
+        assertTrue("the rollback is audited", eventually(() ->
+                lb.expect(200, "GET", "/audit?action=release:rollback", null).contains("release " + badId)));
+        String figures = lb.expect(200, "GET", "/releases/figures?window=1d", null);
+        assertTrue(figures, figures.contains("\"rolledBack\":1") && figures.contains("\"completed\":2"));
+        assertTrue(lb.expect(200, "GET", "/metrics", null).contains("headroom_release_change_failure_ratio"));
+        String console = lb.expect(200, "GET", "/console", null);
+        assertTrue("the console shows the release and its decision", console.contains("panel-releases") && console.contains("rolled_back"));
+
+        // the page resolves once greetings succeed again (so it cannot decide the releases below)
+        for (int i = 0; i < 4; i++) {
+            lb.expect(202, "POST", "/heartbeat/events", events("t" + i, "example.greet", true, 1000));
+        }
+        assertTrue("the page resolves", eventually(() -> runs(lb.expect(200, "GET", "/heartbeat/alerts?limit=500", null)).stream()
+                .noneMatch(a -> a.contains("\"job\":\"example.greet\"") && a.contains("\"resolvedAt\":null"))));
+
+        // an operator pauses, resumes and aborts a release: every node back on the previous version
+        long held = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r2\","
+                + "\"canary\":1,\"watch\":\"1h\"}"), "id");
+        assertTrue(lb.expect(200, "POST", "/releases/" + held + "/pause", null).contains("\"state\":\"paused\""));
+        assertEquals("a paused release cannot be paused again", 409,
+                lb.call("POST", "/releases/" + held + "/pause", RestClient.OPERATOR, null).statusCode());
+        assertTrue(lb.expect(200, "POST", "/releases/" + held + "/resume", null).contains("\"state\":\"rolling\""));
+        assertTrue("the canary runs it", eventually(() -> onVersion(release(lb, held), "0.1.0.r2") == 1));
+        assertTrue(lb.expect(200, "POST", "/releases/" + held + "/abort", null).contains("aborted by karaf"));
+        assertTrue("aborted: every node back", eventually(() -> release(lb, held).contains("\"state\":\"rolled_back\"")));
+        assertEquals(3, onVersion(release(lb, held), "0.1.0.r3"));
+        assertEquals(409, lb.call("POST", "/releases/" + held + "/resume", RestClient.OPERATOR, null).statusCode());
+
+        // leave the fleet as found: the distribution's own version of the example
+        long back = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"" + originalVersion
+                + "\",\"source\":\"" + location(original) + "\",\"watch\":\"1s\"}"), "id");
+        eventually(() -> !release(lb, back).contains("\"state\":\"rolling\"") && !release(lb, back).contains("watching"));
+    }
+
+    @Test
+    public void aPageOnAGuardedJobSwitchesTheFlagOffForThatTenant() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        lb.expect(200, "PUT", "/flags/ks.checkout", "{\"percentage\":100}");
+        lb.expect(200, "PUT", "/releases/kill-switches/ks.checkout", "{\"jobs\":[\"ks.pay\"],\"scope\":\"tenant\"}");
+        lb.expect(200, "PUT", "/heartbeat/slos/ks.pay", "{\"target\":0.99}");
+        try {
+            // one tenant fails; the platform as a whole stays within budget (many successes elsewhere)
+            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks-bad", "ks.pay", false, 20));
+            assertTrue("the flag is off for the paging tenant", eventually(() ->
+                    lb.call("GET", "/flags/ks.checkout/tenants/ks-bad", RestClient.OPERATOR, null).body().contains("\"enabled\":false")));
+            assertTrue("and on for the others", lb.expect(200, "GET", "/flags/ks.checkout/tenants/ks-good", null).contains("\"enabled\":true"));
+            String switches = lb.expect(200, "GET", "/releases/kill-switches", null);
+            assertTrue(switches, switches.contains("switched off for tenant ks-bad"));
+            assertTrue("the kill switch's action is audited", eventually(() ->
+                    lb.expect(200, "GET", "/audit?action=flag:kill-switch", null).contains("ks-bad")));
+        } finally {
+            lb.call("DELETE", "/releases/kill-switches/ks.checkout", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/flags/ks.checkout", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/heartbeat/slos/ks.pay", RestClient.OPERATOR, null);
+        }
+    }
+
+    private static String events(String tenant, String job, boolean success, int n) {
+        String one = "{\"tenant\":\"" + tenant + "\",\"job\":\"" + job + "\",\"success\":" + success
+                + ",\"latencyMillis\":20,\"at\":\"" + Instant.now() + "\"}";
+        return "[" + String.join(",", java.util.Collections.nCopies(n, one)) + "]";
+    }
+
+    private static String release(RestClient lb, long id) {
+        try {
+            return lb.expect(200, "GET", "/releases/" + id, null);
+        } catch (Exception | AssertionError e) {
+            return "";
+        }
+    }
+
+    /** Live nodes that report running {@code version} in a release's JSON. */
+    private static int onVersion(String release, String version) {
+        return (int) runs(release).stream().filter(r -> r.contains("\"running\":\"" + version + "\"") && r.contains("\"live\":true")).count();
+    }
+
+    /** The innermost JSON objects of a document: the node runs of a release or of the fleet's state. */
+    private static List<String> runs(String json) {
+        Matcher m = Pattern.compile("\\{[^{}]*\\}").matcher(json);
+        List<String> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(m.group());
+        }
+        return out;
+    }
+
+    private static HttpResponse<String> upload(String base, byte[] jar, String sha) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/releases/artifacts?sha256=" + sha))
+                .header("Authorization", RestClient.OPERATOR).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(jar)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    /** The example capability's jar as the distribution ships it. */
+    private static Path exampleJar(LocalFleet fleet) throws Exception {
+        try (Stream<Path> s = Files.walk(fleet.node(0).karaf().home().resolve("system/io/headroom/headroom-example"))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+        }
+    }
+
+    private static String location(Path jar) {
+        Path versionDir = jar.getParent();
+        return "mvn:io.headroom/headroom-example/" + versionDir.getFileName();
+    }
+
+    private static Manifest manifest(byte[] jar) throws Exception {
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+            return in.getManifest();
+        }
+    }
+
+    /** The same jar with another Bundle-Version. */
+    private static byte[] withVersion(byte[] jar, String version) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+            Manifest m = in.getManifest();
+            m.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream o = new JarOutputStream(out, m)) {
+                for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    o.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(o);
+                    o.closeEntry();
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] brokenRelease() throws Exception {
+        return HeadroomTestSupport.bundleJar(Map.of("Bundle-SymbolicName", UNIT, "Bundle-Version", "0.1.1.broken",
+                "Bundle-Activator", BrokenActivator.class.getName(),
+                "Import-Package", "io.headroom.core.api,io.headroom.core.api.rest,io.headroom.core.api.signal,"
+                        + "javax.ws.rs,javax.ws.rs.core,org.osgi.framework",
+                "Headroom-Capability", "example", "Headroom-Jobs", "example.greet"),
+                BrokenActivator.class, BrokenGreetingResource.class);
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static boolean eventually(Check condition) throws InterruptedException {
+        return eventually(condition, 90_000);
+    }
+
+    private static boolean eventually(Check condition, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (true) {
+            try {
+                if (condition.ok()) {
+                    return true;
+                }
+            } catch (Exception | AssertionError e) {
+                // not yet
+            }
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(250);
+        }
+    }
+}
