@@ -15,6 +15,15 @@ public interface ProviderAdapter {
     ChatResponse complete(Deployment deployment, ChatRequest request);
 
     /**
+     * The request's parameters this adapter cannot honour on this deployment, by their OpenAI names (e.g. seed,
+     * response_format, image_url): the router then tries a deployment that can, and refuses the call (400 naming
+     * them) when none can. Empty by default.
+     */
+    default java.util.List<String> unsupported(Deployment deployment, ChatRequest request) {
+        return java.util.List.of();
+    }
+
+    /**
      * Streams an answer to the listener. Failures before the first token are thrown (so the router can fail over
      * invisibly); after it, they end the stream through {@link StreamListener#failed}.
      */

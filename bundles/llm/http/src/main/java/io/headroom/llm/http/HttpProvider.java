@@ -72,6 +72,15 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         }
     }
 
+    /** JSON text (a tool's arguments or schema, a parameter's value) as a tree; malformed text is the client's error. */
+    protected static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new ProviderException("not valid JSON: " + e.getMessage(), 400, false, 0, null);
+        }
+    }
+
     /** The request path below the deployment's endpoint, e.g. /chat/completions. */
     protected abstract String path();
 
@@ -95,6 +104,15 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         public int promptTokens;
         public int completionTokens;
         boolean started;
+        /** The tool calls so far, by index: id, name, arguments. */
+        final java.util.List<String[]> toolCalls = new java.util.ArrayList<>();
+        /** The vendor's content block index to the tool call's index, for vendors that number blocks. */
+        public final Map<Integer, Integer> toolByBlock = new java.util.HashMap<>();
+
+        /** The index the next new tool call gets. */
+        public int toolCount() {
+            return toolCalls.size();
+        }
     }
 
     private Request request(Deployment d, ChatRequest request, boolean stream) {
@@ -243,6 +261,32 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
             }
 
             @Override
+            public void toolCall(int index, String id, String name, String arguments) {
+                try {
+                    if (!state.started) {
+                        state.started = true;
+                        listener.started(d.name(), d.model());
+                    }
+                    while (state.toolCalls.size() <= index) {
+                        state.toolCalls.add(new String[] {null, null, ""});
+                    }
+                    String[] call = state.toolCalls.get(index);
+                    if (id != null) {
+                        call[0] = id;
+                    }
+                    if (name != null) {
+                        call[1] = name;
+                    }
+                    if (arguments != null) {
+                        call[2] += arguments;
+                    }
+                    listener.toolCall(index, id, name, arguments);
+                } catch (RuntimeException e) {
+                    throw new ClientGone(e);
+                }
+            }
+
+            @Override
             public void completed(ChatResponse response) {
             }
 
@@ -253,7 +297,15 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     protected final ChatResponse finish(Deployment d, StreamState s) {
-        return new ChatResponse(s.text.toString(), finishReason(s.finishReason), d.name(), d.model(), s.promptTokens, s.completionTokens);
+        java.util.List<io.headroom.llm.api.ToolCall> calls = new java.util.ArrayList<>();
+        for (String[] c : s.toolCalls) {
+            if (c[0] == null || c[1] == null) {
+                throw new ProviderException(d.name() + ": a streamed tool call came without its id or name", 502, true, 0, null);
+            }
+            calls.add(new io.headroom.llm.api.ToolCall(c[0], c[1], c[2]));
+        }
+        return new ChatResponse(s.text.toString(), finishReason(s.finishReason), d.name(), d.model(), s.promptTokens,
+                s.completionTokens, calls);
     }
 
     /** A non-200 answer, with the provider's own message when its error body has one. */

@@ -290,10 +290,14 @@ public final class Router {
     private <T> T attempt(String routeName, Priority priority, ChatRequest request, long deadlineMillis, Call<T> call)
             throws InterruptedException {
         Route r = route(routeName);
+        refuseUnsupported(r, request);
         ProviderException last = null;
         while (true) {
             long now = clock.getAsLong();
             for (DeploymentState s : order(r)) {
+                if (!unsupported(s, request).isEmpty()) {
+                    continue; // it would drop what the client asked for: another candidate answers
+                }
                 Attempt a = admit(s, priority, request, now);
                 if (a == null) {
                     continue;
@@ -357,6 +361,36 @@ public final class Router {
             });
             return null;
         });
+    }
+
+    /** What a deployment's adapter cannot honour of the request (nothing when its adapter is not there yet). */
+    private List<String> unsupported(DeploymentState s, ChatRequest request) {
+        if (request.parameters().isEmpty() && request.responseFormat() == null && request.tools().isEmpty()
+                && request.messages().stream().noneMatch(m -> !m.parts().isEmpty() || !m.toolCalls().isEmpty())) {
+            return List.of(); // a plain text request: every adapter takes it
+        }
+        ProviderAdapter a = adapters.apply(s.deployment.provider());
+        return a == null ? List.of() : a.unsupported(s.deployment, request);
+    }
+
+    /**
+     * Refuses (400, not retryable) a request that no deployment of the route can honour, naming the parameters: a
+     * parameter is never silently dropped.
+     */
+    private void refuseUnsupported(Route r, ChatRequest request) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (DeploymentState s : order(r)) {
+            List<String> u = unsupported(s, request);
+            if (u.isEmpty()) {
+                return;
+            }
+            names.addAll(u);
+        }
+        if (!names.isEmpty()) {
+            throw new ProviderException("no deployment of route " + r.name() + " supports "
+                    + (names.size() == 1 ? "the parameter '" : "the parameters '") + String.join("', '", names) + "'",
+                    400, false, 0, null);
+        }
     }
 
     private boolean waitForChance(Route r, long deadlineMillis) throws InterruptedException {

@@ -1,0 +1,346 @@
+package io.headroom.llm.internal.rest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
+import io.headroom.fixtures.FakeLlmProvider;
+import io.headroom.fixtures.FakeLlmProvider.Behaviour;
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.LlmRouter;
+import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.Route;
+import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.internal.core.Router;
+import io.headroom.llm.internal.provider.TestAdapters;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The OpenAI surface end to end in process: Chat Completions bodies as SDKs send them (tools, tool results, content
+ * parts, developer messages, response_format, other parameters) through the direct endpoint, the router and the real
+ * OpenAI and Anthropic adapters, against local servers speaking each vendor's wire format.
+ */
+public class OpenAiSurfaceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOOLS = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"description\":\"Weather of a city\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+            + "\"required\":[\"city\"]}}}]";
+    private static final String ROUND_TRIP = "[{\"role\":\"developer\",\"content\":\"Use tools.\"},"
+            + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_9\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_9\",\"content\":\"18C, sunny\"}]";
+
+    private FakeLlmProvider openAi;
+    private FakeLlmProvider anthropic;
+    private Router router;
+    private ChatEndpoint endpoint;
+
+    @Before
+    public void setUp() throws Exception {
+        openAi = FakeLlmProvider.openAi();
+        anthropic = FakeLlmProvider.anthropic();
+        router = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider);
+        router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        router.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
+        router.putRoute(new Route("gpt", "ordered", List.of("gpt"), Map.of()));
+        router.putRoute(new Route("claude", "ordered", List.of("claude"), Map.of()));
+        router.putRoute(new Route("claude-then-gpt", "ordered", List.of("claude", "gpt"), Map.of()));
+        router.putRoute(new Route("gpt-then-claude", "ordered", List.of("gpt", "claude"), Map.of()));
+        endpoint = new ChatEndpoint(new LlmRouter() {
+            @Override
+            public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
+                try {
+                    return router.complete(route, priority, request, System.currentTimeMillis() + timeout.toMillis());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout,
+                               StreamListener listener) {
+                try {
+                    router.stream(route, priority, request, System.currentTimeMillis() + timeout.toMillis(), listener);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public List<Route> routes() {
+                return router.routes();
+            }
+        });
+    }
+
+    @After
+    public void tearDown() {
+        openAi.close();
+        anthropic.close();
+    }
+
+    /** An in-memory exchange: the request body in, the status, headers and body out. */
+    static final class Call implements DirectEndpoint.Exchange {
+        final byte[] request;
+        final Map<String, String> requestHeaders = new HashMap<>();
+        final Map<String, String> headers = new HashMap<>();
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int status;
+        String contentType;
+
+        Call(String json) {
+            request = json.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String header(String name) {
+            return requestHeaders.get(name);
+        }
+
+        @Override
+        public String requestId() {
+            return "test";
+        }
+
+        @Override
+        public InputStream body() {
+            return new ByteArrayInputStream(request);
+        }
+
+        @Override
+        public void status(int status) {
+            this.status = status;
+        }
+
+        @Override
+        public void header(String name, String value) {
+            headers.put(name, value);
+        }
+
+        @Override
+        public OutputStream output(String contentType) {
+            this.contentType = contentType;
+            return body;
+        }
+
+        String text() {
+            return body.toString(StandardCharsets.UTF_8);
+        }
+
+        JsonNode json() throws Exception {
+            return JSON.readTree(body.toByteArray());
+        }
+
+        /** The SSE data payloads, [DONE] included. */
+        List<String> events() {
+            List<String> out = new ArrayList<>();
+            for (String line : text().split("\n")) {
+                if (line.startsWith("data: ")) {
+                    out.add(line.substring(6));
+                }
+            }
+            return out;
+        }
+    }
+
+    private Call post(String json) throws Exception {
+        Call c = new Call(json);
+        endpoint.serve(new Caller("test", Caller.PLATFORM, null), c);
+        return c;
+    }
+
+    @Test
+    public void aToolCallComesBackInOpenAiShapeFromEitherVendor() throws Exception {
+        for (String route : List.of("gpt", "claude")) {
+            Call c = post("{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]," + TOOLS
+                    + ",\"tool_choice\":\"auto\"}");
+            assertEquals(c.text(), 200, c.status);
+            JsonNode choice = c.json().path("choices").path(0);
+            assertEquals(route, "tool_calls", choice.path("finish_reason").asText());
+            JsonNode call = choice.path("message").path("tool_calls").path(0);
+            assertEquals("get_weather", call.path("function").path("name").asText());
+            assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, call.path("function").path("arguments").asText());
+            assertEquals("function", call.path("type").asText());
+            assertFalse(call.path("id").asText().isEmpty());
+        }
+        // Anthropic got its own shape: tools with input_schema and tool_choice auto
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("get_weather", sent.path("tools").path(0).path("name").asText());
+        assertEquals("object", sent.path("tools").path(0).path("input_schema").path("type").asText());
+        assertEquals("auto", sent.path("tool_choice").path("type").asText());
+        // OpenAI got the tools as they were sent
+        assertEquals("get_weather", JSON.readTree(openAi.lastBody).path("tools").path(0).path("function").path("name").asText());
+    }
+
+    @Test
+    public void theToolResultRoundTripReachesAnthropicAsToolUseAndToolResultBlocks() throws Exception {
+        Call c = post("{\"model\":\"claude\",\"messages\":" + ROUND_TRIP + "," + TOOLS + "}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("Hello, world!", c.json().path("choices").path(0).path("message").path("content").asText());
+        assertEquals("stop", c.json().path("choices").path(0).path("finish_reason").asText());
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("Use tools.", sent.path("system").asText()); // the developer message
+        JsonNode messages = sent.path("messages");
+        assertEquals(3, messages.size()); // user, assistant (tool_use), user (tool_result)
+        JsonNode use = messages.path(1).path("content").path(0);
+        assertEquals("tool_use", use.path("type").asText());
+        assertEquals("call_9", use.path("id").asText());
+        assertEquals("Paris", use.path("input").path("city").asText());
+        JsonNode result = messages.path(2).path("content").path(0);
+        assertEquals("user", messages.path(2).path("role").asText());
+        assertEquals("tool_result", result.path("type").asText());
+        assertEquals("call_9", result.path("tool_use_id").asText());
+        assertEquals("18C, sunny", result.path("content").asText());
+    }
+
+    @Test
+    public void aConversationWithToolsFailsOverFromOpenAiToAnthropicMidConversation() throws Exception {
+        openAi.always(Behaviour.error(503, null));
+        Call c = post("{\"model\":\"gpt-then-claude\",\"messages\":" + ROUND_TRIP + "," + TOOLS + "}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("claude", c.headers.get("X-Headroom-Deployment"));
+        assertEquals("Hello, world!", c.json().path("choices").path(0).path("message").path("content").asText());
+        assertTrue(anthropic.lastBody, anthropic.lastBody.contains("\"tool_result\""));
+        assertEquals(1, openAi.requests.get());
+    }
+
+    @Test
+    public void streamedToolCallsArriveAsIndexedDeltasWithTheRoleFirstAndUsageWhenAsked() throws Exception {
+        for (String route : List.of("gpt", "claude")) {
+            Call c = post("{\"model\":\"" + route + "\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]," + TOOLS + "}");
+            assertEquals(c.text(), 200, c.status);
+            List<String> events = c.events();
+            assertEquals("[DONE]", events.get(events.size() - 1));
+            JsonNode first = JSON.readTree(events.get(0));
+            assertEquals("assistant", first.path("choices").path(0).path("delta").path("role").asText());
+            StringBuilder arguments = new StringBuilder();
+            String id = null;
+            String name = null;
+            String finish = null;
+            JsonNode usage = null;
+            for (String e : events.subList(0, events.size() - 1)) {
+                JsonNode chunk = JSON.readTree(e);
+                if (chunk.hasNonNull("usage")) {
+                    usage = chunk.get("usage");
+                    assertEquals(0, chunk.path("choices").size());
+                    continue;
+                }
+                JsonNode choice = chunk.path("choices").path(0);
+                for (JsonNode call : choice.path("delta").path("tool_calls")) {
+                    assertEquals(0, call.path("index").asInt());
+                    if (call.has("id")) {
+                        assertNull("the id comes once", id);
+                        id = call.get("id").asText();
+                        name = call.path("function").path("name").asText();
+                    }
+                    arguments.append(call.path("function").path("arguments").asText());
+                }
+                if (choice.hasNonNull("finish_reason")) {
+                    finish = choice.get("finish_reason").asText();
+                }
+            }
+            assertTrue(route, id != null && !id.isEmpty());
+            assertEquals("get_weather", name);
+            assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, arguments.toString());
+            assertEquals("tool_calls", finish);
+            assertEquals(29, usage.path("total_tokens").asInt());
+        }
+    }
+
+    @Test
+    public void aParameterNoDeploymentCanHonourIsRefusedByNameAndOneThatCanAnswers() throws Exception {
+        Call refused = post("{\"model\":\"claude\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, refused.status);
+        JsonNode error = refused.json().path("error");
+        assertTrue(error.toString(), error.path("message").asText().contains("'seed'"));
+        assertEquals("invalid_request_error", error.path("type").asText());
+        assertEquals(0, anthropic.requests.get());
+
+        Call skipped = post("{\"model\":\"claude-then-gpt\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(skipped.text(), 200, skipped.status);
+        assertEquals("gpt", skipped.headers.get("X-Headroom-Deployment"));
+        assertEquals(7, JSON.readTree(openAi.lastBody).path("seed").asInt());
+        assertEquals(0, anthropic.requests.get());
+
+        Call schema = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":"
+                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}}");
+        assertEquals(400, schema.status);
+        assertTrue(schema.text(), schema.text().contains("'response_format'"));
+    }
+
+    @Test
+    public void openAiDeploymentsGetEveryParameterAsSentAndMaxCompletionTokensAsItself() throws Exception {
+        Call c = post("{\"model\":\"gpt\",\"max_completion_tokens\":300,\"seed\":1,\"top_p\":0.5,\"stop\":[\"END\"],"
+                + "\"reasoning_effort\":\"low\",\"some_future_field\":{\"a\":[1,2]},\"response_format\":"
+                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}},"
+                + "\"messages\":[{\"role\":\"developer\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"What is this?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\",\"detail\":\"low\"}}]}]}");
+        assertEquals(c.text(), 200, c.status);
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertEquals(300, sent.path("max_completion_tokens").asInt());
+        assertFalse(sent.toString(), sent.has("max_tokens"));
+        assertEquals(1, sent.path("seed").asInt());
+        assertEquals(0.5, sent.path("top_p").asDouble(), 0);
+        assertEquals("END", sent.path("stop").path(0).asText());
+        assertEquals("low", sent.path("reasoning_effort").asText());
+        assertEquals(2, sent.path("some_future_field").path("a").path(1).asInt());
+        assertEquals("w", sent.path("response_format").path("json_schema").path("name").asText());
+        assertTrue(sent.path("response_format").path("json_schema").path("strict").asBoolean());
+        assertEquals("developer", sent.path("messages").path(0).path("role").asText());
+        JsonNode image = sent.path("messages").path(1).path("content").path(1);
+        assertEquals("https://example.com/a.png", image.path("image_url").path("url").asText());
+        assertEquals("low", image.path("image_url").path("detail").asText());
+    }
+
+    @Test
+    public void imagesReachAnthropicAsImageBlocksAndStopAndTemperatureAreMapped() throws Exception {
+        Call c = post("{\"model\":\"claude\",\"temperature\":1.6,\"stop\":\"END\",\"user\":\"u-1\",\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"Compare\"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/b.jpg\"}}]}]}");
+        assertEquals(c.text(), 200, c.status);
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        JsonNode content = sent.path("messages").path(0).path("content");
+        assertEquals("Compare", content.path(0).path("text").asText());
+        assertEquals("base64", content.path(1).path("source").path("type").asText());
+        assertEquals("image/png", content.path(1).path("source").path("media_type").asText());
+        assertEquals("iVBORw0KGgo=", content.path(1).path("source").path("data").asText());
+        assertEquals("url", content.path(2).path("source").path("type").asText());
+        assertEquals("https://example.com/b.jpg", content.path(2).path("source").path("url").asText());
+        assertEquals(1.0, sent.path("temperature").asDouble(), 0); // OpenAI's 0-2 capped at Anthropic's 1
+        assertEquals("END", sent.path("stop_sequences").path(0).asText());
+        assertEquals("u-1", sent.path("metadata").path("user_id").asText());
+    }
+
+    @Test
+    public void malformedToolsAndMessagesAreClearClientErrors() throws Exception {
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}").status);
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}").status);
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + TOOLS
+                + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"other\"}}}").status);
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}").status);
+        assertEquals(0, openAi.requests.get());
+    }
+}
