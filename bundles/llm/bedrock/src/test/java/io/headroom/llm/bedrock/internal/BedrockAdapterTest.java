@@ -15,6 +15,13 @@ import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.api.ContentPart;
+import io.headroom.llm.api.ResponseFormat;
+import io.headroom.llm.api.Tool;
+import io.headroom.llm.api.ToolCall;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
 import java.lang.annotation.Annotation;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -185,6 +192,74 @@ public class BedrockAdapterTest {
         return null;
     }
 
+    private static final Tool WEATHER = new Tool("get_weather", "Weather of a city",
+            "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}", null);
+
+    private static ChatRequest withTools(List<ChatMessage> messages, String toolChoice, ResponseFormat format, Map<String, String> parameters) {
+        return new ChatRequest(messages, 64, null, List.of(WEATHER), toolChoice, format, parameters);
+    }
+
+    @Test
+    public void aToolCallComesBackFromConverseAndTheToolsWentAsToolConfig() throws Exception {
+        ChatResponse r = adapter.complete(deployment, withTools(List.of(new ChatMessage("user", "Weather in Paris?")), "required", null, Map.of()));
+        assertEquals(ChatResponse.TOOL_CALLS, r.finishReason());
+        assertEquals(List.of(new ToolCall("tooluse_1", "get_weather", FakeLlmProvider.TOOL_ARGUMENTS)), r.toolCalls());
+        assertEquals("Let me look.", r.content());
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        JsonNode spec = sent.path("toolConfig").path("tools").path(0).path("toolSpec");
+        assertEquals("get_weather", spec.path("name").asText());
+        assertEquals("string", spec.path("inputSchema").path("json").path("properties").path("city").path("type").asText());
+        assertTrue(sent.toString(), sent.path("toolConfig").path("toolChoice").has("any"));
+    }
+
+    @Test
+    public void streamedToolUseBecomesIndexedToolCallPieces() {
+        Recorder r = new Recorder();
+        adapter.stream(deployment, withTools(List.of(new ChatMessage("user", "Weather in Paris?")), null, null, Map.of()), r);
+        assertNull(r.failed);
+        assertEquals(List.of("Let me look."), r.tokens);
+        assertEquals(List.of("0|tooluse_1|get_weather|", "0|null|null|{\"city\":", "0|null|null|\"Paris\"}"), r.toolPieces);
+        assertEquals(ChatResponse.TOOL_CALLS, r.completed.finishReason());
+        assertEquals(List.of(new ToolCall("tooluse_1", "get_weather", FakeLlmProvider.TOOL_ARGUMENTS)), r.completed.toolCalls());
+    }
+
+    @Test
+    public void toolCallsAndResultsOfTheConversationGoAsToolUseAndToolResultBlocks() throws Exception {
+        List<ChatMessage> conversation = List.of(new ChatMessage("developer", "Use tools."), new ChatMessage("user", "Weather in Paris?"),
+                new ChatMessage("assistant", null, null, List.of(new ToolCall("call_9", "get_weather", "{\"city\":\"Paris\"}")), null, null),
+                new ChatMessage("tool", "18C, sunny", null, null, "call_9", null),
+                new ChatMessage("user", null, List.of(ContentPart.text("And this?"), ContentPart.image("data:image/png;base64,iVBORw0KGgo=", null)),
+                        null, null, null));
+        ChatResponse r = adapter.complete(deployment, withTools(conversation, "auto", new ResponseFormat(ResponseFormat.JSON_SCHEMA, "w",
+                "{\"type\":\"object\"}", true), Map.of("stop", "[\"END\"]", "top_p", "0.5")));
+        assertEquals("Hello, world!", r.content());
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        assertEquals("Use tools.", sent.path("system").path(0).path("text").asText());
+        JsonNode messages = sent.path("messages");
+        assertEquals(sent.toString(), 3, messages.size()); // user, assistant, user (tool result + the next user turn merged)
+        JsonNode use = messages.path(1).path("content").path(0).path("toolUse");
+        assertEquals("call_9", use.path("toolUseId").asText());
+        assertEquals("Paris", use.path("input").path("city").asText());
+        JsonNode turn = messages.path(2).path("content");
+        assertEquals("call_9", turn.path(0).path("toolResult").path("toolUseId").asText());
+        assertEquals("18C, sunny", turn.path(0).path("toolResult").path("content").path(0).path("text").asText());
+        assertEquals("And this?", turn.path(1).path("text").asText());
+        assertEquals("png", turn.path(2).path("image").path("format").asText());
+        assertEquals("iVBORw0KGgo=", turn.path(2).path("image").path("source").path("bytes").asText());
+        assertEquals("END", sent.path("inferenceConfig").path("stopSequences").path(0).asText());
+        assertEquals(0.5, sent.path("inferenceConfig").path("topP").asDouble(), 1e-6);
+        assertEquals("w", sent.path("outputConfig").path("textFormat").path("structure").path("jsonSchema").path("name").asText());
+    }
+
+    @Test
+    public void whatConverseCannotTakeIsNamed() {
+        ChatRequest r = withTools(List.of(new ChatMessage("user", null, List.of(ContentPart.image("https://example.com/a.png", null)), null, null, null)),
+                null, new ResponseFormat(ResponseFormat.JSON_OBJECT, null, null, null), Map.of("seed", "1", "parallel_tool_calls", "false", "n", "1"));
+        assertEquals(List.of("image_url", "parallel_tool_calls", "response_format", "seed"),
+                adapter.unsupported(deployment, r).stream().sorted().toList());
+        assertEquals(List.of(), adapter.unsupported(deployment, REQUEST));
+    }
+
     private static final class Recorder implements StreamListener {
         final List<String> tokens = new CopyOnWriteArrayList<>();
         volatile String started;
@@ -199,6 +274,14 @@ public class BedrockAdapterTest {
         @Override
         public void token(String text) {
             tokens.add(text);
+        }
+
+        /** Tool-call pieces as index|id|name|arguments. */
+        final List<String> toolPieces = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void toolCall(int index, String id, String name, String arguments) {
+            toolPieces.add(index + "|" + id + "|" + name + "|" + arguments);
         }
 
         @Override
