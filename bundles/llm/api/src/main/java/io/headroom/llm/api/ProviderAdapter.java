@@ -28,4 +28,17 @@ public interface ProviderAdapter {
      * invisibly); after it, they end the stream through {@link StreamListener#failed}.
      */
     void stream(Deployment deployment, ChatRequest request, StreamListener listener);
+
+    /**
+     * What this adapter cannot honour of an embeddings request on this deployment, by OpenAI names; {@code "embeddings"}
+     * when it cannot embed at all (the default).
+     */
+    default java.util.List<String> unsupported(Deployment deployment, EmbeddingRequest request) {
+        return java.util.List.of("embeddings");
+    }
+
+    /** Embeds the inputs; adapters that embed override this and {@link #unsupported(Deployment, EmbeddingRequest)}. */
+    default EmbeddingResponse embed(Deployment deployment, EmbeddingRequest request) {
+        throw new ProviderException(deployment.name() + ": provider " + deployment.provider() + " does not embed", 400, false, 0, null);
+    }
 }

@@ -116,13 +116,17 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     private Request request(Deployment d, ChatRequest request, boolean stream) {
+        return request(d, path(), body(d, request, stream), stream);
+    }
+
+    private Request request(Deployment d, String path, JsonNode json, boolean stream) {
         byte[] body;
         try {
-            body = JSON.writeValueAsBytes(body(d, request, stream));
+            body = JSON.writeValueAsBytes(json);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Request r = http.newRequest(d.endpoint() + path()).method(HttpMethod.POST)
+        Request r = http.newRequest(d.endpoint() + path).method(HttpMethod.POST)
                 .content(new BytesContentProvider("application/json", body));
         if (stream) {
             r.idleTimeout(d.timeoutMillis(), TimeUnit.MILLISECONDS); // a long answer may stream for longer than that
@@ -138,9 +142,25 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
 
     @Override
     public ChatResponse complete(Deployment d, ChatRequest request) {
+        JsonNode answer = post(d, request(d, request, false));
+        try {
+            return parse(d, answer);
+        } catch (ProviderException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
+        }
+    }
+
+    /** POSTs a JSON body to a path below the deployment's endpoint; the answer as a tree, failures classified. */
+    protected final JsonNode post(Deployment d, String path, JsonNode body) {
+        return post(d, request(d, path, body, false));
+    }
+
+    private JsonNode post(Deployment d, Request request) {
         ContentResponse r;
         try {
-            r = request(d, request, false).send();
+            r = request.send();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
@@ -153,7 +173,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
             throw failure(d, r.getStatus(), r.getHeaders().get(HttpHeader.RETRY_AFTER), r.getContentAsString());
         }
         try {
-            return parse(d, JSON.readTree(r.getContent()));
+            return JSON.readTree(r.getContent());
         } catch (IOException | RuntimeException e) {
             throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
         }

@@ -4,6 +4,8 @@ import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
@@ -76,6 +78,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
@@ -304,6 +308,102 @@ public final class BedrockAdapter implements ProviderAdapter {
             fail(started, listener, new ProviderException(d.name() + ": interrupted", 0, true, 0, e));
         } catch (ProviderException e) {
             fail(started, listener, e);
+        }
+    }
+
+    private static boolean titan(Deployment d) {
+        return d.model().contains("amazon.titan-embed");
+    }
+
+    private static boolean cohere(Deployment d) {
+        return d.model().contains("cohere.embed");
+    }
+
+    /**
+     * Embeddings through InvokeModel: Titan text embeddings (one input per call; dimensions on v2) and Cohere embed
+     * (every input in one call, as search documents; no dimensions). Other models do not embed here.
+     */
+    @Override
+    public List<String> unsupported(Deployment d, EmbeddingRequest request) {
+        if (!titan(d) && !cohere(d)) {
+            return List.of("embeddings");
+        }
+        List<String> out = new ArrayList<>();
+        if (request.dimensions() != null && (cohere(d) || !d.model().contains("-v2"))) {
+            out.add("dimensions");
+        }
+        request.parameters().forEach((name, value) -> {
+            if (!value.equals("null")) {
+                out.add(name);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public EmbeddingResponse embed(Deployment d, EmbeddingRequest request) {
+        List<float[]> vectors = new ArrayList<>();
+        int tokens = 0;
+        if (cohere(d)) {
+            com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            request.inputs().forEach(body.putArray("texts")::add);
+            body.put("input_type", "search_document");
+            com.fasterxml.jackson.databind.JsonNode r = invoke(d, body.toString());
+            com.fasterxml.jackson.databind.JsonNode embeddings = r.path("embeddings");
+            if (embeddings.isObject()) {
+                embeddings = embeddings.path("float"); // the typed form, when embedding_types was asked for
+            }
+            if (!embeddings.isArray() || embeddings.size() != request.inputs().size()) {
+                throw new ProviderException(d.name() + ": expected " + request.inputs().size() + " embeddings", 502, true, 0, null);
+            }
+            embeddings.forEach(e -> vectors.add(floats(d, e)));
+            tokens = request.estimatedTokens(); // Cohere on Bedrock does not count them in the body
+        } else {
+            for (String input : request.inputs()) {
+                com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                        .objectNode().put("inputText", input);
+                if (request.dimensions() != null) {
+                    body.put("dimensions", request.dimensions());
+                }
+                com.fasterxml.jackson.databind.JsonNode r = invoke(d, body.toString());
+                vectors.add(floats(d, r.path("embedding")));
+                tokens += r.path("inputTextTokenCount").asInt();
+            }
+        }
+        return new EmbeddingResponse(vectors, d.name(), d.model(), tokens);
+    }
+
+    private static float[] floats(Deployment d, com.fasterxml.jackson.databind.JsonNode values) {
+        if (!values.isArray() || values.isEmpty()) {
+            throw new ProviderException(d.name() + ": malformed embeddings response", 502, true, 0, null);
+        }
+        float[] v = new float[values.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) values.get(i).asDouble();
+        }
+        return v;
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode invoke(Deployment d, String body) {
+        CompletableFuture<InvokeModelResponse> call = client(d).invokeModel(InvokeModelRequest.builder().modelId(d.model())
+                .contentType("application/json").accept("application/json").body(SdkBytes.fromUtf8String(body)).build());
+        InvokeModelResponse r;
+        try {
+            r = call.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new ProviderException(d.name() + ": no response within " + d.timeoutMillis() + " ms", 0, true, 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
+        } catch (ExecutionException e) {
+            throw classify(d, e.getCause());
+        }
+        try {
+            return Json.tree(r.body().asUtf8String());
+        } catch (ProviderException e) {
+            throw new ProviderException(d.name() + ": malformed response", 502, true, 0, e);
         }
     }
 

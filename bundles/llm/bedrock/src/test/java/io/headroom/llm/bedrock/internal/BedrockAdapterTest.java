@@ -13,6 +13,8 @@ import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.ContentPart;
@@ -258,6 +260,34 @@ public class BedrockAdapterTest {
         assertEquals(List.of("image_url", "parallel_tool_calls", "response_format", "seed"),
                 adapter.unsupported(deployment, r).stream().sorted().toList());
         assertEquals(List.of(), adapter.unsupported(deployment, REQUEST));
+    }
+
+    @Test
+    public void embedsWithTitanOneInputAtATimeAndWithCohereAllAtOnce() throws Exception {
+        Deployment titan = new Deployment("titan", "bedrock", "amazon.titan-embed-text-v2:0", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 2000);
+        EmbeddingResponse r = adapter.embed(titan, new EmbeddingRequest(List.of("hello", "hi"), 4, Map.of()));
+        assertEquals(2, r.vectors().size());
+        assertEquals(5.0f, r.vectors().get(0)[0], 0);
+        assertEquals(2.0f, r.vectors().get(1)[0], 0);
+        assertEquals(4, r.vectors().get(1).length);
+        assertEquals(4, r.promptTokens());
+        assertTrue(server.lastPath, server.lastPath.endsWith("/invoke"));
+        assertEquals("hi", new ObjectMapper().readTree(server.lastBody).path("inputText").asText());
+
+        Deployment cohere = new Deployment("cohere", "bedrock", "cohere.embed-english-v3", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 2000);
+        r = adapter.embed(cohere, new EmbeddingRequest(List.of("hello", "hi")));
+        assertEquals(2, r.vectors().size());
+        assertEquals(2.0f, r.vectors().get(1)[0], 0);
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        assertEquals(2, sent.path("texts").size());
+        assertEquals("search_document", sent.path("input_type").asText());
+
+        assertEquals(List.of("dimensions"), adapter.unsupported(cohere, new EmbeddingRequest(List.of("x"), 8, Map.of())));
+        assertEquals(List.of("embeddings"), adapter.unsupported(deployment, new EmbeddingRequest(List.of("x"))));
+        server.then(Behaviour.error(429, "2"));
+        ProviderException e = expectFailure(() -> adapter.embed(titan, new EmbeddingRequest(List.of("x"))));
+        assertEquals(429, e.status());
+        assertTrue(e.retryable());
     }
 
     private static final class Recorder implements StreamListener {

@@ -147,10 +147,7 @@ public final class ChatEndpoint implements DirectEndpoint {
         Duration timeout = LlmResource.timeout(timeoutHeader == null ? null : parseTimeout(timeoutHeader));
         Body body = read(exchange.body());
         ChatRequest request = body.request();
-        TenantId tenant = caller.tenantScope().orElseGet(() -> {
-            String h = exchange.header("X-Headroom-Tenant");
-            return h == null || h.isBlank() ? null : TenantId.of(h);
-        });
+        TenantId tenant = tenant(caller, exchange);
         Priority priority = LlmResource.priority(exchange.header("X-Headroom-Priority"));
         String id = "chatcmpl-" + randomId();
         String route = body.model;
@@ -361,6 +358,20 @@ public final class ChatEndpoint implements DirectEndpoint {
     private static void event(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** The tenant a call is made for: a tenant token's own, else X-Headroom-Tenant, else none (platform scope). */
+    static TenantId tenant(Caller caller, Exchange exchange) {
+        return caller.tenantScope().orElseGet(() -> {
+            String h = exchange.header("X-Headroom-Tenant");
+            return h == null || h.isBlank() ? null : TenantId.of(h);
+        });
+    }
+
+    /** X-Headroom-Timeout-Ms, or the default wait. */
+    static Duration timeout(Exchange exchange) {
+        String timeoutHeader = exchange.header("X-Headroom-Timeout-Ms");
+        return LlmResource.timeout(timeoutHeader == null ? null : parseTimeout(timeoutHeader));
     }
 
     private static long parseTimeout(String header) {

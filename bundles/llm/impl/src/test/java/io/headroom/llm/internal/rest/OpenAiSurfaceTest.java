@@ -15,6 +15,8 @@ import io.headroom.fixtures.FakeLlmProvider.Behaviour;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.Route;
@@ -55,6 +57,8 @@ public class OpenAiSurfaceTest {
     private FakeLlmProvider anthropic;
     private Router router;
     private ChatEndpoint endpoint;
+    private EmbeddingsEndpoint embeddings;
+    private LlmRouter llm;
 
     @Before
     public void setUp() throws Exception {
@@ -67,7 +71,7 @@ public class OpenAiSurfaceTest {
         router.putRoute(new Route("claude", "ordered", List.of("claude"), Map.of()));
         router.putRoute(new Route("claude-then-gpt", "ordered", List.of("claude", "gpt"), Map.of()));
         router.putRoute(new Route("gpt-then-claude", "ordered", List.of("gpt", "claude"), Map.of()));
-        endpoint = new ChatEndpoint(new LlmRouter() {
+        llm = new LlmRouter() {
             @Override
             public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
                 try {
@@ -88,10 +92,21 @@ public class OpenAiSurfaceTest {
             }
 
             @Override
+            public EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
+                try {
+                    return router.embed(route, priority, request, System.currentTimeMillis() + timeout.toMillis());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
             public List<Route> routes() {
                 return router.routes();
             }
-        });
+        };
+        endpoint = new ChatEndpoint(llm);
+        embeddings = new EmbeddingsEndpoint(llm);
     }
 
     @After
@@ -168,6 +183,52 @@ public class OpenAiSurfaceTest {
         Call c = new Call(json);
         endpoint.serve(new Caller("test", Caller.PLATFORM, null), c);
         return c;
+    }
+
+    private Call embed(String json) throws Exception {
+        Call c = new Call(json);
+        embeddings.serve(new Caller("test", Caller.PLATFORM, null), c);
+        return c;
+    }
+
+    @Test
+    public void embeddingsAreAnsweredByTheRoutesDeploymentsThatEmbedInOpenAiShape() throws Exception {
+        Call c = embed("{\"model\":\"claude-then-gpt\",\"input\":[\"hello\",\"hi\"],\"dimensions\":4,\"user\":\"u-1\"}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("gpt", c.headers.get("X-Headroom-Deployment")); // Anthropic does not embed: passed over
+        JsonNode data = c.json().path("data");
+        assertEquals(2, data.size());
+        assertEquals(1, data.path(1).path("index").asInt());
+        assertEquals(5.0, data.path(0).path("embedding").path(0).asDouble(), 0);
+        assertEquals(4, data.path(0).path("embedding").size());
+        assertEquals(4, c.json().path("usage").path("prompt_tokens").asInt());
+        assertEquals("claude-then-gpt", c.json().path("model").asText());
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertEquals("u-1", sent.path("user").asText());
+        assertEquals(4, sent.path("dimensions").asInt());
+        assertEquals(0, anthropic.requests.get());
+
+        Call b64 = embed("{\"model\":\"gpt\",\"input\":\"abc\",\"encoding_format\":\"base64\"}");
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(
+                b64.json().path("data").path(0).path("embedding").asText())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3.0f, bytes.getFloat(), 0);
+        assertEquals(0.5f, bytes.getFloat(), 0);
+
+        Call refused = embed("{\"model\":\"claude\",\"input\":\"abc\"}");
+        assertEquals(400, refused.status);
+        assertTrue(refused.text(), refused.json().path("error").path("message").asText().contains("no deployment that embeds"));
+        assertEquals(400, embed("{\"model\":\"gpt\",\"input\":[1,2,3]}").status);
+        assertEquals(400, embed("{\"model\":\"gpt\",\"input\":[]}").status);
+    }
+
+    @Test
+    public void embeddingsFailOverLikeChat() throws Exception {
+        openAi.then(Behaviour.error(503, null));
+        router.putDeployment(new Deployment("gpt-2", "openai", "embed-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        router.putRoute(new Route("embed", "ordered", List.of("gpt", "gpt-2"), Map.of()));
+        Call c = embed("{\"model\":\"embed\",\"input\":\"abc\"}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("gpt-2", c.headers.get("X-Headroom-Deployment"));
     }
 
     @Test

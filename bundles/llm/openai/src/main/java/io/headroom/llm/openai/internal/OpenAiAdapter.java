@@ -8,6 +8,8 @@ import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.ContentPart;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.ResponseFormat;
@@ -138,6 +140,50 @@ public final class OpenAiAdapter extends HttpProvider {
             o.put("name", m.name());
         }
         return o;
+    }
+
+    /** Embeddings: POST {endpoint}/embeddings with the inputs, dimensions and every other parameter as sent. */
+    @Override
+    public List<String> unsupported(Deployment d, EmbeddingRequest request) {
+        return List.of();
+    }
+
+    @Override
+    public EmbeddingResponse embed(Deployment d, EmbeddingRequest request) {
+        ObjectNode body = JSON.createObjectNode().put("model", d.model());
+        ArrayNode input = body.putArray("input");
+        request.inputs().forEach(input::add);
+        if (request.dimensions() != null) {
+            body.put("dimensions", request.dimensions());
+        }
+        request.parameters().forEach((name, value) -> {
+            if (!body.has(name)) {
+                body.set(name, json(value));
+            }
+        });
+        body.put("encoding_format", "float"); // the gateway encodes for its client
+        JsonNode r = post(d, "/embeddings", body);
+        JsonNode data = r.path("data");
+        if (!data.isArray() || data.size() != request.inputs().size()) {
+            throw new ProviderException(d.name() + ": expected " + request.inputs().size() + " embeddings, got "
+                    + (data.isArray() ? data.size() : "none"), 502, true, 0, null);
+        }
+        float[][] vectors = new float[data.size()][];
+        for (int i = 0; i < data.size(); i++) {
+            JsonNode e = data.get(i);
+            int index = e.path("index").asInt(i);
+            JsonNode values = e.path("embedding");
+            if (index < 0 || index >= vectors.length || !values.isArray() || vectors[index] != null) {
+                throw new ProviderException(d.name() + ": malformed embeddings response", 502, true, 0, null);
+            }
+            float[] v = new float[values.size()];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = (float) values.get(j).asDouble();
+            }
+            vectors[index] = v;
+        }
+        return new EmbeddingResponse(List.of(vectors), d.name(), r.path("model").asText(d.model()),
+                r.path("usage").path("prompt_tokens").asInt());
     }
 
     @Override
