@@ -222,6 +222,50 @@ public class OpenAiSurfaceTest {
     }
 
     @Test
+    public void responsesInputItemsBecomeTheConversationAndToolCallsStreamAsFunctionCallEvents() throws Exception {
+        ResponsesEndpoint responses = new ResponsesEndpoint(llm);
+        Call c = new Call("{\"model\":\"claude\",\"instructions\":\"Use tools.\",\"input\":["
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Weather in Paris?\"}]},"
+                + "{\"type\":\"function_call\",\"call_id\":\"call_9\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"},"
+                + "{\"type\":\"function_call_output\",\"call_id\":\"call_9\",\"output\":\"18C, sunny\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]}");
+        responses.serve(new Caller("test", Caller.PLATFORM, null), c);
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("Hello, world!", c.json().path("output").path(0).path("content").path(0).path("text").asText());
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("Use tools.", sent.path("system").asText());
+        assertEquals("tool_use", sent.path("messages").path(1).path("content").path(0).path("type").asText());
+        assertEquals("call_9", sent.path("messages").path(2).path("content").path(0).path("tool_use_id").asText());
+
+        Call s = new Call("{\"model\":\"gpt\",\"stream\":true,\"input\":\"Weather in Paris?\","
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]}");
+        responses.serve(new Caller("test", Caller.PLATFORM, null), s);
+        List<String> types = new ArrayList<>();
+        StringBuilder arguments = new StringBuilder();
+        JsonNode completed = null;
+        for (String e : s.events()) {
+            JsonNode event = JSON.readTree(e);
+            types.add(event.path("type").asText());
+            if (event.path("type").asText().equals("response.function_call_arguments.delta")) {
+                arguments.append(event.path("delta").asText());
+            }
+            if (event.path("type").asText().equals("response.completed")) {
+                completed = event.path("response");
+            }
+        }
+        assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added",
+                "response.function_call_arguments.delta", "response.function_call_arguments.delta",
+                "response.function_call_arguments.done", "response.output_item.done", "response.completed"), types);
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, arguments.toString());
+        assertEquals("call_1", completed.path("output").path(0).path("call_id").asText());
+        assertEquals(29, completed.path("usage").path("total_tokens").asInt());
+
+        Call stored = new Call("{\"model\":\"gpt\",\"input\":\"hi\",\"previous_response_id\":\"resp_1\"}");
+        responses.serve(new Caller("test", Caller.PLATFORM, null), stored);
+        assertEquals(400, stored.status);
+    }
+
+    @Test
     public void embeddingsFailOverLikeChat() throws Exception {
         openAi.then(Behaviour.error(503, null));
         router.putDeployment(new Deployment("gpt-2", "openai", "embed-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
