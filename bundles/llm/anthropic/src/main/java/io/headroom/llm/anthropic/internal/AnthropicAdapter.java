@@ -49,7 +49,7 @@ public final class AnthropicAdapter extends HttpProvider {
     }
 
     /** OpenAI parameters this adapter maps; any other one the client sent is unsupported here. */
-    private static final Set<String> MAPPED = Set.of("stop", "top_p", "user", "metadata", "parallel_tool_calls",
+    private static final Set<String> MAPPED = Set.of("stop", "top_p", "user", "metadata", "store", "parallel_tool_calls",
             "max_completion_tokens", "n", "stream_options");
 
     @Override

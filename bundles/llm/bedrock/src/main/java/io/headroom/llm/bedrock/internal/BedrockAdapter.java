@@ -91,7 +91,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
  * component's default region); its secret is {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]}, or empty for
  * the SDK's default credential chain. The SDK's own retries are off: failing over is the router's job. Tools map to
  * {@code toolConfig} (tool_choice auto/required/a function as auto/any/tool), tool calls and results to
- * toolUse/toolResult blocks, inline images to image blocks, response_format json_schema to outputConfig, stop and
+ * toolUse/toolResult blocks, images to image blocks (an http(s) URL fetched through {@link ImageFetcher}'s guard), response_format json_schema to outputConfig, stop and
  * top_p to the inference configuration; streamed toolUse starts and deltas become tool-call pieces.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=bedrock")
@@ -104,6 +104,15 @@ public final class BedrockAdapter implements ProviderAdapter {
 
         @AttributeDefinition(description = "Maximum concurrent HTTP connections to Bedrock, over all deployments")
         int maxConnections() default 200;
+
+        @AttributeDefinition(description = "Hosts or addresses whose images may be fetched although they are not public (images given by http(s) URL are fetched for Bedrock, which needs the bytes)")
+        String[] imageFetchAllowList() default {};
+
+        @AttributeDefinition(description = "Largest image fetched from an http(s) URL, in bytes")
+        long imageFetchMaxBytes() default 3_750_000;
+
+        @AttributeDefinition(description = "Time limit for fetching one image from an http(s) URL, redirects included, in milliseconds")
+        long imageFetchTimeoutMillis() default 5_000;
     }
 
     private static final Pattern REGION_HOST = Pattern.compile("bedrock-runtime(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com");
@@ -117,6 +126,7 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     private final Region defaultRegion;
     private final SdkAsyncHttpClient http;
+    private final ImageFetcher images;
     private final Map<ClientKey, BedrockRuntimeAsyncClient> clients = new ConcurrentHashMap<>();
 
     private record ClientKey(String endpoint, String secret) {
@@ -137,11 +147,12 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     /** OpenAI parameters this adapter maps; any other one the client sent is unsupported here. */
     private static final Set<String> MAPPED = Set.of("stop", "top_p", "parallel_tool_calls", "max_completion_tokens", "n",
-            "stream_options");
+            "stream_options", "user", "metadata", "store");
 
     @Activate
     public BedrockAdapter(Config config) {
         this.defaultRegion = Region.of(config.region());
+        this.images = new ImageFetcher(List.of(config.imageFetchAllowList()), config.imageFetchMaxBytes(), config.imageFetchTimeoutMillis());
         this.http = NettyNioAsyncHttpClient.builder()
                 .maxConcurrency(config.maxConnections())
                 .connectionTimeout(Duration.ofSeconds(5))
@@ -460,9 +471,9 @@ public final class BedrockAdapter implements ProviderAdapter {
     }
 
     /**
-     * What Converse cannot take: response_format json_object (json_schema maps to outputConfig), an image by http(s)
-     * URL (Converse needs the bytes), n above 1, parallel_tool_calls false, tool_choice none while the conversation
-     * has tool calls (Converse has no "none"), and OpenAI-only parameters (seed, penalties, logprobs, user ...).
+     * What Converse cannot take: response_format json_object (json_schema maps to outputConfig), n above 1, parallel_tool_calls false, tool_choice none while the conversation
+     * has tool calls (Converse has no "none"), and OpenAI-only parameters (seed, penalties, logprobs ...). The advisory
+     * user, metadata and store (who the end user is, tags, OpenAI's own storage) change no answer and are not sent.
      */
     @Override
     public List<String> unsupported(Deployment d, ChatRequest request) {
@@ -476,9 +487,6 @@ public final class BedrockAdapter implements ProviderAdapter {
         if (request.responseFormat() != null && !request.responseFormat().type().equals(ResponseFormat.JSON_SCHEMA)) {
             out.add("response_format");
         }
-        if (request.messages().stream().flatMap(m -> m.parts().stream()).anyMatch(p -> p.isImage() && !p.isDataUrl())) {
-            out.add("image_url");
-        }
         if ("none".equals(request.toolChoice()) && request.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty())) {
             out.add("tool_choice");
         }
@@ -489,7 +497,7 @@ public final class BedrockAdapter implements ProviderAdapter {
      * Bedrock wants alternating user/assistant turns with the system prompt apart, as Anthropic does: tool results
      * are toolResult blocks of a user turn, assistant tool calls toolUse blocks, consecutive turns of one role merged.
      */
-    static List<Message> messages(ChatRequest request) {
+    List<Message> messages(ChatRequest request) {
         List<Message> out = new ArrayList<>();
         ConversationRole lastRole = null;
         List<ContentBlock> blocks = null;
@@ -513,7 +521,7 @@ public final class BedrockAdapter implements ProviderAdapter {
         return out;
     }
 
-    private static void content(ChatMessage m, List<ContentBlock> blocks) {
+    private void content(ChatMessage m, List<ContentBlock> blocks) {
         if (m.role().equals("tool")) {
             blocks.add(ContentBlock.fromToolResult(ToolResultBlock.builder().toolUseId(m.toolCallId())
                     .content(ToolResultContentBlock.fromText(m.text())).build()));
@@ -538,24 +546,30 @@ public final class BedrockAdapter implements ProviderAdapter {
         }
     }
 
-    private static ImageBlock image(ContentPart p) {
-        if (!p.isDataUrl()) {
-            throw new ProviderException("Bedrock needs images inline (data: URLs)", 400, false, 0, null);
-        }
-        try {
-            String type = p.mediaType();
-            String format = type.startsWith("image/") ? type.substring(6) : type;
-            if (format.equals("jpg")) {
-                format = "jpeg";
+    /** An image part as Converse wants it: the bytes, inline or fetched through the guard, and a format it takes. */
+    private ImageBlock image(ContentPart p) {
+        byte[] bytes;
+        String type;
+        if (p.isDataUrl()) {
+            try {
+                type = p.mediaType();
+                bytes = Base64.getMimeDecoder().decode(p.base64Data());
+            } catch (IllegalArgumentException e) {
+                throw new ProviderException("an image data: URL is not valid base64: " + e.getMessage(), 400, false, 0, null);
             }
-            if (!List.of("png", "jpeg", "gif", "webp").contains(format)) {
-                throw new ProviderException("Bedrock takes png, jpeg, gif or webp images, not " + type, 400, false, 0, null);
-            }
-            return ImageBlock.builder().format(ImageFormat.fromValue(format))
-                    .source(ImageSource.fromBytes(SdkBytes.fromByteArray(Base64.getMimeDecoder().decode(p.base64Data())))).build();
-        } catch (IllegalArgumentException e) {
-            throw new ProviderException("an image data: URL is not valid base64: " + e.getMessage(), 400, false, 0, null);
+        } else {
+            ImageFetcher.Image image = images.fetch(p.url());
+            bytes = image.bytes();
+            type = image.mediaType();
         }
+        String format = type.startsWith("image/") ? type.substring(6) : type;
+        if (format.equals("jpg")) {
+            format = "jpeg";
+        }
+        if (!List.of("png", "jpeg", "gif", "webp").contains(format)) {
+            throw new ProviderException("Bedrock takes png, jpeg, gif or webp images, not '" + type + "'", 400, false, 0, null);
+        }
+        return ImageBlock.builder().format(ImageFormat.fromValue(format)).source(ImageSource.fromBytes(SdkBytes.fromByteArray(bytes))).build();
     }
 
     /** The tools and the tool choice, or null when the request has none (or tool_choice none before any call). */

@@ -43,7 +43,11 @@ public class BedrockAdapterTest {
     @BeforeClass
     public static void start() throws Exception {
         server = FakeLlmProvider.bedrock();
-        adapter = new BedrockAdapter(new BedrockAdapter.Config() {
+        adapter = new BedrockAdapter(config());
+    }
+
+    private static BedrockAdapter.Config config(String... allowList) {
+        return new BedrockAdapter.Config() {
             @Override
             public String region() {
                 return "eu-west-3";
@@ -55,10 +59,25 @@ public class BedrockAdapterTest {
             }
 
             @Override
+            public String[] imageFetchAllowList() {
+                return allowList;
+            }
+
+            @Override
+            public long imageFetchMaxBytes() {
+                return 1000;
+            }
+
+            @Override
+            public long imageFetchTimeoutMillis() {
+                return 2000;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return BedrockAdapter.Config.class;
             }
-        });
+        };
     }
 
     @AfterClass
@@ -257,7 +276,7 @@ public class BedrockAdapterTest {
     public void whatConverseCannotTakeIsNamed() {
         ChatRequest r = withTools(List.of(new ChatMessage("user", null, List.of(ContentPart.image("https://example.com/a.png", null)), null, null, null)),
                 null, new ResponseFormat(ResponseFormat.JSON_OBJECT, null, null, null), Map.of("seed", "1", "parallel_tool_calls", "false", "n", "1"));
-        assertEquals(List.of("image_url", "parallel_tool_calls", "response_format", "seed"),
+        assertEquals(List.of("parallel_tool_calls", "response_format", "seed"),
                 adapter.unsupported(deployment, r).stream().sorted().toList());
         assertEquals(List.of(), adapter.unsupported(deployment, REQUEST));
     }
@@ -288,6 +307,63 @@ public class BedrockAdapterTest {
         ProviderException e = expectFailure(() -> adapter.embed(titan, new EmbeddingRequest(List.of("x"))));
         assertEquals(429, e.status());
         assertTrue(e.retryable());
+    }
+
+    @Test
+    public void imagesByUrlAreFetchedThroughTheGuard() throws Exception {
+        com.sun.net.httpserver.HttpServer images = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10};
+        int port = images.getAddress().getPort();
+        images.createContext("/a.png", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, png.length);
+            ex.getResponseBody().write(png);
+            ex.close();
+        });
+        images.createContext("/big.png", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, 5000);
+            ex.getResponseBody().write(new byte[5000]);
+            ex.close();
+        });
+        images.createContext("/to-private", ex -> {
+            ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + port + "/a.png");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        images.start();
+        BedrockAdapter guarded = new BedrockAdapter(config("localhost"));
+        try {
+            ChatRequest ok = new ChatRequest(List.of(new ChatMessage("user", null, List.of(ContentPart.text("What is it?"),
+                    ContentPart.image("http://localhost:" + port + "/a.png", null)), null, null, null)), 64, null);
+            assertEquals("Hello, world!", guarded.complete(deployment, ok).content());
+            JsonNode image = new ObjectMapper().readTree(server.lastBody).path("messages").path(0).path("content").path(1).path("image");
+            assertEquals("png", image.path("format").asText());
+            assertEquals(java.util.Base64.getEncoder().encodeToString(png), image.path("source").path("bytes").asText());
+
+            for (String url : List.of("http://127.0.0.1:" + port + "/a.png", // a private address, not on the allow-list
+                    "http://localhost:" + port + "/to-private", // allowed host redirecting to a private address
+                    "http://localhost:" + port + "/big.png", // over the size limit
+                    "file:///etc/passwd")) {
+                ChatRequest r = new ChatRequest(List.of(new ChatMessage("user", null, List.of(ContentPart.image(url, null)), null, null, null)), 64, null);
+                int before = server.requests.get();
+                ProviderException e = expectFailure(() -> guarded.complete(deployment, r));
+                assertEquals(url, 400, e.status());
+                assertFalse(e.retryable());
+                assertEquals("nothing sent to Bedrock for " + url, before, server.requests.get());
+            }
+            ProviderException e = expectFailure(() -> adapter.complete(deployment, new ChatRequest(List.of(new ChatMessage("user", null,
+                    List.of(ContentPart.image("http://localhost:" + port + "/a.png", null)), null, null, null)), 64, null)));
+            assertTrue(e.getMessage(), e.getMessage().contains("not a public address"));
+        } finally {
+            guarded.close();
+            images.stop(0);
+        }
+        assertTrue(ImageFetcher.isPublic(java.net.InetAddress.getByName("8.8.8.8")));
+        for (String privateAddress : List.of("10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1")) {
+            assertFalse(privateAddress, ImageFetcher.isPublic(java.net.InetAddress.getByName(privateAddress)));
+        }
     }
 
     private static final class Recorder implements StreamListener {
