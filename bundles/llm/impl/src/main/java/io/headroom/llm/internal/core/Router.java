@@ -291,6 +291,13 @@ public final class Router {
     private <T> T attempt(String routeName, Priority priority, int tokens, Function<DeploymentState, List<String>> unsupported,
                           long deadlineMillis, Call<T> call) throws InterruptedException {
         Route r = route(routeName);
+        if (!r.dropUnsupported().isEmpty()) {
+            Function<DeploymentState, List<String>> all = unsupported;
+            unsupported = s -> {
+                List<String> u = all.apply(s);
+                return u.isEmpty() ? u : u.stream().filter(p -> !r.dropUnsupported().contains(p)).toList();
+            };
+        }
         refuseUnsupported(r, unsupported);
         ProviderException last = null;
         while (true) {

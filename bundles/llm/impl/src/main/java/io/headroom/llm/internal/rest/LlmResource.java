@@ -246,6 +246,7 @@ public final class LlmResource implements RestResource {
             m.put("strategy", r.strategy());
             m.put("deployments", r.deployments());
             m.put("weights", defs.containsKey(r.name()) ? defs.get(r.name()).weights() : Map.of());
+            m.put("dropUnsupported", defs.containsKey(r.name()) ? defs.get(r.name()).dropUnsupported() : List.of());
             m.put("requestsLastMinute", r.requestsLastMinute());
             m.put("capacityPerMinute", r.capacityPerMinute());
             m.put("headroomLow", r.low());
@@ -262,7 +263,12 @@ public final class LlmResource implements RestResource {
         if (body == null || !body.isObject()) {
             throw ProblemException.badRequest("the body is a JSON object: strategy, deployments, weights");
         }
-        known(body, "strategy", "deployments", "weights", "name");
+        known(body, "strategy", "deployments", "weights", "name", "dropUnsupported");
+        List<String> drop = new ArrayList<>();
+        if (body.has("dropUnsupported") && !body.get("dropUnsupported").isArray()) {
+            throw ProblemException.badRequest("'dropUnsupported' must be an array of request parameter names");
+        }
+        body.path("dropUnsupported").forEach(d -> drop.add(d.asText()));
         List<String> deployments = new ArrayList<>();
         if (!body.path("deployments").isArray()) {
             throw ProblemException.badRequest("'deployments' must be an array of deployment names");
@@ -276,9 +282,10 @@ public final class LlmResource implements RestResource {
             weights.put(e.getKey(), e.getValue().asInt());
         });
         try {
-            Route r = new Route(name, body.path("strategy").asText("ordered"), deployments, weights);
+            Route r = new Route(name, body.path("strategy").asText("ordered"), deployments, weights, drop);
             admin.putRoute(r);
-            return Map.of("name", r.name(), "strategy", r.strategy(), "deployments", r.deployments(), "weights", r.weights());
+            return Map.of("name", r.name(), "strategy", r.strategy(), "deployments", r.deployments(), "weights", r.weights(),
+                    "dropUnsupported", r.dropUnsupported());
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         }

@@ -389,6 +389,15 @@ public class OpenAiSurfaceTest {
         assertEquals(7, JSON.readTree(openAi.lastBody).path("seed").asInt());
         assertEquals(0, anthropic.requests.get());
 
+
+        router.putRoute(new Route("claude-drops-seed", "ordered", List.of("claude", "gpt"), Map.of(), List.of("seed")));
+        Call dropped = post("{\"model\":\"claude-drops-seed\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(dropped.text(), 200, dropped.status);
+        assertEquals("the route allows dropping seed", "claude", dropped.headers.get("X-Headroom-Deployment"));
+        assertFalse(anthropic.lastBody, anthropic.lastBody.contains("seed"));
+        Call notDropped = post("{\"model\":\"claude-drops-seed\",\"logprobs\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals("gpt", notDropped.headers.get("X-Headroom-Deployment"));
+
         Call schema = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":"
                 + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}}");
         assertEquals(400, schema.status);
