@@ -266,6 +266,25 @@ public class OpenAiSurfaceTest {
     }
 
     @Test
+    public void aProviderThatGoesSilentMidStreamEndsTheClientsStreamWithAnErrorEvent() throws Exception {
+        router.putDeployment(new Deployment("claude-quick", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 300));
+        router.putRoute(new Route("quick", "ordered", List.of("claude-quick"), Map.of()));
+        anthropic.then(Behaviour.stallAfter(2, 3_000)); // silent for longer than the deployment's 300 ms
+        Call c = post("{\"model\":\"quick\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, c.status);
+        List<String> events = c.events();
+        String last = events.get(events.size() - 1);
+        assertTrue(last, last.startsWith("{\"error\""));
+        assertFalse(events.contains("[DONE]"));
+        StringBuilder text = new StringBuilder();
+        for (String e : events.subList(0, events.size() - 1)) {
+            text.append(JSON.readTree(e).path("choices").path(0).path("delta").path("content").asText(""));
+        }
+        assertEquals("Hello, ", text.toString()); // the two tokens before the silence, then the error: never a cut answer that looks whole
+        assertEquals(1, router.deployments().stream().filter(d -> d.name().equals("claude-quick")).findFirst().orElseThrow().failures());
+    }
+
+    @Test
     public void embeddingsFailOverLikeChat() throws Exception {
         openAi.then(Behaviour.error(503, null));
         router.putDeployment(new Deployment("gpt-2", "openai", "embed-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
