@@ -414,7 +414,8 @@ public class OpenAiSurfaceTest {
         assertEquals(dropped.text(), 200, dropped.status);
         assertEquals("the route allows dropping seed", "claude", dropped.headers.get("X-Headroom-Deployment"));
         assertFalse(anthropic.lastBody, anthropic.lastBody.contains("seed"));
-        Call notDropped = post("{\"model\":\"claude-drops-seed\",\"logprobs\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, post("{\"model\":\"gpt\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").status);
+        Call notDropped = post("{\"model\":\"claude-drops-seed\",\"presence_penalty\":0.5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals("gpt", notDropped.headers.get("X-Headroom-Deployment"));
 
         Call schema = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":"

@@ -142,6 +142,26 @@ public final class OpenAiAdapter extends HttpProvider {
         return o;
     }
 
+    /**
+     * What the gateway cannot give back although the server could: several choices ({@code n} above 1) and token
+     * log probabilities (the gateway's answer has one choice and no logprobs).
+     */
+    @Override
+    public List<String> unsupported(Deployment d, ChatRequest request) {
+        List<String> out = new ArrayList<>();
+        String n = request.parameter("n");
+        if (n != null && !n.equals("1")) {
+            out.add("n");
+        }
+        if ("true".equals(request.parameter("logprobs"))) {
+            out.add("logprobs");
+        }
+        if (request.parameter("top_logprobs") != null) {
+            out.add("top_logprobs");
+        }
+        return out;
+    }
+
     /** Embeddings: POST {endpoint}/embeddings with the inputs, dimensions and every other parameter as sent. */
     @Override
     public List<String> unsupported(Deployment d, EmbeddingRequest request) {
