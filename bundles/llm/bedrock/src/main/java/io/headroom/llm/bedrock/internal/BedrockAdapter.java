@@ -318,7 +318,11 @@ public final class BedrockAdapter implements ProviderAdapter {
             call.cancel(true);
             fail(started, listener, new ProviderException(d.name() + ": interrupted", 0, true, 0, e));
         } catch (ProviderException e) {
+            call.cancel(true);
             fail(started, listener, e);
+        } catch (RuntimeException e) {
+            call.cancel(true); // the caller's listener threw (its client went away): stop the upstream stream too
+            throw e;
         }
     }
 

@@ -366,7 +366,28 @@ public class BedrockAdapterTest {
         }
     }
 
-    private static final class Recorder implements StreamListener {
+    @Test
+    public void aListenerThatThrowsMidStreamPassesItsFailureOnAsItIs() {
+        server.then(Behaviour.stallAfter(2, 1_000));
+        IllegalStateException gone = new IllegalStateException("client went away");
+        Recorder r = new Recorder() {
+            @Override
+            public void token(String text) {
+                super.token(text);
+                throw gone;
+            }
+        };
+        try {
+            adapter.stream(deployment, REQUEST, r);
+            fail("the listener's failure must reach the caller");
+        } catch (IllegalStateException e) {
+            assertTrue(e == gone);
+        }
+        assertNull("not a provider failure", r.failed);
+        assertNull(r.completed);
+    }
+
+    private static class Recorder implements StreamListener {
         final List<String> tokens = new CopyOnWriteArrayList<>();
         volatile String started;
         volatile ChatResponse completed;
