@@ -94,7 +94,7 @@ public final class AnthropicAdapter extends HttpProvider {
         if (system.length() > 0) {
             body.put("system", system.toString());
         }
-        if (!request.tools().isEmpty() && !"none".equals(request.toolChoice())) {
+        if (!request.tools().isEmpty()) { // with tool_choice none too: a conversation with tool_use blocks must define its tools
             ArrayNode tools = body.putArray("tools");
             for (Tool t : request.tools()) {
                 ObjectNode o = tools.addObject().put("name", t.name());
@@ -105,7 +105,8 @@ public final class AnthropicAdapter extends HttpProvider {
             }
             ObjectNode choice = JSON.createObjectNode();
             String forced = request.forcedTool();
-            choice.put("type", forced != null ? "tool" : "required".equals(request.toolChoice()) ? "any" : "auto");
+            choice.put("type", forced != null ? "tool" : "required".equals(request.toolChoice()) ? "any"
+                    : "none".equals(request.toolChoice()) ? "none" : "auto");
             if (forced != null) {
                 choice.put("name", forced);
             }

@@ -319,8 +319,10 @@ public class OpenAiSurfaceTest {
 
     @Test
     public void theToolResultRoundTripReachesAnthropicAsToolUseAndToolResultBlocks() throws Exception {
-        Call c = post("{\"model\":\"claude\",\"messages\":" + ROUND_TRIP + "," + TOOLS + "}");
+        Call c = post("{\"model\":\"claude\",\"messages\":" + ROUND_TRIP + "," + TOOLS + ",\"tool_choice\":\"none\"}");
         assertEquals(c.text(), 200, c.status);
+        assertEquals("none", JSON.readTree(anthropic.lastBody).path("tool_choice").path("type").asText());
+        assertEquals("get_weather", JSON.readTree(anthropic.lastBody).path("tools").path(0).path("name").asText());
         assertEquals("Hello, world!", c.json().path("choices").path(0).path("message").path("content").asText());
         assertEquals("stop", c.json().path("choices").path(0).path("finish_reason").asText());
         JsonNode sent = JSON.readTree(anthropic.lastBody);
