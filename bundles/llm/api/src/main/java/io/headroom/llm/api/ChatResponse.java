@@ -1,11 +1,21 @@
 package io.headroom.llm.api;
 
 /**
- * A completed answer, with the deployment that produced it and the tokens it used. {@code finishReason} is in
+ * A completed answer (its text, and the tools the model asks to call, in order), with the deployment that produced
+ * it and the tokens it used. {@code finishReason} is in
  * OpenAI's terms whatever the vendor: {@value #STOP}, {@value #LENGTH}, {@value #TOOL_CALLS} or {@value #CONTENT_FILTER}.
  */
 public record ChatResponse(String content, String finishReason, String deployment, String model, int promptTokens,
-                           int completionTokens) {
+                           int completionTokens, java.util.List<ToolCall> toolCalls) {
+    public ChatResponse {
+        toolCalls = toolCalls == null ? java.util.List.of() : java.util.List.copyOf(toolCalls);
+    }
+
+    /** A text answer. */
+    public ChatResponse(String content, String finishReason, String deployment, String model, int promptTokens, int completionTokens) {
+        this(content, finishReason, deployment, model, promptTokens, completionTokens, java.util.List.of());
+    }
+
     /** The model finished its answer (or reached a stop sequence). */
     public static final String STOP = "stop";
     /** The answer was cut at the token limit. */

@@ -18,4 +18,14 @@ public interface LlmRouter {
     void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener);
 
     List<Route> routes();
+
+    /**
+     * Embeds texts on the route's deployments that can (OpenAI-compatible, Bedrock Titan and Cohere), with the same
+     * failover, limits and tenant accounting as {@link #complete}.
+     *
+     * @throws ProviderException as {@link #complete} does; 400 when no deployment of the route embeds
+     */
+    default EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
+        throw new UnsupportedOperationException("this router does not embed");
+    }
 }

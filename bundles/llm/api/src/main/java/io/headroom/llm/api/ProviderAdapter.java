@@ -15,8 +15,30 @@ public interface ProviderAdapter {
     ChatResponse complete(Deployment deployment, ChatRequest request);
 
     /**
+     * The request's parameters this adapter cannot honour on this deployment, by their OpenAI names (e.g. seed,
+     * response_format, image_url): the router then tries a deployment that can, and refuses the call (400 naming
+     * them) when none can. Empty by default.
+     */
+    default java.util.List<String> unsupported(Deployment deployment, ChatRequest request) {
+        return java.util.List.of();
+    }
+
+    /**
      * Streams an answer to the listener. Failures before the first token are thrown (so the router can fail over
      * invisibly); after it, they end the stream through {@link StreamListener#failed}.
      */
     void stream(Deployment deployment, ChatRequest request, StreamListener listener);
+
+    /**
+     * What this adapter cannot honour of an embeddings request on this deployment, by OpenAI names; {@code "embeddings"}
+     * when it cannot embed at all (the default).
+     */
+    default java.util.List<String> unsupported(Deployment deployment, EmbeddingRequest request) {
+        return java.util.List.of("embeddings");
+    }
+
+    /** Embeds the inputs; adapters that embed override this and {@link #unsupported(Deployment, EmbeddingRequest)}. */
+    default EmbeddingResponse embed(Deployment deployment, EmbeddingRequest request) {
+        throw new ProviderException(deployment.name() + ": provider " + deployment.provider() + " does not embed", 400, false, 0, null);
+    }
 }

@@ -14,6 +14,15 @@ public interface StreamListener {
 
     void token(String text);
 
+    /**
+     * A piece of a tool call: its first piece carries the call's {@code id} and function {@code name} (arguments
+     * possibly empty), the next ones only an {@code arguments} fragment ({@code id} and {@code name} null).
+     * {@code index} numbers the answer's tool calls from 0 and is the same for every piece of one call. The first
+     * piece of an answer that starts with a tool call starts the stream as a token does.
+     */
+    default void toolCall(int index, String id, String name, String arguments) {
+    }
+
     void completed(ChatResponse response);
 
     void failed(ProviderException error);

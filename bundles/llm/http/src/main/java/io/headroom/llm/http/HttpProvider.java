@@ -72,6 +72,15 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         }
     }
 
+    /** JSON text (a tool's arguments or schema, a parameter's value) as a tree; malformed text is the client's error. */
+    protected static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new ProviderException("not valid JSON: " + e.getMessage(), 400, false, 0, null);
+        }
+    }
+
     /** The request path below the deployment's endpoint, e.g. /chat/completions. */
     protected abstract String path();
 
@@ -95,16 +104,29 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         public int promptTokens;
         public int completionTokens;
         boolean started;
+        /** The tool calls so far, by index: id, name, arguments. */
+        final java.util.List<String[]> toolCalls = new java.util.ArrayList<>();
+        /** The vendor's content block index to the tool call's index, for vendors that number blocks. */
+        public final Map<Integer, Integer> toolByBlock = new java.util.HashMap<>();
+
+        /** The index the next new tool call gets. */
+        public int toolCount() {
+            return toolCalls.size();
+        }
     }
 
     private Request request(Deployment d, ChatRequest request, boolean stream) {
+        return request(d, path(), body(d, request, stream), stream);
+    }
+
+    private Request request(Deployment d, String path, JsonNode json, boolean stream) {
         byte[] body;
         try {
-            body = JSON.writeValueAsBytes(body(d, request, stream));
+            body = JSON.writeValueAsBytes(json);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Request r = http.newRequest(d.endpoint() + path()).method(HttpMethod.POST)
+        Request r = http.newRequest(d.endpoint() + path).method(HttpMethod.POST)
                 .content(new BytesContentProvider("application/json", body));
         if (stream) {
             r.idleTimeout(d.timeoutMillis(), TimeUnit.MILLISECONDS); // a long answer may stream for longer than that
@@ -120,9 +142,25 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
 
     @Override
     public ChatResponse complete(Deployment d, ChatRequest request) {
+        JsonNode answer = post(d, request(d, request, false));
+        try {
+            return parse(d, answer);
+        } catch (ProviderException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
+        }
+    }
+
+    /** POSTs a JSON body to a path below the deployment's endpoint; the answer as a tree, failures classified. */
+    protected final JsonNode post(Deployment d, String path, JsonNode body) {
+        return post(d, request(d, path, body, false));
+    }
+
+    private JsonNode post(Deployment d, Request request) {
         ContentResponse r;
         try {
-            r = request(d, request, false).send();
+            r = request.send();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
@@ -135,7 +173,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
             throw failure(d, r.getStatus(), r.getHeaders().get(HttpHeader.RETRY_AFTER), r.getContentAsString());
         }
         try {
-            return parse(d, JSON.readTree(r.getContent()));
+            return JSON.readTree(r.getContent());
         } catch (IOException | RuntimeException e) {
             throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
         }
@@ -243,6 +281,32 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
             }
 
             @Override
+            public void toolCall(int index, String id, String name, String arguments) {
+                try {
+                    if (!state.started) {
+                        state.started = true;
+                        listener.started(d.name(), d.model());
+                    }
+                    while (state.toolCalls.size() <= index) {
+                        state.toolCalls.add(new String[] {null, null, ""});
+                    }
+                    String[] call = state.toolCalls.get(index);
+                    if (id != null) {
+                        call[0] = id;
+                    }
+                    if (name != null) {
+                        call[1] = name;
+                    }
+                    if (arguments != null) {
+                        call[2] += arguments;
+                    }
+                    listener.toolCall(index, id, name, arguments);
+                } catch (RuntimeException e) {
+                    throw new ClientGone(e);
+                }
+            }
+
+            @Override
             public void completed(ChatResponse response) {
             }
 
@@ -253,7 +317,15 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     protected final ChatResponse finish(Deployment d, StreamState s) {
-        return new ChatResponse(s.text.toString(), finishReason(s.finishReason), d.name(), d.model(), s.promptTokens, s.completionTokens);
+        java.util.List<io.headroom.llm.api.ToolCall> calls = new java.util.ArrayList<>();
+        for (String[] c : s.toolCalls) {
+            if (c[0] == null || c[1] == null) {
+                throw new ProviderException(d.name() + ": a streamed tool call came without its id or name", 502, true, 0, null);
+            }
+            calls.add(new io.headroom.llm.api.ToolCall(c[0], c[1], c[2]));
+        }
+        return new ChatResponse(s.text.toString(), finishReason(s.finishReason), d.name(), d.model(), s.promptTokens,
+                s.completionTokens, calls);
     }
 
     /** A non-200 answer, with the provider's own message when its error body has one. */

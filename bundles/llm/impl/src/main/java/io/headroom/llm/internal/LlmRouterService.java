@@ -12,6 +12,8 @@ import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.DeploymentStatus;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
@@ -319,8 +321,8 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         T run(long start, long reservedTokens) throws InterruptedException;
     }
 
-    private <T> T reported(TenantId tenant, ChatRequest request, RoutedCall<T> call) {
-        long reserved = quotas.admit(tenant, request.estimatedTokens());
+    private <T> T reported(TenantId tenant, int estimatedTokens, RoutedCall<T> call) {
+        long reserved = quotas.admit(tenant, estimatedTokens);
         long start = clock.getAsLong();
         try {
             return call.run(start, reserved);
@@ -342,7 +344,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     @Override
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
         offered(tenant, route);
-        return reported(tenant, request, (start, reserved) -> {
+        return reported(tenant, request.estimatedTokens(), (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
             quotas.settle(tenant, reserved, used(r), start);
             account(tenant, route, r);
@@ -354,7 +356,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
         offered(tenant, route);
-        reported(tenant, request, (start, reserved) -> {
+        reported(tenant, request.estimatedTokens(), (start, reserved) -> {
             router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
@@ -372,6 +374,20 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                 }
             });
             return null;
+        });
+    }
+
+    @Override
+    public EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
+        offered(tenant, route);
+        return reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+            EmbeddingResponse r = router.embed(route, priority, request, start + timeout.toMillis());
+            quotas.settle(tenant, reserved, r.promptTokens(), start);
+            Deployment d = router.deployment(r.deployment()).orElse(null);
+            long cost = d == null ? 0 : Math.round(d.cost(r.promptTokens(), 0) * 1e6);
+            meter.record(today(), tenant, route, r.deployment(), r.promptTokens(), 0, cost);
+            report(tenant, true, start);
+            return r;
         });
     }
 

@@ -33,6 +33,9 @@ public final class RouteConfiguration {
 
         @AttributeDefinition(description = "For weighted: name=weight, comma-separated")
         String weights() default "";
+
+        @AttributeDefinition(description = "Request parameters a deployment that cannot honour them may leave out, comma-separated (e.g. seed,logprobs)")
+        String dropUnsupported() default "";
     }
 
     @Activate
@@ -45,7 +48,7 @@ public final class RouteConfiguration {
             }
         }
         List<String> deployments = List.of(c.deployments().split("\\s*,\\s*"));
-        Route r = new Route(c.name(), c.strategy(), deployments, weights);
+        Route r = new Route(c.name(), c.strategy(), deployments, weights, List.of(c.dropUnsupported().split(",")));
         if (admin instanceof LlmRouterService service) {
             service.seedRoute(r);
         } else {

@@ -4,9 +4,36 @@ import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.api.ContentPart;
+import io.headroom.llm.api.ResponseFormat;
+import io.headroom.llm.api.Tool;
+import io.headroom.llm.api.ToolCall;
+import java.util.Base64;
+import java.util.HashMap;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageSource;
+import software.amazon.awssdk.services.bedrockruntime.model.JsonSchemaDefinition;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputConfig;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatStructure;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatType;
+import software.amazon.awssdk.services.bedrockruntime.model.SpecificToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolInputSchema;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolSpecification;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +78,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
@@ -60,7 +89,10 @@ import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
  * deployment's {@code model} is the Bedrock model or inference-profile id; its {@code endpoint} is the runtime
  * endpoint (the region is read from a standard {@code bedrock-runtime.<region>.amazonaws.com} host, else this
  * component's default region); its secret is {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]}, or empty for
- * the SDK's default credential chain. The SDK's own retries are off: failing over is the router's job.
+ * the SDK's default credential chain. The SDK's own retries are off: failing over is the router's job. Tools map to
+ * {@code toolConfig} (tool_choice auto/required/a function as auto/any/tool), tool calls and results to
+ * toolUse/toolResult blocks, images to image blocks (an http(s) URL fetched through {@link ImageFetcher}'s guard), response_format json_schema to outputConfig, stop and
+ * top_p to the inference configuration; streamed toolUse starts and deltas become tool-call pieces.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=bedrock")
 @Designate(ocd = BedrockAdapter.Config.class)
@@ -72,6 +104,15 @@ public final class BedrockAdapter implements ProviderAdapter {
 
         @AttributeDefinition(description = "Maximum concurrent HTTP connections to Bedrock, over all deployments")
         int maxConnections() default 200;
+
+        @AttributeDefinition(description = "Hosts or addresses whose images may be fetched although they are not public (images given by http(s) URL are fetched for Bedrock, which needs the bytes)")
+        String[] imageFetchAllowList() default {};
+
+        @AttributeDefinition(description = "Largest image fetched from an http(s) URL, in bytes")
+        long imageFetchMaxBytes() default 3_750_000;
+
+        @AttributeDefinition(description = "Time limit for fetching one image from an http(s) URL, redirects included, in milliseconds")
+        long imageFetchTimeoutMillis() default 5_000;
     }
 
     private static final Pattern REGION_HOST = Pattern.compile("bedrock-runtime(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com");
@@ -85,6 +126,7 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     private final Region defaultRegion;
     private final SdkAsyncHttpClient http;
+    private final ImageFetcher images;
     private final Map<ClientKey, BedrockRuntimeAsyncClient> clients = new ConcurrentHashMap<>();
 
     private record ClientKey(String endpoint, String secret) {
@@ -97,9 +139,20 @@ public final class BedrockAdapter implements ProviderAdapter {
     private record StopReason(String value) {
     }
 
+    private record ToolStart(int block, String id, String name) {
+    }
+
+    private record ToolDelta(int block, String input) {
+    }
+
+    /** OpenAI parameters this adapter maps; any other one the client sent is unsupported here. */
+    private static final Set<String> MAPPED = Set.of("stop", "top_p", "parallel_tool_calls", "max_completion_tokens", "n",
+            "stream_options", "user", "metadata", "store");
+
     @Activate
     public BedrockAdapter(Config config) {
         this.defaultRegion = Region.of(config.region());
+        this.images = new ImageFetcher(List.of(config.imageFetchAllowList()), config.imageFetchMaxBytes(), config.imageFetchTimeoutMillis());
         this.http = NettyNioAsyncHttpClient.builder()
                 .maxConcurrency(config.maxConnections())
                 .connectionTimeout(Duration.ofSeconds(5))
@@ -121,6 +174,14 @@ public final class BedrockAdapter implements ProviderAdapter {
         if (!system.isEmpty()) {
             b.system(system);
         }
+        ToolConfiguration tools = tools(request);
+        if (tools != null) {
+            b.toolConfig(tools);
+        }
+        OutputConfig output = output(request);
+        if (output != null) {
+            b.outputConfig(output);
+        }
         ConverseResponse r;
         CompletableFuture<ConverseResponse> call = client(d).converse(b.build());
         try {
@@ -139,14 +200,18 @@ public final class BedrockAdapter implements ProviderAdapter {
             throw new ProviderException(d.name() + ": response has no message content", 502, true, 0, null);
         }
         StringBuilder text = new StringBuilder();
+        List<ToolCall> calls = new ArrayList<>();
         for (ContentBlock block : r.output().message().content()) {
             if (block.text() != null) {
                 text.append(block.text());
+            } else if (block.toolUse() != null) {
+                ToolUseBlock use = block.toolUse();
+                calls.add(new ToolCall(use.toolUseId(), use.name(), Json.text(use.input())));
             }
         }
         TokenUsage usage = r.usage();
         return new ChatResponse(text.toString(), finishReason(r.stopReasonAsString()), d.name(), d.model(),
-                usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens());
+                usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens(), calls);
     }
 
     /**
@@ -162,11 +227,28 @@ public final class BedrockAdapter implements ProviderAdapter {
         if (!system.isEmpty()) {
             b.system(system);
         }
+        ToolConfiguration tools = tools(request);
+        if (tools != null) {
+            b.toolConfig(tools);
+        }
+        OutputConfig output = output(request);
+        if (output != null) {
+            b.outputConfig(output);
+        }
         ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
                 .subscriber(ConverseStreamResponseHandler.Visitor.builder()
+                        .onContentBlockStart(e -> {
+                            if (e.start() != null && e.start().toolUse() != null) {
+                                events.add(new ToolStart(e.contentBlockIndex() == null ? 0 : e.contentBlockIndex(),
+                                        e.start().toolUse().toolUseId(), e.start().toolUse().name()));
+                            }
+                        })
                         .onContentBlockDelta(e -> {
                             if (e.delta() != null && e.delta().text() != null && !e.delta().text().isEmpty()) {
                                 events.add(e.delta().text());
+                            } else if (e.delta() != null && e.delta().toolUse() != null && e.delta().toolUse().input() != null) {
+                                events.add(new ToolDelta(e.contentBlockIndex() == null ? 0 : e.contentBlockIndex(),
+                                        e.delta().toolUse().input()));
                             }
                         })
                         .onMessageStop(e -> events.add(new StopReason(e.stopReasonAsString())))
@@ -184,6 +266,8 @@ public final class BedrockAdapter implements ProviderAdapter {
         String stopReason = null;
         TokenUsage usage = null;
         boolean started = false;
+        Map<Integer, Integer> toolByBlock = new HashMap<>();
+        List<String[]> calls = new ArrayList<>();
         try {
             while (true) {
                 Object event = events.poll(d.timeoutMillis(), TimeUnit.MILLISECONDS);
@@ -198,6 +282,22 @@ public final class BedrockAdapter implements ProviderAdapter {
                     }
                     text.append(token);
                     listener.token(token);
+                } else if (event instanceof ToolStart t) {
+                    if (!started) {
+                        started = true;
+                        listener.started(d.name(), d.model());
+                    }
+                    toolByBlock.put(t.block(), calls.size());
+                    calls.add(new String[] {t.id(), t.name(), ""});
+                    listener.toolCall(calls.size() - 1, t.id(), t.name(), "");
+                } else if (event instanceof ToolDelta t) {
+                    Integer index = toolByBlock.get(t.block());
+                    if (index == null) {
+                        call.cancel(true);
+                        throw new ProviderException(d.name() + ": a toolUse delta for a block that is not a tool use", 502, true, 0, null);
+                    }
+                    calls.get(index)[2] += t.input();
+                    listener.toolCall(index, null, null, t.input());
                 } else if (event instanceof StopReason s) {
                     stopReason = s.value();
                 } else if (event instanceof TokenUsage u) {
@@ -208,7 +308,8 @@ public final class BedrockAdapter implements ProviderAdapter {
                     throw new ProviderException(d.name() + ": the stream ended before the answer was complete", 502, true, 0, null);
                 } else {
                     listener.completed(new ChatResponse(text.toString(), finishReason(stopReason), d.name(), d.model(),
-                            usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens()));
+                            usage == null ? 0 : usage.inputTokens(), usage == null ? 0 : usage.outputTokens(),
+                            calls.stream().map(c -> new ToolCall(c[0], c[1], c[2])).toList()));
                     return;
                 }
             }
@@ -217,7 +318,107 @@ public final class BedrockAdapter implements ProviderAdapter {
             call.cancel(true);
             fail(started, listener, new ProviderException(d.name() + ": interrupted", 0, true, 0, e));
         } catch (ProviderException e) {
+            call.cancel(true);
             fail(started, listener, e);
+        } catch (RuntimeException e) {
+            call.cancel(true); // the caller's listener threw (its client went away): stop the upstream stream too
+            throw e;
+        }
+    }
+
+    private static boolean titan(Deployment d) {
+        return d.model().contains("amazon.titan-embed");
+    }
+
+    private static boolean cohere(Deployment d) {
+        return d.model().contains("cohere.embed");
+    }
+
+    /**
+     * Embeddings through InvokeModel: Titan text embeddings (one input per call; dimensions on v2) and Cohere embed
+     * (every input in one call, as search documents; no dimensions). Other models do not embed here.
+     */
+    @Override
+    public List<String> unsupported(Deployment d, EmbeddingRequest request) {
+        if (!titan(d) && !cohere(d)) {
+            return List.of("embeddings");
+        }
+        List<String> out = new ArrayList<>();
+        if (request.dimensions() != null && (cohere(d) || !d.model().contains("-v2"))) {
+            out.add("dimensions");
+        }
+        request.parameters().forEach((name, value) -> {
+            if (!value.equals("null")) {
+                out.add(name);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public EmbeddingResponse embed(Deployment d, EmbeddingRequest request) {
+        List<float[]> vectors = new ArrayList<>();
+        int tokens = 0;
+        if (cohere(d)) {
+            com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            request.inputs().forEach(body.putArray("texts")::add);
+            body.put("input_type", "search_document");
+            com.fasterxml.jackson.databind.JsonNode r = invoke(d, body.toString());
+            com.fasterxml.jackson.databind.JsonNode embeddings = r.path("embeddings");
+            if (embeddings.isObject()) {
+                embeddings = embeddings.path("float"); // the typed form, when embedding_types was asked for
+            }
+            if (!embeddings.isArray() || embeddings.size() != request.inputs().size()) {
+                throw new ProviderException(d.name() + ": expected " + request.inputs().size() + " embeddings", 502, true, 0, null);
+            }
+            embeddings.forEach(e -> vectors.add(floats(d, e)));
+            tokens = request.estimatedTokens(); // Cohere on Bedrock does not count them in the body
+        } else {
+            for (String input : request.inputs()) {
+                com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                        .objectNode().put("inputText", input);
+                if (request.dimensions() != null) {
+                    body.put("dimensions", request.dimensions());
+                }
+                com.fasterxml.jackson.databind.JsonNode r = invoke(d, body.toString());
+                vectors.add(floats(d, r.path("embedding")));
+                tokens += r.path("inputTextTokenCount").asInt();
+            }
+        }
+        return new EmbeddingResponse(vectors, d.name(), d.model(), tokens);
+    }
+
+    private static float[] floats(Deployment d, com.fasterxml.jackson.databind.JsonNode values) {
+        if (!values.isArray() || values.isEmpty()) {
+            throw new ProviderException(d.name() + ": malformed embeddings response", 502, true, 0, null);
+        }
+        float[] v = new float[values.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) values.get(i).asDouble();
+        }
+        return v;
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode invoke(Deployment d, String body) {
+        CompletableFuture<InvokeModelResponse> call = client(d).invokeModel(InvokeModelRequest.builder().modelId(d.model())
+                .contentType("application/json").accept("application/json").body(SdkBytes.fromUtf8String(body)).build());
+        InvokeModelResponse r;
+        try {
+            r = call.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new ProviderException(d.name() + ": no response within " + d.timeoutMillis() + " ms", 0, true, 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
+        } catch (ExecutionException e) {
+            throw classify(d, e.getCause());
+        }
+        try {
+            return Json.tree(r.body().asUtf8String());
+        } catch (ProviderException e) {
+            throw new ProviderException(d.name() + ": malformed response", 502, true, 0, e);
         }
     }
 
@@ -273,29 +474,168 @@ public final class BedrockAdapter implements ProviderAdapter {
                 : AwsBasicCredentials.create(parts[0], parts[1]));
     }
 
-    /** Bedrock wants alternating user/assistant turns with the system prompt apart, as Anthropic does. */
-    static List<Message> messages(ChatRequest request) {
-        List<Message> out = new ArrayList<>();
-        for (ChatMessage m : request.messages()) {
-            if (!m.role().equals("system")) {
-                out.add(Message.builder()
-                        .role(m.role().equals("user") ? ConversationRole.USER : ConversationRole.ASSISTANT)
-                        .content(ContentBlock.fromText(m.content()))
-                        .build());
+    /**
+     * What Converse cannot take: response_format json_object (json_schema maps to outputConfig), n above 1, parallel_tool_calls false, tool_choice none while the conversation
+     * has tool calls (Converse has no "none"), and OpenAI-only parameters (seed, penalties, logprobs ...). The advisory
+     * user, metadata and store (who the end user is, tags, OpenAI's own storage) change no answer and are not sent.
+     */
+    @Override
+    public List<String> unsupported(Deployment d, ChatRequest request) {
+        List<String> out = new ArrayList<>();
+        request.parameters().forEach((name, value) -> {
+            if (!value.equals("null") && (!MAPPED.contains(name) || name.equals("n") && !value.equals("1")
+                    || name.equals("parallel_tool_calls") && value.equals("false"))) {
+                out.add(name);
             }
+        });
+        if (request.responseFormat() != null && !request.responseFormat().type().equals(ResponseFormat.JSON_SCHEMA)) {
+            out.add("response_format");
+        }
+        if ("none".equals(request.toolChoice()) && request.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty())) {
+            out.add("tool_choice");
         }
         return out;
     }
 
+    /**
+     * Bedrock wants alternating user/assistant turns with the system prompt apart, as Anthropic does: tool results
+     * are toolResult blocks of a user turn, assistant tool calls toolUse blocks, consecutive turns of one role merged.
+     */
+    List<Message> messages(ChatRequest request) {
+        List<Message> out = new ArrayList<>();
+        ConversationRole lastRole = null;
+        List<ContentBlock> blocks = null;
+        for (ChatMessage m : request.messages()) {
+            if (m.isInstruction()) {
+                continue;
+            }
+            ConversationRole role = m.role().equals("assistant") ? ConversationRole.ASSISTANT : ConversationRole.USER;
+            if (role != lastRole) {
+                if (blocks != null && !blocks.isEmpty()) {
+                    out.add(Message.builder().role(lastRole).content(blocks).build());
+                }
+                blocks = new ArrayList<>();
+                lastRole = role;
+            }
+            content(m, blocks);
+        }
+        if (blocks != null && !blocks.isEmpty()) {
+            out.add(Message.builder().role(lastRole).content(blocks).build());
+        }
+        return out;
+    }
+
+    private void content(ChatMessage m, List<ContentBlock> blocks) {
+        if (m.role().equals("tool")) {
+            blocks.add(ContentBlock.fromToolResult(ToolResultBlock.builder().toolUseId(m.toolCallId())
+                    .content(ToolResultContentBlock.fromText(m.text())).build()));
+            return;
+        }
+        if (m.parts().isEmpty()) {
+            if (!m.text().isEmpty()) {
+                blocks.add(ContentBlock.fromText(m.text()));
+            }
+        } else {
+            for (ContentPart p : m.parts()) {
+                if (!p.isImage()) {
+                    blocks.add(ContentBlock.fromText(p.text()));
+                } else {
+                    blocks.add(ContentBlock.fromImage(image(p)));
+                }
+            }
+        }
+        for (ToolCall c : m.toolCalls()) {
+            blocks.add(ContentBlock.fromToolUse(ToolUseBlock.builder().toolUseId(c.id()).name(c.name())
+                    .input(Json.document(c.arguments())).build()));
+        }
+    }
+
+    /** An image part as Converse wants it: the bytes, inline or fetched through the guard, and a format it takes. */
+    private ImageBlock image(ContentPart p) {
+        byte[] bytes;
+        String type;
+        if (p.isDataUrl()) {
+            try {
+                type = p.mediaType();
+                bytes = Base64.getMimeDecoder().decode(p.base64Data());
+            } catch (IllegalArgumentException e) {
+                throw new ProviderException("an image data: URL is not valid base64: " + e.getMessage(), 400, false, 0, null);
+            }
+        } else {
+            ImageFetcher.Image image = images.fetch(p.url());
+            bytes = image.bytes();
+            type = image.mediaType();
+        }
+        String format = type.startsWith("image/") ? type.substring(6) : type;
+        if (format.equals("jpg")) {
+            format = "jpeg";
+        }
+        if (!List.of("png", "jpeg", "gif", "webp").contains(format)) {
+            throw new ProviderException("Bedrock takes png, jpeg, gif or webp images, not '" + type + "'", 400, false, 0, null);
+        }
+        return ImageBlock.builder().format(ImageFormat.fromValue(format)).source(ImageSource.fromBytes(SdkBytes.fromByteArray(bytes))).build();
+    }
+
+    /** The tools and the tool choice, or null when the request has none (or tool_choice none before any call). */
+    static ToolConfiguration tools(ChatRequest request) {
+        if (request.tools().isEmpty() || "none".equals(request.toolChoice())) {
+            return null;
+        }
+        List<software.amazon.awssdk.services.bedrockruntime.model.Tool> tools = new ArrayList<>();
+        for (Tool t : request.tools()) {
+            ToolSpecification.Builder spec = ToolSpecification.builder().name(t.name())
+                    .inputSchema(ToolInputSchema.fromJson(Json.document(t.parameters() == null ? "{\"type\":\"object\"}" : t.parameters())));
+            if (t.description() != null) {
+                spec.description(t.description());
+            }
+            tools.add(software.amazon.awssdk.services.bedrockruntime.model.Tool.fromToolSpec(spec.build()));
+        }
+        ToolConfiguration.Builder b = ToolConfiguration.builder().tools(tools);
+        if (request.forcedTool() != null) {
+            b.toolChoice(ToolChoice.fromTool(SpecificToolChoice.builder().name(request.forcedTool()).build()));
+        } else if ("required".equals(request.toolChoice())) {
+            b.toolChoice(ToolChoice.fromAny(AnyToolChoice.builder().build()));
+        } else if ("auto".equals(request.toolChoice())) {
+            b.toolChoice(ToolChoice.fromAuto(AutoToolChoice.builder().build()));
+        }
+        return b.build();
+    }
+
+    /** response_format json_schema as Converse's structured output, or null. */
+    static OutputConfig output(ChatRequest request) {
+        ResponseFormat f = request.responseFormat();
+        if (f == null || !f.type().equals(ResponseFormat.JSON_SCHEMA)) {
+            return null;
+        }
+        return OutputConfig.builder().textFormat(OutputFormat.builder().type(OutputFormatType.JSON_SCHEMA)
+                .structure(OutputFormatStructure.fromJsonSchema(JsonSchemaDefinition.builder().name(f.name()).schema(f.schema()).build()))
+                .build()).build();
+    }
+
     static List<SystemContentBlock> system(ChatRequest request) {
-        return request.messages().stream().filter(m -> m.role().equals("system"))
-                .map(m -> SystemContentBlock.fromText(m.content())).toList();
+        return request.messages().stream().filter(ChatMessage::isInstruction)
+                .map(m -> SystemContentBlock.fromText(m.text())).toList();
     }
 
     static InferenceConfiguration inference(ChatRequest request) {
         InferenceConfiguration.Builder b = InferenceConfiguration.builder().maxTokens(request.maxTokens());
         if (request.temperature() != null) {
             b.temperature(request.temperature().floatValue());
+        }
+        String topP = request.parameter("top_p");
+        if (topP != null) {
+            b.topP(Float.parseFloat(topP));
+        }
+        String stop = request.parameter("stop");
+        if (stop != null) {
+            com.fasterxml.jackson.databind.JsonNode v = Json.tree(stop);
+            List<String> sequences = new ArrayList<>();
+            if (v.isArray()) {
+                v.forEach(x -> sequences.add(x.asText()));
+            } else {
+                sequences.add(v.asText());
+            }
+            b.stopSequences(sequences);
         }
         return b.build();
     }

@@ -13,8 +13,17 @@ import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.api.ContentPart;
+import io.headroom.llm.api.ResponseFormat;
+import io.headroom.llm.api.Tool;
+import io.headroom.llm.api.ToolCall;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
 import java.lang.annotation.Annotation;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,7 +43,11 @@ public class BedrockAdapterTest {
     @BeforeClass
     public static void start() throws Exception {
         server = FakeLlmProvider.bedrock();
-        adapter = new BedrockAdapter(new BedrockAdapter.Config() {
+        adapter = new BedrockAdapter(config());
+    }
+
+    private static BedrockAdapter.Config config(String... allowList) {
+        return new BedrockAdapter.Config() {
             @Override
             public String region() {
                 return "eu-west-3";
@@ -46,10 +59,25 @@ public class BedrockAdapterTest {
             }
 
             @Override
+            public String[] imageFetchAllowList() {
+                return allowList;
+            }
+
+            @Override
+            public long imageFetchMaxBytes() {
+                return 1000;
+            }
+
+            @Override
+            public long imageFetchTimeoutMillis() {
+                return 2000;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return BedrockAdapter.Config.class;
             }
-        });
+        };
     }
 
     @AfterClass
@@ -185,7 +213,181 @@ public class BedrockAdapterTest {
         return null;
     }
 
-    private static final class Recorder implements StreamListener {
+    private static final Tool WEATHER = new Tool("get_weather", "Weather of a city",
+            "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}", null);
+
+    private static ChatRequest withTools(List<ChatMessage> messages, String toolChoice, ResponseFormat format, Map<String, String> parameters) {
+        return new ChatRequest(messages, 64, null, List.of(WEATHER), toolChoice, format, parameters);
+    }
+
+    @Test
+    public void aToolCallComesBackFromConverseAndTheToolsWentAsToolConfig() throws Exception {
+        ChatResponse r = adapter.complete(deployment, withTools(List.of(new ChatMessage("user", "Weather in Paris?")), "required", null, Map.of()));
+        assertEquals(ChatResponse.TOOL_CALLS, r.finishReason());
+        assertEquals(List.of(new ToolCall("tooluse_1", "get_weather", FakeLlmProvider.TOOL_ARGUMENTS)), r.toolCalls());
+        assertEquals("Let me look.", r.content());
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        JsonNode spec = sent.path("toolConfig").path("tools").path(0).path("toolSpec");
+        assertEquals("get_weather", spec.path("name").asText());
+        assertEquals("string", spec.path("inputSchema").path("json").path("properties").path("city").path("type").asText());
+        assertTrue(sent.toString(), sent.path("toolConfig").path("toolChoice").has("any"));
+    }
+
+    @Test
+    public void streamedToolUseBecomesIndexedToolCallPieces() {
+        Recorder r = new Recorder();
+        adapter.stream(deployment, withTools(List.of(new ChatMessage("user", "Weather in Paris?")), null, null, Map.of()), r);
+        assertNull(r.failed);
+        assertEquals(List.of("Let me look."), r.tokens);
+        assertEquals(List.of("0|tooluse_1|get_weather|", "0|null|null|{\"city\":", "0|null|null|\"Paris\"}"), r.toolPieces);
+        assertEquals(ChatResponse.TOOL_CALLS, r.completed.finishReason());
+        assertEquals(List.of(new ToolCall("tooluse_1", "get_weather", FakeLlmProvider.TOOL_ARGUMENTS)), r.completed.toolCalls());
+    }
+
+    @Test
+    public void toolCallsAndResultsOfTheConversationGoAsToolUseAndToolResultBlocks() throws Exception {
+        List<ChatMessage> conversation = List.of(new ChatMessage("developer", "Use tools."), new ChatMessage("user", "Weather in Paris?"),
+                new ChatMessage("assistant", null, null, List.of(new ToolCall("call_9", "get_weather", "{\"city\":\"Paris\"}")), null, null),
+                new ChatMessage("tool", "18C, sunny", null, null, "call_9", null),
+                new ChatMessage("user", null, List.of(ContentPart.text("And this?"), ContentPart.image("data:image/png;base64,iVBORw0KGgo=", null)),
+                        null, null, null));
+        ChatResponse r = adapter.complete(deployment, withTools(conversation, "auto", new ResponseFormat(ResponseFormat.JSON_SCHEMA, "w",
+                "{\"type\":\"object\"}", true), Map.of("stop", "[\"END\"]", "top_p", "0.5")));
+        assertEquals("Hello, world!", r.content());
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        assertEquals("Use tools.", sent.path("system").path(0).path("text").asText());
+        JsonNode messages = sent.path("messages");
+        assertEquals(sent.toString(), 3, messages.size()); // user, assistant, user (tool result + the next user turn merged)
+        JsonNode use = messages.path(1).path("content").path(0).path("toolUse");
+        assertEquals("call_9", use.path("toolUseId").asText());
+        assertEquals("Paris", use.path("input").path("city").asText());
+        JsonNode turn = messages.path(2).path("content");
+        assertEquals("call_9", turn.path(0).path("toolResult").path("toolUseId").asText());
+        assertEquals("18C, sunny", turn.path(0).path("toolResult").path("content").path(0).path("text").asText());
+        assertEquals("And this?", turn.path(1).path("text").asText());
+        assertEquals("png", turn.path(2).path("image").path("format").asText());
+        assertEquals("iVBORw0KGgo=", turn.path(2).path("image").path("source").path("bytes").asText());
+        assertEquals("END", sent.path("inferenceConfig").path("stopSequences").path(0).asText());
+        assertEquals(0.5, sent.path("inferenceConfig").path("topP").asDouble(), 1e-6);
+        assertEquals("w", sent.path("outputConfig").path("textFormat").path("structure").path("jsonSchema").path("name").asText());
+    }
+
+    @Test
+    public void whatConverseCannotTakeIsNamed() {
+        ChatRequest r = withTools(List.of(new ChatMessage("user", null, List.of(ContentPart.image("https://example.com/a.png", null)), null, null, null)),
+                null, new ResponseFormat(ResponseFormat.JSON_OBJECT, null, null, null), Map.of("seed", "1", "parallel_tool_calls", "false", "n", "1"));
+        assertEquals(List.of("parallel_tool_calls", "response_format", "seed"),
+                adapter.unsupported(deployment, r).stream().sorted().toList());
+        assertEquals(List.of(), adapter.unsupported(deployment, REQUEST));
+    }
+
+    @Test
+    public void embedsWithTitanOneInputAtATimeAndWithCohereAllAtOnce() throws Exception {
+        Deployment titan = new Deployment("titan", "bedrock", "amazon.titan-embed-text-v2:0", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 2000);
+        EmbeddingResponse r = adapter.embed(titan, new EmbeddingRequest(List.of("hello", "hi"), 4, Map.of()));
+        assertEquals(2, r.vectors().size());
+        assertEquals(5.0f, r.vectors().get(0)[0], 0);
+        assertEquals(2.0f, r.vectors().get(1)[0], 0);
+        assertEquals(4, r.vectors().get(1).length);
+        assertEquals(4, r.promptTokens());
+        assertTrue(server.lastPath, server.lastPath.endsWith("/invoke"));
+        assertEquals("hi", new ObjectMapper().readTree(server.lastBody).path("inputText").asText());
+
+        Deployment cohere = new Deployment("cohere", "bedrock", "cohere.embed-english-v3", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 2000);
+        r = adapter.embed(cohere, new EmbeddingRequest(List.of("hello", "hi")));
+        assertEquals(2, r.vectors().size());
+        assertEquals(2.0f, r.vectors().get(1)[0], 0);
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        assertEquals(2, sent.path("texts").size());
+        assertEquals("search_document", sent.path("input_type").asText());
+
+        assertEquals(List.of("dimensions"), adapter.unsupported(cohere, new EmbeddingRequest(List.of("x"), 8, Map.of())));
+        assertEquals(List.of("embeddings"), adapter.unsupported(deployment, new EmbeddingRequest(List.of("x"))));
+        server.then(Behaviour.error(429, "2"));
+        ProviderException e = expectFailure(() -> adapter.embed(titan, new EmbeddingRequest(List.of("x"))));
+        assertEquals(429, e.status());
+        assertTrue(e.retryable());
+    }
+
+    @Test
+    public void imagesByUrlAreFetchedThroughTheGuard() throws Exception {
+        com.sun.net.httpserver.HttpServer images = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10};
+        int port = images.getAddress().getPort();
+        images.createContext("/a.png", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, png.length);
+            ex.getResponseBody().write(png);
+            ex.close();
+        });
+        images.createContext("/big.png", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, 5000);
+            ex.getResponseBody().write(new byte[5000]);
+            ex.close();
+        });
+        images.createContext("/to-private", ex -> {
+            ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + port + "/a.png");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        images.start();
+        BedrockAdapter guarded = new BedrockAdapter(config("localhost"));
+        try {
+            ChatRequest ok = new ChatRequest(List.of(new ChatMessage("user", null, List.of(ContentPart.text("What is it?"),
+                    ContentPart.image("http://localhost:" + port + "/a.png", null)), null, null, null)), 64, null);
+            assertEquals("Hello, world!", guarded.complete(deployment, ok).content());
+            JsonNode image = new ObjectMapper().readTree(server.lastBody).path("messages").path(0).path("content").path(1).path("image");
+            assertEquals("png", image.path("format").asText());
+            assertEquals(java.util.Base64.getEncoder().encodeToString(png), image.path("source").path("bytes").asText());
+
+            for (String url : List.of("http://127.0.0.1:" + port + "/a.png", // a private address, not on the allow-list
+                    "http://localhost:" + port + "/to-private", // allowed host redirecting to a private address
+                    "http://localhost:" + port + "/big.png", // over the size limit
+                    "file:///etc/passwd")) {
+                ChatRequest r = new ChatRequest(List.of(new ChatMessage("user", null, List.of(ContentPart.image(url, null)), null, null, null)), 64, null);
+                int before = server.requests.get();
+                ProviderException e = expectFailure(() -> guarded.complete(deployment, r));
+                assertEquals(url, 400, e.status());
+                assertFalse(e.retryable());
+                assertEquals("nothing sent to Bedrock for " + url, before, server.requests.get());
+            }
+            ProviderException e = expectFailure(() -> adapter.complete(deployment, new ChatRequest(List.of(new ChatMessage("user", null,
+                    List.of(ContentPart.image("http://localhost:" + port + "/a.png", null)), null, null, null)), 64, null)));
+            assertTrue(e.getMessage(), e.getMessage().contains("not a public address"));
+        } finally {
+            guarded.close();
+            images.stop(0);
+        }
+        assertTrue(ImageFetcher.isPublic(java.net.InetAddress.getByName("8.8.8.8")));
+        for (String privateAddress : List.of("10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1")) {
+            assertFalse(privateAddress, ImageFetcher.isPublic(java.net.InetAddress.getByName(privateAddress)));
+        }
+    }
+
+    @Test
+    public void aListenerThatThrowsMidStreamPassesItsFailureOnAsItIs() {
+        server.then(Behaviour.stallAfter(2, 1_000));
+        IllegalStateException gone = new IllegalStateException("client went away");
+        Recorder r = new Recorder() {
+            @Override
+            public void token(String text) {
+                super.token(text);
+                throw gone;
+            }
+        };
+        try {
+            adapter.stream(deployment, REQUEST, r);
+            fail("the listener's failure must reach the caller");
+        } catch (IllegalStateException e) {
+            assertTrue(e == gone);
+        }
+        assertNull("not a provider failure", r.failed);
+        assertNull(r.completed);
+    }
+
+    private static class Recorder implements StreamListener {
         final List<String> tokens = new CopyOnWriteArrayList<>();
         volatile String started;
         volatile ChatResponse completed;
@@ -199,6 +401,14 @@ public class BedrockAdapterTest {
         @Override
         public void token(String text) {
             tokens.add(text);
+        }
+
+        /** Tool-call pieces as index|id|name|arguments. */
+        final List<String> toolPieces = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void toolCall(int index, String id, String name, String arguments) {
+            toolPieces.add(index + "|" + id + "|" + name + "|" + arguments);
         }
 
         @Override

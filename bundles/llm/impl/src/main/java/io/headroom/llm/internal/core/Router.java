@@ -4,6 +4,8 @@ import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.DeploymentStatus;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
@@ -226,12 +228,11 @@ public final class Router {
     private record Attempt(DeploymentState state, int reservedTokens, double share, long admittedAt) {
     }
 
-    private Attempt admit(DeploymentState s, Priority priority, ChatRequest request, long now) {
+    private Attempt admit(DeploymentState s, Priority priority, int tokens, long now) {
         if (s.coolingDown(now)) {
             return null;
         }
         double share = priority == Priority.INTERACTIVE ? 1.0 : 1.0 - settings.interactiveReserve();
-        int tokens = request.estimatedTokens();
         Deployment d = s.deployment;
         if (!limits.tryTake(s.requestsKey, d.requestsPerMinute(), share, 1)) {
             return null;
@@ -287,14 +288,25 @@ public final class Router {
      * Tries the route's deployments in order until one call succeeds: failing over on retryable errors, returning
      * non-retryable ones at once, and waiting for a cooldown or a limit window to end while the deadline allows.
      */
-    private <T> T attempt(String routeName, Priority priority, ChatRequest request, long deadlineMillis, Call<T> call)
-            throws InterruptedException {
+    private <T> T attempt(String routeName, Priority priority, int tokens, Function<DeploymentState, List<String>> unsupported,
+                          long deadlineMillis, Call<T> call) throws InterruptedException {
         Route r = route(routeName);
+        if (!r.dropUnsupported().isEmpty()) {
+            Function<DeploymentState, List<String>> all = unsupported;
+            unsupported = s -> {
+                List<String> u = all.apply(s);
+                return u.isEmpty() ? u : u.stream().filter(p -> !r.dropUnsupported().contains(p)).toList();
+            };
+        }
+        refuseUnsupported(r, unsupported);
         ProviderException last = null;
         while (true) {
             long now = clock.getAsLong();
             for (DeploymentState s : order(r)) {
-                Attempt a = admit(s, priority, request, now);
+                if (!unsupported.apply(s).isEmpty()) {
+                    continue; // it would drop what the client asked for: another candidate answers
+                }
+                Attempt a = admit(s, priority, tokens, now);
                 if (a == null) {
                     continue;
                 }
@@ -328,7 +340,7 @@ public final class Router {
 
     /** Answers on the route's best available deployment, failing over and waiting as needed until the deadline. */
     public ChatResponse complete(String routeName, Priority priority, ChatRequest request, long deadlineMillis) throws InterruptedException {
-        return attempt(routeName, priority, request, deadlineMillis, (s, a, start) -> {
+        return attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
             ChatResponse response = adapter(s).complete(s.deployment, request);
             s.succeeded();
             finished(a, start, response.promptTokens() + response.completionTokens());
@@ -339,7 +351,7 @@ public final class Router {
     /** Streams on the route's best available deployment; failures before the first token fail over invisibly. */
     public void stream(String routeName, Priority priority, ChatRequest request, long deadlineMillis, StreamListener listener)
             throws InterruptedException {
-        attempt(routeName, priority, request, deadlineMillis, (s, a, start) -> {
+        attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
             adapter(s).stream(s.deployment, request, new ForwardingListener(listener) {
                 @Override
                 public void completed(ChatResponse response) {
@@ -356,6 +368,54 @@ public final class Router {
                 }
             });
             return null;
+        });
+    }
+
+    /** What a deployment's adapter cannot honour of the request (nothing when its adapter is not there yet). */
+    private List<String> unsupported(DeploymentState s, ChatRequest request) {
+        if (request.parameters().isEmpty() && request.responseFormat() == null && request.tools().isEmpty()
+                && request.messages().stream().noneMatch(m -> !m.parts().isEmpty() || !m.toolCalls().isEmpty())) {
+            return List.of(); // a plain text request: every adapter takes it
+        }
+        ProviderAdapter a = adapters.apply(s.deployment.provider());
+        return a == null ? List.of() : a.unsupported(s.deployment, request);
+    }
+
+    /**
+     * Refuses (400, not retryable) a request that no deployment of the route can honour, naming the parameters: a
+     * parameter is never silently dropped.
+     */
+    private void refuseUnsupported(Route r, Function<DeploymentState, List<String>> unsupported) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (DeploymentState s : order(r)) {
+            List<String> u = unsupported.apply(s);
+            if (u.isEmpty()) {
+                return;
+            }
+            names.addAll(u);
+        }
+        if (!names.isEmpty()) {
+            throw new ProviderException(names.equals(java.util.Set.of("embeddings"))
+                    ? "route " + r.name() + " has no deployment that embeds"
+                    : "no deployment of route " + r.name() + " supports " + (names.size() == 1 ? "the parameter '" : "the parameters '")
+                    + String.join("', '", names) + "'", 400, false, 0, null);
+        }
+    }
+
+    /**
+     * Embeds on the route's deployments that can (a route's chat deployments are passed over), failing over and
+     * waiting as {@link #complete} does.
+     */
+    public EmbeddingResponse embed(String routeName, Priority priority, EmbeddingRequest request, long deadlineMillis)
+            throws InterruptedException {
+        return attempt(routeName, priority, request.estimatedTokens(), s -> {
+            ProviderAdapter a = adapters.apply(s.deployment.provider());
+            return a == null ? List.of() : a.unsupported(s.deployment, request);
+        }, deadlineMillis, (s, a, start) -> {
+            EmbeddingResponse response = adapter(s).embed(s.deployment, request);
+            s.succeeded();
+            finished(a, start, response.promptTokens());
+            return response;
         });
     }
 

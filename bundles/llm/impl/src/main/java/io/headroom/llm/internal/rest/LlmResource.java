@@ -2,6 +2,7 @@ package io.headroom.llm.internal.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.Caller;
@@ -75,31 +76,6 @@ public final class LlmResource implements RestResource {
         this.admin = admin;
     }
 
-    /** Parses an OpenAI request leniently: clients send fields this gateway does not use (n, top_p, user ...). */
-    static ChatRequest chatRequest(JsonNode body) {
-        if (!body.path("messages").isArray() || body.path("messages").isEmpty()) {
-            throw ProblemException.badRequest("'messages' must be a non-empty array");
-        }
-        List<ChatMessage> messages = new ArrayList<>();
-        for (JsonNode m : body.path("messages")) {
-            if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                throw ProblemException.badRequest("each message needs a 'role' and a text 'content'");
-            }
-            try {
-                messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
-            } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest(e.getMessage());
-            }
-        }
-        int maxTokens = body.path("max_tokens").asInt(body.path("max_completion_tokens").asInt(1024));
-        Double temperature = body.hasNonNull("temperature") ? body.get("temperature").asDouble() : null;
-        try {
-            return new ChatRequest(messages, maxTokens, temperature);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest(e.getMessage());
-        }
-    }
-
     /** The tenant a call is made for: a tenant token's own, else X-Headroom-Tenant, else none (platform scope). */
     private static TenantId tenant(SecurityContext security, String header) {
         Caller caller = Caller.of(security);
@@ -139,7 +115,12 @@ public final class LlmResource implements RestResource {
         if (route.isEmpty()) {
             throw ProblemException.badRequest("'model' (a route name) is required");
         }
-        ChatRequest request = chatRequest(body);
+        ChatRequest request;
+        try {
+            request = ChatEndpoint.read(body).request();
+        } catch (IOException e) {
+            throw ProblemException.badRequest("malformed JSON: " + e.getMessage());
+        }
         TenantId tenant = tenant(security, tenantHeader);
         Priority priority = priority(priorityHeader);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -152,7 +133,12 @@ public final class LlmResource implements RestResource {
             ObjectNode json = JSON.createObjectNode().put("id", id).put("object", "chat.completion")
                     .put("created", System.currentTimeMillis() / 1000).put("model", route);
             ObjectNode choice = json.putArray("choices").addObject().put("index", 0).put("finish_reason", r.finishReason());
-            choice.putObject("message").put("role", "assistant").put("content", r.content());
+            ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", r.content());
+            if (!r.toolCalls().isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                r.toolCalls().forEach(c -> calls.addObject().put("id", c.id()).put("type", "function").putObject("function")
+                        .put("name", c.name()).put("arguments", c.arguments()));
+            }
             json.putObject("usage").put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.completionTokens())
                     .put("total_tokens", r.promptTokens() + r.completionTokens());
             Response.ResponseBuilder ok = Response.ok(json);
@@ -196,6 +182,21 @@ public final class LlmResource implements RestResource {
             public void token(String text) {
                 ObjectNode chunk = chunk(id, created, route);
                 chunk.withArray("choices").addObject().put("index", 0).putNull("finish_reason").putObject("delta").put("content", text);
+                write(out, chunk.toString());
+            }
+
+            @Override
+            public void toolCall(int index, String callId, String name, String arguments) {
+                ObjectNode chunk = chunk(id, created, route);
+                ObjectNode call = chunk.withArray("choices").addObject().put("index", 0).putNull("finish_reason").putObject("delta")
+                        .putArray("tool_calls").addObject().put("index", index);
+                if (callId != null) {
+                    call.put("id", callId).put("type", "function");
+                }
+                ObjectNode f = call.putObject("function").put("arguments", arguments == null ? "" : arguments);
+                if (name != null) {
+                    f.put("name", name);
+                }
                 write(out, chunk.toString());
             }
 
@@ -259,6 +260,7 @@ public final class LlmResource implements RestResource {
             m.put("strategy", r.strategy());
             m.put("deployments", r.deployments());
             m.put("weights", defs.containsKey(r.name()) ? defs.get(r.name()).weights() : Map.of());
+            m.put("dropUnsupported", defs.containsKey(r.name()) ? defs.get(r.name()).dropUnsupported() : List.of());
             m.put("requestsLastMinute", r.requestsLastMinute());
             m.put("capacityPerMinute", r.capacityPerMinute());
             m.put("headroomLow", r.low());
@@ -275,7 +277,12 @@ public final class LlmResource implements RestResource {
         if (body == null || !body.isObject()) {
             throw ProblemException.badRequest("the body is a JSON object: strategy, deployments, weights");
         }
-        known(body, "strategy", "deployments", "weights", "name");
+        known(body, "strategy", "deployments", "weights", "name", "dropUnsupported");
+        List<String> drop = new ArrayList<>();
+        if (body.has("dropUnsupported") && !body.get("dropUnsupported").isArray()) {
+            throw ProblemException.badRequest("'dropUnsupported' must be an array of request parameter names");
+        }
+        body.path("dropUnsupported").forEach(d -> drop.add(d.asText()));
         List<String> deployments = new ArrayList<>();
         if (!body.path("deployments").isArray()) {
             throw ProblemException.badRequest("'deployments' must be an array of deployment names");
@@ -289,9 +296,10 @@ public final class LlmResource implements RestResource {
             weights.put(e.getKey(), e.getValue().asInt());
         });
         try {
-            Route r = new Route(name, body.path("strategy").asText("ordered"), deployments, weights);
+            Route r = new Route(name, body.path("strategy").asText("ordered"), deployments, weights, drop);
             admin.putRoute(r);
-            return Map.of("name", r.name(), "strategy", r.strategy(), "deployments", r.deployments(), "weights", r.weights());
+            return Map.of("name", r.name(), "strategy", r.strategy(), "deployments", r.deployments(), "weights", r.weights(),
+                    "dropUnsupported", r.dropUnsupported());
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         }

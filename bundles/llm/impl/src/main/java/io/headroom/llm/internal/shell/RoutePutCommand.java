@@ -34,6 +34,9 @@ public class RoutePutCommand implements Action {
     @Option(name = "--weights", description = "For weighted: name=weight,name=weight")
     String weights = "";
 
+    @Option(name = "--drop-unsupported", description = "Request parameters a deployment that cannot honour them may leave out: seed,logprobs")
+    String dropUnsupported = "";
+
     @Override
     public Object execute() {
         Map<String, Integer> w = new HashMap<>();
@@ -43,7 +46,7 @@ public class RoutePutCommand implements Action {
                 w.put(p[0].trim(), Integer.parseInt(p[1].trim()));
             }
         }
-        admin.putRoute(new Route(name, strategy, deployments, w));
+        admin.putRoute(new Route(name, strategy, deployments, w, List.of(dropUnsupported.split(","))));
         System.out.println("route " + name + " saved");
         return null;
     }

@@ -51,7 +51,9 @@ public final class LlmStore implements LeasedLimits.Ledger {
             "CREATE TABLE IF NOT EXISTS llm_leases (lkey VARCHAR(200) NOT NULL, minute BIGINT NOT NULL, granted BIGINT NOT NULL,"
                     + " PRIMARY KEY (lkey, minute)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
             "CREATE TABLE IF NOT EXISTS llm_version (id TINYINT NOT NULL PRIMARY KEY, version BIGINT NOT NULL) ENGINE=InnoDB",
-            "INSERT IGNORE INTO llm_version (id, version) VALUES (1, 0)"));
+            "INSERT IGNORE INTO llm_version (id, version) VALUES (1, 0)"),
+            Migration.of(2, "llm routes: parameters a route may drop",
+                    "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS drop_unsupported VARCHAR(2000) NOT NULL DEFAULT ''"));
 
     /** A deployment with the fleet's shared drain and cooldown state. */
     public record DeploymentRow(Deployment deployment, boolean disabled, long cooldownUntil, String cooldownReason) {
@@ -99,9 +101,10 @@ public final class LlmStore implements LeasedLimits.Ledger {
             }
             List<Route> routes = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT name, strategy, deployments, weights FROM llm_routes ORDER BY name")) {
+                    "SELECT name, strategy, deployments, weights, drop_unsupported FROM llm_routes ORDER BY name")) {
                 while (rs.next()) {
-                    routes.add(new Route(rs.getString(1), rs.getString(2), split(rs.getString(3)), weights(rs.getString(4))));
+                    routes.add(new Route(rs.getString(1), rs.getString(2), split(rs.getString(3)), weights(rs.getString(4)),
+                            split(rs.getString(5))));
                 }
             }
             Map<TenantId, TenantQuota> quotas = new LinkedHashMap<>();
@@ -217,24 +220,27 @@ public final class LlmStore implements LeasedLimits.Ledger {
     public void putRoute(Route r, boolean fromConfig) throws SQLException {
         try (Connection c = db.getConnection()) {
             if (fromConfig) {
-                try (PreparedStatement p = c.prepareStatement("SELECT source, strategy, deployments, weights FROM llm_routes WHERE name = ?")) {
+                try (PreparedStatement p = c.prepareStatement(
+                        "SELECT source, strategy, deployments, weights, drop_unsupported FROM llm_routes WHERE name = ?")) {
                     p.setString(1, r.name());
                     try (ResultSet rs = p.executeQuery()) {
                         if (rs.next() && (!"etc".equals(rs.getString(1)) || new Route(r.name(), rs.getString(2), split(rs.getString(3)),
-                                weights(rs.getString(4))).equals(r))) {
+                                weights(rs.getString(4)), split(rs.getString(5))).equals(r))) {
                             return;
                         }
                     }
                 }
             }
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO llm_routes (name, strategy, deployments, weights, source)"
-                    + " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE strategy = VALUES(strategy), deployments = VALUES(deployments),"
-                    + " weights = VALUES(weights), source = VALUES(source)")) {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO llm_routes (name, strategy, deployments, weights, source,"
+                    + " drop_unsupported) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE strategy = VALUES(strategy),"
+                    + " deployments = VALUES(deployments), weights = VALUES(weights), source = VALUES(source),"
+                    + " drop_unsupported = VALUES(drop_unsupported)")) {
                 p.setString(1, r.name());
                 p.setString(2, r.strategy());
                 p.setString(3, String.join(",", r.deployments()));
                 p.setString(4, weightsCsv(r.weights()));
                 p.setString(5, fromConfig ? "etc" : "api");
+                p.setString(6, String.join(",", r.dropUnsupported()));
                 p.executeUpdate();
             }
             bump(c);

@@ -123,6 +123,10 @@ public class LlmStoreTest {
 
         store.putRoute(new Route("chat", "weighted", List.of("gpt", "claude"), Map.of("gpt", 3)), true);
         assertEquals(new Route("chat", "weighted", List.of("gpt", "claude"), Map.of("gpt", 3)), store.snapshot().routes().get(0));
+        Route dropping = new Route("chat", "ordered", List.of("claude", "gpt"), Map.of(), List.of("seed", "logprobs"));
+        store.putRoute(dropping, false);
+        assertEquals(dropping, store.snapshot().routes().get(0));
+        assertEquals(List.of("logprobs", "seed"), store.snapshot().routes().get(0).dropUnsupported());
 
         assertTrue(store.setDisabled("gpt", true));
         store.coolDown("gpt", 5_000, "HTTP 503: down");

@@ -6,18 +6,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.headroom.llm.api.ChatMessage;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.ContentPart;
 import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.ResponseFormat;
 import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.api.Tool;
+import io.headroom.llm.api.ToolCall;
 import io.headroom.llm.http.HttpProvider;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * OpenAI Chat Completions and every server that speaks it (Azure OpenAI, vLLM, Ollama, ...): POST {endpoint}/chat/completions
- * with a Bearer key; streaming as SSE {@code data:} chunks with {@code choices[0].delta.content}, ended by {@code [DONE]}.
+ * with a Bearer key; streaming as SSE {@code data:} chunks with {@code choices[0].delta.content} and
+ * {@code delta.tool_calls}, ended by {@code [DONE]}. The request is OpenAI's own: messages (developer role, content
+ * parts, tool calls and results), tools, tool_choice, response_format and every other parameter the client sent
+ * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
 public final class OpenAiAdapter extends HttpProvider {
@@ -38,29 +49,179 @@ public final class OpenAiAdapter extends HttpProvider {
 
     @Override
     protected JsonNode body(Deployment d, ChatRequest request, boolean stream) {
-        ObjectNode body = JSON.createObjectNode().put("model", d.model()).put("max_tokens", request.maxTokens()).put("stream", stream);
+        ObjectNode body = JSON.createObjectNode().put("model", d.model());
+        if (request.parameter("max_completion_tokens") == null) {
+            body.put("max_tokens", request.maxTokens());
+        }
+        body.put("stream", stream);
         if (request.temperature() != null) {
             body.put("temperature", request.temperature());
         }
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : request.messages()) {
-            messages.addObject().put("role", m.role()).put("content", m.content());
+            messages.add(message(m));
         }
+        if (!request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (Tool t : request.tools()) {
+                ObjectNode f = tools.addObject().put("type", "function").putObject("function").put("name", t.name());
+                if (t.description() != null) {
+                    f.put("description", t.description());
+                }
+                if (t.parameters() != null) {
+                    f.set("parameters", json(t.parameters()));
+                }
+                if (t.strict() != null) {
+                    f.put("strict", t.strict());
+                }
+            }
+        }
+        if (request.toolChoice() != null) {
+            if (request.forcedTool() == null) {
+                body.put("tool_choice", request.toolChoice());
+            } else {
+                body.putObject("tool_choice").put("type", "function").putObject("function").put("name", request.forcedTool());
+            }
+        }
+        ResponseFormat format = request.responseFormat();
+        if (format != null) {
+            ObjectNode f = body.putObject("response_format").put("type", format.type());
+            if (format.type().equals(ResponseFormat.JSON_SCHEMA)) {
+                ObjectNode schema = f.putObject("json_schema").put("name", format.name());
+                schema.set("schema", json(format.schema()));
+                if (format.strict() != null) {
+                    schema.put("strict", format.strict());
+                }
+            }
+        }
+        request.parameters().forEach((name, value) -> {
+            if (!body.has(name)) {
+                body.set(name, json(value));
+            }
+        });
         if (stream) {
-            body.putObject("stream_options").put("include_usage", true);
+            body.putObject("stream_options").put("include_usage", true); // the gateway accounts every call's tokens
         }
         return body;
+    }
+
+    private static ObjectNode message(ChatMessage m) {
+        ObjectNode o = JSON.createObjectNode().put("role", m.role());
+        if (m.parts().isEmpty()) {
+            if (m.content() == null || m.content().isEmpty() && !m.toolCalls().isEmpty()) {
+                o.putNull("content");
+            } else {
+                o.put("content", m.content());
+            }
+        } else {
+            ArrayNode parts = o.putArray("content");
+            for (ContentPart p : m.parts()) {
+                if (p.isImage()) {
+                    ObjectNode image = parts.addObject().put("type", "image_url").putObject("image_url").put("url", p.url());
+                    if (p.detail() != null) {
+                        image.put("detail", p.detail());
+                    }
+                } else {
+                    parts.addObject().put("type", "text").put("text", p.text());
+                }
+            }
+        }
+        if (!m.toolCalls().isEmpty()) {
+            ArrayNode calls = o.putArray("tool_calls");
+            for (ToolCall c : m.toolCalls()) {
+                calls.addObject().put("id", c.id()).put("type", "function").putObject("function")
+                        .put("name", c.name()).put("arguments", c.arguments());
+            }
+        }
+        if (m.toolCallId() != null) {
+            o.put("tool_call_id", m.toolCallId());
+        }
+        if (m.name() != null) {
+            o.put("name", m.name());
+        }
+        return o;
+    }
+
+    /**
+     * What the gateway cannot give back although the server could: several choices ({@code n} above 1) and token
+     * log probabilities (the gateway's answer has one choice and no logprobs).
+     */
+    @Override
+    public List<String> unsupported(Deployment d, ChatRequest request) {
+        List<String> out = new ArrayList<>();
+        String n = request.parameter("n");
+        if (n != null && !n.equals("1")) {
+            out.add("n");
+        }
+        if ("true".equals(request.parameter("logprobs"))) {
+            out.add("logprobs");
+        }
+        if (request.parameter("top_logprobs") != null) {
+            out.add("top_logprobs");
+        }
+        return out;
+    }
+
+    /** Embeddings: POST {endpoint}/embeddings with the inputs, dimensions and every other parameter as sent. */
+    @Override
+    public List<String> unsupported(Deployment d, EmbeddingRequest request) {
+        return List.of();
+    }
+
+    @Override
+    public EmbeddingResponse embed(Deployment d, EmbeddingRequest request) {
+        ObjectNode body = JSON.createObjectNode().put("model", d.model());
+        ArrayNode input = body.putArray("input");
+        request.inputs().forEach(input::add);
+        if (request.dimensions() != null) {
+            body.put("dimensions", request.dimensions());
+        }
+        request.parameters().forEach((name, value) -> {
+            if (!body.has(name)) {
+                body.set(name, json(value));
+            }
+        });
+        body.put("encoding_format", "float"); // the gateway encodes for its client
+        JsonNode r = post(d, "/embeddings", body);
+        JsonNode data = r.path("data");
+        if (!data.isArray() || data.size() != request.inputs().size()) {
+            throw new ProviderException(d.name() + ": expected " + request.inputs().size() + " embeddings, got "
+                    + (data.isArray() ? data.size() : "none"), 502, true, 0, null);
+        }
+        float[][] vectors = new float[data.size()][];
+        for (int i = 0; i < data.size(); i++) {
+            JsonNode e = data.get(i);
+            int index = e.path("index").asInt(i);
+            JsonNode values = e.path("embedding");
+            if (index < 0 || index >= vectors.length || !values.isArray() || vectors[index] != null) {
+                throw new ProviderException(d.name() + ": malformed embeddings response", 502, true, 0, null);
+            }
+            float[] v = new float[values.size()];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = (float) values.get(j).asDouble();
+            }
+            vectors[index] = v;
+        }
+        return new EmbeddingResponse(List.of(vectors), d.name(), r.path("model").asText(d.model()),
+                r.path("usage").path("prompt_tokens").asInt());
     }
 
     @Override
     protected ChatResponse parse(Deployment d, JsonNode r) {
         JsonNode choice = r.path("choices").path(0);
-        if (!choice.path("message").has("content")) {
+        JsonNode message = choice.path("message");
+        List<ToolCall> calls = new ArrayList<>();
+        for (JsonNode c : message.path("tool_calls")) {
+            calls.add(new ToolCall(c.path("id").asText(), c.path("function").path("name").asText(),
+                    c.path("function").path("arguments").asText("{}")));
+        }
+        if (!message.has("content") && calls.isEmpty()) {
             throw new ProviderException(d.name() + ": response has no choices[0].message.content", 502, true, 0, null);
         }
         JsonNode usage = r.path("usage");
-        return new ChatResponse(choice.path("message").path("content").asText(), finishReason(choice.path("finish_reason").asText(null)),
-                d.name(), r.path("model").asText(d.model()), usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt());
+        return new ChatResponse(message.path("content").isNull() ? "" : message.path("content").asText(""),
+                finishReason(choice.path("finish_reason").asText(null)), d.name(), r.path("model").asText(d.model()),
+                usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt(), calls);
     }
 
     /**
@@ -85,6 +246,11 @@ public final class OpenAiAdapter extends HttpProvider {
         String text = choice.path("delta").path("content").asText("");
         if (!text.isEmpty()) {
             listener.token(text);
+        }
+        for (JsonNode c : choice.path("delta").path("tool_calls")) {
+            JsonNode f = c.path("function");
+            listener.toolCall(c.path("index").asInt(), c.hasNonNull("id") ? c.get("id").asText() : null,
+                    f.hasNonNull("name") ? f.get("name").asText() : null, f.hasNonNull("arguments") ? f.get("arguments").asText() : null);
         }
         if (choice.hasNonNull("finish_reason")) {
             state.finishReason = choice.get("finish_reason").asText();

@@ -1,0 +1,482 @@
+package io.headroom.llm.internal.rest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.rest.DirectEndpoint;
+import io.headroom.fixtures.FakeLlmProvider;
+import io.headroom.fixtures.FakeLlmProvider.Behaviour;
+import io.headroom.llm.api.ChatRequest;
+import io.headroom.llm.api.ChatResponse;
+import io.headroom.llm.api.Deployment;
+import io.headroom.llm.api.EmbeddingRequest;
+import io.headroom.llm.api.EmbeddingResponse;
+import io.headroom.llm.api.LlmRouter;
+import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.Route;
+import io.headroom.llm.api.StreamListener;
+import io.headroom.llm.internal.core.Router;
+import io.headroom.llm.internal.provider.TestAdapters;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The OpenAI surface end to end in process: Chat Completions bodies as SDKs send them (tools, tool results, content
+ * parts, developer messages, response_format, other parameters) through the direct endpoint, the router and the real
+ * OpenAI and Anthropic adapters, against local servers speaking each vendor's wire format.
+ */
+public class OpenAiSurfaceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOOLS = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"description\":\"Weather of a city\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+            + "\"required\":[\"city\"]}}}]";
+    private static final String ROUND_TRIP = "[{\"role\":\"developer\",\"content\":\"Use tools.\"},"
+            + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_9\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_9\",\"content\":\"18C, sunny\"}]";
+
+    private FakeLlmProvider openAi;
+    private FakeLlmProvider anthropic;
+    private Router router;
+    private ChatEndpoint endpoint;
+    private EmbeddingsEndpoint embeddings;
+    private LlmRouter llm;
+
+    @Before
+    public void setUp() throws Exception {
+        openAi = FakeLlmProvider.openAi();
+        anthropic = FakeLlmProvider.anthropic();
+        router = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider);
+        router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        router.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
+        router.putRoute(new Route("gpt", "ordered", List.of("gpt"), Map.of()));
+        router.putRoute(new Route("claude", "ordered", List.of("claude"), Map.of()));
+        router.putRoute(new Route("claude-then-gpt", "ordered", List.of("claude", "gpt"), Map.of()));
+        router.putRoute(new Route("gpt-then-claude", "ordered", List.of("gpt", "claude"), Map.of()));
+        llm = new LlmRouter() {
+            @Override
+            public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
+                try {
+                    return router.complete(route, priority, request, System.currentTimeMillis() + timeout.toMillis());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout,
+                               StreamListener listener) {
+                try {
+                    router.stream(route, priority, request, System.currentTimeMillis() + timeout.toMillis(), listener);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
+                try {
+                    return router.embed(route, priority, request, System.currentTimeMillis() + timeout.toMillis());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public List<Route> routes() {
+                return router.routes();
+            }
+        };
+        endpoint = new ChatEndpoint(llm);
+        embeddings = new EmbeddingsEndpoint(llm);
+    }
+
+    @After
+    public void tearDown() {
+        openAi.close();
+        anthropic.close();
+    }
+
+    /** An in-memory exchange: the request body in, the status, headers and body out. */
+    static final class Call implements DirectEndpoint.Exchange {
+        final byte[] request;
+        final Map<String, String> requestHeaders = new HashMap<>();
+        final Map<String, String> headers = new HashMap<>();
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int status;
+        String contentType;
+
+        Call(String json) {
+            request = json.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String header(String name) {
+            return requestHeaders.get(name);
+        }
+
+        @Override
+        public String requestId() {
+            return "test";
+        }
+
+        @Override
+        public InputStream body() {
+            return new ByteArrayInputStream(request);
+        }
+
+        @Override
+        public void status(int status) {
+            this.status = status;
+        }
+
+        @Override
+        public void header(String name, String value) {
+            headers.put(name, value);
+        }
+
+        @Override
+        public OutputStream output(String contentType) {
+            this.contentType = contentType;
+            return body;
+        }
+
+        String text() {
+            return body.toString(StandardCharsets.UTF_8);
+        }
+
+        JsonNode json() throws Exception {
+            return JSON.readTree(body.toByteArray());
+        }
+
+        /** The SSE data payloads, [DONE] included. */
+        List<String> events() {
+            List<String> out = new ArrayList<>();
+            for (String line : text().split("\n")) {
+                if (line.startsWith("data: ")) {
+                    out.add(line.substring(6));
+                }
+            }
+            return out;
+        }
+    }
+
+    private Call post(String json) throws Exception {
+        Call c = new Call(json);
+        endpoint.serve(new Caller("test", Caller.PLATFORM, null), c);
+        return c;
+    }
+
+    private Call embed(String json) throws Exception {
+        Call c = new Call(json);
+        embeddings.serve(new Caller("test", Caller.PLATFORM, null), c);
+        return c;
+    }
+
+    @Test
+    public void embeddingsAreAnsweredByTheRoutesDeploymentsThatEmbedInOpenAiShape() throws Exception {
+        Call c = embed("{\"model\":\"claude-then-gpt\",\"input\":[\"hello\",\"hi\"],\"dimensions\":4,\"user\":\"u-1\"}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("gpt", c.headers.get("X-Headroom-Deployment")); // Anthropic does not embed: passed over
+        JsonNode data = c.json().path("data");
+        assertEquals(2, data.size());
+        assertEquals(1, data.path(1).path("index").asInt());
+        assertEquals(5.0, data.path(0).path("embedding").path(0).asDouble(), 0);
+        assertEquals(4, data.path(0).path("embedding").size());
+        assertEquals(4, c.json().path("usage").path("prompt_tokens").asInt());
+        assertEquals("claude-then-gpt", c.json().path("model").asText());
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertEquals("u-1", sent.path("user").asText());
+        assertEquals(4, sent.path("dimensions").asInt());
+        assertEquals(0, anthropic.requests.get());
+
+        Call b64 = embed("{\"model\":\"gpt\",\"input\":\"abc\",\"encoding_format\":\"base64\"}");
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(
+                b64.json().path("data").path(0).path("embedding").asText())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3.0f, bytes.getFloat(), 0);
+        assertEquals(0.5f, bytes.getFloat(), 0);
+
+        Call refused = embed("{\"model\":\"claude\",\"input\":\"abc\"}");
+        assertEquals(400, refused.status);
+        assertTrue(refused.text(), refused.json().path("error").path("message").asText().contains("no deployment that embeds"));
+        assertEquals(400, embed("{\"model\":\"gpt\",\"input\":[1,2,3]}").status);
+        assertEquals(400, embed("{\"model\":\"gpt\",\"input\":[]}").status);
+    }
+
+    @Test
+    public void responsesInputItemsBecomeTheConversationAndToolCallsStreamAsFunctionCallEvents() throws Exception {
+        ResponsesEndpoint responses = new ResponsesEndpoint(llm);
+        Call c = new Call("{\"model\":\"claude\",\"instructions\":\"Use tools.\",\"input\":["
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Weather in Paris?\"}]},"
+                + "{\"type\":\"function_call\",\"call_id\":\"call_9\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"},"
+                + "{\"type\":\"function_call_output\",\"call_id\":\"call_9\",\"output\":\"18C, sunny\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]}");
+        responses.serve(new Caller("test", Caller.PLATFORM, null), c);
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("Hello, world!", c.json().path("output").path(0).path("content").path(0).path("text").asText());
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("Use tools.", sent.path("system").asText());
+        assertEquals("tool_use", sent.path("messages").path(1).path("content").path(0).path("type").asText());
+        assertEquals("call_9", sent.path("messages").path(2).path("content").path(0).path("tool_use_id").asText());
+
+        Call s = new Call("{\"model\":\"gpt\",\"stream\":true,\"input\":\"Weather in Paris?\","
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]}");
+        responses.serve(new Caller("test", Caller.PLATFORM, null), s);
+        List<String> types = new ArrayList<>();
+        StringBuilder arguments = new StringBuilder();
+        JsonNode completed = null;
+        for (String e : s.events()) {
+            JsonNode event = JSON.readTree(e);
+            types.add(event.path("type").asText());
+            if (event.path("type").asText().equals("response.function_call_arguments.delta")) {
+                arguments.append(event.path("delta").asText());
+            }
+            if (event.path("type").asText().equals("response.completed")) {
+                completed = event.path("response");
+            }
+        }
+        assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added",
+                "response.function_call_arguments.delta", "response.function_call_arguments.delta",
+                "response.function_call_arguments.done", "response.output_item.done", "response.completed"), types);
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, arguments.toString());
+        assertEquals("call_1", completed.path("output").path(0).path("call_id").asText());
+        assertEquals(29, completed.path("usage").path("total_tokens").asInt());
+
+        Call stored = new Call("{\"model\":\"gpt\",\"input\":\"hi\",\"previous_response_id\":\"resp_1\"}");
+        responses.serve(new Caller("test", Caller.PLATFORM, null), stored);
+        assertEquals(400, stored.status);
+    }
+
+    @Test
+    public void aProviderThatGoesSilentMidStreamEndsTheClientsStreamWithAnErrorEvent() throws Exception {
+        router.putDeployment(new Deployment("claude-quick", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 300));
+        router.putRoute(new Route("quick", "ordered", List.of("claude-quick"), Map.of()));
+        anthropic.then(Behaviour.stallAfter(2, 3_000)); // silent for longer than the deployment's 300 ms
+        Call c = post("{\"model\":\"quick\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, c.status);
+        List<String> events = c.events();
+        String last = events.get(events.size() - 1);
+        assertTrue(last, last.startsWith("{\"error\""));
+        assertFalse(events.contains("[DONE]"));
+        StringBuilder text = new StringBuilder();
+        for (String e : events.subList(0, events.size() - 1)) {
+            text.append(JSON.readTree(e).path("choices").path(0).path("delta").path("content").asText(""));
+        }
+        assertEquals("Hello, ", text.toString()); // the two tokens before the silence, then the error: never a cut answer that looks whole
+        assertEquals(1, router.deployments().stream().filter(d -> d.name().equals("claude-quick")).findFirst().orElseThrow().failures());
+    }
+
+    @Test
+    public void embeddingsFailOverLikeChat() throws Exception {
+        openAi.then(Behaviour.error(503, null));
+        router.putDeployment(new Deployment("gpt-2", "openai", "embed-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
+        router.putRoute(new Route("embed", "ordered", List.of("gpt", "gpt-2"), Map.of()));
+        Call c = embed("{\"model\":\"embed\",\"input\":\"abc\"}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("gpt-2", c.headers.get("X-Headroom-Deployment"));
+    }
+
+    @Test
+    public void aToolCallComesBackInOpenAiShapeFromEitherVendor() throws Exception {
+        for (String route : List.of("gpt", "claude")) {
+            Call c = post("{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]," + TOOLS
+                    + ",\"tool_choice\":\"auto\"}");
+            assertEquals(c.text(), 200, c.status);
+            JsonNode choice = c.json().path("choices").path(0);
+            assertEquals(route, "tool_calls", choice.path("finish_reason").asText());
+            JsonNode call = choice.path("message").path("tool_calls").path(0);
+            assertEquals("get_weather", call.path("function").path("name").asText());
+            assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, call.path("function").path("arguments").asText());
+            assertEquals("function", call.path("type").asText());
+            assertFalse(call.path("id").asText().isEmpty());
+        }
+        // Anthropic got its own shape: tools with input_schema and tool_choice auto
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("get_weather", sent.path("tools").path(0).path("name").asText());
+        assertEquals("object", sent.path("tools").path(0).path("input_schema").path("type").asText());
+        assertEquals("auto", sent.path("tool_choice").path("type").asText());
+        // OpenAI got the tools as they were sent
+        assertEquals("get_weather", JSON.readTree(openAi.lastBody).path("tools").path(0).path("function").path("name").asText());
+    }
+
+    @Test
+    public void theToolResultRoundTripReachesAnthropicAsToolUseAndToolResultBlocks() throws Exception {
+        Call c = post("{\"model\":\"claude\",\"messages\":" + ROUND_TRIP + "," + TOOLS + ",\"tool_choice\":\"none\"}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("none", JSON.readTree(anthropic.lastBody).path("tool_choice").path("type").asText());
+        assertEquals("get_weather", JSON.readTree(anthropic.lastBody).path("tools").path(0).path("name").asText());
+        assertEquals("Hello, world!", c.json().path("choices").path(0).path("message").path("content").asText());
+        assertEquals("stop", c.json().path("choices").path(0).path("finish_reason").asText());
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("Use tools.", sent.path("system").asText()); // the developer message
+        JsonNode messages = sent.path("messages");
+        assertEquals(3, messages.size()); // user, assistant (tool_use), user (tool_result)
+        JsonNode use = messages.path(1).path("content").path(0);
+        assertEquals("tool_use", use.path("type").asText());
+        assertEquals("call_9", use.path("id").asText());
+        assertEquals("Paris", use.path("input").path("city").asText());
+        JsonNode result = messages.path(2).path("content").path(0);
+        assertEquals("user", messages.path(2).path("role").asText());
+        assertEquals("tool_result", result.path("type").asText());
+        assertEquals("call_9", result.path("tool_use_id").asText());
+        assertEquals("18C, sunny", result.path("content").asText());
+    }
+
+    @Test
+    public void aConversationWithToolsFailsOverFromOpenAiToAnthropicMidConversation() throws Exception {
+        openAi.always(Behaviour.error(503, null));
+        Call c = post("{\"model\":\"gpt-then-claude\",\"messages\":" + ROUND_TRIP + "," + TOOLS + "}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("claude", c.headers.get("X-Headroom-Deployment"));
+        assertEquals("Hello, world!", c.json().path("choices").path(0).path("message").path("content").asText());
+        assertTrue(anthropic.lastBody, anthropic.lastBody.contains("\"tool_result\""));
+        assertEquals(1, openAi.requests.get());
+    }
+
+    @Test
+    public void streamedToolCallsArriveAsIndexedDeltasWithTheRoleFirstAndUsageWhenAsked() throws Exception {
+        for (String route : List.of("gpt", "claude")) {
+            Call c = post("{\"model\":\"" + route + "\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]," + TOOLS + "}");
+            assertEquals(c.text(), 200, c.status);
+            List<String> events = c.events();
+            assertEquals("[DONE]", events.get(events.size() - 1));
+            JsonNode first = JSON.readTree(events.get(0));
+            assertEquals("assistant", first.path("choices").path(0).path("delta").path("role").asText());
+            StringBuilder arguments = new StringBuilder();
+            String id = null;
+            String name = null;
+            String finish = null;
+            JsonNode usage = null;
+            for (String e : events.subList(0, events.size() - 1)) {
+                JsonNode chunk = JSON.readTree(e);
+                if (chunk.hasNonNull("usage")) {
+                    usage = chunk.get("usage");
+                    assertEquals(0, chunk.path("choices").size());
+                    continue;
+                }
+                JsonNode choice = chunk.path("choices").path(0);
+                for (JsonNode call : choice.path("delta").path("tool_calls")) {
+                    assertEquals(0, call.path("index").asInt());
+                    if (call.has("id")) {
+                        assertNull("the id comes once", id);
+                        id = call.get("id").asText();
+                        name = call.path("function").path("name").asText();
+                    }
+                    arguments.append(call.path("function").path("arguments").asText());
+                }
+                if (choice.hasNonNull("finish_reason")) {
+                    finish = choice.get("finish_reason").asText();
+                }
+            }
+            assertTrue(route, id != null && !id.isEmpty());
+            assertEquals("get_weather", name);
+            assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, arguments.toString());
+            assertEquals("tool_calls", finish);
+            assertEquals(29, usage.path("total_tokens").asInt());
+        }
+    }
+
+    @Test
+    public void aParameterNoDeploymentCanHonourIsRefusedByNameAndOneThatCanAnswers() throws Exception {
+        Call refused = post("{\"model\":\"claude\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, refused.status);
+        JsonNode error = refused.json().path("error");
+        assertTrue(error.toString(), error.path("message").asText().contains("'seed'"));
+        assertEquals("invalid_request_error", error.path("type").asText());
+        assertEquals(0, anthropic.requests.get());
+
+        Call skipped = post("{\"model\":\"claude-then-gpt\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(skipped.text(), 200, skipped.status);
+        assertEquals("gpt", skipped.headers.get("X-Headroom-Deployment"));
+        assertEquals(7, JSON.readTree(openAi.lastBody).path("seed").asInt());
+        assertEquals(0, anthropic.requests.get());
+
+
+        router.putRoute(new Route("claude-drops-seed", "ordered", List.of("claude", "gpt"), Map.of(), List.of("seed")));
+        Call dropped = post("{\"model\":\"claude-drops-seed\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(dropped.text(), 200, dropped.status);
+        assertEquals("the route allows dropping seed", "claude", dropped.headers.get("X-Headroom-Deployment"));
+        assertFalse(anthropic.lastBody, anthropic.lastBody.contains("seed"));
+        assertEquals(400, post("{\"model\":\"gpt\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").status);
+        Call notDropped = post("{\"model\":\"claude-drops-seed\",\"presence_penalty\":0.5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals("gpt", notDropped.headers.get("X-Headroom-Deployment"));
+
+        Call schema = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":"
+                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}}");
+        assertEquals(400, schema.status);
+        assertTrue(schema.text(), schema.text().contains("'response_format'"));
+    }
+
+    @Test
+    public void openAiDeploymentsGetEveryParameterAsSentAndMaxCompletionTokensAsItself() throws Exception {
+        Call c = post("{\"model\":\"gpt\",\"max_completion_tokens\":300,\"seed\":1,\"top_p\":0.5,\"stop\":[\"END\"],"
+                + "\"reasoning_effort\":\"low\",\"some_future_field\":{\"a\":[1,2]},\"response_format\":"
+                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}},"
+                + "\"messages\":[{\"role\":\"developer\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"What is this?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.png\",\"detail\":\"low\"}}]}]}");
+        assertEquals(c.text(), 200, c.status);
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertEquals(300, sent.path("max_completion_tokens").asInt());
+        assertFalse(sent.toString(), sent.has("max_tokens"));
+        assertEquals(1, sent.path("seed").asInt());
+        assertEquals(0.5, sent.path("top_p").asDouble(), 0);
+        assertEquals("END", sent.path("stop").path(0).asText());
+        assertEquals("low", sent.path("reasoning_effort").asText());
+        assertEquals(2, sent.path("some_future_field").path("a").path(1).asInt());
+        assertEquals("w", sent.path("response_format").path("json_schema").path("name").asText());
+        assertTrue(sent.path("response_format").path("json_schema").path("strict").asBoolean());
+        assertEquals("developer", sent.path("messages").path(0).path("role").asText());
+        JsonNode image = sent.path("messages").path(1).path("content").path(1);
+        assertEquals("https://example.com/a.png", image.path("image_url").path("url").asText());
+        assertEquals("low", image.path("image_url").path("detail").asText());
+    }
+
+    @Test
+    public void imagesReachAnthropicAsImageBlocksAndStopAndTemperatureAreMapped() throws Exception {
+        Call c = post("{\"model\":\"claude\",\"temperature\":1.6,\"stop\":\"END\",\"user\":\"u-1\",\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"Compare\"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/b.jpg\"}}]}]}");
+        assertEquals(c.text(), 200, c.status);
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        JsonNode content = sent.path("messages").path(0).path("content");
+        assertEquals("Compare", content.path(0).path("text").asText());
+        assertEquals("base64", content.path(1).path("source").path("type").asText());
+        assertEquals("image/png", content.path(1).path("source").path("media_type").asText());
+        assertEquals("iVBORw0KGgo=", content.path(1).path("source").path("data").asText());
+        assertEquals("url", content.path(2).path("source").path("type").asText());
+        assertEquals("https://example.com/b.jpg", content.path(2).path("source").path("url").asText());
+        assertEquals(1.0, sent.path("temperature").asDouble(), 0); // OpenAI's 0-2 capped at Anthropic's 1
+        assertEquals("END", sent.path("stop_sequences").path(0).asText());
+        assertEquals("u-1", sent.path("metadata").path("user_id").asText());
+    }
+
+    @Test
+    public void malformedToolsAndMessagesAreClearClientErrors() throws Exception {
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}").status);
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}").status);
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + TOOLS
+                + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"other\"}}}").status);
+        assertEquals(400, post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_audio\"}]}]}").status);
+        assertEquals(0, openAi.requests.get());
+    }
+}
