@@ -72,11 +72,20 @@ abstract class WorkerQueue implements FairQueue {
                             + " url VARCHAR(2000) NULL, secret VARCHAR(200) NULL, max_attempts INT NOT NULL, backoff_millis BIGINT NOT NULL,"
                             + " visibility_seconds INT NOT NULL, timeout_millis BIGINT NOT NULL, concurrency INT NOT NULL)"
                             + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
-            Migration.of(3, "HIGH budget per tenant", "ALTER TABLE queue_tenants ADD COLUMN high_budget INT NOT NULL DEFAULT 0"));
+            Migration.of(3, "HIGH budget per tenant", "ALTER TABLE queue_tenants ADD COLUMN high_budget INT NOT NULL DEFAULT 0"),
+            Migration.of(4, "each node's queue load, for the fleet's view",
+                    "CREATE TABLE IF NOT EXISTS queue_node_load (node VARCHAR(100) NOT NULL, backend VARCHAR(16) NOT NULL,"
+                            + " scope VARCHAR(100) NOT NULL, tenant VARCHAR(63) NOT NULL, submitted DOUBLE NOT NULL, backlog INT NOT NULL,"
+                            + " in_flight INT NOT NULL, updated_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, backend, scope, tenant))"
+                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+                    "CREATE TABLE IF NOT EXISTS queue_node_open (node VARCHAR(100) NOT NULL, backend VARCHAR(16) NOT NULL,"
+                            + " tenant VARCHAR(63) NOT NULL, open_jobs BIGINT NOT NULL, open_high BIGINT NOT NULL,"
+                            + " updated_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, backend, tenant)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
 
     /** The tuning every backend has; {@code name} labels threads and load samples. */
     record Tuning(String name, int workers, int overflowWorkers, int noisyBacklog, long overflowMaxWaitMillis, long dedupeMinutes,
-                  int maxAttempts, long backoffMillis, long maxBackoffMillis, int maxBacklogPerTenant, long refreshMillis) {
+                  int maxAttempts, long backoffMillis, long maxBackoffMillis, int maxBacklogPerTenant, long refreshMillis,
+                  long fleetFlushMillis) {
     }
 
     /** A job accepted for a backend, with the time before which it must not start (0: now). */
@@ -95,8 +104,11 @@ abstract class WorkerQueue implements FairQueue {
         final AtomicLong completed = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        /** Accepted here minus finished here: on a fleet another node may finish a job accepted here, so it may go negative. */
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger openHigh = new AtomicInteger();
+        /** Jobs this node put in the overflow lane (SQS: sent to an overflow queue at submission). */
+        final AtomicLong overflowed = new AtomicLong();
     }
 
     /** A lease handed out by this node; {@code expiresAt} moves when it is extended. */
@@ -156,8 +168,13 @@ abstract class WorkerQueue implements FairQueue {
     private final List<Thread> workers = new ArrayList<>();
     private final Object wakeUp = new Object();
     private volatile boolean running = true;
+    /** The fleet's view; null when the queue runs without a fleet (one node). */
+    private final QueueFleet fleet;
 
-    WorkerQueue(ControlStore store, Signals signals, Tuning tuning) throws SQLException {
+    /**
+     * @param nodeId this node's id in the fleet, or null for a node on its own
+     */
+    WorkerQueue(ControlStore store, Signals signals, Tuning tuning, String nodeId) throws SQLException {
         this.tuning = tuning;
         this.signals = signals;
         store.migrate("queue", MIGRATIONS);
@@ -168,6 +185,35 @@ abstract class WorkerQueue implements FairQueue {
         this.remote = typeStore.load();
         this.timers = Executors.newScheduledThreadPool(2, r -> new Thread(r, "headroom-queue-" + tuning.name() + "-timers"));
         this.push = new PushDelivery(this);
+        this.fleet = nodeId == null ? null : new QueueFleet(store, nodeId, tuning.name(), new QueueFleet.Local() {
+            @Override
+            public Map<String, FairScheduler> schedulers() {
+                Map<String, FairScheduler> all = new HashMap<>(remoteSchedulers);
+                all.put("", scheduler);
+                return all;
+            }
+
+            @Override
+            public Map<String, Map<TenantId, Double>> submitRates() {
+                return WorkerQueue.this.submitRates();
+            }
+
+            @Override
+            public Map<TenantId, io.headroom.queue.internal.store.LoadStore.Open> open() {
+                Map<TenantId, io.headroom.queue.internal.store.LoadStore.Open> out = new HashMap<>();
+                counters.forEach((t, c) -> out.put(t, new io.headroom.queue.internal.store.LoadStore.Open(c.open.get(), c.openHigh.get())));
+                return out;
+            }
+        }, new io.headroom.queue.internal.core.FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
+                jobsOutliveNodes());
+        if (fleet != null) {
+            fleet.carriedOver().forEach((t, o) -> {
+                TenantCounters c = counters(t);
+                c.open.set((int) o.open());
+                c.openHigh.set((int) o.openHigh());
+            });
+            timers.scheduleWithFixedDelay(this::shareLoad, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
+        }
         timers.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);
         timers.scheduleWithFixedDelay(this::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
@@ -326,10 +372,55 @@ abstract class WorkerQueue implements FairQueue {
 
     private void release(Job job) {
         TenantCounters c = counters(job.tenant());
-        c.open.updateAndGet(n -> Math.max(0, n - 1));
-        if (job.priority() == Priority.HIGH) {
-            c.openHigh.updateAndGet(n -> Math.max(0, n - 1));
+        if (fleet != null) {
+            c.open.decrementAndGet(); // the fleet's sum is what counts; this node's part may be negative
+        } else {
+            c.open.updateAndGet(n -> Math.max(0, n - 1));
         }
+        if (job.priority() == Priority.HIGH) {
+            if (fleet != null) {
+                c.openHigh.decrementAndGet();
+            } else {
+                c.openHigh.updateAndGet(n -> Math.max(0, n - 1));
+            }
+        }
+    }
+
+    /** Whether a job accepted here still exists when this node dies (SQS), so its open count must outlive the node. */
+    protected boolean jobsOutliveNodes() {
+        return false;
+    }
+
+    /** Decayed recent submissions per scheduler scope and tenant, for the fleet's view; empty where jobs wait on the node. */
+    protected Map<String, Map<TenantId, Double>> submitRates() {
+        return Map.of();
+    }
+
+    /** Whether lanes are chosen at submission (SQS: the queue a job is sent to) rather than when a job is queued here. */
+    protected boolean lanesChosenAtSubmit() {
+        return false;
+    }
+
+    private void shareLoad() {
+        try {
+            fleet.share();
+        } catch (RuntimeException e) {
+            LOG.warn("queue: fleet view round failed: {}", e.toString());
+        }
+        signalIdle(); // caps may have opened up
+        remote.keySet().forEach(this::remoteWork);
+    }
+
+    /** Jobs each tenant put in the overflow lane on this node since it started. */
+    Map<String, Long> overflowed() {
+        Map<String, Long> out = new HashMap<>();
+        counters.forEach((t, c) -> {
+            long n = c.overflowed.get();
+            if (n > 0) {
+                out.put(t.value(), n);
+            }
+        });
+        return out;
     }
 
     /** The job is done: the backend forgets it. */
@@ -380,7 +471,9 @@ abstract class WorkerQueue implements FairQueue {
         for (Job job : jobs) {
             tracker.waiting(job, null, null);
             FairScheduler s = schedulerFor(job.type());
-            s.add(job);
+            if ("overflow".equals(s.add(job)) && !lanesChosenAtSubmit()) {
+                counters(job.tenant()).overflowed.incrementAndGet();
+            }
             if (s == scheduler) {
                 local = true;
             } else {
@@ -456,13 +549,17 @@ abstract class WorkerQueue implements FairQueue {
         }
         perTenant.forEach((tenant, n) -> {
             TenantCounters c = counters(tenant);
-            if (c.open.get() + n[0] > tuning.maxBacklogPerTenant()) {
-                throw new QueueFullException("tenant " + tenant + " has " + c.open.get() + " jobs open; its backlog cap is "
-                        + tuning.maxBacklogPerTenant(), 5);
+            io.headroom.queue.internal.store.LoadStore.Open elsewhere = fleet == null
+                    ? new io.headroom.queue.internal.store.LoadStore.Open(0, 0) : fleet.openElsewhere(tenant);
+            long open = Math.max(0, c.open.get() + elsewhere.open());
+            long openHigh = Math.max(0, c.openHigh.get() + elsewhere.openHigh());
+            if (open + n[0] > tuning.maxBacklogPerTenant()) {
+                throw new QueueFullException("tenant " + tenant + " has " + open + " jobs open" + (fleet == null ? "" : " in the fleet")
+                        + "; its backlog cap is " + tuning.maxBacklogPerTenant(), 5);
             }
             int budget = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0)).highBudget();
-            if (tenantCaller && n[1] > 0 && c.openHigh.get() + n[1] > budget) {
-                throw new QueueFullException("tenant " + tenant + " may have " + budget + " HIGH jobs open (it has " + c.openHigh.get()
+            if (tenantCaller && n[1] > 0 && openHigh + n[1] > budget) {
+                throw new QueueFullException("tenant " + tenant + " may have " + budget + " HIGH jobs open (it has " + openHigh
                         + "); submit them as NORMAL, or ask an operator for a HIGH budget", 5);
             }
         });
@@ -674,8 +771,9 @@ abstract class WorkerQueue implements FairQueue {
         FairScheduler s = schedulerFor(type);
         List<Lease> out = new ArrayList<>();
         List<Job> cancelled = new ArrayList<>();
+        int elsewhere = fleet == null ? 0 : fleet.inFlightElsewhere(type); // the type's concurrency holds for the fleet
         synchronized (s) {
-            while (out.size() < max && s.inFlight() < t.type().concurrency()) {
+            while (out.size() < max && s.inFlight() + elsewhere < t.type().concurrency()) {
                 Job job = s.next();
                 if (job == null) {
                     break;
