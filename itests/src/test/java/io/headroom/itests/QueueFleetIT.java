@@ -1,0 +1,150 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.headroom.fixtures.LocalFleet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.Test;
+
+/**
+ * The fair queue (SQS backend) on three nodes: a tenant whose burst is spread over the nodes, so that no node alone sees
+ * enough of it, is noisy for the fleet and its next jobs go to the overflow lane on every node; a remote type's
+ * concurrency holds for the fleet, not per node. Counts only; the fleet's flush interval is shortened in TestFleet.
+ */
+public class QueueFleetIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Under the nodes' noisyBacklog (20) on each node, over it for the fleet. */
+    private static final int FIRST_ROUND = 12;
+    private static final int SECOND_ROUND = 4;
+    private static final int CONCURRENCY = 10;
+
+    @Test
+    public void aBurstSpreadOverThreeNodesIsOneNoisyTenantAndTheTypesConcurrencyHoldsForTheFleet() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.burst." + suffix;
+        String burst = "fburst" + suffix;
+        String quiet = "fquiet" + suffix;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"concurrency\":" + CONCURRENCY
+                + ",\"visibilitySeconds\":120}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            for (RestClient node : nodes) {
+                node.expect(202, "POST", "/queue/jobs", jobs(type, burst, FIRST_ROUND, quiet));
+            }
+            assertTrue("every node finds the spread burst noisy", eventually(() -> nodes.stream().allMatch(n -> noisy(n, burst))));
+            long[] overflowedBefore = new long[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                overflowedBefore[i] = overflowed(nodes.get(i), burst);
+            }
+
+            for (RestClient node : nodes) {
+                node.expect(202, "POST", "/queue/jobs", jobs(type, burst, SECOND_ROUND, quiet));
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                assertEquals("node-" + (i + 1) + " sent the noisy tenant's next jobs to the overflow lane",
+                        overflowedBefore[i] + SECOND_ROUND, overflowed(nodes.get(i), burst));
+                assertEquals("node-" + (i + 1) + " kept the quiet tenant in the main lane", 0, overflowed(nodes.get(i), quiet));
+            }
+
+            // the type's concurrency (10) for the fleet: leases through each node in turn, none settled, add up to 10
+            int total = nodes.size() * (FIRST_ROUND + SECOND_ROUND + 2);
+            List<List<String>> held = new ArrayList<>();
+            int leased = 0;
+            for (int round = 0; round < 2; round++) {
+                for (RestClient node : nodes) {
+                    Thread.sleep(1500); // several fleet flushes: this node has read what the others leased
+                    List<String> got = lease(node, type, 100);
+                    held.add(got);
+                    leased += got.size();
+                    assertTrue("at most " + CONCURRENCY + " leased at once in the fleet, " + leased + " were", leased <= CONCURRENCY);
+                }
+            }
+            assertEquals("the fleet filled its concurrency exactly", CONCURRENCY, leased);
+
+            // drain: ack each lease on the node that handed it out, then lease on until every job came once
+            for (int i = 0; i < held.size(); i++) {
+                RestClient node = nodes.get(i % nodes.size());
+                for (String lease : held.get(i)) {
+                    node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
+                }
+            }
+            int drained = leased;
+            long deadline = System.currentTimeMillis() + 90_000;
+            while (drained < total && System.currentTimeMillis() < deadline) {
+                for (RestClient node : nodes) {
+                    for (String lease : lease(node, type, 100)) {
+                        node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
+                        drained++;
+                    }
+                }
+            }
+            assertEquals("every job leased and acked once", total, drained);
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    private static String jobs(String type, String burst, int n, String quiet) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < n; i++) {
+            b.append("{\"tenant\":\"").append(burst).append("\",\"type\":\"").append(type).append("\",\"payload\":\"b\"},");
+        }
+        b.append("{\"tenant\":\"").append(quiet).append("\",\"type\":\"").append(type).append("\",\"payload\":\"q\"}]");
+        return b.toString();
+    }
+
+    private static List<String> lease(RestClient node, String type, int max) throws Exception {
+        JsonNode r = JSON.readTree(node.expect(200, "POST", "/queue/types/" + type + "/lease", "{\"max\":" + max + ",\"waitSeconds\":0}"));
+        List<String> out = new ArrayList<>();
+        r.get("jobs").forEach(j -> out.add(j.get("lease").asText()));
+        return out;
+    }
+
+    private static int status(RestClient node, String path) {
+        try {
+            return node.call("GET", path, RestClient.OPERATOR, null).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static boolean noisy(RestClient node, String tenant) {
+        try {
+            var r = node.call("GET", "/queue/tenants/" + tenant, RestClient.OPERATOR, null);
+            return r.statusCode() == 200 && JSON.readTree(r.body()).path("noisy").asBoolean();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The node's count of the tenant's jobs it sent to the overflow lane (its SQS backend's meter). */
+    private static long overflowed(RestClient node, String tenant) throws Exception {
+        long n = 0;
+        for (String line : node.expect(200, "GET", "/metrics", null).split("\n")) {
+            if (line.startsWith("headroom_queue_overflowed_jobs") && line.contains("backend=\"sqs\"")
+                    && line.contains("tenant=\"" + tenant + "\"")) {
+                n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return n;
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+}
