@@ -14,7 +14,8 @@ import org.junit.Test;
 /**
  * The fair queue (SQS backend) on three nodes: a tenant whose burst is spread over the nodes, so that no node alone sees
  * enough of it, is noisy for the fleet and its next jobs go to the overflow lane on every node; a remote type's
- * concurrency holds for the fleet, not per node. Counts only; the fleet's flush interval is shortened in TestFleet.
+ * concurrency holds for the fleet, not per node; a lease handed out by one node is acked, nacked and extended through
+ * the others. Counts only; the fleet's flush interval is shortened in TestFleet.
  */
 public class QueueFleetIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -90,6 +91,91 @@ public class QueueFleetIT {
         } finally {
             lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
         }
+    }
+
+    @Test
+    public void aLeaseHandedOutByOneNodeIsSettledThroughAnother() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.lease." + suffix;
+        String tenant = "flease" + suffix;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":60,\"maxAttempts\":5}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            lb.expect(202, "POST", "/queue/jobs", "[" + String.join(",", java.util.Collections.nCopies(3,
+                    "{\"tenant\":\"" + tenant + "\",\"type\":\"" + type + "\",\"payload\":\"p\"}")) + "]");
+            // whichever nodes received the jobs hand them out; each lease is then settled through another node
+            List<String[]> held = leaseAll(nodes, type, 3, 1);
+            assertEquals(3, held.size());
+            RestClient[] other = new RestClient[3];
+            int[] holder = new int[3];
+            for (int i = 0; i < 3; i++) {
+                holder[i] = Integer.parseInt(held.get(i)[1]);
+                other[i] = nodes.get((holder[i] + 1) % nodes.size());
+            }
+            // 1: acked through another node, twice (idempotent), then a nack of it is a conflict
+            other[0].expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            nodes.get((holder[0] + 2) % nodes.size()).expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            nodes.get(holder[0]).expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            other[0].expect(409, "POST", "/queue/leases/" + held.get(0)[0] + "/nack", "{}");
+            // 2: extended, then nacked through another node: it comes back as its second attempt
+            String extended = other[1].expect(200, "POST", "/queue/leases/" + held.get(1)[0] + "/extend", "{\"visibilitySeconds\":90}");
+            assertEquals(held.get(1)[2], JSON.readTree(extended).get("id").asText());
+            other[1].expect(204, "POST", "/queue/leases/" + held.get(1)[0] + "/nack", "{\"delaySeconds\":0,\"error\":\"try again\"}");
+            // 3: acked on its own node, then the same ack through another node is answered alike
+            nodes.get(holder[2]).expect(204, "POST", "/queue/leases/" + held.get(2)[0] + "/ack", null);
+            other[2].expect(204, "POST", "/queue/leases/" + held.get(2)[0] + "/ack", null);
+            // unknown leases are 404 on every node
+            other[2].expect(404, "POST", "/queue/leases/nobody-" + suffix + "/ack", null);
+
+            List<String[]> again = leaseAll(nodes, type, 1, 2);
+            assertEquals("the nacked job came back, and only it", held.get(1)[2], again.get(0)[2]);
+            int h = Integer.parseInt(again.get(0)[1]);
+            nodes.get((h + 1) % nodes.size()).expect(204, "POST", "/queue/leases/" + again.get(0)[0] + "/ack", null);
+            assertTrue("the fleet counts 3 jobs completed and 1 failed attempt", eventually(() ->
+                    sum(nodes, tenant, "completed") == 3 && sum(nodes, tenant, "failed") == 1));
+            Thread.sleep(1500);
+            assertEquals("nothing else is handed out", 0, leaseAll(nodes, type, 0, 0).size());
+            assertEquals("still 3 completed", 3, sum(nodes, tenant, "completed"));
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    /** Leases round robin over the nodes until {@code n} jobs came (or 30 s); each as lease id, node index, job id. */
+    private static List<String[]> leaseAll(List<RestClient> nodes, String type, int n, int attempt) throws Exception {
+        List<String[]> out = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + (n == 0 ? 3_000 : 30_000);
+        while ((n == 0 || out.size() < n) && System.currentTimeMillis() < deadline) {
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonNode r = JSON.readTree(nodes.get(i).expect(200, "POST", "/queue/types/" + type + "/lease", "{\"max\":10,\"waitSeconds\":0}"));
+                for (JsonNode j : r.get("jobs")) {
+                    if (attempt > 0) {
+                        assertEquals("attempt of " + j, attempt, j.get("attempt").asInt());
+                    }
+                    out.add(new String[] {j.get("lease").asText(), String.valueOf(i), j.get("id").asText()});
+                }
+            }
+            Thread.sleep(100);
+        }
+        return out;
+    }
+
+    private static long sum(List<RestClient> nodes, String tenant, String field) {
+        long n = 0;
+        for (RestClient node : nodes) {
+            try {
+                var r = node.call("GET", "/queue/tenants/" + tenant, RestClient.OPERATOR, null);
+                if (r.statusCode() == 200) {
+                    n += JSON.readTree(r.body()).path(field).asLong();
+                }
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+        return n;
     }
 
     private static String jobs(String type, String burst, int n, String quiet) {

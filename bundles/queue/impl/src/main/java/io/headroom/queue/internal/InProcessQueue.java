@@ -84,7 +84,7 @@ public final class InProcessQueue extends WorkerQueue {
         super(store, signals, new Tuning("in-process", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
                 config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
                 config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis(), config.fleetFlushMillis()),
-                fleet == null ? null : fleet.nodeId());
+                fleet);
         this.config = config;
         startWorkers();
     }

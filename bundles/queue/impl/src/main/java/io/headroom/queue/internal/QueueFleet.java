@@ -43,9 +43,12 @@ final class QueueFleet {
     private volatile Map<String, Integer> scopeInFlightElsewhere = Map.of();
     private volatile long readAt;
     private Map<String, Set<TenantId>> noisy = Map.of();
+    private final java.util.function.IntSupplier liveNodes;
+    private volatile boolean alone = true;
 
     QueueFleet(ControlStore control, String node, String backend, Local local, FleetLoad.Settings settings, long flushMillis,
-            boolean jobsOutliveNodes) {
+            boolean jobsOutliveNodes, java.util.function.IntSupplier liveNodes) {
+        this.liveNodes = liveNodes;
         this.store = new LoadStore(control.dataSource(), node, backend);
         this.local = local;
         this.settings = settings;
@@ -75,6 +78,7 @@ final class QueueFleet {
             store.flush(mine, local.open());
             others = store.others(freshMillis, jobsOutliveNodes);
             readAt = now;
+            alone = liveNodes.getAsInt() <= 1;
         } catch (SQLException | RuntimeException e) {
             if (ControlStore.isUnreachable(e)) {
                 LOG.debug("queue: control schema unreachable; the fleet's queue load is as last read");
@@ -104,6 +108,11 @@ final class QueueFleet {
         local.submitRates().forEach((scope, rates) -> rates.forEach((tenant, rate) ->
                 out.merge(new FleetLoad.Key(scope, tenant), new FleetLoad.Load(rate, 0, 0), FleetLoad.Load::plus)));
         return out;
+    }
+
+    /** Whether this node was the only live node at the last read (then leases need not be recorded for other nodes). */
+    boolean alone() {
+        return alone;
     }
 
     /** The tenant's open jobs on the other nodes, as last read. */

@@ -203,7 +203,7 @@ public final class SqsQueue extends WorkerQueue {
         super(store, signals, new Tuning("sqs", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
                 config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
                 config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis(), config.fleetFlushMillis()),
-                fleet == null ? null : fleet.nodeId());
+                fleet);
         this.config = config;
         this.sqs = client(config);
         try {

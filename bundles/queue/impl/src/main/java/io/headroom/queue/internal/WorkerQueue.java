@@ -80,7 +80,14 @@ abstract class WorkerQueue implements FairQueue {
                             + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
                     "CREATE TABLE IF NOT EXISTS queue_node_open (node VARCHAR(100) NOT NULL, backend VARCHAR(16) NOT NULL,"
                             + " tenant VARCHAR(63) NOT NULL, open_jobs BIGINT NOT NULL, open_high BIGINT NOT NULL,"
-                            + " updated_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, backend, tenant)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                            + " updated_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, backend, tenant)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(5, "remote workers' leases, settled on any node",
+                    "CREATE TABLE IF NOT EXISTS queue_leases (id VARCHAR(100) NOT NULL PRIMARY KEY, node VARCHAR(100) NOT NULL,"
+                            + " state VARCHAR(8) NOT NULL, expires_at TIMESTAMP(3) NOT NULL, error VARCHAR(1000) NULL,"
+                            + " delay_millis BIGINT NOT NULL DEFAULT -1, done BOOLEAN NOT NULL DEFAULT FALSE, updated_at TIMESTAMP(3) NOT NULL,"
+                            + " job_id VARCHAR(64) NOT NULL, tenant VARCHAR(63) NOT NULL, type VARCHAR(100) NOT NULL, priority VARCHAR(8) NOT NULL,"
+                            + " attempt INT NOT NULL, enqueued_at BIGINT NOT NULL, KEY queue_leases_node (node, done))"
+                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
 
     /** The tuning every backend has; {@code name} labels threads and load samples. */
     record Tuning(String name, int workers, int overflowWorkers, int noisyBacklog, long overflowMaxWaitMillis, long dedupeMinutes,
@@ -117,11 +124,14 @@ abstract class WorkerQueue implements FairQueue {
         final Job job;
         final long startNanos = System.nanoTime();
         volatile long expiresAt;
+        /** Recorded in the control schema, so any node may settle it (the record decides; this node's clock does not). */
+        final boolean shared;
 
-        LeaseEntry(String id, Job job, long expiresAt) {
+        LeaseEntry(String id, Job job, long expiresAt, boolean shared) {
             this.id = id;
             this.job = job;
             this.expiresAt = expiresAt;
+            this.shared = shared;
         }
     }
 
@@ -170,11 +180,14 @@ abstract class WorkerQueue implements FairQueue {
     private volatile boolean running = true;
     /** The fleet's view; null when the queue runs without a fleet (one node). */
     private final QueueFleet fleet;
+    /** Leases in the control schema, while the fleet has more than one node; null without a fleet. */
+    private final io.headroom.queue.internal.store.LeaseStore leaseStore;
 
     /**
-     * @param nodeId this node's id in the fleet, or null for a node on its own
+     * @param nodes the fleet, or null for a node on its own
      */
-    WorkerQueue(ControlStore store, Signals signals, Tuning tuning, String nodeId) throws SQLException {
+    WorkerQueue(ControlStore store, Signals signals, Tuning tuning, io.headroom.core.api.fleet.Fleet nodes) throws SQLException {
+        String nodeId = nodes == null ? null : nodes.nodeId();
         this.tuning = tuning;
         this.signals = signals;
         store.migrate("queue", MIGRATIONS);
@@ -205,7 +218,8 @@ abstract class WorkerQueue implements FairQueue {
                 return out;
             }
         }, new io.headroom.queue.internal.core.FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
-                jobsOutliveNodes());
+                jobsOutliveNodes(), () -> nodes.liveNodes().size());
+        this.leaseStore = nodeId == null ? null : new io.headroom.queue.internal.store.LeaseStore(db, nodeId);
         if (fleet != null) {
             fleet.carriedOver().forEach((t, o) -> {
                 TenantCounters c = counters(t);
@@ -613,6 +627,13 @@ abstract class WorkerQueue implements FairQueue {
         synchronized (endedLeases) {
             endedLeases.values().removeIf(t -> t.at() < now - TimeUnit.HOURS.toMillis(1));
         }
+        if (leaseStore != null) {
+            try {
+                leaseStore.forget(new java.sql.Timestamp(now - TimeUnit.HOURS.toMillis(1)));
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("queue: forgetting settled leases failed (next round retries): {}", e.toString());
+            }
+        }
     }
 
     // ---- job lifecycle
@@ -762,18 +783,22 @@ abstract class WorkerQueue implements FairQueue {
         }
     }
 
-    /** Leases what the type's scheduler hands out now, within the type's concurrency on this node. */
+    /**
+     * Leases what the type's scheduler hands out now, within the type's concurrency in the fleet (this node's leases plus
+     * the others' as last read). While the fleet has other nodes the leases are recorded in the control schema, so an
+     * ack, nack or extend may reach any node.
+     */
     List<Lease> leaseNow(String type, int max, int visibilitySeconds) {
         TypeStore.Stored t = remote.get(type);
         if (t == null) {
             return List.of();
         }
         FairScheduler s = schedulerFor(type);
-        List<Lease> out = new ArrayList<>();
+        List<Job> got = new ArrayList<>();
         List<Job> cancelled = new ArrayList<>();
         int elsewhere = fleet == null ? 0 : fleet.inFlightElsewhere(type); // the type's concurrency holds for the fleet
         synchronized (s) {
-            while (out.size() < max && s.inFlight() + elsewhere < t.type().concurrency()) {
+            while (got.size() < max && s.inFlight() + elsewhere < t.type().concurrency()) {
                 Job job = s.next();
                 if (job == null) {
                     break;
@@ -783,44 +808,121 @@ abstract class WorkerQueue implements FairQueue {
                     cancelled.add(job);
                     continue;
                 }
-                LeaseEntry e = new LeaseEntry(leasePrefix + UUID.randomUUID(), job, System.currentTimeMillis() + visibilitySeconds * 1000L);
-                leases.put(e.id, e);
-                out.add(new Lease(e.id, job, Instant.ofEpochMilli(e.expiresAt)));
+                got.add(job);
             }
         }
         cancelled.forEach(this::dropCancelled);
+        if (got.isEmpty()) {
+            return List.of();
+        }
+        List<io.headroom.queue.internal.store.LeaseStore.NewLease> fresh = new ArrayList<>(got.size());
+        for (Job job : got) {
+            fresh.add(new io.headroom.queue.internal.store.LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
+        }
+        boolean shared = false;
+        if (leaseStore != null && !fleet.alone()) {
+            try {
+                leaseStore.held(fresh);
+                shared = true;
+            } catch (SQLException | RuntimeException e) {
+                // still leased, but only this node can settle them
+                LOG.warn("queue: {} leases not recorded in the control schema (only this node can settle them): {}", fresh.size(), e.toString());
+            }
+        }
+        List<Lease> out = new ArrayList<>(fresh.size());
+        long expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
+        for (io.headroom.queue.internal.store.LeaseStore.NewLease l : fresh) {
+            LeaseEntry e = new LeaseEntry(l.id(), l.job(), expiresAt, shared);
+            leases.put(e.id, e);
+            out.add(new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt)));
+        }
         return out;
     }
 
-    /** Ends a lease that is still held, or says why it cannot be. */
-    private LeaseEntry take(String leaseId, Ended how) {
+    /** Ends a lease that is still held, or says why it cannot be; null when there is nothing more to do here. */
+    private LeaseEntry take(String leaseId, Ended how, String error, long delayMillis) {
         LeaseEntry e = leases.get(leaseId);
         if (e == null) {
             Tombstone t = endedLeases.get(leaseId);
             if (t == null) {
+                if (leaseStore != null && !leaseId.startsWith(leasePrefix)) {
+                    settleElsewhere(leaseId, how, error, delayMillis);
+                    return null;
+                }
                 throw new NoSuchElementException(leaseId.startsWith(leasePrefix) ? "no lease " + leaseId + " is known on this node"
-                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart): ack, nack and extend"
-                        + " must reach the node that leased the job; an unsettled lease expires and its job is leased again");
+                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart), and no node of the fleet"
+                        + " recorded it; an unsettled lease expires and its job is leased again");
             }
             if (t.how() == Ended.ACKED && how == Ended.ACKED) {
                 return null; // acked already: acks are idempotent
             }
             throw new LeaseConflictException("lease " + leaseId + " was " + t.how().name().toLowerCase() + " already; its job was not changed");
         }
-        if (e.expiresAt <= System.currentTimeMillis()) {
+        if (e.shared) {
+            // the control schema's record decides: another node may have extended or settled it
+            boolean settled;
+            try {
+                settled = leaseStore.settle(leaseId, io.headroom.queue.internal.store.LeaseStore.State.valueOf(how.name()), error, delayMillis, true);
+            } catch (SQLException ex) {
+                throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be settled now (control schema: "
+                        + ex.getMessage() + "); retry, or let it expire", ex);
+            }
+            if (!settled) {
+                explain(leaseId, how, e);
+                return null;
+            }
+        } else if (e.expiresAt <= System.currentTimeMillis()) {
             expire(e);
             throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
         }
         if (!leases.remove(leaseId, e)) {
-            return take(leaseId, how);
+            if (e.shared) {
+                return null; // settled here and finished by a concurrent round
+            }
+            return take(leaseId, how, error, delayMillis);
         }
         endedLeases.put(leaseId, new Tombstone(how, System.currentTimeMillis()));
         return e;
     }
 
+    /** Settles a lease another node handed out, in the control schema; that node finishes the job when it next looks. */
+    private void settleElsewhere(String leaseId, Ended how, String error, long delayMillis) {
+        try {
+            if (!leaseStore.settle(leaseId, io.headroom.queue.internal.store.LeaseStore.State.valueOf(how.name()), error, delayMillis, false)) {
+                explain(leaseId, how, null);
+            }
+        } catch (SQLException e) {
+            throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be settled now (control schema: "
+                    + e.getMessage() + "); retry, or let it expire", e);
+        }
+    }
+
+    /** Why a recorded lease could not be settled: returns for a repeated ack, else throws the reason. */
+    private void explain(String leaseId, Ended how, LeaseEntry local) {
+        io.headroom.queue.internal.store.LeaseStore.Row r;
+        try {
+            r = leaseStore.get(leaseId);
+        } catch (SQLException e) {
+            throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be checked now (control schema: " + e.getMessage() + ")", e);
+        }
+        if (r == null) {
+            throw new NoSuchElementException("no lease " + leaseId + " is known in the fleet");
+        }
+        if (r.state() == io.headroom.queue.internal.store.LeaseStore.State.HELD) {
+            if (local != null) {
+                expire(local);
+            }
+            throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
+        }
+        if (r.state() == io.headroom.queue.internal.store.LeaseStore.State.ACKED && how == Ended.ACKED) {
+            return; // acked already: acks are idempotent
+        }
+        throw new LeaseConflictException("lease " + leaseId + " was " + r.state().name().toLowerCase() + " already; its job was not changed");
+    }
+
     @Override
     public void ack(String leaseId) {
-        LeaseEntry e = take(leaseId, Ended.ACKED);
+        LeaseEntry e = take(leaseId, Ended.ACKED, null, -1);
         if (e != null) {
             ended(e, null, -1);
         }
@@ -828,8 +930,11 @@ abstract class WorkerQueue implements FairQueue {
 
     @Override
     public void nack(String leaseId, long delayMillis, String error) {
-        LeaseEntry e = take(leaseId, Ended.NACKED);
-        ended(e, error == null || error.isBlank() ? "failed (nack)" : error, delayMillis);
+        String why = error == null || error.isBlank() ? "failed (nack)" : error;
+        LeaseEntry e = take(leaseId, Ended.NACKED, why, delayMillis);
+        if (e != null) {
+            ended(e, why, delayMillis);
+        }
     }
 
     @Override
@@ -838,8 +943,27 @@ abstract class WorkerQueue implements FairQueue {
             throw new IllegalArgumentException("'visibilitySeconds' must be 1-43200");
         }
         LeaseEntry e = leases.get(leaseId);
+        boolean recorded = e != null ? e.shared : leaseStore != null && !leaseId.startsWith(leasePrefix) && endedLeases.get(leaseId) == null;
+        if (recorded) {
+            try {
+                Long at = leaseStore.extend(leaseId, visibilitySeconds);
+                if (at == null) {
+                    explain(leaseId, Ended.NACKED, e); // throws the reason
+                    throw new NoSuchElementException("no lease " + leaseId);
+                }
+                if (e != null) {
+                    e.expiresAt = at;
+                    return new Lease(e.id, e.job, Instant.ofEpochMilli(at));
+                }
+                Job job = leaseStore.job(leaseId);
+                return new Lease(leaseId, job, Instant.ofEpochMilli(at));
+            } catch (SQLException ex) {
+                throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be extended now (control schema: "
+                        + ex.getMessage() + ")", ex);
+            }
+        }
         if (e == null || e.expiresAt <= System.currentTimeMillis()) {
-            take(leaseId, Ended.NACKED); // throws the reason
+            take(leaseId, Ended.NACKED, null, -1); // throws the reason
             throw new NoSuchElementException("no lease " + leaseId);
         }
         e.expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
@@ -847,6 +971,20 @@ abstract class WorkerQueue implements FairQueue {
     }
 
     private void expire(LeaseEntry e) {
+        if (e.shared) {
+            try {
+                if (!leaseStore.settle(e.id, io.headroom.queue.internal.store.LeaseStore.State.EXPIRED, "lease expired", -1, true)) {
+                    long left = leaseStore.remainingMillis(e.id);
+                    if (left >= 0) {
+                        e.expiresAt = System.currentTimeMillis() + Math.max(left, 50); // extended through another node
+                    }
+                    return; // or settled through another node: finished by the next round of settledElsewhere
+                }
+            } catch (SQLException ex) {
+                // this node cannot tell; it returns the job (at least once: a late ack elsewhere cannot delete it twice)
+                LOG.debug("queue: expiring lease {} without the control schema: {}", e.id, ex.toString());
+            }
+        }
         if (leases.remove(e.id, e)) {
             endedLeases.put(e.id, new Tombstone(Ended.EXPIRED, System.currentTimeMillis()));
             ended(e, "lease expired", -1);
@@ -855,10 +993,33 @@ abstract class WorkerQueue implements FairQueue {
 
     private void expireLeases() {
         long now = System.currentTimeMillis();
+        boolean anyShared = false;
         for (LeaseEntry e : leases.values()) {
+            anyShared |= e.shared;
             if (e.expiresAt <= now) {
                 expire(e);
             }
+        }
+        if (anyShared) {
+            finishSettledElsewhere();
+        }
+    }
+
+    /** Finishes the jobs of this node's leases that other nodes acked or nacked. */
+    private void finishSettledElsewhere() {
+        try {
+            for (io.headroom.queue.internal.store.LeaseStore.Row r : leaseStore.settledElsewhere()) {
+                LeaseEntry e = leases.remove(r.id());
+                if (e != null) {
+                    boolean acked = r.state() == io.headroom.queue.internal.store.LeaseStore.State.ACKED;
+                    endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == io.headroom.queue.internal.store.LeaseStore
+                            .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
+                    ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
+                }
+                leaseStore.done(r.id());
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("queue: reading leases settled on other nodes failed (next round retries): {}", e.toString());
         }
     }
 
