@@ -1,11 +1,11 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
-import io.headroom.core.api.store.Migration;
 import io.headroom.queue.api.Delivery;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
@@ -17,16 +17,17 @@ import io.headroom.queue.api.Lease;
 import io.headroom.queue.api.LeaseConflictException;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.api.QueueFullException;
+import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.api.TenantStats;
 import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.FleetLoad;
 import io.headroom.queue.internal.core.StandardWebhooks;
+import io.headroom.queue.internal.store.LeaseStore;
+import io.headroom.queue.internal.store.QueueSchema;
+import io.headroom.queue.internal.store.TenantStore;
 import io.headroom.queue.internal.store.TypeStore;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -64,31 +65,6 @@ import org.slf4j.LoggerFactory;
 abstract class WorkerQueue implements FairQueue {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerQueue.class);
 
-    static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "queue tenant settings",
-            "CREATE TABLE IF NOT EXISTS queue_tenants (tenant VARCHAR(63) NOT NULL PRIMARY KEY, weight INT NOT NULL DEFAULT 1,"
-                    + " cap INT NOT NULL DEFAULT 0, paused BOOLEAN NOT NULL DEFAULT FALSE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
-            Migration.of(2, "remote job types",
-                    "CREATE TABLE IF NOT EXISTS queue_types (name VARCHAR(100) NOT NULL PRIMARY KEY, delivery VARCHAR(8) NOT NULL,"
-                            + " url VARCHAR(2000) NULL, secret VARCHAR(200) NULL, max_attempts INT NOT NULL, backoff_millis BIGINT NOT NULL,"
-                            + " visibility_seconds INT NOT NULL, timeout_millis BIGINT NOT NULL, concurrency INT NOT NULL)"
-                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
-            Migration.of(3, "HIGH budget per tenant", "ALTER TABLE queue_tenants ADD COLUMN high_budget INT NOT NULL DEFAULT 0"),
-            Migration.of(4, "each node's queue load, for the fleet's view",
-                    "CREATE TABLE IF NOT EXISTS queue_node_load (node VARCHAR(100) NOT NULL, backend VARCHAR(16) NOT NULL,"
-                            + " scope VARCHAR(100) NOT NULL, tenant VARCHAR(63) NOT NULL, submitted DOUBLE NOT NULL, backlog INT NOT NULL,"
-                            + " in_flight INT NOT NULL, updated_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, backend, scope, tenant))"
-                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-                    "CREATE TABLE IF NOT EXISTS queue_node_open (node VARCHAR(100) NOT NULL, backend VARCHAR(16) NOT NULL,"
-                            + " tenant VARCHAR(63) NOT NULL, open_jobs BIGINT NOT NULL, open_high BIGINT NOT NULL,"
-                            + " updated_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, backend, tenant)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
-            Migration.of(5, "remote workers' leases, settled on any node",
-                    "CREATE TABLE IF NOT EXISTS queue_leases (id VARCHAR(100) NOT NULL PRIMARY KEY, node VARCHAR(100) NOT NULL,"
-                            + " state VARCHAR(8) NOT NULL, expires_at TIMESTAMP(3) NOT NULL, error VARCHAR(1000) NULL,"
-                            + " delay_millis BIGINT NOT NULL DEFAULT -1, done BOOLEAN NOT NULL DEFAULT FALSE, updated_at TIMESTAMP(3) NOT NULL,"
-                            + " job_id VARCHAR(64) NOT NULL, tenant VARCHAR(63) NOT NULL, type VARCHAR(100) NOT NULL, priority VARCHAR(8) NOT NULL,"
-                            + " attempt INT NOT NULL, enqueued_at BIGINT NOT NULL, KEY queue_leases_node (node, done))"
-                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
-
     /** The tuning every backend has; {@code name} labels threads and load samples. */
     record Tuning(String name, int workers, int overflowWorkers, int noisyBacklog, long overflowMaxWaitMillis, long dedupeMinutes,
                   int maxAttempts, long backoffMillis, long maxBackoffMillis, int maxBacklogPerTenant, long refreshMillis,
@@ -101,9 +77,6 @@ abstract class WorkerQueue implements FairQueue {
 
     /** Only the key's job id is kept, not the job. */
     private record Dedupe(String jobId, long until) {
-    }
-
-    private record TenantSettings(int weight, int cap, boolean paused, int highBudget) {
     }
 
     static final class TenantCounters {
@@ -148,11 +121,12 @@ abstract class WorkerQueue implements FairQueue {
     private final DataSource db;
     private final Signals signals;
     private final TypeStore typeStore;
+    private final TenantStore tenantStore;
     protected final FairScheduler scheduler;
     private final Map<String, JobHandler> handlers = new ConcurrentHashMap<>();
     private final Map<String, Dedupe> dedupe = new ConcurrentHashMap<>();
     private final Map<TenantId, TenantCounters> counters = new ConcurrentHashMap<>();
-    private final Map<TenantId, TenantSettings> tenantSettings = new ConcurrentHashMap<>();
+    private final Map<TenantId, TenantStore.Settings> tenantSettings = new ConcurrentHashMap<>();
     private volatile Map<String, TypeStore.Stored> remote = Map.of();
     private final Map<String, FairScheduler> remoteSchedulers = new ConcurrentHashMap<>();
     private final Map<String, ArrayDeque<Waiter>> waiters = new ConcurrentHashMap<>();
@@ -181,18 +155,19 @@ abstract class WorkerQueue implements FairQueue {
     /** The fleet's view; null when the queue runs without a fleet (one node). */
     private final QueueFleet fleet;
     /** Leases in the control schema, while the fleet has more than one node; null without a fleet. */
-    private final io.headroom.queue.internal.store.LeaseStore leaseStore;
+    private final LeaseStore leaseStore;
 
     /**
      * @param nodes the fleet, or null for a node on its own
      */
-    WorkerQueue(ControlStore store, Signals signals, Tuning tuning, io.headroom.core.api.fleet.Fleet nodes) throws SQLException {
+    WorkerQueue(ControlStore store, Signals signals, Tuning tuning, Fleet nodes) throws SQLException {
         String nodeId = nodes == null ? null : nodes.nodeId();
         this.tuning = tuning;
         this.signals = signals;
-        store.migrate("queue", MIGRATIONS);
+        store.migrate(QueueSchema.COMPONENT, QueueSchema.MIGRATIONS);
         this.db = store.dataSource();
         this.typeStore = new TypeStore(db);
+        this.tenantStore = new TenantStore(db);
         this.scheduler = newScheduler(tuning.workers());
         loadTenantSettings();
         this.remote = typeStore.load();
@@ -217,9 +192,9 @@ abstract class WorkerQueue implements FairQueue {
                 counters.forEach((t, c) -> out.put(t, new io.headroom.queue.internal.store.LoadStore.Open(c.open.get(), c.openHigh.get())));
                 return out;
             }
-        }, new io.headroom.queue.internal.core.FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
+        }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
                 jobsOutliveNodes(), () -> nodes.liveNodes().size());
-        this.leaseStore = nodeId == null ? null : new io.headroom.queue.internal.store.LeaseStore(db, nodeId);
+        this.leaseStore = nodeId == null ? null : new LeaseStore(db, nodeId);
         if (fleet != null) {
             fleet.carriedOver().forEach((t, o) -> {
                 TenantCounters c = counters(t);
@@ -241,7 +216,7 @@ abstract class WorkerQueue implements FairQueue {
         return s;
     }
 
-    private static void apply(FairScheduler s, TenantId t, TenantSettings v) {
+    private static void apply(FairScheduler s, TenantId t, TenantStore.Settings v) {
         s.setLimits(t, v.weight(), v.cap() <= 0 ? Integer.MAX_VALUE : v.cap());
         s.pause(t, v.paused());
     }
@@ -571,7 +546,7 @@ abstract class WorkerQueue implements FairQueue {
                 throw new QueueFullException("tenant " + tenant + " has " + open + " jobs open" + (fleet == null ? "" : " in the fleet")
                         + "; its backlog cap is " + tuning.maxBacklogPerTenant(), 5);
             }
-            int budget = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0)).highBudget();
+            int budget = tenantSettings.getOrDefault(tenant, TenantStore.Settings.DEFAULT).highBudget();
             if (tenantCaller && n[1] > 0 && openHigh + n[1] > budget) {
                 throw new QueueFullException("tenant " + tenant + " may have " + budget + " HIGH jobs open (it has " + openHigh
                         + "); submit them as NORMAL, or ask an operator for a HIGH budget", 5);
@@ -815,9 +790,9 @@ abstract class WorkerQueue implements FairQueue {
         if (got.isEmpty()) {
             return List.of();
         }
-        List<io.headroom.queue.internal.store.LeaseStore.NewLease> fresh = new ArrayList<>(got.size());
+        List<LeaseStore.NewLease> fresh = new ArrayList<>(got.size());
         for (Job job : got) {
-            fresh.add(new io.headroom.queue.internal.store.LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
+            fresh.add(new LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
         }
         boolean shared = false;
         if (leaseStore != null && !fleet.alone()) {
@@ -831,7 +806,7 @@ abstract class WorkerQueue implements FairQueue {
         }
         List<Lease> out = new ArrayList<>(fresh.size());
         long expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
-        for (io.headroom.queue.internal.store.LeaseStore.NewLease l : fresh) {
+        for (LeaseStore.NewLease l : fresh) {
             LeaseEntry e = new LeaseEntry(l.id(), l.job(), expiresAt, shared);
             leases.put(e.id, e);
             out.add(new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt)));
@@ -862,9 +837,9 @@ abstract class WorkerQueue implements FairQueue {
             // the control schema's record decides: another node may have extended or settled it
             boolean settled;
             try {
-                settled = leaseStore.settle(leaseId, io.headroom.queue.internal.store.LeaseStore.State.valueOf(how.name()), error, delayMillis, true);
+                settled = leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, true);
             } catch (SQLException ex) {
-                throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be settled now (control schema: "
+                throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
                         + ex.getMessage() + "); retry, or let it expire", ex);
             }
             if (!settled) {
@@ -888,33 +863,33 @@ abstract class WorkerQueue implements FairQueue {
     /** Settles a lease another node handed out, in the control schema; that node finishes the job when it next looks. */
     private void settleElsewhere(String leaseId, Ended how, String error, long delayMillis) {
         try {
-            if (!leaseStore.settle(leaseId, io.headroom.queue.internal.store.LeaseStore.State.valueOf(how.name()), error, delayMillis, false)) {
+            if (!leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, false)) {
                 explain(leaseId, how, null);
             }
         } catch (SQLException e) {
-            throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be settled now (control schema: "
+            throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
                     + e.getMessage() + "); retry, or let it expire", e);
         }
     }
 
     /** Why a recorded lease could not be settled: returns for a repeated ack, else throws the reason. */
     private void explain(String leaseId, Ended how, LeaseEntry local) {
-        io.headroom.queue.internal.store.LeaseStore.Row r;
+        LeaseStore.Row r;
         try {
             r = leaseStore.get(leaseId);
         } catch (SQLException e) {
-            throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be checked now (control schema: " + e.getMessage() + ")", e);
+            throw new QueueUnavailableException("the lease cannot be checked now (control schema: " + e.getMessage() + ")", e);
         }
         if (r == null) {
             throw new NoSuchElementException("no lease " + leaseId + " is known in the fleet");
         }
-        if (r.state() == io.headroom.queue.internal.store.LeaseStore.State.HELD) {
+        if (r.state() == LeaseStore.State.HELD) {
             if (local != null) {
                 expire(local);
             }
             throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
         }
-        if (r.state() == io.headroom.queue.internal.store.LeaseStore.State.ACKED && how == Ended.ACKED) {
+        if (r.state() == LeaseStore.State.ACKED && how == Ended.ACKED) {
             return; // acked already: acks are idempotent
         }
         throw new LeaseConflictException("lease " + leaseId + " was " + r.state().name().toLowerCase() + " already; its job was not changed");
@@ -958,7 +933,7 @@ abstract class WorkerQueue implements FairQueue {
                 Job job = leaseStore.job(leaseId);
                 return new Lease(leaseId, job, Instant.ofEpochMilli(at));
             } catch (SQLException ex) {
-                throw new io.headroom.queue.api.QueueUnavailableException("the lease cannot be extended now (control schema: "
+                throw new QueueUnavailableException("the lease cannot be extended now (control schema: "
                         + ex.getMessage() + ")", ex);
             }
         }
@@ -973,7 +948,7 @@ abstract class WorkerQueue implements FairQueue {
     private void expire(LeaseEntry e) {
         if (e.shared) {
             try {
-                if (!leaseStore.settle(e.id, io.headroom.queue.internal.store.LeaseStore.State.EXPIRED, "lease expired", -1, true)) {
+                if (!leaseStore.settle(e.id, LeaseStore.State.EXPIRED, "lease expired", -1, true)) {
                     long left = leaseStore.remainingMillis(e.id);
                     if (left >= 0) {
                         e.expiresAt = System.currentTimeMillis() + Math.max(left, 50); // extended through another node
@@ -1008,11 +983,11 @@ abstract class WorkerQueue implements FairQueue {
     /** Finishes the jobs of this node's leases that other nodes acked or nacked. */
     private void finishSettledElsewhere() {
         try {
-            for (io.headroom.queue.internal.store.LeaseStore.Row r : leaseStore.settledElsewhere()) {
+            for (LeaseStore.Row r : leaseStore.settledElsewhere()) {
                 LeaseEntry e = leases.remove(r.id());
                 if (e != null) {
-                    boolean acked = r.state() == io.headroom.queue.internal.store.LeaseStore.State.ACKED;
-                    endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == io.headroom.queue.internal.store.LeaseStore
+                    boolean acked = r.state() == LeaseStore.State.ACKED;
+                    endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
                             .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
                     ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
                 }
@@ -1109,40 +1084,24 @@ abstract class WorkerQueue implements FairQueue {
     }
 
     private void saveTenant(TenantId tenant, Integer weight, Integer cap, Boolean paused, Integer highBudget) {
-        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
-                "INSERT INTO queue_tenants (tenant, weight, cap, paused, high_budget) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
-                        + " weight = COALESCE(?, weight), cap = COALESCE(?, cap), paused = COALESCE(?, paused), high_budget = COALESCE(?, high_budget)")) {
-            p.setString(1, tenant.value());
-            p.setInt(2, weight == null ? 1 : weight);
-            p.setInt(3, cap == null ? 0 : cap);
-            p.setBoolean(4, paused != null && paused);
-            p.setInt(5, highBudget == null ? 0 : highBudget);
-            p.setObject(6, weight);
-            p.setObject(7, cap);
-            p.setObject(8, paused);
-            p.setObject(9, highBudget);
-            p.executeUpdate();
+        try {
+            tenantStore.save(tenant, weight, cap, paused, highBudget);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot store the tenant's queue settings: " + e.getMessage(), e);
         }
-        TenantSettings old = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0));
-        tenantSettings.put(tenant, new TenantSettings(weight == null ? old.weight() : weight, cap == null ? old.cap() : cap,
+        TenantStore.Settings old = tenantSettings.getOrDefault(tenant, TenantStore.Settings.DEFAULT);
+        tenantSettings.put(tenant, new TenantStore.Settings(weight == null ? old.weight() : weight, cap == null ? old.cap() : cap,
                 paused == null ? old.paused() : paused, highBudget == null ? old.highBudget() : highBudget));
     }
 
     private void loadTenantSettings() throws SQLException {
-        try (Connection c = db.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tenant, weight, cap, paused, high_budget FROM queue_tenants")) {
-            while (rs.next()) {
-                TenantId t = TenantId.of(rs.getString(1));
-                TenantSettings v = new TenantSettings(rs.getInt(2), rs.getInt(3), rs.getBoolean(4), rs.getInt(5));
-                if (!v.equals(tenantSettings.put(t, v))) {
-                    if (scheduler != null) {
-                        allSchedulers().forEach(sc -> apply(sc, t, v));
-                    }
+        tenantStore.load().forEach((t, v) -> {
+            if (!v.equals(tenantSettings.put(t, v))) {
+                if (scheduler != null) {
+                    allSchedulers().forEach(sc -> apply(sc, t, v));
                 }
             }
-        }
+        });
     }
 
     @Override
