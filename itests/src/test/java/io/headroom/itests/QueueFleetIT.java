@@ -14,7 +14,7 @@ import org.junit.Test;
 /**
  * The fair queue (SQS backend) on three nodes: a tenant whose burst is spread over the nodes, so that no node alone sees
  * enough of it, is noisy for the fleet and its next jobs go to the overflow lane on every node; a remote type's
- * concurrency holds for the fleet, not per node; a lease handed out by one node is acked, nacked and extended through
+ * concurrency and a tenant's cap hold for the fleet, not per node; a lease handed out by one node is acked, nacked and extended through
  * the others. Counts only; the fleet's flush interval is shortened in TestFleet.
  */
 public class QueueFleetIT {
@@ -56,38 +56,32 @@ public class QueueFleetIT {
             }
 
             // the type's concurrency (10) for the fleet: leases through each node in turn, none settled, add up to 10
-            int total = nodes.size() * (FIRST_ROUND + SECOND_ROUND + 2);
-            List<List<String>> held = new ArrayList<>();
-            int leased = 0;
-            for (int round = 0; round < 2; round++) {
-                for (RestClient node : nodes) {
-                    Thread.sleep(1500); // several fleet flushes: this node has read what the others leased
-                    List<String> got = lease(node, type, 100);
-                    held.add(got);
-                    leased += got.size();
-                    assertTrue("at most " + CONCURRENCY + " leased at once in the fleet, " + leased + " were", leased <= CONCURRENCY);
-                }
-            }
-            assertEquals("the fleet filled its concurrency exactly", CONCURRENCY, leased);
+            int leased = leaseInTurnsAndDrain(nodes, type, CONCURRENCY, nodes.size() * (FIRST_ROUND + SECOND_ROUND + 2));
+            assertEquals("the fleet filled the type's concurrency exactly", CONCURRENCY, leased);
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
 
-            // drain: ack each lease on the node that handed it out, then lease on until every job came once
-            for (int i = 0; i < held.size(); i++) {
-                RestClient node = nodes.get(i % nodes.size());
-                for (String lease : held.get(i)) {
-                    node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
-                }
-            }
-            int drained = leased;
-            long deadline = System.currentTimeMillis() + 90_000;
-            while (drained < total && System.currentTimeMillis() < deadline) {
-                for (RestClient node : nodes) {
-                    for (String lease : lease(node, type, 100)) {
-                        node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
-                        drained++;
-                    }
-                }
-            }
-            assertEquals("every job leased and acked once", total, drained);
+    @Test
+    public void aTenantsCapHoldsForTheFleet() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.cap." + suffix;
+        String tenant = "fcap" + suffix;
+        int cap = 3;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"concurrency\":100,\"visibilitySeconds\":120}");
+        lb.expect(204, "PUT", "/queue/tenants/" + tenant + "/limits", "{\"weight\":1,\"cap\":" + cap + "}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            Thread.sleep(1500); // the tenant's cap, reloaded by every node (refreshMillis 500 in TestFleet)
+            int total = 30;
+            lb.expect(202, "POST", "/queue/jobs", "[" + String.join(",", java.util.Collections.nCopies(total,
+                    "{\"tenant\":\"" + tenant + "\",\"type\":\"" + type + "\",\"payload\":\"c\"}")) + "]");
+            int leased = leaseInTurnsAndDrain(nodes, type, cap, total);
+            assertEquals("the fleet ran the tenant up to its cap exactly", cap, leased);
         } finally {
             lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
         }
@@ -176,6 +170,43 @@ public class QueueFleetIT {
             }
         }
         return n;
+    }
+
+    /**
+     * Leases through each node in turn, twice round, settling nothing, after waiting a few fleet flushes each time so
+     * each node has read what the others leased: asserts that at most {@code limit} are held at once in the fleet and
+     * returns how many were. Then acks them (each on its node) and drains the type until all {@code total} jobs came.
+     */
+    private static int leaseInTurnsAndDrain(List<RestClient> nodes, String type, int limit, int total) throws Exception {
+        List<List<String>> held = new ArrayList<>();
+        int leased = 0;
+        for (int round = 0; round < 2; round++) {
+            for (RestClient node : nodes) {
+                Thread.sleep(1500);
+                List<String> got = lease(node, type, 100);
+                held.add(got);
+                leased += got.size();
+                assertTrue("at most " + limit + " leased at once in the fleet, " + leased + " were", leased <= limit);
+            }
+        }
+        for (int i = 0; i < held.size(); i++) {
+            RestClient node = nodes.get(i % nodes.size());
+            for (String lease : held.get(i)) {
+                node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
+            }
+        }
+        int drained = leased;
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (drained < total && System.currentTimeMillis() < deadline) {
+            for (RestClient node : nodes) {
+                for (String lease : lease(node, type, 100)) {
+                    node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
+                    drained++;
+                }
+            }
+        }
+        assertEquals("every job leased and acked once", total, drained);
+        return leased;
     }
 
     private static String jobs(String type, String burst, int n, String quiet) {
