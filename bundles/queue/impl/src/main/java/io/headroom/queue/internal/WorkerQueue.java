@@ -795,7 +795,8 @@ abstract class WorkerQueue implements FairQueue {
             fresh.add(new LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
         }
         boolean shared = false;
-        if (leaseStore != null && !fleet.alone()) {
+        // push deliveries are settled by the node that makes them: only pull workers' leases need recording
+        if (leaseStore != null && !fleet.alone() && t.type().delivery() == Delivery.PULL) {
             try {
                 leaseStore.held(fresh);
                 shared = true;
