@@ -985,6 +985,9 @@ abstract class WorkerQueue implements FairQueue {
     private void finishSettledElsewhere() {
         try {
             for (LeaseStore.Row r : leaseStore.settledElsewhere()) {
+                if (!r.id().startsWith(leasePrefix)) {
+                    continue; // another backend's (or an earlier activation's) lease on this node
+                }
                 LeaseEntry e = leases.remove(r.id());
                 if (e != null) {
                     boolean acked = r.state() == LeaseStore.State.ACKED;
