@@ -95,7 +95,8 @@ final class QueueFleet {
         Map<String, Integer> perScope = new HashMap<>();
         elsewhere.forEach((scope, byTenant) -> perScope.put(scope, byTenant.values().stream().mapToInt(Integer::intValue).sum()));
         scopeInFlightElsewhere = perScope;
-        schedulers.forEach((scope, s) -> s.fleetView(noisy.getOrDefault(scope, Set.of()), elsewhere.getOrDefault(scope, Map.of())));
+        Map<String, Set<TenantId>> shared = FleetLoad.sharedNoisy(noisy, theirs);
+        schedulers.forEach((scope, s) -> s.fleetView(shared.getOrDefault(scope, Set.of()), elsewhere.getOrDefault(scope, Map.of())));
     }
 
     private Map<FleetLoad.Key, FleetLoad.Load> mine(Map<String, FairScheduler> schedulers) {

@@ -70,6 +70,23 @@ public final class FleetLoad {
         return out;
     }
 
+    /**
+     * The part of a verdict that only the fleet can give: the noisy tenants that other nodes report load for. A tenant
+     * whose load is all on this node is judged by this node's own rules, at once, as on a node alone (the fleet's
+     * verdict lags by a flush interval).
+     */
+    public static Map<String, Set<TenantId>> sharedNoisy(Map<String, Set<TenantId>> noisy, Map<Key, Load> others) {
+        Map<String, Set<TenantId>> out = new HashMap<>();
+        noisy.forEach((scope, tenants) -> {
+            for (TenantId t : tenants) {
+                if (others.containsKey(new Key(scope, t))) {
+                    out.computeIfAbsent(scope, s -> new HashSet<>()).add(t);
+                }
+            }
+        });
+        return out;
+    }
+
     /** Jobs in flight elsewhere per scope and tenant (for fleet-wide caps), from the other nodes' loads. */
     public static Map<String, Map<TenantId, Integer>> inFlight(Map<Key, Load> others) {
         Map<String, Map<TenantId, Integer>> out = new HashMap<>();

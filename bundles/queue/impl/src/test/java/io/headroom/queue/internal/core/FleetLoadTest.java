@@ -69,6 +69,15 @@ public class FleetLoadTest {
     }
 
     @Test
+    public void onlyTenantsWithLoadElsewhereTakeTheFleetsVerdict() {
+        Map<String, Set<TenantId>> noisy = Map.of("", Set.of(BURST, QUIET));
+        Map<FleetLoad.Key, FleetLoad.Load> others = Map.of(new FleetLoad.Key("", BURST), new FleetLoad.Load(12, 0, 0));
+        assertEquals("the other tenant's load is all here: this node's own rules judge it", Map.of("", Set.of(BURST)),
+                FleetLoad.sharedNoisy(noisy, others));
+        assertTrue("a node alone gets nothing from the fleet", FleetLoad.sharedNoisy(noisy, Map.of()).isEmpty());
+    }
+
+    @Test
     public void inFlightElsewhereIsSummedPerScopeAndTenant() {
         Map<FleetLoad.Key, FleetLoad.Load> others = FleetLoad.sum(
                 Map.of(new FleetLoad.Key("t", BURST), new FleetLoad.Load(0, 0, 2)),
