@@ -40,6 +40,9 @@ final class TestFleet {
                     "io.headroom.fleet", Map.of("heartbeatMillis", "500", "liveMillis", "3000"),
                     "io.headroom.heartbeat", Map.of("flushSeconds", "1", "evaluateSeconds", "1", "evaluatorLeaseSeconds", "3"),
                     "io.headroom.heartbeat.releases", Map.of("reconcileMillis", "500", "driveMillis", "500", "driverLeaseSeconds", "3"),
+                    // the queue's fleet view (noisy tenants, caps) and job types are read back within a fraction of a second
+                    "io.headroom.queue.sqs", Map.of("fleetFlushMillis", "250", "refreshMillis", "500"),
+                    "io.headroom.queue", Map.of("fleetFlushMillis", "250", "refreshMillis", "500"),
                     // schema changes, moves and backfills copy in small, paced chunks: long enough to kill the node
                     // running one midway
                     "io.headroom.sharding", Map.of("shardedTables", "orders", "schemaCopyChunkRows", "500",

@@ -106,7 +106,7 @@ public final class SqsThroughputBench {
 
     private static double headroom(String endpoint, MariaDb db, String schema, int jobs) throws Exception {
         AtomicInteger handled = new AtomicInteger();
-        SqsQueue queue = new SqsQueue(new PlainControlStore(db, schema), NO_SIGNALS, config(endpoint, "hr-" + UUID.randomUUID().toString().substring(0, 8)));
+        SqsQueue queue = new SqsQueue(new PlainControlStore(db, schema), NO_SIGNALS, null, config(endpoint, "hr-" + UUID.randomUUID().toString().substring(0, 8)));
         try {
             queue.bindHandler(job -> handled.incrementAndGet(), Map.of(JobHandler.TYPE, "bench.noop"));
             long t0 = System.nanoTime();
@@ -155,6 +155,7 @@ public final class SqsThroughputBench {
             public long dedupeMinutes() { return 60; }
             public int maxBacklogPerTenant() { return 1_000_000; }
             public long refreshMillis() { return 2000; }
+            public long fleetFlushMillis() { return 1000; }
             public Class<? extends Annotation> annotationType() { return SqsQueue.Config.class; }
         };
     }

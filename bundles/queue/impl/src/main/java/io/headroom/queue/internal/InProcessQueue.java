@@ -1,6 +1,7 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
@@ -67,11 +68,15 @@ public final class InProcessQueue extends WorkerQueue {
         @AttributeDefinition(description = "Dead letters kept (oldest dropped first)")
         int maxDeadLetters() default 10_000;
 
-        @AttributeDefinition(description = "Jobs a tenant may have open (waiting, delayed or running) on this node; beyond it 429 + Retry-After")
+        @AttributeDefinition(description = "Jobs a tenant may have open (waiting, delayed or running) in the fleet (on the live nodes); beyond it 429 + Retry-After")
         int maxBacklogPerTenant() default 100_000;
 
         @AttributeDefinition(description = "How often remote job types and tenant settings are reloaded from the control schema, ms")
         long refreshMillis() default 2000;
+
+        @AttributeDefinition(description = "How often this node writes its queue load to the control schema and reads the fleet's"
+                + " (the noisy-tenant decision, caps and backlog caps use the fleet's sums), ms")
+        long fleetFlushMillis() default 1000;
     }
 
     private final Config config;
@@ -89,10 +94,12 @@ public final class InProcessQueue extends WorkerQueue {
     }
 
     @Activate
-    public InProcessQueue(@Reference ControlStore store, @Reference Signals signals, Config config) throws SQLException {
+    public InProcessQueue(@Reference ControlStore store, @Reference Signals signals, @Reference Fleet fleet, Config config)
+            throws SQLException {
         super(store, signals, new Tuning("in-process", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
                 config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
-                config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis()));
+                config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis(), config.fleetFlushMillis()),
+                fleet);
         this.config = config;
         startWorkers();
     }

@@ -45,6 +45,13 @@ public final class QueueMeters {
                         s.sample(t.dwellP99Millis() / 1000.0, "0.99", backend, t.tenant());
                     }
                 }));
+        metrics.counter("headroom_queue_overflowed_jobs", "Jobs this node put in the overflow lane since the backend started"
+                + " (SQS: sent to an overflow queue at submission), by backend and tenant (the ten with most)",
+                List.of("backend", "tenant"), s -> queues.forEach((queue, backend) -> {
+                    if (queue instanceof WorkerQueue w) {
+                        TenantSamples.top(s, TENANTS, List.copyOf(w.overflowed().entrySet()), Map.Entry::getKey, Map.Entry::getValue, backend);
+                    }
+                }));
         metrics.counter("headroom_queue_jobs", "Jobs finished since the backend started, by backend and result"
                 + " (completed, failed attempts, dead-lettered)", List.of("backend", "result"), s -> each((backend, stats) -> {
                     s.sample(sum(stats, TenantStats::completed), backend, "completed");

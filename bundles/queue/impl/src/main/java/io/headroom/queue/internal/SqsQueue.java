@@ -1,6 +1,7 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
@@ -128,11 +129,15 @@ public final class SqsQueue extends WorkerQueue {
 
         long dedupeMinutes() default 60;
 
-        @AttributeDefinition(description = "Jobs a tenant may have open (accepted and not finished) as this node counts them; beyond it 429 + Retry-After")
+        @AttributeDefinition(description = "Jobs a tenant may have open (accepted and not finished) in the fleet; beyond it 429 + Retry-After")
         int maxBacklogPerTenant() default 100_000;
 
         @AttributeDefinition(description = "How often remote job types and tenant settings are reloaded from the control schema, ms")
         long refreshMillis() default 2000;
+
+        @AttributeDefinition(description = "How often this node writes its queue load to the control schema and reads the fleet's"
+                + " (the noisy-tenant decision, caps, backlog caps and remote types' concurrency use the fleet's sums), ms")
+        long fleetFlushMillis() default 1000;
     }
 
     /** Where a received message came from, to delete it or change its visibility. */
@@ -209,10 +214,11 @@ public final class SqsQueue extends WorkerQueue {
     }
 
     @Activate
-    public SqsQueue(@Reference ControlStore store, @Reference Signals signals, Config config) throws SQLException {
+    public SqsQueue(@Reference ControlStore store, @Reference Signals signals, @Reference Fleet fleet, Config config) throws SQLException {
         super(store, signals, new Tuning("sqs", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
                 config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
-                config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis()));
+                config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis(), config.fleetFlushMillis()),
+                fleet);
         this.config = config;
         this.sqs = client(config);
         try {
@@ -286,6 +292,29 @@ public final class SqsQueue extends WorkerQueue {
         sqs.close();
     }
 
+    @Override
+    protected boolean jobsOutliveNodes() {
+        return true;
+    }
+
+    @Override
+    protected boolean lanesChosenAtSubmit() {
+        return true;
+    }
+
+    @Override
+    protected Map<String, Map<TenantId, Double>> submitRates() {
+        Map<String, Map<TenantId, Double>> out = new HashMap<>();
+        Channel l = local;
+        if (l != null) {
+            out.put("", l.bursts.rates());
+        }
+        if (remoteChannels != null) { // null while this object is still being built
+            remoteChannels.forEach((type, c) -> out.put(type, c.bursts.rates()));
+        }
+        return out;
+    }
+
     /** The channel of a job type: its own queues for a remote type (created on first use), the configured ones otherwise. */
     private Channel channel(String type) {
         if (storedType(type) == null) {
@@ -328,12 +357,17 @@ public final class SqsQueue extends WorkerQueue {
     @Override
     protected void accept(List<Pending> jobs) {
         Map<String, List<Pending>> byQueue = new HashMap<>();
+        Set<String> overflowQueues = new HashSet<>();
         try {
             for (Pending p : jobs) {
                 Channel c = channel(p.job().type());
                 boolean bursting = c.bursts.submitted(p.job().tenant());
-                boolean overflow = bursting || c.scheduler().view().stream().anyMatch(v -> v.noisy() && v.tenant().equals(p.job().tenant()));
+                // noisy on this node, or in the fleet (the scheduler holds the fleet's verdict)
+                boolean overflow = bursting || c.scheduler().noisy(p.job().tenant());
                 byQueue.computeIfAbsent(overflow ? c.overflowUrl : c.mainUrl, k -> new ArrayList<>()).add(p);
+                if (overflow) {
+                    overflowQueues.add(c.overflowUrl);
+                }
             }
         } catch (SdkException e) {
             throw new QueueUnavailableException("SQS is not reachable (" + describe(config) + "): " + e.getMessage(), e);
@@ -343,6 +377,9 @@ public final class SqsQueue extends WorkerQueue {
             byQueue.forEach((url, list) -> {
                 send(url, list);
                 sent[0] += list.size();
+                if (overflowQueues.contains(url)) {
+                    list.forEach(p -> counters(p.job().tenant()).overflowed.incrementAndGet());
+                }
             });
         } catch (QueueUnavailableException e) {
             throw sent[0] == 0 ? e : new QueueUnavailableException(e.getMessage() + " (" + sent[0] + " of " + jobs.size()

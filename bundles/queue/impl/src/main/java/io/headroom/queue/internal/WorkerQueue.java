@@ -1,13 +1,13 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.load.TenantLimit;
 import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
-import io.headroom.core.api.store.Migration;
 import io.headroom.queue.api.Delivery;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
@@ -19,16 +19,17 @@ import io.headroom.queue.api.Lease;
 import io.headroom.queue.api.LeaseConflictException;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.api.QueueFullException;
+import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.api.TenantStats;
 import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.FleetLoad;
 import io.headroom.queue.internal.core.StandardWebhooks;
+import io.headroom.queue.internal.store.LeaseStore;
+import io.headroom.queue.internal.store.QueueSchema;
+import io.headroom.queue.internal.store.TenantStore;
 import io.headroom.queue.internal.store.TypeStore;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,19 +69,10 @@ abstract class WorkerQueue implements FairQueue {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerQueue.class);
     private final AtomicReference<TenantLimits> tenantLimits = new AtomicReference<>();
 
-    static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "queue tenant settings",
-            "CREATE TABLE IF NOT EXISTS queue_tenants (tenant VARCHAR(63) NOT NULL PRIMARY KEY, weight INT NOT NULL DEFAULT 1,"
-                    + " cap INT NOT NULL DEFAULT 0, paused BOOLEAN NOT NULL DEFAULT FALSE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
-            Migration.of(2, "remote job types",
-                    "CREATE TABLE IF NOT EXISTS queue_types (name VARCHAR(100) NOT NULL PRIMARY KEY, delivery VARCHAR(8) NOT NULL,"
-                            + " url VARCHAR(2000) NULL, secret VARCHAR(200) NULL, max_attempts INT NOT NULL, backoff_millis BIGINT NOT NULL,"
-                            + " visibility_seconds INT NOT NULL, timeout_millis BIGINT NOT NULL, concurrency INT NOT NULL)"
-                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
-            Migration.of(3, "HIGH budget per tenant", "ALTER TABLE queue_tenants ADD COLUMN high_budget INT NOT NULL DEFAULT 0"));
-
     /** The tuning every backend has; {@code name} labels threads and load samples. */
     record Tuning(String name, int workers, int overflowWorkers, int noisyBacklog, long overflowMaxWaitMillis, long dedupeMinutes,
-                  int maxAttempts, long backoffMillis, long maxBackoffMillis, int maxBacklogPerTenant, long refreshMillis) {
+                  int maxAttempts, long backoffMillis, long maxBackoffMillis, int maxBacklogPerTenant, long refreshMillis,
+                  long fleetFlushMillis) {
     }
 
     /** A job accepted for a backend, with the time before which it must not start (0: now). */
@@ -91,16 +83,16 @@ abstract class WorkerQueue implements FairQueue {
     private record Dedupe(String jobId, long until) {
     }
 
-    private record TenantSettings(int weight, int cap, boolean paused, int highBudget) {
-    }
-
     static final class TenantCounters {
         final DwellWindow dwell = new DwellWindow();
         final AtomicLong completed = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        /** Accepted here minus finished here: on a fleet another node may finish a job accepted here, so it may go negative. */
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger openHigh = new AtomicInteger();
+        /** Jobs this node put in the overflow lane (SQS: sent to an overflow queue at submission). */
+        final AtomicLong overflowed = new AtomicLong();
     }
 
     /** A lease handed out by this node; {@code expiresAt} moves when it is extended. */
@@ -109,11 +101,14 @@ abstract class WorkerQueue implements FairQueue {
         final Job job;
         final long startNanos = System.nanoTime();
         volatile long expiresAt;
+        /** Recorded in the control schema, so any node may settle it (the record decides; this node's clock does not). */
+        final boolean shared;
 
-        LeaseEntry(String id, Job job, long expiresAt) {
+        LeaseEntry(String id, Job job, long expiresAt, boolean shared) {
             this.id = id;
             this.job = job;
             this.expiresAt = expiresAt;
+            this.shared = shared;
         }
     }
 
@@ -130,11 +125,12 @@ abstract class WorkerQueue implements FairQueue {
     private final DataSource db;
     private final Signals signals;
     private final TypeStore typeStore;
+    private final TenantStore tenantStore;
     protected final FairScheduler scheduler;
     private final Map<String, JobHandler> handlers = new ConcurrentHashMap<>();
     private final Map<String, Dedupe> dedupe = new ConcurrentHashMap<>();
     private final Map<TenantId, TenantCounters> counters = new ConcurrentHashMap<>();
-    private final Map<TenantId, TenantSettings> tenantSettings = new ConcurrentHashMap<>();
+    private final Map<TenantId, TenantStore.Settings> tenantSettings = new ConcurrentHashMap<>();
     private volatile Map<String, TypeStore.Stored> remote = Map.of();
     private final Map<String, FairScheduler> remoteSchedulers = new ConcurrentHashMap<>();
     private final Map<String, ArrayDeque<Waiter>> waiters = new ConcurrentHashMap<>();
@@ -160,18 +156,57 @@ abstract class WorkerQueue implements FairQueue {
     private final List<Thread> workers = new ArrayList<>();
     private final Object wakeUp = new Object();
     private volatile boolean running = true;
+    /** The fleet's view; null when the queue runs without a fleet (one node). */
+    private final QueueFleet fleet;
+    /** Leases in the control schema, while the fleet has more than one node; null without a fleet. */
+    private final LeaseStore leaseStore;
 
-    WorkerQueue(ControlStore store, Signals signals, Tuning tuning) throws SQLException {
+    /**
+     * @param nodes the fleet, or null for a node on its own
+     */
+    WorkerQueue(ControlStore store, Signals signals, Tuning tuning, Fleet nodes) throws SQLException {
+        String nodeId = nodes == null ? null : nodes.nodeId();
         this.tuning = tuning;
         this.signals = signals;
-        store.migrate("queue", MIGRATIONS);
+        store.migrate(QueueSchema.COMPONENT, QueueSchema.MIGRATIONS);
         this.db = store.dataSource();
         this.typeStore = new TypeStore(db);
+        this.tenantStore = new TenantStore(db);
         this.scheduler = newScheduler(tuning.workers());
         loadTenantSettings();
         this.remote = typeStore.load();
         this.timers = Executors.newScheduledThreadPool(2, r -> new Thread(r, "headroom-queue-" + tuning.name() + "-timers"));
         this.push = new PushDelivery(this);
+        this.fleet = nodeId == null ? null : new QueueFleet(store, nodeId, tuning.name(), new QueueFleet.Local() {
+            @Override
+            public Map<String, FairScheduler> schedulers() {
+                Map<String, FairScheduler> all = new HashMap<>(remoteSchedulers);
+                all.put("", scheduler);
+                return all;
+            }
+
+            @Override
+            public Map<String, Map<TenantId, Double>> submitRates() {
+                return WorkerQueue.this.submitRates();
+            }
+
+            @Override
+            public Map<TenantId, io.headroom.queue.internal.store.LoadStore.Open> open() {
+                Map<TenantId, io.headroom.queue.internal.store.LoadStore.Open> out = new HashMap<>();
+                counters.forEach((t, c) -> out.put(t, new io.headroom.queue.internal.store.LoadStore.Open(c.open.get(), c.openHigh.get())));
+                return out;
+            }
+        }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
+                jobsOutliveNodes(), () -> nodes.liveNodes().size());
+        this.leaseStore = nodeId == null ? null : new LeaseStore(db, nodeId);
+        if (fleet != null) {
+            fleet.carriedOver().forEach((t, o) -> {
+                TenantCounters c = counters(t);
+                c.open.set((int) o.open());
+                c.openHigh.set((int) o.openHigh());
+            });
+            timers.scheduleWithFixedDelay(this::shareLoad, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
+        }
         timers.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);
         timers.scheduleWithFixedDelay(this::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
@@ -185,7 +220,7 @@ abstract class WorkerQueue implements FairQueue {
         return s;
     }
 
-    private static void apply(FairScheduler s, TenantId t, TenantSettings v) {
+    private static void apply(FairScheduler s, TenantId t, TenantStore.Settings v) {
         s.setLimits(t, v.weight(), v.cap() <= 0 ? Integer.MAX_VALUE : v.cap());
         s.pause(t, v.paused());
     }
@@ -330,10 +365,55 @@ abstract class WorkerQueue implements FairQueue {
 
     private void release(Job job) {
         TenantCounters c = counters(job.tenant());
-        c.open.updateAndGet(n -> Math.max(0, n - 1));
-        if (job.priority() == Priority.HIGH) {
-            c.openHigh.updateAndGet(n -> Math.max(0, n - 1));
+        if (fleet != null) {
+            c.open.decrementAndGet(); // the fleet's sum is what counts; this node's part may be negative
+        } else {
+            c.open.updateAndGet(n -> Math.max(0, n - 1));
         }
+        if (job.priority() == Priority.HIGH) {
+            if (fleet != null) {
+                c.openHigh.decrementAndGet();
+            } else {
+                c.openHigh.updateAndGet(n -> Math.max(0, n - 1));
+            }
+        }
+    }
+
+    /** Whether a job accepted here still exists when this node dies (SQS), so its open count must outlive the node. */
+    protected boolean jobsOutliveNodes() {
+        return false;
+    }
+
+    /** Decayed recent submissions per scheduler scope and tenant, for the fleet's view; empty where jobs wait on the node. */
+    protected Map<String, Map<TenantId, Double>> submitRates() {
+        return Map.of();
+    }
+
+    /** Whether lanes are chosen at submission (SQS: the queue a job is sent to) rather than when a job is queued here. */
+    protected boolean lanesChosenAtSubmit() {
+        return false;
+    }
+
+    private void shareLoad() {
+        try {
+            fleet.share();
+        } catch (RuntimeException e) {
+            LOG.warn("queue: fleet view round failed: {}", e.toString());
+        }
+        signalIdle(); // caps may have opened up
+        remote.keySet().forEach(this::remoteWork);
+    }
+
+    /** Jobs each tenant put in the overflow lane on this node since it started. */
+    Map<String, Long> overflowed() {
+        Map<String, Long> out = new HashMap<>();
+        counters.forEach((t, c) -> {
+            long n = c.overflowed.get();
+            if (n > 0) {
+                out.put(t.value(), n);
+            }
+        });
+        return out;
     }
 
     /** The job is done: the backend forgets it. */
@@ -384,7 +464,9 @@ abstract class WorkerQueue implements FairQueue {
         for (Job job : jobs) {
             tracker.waiting(job, null, null);
             FairScheduler s = schedulerFor(job.type());
-            s.add(job);
+            if ("overflow".equals(s.add(job)) && !lanesChosenAtSubmit()) {
+                counters(job.tenant()).overflowed.incrementAndGet();
+            }
             if (s == scheduler) {
                 local = true;
             } else {
@@ -460,14 +542,18 @@ abstract class WorkerQueue implements FairQueue {
         }
         perTenant.forEach((tenant, n) -> {
             TenantCounters c = counters(tenant);
+            io.headroom.queue.internal.store.LoadStore.Open elsewhere = fleet == null
+                    ? new io.headroom.queue.internal.store.LoadStore.Open(0, 0) : fleet.openElsewhere(tenant);
+            long open = Math.max(0, c.open.get() + elsewhere.open());
+            long openHigh = Math.max(0, c.openHigh.get() + elsewhere.openHigh());
             int backlogCap = backlogCap(tenant);
-            if (c.open.get() + n[0] > backlogCap) {
-                throw new QueueFullException("tenant " + tenant + " has " + c.open.get() + " jobs open; its backlog cap is "
-                        + backlogCap, 5);
+            if (open + n[0] > backlogCap) {
+                throw new QueueFullException("tenant " + tenant + " has " + open + " jobs open" + (fleet == null ? "" : " in the fleet")
+                        + "; its backlog cap is " + backlogCap, 5);
             }
-            int budget = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0)).highBudget();
-            if (tenantCaller && n[1] > 0 && c.openHigh.get() + n[1] > budget) {
-                throw new QueueFullException("tenant " + tenant + " may have " + budget + " HIGH jobs open (it has " + c.openHigh.get()
+            int budget = tenantSettings.getOrDefault(tenant, TenantStore.Settings.DEFAULT).highBudget();
+            if (tenantCaller && n[1] > 0 && openHigh + n[1] > budget) {
+                throw new QueueFullException("tenant " + tenant + " may have " + budget + " HIGH jobs open (it has " + openHigh
                         + "); submit them as NORMAL, or ask an operator for a HIGH budget", 5);
             }
         });
@@ -536,6 +622,13 @@ abstract class WorkerQueue implements FairQueue {
         dedupe.values().removeIf(d -> d.until <= now);
         synchronized (endedLeases) {
             endedLeases.values().removeIf(t -> t.at() < now - TimeUnit.HOURS.toMillis(1));
+        }
+        if (leaseStore != null) {
+            try {
+                leaseStore.forget(new java.sql.Timestamp(now - TimeUnit.HOURS.toMillis(1)));
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("queue: forgetting settled leases failed (next round retries): {}", e.toString());
+            }
         }
     }
 
@@ -686,17 +779,22 @@ abstract class WorkerQueue implements FairQueue {
         }
     }
 
-    /** Leases what the type's scheduler hands out now, within the type's concurrency on this node. */
+    /**
+     * Leases what the type's scheduler hands out now, within the type's concurrency in the fleet (this node's leases plus
+     * the others' as last read). While the fleet has other nodes the leases are recorded in the control schema, so an
+     * ack, nack or extend may reach any node.
+     */
     List<Lease> leaseNow(String type, int max, int visibilitySeconds) {
         TypeStore.Stored t = remote.get(type);
         if (t == null) {
             return List.of();
         }
         FairScheduler s = schedulerFor(type);
-        List<Lease> out = new ArrayList<>();
+        List<Job> got = new ArrayList<>();
         List<Job> cancelled = new ArrayList<>();
+        int elsewhere = fleet == null ? 0 : fleet.inFlightElsewhere(type); // the type's concurrency holds for the fleet
         synchronized (s) {
-            while (out.size() < max && s.inFlight() < t.type().concurrency()) {
+            while (got.size() < max && s.inFlight() + elsewhere < t.type().concurrency()) {
                 Job job = s.next();
                 if (job == null) {
                     break;
@@ -706,44 +804,122 @@ abstract class WorkerQueue implements FairQueue {
                     cancelled.add(job);
                     continue;
                 }
-                LeaseEntry e = new LeaseEntry(leasePrefix + UUID.randomUUID(), job, System.currentTimeMillis() + visibilitySeconds * 1000L);
-                leases.put(e.id, e);
-                out.add(new Lease(e.id, job, Instant.ofEpochMilli(e.expiresAt)));
+                got.add(job);
             }
         }
         cancelled.forEach(this::dropCancelled);
+        if (got.isEmpty()) {
+            return List.of();
+        }
+        List<LeaseStore.NewLease> fresh = new ArrayList<>(got.size());
+        for (Job job : got) {
+            fresh.add(new LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
+        }
+        boolean shared = false;
+        // push deliveries are settled by the node that makes them: only pull workers' leases need recording
+        if (leaseStore != null && !fleet.alone() && t.type().delivery() == Delivery.PULL) {
+            try {
+                leaseStore.held(fresh);
+                shared = true;
+            } catch (SQLException | RuntimeException e) {
+                // still leased, but only this node can settle them
+                LOG.warn("queue: {} leases not recorded in the control schema (only this node can settle them): {}", fresh.size(), e.toString());
+            }
+        }
+        List<Lease> out = new ArrayList<>(fresh.size());
+        long expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
+        for (LeaseStore.NewLease l : fresh) {
+            LeaseEntry e = new LeaseEntry(l.id(), l.job(), expiresAt, shared);
+            leases.put(e.id, e);
+            out.add(new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt)));
+        }
         return out;
     }
 
-    /** Ends a lease that is still held, or says why it cannot be. */
-    private LeaseEntry take(String leaseId, Ended how) {
+    /** Ends a lease that is still held, or says why it cannot be; null when there is nothing more to do here. */
+    private LeaseEntry take(String leaseId, Ended how, String error, long delayMillis) {
         LeaseEntry e = leases.get(leaseId);
         if (e == null) {
             Tombstone t = endedLeases.get(leaseId);
             if (t == null) {
+                if (leaseStore != null && !leaseId.startsWith(leasePrefix)) {
+                    settleElsewhere(leaseId, how, error, delayMillis);
+                    return null;
+                }
                 throw new NoSuchElementException(leaseId.startsWith(leasePrefix) ? "no lease " + leaseId + " is known on this node"
-                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart): ack, nack and extend"
-                        + " must reach the node that leased the job; an unsettled lease expires and its job is leased again");
+                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart), and no node of the fleet"
+                        + " recorded it; an unsettled lease expires and its job is leased again");
             }
             if (t.how() == Ended.ACKED && how == Ended.ACKED) {
                 return null; // acked already: acks are idempotent
             }
             throw new LeaseConflictException("lease " + leaseId + " was " + t.how().name().toLowerCase() + " already; its job was not changed");
         }
-        if (e.expiresAt <= System.currentTimeMillis()) {
+        if (e.shared) {
+            // the control schema's record decides: another node may have extended or settled it
+            boolean settled;
+            try {
+                settled = leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, true);
+            } catch (SQLException ex) {
+                throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
+                        + ex.getMessage() + "); retry, or let it expire", ex);
+            }
+            if (!settled) {
+                explain(leaseId, how, e);
+                return null;
+            }
+        } else if (e.expiresAt <= System.currentTimeMillis()) {
             expire(e);
             throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
         }
         if (!leases.remove(leaseId, e)) {
-            return take(leaseId, how);
+            if (e.shared) {
+                return null; // settled here and finished by a concurrent round
+            }
+            return take(leaseId, how, error, delayMillis);
         }
         endedLeases.put(leaseId, new Tombstone(how, System.currentTimeMillis()));
         return e;
     }
 
+    /** Settles a lease another node handed out, in the control schema; that node finishes the job when it next looks. */
+    private void settleElsewhere(String leaseId, Ended how, String error, long delayMillis) {
+        try {
+            if (!leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, false)) {
+                explain(leaseId, how, null);
+            }
+        } catch (SQLException e) {
+            throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
+                    + e.getMessage() + "); retry, or let it expire", e);
+        }
+    }
+
+    /** Why a recorded lease could not be settled: returns for a repeated ack, else throws the reason. */
+    private void explain(String leaseId, Ended how, LeaseEntry local) {
+        LeaseStore.Row r;
+        try {
+            r = leaseStore.get(leaseId);
+        } catch (SQLException e) {
+            throw new QueueUnavailableException("the lease cannot be checked now (control schema: " + e.getMessage() + ")", e);
+        }
+        if (r == null) {
+            throw new NoSuchElementException("no lease " + leaseId + " is known in the fleet");
+        }
+        if (r.state() == LeaseStore.State.HELD) {
+            if (local != null) {
+                expire(local);
+            }
+            throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
+        }
+        if (r.state() == LeaseStore.State.ACKED && how == Ended.ACKED) {
+            return; // acked already: acks are idempotent
+        }
+        throw new LeaseConflictException("lease " + leaseId + " was " + r.state().name().toLowerCase() + " already; its job was not changed");
+    }
+
     @Override
     public void ack(String leaseId) {
-        LeaseEntry e = take(leaseId, Ended.ACKED);
+        LeaseEntry e = take(leaseId, Ended.ACKED, null, -1);
         if (e != null) {
             ended(e, null, -1);
         }
@@ -751,8 +927,11 @@ abstract class WorkerQueue implements FairQueue {
 
     @Override
     public void nack(String leaseId, long delayMillis, String error) {
-        LeaseEntry e = take(leaseId, Ended.NACKED);
-        ended(e, error == null || error.isBlank() ? "failed (nack)" : error, delayMillis);
+        String why = error == null || error.isBlank() ? "failed (nack)" : error;
+        LeaseEntry e = take(leaseId, Ended.NACKED, why, delayMillis);
+        if (e != null) {
+            ended(e, why, delayMillis);
+        }
     }
 
     @Override
@@ -761,8 +940,27 @@ abstract class WorkerQueue implements FairQueue {
             throw new IllegalArgumentException("'visibilitySeconds' must be 1-43200");
         }
         LeaseEntry e = leases.get(leaseId);
+        boolean recorded = e != null ? e.shared : leaseStore != null && !leaseId.startsWith(leasePrefix) && endedLeases.get(leaseId) == null;
+        if (recorded) {
+            try {
+                Long at = leaseStore.extend(leaseId, visibilitySeconds);
+                if (at == null) {
+                    explain(leaseId, Ended.NACKED, e); // throws the reason
+                    throw new NoSuchElementException("no lease " + leaseId);
+                }
+                if (e != null) {
+                    e.expiresAt = at;
+                    return new Lease(e.id, e.job, Instant.ofEpochMilli(at));
+                }
+                Job job = leaseStore.job(leaseId);
+                return new Lease(leaseId, job, Instant.ofEpochMilli(at));
+            } catch (SQLException ex) {
+                throw new QueueUnavailableException("the lease cannot be extended now (control schema: "
+                        + ex.getMessage() + ")", ex);
+            }
+        }
         if (e == null || e.expiresAt <= System.currentTimeMillis()) {
-            take(leaseId, Ended.NACKED); // throws the reason
+            take(leaseId, Ended.NACKED, null, -1); // throws the reason
             throw new NoSuchElementException("no lease " + leaseId);
         }
         e.expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
@@ -770,6 +968,20 @@ abstract class WorkerQueue implements FairQueue {
     }
 
     private void expire(LeaseEntry e) {
+        if (e.shared) {
+            try {
+                if (!leaseStore.settle(e.id, LeaseStore.State.EXPIRED, "lease expired", -1, true)) {
+                    long left = leaseStore.remainingMillis(e.id);
+                    if (left >= 0) {
+                        e.expiresAt = System.currentTimeMillis() + Math.max(left, 50); // extended through another node
+                    }
+                    return; // or settled through another node: finished by the next round of settledElsewhere
+                }
+            } catch (SQLException ex) {
+                // this node cannot tell; it returns the job (at least once: a late ack elsewhere cannot delete it twice)
+                LOG.debug("queue: expiring lease {} without the control schema: {}", e.id, ex.toString());
+            }
+        }
         if (leases.remove(e.id, e)) {
             endedLeases.put(e.id, new Tombstone(Ended.EXPIRED, System.currentTimeMillis()));
             ended(e, "lease expired", -1);
@@ -778,10 +990,36 @@ abstract class WorkerQueue implements FairQueue {
 
     private void expireLeases() {
         long now = System.currentTimeMillis();
+        boolean anyShared = false;
         for (LeaseEntry e : leases.values()) {
+            anyShared |= e.shared;
             if (e.expiresAt <= now) {
                 expire(e);
             }
+        }
+        if (anyShared) {
+            finishSettledElsewhere();
+        }
+    }
+
+    /** Finishes the jobs of this node's leases that other nodes acked or nacked. */
+    private void finishSettledElsewhere() {
+        try {
+            for (LeaseStore.Row r : leaseStore.settledElsewhere()) {
+                if (!r.id().startsWith(leasePrefix)) {
+                    continue; // another backend's (or an earlier activation's) lease on this node
+                }
+                LeaseEntry e = leases.remove(r.id());
+                if (e != null) {
+                    boolean acked = r.state() == LeaseStore.State.ACKED;
+                    endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
+                            .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
+                    ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
+                }
+                leaseStore.done(r.id());
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("queue: reading leases settled on other nodes failed (next round retries): {}", e.toString());
         }
     }
 
@@ -871,40 +1109,24 @@ abstract class WorkerQueue implements FairQueue {
     }
 
     private void saveTenant(TenantId tenant, Integer weight, Integer cap, Boolean paused, Integer highBudget) {
-        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
-                "INSERT INTO queue_tenants (tenant, weight, cap, paused, high_budget) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
-                        + " weight = COALESCE(?, weight), cap = COALESCE(?, cap), paused = COALESCE(?, paused), high_budget = COALESCE(?, high_budget)")) {
-            p.setString(1, tenant.value());
-            p.setInt(2, weight == null ? 1 : weight);
-            p.setInt(3, cap == null ? 0 : cap);
-            p.setBoolean(4, paused != null && paused);
-            p.setInt(5, highBudget == null ? 0 : highBudget);
-            p.setObject(6, weight);
-            p.setObject(7, cap);
-            p.setObject(8, paused);
-            p.setObject(9, highBudget);
-            p.executeUpdate();
+        try {
+            tenantStore.save(tenant, weight, cap, paused, highBudget);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot store the tenant's queue settings: " + e.getMessage(), e);
         }
-        TenantSettings old = tenantSettings.getOrDefault(tenant, new TenantSettings(1, 0, false, 0));
-        tenantSettings.put(tenant, new TenantSettings(weight == null ? old.weight() : weight, cap == null ? old.cap() : cap,
+        TenantStore.Settings old = tenantSettings.getOrDefault(tenant, TenantStore.Settings.DEFAULT);
+        tenantSettings.put(tenant, new TenantStore.Settings(weight == null ? old.weight() : weight, cap == null ? old.cap() : cap,
                 paused == null ? old.paused() : paused, highBudget == null ? old.highBudget() : highBudget));
     }
 
     private void loadTenantSettings() throws SQLException {
-        try (Connection c = db.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT tenant, weight, cap, paused, high_budget FROM queue_tenants")) {
-            while (rs.next()) {
-                TenantId t = TenantId.of(rs.getString(1));
-                TenantSettings v = new TenantSettings(rs.getInt(2), rs.getInt(3), rs.getBoolean(4), rs.getInt(5));
-                if (!v.equals(tenantSettings.put(t, v))) {
-                    if (scheduler != null) {
-                        allSchedulers().forEach(sc -> apply(sc, t, v));
-                    }
+        tenantStore.load().forEach((t, v) -> {
+            if (!v.equals(tenantSettings.put(t, v))) {
+                if (scheduler != null) {
+                    allSchedulers().forEach(sc -> apply(sc, t, v));
                 }
             }
-        }
+        });
     }
 
     @Override

@@ -23,6 +23,9 @@ import java.util.function.LongSupplier;
  * {@code noisyShare} of all waiting work, or when it holds more than that share of the work in flight or of the
  * recent processing time. Its new jobs then go to the overflow lane, which runs on the workers the main lane leaves
  * idle (see {@link #next()}). It returns once its backlog falls under {@code returnBelow}.</li>
+ * <li>Fleet: on a fleet the other nodes' view comes in through {@link #fleetView}: a tenant the fleet finds noisy
+ * (see {@link FleetLoad}) is noisy here too, and a tenant's cap counts its jobs in flight on the other nodes, so a
+ * tenant spread over several nodes is one tenant.</li>
  * </ul>
  */
 public final class FairScheduler {
@@ -53,6 +56,8 @@ public final class FairScheduler {
         int overflowBacklog;
         boolean paused;
         boolean noisy;
+        boolean fleetNoisy;
+        int inFlightElsewhere;
         double busyNanos;
         long busyStamp;
 
@@ -66,7 +71,7 @@ public final class FairScheduler {
         }
 
         boolean runnable() {
-            return !paused && inFlight < cap;
+            return !paused && inFlight + inFlightElsewhere < cap;
         }
     }
 
@@ -108,7 +113,7 @@ public final class FairScheduler {
     public synchronized String add(Job job) {
         Tenant t = tenant(job.tenant());
         t.noisy = isNoisy(t);
-        int lane = t.noisy ? OVERFLOW : MAIN;
+        int lane = t.noisy || t.fleetNoisy ? OVERFLOW : MAIN; // the fleet's verdict has its own hysteresis: not kept here
         int level = job.priority().ordinal();
         t.queues[lane][level].addLast(job);
         if (lane == OVERFLOW) {
@@ -248,6 +253,27 @@ public final class FairScheduler {
         t.cap = cap;
     }
 
+    /**
+     * What the other nodes report: the tenants the fleet finds noisy (their new jobs go to the overflow lane here too)
+     * and each tenant's jobs in flight elsewhere (counted against its cap). Replaces the previous view.
+     */
+    public synchronized void fleetView(java.util.Set<TenantId> noisy, Map<TenantId, Integer> inFlightElsewhere) {
+        for (Tenant t : tenants.values()) {
+            t.fleetNoisy = false;
+            t.inFlightElsewhere = 0;
+        }
+        for (TenantId id : noisy) {
+            tenant(id).fleetNoisy = true;
+        }
+        inFlightElsewhere.forEach((id, n) -> tenant(id).inFlightElsewhere = Math.max(0, n));
+    }
+
+    /** Whether the tenant's new jobs go to the overflow lane now (noisy on this node or in the fleet). */
+    public synchronized boolean noisy(TenantId id) {
+        Tenant t = tenants.get(id);
+        return t != null && (t.noisy || t.fleetNoisy);
+    }
+
     public synchronized int backlog() {
         return totalBacklog;
     }
@@ -264,7 +290,7 @@ public final class FairScheduler {
         List<TenantView> out = new ArrayList<>();
         for (Tenant t : tenants.values()) {
             out.add(new TenantView(t.id, t.backlog, t.overflowBacklog, t.inFlight, t.weight, t.cap == Integer.MAX_VALUE ? 0 : t.cap,
-                    t.paused, t.noisy));
+                    t.paused, t.noisy || t.fleetNoisy));
         }
         return out;
     }

@@ -41,6 +41,19 @@ public final class SubmitRate {
         return c[0] >= threshold && c[0] > share * total[0];
     }
 
+    /** Every tenant's decayed count now (those above 0.01), for the fleet's view. */
+    public synchronized Map<TenantId, Double> rates() {
+        long now = nanoClock.getAsLong();
+        Map<TenantId, Double> out = new HashMap<>();
+        counts.forEach((t, c) -> {
+            double v = decay(c, now);
+            if (v >= 0.01) {
+                out.put(t, v);
+            }
+        });
+        return out;
+    }
+
     private double decay(double[] c, long now) {
         return c[0] * Math.pow(0.5, (double) (now - c[1]) / halfLifeNanos);
     }

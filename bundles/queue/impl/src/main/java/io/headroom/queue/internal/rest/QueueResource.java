@@ -382,6 +382,9 @@ public final class QueueResource implements RestResource {
                 conflicts.add(lease);
             } catch (NoSuchElementException | NullPointerException e) {
                 unknown.add(lease);
+            } catch (QueueUnavailableException e) {
+                // acks are idempotent: the batch may be sent again as a whole
+                throw ProblemException.unavailable(e.getMessage() + " (" + acked.size() + " of the batch were acked)", 1);
             }
         }
         return new AckOut(acked, conflicts, unknown);
@@ -423,6 +426,8 @@ public final class QueueResource implements RestResource {
             throw ProblemException.conflict(e.getMessage());
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
+        } catch (QueueUnavailableException e) {
+            throw ProblemException.unavailable(e.getMessage(), 1);
         }
     }
 }

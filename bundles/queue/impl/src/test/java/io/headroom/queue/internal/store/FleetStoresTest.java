@@ -1,0 +1,116 @@
+package io.headroom.queue.internal.store;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import io.headroom.core.api.TenantId;
+import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.PlainControlStore;
+import io.headroom.queue.api.Job;
+import io.headroom.queue.api.Priority;
+import io.headroom.queue.internal.core.FleetLoad;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.After;
+import org.junit.AfterClass;
+import org.junit.Before;
+import org.junit.Test;
+
+/** The queue's fleet tables (each node's load, open counts, leases) on a real MariaDB (the machine's, or an embedded one). */
+public class FleetStoresTest {
+    private static final TenantId T = TenantId.of("acme");
+    private static MariaDb db;
+    private String schema;
+    private PlainControlStore control;
+
+    @Before
+    public void setUp() throws Exception {
+        synchronized (FleetStoresTest.class) {
+            if (db == null) {
+                db = MariaDb.machineOrEmbedded();
+            }
+        }
+        schema = "hr_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        control = new PlainControlStore(db, schema);
+        control.migrate(QueueSchema.COMPONENT, QueueSchema.MIGRATIONS);
+    }
+
+    @After
+    public void tearDown() {
+        db.dropSchema(schema);
+    }
+
+    @AfterClass
+    public static void stopServer() {
+        if (db != null) {
+            db.close();
+            db = null;
+        }
+    }
+
+    private static Job job() {
+        return new Job(UUID.randomUUID().toString(), T, "work", "payload", Priority.NORMAL, null, 1, Instant.ofEpochMilli(1000));
+    }
+
+    @Test
+    public void eachNodeReadsTheOthersLoadAndOpenCounts() throws Exception {
+        LoadStore a = new LoadStore(control.dataSource(), "node-a", "sqs");
+        LoadStore b = new LoadStore(control.dataSource(), "node-b", "sqs");
+        LoadStore c = new LoadStore(control.dataSource(), "node-c", "sqs");
+        LoadStore otherBackend = new LoadStore(control.dataSource(), "node-b", "in-process");
+        FleetLoad.Key key = new FleetLoad.Key("", T);
+        b.flush(Map.of(key, new FleetLoad.Load(12, 3, 1)), Map.of(T, new LoadStore.Open(15, 1)));
+        c.flush(Map.of(key, new FleetLoad.Load(12, 4, 2)), Map.of(T, new LoadStore.Open(-4, 0)));
+        otherBackend.flush(Map.of(key, new FleetLoad.Load(100, 100, 100)), Map.of(T, new LoadStore.Open(100, 0)));
+        a.flush(Map.of(key, new FleetLoad.Load(50, 50, 50)), Map.of(T, new LoadStore.Open(9, 0)));
+
+        LoadStore.Others seen = a.others(60_000, true);
+        assertEquals("b and c, not a itself nor another backend", new FleetLoad.Load(24, 7, 3), seen.loads().get(key));
+        assertEquals("c finished jobs b accepted: the sum is what is open", new LoadStore.Open(11, 1), seen.open().get(T));
+        assertEquals(Map.of(T, new LoadStore.Open(9, 0)), a.ownOpen());
+
+        b.flush(Map.of(), Map.of()); // b has nothing any more: its rows go
+        seen = a.others(60_000, true);
+        assertEquals(new FleetLoad.Load(12, 4, 2), seen.loads().get(key));
+        assertEquals(new LoadStore.Open(-4, 0), seen.open().get(T));
+    }
+
+    @Test
+    public void aLeaseIsSettledOnceWhicheverNodeAsks() throws Exception {
+        LeaseStore a = new LeaseStore(control.dataSource(), "node-a");
+        LeaseStore b = new LeaseStore(control.dataSource(), "node-b");
+        Job job = job();
+        a.held(List.of(new LeaseStore.NewLease("l1", job, 60)));
+        assertEquals(job.id(), b.job("l1").id());
+        assertTrue("acked through another node", b.settle("l1", LeaseStore.State.ACKED, null, -1, false));
+        assertFalse("once", b.settle("l1", LeaseStore.State.ACKED, null, -1, false));
+        assertFalse("nor nacked after", a.settle("l1", LeaseStore.State.NACKED, "x", 0, true));
+        assertEquals(LeaseStore.State.ACKED, b.get("l1").state());
+        assertEquals("the holder sees it settled elsewhere", List.of("l1"), a.settledElsewhere().stream().map(LeaseStore.Row::id).toList());
+        a.done("l1");
+        assertTrue(a.settledElsewhere().isEmpty());
+        assertNull(b.get("unknown"));
+    }
+
+    @Test
+    public void anExtendThroughAnotherNodeKeepsTheHolderFromExpiringIt() throws Exception {
+        LeaseStore a = new LeaseStore(control.dataSource(), "node-a");
+        LeaseStore b = new LeaseStore(control.dataSource(), "node-b");
+        a.held(List.of(new LeaseStore.NewLease("short", job(), 1), new LeaseStore.NewLease("kept", job(), 1)));
+        assertNotNull(b.extend("kept", 60));
+        Thread.sleep(1200); // past the first visibility of both
+        assertFalse("a late ack of an expired lease settles nothing", b.settle("short", LeaseStore.State.ACKED, null, -1, false));
+        LeaseStore.Row r = b.get("short");
+        assertTrue(r.state() == LeaseStore.State.HELD && r.expired());
+        assertTrue("the holder expires it", a.settle("short", LeaseStore.State.EXPIRED, "lease expired", -1, true));
+        assertNull("and it cannot be extended any more", b.extend("short", 60));
+        assertFalse("the extended one does not expire", a.settle("kept", LeaseStore.State.EXPIRED, "lease expired", -1, true));
+        assertTrue(a.remainingMillis("kept") > 30_000);
+        assertTrue("the holder's own settles are not handed back to it", a.settledElsewhere().isEmpty());
+    }
+}

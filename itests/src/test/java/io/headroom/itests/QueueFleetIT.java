@@ -1,0 +1,267 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.headroom.fixtures.LocalFleet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.Test;
+
+/**
+ * The fair queue (SQS backend) on three nodes: a tenant whose burst is spread over the nodes, so that no node alone sees
+ * enough of it, is noisy for the fleet and its next jobs go to the overflow lane on every node; a remote type's
+ * concurrency and a tenant's cap hold for the fleet, not per node; a lease handed out by one node is acked, nacked and extended through
+ * the others. Counts only; the fleet's flush interval is shortened in TestFleet.
+ */
+public class QueueFleetIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Under the nodes' noisyBacklog (20) on each node, over it for the fleet. */
+    private static final int FIRST_ROUND = 12;
+    private static final int SECOND_ROUND = 4;
+    private static final int CONCURRENCY = 10;
+
+    @Test
+    public void aBurstSpreadOverThreeNodesIsOneNoisyTenantAndTheTypesConcurrencyHoldsForTheFleet() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.burst." + suffix;
+        String burst = "fburst" + suffix;
+        String quiet = "fquiet" + suffix;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"concurrency\":" + CONCURRENCY
+                + ",\"visibilitySeconds\":120}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            for (RestClient node : nodes) {
+                node.expect(202, "POST", "/queue/jobs", jobs(type, burst, FIRST_ROUND, quiet));
+            }
+            assertTrue("every node finds the spread burst noisy", eventually(() -> nodes.stream().allMatch(n -> noisy(n, burst))));
+            long[] overflowedBefore = new long[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                overflowedBefore[i] = overflowed(nodes.get(i), burst);
+            }
+
+            for (RestClient node : nodes) {
+                node.expect(202, "POST", "/queue/jobs", jobs(type, burst, SECOND_ROUND, quiet));
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                assertEquals("node-" + (i + 1) + " sent the noisy tenant's next jobs to the overflow lane",
+                        overflowedBefore[i] + SECOND_ROUND, overflowed(nodes.get(i), burst));
+                assertEquals("node-" + (i + 1) + " kept the quiet tenant in the main lane", 0, overflowed(nodes.get(i), quiet));
+            }
+
+            // the type's concurrency (10) for the fleet: leases through each node in turn, none settled, add up to 10
+            int leased = leaseInTurnsAndDrain(nodes, type, CONCURRENCY, nodes.size() * (FIRST_ROUND + SECOND_ROUND + 2));
+            assertEquals("the fleet filled the type's concurrency exactly", CONCURRENCY, leased);
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    @Test
+    public void aTenantsCapHoldsForTheFleet() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.cap." + suffix;
+        String tenant = "fcap" + suffix;
+        int cap = 3;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"concurrency\":100,\"visibilitySeconds\":120}");
+        lb.expect(204, "PUT", "/queue/tenants/" + tenant + "/limits", "{\"weight\":1,\"cap\":" + cap + "}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            Thread.sleep(1500); // the tenant's cap, reloaded by every node (refreshMillis 500 in TestFleet)
+            int total = 30;
+            lb.expect(202, "POST", "/queue/jobs", "[" + String.join(",", java.util.Collections.nCopies(total,
+                    "{\"tenant\":\"" + tenant + "\",\"type\":\"" + type + "\",\"payload\":\"c\"}")) + "]");
+            int leased = leaseInTurnsAndDrain(nodes, type, cap, total);
+            assertEquals("the fleet ran the tenant up to its cap exactly", cap, leased);
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    @Test
+    public void aLeaseHandedOutByOneNodeIsSettledThroughAnother() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.lease." + suffix;
+        String tenant = "flease" + suffix;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":60,\"maxAttempts\":5}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            lb.expect(202, "POST", "/queue/jobs", "[" + String.join(",", java.util.Collections.nCopies(3,
+                    "{\"tenant\":\"" + tenant + "\",\"type\":\"" + type + "\",\"payload\":\"p\"}")) + "]");
+            // whichever nodes received the jobs hand them out; each lease is then settled through another node
+            List<String[]> held = leaseAll(nodes, type, 3, 1);
+            assertEquals(3, held.size());
+            RestClient[] other = new RestClient[3];
+            int[] holder = new int[3];
+            for (int i = 0; i < 3; i++) {
+                holder[i] = Integer.parseInt(held.get(i)[1]);
+                other[i] = nodes.get((holder[i] + 1) % nodes.size());
+            }
+            // 1: acked through another node, twice (idempotent), then a nack of it is a conflict
+            other[0].expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            nodes.get((holder[0] + 2) % nodes.size()).expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            nodes.get(holder[0]).expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            other[0].expect(409, "POST", "/queue/leases/" + held.get(0)[0] + "/nack", "{}");
+            // 2: extended, then nacked through another node: it comes back as its second attempt
+            String extended = other[1].expect(200, "POST", "/queue/leases/" + held.get(1)[0] + "/extend", "{\"visibilitySeconds\":90}");
+            assertEquals(held.get(1)[2], JSON.readTree(extended).get("id").asText());
+            other[1].expect(204, "POST", "/queue/leases/" + held.get(1)[0] + "/nack", "{\"delaySeconds\":0,\"error\":\"try again\"}");
+            // 3: acked on its own node, then the same ack through another node is answered alike
+            nodes.get(holder[2]).expect(204, "POST", "/queue/leases/" + held.get(2)[0] + "/ack", null);
+            other[2].expect(204, "POST", "/queue/leases/" + held.get(2)[0] + "/ack", null);
+            // unknown leases are 404 on every node
+            other[2].expect(404, "POST", "/queue/leases/nobody-" + suffix + "/ack", null);
+
+            List<String[]> again = leaseAll(nodes, type, 1, 2);
+            assertEquals("the nacked job came back, and only it", held.get(1)[2], again.get(0)[2]);
+            int h = Integer.parseInt(again.get(0)[1]);
+            nodes.get((h + 1) % nodes.size()).expect(204, "POST", "/queue/leases/" + again.get(0)[0] + "/ack", null);
+            assertTrue("the fleet counts 3 jobs completed and 1 failed attempt", eventually(() ->
+                    sum(nodes, tenant, "completed") == 3 && sum(nodes, tenant, "failed") == 1));
+            Thread.sleep(1500);
+            assertEquals("nothing else is handed out", 0, leaseAll(nodes, type, 0, 0).size());
+            assertEquals("still 3 completed", 3, sum(nodes, tenant, "completed"));
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    /** Leases round robin over the nodes until {@code n} jobs came (or 30 s); each as lease id, node index, job id. */
+    private static List<String[]> leaseAll(List<RestClient> nodes, String type, int n, int attempt) throws Exception {
+        List<String[]> out = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + (n == 0 ? 3_000 : 30_000);
+        while ((n == 0 || out.size() < n) && System.currentTimeMillis() < deadline) {
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonNode r = JSON.readTree(nodes.get(i).expect(200, "POST", "/queue/types/" + type + "/lease", "{\"max\":10,\"waitSeconds\":0}"));
+                for (JsonNode j : r.get("jobs")) {
+                    if (attempt > 0) {
+                        assertEquals("attempt of " + j, attempt, j.get("attempt").asInt());
+                    }
+                    out.add(new String[] {j.get("lease").asText(), String.valueOf(i), j.get("id").asText()});
+                }
+            }
+            Thread.sleep(100);
+        }
+        return out;
+    }
+
+    private static long sum(List<RestClient> nodes, String tenant, String field) {
+        long n = 0;
+        for (RestClient node : nodes) {
+            try {
+                var r = node.call("GET", "/queue/tenants/" + tenant, RestClient.OPERATOR, null);
+                if (r.statusCode() == 200) {
+                    n += JSON.readTree(r.body()).path(field).asLong();
+                }
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Leases through each node in turn, twice round, settling nothing, after waiting a few fleet flushes each time so
+     * each node has read what the others leased: asserts that at most {@code limit} are held at once in the fleet and
+     * returns how many were. Then acks them (each on its node) and drains the type until all {@code total} jobs came.
+     */
+    private static int leaseInTurnsAndDrain(List<RestClient> nodes, String type, int limit, int total) throws Exception {
+        List<List<String>> held = new ArrayList<>();
+        int leased = 0;
+        for (int round = 0; round < 2; round++) {
+            for (RestClient node : nodes) {
+                Thread.sleep(1500);
+                List<String> got = lease(node, type, 100);
+                held.add(got);
+                leased += got.size();
+                assertTrue("at most " + limit + " leased at once in the fleet, " + leased + " were", leased <= limit);
+            }
+        }
+        for (int i = 0; i < held.size(); i++) {
+            RestClient node = nodes.get(i % nodes.size());
+            for (String lease : held.get(i)) {
+                node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
+            }
+        }
+        int drained = leased;
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (drained < total && System.currentTimeMillis() < deadline) {
+            for (RestClient node : nodes) {
+                for (String lease : lease(node, type, 100)) {
+                    node.expect(204, "POST", "/queue/leases/" + lease + "/ack", null);
+                    drained++;
+                }
+            }
+        }
+        assertEquals("every job leased and acked once", total, drained);
+        return leased;
+    }
+
+    private static String jobs(String type, String burst, int n, String quiet) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < n; i++) {
+            b.append("{\"tenant\":\"").append(burst).append("\",\"type\":\"").append(type).append("\",\"payload\":\"b\"},");
+        }
+        b.append("{\"tenant\":\"").append(quiet).append("\",\"type\":\"").append(type).append("\",\"payload\":\"q\"}]");
+        return b.toString();
+    }
+
+    private static List<String> lease(RestClient node, String type, int max) throws Exception {
+        JsonNode r = JSON.readTree(node.expect(200, "POST", "/queue/types/" + type + "/lease", "{\"max\":" + max + ",\"waitSeconds\":0}"));
+        List<String> out = new ArrayList<>();
+        r.get("jobs").forEach(j -> out.add(j.get("lease").asText()));
+        return out;
+    }
+
+    private static int status(RestClient node, String path) {
+        try {
+            return node.call("GET", path, RestClient.OPERATOR, null).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static boolean noisy(RestClient node, String tenant) {
+        try {
+            var r = node.call("GET", "/queue/tenants/" + tenant, RestClient.OPERATOR, null);
+            return r.statusCode() == 200 && JSON.readTree(r.body()).path("noisy").asBoolean();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The node's count of the tenant's jobs it sent to the overflow lane (its SQS backend's meter). */
+    private static long overflowed(RestClient node, String tenant) throws Exception {
+        long n = 0;
+        for (String line : node.expect(200, "GET", "/metrics", null).split("\n")) {
+            if (line.startsWith("headroom_queue_overflowed_jobs") && line.contains("backend=\"sqs\"")
+                    && line.contains("tenant=\"" + tenant + "\"")) {
+                n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return n;
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+}
