@@ -1,7 +1,6 @@
 package io.headroom.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.headroom.fixtures.Haproxy;
@@ -83,17 +82,8 @@ public class LeaseTakeoverFleetIT {
         String holder = until(() -> holder(first, lease), 30_000);
         assertTrue("a node took the schema change's lease", holder != null);
         assertEquals("the change is still running when its node is killed", "RUNNING", field(first, "/sharding/schema/" + version, "state"));
-        int victim = indexOf(fleet, holder);
-        long killedAt = System.currentTimeMillis();
-        fleet.kill(victim);
-        RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
-        String next = until(() -> {
-            String h = holder(survivor, lease);
-            return h != null && !h.equals(holder) ? h : null;
-        }, 60_000);
-        long movedMillis = System.currentTimeMillis() - killedAt;
-        assertTrue("another node takes the lease over", next != null);
-        assertNotEquals(holder, next);
+        Takeover takeover = killAndAwaitTakeover(fleet, holder, lease);
+        RestClient survivor = takeover.survivor();
         String done = until(() -> {
             String s = field(survivor, "/sharding/schema/" + version, "state");
             return "DONE".equals(s) || "FAILED".equals(s) ? s : null;
@@ -103,7 +93,7 @@ public class LeaseTakeoverFleetIT {
             t.join();
         }
         System.out.printf("schema change: node %s killed mid-change, lease taken over by %s %d ms later, change %s%n",
-                holder, next, movedMillis, done);
+                holder, takeover.next(), takeover.movedMillis(), done);
         assertEquals("the change finishes on another node", "DONE", done);
         for (int s = 0; s < RANGES.length; s++) {
             try (Connection c = connect(urls.get(s)); Statement st = c.createStatement()) {
@@ -128,8 +118,7 @@ public class LeaseTakeoverFleetIT {
                 }
             }
         }
-        fleet.restart(victim);
-        assertTrue("the killed node rejoins", balancer.awaitState(fleet.node(victim).id(), "UP", Duration.ofSeconds(60)));
+        rejoin(fleet, balancer, takeover.victim());
     }
 
     @Test
@@ -161,61 +150,36 @@ public class LeaseTakeoverFleetIT {
             }
         }
 
-        // a client writes through the load balancer (the Data API) the whole time; 503s at the fence are retried
-        AtomicBoolean writing = new AtomicBoolean(true);
-        ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
-        AtomicLong attempts = new AtomicLong();
-        Thread writer = new Thread(() -> {
-            for (long id = 1_000_000; writing.get(); id++) {
-                attempts.incrementAndGet();
-                try {
-                    int status = lb.call("POST", "/sharding/tenants/mover/sql", RestClient.OPERATOR,
-                            "{\"sql\":\"INSERT INTO orders (tenant_id, id, v) VALUES (?, ?, 2)\",\"params\":[\"mover\"," + id + "]}").statusCode();
-                    if (status == 200) {
-                        acked.add(id);
-                    }
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    // in flight on the killed node: outcome unknown, never counted as acknowledged
-                }
-            }
-        }, "takeover-move-writer");
-        writer.start();
+        // a client writes through the load balancer (the Data API) the whole time; 503s at the fence are not retried
+        Writer writer = Writer.start("takeover-move-writer", 5, i -> lb.call("POST", "/sharding/tenants/mover/sql", RestClient.OPERATOR,
+                "{\"sql\":\"INSERT INTO orders (tenant_id, id, v) VALUES (?, ?, 2)\",\"params\":[\"mover\"," + (1_000_000 + i) + "]}")
+                .statusCode() == 200);
 
         RestClient first = new RestClient(fleet.node(0).karaf().baseUrl());
         long id = RestClient.number(first.expect(202, "POST", "/sharding/moves", "{\"tenant\":\"mover\",\"target\":\"takeover-dst\"}"), "id");
         String lease = "sharding.move." + id;
         String holder = until(() -> "COPYING".equals(field(first, "/sharding/moves/" + id, "state")) ? holder(first, lease) : null, 30_000);
         assertTrue("a node took the move's lease and is copying", holder != null);
-        int victim = indexOf(fleet, holder);
-        fleet.kill(victim);
-        RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
-        String next = until(() -> {
-            String h = holder(survivor, lease);
-            return h != null && !h.equals(holder) ? h : null;
-        }, 60_000);
-        assertTrue("another node takes the move's lease over", next != null);
+        Takeover takeover = killAndAwaitTakeover(fleet, holder, lease);
+        RestClient survivor = takeover.survivor();
         String state = until(() -> {
             String s = field(survivor, "/sharding/moves/" + id, "state");
             return "CUT_OVER".equals(s) || "DONE".equals(s) || "FAILED".equals(s) ? s : null;
         }, 180_000);
         Thread.sleep(500); // a few writes on the target after the cut-over
-        writing.set(false);
-        writer.join();
+        writer.stop();
         System.out.printf("tenant move: node %s killed while copying, taken over by %s, move %s; %d writes acknowledged of %d%n",
-                holder, next, state, acked.size(), attempts.get());
+                holder, takeover.next(), state, writer.acked().size(), writer.attempts());
         assertTrue("the move cuts over on another node, was " + state, "CUT_OVER".equals(state) || "DONE".equals(state));
-        assertTrue("writes went on during the move", acked.size() > 0);
+        assertTrue("writes went on during the move", !writer.acked().isEmpty());
         try (Connection c = connect(urls[1]); Statement st = c.createStatement()) {
             try (ResultSet r = st.executeQuery("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover' AND id < 1000000")) {
                 r.next();
                 assertEquals("every row copied once", ROWS_PER_SHARD, r.getInt(1));
             }
             try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover' AND id = ?")) {
-                for (long ack : acked) {
-                    p.setLong(1, ack);
+                for (long ack : writer.acked()) {
+                    p.setLong(1, 1_000_000 + ack);
                     try (ResultSet r = p.executeQuery()) {
                         r.next();
                         assertEquals("acknowledged write " + ack + " on the target", 1, r.getInt(1));
@@ -223,8 +187,7 @@ public class LeaseTakeoverFleetIT {
                 }
             }
         }
-        fleet.restart(victim);
-        assertTrue("the killed node rejoins", balancer.awaitState(fleet.node(victim).id(), "UP", Duration.ofSeconds(60)));
+        rejoin(fleet, balancer, takeover.victim());
     }
 
     @Test
@@ -254,24 +217,8 @@ public class LeaseTakeoverFleetIT {
         lb.expect(200, "POST", "/search/migrations/" + id + "/start", "{}");
 
         // dual-writes through the load balancer while the backfill copies (and while its node dies)
-        AtomicBoolean writing = new AtomicBoolean(true);
-        ConcurrentLinkedQueue<Integer> acked = new ConcurrentLinkedQueue<>();
-        Thread writer = new Thread(() -> {
-            for (int i = 0; writing.get(); i++) {
-                try {
-                    if (lb.call("PUT", "/search/collections/takeover/tenants/ta/documents/w" + i, RestClient.OPERATOR,
-                            "{\"version\":1,\"document\":{\"title\":\"during the move\"}}").statusCode() == 200) {
-                        acked.add(i);
-                    }
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    // in flight on the killed node: never counted
-                }
-            }
-        }, "takeover-search-writer");
-        writer.start();
+        Writer writer = Writer.start("takeover-search-writer", 10, i -> lb.call("PUT", "/search/collections/takeover/tenants/ta/documents/w" + i,
+                RestClient.OPERATOR, "{\"version\":1,\"document\":{\"title\":\"during the move\"}}").statusCode() == 200);
 
         RestClient first = new RestClient(fleet.node(0).karaf().baseUrl());
         String lease = "search.backfill." + id;
@@ -288,20 +235,13 @@ public class LeaseTakeoverFleetIT {
             return body != null && body.contains("\"backfill\":\"COPYING\"") ? holder(first, lease) : null;
         }, 30_000);
         assertTrue("a node took the backfill's lease and is copying", holder != null);
-        int victim = indexOf(fleet, holder);
-        fleet.kill(victim);
-        RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
-        String next = until(() -> {
-            String h = holder(survivor, lease);
-            return h != null && !h.equals(holder) ? h : null;
-        }, 60_000);
-        assertTrue("another node takes the backfill's lease over", next != null);
+        Takeover takeover = killAndAwaitTakeover(fleet, holder, lease);
+        RestClient survivor = takeover.survivor();
         String state = until(() -> {
             String s = field(survivor, "/search/migrations/" + id, "state");
             return "BACKFILLED".equals(s) ? s : null;
         }, 180_000);
-        writing.set(false);
-        writer.join();
+        writer.stop();
         assertEquals("the backfill finishes on another node", "BACKFILLED", state);
         survivor.expect(200, "POST", "/search/migrations/" + id + "/validate", "{\"tenants\":[]}");
         String validated = until(() -> {
@@ -309,7 +249,7 @@ public class LeaseTakeoverFleetIT {
             return body != null && !body.contains("\"validation\":\"NONE\"") ? body : null;
         }, 120_000);
         System.out.printf("search backfill: node %s killed while copying, taken over by %s; %d dual-writes acknowledged; %s%n",
-                holder, next, acked.size(), validated);
+                holder, takeover.next(), writer.acked().size(), validated);
         assertTrue("validated", validated != null);
         for (String t : tenants) {
             Matcher m = Pattern.compile("\\{[^{}]*\"tenant\":\"" + t + "\"[^{}]*}").matcher(validated);
@@ -317,13 +257,81 @@ public class LeaseTakeoverFleetIT {
             String progress = m.group();
             assertEquals("tenant " + t + " validated (same ids, versions and hash on both layouts): " + progress, "PASSED",
                     RestClient.string(progress, "validation"));
-            long expected = perTenant + (t.equals("ta") ? acked.size() : 0);
+            long expected = perTenant + (t.equals("ta") ? writer.acked().size() : 0);
             long copied = RestClient.number(progress, "targetCount");
             assertTrue("tenant " + t + ": " + copied + " documents on the new layout, at least " + expected, copied >= expected);
         }
         survivor.expect(200, "POST", "/search/migrations/" + id + "/cancel", "{}");
+        rejoin(fleet, balancer, takeover.victim());
+    }
+
+    /** A node killed while it held a lease, the node that took the lease over, and one that answers. */
+    private record Takeover(int victim, String next, long movedMillis, RestClient survivor) {
+    }
+
+    /** Kills the node {@code holder} with SIGKILL and waits for another node to take {@code lease} over. */
+    private static Takeover killAndAwaitTakeover(LocalFleet fleet, String holder, String lease) throws Exception {
+        int victim = indexOf(fleet, holder);
+        long killedAt = System.currentTimeMillis();
+        fleet.kill(victim);
+        RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
+        String next = until(() -> {
+            String h = holder(survivor, lease);
+            return h != null && !h.equals(holder) ? h : null;
+        }, 60_000);
+        assertTrue("another node takes the lease " + lease + " over", next != null);
+        return new Takeover(victim, next, System.currentTimeMillis() - killedAt, survivor);
+    }
+
+    private static void rejoin(LocalFleet fleet, Haproxy balancer, int victim) throws Exception {
         fleet.restart(victim);
         assertTrue("the killed node rejoins", balancer.awaitState(fleet.node(victim).id(), "UP", Duration.ofSeconds(60)));
+    }
+
+    /** A client writing in a loop (write i for i = 0, 1, ...) that counts what was acknowledged. */
+    private static final class Writer {
+        interface Write {
+            boolean acknowledged(long i) throws Exception;
+        }
+
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final ConcurrentLinkedQueue<Long> acked = new ConcurrentLinkedQueue<>();
+        private final AtomicLong attempts = new AtomicLong();
+        private Thread thread;
+
+        static Writer start(String name, long pauseMillis, Write write) {
+            Writer w = new Writer();
+            w.thread = new Thread(() -> {
+                for (long i = 0; w.running.get(); i++) {
+                    w.attempts.incrementAndGet();
+                    try {
+                        if (write.acknowledged(i)) {
+                            w.acked.add(i);
+                        }
+                        Thread.sleep(pauseMillis);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // in flight on the killed node: outcome unknown, never counted as acknowledged
+                    }
+                }
+            }, name);
+            w.thread.start();
+            return w;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+
+        List<Long> acked() {
+            return new ArrayList<>(acked);
+        }
+
+        long attempts() {
+            return attempts.get();
+        }
     }
 
     private static void write(String url, ConcurrentLinkedQueue<Long> acks, AtomicBoolean writing) {
