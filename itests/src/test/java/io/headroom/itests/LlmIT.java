@@ -47,6 +47,9 @@ public class LlmIT extends HeadroomTestSupport {
     @Inject
     private Heartbeat heartbeat;
 
+    @Inject
+    private io.headroom.core.api.embed.Embeddings embeddings;
+
     private static boolean configured;
 
     @Configuration
@@ -70,6 +73,9 @@ public class LlmIT extends HeadroomTestSupport {
                 factory("io.headroom.llm.deployment", "name", "bedrock-claude", "provider", "bedrock", "model", "anthropic.claude-test-v1:0",
                         "endpoint", System.getProperty(BEDROCK), "apiKey", "AKIDTEST:aws-secret-never-shown");
                 factory("io.headroom.llm.route", "name", "chat-aws", "strategy", "ordered", "deployments", "bedrock-claude");
+                factory("io.headroom.llm.deployment", "name", "titan", "provider", "bedrock", "model", "amazon.titan-embed-text-v2:0",
+                        "endpoint", System.getProperty(BEDROCK), "apiKey", "AKIDTEST:aws-secret-never-shown");
+                factory("io.headroom.llm.route", "name", "vectors", "strategy", "ordered", "deployments", "claude, titan");
                 configured = true;
             }
         }
@@ -77,7 +83,7 @@ public class LlmIT extends HeadroomTestSupport {
             try {
                 String body = get("/llm/deployments", OPERATOR).body();
                 return get("/llm/routes", OPERATOR).body().contains("\"chat-aws\"") && body.contains("dead-gpt")
-                        && body.contains("bedrock-claude");
+                        && body.contains("bedrock-claude") && body.contains("titan") && get("/llm/routes", OPERATOR).body().contains("\"vectors\"");
             } catch (Exception e) {
                 return false;
             }
@@ -165,6 +171,33 @@ public class LlmIT extends HeadroomTestSupport {
         }
         shell("llm:deployment bedrock-claude clear-cooldown");
         assertEquals(200, call("POST", "/llm/v1/chat/completions", umbrella, aws + "}").statusCode());
+    }
+
+    @Test
+    public void toolsResponsesAndEmbeddingsThroughTheRestHost() throws Exception {
+        String wayne = bearer(tokens.create("wayne-llm", TenantId.of("wayne")).token());
+        String tools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]";
+        HttpResponse<String> call = call("POST", "/llm/v1/chat/completions", wayne, CHAT.replace("\"chat\"", "\"chat-aws\"") + tools + "}");
+        assertEquals(call.body(), 200, call.statusCode());
+        assertTrue("Bedrock's toolUse as an OpenAI tool call: " + call.body(), call.body().contains("\"finish_reason\":\"tool_calls\"")
+                && call.body().contains("\"name\":\"get_weather\"") && call.body().contains("\"id\":\"tooluse_1\""));
+
+        HttpResponse<String> response = call("POST", "/llm/v1/responses", wayne, "{\"model\":\"chat\",\"input\":\"hi\"}");
+        assertEquals(response.body(), 200, response.statusCode());
+        assertTrue(response.body(), response.body().contains("\"object\":\"response\"") && response.body().contains("\"text\":\"Hello, world!\""));
+        assertTrue("no deployment names for a tenant", response.headers().firstValue("X-Headroom-Deployment").isEmpty());
+
+        HttpResponse<String> vectors = call("POST", "/llm/v1/embeddings", wayne, "{\"model\":\"vectors\",\"input\":[\"hello\",\"hi\"]}");
+        assertEquals(vectors.body(), 200, vectors.statusCode());
+        assertTrue("Anthropic passed over, Titan answered: " + vectors.body(), vectors.body().contains("\"embedding\":[5.0,0.5,0.5]")
+                && vectors.body().contains("\"embedding\":[2.0,0.5,0.5]"));
+        // chat-aws has only a Bedrock chat model, which does not embed (route chat's dead-gpt could: it would be tried)
+        HttpResponse<String> refused = call("POST", "/llm/v1/embeddings", wayne, "{\"model\":\"chat-aws\",\"input\":\"hello\"}");
+        assertEquals(refused.body(), 400, refused.statusCode());
+        assertTrue(refused.body(), refused.body().contains("no deployment that embeds") && refused.body().contains("invalid_request_error"));
+
+        java.util.List<float[]> served = embeddings.embed(TenantId.of("gotham"), "vectors", java.util.List.of("hello"));
+        assertEquals(5.0f, served.get(0)[0], 0);
     }
 
     @Test
