@@ -125,7 +125,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 LOG.debug("sharding: cannot record tenant {}: {}", tenant, e.getMessage());
             }
         }
-        return new Handle(tenant, pool.name);
+        return new Handle(tenant, pool.name, io.headroom.sharding.api.ReadPreference.PRIMARY, settings.writeBufferMillis());
     }
 
     private ShardPool resolve(TenantId tenant) {
@@ -150,7 +150,49 @@ public final class MysqlShardRouter implements ShardRouter {
         }
     }
 
-    /** Runs a tenant's work on the shard it routes to now, re-checking routing and fences once its share is held. */
+    /**
+     * Runs a tenant's work on the shard it routes to now, re-checking routing and fences once its share is held. A
+     * statement that meets a fence is held (its share released, so the cut-over's drain is not kept waiting) and tried
+     * again until the fence lifts or {@code holdMillis} have passed.
+     */
+    private <T> T onTenantShard(TenantId tenant, long holdMillis, ShardPool.Work<T> work) {
+        long deadline = System.nanoTime() + holdMillis * 1_000_000;
+        while (true) {
+            try {
+                return onTenantShard(tenant, work);
+            } catch (TenantFencedException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(FENCE_RETRY_MILLIS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final long FENCE_RETRY_MILLIS = 5;
+
+    /** A read on a replica that fits the preference; null when none does (then it runs on the primary). */
+    private <T> T onReplica(TenantId tenant, io.headroom.sharding.api.ReadPreference preference, ShardPool.Work<T> work) {
+        if (preference.kind() == io.headroom.sharding.api.ReadPreference.Kind.PRIMARY) {
+            return null;
+        }
+        Topology.ShardDef def = map.routes().route(tenant);
+        ShardPool replica = def == null ? null : map.readPool(def.name(), preference);
+        if (replica == null) {
+            return null;
+        }
+        try {
+            return replica.run(tenant.value(), work);
+        } catch (ShardUnavailableException e) {
+            return null; // the replica went away: the primary answers
+        }
+    }
+
     private <T> T onTenantShard(TenantId tenant, ShardPool.Work<T> work) {
         for (int attempt = 0; ; attempt++) {
             ShardPool pool = resolve(tenant);
@@ -194,10 +236,30 @@ public final class MysqlShardRouter implements ShardRouter {
     private final class Handle implements TenantShard {
         private final TenantId tenant;
         private final String shardAtStart;
+        private final io.headroom.sharding.api.ReadPreference reads;
+        private final long holdMillis;
 
-        Handle(TenantId tenant, String shard) {
+        Handle(TenantId tenant, String shard, io.headroom.sharding.api.ReadPreference reads, long holdMillis) {
             this.tenant = tenant;
             this.shardAtStart = shard;
+            this.reads = reads;
+            this.holdMillis = holdMillis;
+        }
+
+        @Override
+        public TenantShard reading(io.headroom.sharding.api.ReadPreference preference) {
+            return new Handle(tenant, shardAtStart, preference == null ? io.headroom.sharding.api.ReadPreference.PRIMARY : preference, holdMillis);
+        }
+
+        @Override
+        public TenantShard withFenceHold(Duration hold) {
+            return new Handle(tenant, shardAtStart, reads, hold == null ? 0 : Math.max(0, hold.toMillis()));
+        }
+
+        /** Reads where the preference allows, else (and always for writes) the primary. */
+        private <T> T readWhereAllowed(ShardPool.Work<T> work) {
+            T fromReplica = onReplica(tenant, reads, work);
+            return fromReplica != null ? fromReplica : onTenantShard(tenant, holdMillis, work);
         }
 
         @Override
@@ -218,7 +280,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> read(conn, c.sql(), p, null)));
+            return observed(() -> readWhereAllowed(conn -> MysqlShardRouter.read(conn, c.sql(), p, null)));
         }
 
         @Override
@@ -229,7 +291,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> {
+            return observed(() -> onTenantShard(tenant, holdMillis, conn -> {
                 try (PreparedStatement ps = conn.prepareStatement(c.sql())) {
                     bind(ps, p);
                     return ps.executeUpdate();
@@ -251,7 +313,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 c.verify(tenant.value(), p);
                 bound.add(p);
             }
-            return observed(() -> onTenantShard(tenant, conn -> {
+            return observed(() -> onTenantShard(tenant, holdMillis, conn -> {
                 conn.setAutoCommit(false);
                 try {
                     List<Integer> counts = new ArrayList<>();
@@ -290,7 +352,8 @@ public final class MysqlShardRouter implements ShardRouter {
                 checks.add(c);
                 bound.add(p);
             }
-            return observed(() -> onTenantShard(tenant, conn -> {
+            boolean readOnly = checks.stream().allMatch(SafePath.Checked::query);
+            ShardPool.Work<List<StatementResult>> run = conn -> {
                 boolean tx = statements.size() > 1;
                 if (tx) {
                     conn.setAutoCommit(false);
@@ -314,7 +377,8 @@ public final class MysqlShardRouter implements ShardRouter {
                         conn.setAutoCommit(true);
                     }
                 }
-            }));
+            };
+            return observed(() -> readOnly ? readWhereAllowed(run) : onTenantShard(tenant, holdMillis, run));
         }
 
         private <T> T observed(java.util.function.Supplier<T> call) {
