@@ -88,7 +88,7 @@ public final class MysqlShardReplicas implements ShardReplicas {
                     throw new IllegalArgumentException(url + " is already registered for shard " + other.name());
                 }
             }
-            requireReplicaOf(url, def.url());
+            requireReplicaOf(url, def.url(), true);
             map.store().change(c -> TopologyStore.replica(c, shard, url, TopologyStore.REPLICA));
             map.reload();
             map.probeReplicas(shard);
@@ -99,8 +99,11 @@ public final class MysqlShardReplicas implements ShardReplicas {
                 .orElse(new ReplicaInfo(url, "UNKNOWN", null, null, "not probed yet"));
     }
 
-    /** The server at {@code url} must replicate (both threads running) from the primary's host and port. */
-    private void requireReplicaOf(String url, String primaryUrl) {
+    /**
+     * The server at {@code url} must replicate from the primary's host and port: receive its binlog and, when
+     * {@code applying}, apply it (a switchover target whose SQL thread is stopped may still catch up, or roll back).
+     */
+    private void requireReplicaOf(String url, String primaryUrl, boolean applying) {
         java.net.URI p = java.net.URI.create(primaryUrl.substring("jdbc:".length()));
         int port = p.getPort() < 0 ? 3306 : p.getPort();
         try (Connection c = SwitchoverRunner.connect(map, url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
@@ -111,9 +114,9 @@ public final class MysqlShardReplicas implements ShardReplicas {
                 throw new IllegalArgumentException(url + " replicates from " + rs.getString("Master_Host") + ":" + rs.getInt("Master_Port")
                         + ", not from the shard's primary " + p.getHost() + ":" + port);
             }
-            if (!"Yes".equals(rs.getString("Slave_IO_Running")) || !"Yes".equals(rs.getString("Slave_SQL_Running"))) {
+            if (!"Yes".equals(rs.getString("Slave_IO_Running")) || applying && !"Yes".equals(rs.getString("Slave_SQL_Running"))) {
                 throw new IllegalArgumentException(url + " does not replicate now (IO " + rs.getString("Slave_IO_Running") + ", SQL "
-                        + rs.getString("Slave_SQL_Running") + "): " + rs.getString("Last_Error"));
+                        + rs.getString("Slave_SQL_Running") + "): " + rs.getString("Last_IO_Error") + " " + rs.getString("Last_SQL_Error"));
             }
         } catch (SQLException e) {
             throw new IllegalArgumentException("cannot connect to the replica at " + url + ": " + e.getMessage());
@@ -176,9 +179,12 @@ public final class MysqlShardReplicas implements ShardReplicas {
                     throw new IllegalArgumentException(target + " is not a replica of shard " + shard + "; its replicas: " + candidates);
                 }
             }
-            requireIdle(shard);
-            requireReplicaOf(target, def.url());
-            id = begin(shard, SwitchoverStore.SWITCHOVER, def.url(), target, SwitchoverState.FENCING, "planned switchover");
+            List<SwitchoverStore.Member> members = members(def, target);
+            for (SwitchoverStore.Member m : members) {
+                requireIdle(m.shard());
+            }
+            requireReplicaOf(target, def.url(), false);
+            id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
         }
         return await(id);
     }
@@ -188,7 +194,9 @@ public final class MysqlShardReplicas implements ShardReplicas {
         long id;
         synchronized (this) {
             Topology.ShardDef def = shardDef(shard);
-            requireIdle(shard);
+            for (Topology.ShardDef d : onServerOf(def)) {
+                requireIdle(d.name());
+            }
             try (Connection c = SwitchoverRunner.connect(map, def.url())) {
                 if (c.isValid(2)) {
                     throw new IllegalStateException("shard " + shard + "'s primary answers: use a switchover, which loses nothing");
@@ -214,7 +222,7 @@ public final class MysqlShardReplicas implements ShardReplicas {
             if (best == null) {
                 throw new IllegalStateException("shard " + shard + " has no reachable replica to promote (" + seen + ")");
             }
-            id = begin(shard, SwitchoverStore.FAILOVER, def.url(), best, SwitchoverState.PROMOTING, "failover; replicas: " + seen);
+            id = begin(SwitchoverStore.FAILOVER, members(def, best), SwitchoverState.PROMOTING, "failover; replicas: " + seen);
         }
         return await(id);
     }
@@ -251,13 +259,44 @@ public final class MysqlShardReplicas implements ShardReplicas {
         }
     }
 
-    /** Records the switchover and fences the shard in one transaction, then runs it here. */
-    private long begin(String shard, String kind, String from, String to, SwitchoverState first, String detail) {
+    /** The shards whose primary is a database on the same server as {@code def}'s (the shard itself first). */
+    private List<Topology.ShardDef> onServerOf(Topology.ShardDef def) {
+        List<Topology.ShardDef> out = new ArrayList<>(List.of(def));
+        String server = server(def.url());
+        map.topology().shards().values().stream().filter(s -> !s.name().equals(def.name()) && server(s.url()).equals(server))
+                .sorted(java.util.Comparator.comparing(Topology.ShardDef::name)).forEach(out::add);
+        return out;
+    }
+
+    /**
+     * What switches when {@code def} goes to {@code target}: a switchover moves a whole server, so every shard on the
+     * primary's server goes to its registered replica on the target's server; a shard without one there stops it.
+     */
+    private List<SwitchoverStore.Member> members(Topology.ShardDef def, String target) {
+        String to = server(target);
+        List<SwitchoverStore.Member> out = new ArrayList<>();
+        for (Topology.ShardDef s : onServerOf(def)) {
+            String replica = s == def ? target : map.topology().replicasOf(s.name()).stream().filter(u -> server(u).equals(to)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("shard " + s.name() + " shares the server of shard " + def.name()
+                            + " and switches with it, but has no replica registered on " + to + ": add it first"));
+            out.add(new SwitchoverStore.Member(s.name(), s.url(), replica));
+        }
+        return out;
+    }
+
+    /** host:port of a JDBC URL. */
+    private static String server(String jdbcUrl) {
+        java.net.URI u = java.net.URI.create(jdbcUrl.substring("jdbc:".length()));
+        return u.getHost() + ":" + (u.getPort() < 0 ? 3306 : u.getPort());
+    }
+
+    /** Records the switchover and fences its shards in one transaction, then runs it here. */
+    private long begin(String kind, List<SwitchoverStore.Member> members, SwitchoverState first, String detail) {
         long[] id = new long[1];
         try {
             map.store().change(c -> {
-                id[0] = SwitchoverStore.create(c, shard, kind, from, to, first, map.settings().switchoverBudgetMillis(), detail);
-                TopologyStore.fenceShard(c, id[0], shard);
+                id[0] = SwitchoverStore.create(c, kind, members, first, map.settings().switchoverBudgetMillis(), detail);
+                TopologyStore.fenceShards(c, id[0], members.stream().map(SwitchoverStore.Member::shard).toList());
             });
             map.reload();
         } catch (SQLException e) {

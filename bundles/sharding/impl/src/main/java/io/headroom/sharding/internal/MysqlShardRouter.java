@@ -175,6 +175,8 @@ public final class MysqlShardRouter implements ShardRouter {
     }
 
     private static final long FENCE_RETRY_MILLIS = 5;
+    /** Reroutes before giving up: the first few at once, the rest 5 ms apart (about 1 s in all). */
+    private static final int REROUTES = 200;
 
     /** A read on a replica that fits the preference; null when none does (then it runs on the primary). */
     private <T> T onReplica(TenantId tenant, io.headroom.sharding.api.ReadPreference preference, ShardPool.Work<T> work) {
@@ -199,17 +201,27 @@ public final class MysqlShardRouter implements ShardRouter {
             try {
                 return pool.run(tenant.value(), () -> {
                     RouteCache r = map.routes();
-                    if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
+                    if ((!r.topology().fences().isEmpty() || !r.topology().fencedShards().isEmpty()) && r.topology().fenced(tenant)) {
                         throw new TenantFencedException(pool.name, "tenant " + tenant
                                 + " is being moved: its statements are held for the cut-over; retry in a moment");
                     }
                     Topology.ShardDef now = r.route(tenant);
-                    if (now == null || !now.name().equals(pool.name)) {
+                    // the same shard at another server (a switchover flipped it): the old pool's server is no longer the primary
+                    if (now == null || !now.name().equals(pool.name) || !now.url().equals(pool.url)) {
                         throw new Rerouted();
                     }
                 }, work);
             } catch (Rerouted r) {
                 if (attempt >= 3) {
+                    // routing is being applied on this node right now (a switchover's new pool): a moment later it is done
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        attempt = REROUTES;
+                    }
+                }
+                if (attempt >= REROUTES) {
                     throw new ShardUnavailableException(pool.name, "tenant " + tenant + "'s routing keeps changing; retry", null);
                 }
             }

@@ -167,12 +167,13 @@ public final class ShardMap {
     }
 
     private synchronized void apply(Topology t) {
+        List<ShardPool> replaced = new java.util.ArrayList<>();
         for (Topology.ShardDef s : t.shards().values()) {
             ShardPool existing = pools.get(s.name());
             if (existing == null || !existing.url.equals(s.url())) {
                 pools.put(s.name(), new ShardPool(s.name(), s.url(), settings));
                 if (existing != null) {
-                    existing.close();
+                    replaced.add(existing);
                 }
             }
         }
@@ -195,6 +196,8 @@ public final class ShardMap {
         if (t.version() >= routes.topology().version()) {
             routes = new RouteCache(t);
         }
+        // closed once routing points at the new pools: a statement that took an old one is rerouted, not cut off
+        replaced.forEach(ShardPool::close);
     }
 
     /** Re-reads the topology now and acknowledges it. */

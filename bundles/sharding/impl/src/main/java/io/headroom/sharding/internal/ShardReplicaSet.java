@@ -83,7 +83,7 @@ final class ShardReplicaSet implements AutoCloseable {
                 boolean sql = "Yes".equals(rs.getString("Slave_SQL_Running"));
                 String from = rs.getString("Master_Host") + ":" + rs.getInt("Master_Port");
                 if (!io || !sql) {
-                    String error = rs.getString("Last_Error");
+                    String error = (rs.getString("Last_IO_Error") + " " + rs.getString("Last_SQL_Error")).trim();
                     return new State(url, "STOPPED", null, gtid, "replication from " + from + " stopped (IO " + (io ? "running" : "stopped")
                             + ", SQL " + (sql ? "running" : "stopped") + ")" + (error == null || error.isEmpty() ? "" : ": " + error), caughtUpAt);
                 }

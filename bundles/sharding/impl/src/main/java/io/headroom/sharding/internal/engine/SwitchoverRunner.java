@@ -91,8 +91,10 @@ public final class SwitchoverRunner extends LeasedRunner {
                 }
             }
         }
-        while (map.inFlightOn(r.shard())) {
-            Thread.sleep(2);
+        for (String shard : r.shards()) {
+            while (map.inFlightOn(shard)) {
+                Thread.sleep(2);
+            }
         }
         if (store.overBudget(id)) {
             rollBack(r, "the nodes did not drain the shard's statements within the budget");
@@ -153,11 +155,14 @@ public final class SwitchoverRunner extends LeasedRunner {
             }
         }
         String detail = (r.failover() ? "failed over to " : "switched over to ") + r.toUrl() + " at GTID " + newGtid
+                + (r.members().size() > 1 ? " (with " + String.join(", ", r.shards().subList(1, r.members().size())) + ", on the same server)" : "")
                 + (r.failover() ? failoverNote(r, newGtid) : "; " + r.fromUrl() + " replicates from it") + notes;
         map.store().change(lease, c -> {
-            TopologyStore.primary(c, r.shard(), r.toUrl());
-            TopologyStore.forgetReplica(c, r.shard(), r.toUrl());
-            TopologyStore.replica(c, r.shard(), r.fromUrl(), r.failover() ? TopologyStore.FENCED : TopologyStore.REPLICA);
+            for (SwitchoverStore.Member m : r.members()) {
+                TopologyStore.primary(c, m.shard(), m.toUrl());
+                TopologyStore.forgetReplica(c, m.shard(), m.toUrl());
+                TopologyStore.replica(c, m.shard(), m.fromUrl(), r.failover() ? TopologyStore.FENCED : TopologyStore.REPLICA);
+            }
             TopologyStore.unfenceShard(c, id);
             SwitchoverStore.transition(c, id, SwitchoverState.PROMOTING, SwitchoverState.DONE, r.failover() ? newGtid : null, detail);
         });

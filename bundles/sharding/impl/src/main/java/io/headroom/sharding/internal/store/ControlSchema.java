@@ -46,7 +46,7 @@ public final class ControlSchema {
                 "CREATE TABLE IF NOT EXISTS shard_replicas (shard VARCHAR(63) NOT NULL, url VARCHAR(512) NOT NULL, role VARCHAR(16) NOT NULL,"
                         + " added_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), PRIMARY KEY (shard, url))",
                 "CREATE TABLE IF NOT EXISTS shard_switchovers (id BIGINT AUTO_INCREMENT PRIMARY KEY, shard VARCHAR(63) NOT NULL,"
-                        + " kind VARCHAR(16) NOT NULL, from_url VARCHAR(512) NOT NULL, to_url VARCHAR(512) NOT NULL, state VARCHAR(16) NOT NULL,"
+                        + " kind VARCHAR(16) NOT NULL, from_url VARCHAR(512) NOT NULL, to_url VARCHAR(512) NOT NULL, members TEXT NOT NULL, state VARCHAR(16) NOT NULL,"
                         + " gtid VARCHAR(1000) NULL, budget_until TIMESTAMP(3) NOT NULL, held_ms BIGINT NOT NULL DEFAULT 0, detail TEXT NULL,"
                         + " created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
                         + " updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"));

@@ -19,14 +19,41 @@ import javax.sql.DataSource;
  * {@link SwitchoverState#to}; the runner's writes check its lease ({@code sharding.switchover.<id>}).
  */
 public final class SwitchoverStore {
-    private static final String STATUS = "SELECT id, shard, kind, from_url, to_url, state, gtid, held_ms, detail, created_at, updated_at, budget_until"
-            + " FROM shard_switchovers";
+    private static final String COLUMNS = "SELECT id, shard, kind, from_url, to_url, state, gtid, held_ms, detail, created_at, updated_at, budget_until";
+    private static final String STATUS = COLUMNS + " FROM shard_switchovers";
 
     /** A switchover as the runner needs it. */
     public record Record(long id, String shard, String kind, String fromUrl, String toUrl, SwitchoverState state, String gtid,
-            long budgetUntilMillis, long startedMillis) {
+            long budgetUntilMillis, long startedMillis, List<Member> members) {
         public boolean failover() {
             return FAILOVER.equals(kind);
+        }
+
+        public List<String> shards() {
+            return members.stream().map(Member::shard).toList();
+        }
+    }
+
+    /**
+     * A shard that switches with the one asked for: every shard whose primary is a database on the same server (a
+     * switchover moves a whole server), with its primary before and after.
+     */
+    public record Member(String shard, String fromUrl, String toUrl) {
+        static String encode(List<Member> members) {
+            StringBuilder b = new StringBuilder();
+            for (Member m : members) {
+                b.append(b.length() == 0 ? "" : "\n").append(m.shard).append('\t').append(m.fromUrl).append('\t').append(m.toUrl);
+            }
+            return b.toString();
+        }
+
+        static List<Member> decode(String text) {
+            List<Member> out = new ArrayList<>();
+            for (String line : text.split("\n")) {
+                String[] f = line.split("\t");
+                out.add(new Member(f[0], f[1], f[2]));
+            }
+            return out;
         }
     }
 
@@ -40,17 +67,19 @@ public final class SwitchoverStore {
     }
 
     /** Records a new switchover in its first state, inside the caller's transaction (the one that also fences). */
-    public static long create(Connection c, String shard, String kind, String from, String to, SwitchoverState first, long budgetMillis,
+    public static long create(Connection c, String kind, List<Member> members, SwitchoverState first, long budgetMillis,
             String detail) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO shard_switchovers (shard, kind, from_url, to_url, state, budget_until, detail)"
-                + " VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? MICROSECOND, ?)", Statement.RETURN_GENERATED_KEYS)) {
-            ps.setString(1, shard);
+        Member main = members.get(0);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO shard_switchovers (shard, kind, from_url, to_url, members, state, budget_until, detail)"
+                + " VALUES (?, ?, ?, ?, ?, ?, NOW(3) + INTERVAL ? MICROSECOND, ?)", Statement.RETURN_GENERATED_KEYS)) {
+            ps.setString(1, main.shard());
             ps.setString(2, kind);
-            ps.setString(3, from);
-            ps.setString(4, to);
-            ps.setString(5, first.name());
-            ps.setLong(6, budgetMillis * 1000);
-            ps.setString(7, detail);
+            ps.setString(3, main.fromUrl());
+            ps.setString(4, main.toUrl());
+            ps.setString(5, Member.encode(members));
+            ps.setString(6, first.name());
+            ps.setLong(7, budgetMillis * 1000);
+            ps.setString(8, detail);
             ps.executeUpdate();
             try (ResultSet rs = ps.getGeneratedKeys()) {
                 rs.next();
@@ -60,14 +89,14 @@ public final class SwitchoverStore {
     }
 
     public Record load(long id) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(STATUS + " WHERE id = ?")) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(COLUMNS + ", members FROM shard_switchovers WHERE id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new IllegalStateException("switchover " + id + " is gone");
                 }
                 return new Record(id, rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), SwitchoverState.valueOf(rs.getString(6)),
-                        rs.getString(7), rs.getTimestamp(12).getTime(), rs.getTimestamp(10).getTime());
+                        rs.getString(7), rs.getTimestamp(12).getTime(), rs.getTimestamp(10).getTime(), Member.decode(rs.getString(13)));
             }
         }
     }
@@ -114,11 +143,14 @@ public final class SwitchoverStore {
         return out;
     }
 
-    /** The shard's switchover in progress, if any. */
+    /** The switchover in progress that the shard is part of, if any. */
     public Optional<Long> activeOn(String shard) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT id FROM shard_switchovers WHERE shard = ? AND state NOT IN ('DONE', 'ROLLED_BACK')")) {
+                "SELECT id FROM shard_switchovers WHERE (shard = ? OR members LIKE CONCAT(?, '\t%') OR members LIKE CONCAT('%\n', ?, '\t%'))"
+                        + " AND state NOT IN ('DONE', 'ROLLED_BACK')")) {
             ps.setString(1, shard);
+            ps.setString(2, shard);
+            ps.setString(3, shard);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
             }

@@ -73,7 +73,7 @@ public final class TopologyStore {
                     while (rs.next()) {
                         String spec = rs.getString(1);
                         if (spec.startsWith(SHARD_FENCE)) {
-                            fencedShards.add(spec.substring(SHARD_FENCE.length()));
+                            fencedShards.addAll(List.of(spec.substring(SHARD_FENCE.length()).split(",")));
                         } else {
                             fences.add(TenantFilter.parse(spec));
                         }
@@ -146,9 +146,9 @@ public final class TopologyStore {
         Sql.exec(c, "INSERT IGNORE INTO shard_fences (move_id, filter_spec) VALUES (?, ?)", moveId, f.toString());
     }
 
-    /** A switchover's fence: every statement of the shard's tenants is held (recorded under the switchover's negative id). */
-    public static void fenceShard(Connection c, long switchoverId, String shard) throws SQLException {
-        Sql.exec(c, "INSERT IGNORE INTO shard_fences (move_id, filter_spec) VALUES (?, ?)", -switchoverId, SHARD_FENCE + shard);
+    /** A switchover's fence: every statement of the shards' tenants is held (recorded under the switchover's negative id). */
+    public static void fenceShards(Connection c, long switchoverId, List<String> shards) throws SQLException {
+        Sql.exec(c, "INSERT IGNORE INTO shard_fences (move_id, filter_spec) VALUES (?, ?)", -switchoverId, SHARD_FENCE + String.join(",", shards));
     }
 
     public static void unfenceShard(Connection c, long switchoverId) throws SQLException {
