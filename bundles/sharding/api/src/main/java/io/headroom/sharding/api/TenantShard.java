@@ -35,6 +35,23 @@ public interface TenantShard {
      */
     List<StatementResult> execute(List<Statement> statements, int maxRows, int timeoutSeconds);
 
+    /**
+     * This handle with reads (query, and execute of SELECTs only) run where {@code preference} allows: on a replica of
+     * the tenant's shard fresh enough for it, else on the primary. Writes always run on the primary.
+     */
+    default TenantShard reading(ReadPreference preference) {
+        return this;
+    }
+
+    /**
+     * This handle, with statements that meet a write fence (a move's cut-over, a switchover) held up to {@code hold}
+     * before {@link TenantFencedException} (zero: thrown at once). Handles from the router hold for the sharding
+     * config's {@code writeBufferMillis}.
+     */
+    default TenantShard withFenceHold(java.time.Duration hold) {
+        return this;
+    }
+
     /** One statement with its parameters, for {@link #updateAll}. */
     record Statement(String sql, List<Object> params) {
         public Statement {

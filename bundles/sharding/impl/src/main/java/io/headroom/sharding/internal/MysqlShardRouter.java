@@ -134,7 +134,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 LOG.debug("sharding: cannot record tenant {}: {}", tenant, e.getMessage());
             }
         }
-        return new Handle(tenant, pool.name);
+        return new Handle(tenant, pool.name, io.headroom.sharding.api.ReadPreference.PRIMARY, settings.writeBufferMillis());
     }
 
     private ShardPool resolve(TenantId tenant) {
@@ -175,6 +175,51 @@ public final class MysqlShardRouter implements ShardRouter {
         }
     }
 
+    /**
+     * Runs a tenant's work on the shard it routes to now, re-checking routing and fences once its share is held. A
+     * statement that meets a fence is held (its share released, so the cut-over's drain is not kept waiting) and tried
+     * again until the fence lifts or {@code holdMillis} have passed.
+     */
+    private <T> T onTenantShard(TenantId tenant, long holdMillis, ShardPool.Work<T> work) {
+        long deadline = System.nanoTime() + holdMillis * 1_000_000;
+        while (true) {
+            try {
+                return onTenantShard(tenant, work);
+            } catch (TenantFencedException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(FENCE_RETRY_MILLIS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final long FENCE_RETRY_MILLIS = 5;
+    /** Reroutes before giving up: the first few at once, the rest 5 ms apart (about 1 s in all). */
+    private static final int REROUTES = 200;
+
+    /** A read on a replica that fits the preference; null when none does (then it runs on the primary). */
+    private <T> T onReplica(TenantId tenant, io.headroom.sharding.api.ReadPreference preference, ShardPool.Work<T> work) {
+        if (preference.kind() == io.headroom.sharding.api.ReadPreference.Kind.PRIMARY) {
+            return null;
+        }
+        Topology.ShardDef def = map.routes().route(tenant);
+        ShardPool replica = def == null ? null : map.readPool(def.name(), preference);
+        if (replica == null) {
+            return null;
+        }
+        try {
+            return replica.run(tenant.value(), work);
+        } catch (ShardUnavailableException e) {
+            return null; // the replica went away: the primary answers
+        }
+    }
+
     /** Runs a tenant's work on the shard it routes to now, re-checking routing and fences once its share is held. */
     private <T> T onTenantShard(TenantId tenant, ShardPool.Work<T> work) {
         for (int attempt = 0; ; attempt++) {
@@ -183,17 +228,27 @@ public final class MysqlShardRouter implements ShardRouter {
                 return pool.run(tenant.value(), () -> {
                     checkShare(tenant, pool);
                     RouteCache r = map.routes();
-                    if (!r.topology().fences().isEmpty() && r.topology().fenced(tenant)) {
+                    if ((!r.topology().fences().isEmpty() || !r.topology().fencedShards().isEmpty()) && r.topology().fenced(tenant)) {
                         throw new TenantFencedException(pool.name, "tenant " + tenant
                                 + " is being moved: its statements are held for the cut-over; retry in a moment");
                     }
                     Topology.ShardDef now = r.route(tenant);
-                    if (now == null || !now.name().equals(pool.name)) {
+                    // the same shard at another server (a switchover flipped it): the old pool's server is no longer the primary
+                    if (now == null || !now.name().equals(pool.name) || !now.url().equals(pool.url)) {
                         throw new Rerouted();
                     }
                 }, work);
             } catch (Rerouted r) {
                 if (attempt >= 3) {
+                    // routing is being applied on this node right now (a switchover's new pool): a moment later it is done
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        attempt = REROUTES;
+                    }
+                }
+                if (attempt >= REROUTES) {
                     throw new ShardUnavailableException(pool.name, "tenant " + tenant + "'s routing keeps changing; retry", null);
                 }
             }
@@ -220,10 +275,30 @@ public final class MysqlShardRouter implements ShardRouter {
     private final class Handle implements TenantShard {
         private final TenantId tenant;
         private final String shardAtStart;
+        private final io.headroom.sharding.api.ReadPreference reads;
+        private final long holdMillis;
 
-        Handle(TenantId tenant, String shard) {
+        Handle(TenantId tenant, String shard, io.headroom.sharding.api.ReadPreference reads, long holdMillis) {
             this.tenant = tenant;
             this.shardAtStart = shard;
+            this.reads = reads;
+            this.holdMillis = holdMillis;
+        }
+
+        @Override
+        public TenantShard reading(io.headroom.sharding.api.ReadPreference preference) {
+            return new Handle(tenant, shardAtStart, preference == null ? io.headroom.sharding.api.ReadPreference.PRIMARY : preference, holdMillis);
+        }
+
+        @Override
+        public TenantShard withFenceHold(Duration hold) {
+            return new Handle(tenant, shardAtStart, reads, hold == null ? 0 : Math.max(0, hold.toMillis()));
+        }
+
+        /** Reads where the preference allows, else (and always for writes) the primary. */
+        private <T> T readWhereAllowed(ShardPool.Work<T> work) {
+            T fromReplica = onReplica(tenant, reads, work);
+            return fromReplica != null ? fromReplica : onTenantShard(tenant, holdMillis, work);
         }
 
         @Override
@@ -244,7 +319,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> read(conn, c.sql(), p, null)));
+            return observed(() -> readWhereAllowed(conn -> MysqlShardRouter.read(conn, c.sql(), p, null)));
         }
 
         @Override
@@ -255,7 +330,7 @@ public final class MysqlShardRouter implements ShardRouter {
             }
             Object[] p = normalise(params);
             c.verify(tenant.value(), p);
-            return observed(() -> onTenantShard(tenant, conn -> {
+            return observed(() -> onTenantShard(tenant, holdMillis, conn -> {
                 try (PreparedStatement ps = conn.prepareStatement(c.sql())) {
                     bind(ps, p);
                     return ps.executeUpdate();
@@ -277,7 +352,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 c.verify(tenant.value(), p);
                 bound.add(p);
             }
-            return observed(() -> onTenantShard(tenant, conn -> {
+            return observed(() -> onTenantShard(tenant, holdMillis, conn -> {
                 conn.setAutoCommit(false);
                 try {
                     List<Integer> counts = new ArrayList<>();
@@ -316,7 +391,8 @@ public final class MysqlShardRouter implements ShardRouter {
                 checks.add(c);
                 bound.add(p);
             }
-            return observed(() -> onTenantShard(tenant, conn -> {
+            boolean readOnly = checks.stream().allMatch(SafePath.Checked::query);
+            ShardPool.Work<List<StatementResult>> run = conn -> {
                 boolean tx = statements.size() > 1;
                 if (tx) {
                     conn.setAutoCommit(false);
@@ -340,7 +416,8 @@ public final class MysqlShardRouter implements ShardRouter {
                         conn.setAutoCommit(true);
                     }
                 }
-            }));
+            };
+            return observed(() -> readOnly ? readWhereAllowed(run) : onTenantShard(tenant, holdMillis, run));
         }
 
         private <T> T observed(java.util.function.Supplier<T> call) {

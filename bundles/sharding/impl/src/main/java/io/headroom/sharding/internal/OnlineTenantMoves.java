@@ -67,6 +67,15 @@ public final class OnlineTenantMoves implements TenantMoves {
 
     private MoveStatus start(MovePlan plan) throws SQLException {
         plan.requireIdle(store.list());
+        // a switchover changes the server under the shard: the move's binlog positions would point at the old one
+        io.headroom.sharding.internal.store.SwitchoverStore switchovers = new io.headroom.sharding.internal.store.SwitchoverStore(map.control());
+        java.util.List<String> involved = new java.util.ArrayList<>(plan.targets().keySet());
+        involved.add(plan.source());
+        for (String shard : involved) {
+            if (switchovers.activeOn(shard).isPresent()) {
+                throw new IllegalStateException("shard " + shard + " is switching over to a replica; start the move when it is done");
+            }
+        }
         // the binlog position before the first row is read: replay from here catches every change the copy misses
         String from = MoveRunner.binlogPosition(map, plan.source());
         long id = store.create(plan, from);

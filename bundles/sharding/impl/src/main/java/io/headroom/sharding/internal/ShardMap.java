@@ -52,6 +52,7 @@ public final class ShardMap {
     private final MoveStore moves;
     private final String node;
     private final Map<String, ShardPool> pools = new ConcurrentHashMap<>();
+    private final Map<String, ShardReplicaSet> replicas = new ConcurrentHashMap<>();
     private final ScheduledExecutorService background;
     private volatile RouteCache routes = new RouteCache(Topology.empty());
     /** Whether some move or split is between its first copied row and its cleanup (rows may exist on two shards). */
@@ -91,11 +92,35 @@ public final class ShardMap {
         this.safePath = new SafePath(shardedTables(), Set.of(), settings.tenantColumn());
         refreshTables();
         background.scheduleWithFixedDelay(this::refresh, settings.refreshMillis(), settings.refreshMillis(), TimeUnit.MILLISECONDS);
+        replicaProbe = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "headroom-sharding-replicas");
+            t.setDaemon(true);
+            return t;
+        });
+        replicaProbe.scheduleWithFixedDelay(this::probeReplicas, settings.replicaProbeMillis(), settings.replicaProbeMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private final ScheduledExecutorService replicaProbe;
+
+    private void probeReplicas() {
+        for (Map.Entry<String, ShardReplicaSet> r : replicas.entrySet()) {
+            ShardPool primary = pools.get(r.getKey());
+            if (primary != null) {
+                try {
+                    r.getValue().probe(primary.dataSource());
+                } catch (RuntimeException e) {
+                    LOG.debug("sharding: cannot probe the replicas of {}: {}", r.getKey(), e.getMessage());
+                }
+            }
+        }
     }
 
     @Deactivate
     public void deactivate() {
         background.shutdownNow();
+        replicaProbe.shutdownNow();
+        replicas.values().forEach(ShardReplicaSet::close);
+        replicas.clear();
         try {
             store.leave(node);
         } catch (SQLException e) {
@@ -142,12 +167,13 @@ public final class ShardMap {
     }
 
     private synchronized void apply(Topology t) {
+        List<ShardPool> replaced = new java.util.ArrayList<>();
         for (Topology.ShardDef s : t.shards().values()) {
             ShardPool existing = pools.get(s.name());
             if (existing == null || !existing.url.equals(s.url())) {
                 pools.put(s.name(), new ShardPool(s.name(), s.url(), settings));
                 if (existing != null) {
-                    existing.close();
+                    replaced.add(existing);
                 }
             }
         }
@@ -156,9 +182,22 @@ public final class ShardMap {
                 pools.remove(name).close();
             }
         }
+        for (String name : t.shards().keySet()) {
+            List<String> urls = t.replicasOf(name);
+            if (!urls.isEmpty() || replicas.containsKey(name)) {
+                replicas.computeIfAbsent(name, n -> new ShardReplicaSet(n, settings)).update(urls);
+            }
+        }
+        for (String name : List.copyOf(replicas.keySet())) {
+            if (!t.shards().containsKey(name) || replicas.get(name).isEmpty()) {
+                replicas.remove(name).close();
+            }
+        }
         if (t.version() >= routes.topology().version()) {
             routes = new RouteCache(t);
         }
+        // closed once routing points at the new pools: a statement that took an old one is rerouted, not cut off
+        replaced.forEach(ShardPool::close);
     }
 
     /** Re-reads the topology now and acknowledges it. */
@@ -174,6 +213,16 @@ public final class ShardMap {
     private void ack() throws SQLException {
         Topology t = topology();
         long deadline = System.currentTimeMillis() + settings.queryTimeoutSeconds() * 1000L;
+        for (String shard : t.fencedShards()) {
+            while (inFlightOn(shard) && System.currentTimeMillis() < deadline) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
         for (TenantFilter f : t.fences()) {
             while (inFlight(f) && System.currentTimeMillis() < deadline) {
                 try {
@@ -426,6 +475,41 @@ public final class ShardMap {
                 throw new IllegalStateException("not every node acknowledged routing version " + version + " in time");
             }
             Thread.sleep(10);
+        }
+    }
+
+    /** Whether any tenant's statement runs on the shard's primary on this node (a switchover's drain). */
+    public boolean inFlightOn(String shard) {
+        ShardPool p = pools.get(shard);
+        if (p == null) {
+            return false;
+        }
+        for (String bucket : p.load.keySet()) {
+            if (!ShardPool.SCATTER_BUCKET.equals(bucket) && p.gate.inUse(bucket) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The shard's replicas as last probed (none when it has none). */
+    public List<io.headroom.sharding.api.ReplicaInfo> replicaInfos(String shard) {
+        ShardReplicaSet r = replicas.get(shard);
+        return r == null ? List.of() : r.infos();
+    }
+
+    /** A replica of the shard that fits the read preference, or null (read from the primary). */
+    ShardPool readPool(String shard, io.headroom.sharding.api.ReadPreference preference) {
+        ShardReplicaSet r = replicas.get(shard);
+        return r == null ? null : r.forRead(preference);
+    }
+
+    /** Probes the shard's replicas now (an operator action reads fresh state). */
+    public void probeReplicas(String shard) {
+        ShardReplicaSet r = replicas.get(shard);
+        ShardPool primary = pools.get(shard);
+        if (r != null && primary != null) {
+            r.probe(primary.dataSource());
         }
     }
 

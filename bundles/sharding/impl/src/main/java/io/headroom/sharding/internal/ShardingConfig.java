@@ -72,4 +72,13 @@ public @interface ShardingConfig {
 
     @AttributeDefinition(description = "Cut-over attempts of a shadow copy before the shard fails")
     int schemaCutOverAttempts() default 5;
+
+    @AttributeDefinition(description = "How long a statement that meets a write fence (a move's cut-over, a switchover) is held before it fails, ms")
+    long writeBufferMillis() default 5000;
+
+    @AttributeDefinition(description = "How long a planned switchover may take until the replica is promoted before it rolls back, ms")
+    long switchoverBudgetMillis() default 3000;
+
+    @AttributeDefinition(description = "How often this node checks each replica's replication state and lag, ms")
+    long replicaProbeMillis() default 250;
 }

@@ -8,7 +8,8 @@ import java.util.List;
 public record ShardingSettings(String user, String password, String tenantColumn, List<String> shardedTables, int poolSize,
         double tenantShare, long tenantWaitMillis, int connectTimeoutMillis, int breakerThreshold, long breakerOpenMillis,
         long refreshMillis, int scatterThreads, int queryTimeoutSeconds, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis,
-        int schemaConcurrency, long schemaShardPauseMillis, ShadowCopy.Settings shadowCopy) {
+        int schemaConcurrency, long schemaShardPauseMillis, ShadowCopy.Settings shadowCopy, long writeBufferMillis, long switchoverBudgetMillis,
+        long replicaProbeMillis) {
     public ShardingSettings {
         if (poolSize < 1 || tenantShare <= 0 || scatterThreads < 1) {
             throw new IllegalArgumentException("poolSize, tenantShare and scatterThreads must be positive");
@@ -18,6 +19,9 @@ public record ShardingSettings(String user, String password, String tenantColumn
         moveChunkPauseMillis = Math.max(0, moveChunkPauseMillis);
         schemaConcurrency = Math.max(1, schemaConcurrency);
         schemaShardPauseMillis = Math.max(0, schemaShardPauseMillis);
+        writeBufferMillis = Math.max(0, writeBufferMillis);
+        switchoverBudgetMillis = Math.max(100, switchoverBudgetMillis);
+        replicaProbeMillis = Math.max(20, replicaProbeMillis);
     }
 
     static ShardingSettings of(ShardingConfig c) {
@@ -26,7 +30,7 @@ public record ShardingSettings(String user, String password, String tenantColumn
                 c.poolSize(), c.tenantShare(), c.tenantWaitMillis(), c.connectTimeoutMillis(), c.breakerThreshold(), c.breakerOpenMillis(),
                 c.refreshMillis(), c.scatterThreads(), c.queryTimeoutSeconds(), c.moveGraceMillis(), c.moveChunkRows(), c.moveChunkPauseMillis(),
                 c.schemaConcurrency(), c.schemaShardPauseMillis(), new ShadowCopy.Settings(c.schemaCopyChunkRows(), c.schemaCopyChunkPauseMillis(),
-                        c.schemaCutOverLockMillis(), c.schemaCutOverAttempts()));
+                        c.schemaCutOverLockMillis(), c.schemaCutOverAttempts()), c.writeBufferMillis(), c.switchoverBudgetMillis(), c.replicaProbeMillis());
     }
 
     /** The password stays out of logs and toString. */

@@ -10,11 +10,12 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * An immutable snapshot of the shard map: shards with their key ranges (null for dedicated shards), tenant pins
- * and the routing version it was read at. Routing: a pin wins; otherwise the shard whose range holds the
- * tenant's keyspace id.
+ * An immutable snapshot of the shard map: shards with their key ranges (null for dedicated shards), tenant pins,
+ * write fences (tenant filters of moves, whole shards of switchovers), each shard's replicas (JDBC URLs) and the
+ * routing version it was read at. Routing: a pin wins; otherwise the shard whose range holds the tenant's keyspace id.
  */
-public record Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins, List<TenantFilter> fences) {
+public record Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins, List<TenantFilter> fences,
+        java.util.Set<String> fencedShards, Map<String, List<String>> replicas) {
     public static final Pattern SHARD_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     /** A shard's definition as stored in the control schema. */
@@ -25,10 +26,21 @@ public record Topology(long version, Map<String, ShardDef> shards, Map<String, S
         shards = Map.copyOf(shards);
         pins = Map.copyOf(pins);
         fences = List.copyOf(fences);
+        fencedShards = java.util.Set.copyOf(fencedShards);
+        replicas = Map.copyOf(replicas);
+    }
+
+    public Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins, List<TenantFilter> fences) {
+        this(version, shards, pins, fences, java.util.Set.of(), Map.of());
     }
 
     public Topology(long version, Map<String, ShardDef> shards, Map<String, String> pins) {
         this(version, shards, pins, List.of());
+    }
+
+    /** The shard's replicas (JDBC URLs), none when it has none. */
+    public List<String> replicasOf(String shard) {
+        return replicas.getOrDefault(shard, List.of());
     }
 
     public static Topology empty() {
@@ -37,6 +49,12 @@ public record Topology(long version, Map<String, ShardDef> shards, Map<String, S
 
     /** Whether the tenant's statements are held back for a cut-over in progress. */
     public boolean fenced(TenantId tenant) {
+        if (!fencedShards.isEmpty()) {
+            Optional<ShardDef> s = route(tenant);
+            if (s.isPresent() && fencedShards.contains(s.get().name())) {
+                return true;
+            }
+        }
         for (TenantFilter f : fences) {
             if (f.matches(tenant.value(), pins.keySet())) {
                 return true;
@@ -68,7 +86,7 @@ public record Topology(long version, Map<String, ShardDef> shards, Map<String, S
     public Topology withoutPin(TenantId tenant) {
         Map<String, String> rest = new java.util.HashMap<>(pins);
         rest.remove(tenant.value());
-        return new Topology(version, shards, rest, fences);
+        return new Topology(version, shards, rest, fences, fencedShards, replicas);
     }
 
     /** Checks that a new shard fits: valid unused name, a MySQL URL, a range that overlaps no other. */

@@ -69,7 +69,8 @@ final class DataApi implements AutoCloseable {
     }
 
     /** A validated request, ready to run. */
-    private record Call(TenantId tenant, List<TenantShard.Statement> statements, boolean batch, int maxRows, int timeoutSeconds) {
+    private record Call(TenantId tenant, List<TenantShard.Statement> statements, boolean batch, int maxRows, int timeoutSeconds,
+            io.headroom.sharding.api.ReadPreference reads) {
     }
 
     void submit(TenantId tenant, ShardingResource.SqlRequest request, AsyncResponse async) {
@@ -87,7 +88,9 @@ final class DataApi implements AutoCloseable {
         try {
             List<StatementResult> results = ShardingResource.mapped(() -> {
                 try {
-                    return router.forTenant(call.tenant()).execute(call.statements(), call.maxRows(), call.timeoutSeconds());
+                    // held here, off the HTTP threads, not inside the handle
+                    return router.forTenant(call.tenant()).withFenceHold(java.time.Duration.ZERO).reading(call.reads())
+                            .execute(call.statements(), call.maxRows(), call.timeoutSeconds());
                 } catch (TenantFencedException fenced) {
                     throw new Held(fenced);
                 }
@@ -161,7 +164,13 @@ final class DataApi implements AutoCloseable {
         if (timeout < 1 || timeout > 300) {
             throw ProblemException.badRequest("timeoutSeconds must be 1 to 300");
         }
-        return new Call(tenant, statements, batch, maxRows, timeout);
+        io.headroom.sharding.api.ReadPreference reads;
+        try {
+            reads = io.headroom.sharding.api.ReadPreference.parse(r.readPreference());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
+        return new Call(tenant, statements, batch, maxRows, timeout, reads);
     }
 
     /** JSON parameters as JDBC values: strings, numbers, booleans, null, and {"base64": "..."} for binary. */

@@ -11,6 +11,9 @@ import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.SchemaChanges;
 import io.headroom.sharding.api.ShardAdmin;
 import io.headroom.sharding.api.ShardInfo;
+import io.headroom.sharding.api.ReplicaInfo;
+import io.headroom.sharding.api.ShardReplicas;
+import io.headroom.sharding.api.SwitchoverStatus;
 import io.headroom.sharding.api.ShardQueryException;
 import io.headroom.sharding.api.ShardRouter;
 import io.headroom.sharding.api.ShardUnavailableException;
@@ -69,7 +72,14 @@ public final class ShardingResource implements RestResource {
     }
 
     /** The Data API request: one statement ({@code sql}, {@code params}) or several in one transaction. */
-    public record SqlRequest(String sql, List<Object> params, List<SqlStatement> statements, Integer maxRows, Integer timeoutSeconds) {
+    public record SqlRequest(String sql, List<Object> params, List<SqlStatement> statements, Integer maxRows, Integer timeoutSeconds,
+            String readPreference) {
+    }
+
+    public record NewReplica(String url) {
+    }
+
+    public record SwitchoverRequest(String replica) {
     }
 
     public record SqlStatement(String sql, List<Object> params) {
@@ -84,11 +94,13 @@ public final class ShardingResource implements RestResource {
     private final TenantMoves moves;
     private final SchemaChanges schema;
     private final DataApi data;
+    private final ShardReplicas replicas;
 
     @Activate
     public ShardingResource(@Reference ShardAdmin admin, @Reference ShardRouter router, @Reference TenantMoves moves,
-            @Reference SchemaChanges schema, Map<String, Object> config) {
+            @Reference SchemaChanges schema, @Reference ShardReplicas replicas, Map<String, Object> config) {
         this.admin = admin;
+        this.replicas = replicas;
         this.router = router;
         this.moves = moves;
         this.schema = schema;
@@ -221,6 +233,65 @@ public final class ShardingResource implements RestResource {
         }
         ShardInfo info = mapped(() -> admin.addShard(shard.name(), shard.url(), shard.keyRange()));
         return Response.status(201).entity(info).build();
+    }
+
+    @GET
+    @Path("shards/{shard}/replicas")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<ReplicaInfo> replicas(@PathParam("shard") String shard) {
+        return mapped(() -> replicas.replicas(shard));
+    }
+
+    @POST
+    @Path("shards/{shard}/replicas")
+    @RolesAllowed(Caller.OPERATOR)
+    public Response addReplica(@PathParam("shard") String shard, NewReplica r) {
+        if (r == null || r.url() == null || r.url().isBlank()) {
+            throw ProblemException.badRequest("send {\"url\": \"jdbc:mysql://host:port/db\"} (a running GTID replica of the shard's primary)");
+        }
+        return Response.status(201).entity(mapped(() -> replicas.addReplica(shard, r.url()))).build();
+    }
+
+    @DELETE
+    @Path("shards/{shard}/replicas")
+    @RolesAllowed(Caller.OPERATOR)
+    public Response removeReplica(@PathParam("shard") String shard, @javax.ws.rs.QueryParam("url") String url) {
+        if (url == null || url.isBlank()) {
+            throw ProblemException.badRequest("name the replica: ?url=jdbc:mysql://...");
+        }
+        mapped(() -> {
+            replicas.removeReplica(shard, url);
+            return null;
+        });
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("shards/{shard}/switchover")
+    @RolesAllowed(Caller.OPERATOR)
+    public SwitchoverStatus switchover(@PathParam("shard") String shard, SwitchoverRequest r) {
+        return mapped(() -> replicas.switchover(shard, r == null ? null : r.replica()));
+    }
+
+    @POST
+    @Path("shards/{shard}/failover")
+    @RolesAllowed(Caller.OPERATOR)
+    public SwitchoverStatus failover(@PathParam("shard") String shard) {
+        return mapped(() -> replicas.failover(shard));
+    }
+
+    @GET
+    @Path("switchovers")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public List<SwitchoverStatus> switchovers() {
+        return replicas.history(100);
+    }
+
+    @GET
+    @Path("switchovers/{id}")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public SwitchoverStatus switchoverStatus(@PathParam("id") long id) {
+        return replicas.status(id).orElseThrow(() -> ProblemException.notFound("no switchover " + id));
     }
 
     @GET

@@ -25,6 +25,10 @@ public class ListCommand implements Action {
             t.addRow().addContent(s.name(), s.keyRange() == null ? "(dedicated)" : s.keyRange(), s.tenants(), s.pinnedTenants(),
                     s.health(), s.queries(), s.errors(), String.format(Locale.ROOT, "%.2f", s.meanLatencyMillis()),
                     s.activeConnections(), s.poolSize(), s.url());
+            for (io.headroom.sharding.api.ReplicaInfo r : s.replicas()) {
+                t.addRow().addContent("  replica", "", "", "", r.state(), "", "", r.lagMillis() == null ? "lag ?" : "lag " + r.lagMillis() + " ms",
+                        "", "", r.url());
+            }
         }
         t.print(System.out);
         System.out.println("routing version " + admin.routingVersion() + "; sharded tables: " + String.join(", ", admin.shardedTables()));

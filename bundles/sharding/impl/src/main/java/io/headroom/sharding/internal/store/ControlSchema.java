@@ -41,7 +41,15 @@ public final class ControlSchema {
                 "CREATE TABLE IF NOT EXISTS shard_nodes (node VARCHAR(64) PRIMARY KEY, version BIGINT NOT NULL, seen_at TIMESTAMP(3) NOT NULL)"),
             Migration.of(5, "the sharded schema: each sharded table's recorded definition",
                 "CREATE TABLE IF NOT EXISTS shard_tables (name VARCHAR(64) PRIMARY KEY, definition TEXT NOT NULL, version INT NOT NULL,"
-                        + " recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"));
+                        + " recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"),
+            Migration.of(6, "replicas per shard, switchovers and failovers",
+                "CREATE TABLE IF NOT EXISTS shard_replicas (shard VARCHAR(63) NOT NULL, url VARCHAR(512) NOT NULL, role VARCHAR(16) NOT NULL,"
+                        + " added_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), PRIMARY KEY (shard, url))",
+                "CREATE TABLE IF NOT EXISTS shard_switchovers (id BIGINT AUTO_INCREMENT PRIMARY KEY, shard VARCHAR(63) NOT NULL,"
+                        + " kind VARCHAR(16) NOT NULL, from_url VARCHAR(512) NOT NULL, to_url VARCHAR(512) NOT NULL, members TEXT NOT NULL, state VARCHAR(16) NOT NULL,"
+                        + " gtid VARCHAR(1000) NULL, budget_until TIMESTAMP(3) NOT NULL, held_ms BIGINT NOT NULL DEFAULT 0, detail TEXT NULL,"
+                        + " created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
+                        + " updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"));
 
     private ControlSchema() {
     }

@@ -26,6 +26,12 @@ public final class TopologyStore {
         void run(Connection c) throws SQLException;
     }
 
+    /** A replica that follows the primary and may be promoted or read from. */
+    public static final String REPLICA = "REPLICA";
+    /** A former primary retired by a failover: never routed to again, made read-only whenever it answers. */
+    public static final String FENCED = "FENCED";
+    private static final String SHARD_FENCE = "shard:";
+
     private final DataSource db;
 
     public TopologyStore(DataSource db) {
@@ -62,13 +68,25 @@ public final class TopologyStore {
                     }
                 }
                 List<TenantFilter> fences = new ArrayList<>();
+                java.util.Set<String> fencedShards = new java.util.HashSet<>();
                 try (ResultSet rs = s.executeQuery("SELECT filter_spec FROM shard_fences")) {
                     while (rs.next()) {
-                        fences.add(TenantFilter.parse(rs.getString(1)));
+                        String spec = rs.getString(1);
+                        if (spec.startsWith(SHARD_FENCE)) {
+                            fencedShards.addAll(List.of(spec.substring(SHARD_FENCE.length()).split(",")));
+                        } else {
+                            fences.add(TenantFilter.parse(spec));
+                        }
+                    }
+                }
+                Map<String, List<String>> replicas = new HashMap<>();
+                try (ResultSet rs = s.executeQuery("SELECT shard, url FROM shard_replicas WHERE role = '" + REPLICA + "' ORDER BY shard, url")) {
+                    while (rs.next()) {
+                        replicas.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
                     }
                 }
                 c.commit();
-                return new Topology(version, shards, pins, fences);
+                return new Topology(version, shards, pins, fences, fencedShards, replicas);
             } finally {
                 c.setAutoCommit(true);
             }
@@ -126,6 +144,43 @@ public final class TopologyStore {
     /** Holds the statements of the tenants the filter carries (a move's cut-over). */
     public static void fence(Connection c, long moveId, TenantFilter f) throws SQLException {
         Sql.exec(c, "INSERT IGNORE INTO shard_fences (move_id, filter_spec) VALUES (?, ?)", moveId, f.toString());
+    }
+
+    /** A switchover's fence: every statement of the shards' tenants is held (recorded under the switchover's negative id). */
+    public static void fenceShards(Connection c, long switchoverId, List<String> shards) throws SQLException {
+        Sql.exec(c, "INSERT IGNORE INTO shard_fences (move_id, filter_spec) VALUES (?, ?)", -switchoverId, SHARD_FENCE + String.join(",", shards));
+    }
+
+    public static void unfenceShard(Connection c, long switchoverId) throws SQLException {
+        Sql.exec(c, "DELETE FROM shard_fences WHERE move_id = ?", -switchoverId);
+    }
+
+    /** The shard's primary is now at {@code url} (the routing flip of a switchover). */
+    public static void primary(Connection c, String shard, String url) throws SQLException {
+        Sql.exec(c, "UPDATE shard_shards SET url = ? WHERE name = ?", url, shard);
+    }
+
+    /** Records {@code url} as a replica of the shard ({@link #REPLICA}) or a retired primary ({@link #FENCED}). */
+    public static void replica(Connection c, String shard, String url, String role) throws SQLException {
+        Sql.exec(c, "INSERT INTO shard_replicas (shard, url, role) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE role = VALUES(role)", shard, url, role);
+    }
+
+    public static void forgetReplica(Connection c, String shard, String url) throws SQLException {
+        Sql.exec(c, "DELETE FROM shard_replicas WHERE shard = ? AND url = ?", shard, url);
+    }
+
+    /** Every registered server of a shard other than its primary, with its role. */
+    public Map<String, String> replicaRoles(String shard) throws SQLException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT url, role FROM shard_replicas WHERE shard = ?")) {
+            ps.setString(1, shard);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
     }
 
     public static void unfence(Connection c, long moveId) throws SQLException {

@@ -1,0 +1,440 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+
+import com.mysql.cj.jdbc.MysqlDataSource;
+import io.headroom.core.api.TenantId;
+import io.headroom.fixtures.MariaDbServer;
+import io.headroom.sharding.api.ReadPreference;
+import io.headroom.sharding.api.ShardRouter;
+import io.headroom.sharding.api.TenantShard;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.inject.Inject;
+import org.junit.Before;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.MethodSorters;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * A shard with a replica on two real MariaDB server processes (GTID replication): bad replica and switchover requests
+ * change nothing; a planned switchover under writes through the Java API and the Data API fails no write and loses or
+ * duplicates none, the old primary following the new one; a switchover whose replica cannot catch up rolls back with
+ * every write kept; reads with a lag bound skip a replica held back; a SIGKILLed primary is failed over and, when it
+ * returns, is kept read-only and out of routing.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class ShardReplicaIT extends HeadroomTestSupport {
+    private static List<MariaDbServer> servers;
+    private static boolean loaded;
+    private static String tokenB;
+
+    @Inject
+    private ShardRouter router;
+
+    @Configuration
+    public Option[] config() {
+        if (servers == null) {
+            long pid = ProcessHandle.current().pid();
+            MariaDbServer a = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "a"), 201);
+            MariaDbServer b = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "b"), 202);
+            b.replicateFrom(a);
+            servers = List.of(a, b);
+            TestDatabases.atEnd(() -> servers.forEach(MariaDbServer::close));
+        }
+        String cfg = "etc/io.headroom.sharding.cfg";
+        List<Option> options = new ArrayList<>(List.of(
+                editConfigurationFilePut(cfg, "shardedTables", "events"),
+                editConfigurationFilePut(cfg, "refreshMillis", "300"),
+                editConfigurationFilePut(cfg, "breakerOpenMillis", "300"),
+                editConfigurationFilePut(cfg, "writeBufferMillis", "8000"),
+                editConfigurationFilePut(cfg, "switchoverBudgetMillis", "2000"),
+                editConfigurationFilePut(cfg, "replicaProbeMillis", "100"),
+                editConfigurationFilePut("etc/io.headroom.sharding.cfg", "dataFenceHoldMillis", "8000")));
+        for (int i = 0; i < servers.size(); i++) {
+            MariaDbServer s = servers.get(i);
+            options.add(systemProperty("headroom.it.replica" + i + ".port").value(String.valueOf(s.port())));
+            options.add(systemProperty("headroom.it.replica" + i + ".pid").value(String.valueOf(s.pid())));
+            options.add(systemProperty("headroom.it.replica" + i + ".command").value(String.join("|", s.command())));
+        }
+        return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()), options.toArray(new Option[0]));
+    }
+
+    private static String url(int server) {
+        return "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica" + server + ".port") + "/r0?createDatabaseIfNotExist=true&sslMode=DISABLED";
+    }
+
+    private static String json(String s) {
+        return s.replace("&", "\\u0026");
+    }
+
+    private static Connection connect(String url) throws SQLException {
+        MysqlDataSource ds = new MysqlDataSource();
+        ds.setUrl(url);
+        ds.setUser("root");
+        ds.setPassword("");
+        ds.setConnectTimeout(3000);
+        return ds.getConnection();
+    }
+
+    private static String single(String url, String sql) throws SQLException {
+        try (Connection c = connect(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void exec(String url, String... sql) throws SQLException {
+        try (Connection c = connect(url); Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        }
+    }
+
+    @Before
+    public void load() throws Exception {
+        if (loaded) {
+            return;
+        }
+        awaitStatus("/sharding/shards", OPERATOR, 200);
+        exec(url(0), "CREATE TABLE IF NOT EXISTS events (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, via VARCHAR(8) NOT NULL,"
+                + " PRIMARY KEY (tenant_id, id))");
+        assertTrue("the table reached the replica", eventually(() -> {
+            try {
+                return single(url(1), "SELECT COUNT(*) FROM events") != null;
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        HttpResponse<String> r = call("POST", "/sharding/shards", OPERATOR, "{\"name\":\"r0\",\"url\":\"" + json(url(0)) + "\",\"keyRange\":\"-\"}");
+        assertEquals(r.body(), 201, r.statusCode());
+        HttpResponse<String> token = call("POST", "/tokens", OPERATOR, "{\"name\":\"swb-app\",\"tenant\":\"swb\"}");
+        assertEquals(token.body(), 201, token.statusCode());
+        tokenB = bearer(field(token.body(), "token"));
+        loaded = true;
+    }
+
+    /** Writes through the router (tenant swa) and the Data API (tenant swb); remembers every acknowledged id. */
+    private final class Writers implements AutoCloseable {
+        final Set<Long> ackedA = ConcurrentHashMap.newKeySet();
+        final Set<Long> ackedB = ConcurrentHashMap.newKeySet();
+        final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        final AtomicLong longestMillis = new AtomicLong();
+        private final List<Thread> threads = new ArrayList<>();
+        private volatile boolean stop;
+
+        private final long firstId;
+
+        Writers(long firstId, int perSecondEach) {
+            this.firstId = firstId;
+            AtomicLong nextA = new AtomicLong(firstId);
+            AtomicLong nextB = new AtomicLong(firstId);
+            for (int i = 0; i < 2; i++) {
+                threads.add(new Thread(() -> loop(perSecondEach, () -> {
+                    long id = nextA.getAndIncrement();
+                    TenantShard h = router.forTenant(TenantId.of("swa"));
+                    assertEquals(1, h.update("INSERT INTO events (tenant_id, id, via) VALUES (?, ?, 'java')", "swa", id));
+                    ackedA.add(id);
+                })));
+                threads.add(new Thread(() -> loop(perSecondEach, () -> {
+                    long id = nextB.getAndIncrement();
+                    HttpResponse<String> r = call("POST", "/sharding/tenants/swb/sql", tokenB,
+                            "{\"sql\":\"INSERT INTO events (tenant_id, id, via) VALUES (?, ?, 'rest')\",\"params\":[\"swb\"," + id + "]}");
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("Data API " + r.statusCode() + " " + r.body());
+                    }
+                    ackedB.add(id);
+                })));
+            }
+            threads.forEach(t -> {
+                t.setDaemon(true);
+                t.start();
+            });
+        }
+
+        private void loop(int perSecond, ThrowingRunnable write) {
+            long interval = 1000 / perSecond;
+            while (!stop) {
+                long start = System.currentTimeMillis();
+                try {
+                    write.run();
+                } catch (Throwable e) {
+                    failures.add(e.toString());
+                }
+                long took = System.currentTimeMillis() - start;
+                longestMillis.accumulateAndGet(took, Math::max);
+                try {
+                    Thread.sleep(Math.max(0, interval - took));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop = true;
+            for (Thread t : threads) {
+                t.join(20_000);
+            }
+        }
+
+        /** Exactly the acknowledged ids of both tenants, each once, in that server's shard database (among this run's ids). */
+        void assertExactly(String url) throws SQLException {
+            assertEquals("tenant swa's rows in " + url, new java.util.TreeSet<>(ackedA), mine(ids(url, "swa")));
+            assertEquals("tenant swb's rows in " + url, new java.util.TreeSet<>(ackedB), mine(ids(url, "swb")));
+        }
+
+        private java.util.TreeSet<Long> mine(java.util.TreeSet<Long> ids) {
+            return new java.util.TreeSet<>(ids.subSet(firstId, firstId + 100_000));
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static java.util.TreeSet<Long> ids(String url, String tenant) throws SQLException {
+        java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+        try (Connection c = connect(url); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id FROM events WHERE tenant_id = '" + tenant + "'")) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    private static String slaveStatus(String url) {
+        try (Connection c = connect(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
+            return rs.next() ? "IO " + rs.getString("Slave_IO_Running") + " SQL " + rs.getString("Slave_SQL_Running") + " "
+                    + rs.getString("Last_IO_Error") + " " + rs.getString("Last_SQL_Error") : "no replication";
+        } catch (SQLException e) {
+            return e.toString();
+        }
+    }
+
+    private static long number(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*(-?\\d+)").matcher(json);
+        if (!m.find()) {
+            throw new AssertionError("no number " + name + " in " + json);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private String shards() throws Exception {
+        HttpResponse<String> r = get("/sharding/shards", OPERATOR);
+        assertEquals(r.body(), 200, r.statusCode());
+        return r.body();
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    public void a_badReplicaAndSwitchoverRequestsChangeNothing() throws Exception {
+        long version = number(shards(), "routingVersion");
+        // unknown shard, the primary itself, a server that replicates from nothing
+        assertEquals(400, call("POST", "/sharding/shards/nope/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(0)) + "\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"jdbc:mysql://127.0.0.1:1/r0\"}").statusCode());
+        // a switchover with no replica registered, or to a server that is not one of the shard's replicas
+        assertEquals(409, call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{}").statusCode());
+        assertEquals(400, call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{\"replica\":\"" + json(url(1)) + "\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/shards/nope/switchover", OPERATOR, "{}").statusCode());
+        assertEquals(403, call("POST", "/sharding/shards/r0/switchover", tokenB, "{}").statusCode());
+        assertEquals("routing unchanged", version, number(shards(), "routingVersion"));
+        assertTrue(shards().contains("\"replicas\":[]"));
+
+        HttpResponse<String> added = call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}");
+        assertEquals(added.body(), 201, added.statusCode());
+        assertTrue("the replica is listed with its state and lag: " + shards(), eventually(() -> {
+            try {
+                String s = shards();
+                return s.contains("\"state\":\"REPLICATING\"") && s.contains("\"lagMillis\":");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertEquals("registered twice", 400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
+        assertTrue(shell("shard:list").contains("REPLICATING"));
+    }
+
+    @Test
+    public void b_aSwitchoverUnderWritesFailsNoneAndLosesNoneAndTheOldPrimaryFollows() throws Exception {
+        String switched;
+        Writers w = new Writers(1, 50);
+        try (w) {
+            Thread.sleep(1500);
+            HttpResponse<String> r = call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{}");
+            switched = r.body();
+            assertEquals(switched, 200, r.statusCode());
+            assertEquals(switched, "DONE", field(switched, "state"));
+            Thread.sleep(1500);
+        }
+        System.out.printf("switchover under writes: %d + %d writes acknowledged, %d failed, longest write %d ms, statements held %s ms%n",
+                w.ackedA.size(), w.ackedB.size(), w.failures.size(), w.longestMillis.get(), number(switched, "heldMillis"));
+        System.out.println(switched);
+        assertTrue("no write failed: " + w.failures, w.failures.isEmpty());
+        assertTrue(shards().contains("\"url\":\"" + url(1) + "\""));
+        w.assertExactly(url(1));
+        assertTrue("the old primary replicates from the new one: " + slaveStatus(url(0)), eventually(() -> {
+            try (Connection c = connect(url(0)); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
+                return rs.next() && "Yes".equals(rs.getString("Slave_SQL_Running")) && "Yes".equals(rs.getString("Slave_IO_Running"))
+                        && rs.getInt("Master_Port") == Integer.parseInt(System.getProperty("headroom.it.replica1.port"));
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        assertTrue("the old primary has every write", eventually(() -> {
+            try {
+                return w.mine(ids(url(0), "swa")).equals(new java.util.TreeSet<>(w.ackedA)) && w.mine(ids(url(0), "swb")).equals(new java.util.TreeSet<>(w.ackedB));
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        assertEquals("1", single(url(0), "SELECT @@read_only"));
+        assertTrue(get("/sharding/switchovers", OPERATOR).body().contains("\"state\":\"DONE\""));
+    }
+
+    @Test
+    public void c_aSwitchoverWhoseReplicaCannotCatchUpRollsBackKeepingEveryWrite() throws Exception {
+        exec(url(0), "STOP SLAVE SQL_THREAD");
+        String r;
+        Writers w = new Writers(100_000, 20);
+        try (w) {
+            Thread.sleep(1000);
+            HttpResponse<String> resp = call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{\"replica\":\"" + json(url(0)) + "\"}");
+            r = resp.body();
+            assertEquals(r, 200, resp.statusCode());
+            Thread.sleep(1000);
+        } finally {
+            exec(url(0), "START SLAVE SQL_THREAD");
+        }
+        assertEquals(r, "ROLLED_BACK", field(r, "state"));
+        assertTrue("no write failed: " + w.failures, w.failures.isEmpty());
+        assertTrue("still routed to the same primary", shards().contains("\"url\":\"" + url(1) + "\""));
+        assertEquals("0", single(url(1), "SELECT @@read_only"));
+        w.assertExactly(url(1));
+    }
+
+    @Test
+    public void d_replicaReadsRespectTheLagBound() throws Exception {
+        assertTrue("the replica caught up again", eventually(() -> {
+            try {
+                return shards().contains("\"state\":\"REPLICATING\"") && ids(url(0), "swa").equals(ids(url(1), "swa"));
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        // a marker only on the replica (not binlogged) tells where a read ran
+        try (Connection c = connect(url(0)); Statement s = c.createStatement()) {
+            s.execute("SET SESSION sql_log_bin = 0");
+            s.execute("INSERT INTO events (tenant_id, id, via) VALUES ('swa', -1, 'marker')");
+        }
+        try {
+            String sql = "SELECT COUNT(*) FROM events WHERE tenant_id = ? AND id = -1";
+            TenantShard h = router.forTenant(TenantId.of("swa"));
+            assertEquals("primary reads miss the marker", 0L, ((Number) h.query(sql, "swa").rows().get(0).get(0)).longValue());
+            assertTrue("a fresh replica serves reads with a lag bound", eventually(() ->
+                    ((Number) h.reading(ReadPreference.maxLag(2000)).query(sql, "swa").rows().get(0).get(0)).longValue() == 1));
+            HttpResponse<String> viaRest = call("POST", "/sharding/tenants/swb/sql", tokenB,
+                    "{\"sql\":\"SELECT COUNT(*) AS n FROM events WHERE tenant_id = ? AND id = -1\",\"params\":[\"swb\"],\"readPreference\":\"replica\"}");
+            assertEquals(viaRest.body(), 200, viaRest.statusCode());
+            assertEquals(400, call("POST", "/sharding/tenants/swb/sql", tokenB,
+                    "{\"sql\":\"SELECT 1 FROM events WHERE tenant_id = ?\",\"params\":[\"swb\"],\"readPreference\":\"nearest\"}").statusCode());
+
+            exec(url(0), "STOP SLAVE SQL_THREAD");
+            Thread.sleep(600);
+            assertEquals("a replica whose SQL thread is stopped is skipped", 0L,
+                    ((Number) h.reading(ReadPreference.maxLag(2000)).query(sql, "swa").rows().get(0).get(0)).longValue());
+            assertTrue(shards().contains("\"state\":\"STOPPED\""));
+        } finally {
+            exec(url(0), "START SLAVE SQL_THREAD");
+            try (Connection c = connect(url(0)); Statement s = c.createStatement()) {
+                s.execute("SET SESSION sql_log_bin = 0");
+                s.execute("DELETE FROM events WHERE tenant_id = 'swa' AND id = -1");
+            }
+        }
+    }
+
+    @Test
+    public void e_aKilledPrimaryIsFailedOverAndRefusedWhenItReturns() throws Exception {
+        // semi-synchronous replication: a write is acknowledged once the replica has it
+        exec(url(1), "SET GLOBAL rpl_semi_sync_master_enabled = 1", "SET GLOBAL rpl_semi_sync_master_timeout = 30000");
+        exec(url(0), "SET GLOBAL rpl_semi_sync_slave_enabled = 1", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD");
+        assertTrue(eventually(() -> {
+            try {
+                return "ON".equals(single(url(1), "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'Rpl_semi_sync_master_status'"));
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        long pid = Long.parseLong(System.getProperty("headroom.it.replica1.pid"));
+        String failed;
+        Writers w = new Writers(200_000, 20);
+        try (w) {
+            Thread.sleep(1000);
+            ProcessHandle.of(pid).ifPresent(h -> {
+                h.destroyForcibly();
+                h.onExit().join();
+            });
+            HttpResponse<String> r = call("POST", "/sharding/shards/r0/failover", OPERATOR, "{}");
+            failed = r.body();
+            assertEquals(failed, 200, r.statusCode());
+            Thread.sleep(1500);
+        }
+        System.out.printf("failover under writes: %d + %d writes acknowledged, %d failed: %s%n", w.ackedA.size(), w.ackedB.size(),
+                w.failures.size(), failed);
+        assertEquals(failed, "DONE", field(failed, "state"));
+        assertTrue(shards().contains("\"url\":\"" + url(0) + "\""));
+        System.out.println("failover: " + w.failures.size() + " writes failed while the primary was dead, before the failover fenced the shard");
+        // every acknowledged write survived the kill (a write cut off by it may be there too: its client was told it failed)
+        assertTrue(ids(url(0), "swa").containsAll(w.ackedA));
+        assertTrue(ids(url(0), "swb").containsAll(w.ackedB));
+
+        // the old primary comes back: it is made read-only and never taken as a primary or a replica again
+        List<String> cmd = List.of(System.getProperty("headroom.it.replica1.command").split("\\|"));
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue("the returned old primary is fenced read-only", eventually(() -> {
+            try {
+                return "1".equals(single(url(1), "SELECT @@read_only"));
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        assertTrue("the failover reports what the old primary held", eventually(() -> {
+            try {
+                return get("/sharding/switchovers", OPERATOR).body().contains("old primary returned");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertTrue(get("/sharding/shards/r0/replicas", OPERATOR).body().contains("\"state\":\"FENCED\""));
+        assertEquals(400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{\"replica\":\"" + json(url(1)) + "\"}").statusCode());
+        assertFalse(shards().contains("\"url\":\"" + url(1) + "\""));
+    }
+}
