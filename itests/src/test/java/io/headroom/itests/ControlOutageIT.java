@@ -37,7 +37,7 @@ public class ControlOutageIT {
         RestClient lb = new RestClient(fleet.url());
         String acme = "Bearer " + string(lb.expect(201, "POST", "/tokens", "{\"name\":\"outage\",\"tenant\":\"outage-acme\"}"), "token");
         lb.expect(200, "PUT", "/flags/outage.reads", "{\"allow\":[\"outage-acme\"]}");
-        lb.expect(201, "POST", "/search/collections", "{\"name\":\"outage\",\"partitions\":1}");
+        lb.expect(201, "POST", "/search/collections", "{\"name\":\"outage\",\"partitions\":1,\"mappings\":{\"properties\":{\"t\":{\"type\":\"text\"}}}}");
         lb.expect(200, "PUT", "/search/collections/outage/tenants/outage-acme/documents/1", acme, "{\"version\":1,\"document\":{\"t\":\"kept doc\"}}");
         for (LocalFleet.Node n : fleet.nodes()) { // every node has seen the token, the flag and the collection
             RestClient node = new RestClient(n.karaf().baseUrl());

@@ -32,7 +32,7 @@ public class LauncherIT {
             run.expect(201, "POST", "/tokens", "{\"name\":\"kept-token\",\"tenant\":\"acme\"}");
             run.expect(200, "PUT", "/flags/kept.flag", "{\"description\":\"kept across restarts\",\"percentage\":25}");
             run.expect(200, "PUT", "/heartbeat/slos/kept.job", "{\"target\":0.99}");
-            run.expect(201, "POST", "/search/collections", "{\"name\":\"tickets\",\"partitions\":2}");
+            run.expect(201, "POST", "/search/collections", "{\"name\":\"tickets\",\"partitions\":2,\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"}}}}");
             for (int i = 1; i <= 3; i++) {
                 run.expect(200, "PUT", "/search/collections/tickets/tenants/acme/documents/" + i,
                         "{\"version\":1,\"document\":{\"title\":\"printer jam " + i + "\"}}");
@@ -68,7 +68,7 @@ public class LauncherIT {
         int perTenant = 150;
         try (RunCommand c = RunCommand.start(home)) {
             RestClient run = c.rest();
-            run.expect(201, "POST", "/search/collections", "{\"name\":\"events\",\"partitions\":2}");
+            run.expect(201, "POST", "/search/collections", "{\"name\":\"events\",\"partitions\":2,\"mappings\":{\"properties\":{\"n\":{\"type\":\"long\"}}}}");
             for (int t = 0; t < tenants; t++) {
                 for (int i = 0; i < perTenant; i++) {
                     run.expect(200, "PUT", "/search/collections/events/tenants/t" + t + "/documents/" + i,

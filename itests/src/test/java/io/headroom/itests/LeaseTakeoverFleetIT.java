@@ -195,7 +195,7 @@ public class LeaseTakeoverFleetIT {
         LocalFleet fleet = TestFleet.get();
         Haproxy balancer = fleet.balancer().orElseThrow();
         RestClient lb = new RestClient(fleet.url());
-        lb.expect(201, "POST", "/search/collections", "{\"name\":\"takeover\",\"partitions\":2}");
+        lb.expect(201, "POST", "/search/collections", "{\"name\":\"takeover\",\"partitions\":2,\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"}}}}");
         String[] tenants = {"ta", "tb", "tc"};
         int perTenant = 1_500;
         ExecutorService pool = Executors.newFixedThreadPool(8);

@@ -146,7 +146,7 @@ public class ObservabilityFleetIT {
         for (int i = 0; i < 6; i++) {
             lb.expect(202, "POST", "/heartbeat/events", batch);
         }
-        int created = lb.call("POST", "/search/collections", RestClient.OPERATOR, "{\"name\":\"obsdocs\",\"partitions\":1}").statusCode();
+        int created = lb.call("POST", "/search/collections", RestClient.OPERATOR, "{\"name\":\"obsdocs\",\"partitions\":1,\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"}}}}").statusCode();
         assertTrue("collection created or there from an earlier test: " + created, created == 201 || created == 409);
         for (int i = 0; i < 5; i++) {
             lb.expect(200, "PUT", "/search/collections/obsdocs/tenants/obs-acme/documents/d" + i,

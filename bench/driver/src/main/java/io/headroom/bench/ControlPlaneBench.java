@@ -84,7 +84,7 @@ public final class ControlPlaneBench {
     private static void run(String api, MariaDbServer primary, int outage) throws Exception {
         String token = "Bearer " + field(call(api, "POST", "/tokens", OPERATOR, "{\"name\":\"bench\",\"tenant\":\"bench-acme\"}").body(), "token");
         call(api, "PUT", "/flags/bench.reads", OPERATOR, "{\"allow\":[\"bench-acme\"]}");
-        System.out.println("collection: " + call(api, "POST", "/search/collections", OPERATOR, "{\"name\":\"bench\",\"partitions\":1}").body());
+        System.out.println("collection: " + call(api, "POST", "/search/collections", OPERATOR, "{\"name\":\"bench\",\"partitions\":1,\"mappings\":{\"properties\":{\"t\":{\"type\":\"text\"}}}}").body());
         System.out.println("document: " + call(api, "PUT", "/search/collections/bench/tenants/bench-acme/documents/1", token,
                 "{\"version\":1,\"document\":{\"t\":\"bench doc\"}}").body());
         call(api, "PUT", "/heartbeat/slos/bench.job", OPERATOR, "{\"target\":0.99}");

@@ -82,7 +82,7 @@ public final class FleetBench {
             String api = fleet.url() + "/api";
             call(api, "PUT", "/heartbeat/slos/bench.job", "{\"target\":0.99}");
             call(api, "PUT", "/flags/bench.flag", "{\"percentage\":50}");
-            call(api, "POST", "/search/collections", "{\"name\":\"bench\",\"partitions\":1}");
+            call(api, "POST", "/search/collections", "{\"name\":\"bench\",\"partitions\":1,\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"}}}}");
             String shard = control.jdbcUrl("bench_shard");
             try (Connection c = DriverManager.getConnection(shard, "root", ""); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, total INT NOT NULL,"

@@ -141,11 +141,15 @@ public final class SearchAdminService implements SearchAdmin {
     // ------------------------------------------------------------------ migrations
 
     @Override
-    public MigrationStatus createMigration(String collection, LayoutSpec target) {
+    public MigrationStatus createMigration(String collection, LayoutSpec requested) {
         Names.collection(collection);
-        checkSpec(target);
         Snapshot s = node.snapshotWith(collection);
         int source = s.current().get(collection);
+        // a migration that names no mappings keeps the collection's schema (a change of partitions or dedicated indexes)
+        LayoutRow from = s.layouts().getOrDefault(collection, Map.of()).get(source);
+        LayoutSpec target = requested.mappings() != null || from == null ? requested
+                : new LayoutSpec(requested.partitions(), requested.dedicated(), from.spec().mappings(), requested.settings());
+        checkSpec(target);
         try {
             MigrationRow m = store.insertMigration(collection, source, target, FLAG_PREFIX + collection + ".m")
                     .orElseThrow(() -> new SearchConflictException("collection '" + collection + "' already has an open migration"));

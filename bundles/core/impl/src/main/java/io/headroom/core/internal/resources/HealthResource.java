@@ -20,8 +20,8 @@ import org.osgi.service.component.annotations.Reference;
  * The health endpoints, open to all; anonymous callers see the status only, operators and platform tokens the
  * capabilities with their readiness and details. Answers come from a probe refreshed once a second.
  * <ul>
- *   <li>{@code GET /api/health/live}: 200 whenever this node serves. What a load balancer checks: one vendor or one
- *   capability being down never takes a node out of rotation.</li>
+ *   <li>{@code GET /api/health/live}: 200 whenever this node serves (503 only while it boots). What a load balancer
+ *   checks: one vendor or one capability being down never takes a node out of rotation.</li>
  *   <li>{@code GET /api/health/ready}: 200 when every capability is UP, 503 otherwise (for operators and
  *   orchestration: which capability is DOWN or DEGRADED, and why).</li>
  *   <li>{@code GET /api/health}: the same report with 200 always (STARTING, UP or DEGRADED). A node that never reached
@@ -47,8 +47,11 @@ public final class HealthResource implements RestResource {
 
     @GET
     @Path("live")
-    public Map<String, String> live() {
-        return Map.of("status", "UP");
+    public Response live() {
+        // 503 only while Karaf is still installing the boot features: a node started (or restarted) behind a load
+        // balancer joins the rotation once its capabilities serve their paths, not before (they would answer 404)
+        boolean starting = "STARTING".equals(status.report().status());
+        return Response.status(starting ? 503 : 200).entity(Map.of("status", starting ? "STARTING" : "UP")).build();
     }
 
     @GET
