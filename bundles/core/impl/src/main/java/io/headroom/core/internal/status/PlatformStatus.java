@@ -123,7 +123,8 @@ public final class PlatformStatus {
                 h.endpoints().stream().filter(e -> e.bundle().equals(b.getSymbolicName()))
                         .forEach(e -> endpoints.add(h.alias() + "/" + e.segment()));
             }
-            Health health = b.getState() == Bundle.ACTIVE ? ready.getOrDefault(b.getSymbolicName(), Health.up(""))
+            // a bundle that became active since the last probe is starting until a probe has seen its components
+            Health health = b.getState() == Bundle.ACTIVE ? ready.getOrDefault(b.getSymbolicName(), Health.degraded("starting"))
                     : Health.down("bundle " + state(b.getState()));
             allUp &= health.state() == Health.State.UP;
             capabilities.add(new Capability(name, b.getSymbolicName(), b.getVersion().toString(), state(b.getState()), endpoints,
@@ -180,12 +181,21 @@ public final class PlatformStatus {
         }
     }
 
-    /** DOWN for a component that failed to activate, DEGRADED for one waiting for a service. */
+    /**
+     * DOWN for a component that failed to activate, DEGRADED for one waiting for a service or still activating (an
+     * immediate component that is satisfied but not active yet), or while SCR has not registered the bundle's components.
+     */
     private Health components(Bundle b) {
         Health health = Health.up("");
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+        java.util.Collection<ComponentDescriptionDTO> descriptions = scr.getComponentDescriptionDTOs(b);
+        if (descriptions.isEmpty() && b.getHeaders("").get("Service-Component") != null) {
+            return Health.degraded("starting: its components are not registered yet");
+        }
+        for (ComponentDescriptionDTO d : descriptions) {
             for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
-                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                if (d.immediate && c.state == ComponentConfigurationDTO.SATISFIED) {
+                    health = worse(health, Health.degraded(d.name + " is starting"));
+                } else if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
                     health = worse(health, Health.down(d.name + " failed to start: " + c.failure));
                 } else if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
                     List<String> missing = java.util.Arrays.stream(c.unsatisfiedReferences).map(r -> r.name).toList();
