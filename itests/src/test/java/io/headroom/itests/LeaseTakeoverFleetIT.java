@@ -256,8 +256,8 @@ public class LeaseTakeoverFleetIT {
             Matcher m = Pattern.compile("\\{[^{}]*\"tenant\":\"" + t + "\"[^{}]*}").matcher(validated);
             assertTrue("tenant " + t + " in " + validated, m.find());
             String progress = m.group();
-            assertEquals("tenant " + t + " validated (same ids, versions and hash on both layouts): " + progress, "PASSED",
-                    RestClient.string(progress, "validation"));
+            assertEquals("tenant " + t + " validated (same ids, versions and hash on both layouts): " + progress + "; waiting in the"
+                    + " outbox: " + body(survivor, "/search/collections/takeover/outbox?limit=3"), "PASSED", RestClient.string(progress, "validation"));
             long expected = perTenant + (t.equals("ta") ? writer.acked().size() : 0);
             long copied = RestClient.number(progress, "targetCount");
             assertTrue("tenant " + t + ": " + copied + " documents on the new layout, at least " + expected, copied >= expected);

@@ -145,9 +145,10 @@ public final class SearchAdminService implements SearchAdmin {
         Names.collection(collection);
         Snapshot s = node.snapshotWith(collection);
         int source = s.current().get(collection);
-        // a migration that names no mappings keeps the collection's schema (a change of partitions or dedicated indexes)
+        // a migration that names no mappings ("{}", what LayoutSpec makes of none) keeps the collection's schema (a
+        // change of partitions or dedicated indexes)
         LayoutRow from = s.layouts().getOrDefault(collection, Map.of()).get(source);
-        LayoutSpec target = requested.mappings() != null || from == null ? requested
+        LayoutSpec target = !"{}".equals(requested.mappings().replace(" ", "")) || from == null ? requested
                 : new LayoutSpec(requested.partitions(), requested.dedicated(), from.spec().mappings(), requested.settings());
         checkSpec(target);
         try {
