@@ -39,7 +39,10 @@ public final class ShardMeters {
         metrics.gauge("headroom_shard_query_latency_seconds", "Mean statement latency on the shard", shard,
                 s -> shards.shards().forEach(i -> s.sample(i.meanLatencyMillis() / 1000.0, i.name())));
         metrics.counter("headroom_shard_tenant_queries", "Statements per tenant (the ten busiest; the rest as other)",
-                List.of("tenant"), s -> TenantSamples.top(s, 10, shards.tenantLoad(), TenantLoad::tenant, TenantLoad::queries));
+                List.of("tenant"), s -> TenantSamples.top(s, 10, new java.util.ArrayList<>(shards.tenantLoad().stream()
+                        // a tenant with statements on two shards (a move) is one series: its queries summed
+                        .collect(java.util.stream.Collectors.toMap(TenantLoad::tenant, TenantLoad::queries, Long::sum)).entrySet()),
+                        java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
         metrics.gauge("headroom_shard_move_copied_rows", "Rows copied by each unfinished tenant move or split",
                 List.of("move", "kind", "state"), s -> moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal())
                         .forEach((MoveStatus m) -> s.sample(m.copiedRows(), Long.toString(m.id()), m.kind(), m.state())));
