@@ -98,8 +98,18 @@ public final class ChatEndpoint implements DirectEndpoint {
      */
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
+        answerOrError(exchange, () -> answer(caller, exchange));
+    }
+
+    /** What an endpoint of the gateway does to answer; refusals are ProblemExceptions or bad tenant ids. */
+    interface Answer {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code answer}; a refusal it throws becomes OpenAI's error envelope (every endpoint of the gateway). */
+    static void answerOrError(Exchange exchange, Answer answer) throws IOException {
         try {
-            answer(caller, exchange);
+            answer.run();
         } catch (ProblemException e) {
             error(exchange, e.status(), e.detail(), e.retryAfterSeconds());
         } catch (InvalidTenantIdException e) {

@@ -3,7 +3,6 @@ package io.headroom.llm.internal.rest;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.ProblemException;
@@ -43,13 +42,7 @@ public final class EmbeddingsEndpoint implements DirectEndpoint {
 
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
-        try {
-            answer(caller, exchange);
-        } catch (ProblemException e) {
-            ChatEndpoint.error(exchange, e.status(), e.detail(), e.retryAfterSeconds());
-        } catch (InvalidTenantIdException e) {
-            ChatEndpoint.error(exchange, 400, e.getMessage(), null);
-        }
+        ChatEndpoint.answerOrError(exchange, () -> answer(caller, exchange));
     }
 
     /** The request's route, inputs, dimensions and other parameters; whether the answer is base64. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.DirectEndpoint;
@@ -56,13 +55,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
 
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
-        try {
-            answer(caller, exchange);
-        } catch (ProblemException e) {
-            ChatEndpoint.error(exchange, e.status(), e.detail(), e.retryAfterSeconds());
-        } catch (InvalidTenantIdException e) {
-            ChatEndpoint.error(exchange, 400, e.getMessage(), null);
-        }
+        ChatEndpoint.answerOrError(exchange, () -> answer(caller, exchange));
     }
 
     /** The Responses request as a Chat Completions body (then read as any chat request is). */
