@@ -41,7 +41,7 @@ public final class BenchAccess {
         JdbcFleet fleet = new JdbcFleet(control, fleetConfig(), null);
         JdbcLeases leases = new JdbcLeases(control, fleet);
         ShardMap map = new ShardMap(control, fleet.nodeId(), new ShardingSettings("root", "", "tenant_id", tables, poolSize, 0.5, 200, 1000, 3,
-                1000, refreshMillis, 16, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, 250));
+                1000, refreshMillis, 16, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, 250, false, 10_000));
         return new Sharding(map, new MysqlShardRouter(map, signals), new MysqlShardAdmin(map), new OnlineTenantMoves(map, leases),
                 new OnlineSchemaChanges(map, leases), fleet, leases);
     }

@@ -5,6 +5,7 @@ import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.ReplicaInfo;
 import io.headroom.sharding.api.ShardReplicas;
 import io.headroom.sharding.api.SwitchoverStatus;
+import io.headroom.sharding.internal.core.FailoverWatch;
 import io.headroom.sharding.internal.core.Gtid;
 import io.headroom.sharding.internal.core.MoveState;
 import io.headroom.sharding.internal.core.SwitchoverState;
@@ -204,21 +205,18 @@ public final class MysqlShardReplicas implements ShardReplicas {
             } catch (SQLException dead) {
                 // the primary is gone: fail over
             }
-            String best = null;
-            Gtid bestPos = null;
+            Map<String, Gtid> positions = new java.util.LinkedHashMap<>();
             StringBuilder seen = new StringBuilder();
             for (String url : map.topology().replicasOf(shard)) {
                 try {
                     Gtid pos = SwitchoverRunner.position(map, url);
                     seen.append(seen.length() == 0 ? "" : ", ").append(url).append(" at ").append(pos);
-                    if (bestPos == null || pos.covers(bestPos) && !bestPos.covers(pos)) {
-                        best = url;
-                        bestPos = pos;
-                    }
+                    positions.put(url, pos);
                 } catch (SQLException e) {
                     seen.append(seen.length() == 0 ? "" : ", ").append(url).append(" unreachable");
                 }
             }
+            String best = FailoverWatch.mostAdvanced(positions).orElse(null);
             if (best == null) {
                 throw new IllegalStateException("shard " + shard + " has no reachable replica to promote (" + seen + ")");
             }
