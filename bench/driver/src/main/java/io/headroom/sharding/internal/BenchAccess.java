@@ -18,6 +18,15 @@ public final class BenchAccess {
     private BenchAccess() {
     }
 
+    /** The shards' replicas, switchovers and failovers on the capability's shard map and leases; close it before the rest. */
+    public static MysqlShardReplicas replicas(Sharding sharding) {
+        return new MysqlShardReplicas(sharding.map(), sharding.leases());
+    }
+
+    public static void close(MysqlShardReplicas replicas) {
+        replicas.deactivate();
+    }
+
     /** The capability's services over one shard map, with the core's fleet and leases on the same control schema. */
     public record Sharding(ShardMap map, MysqlShardRouter router, MysqlShardAdmin admin, OnlineTenantMoves moves, OnlineSchemaChanges schema,
             JdbcFleet fleet, JdbcLeases leases) implements AutoCloseable {

@@ -164,21 +164,13 @@ public final class MysqlShardReplicas implements ShardReplicas {
 
     @Override
     public SwitchoverStatus switchover(String shard, String replicaUrl) {
+        String target = target(shard, replicaUrl);
+        catchUpUnfenced(shardDef(shard).url(), target);
         long id;
         synchronized (this) {
             Topology.ShardDef def = shardDef(shard);
-            List<String> candidates = map.topology().replicasOf(shard);
-            String target;
-            if (replicaUrl == null || replicaUrl.isBlank()) {
-                map.probeReplicas(shard);
-                target = map.replicaInfos(shard).stream().filter(r -> "REPLICATING".equals(r.state()) && r.lagMillis() != null)
-                        .min(java.util.Comparator.comparing(ReplicaInfo::lagMillis)).map(ReplicaInfo::url)
-                        .orElseThrow(() -> new IllegalStateException("shard " + shard + " has no replica that replicates now"));
-            } else {
-                target = replicaUrl.trim();
-                if (!candidates.contains(target)) {
-                    throw new IllegalArgumentException(target + " is not a replica of shard " + shard + "; its replicas: " + candidates);
-                }
+            if (!map.topology().replicasOf(shard).contains(target)) {
+                throw new IllegalStateException(target + " is no longer a replica of shard " + shard);
             }
             List<SwitchoverStore.Member> members = members(def, target);
             for (SwitchoverStore.Member m : members) {
@@ -188,6 +180,42 @@ public final class MysqlShardReplicas implements ShardReplicas {
             id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
         }
         return await(id);
+    }
+
+    /** The switchover's target: the replica named, or the one with the least lag. */
+    private synchronized String target(String shard, String replicaUrl) {
+        shardDef(shard);
+        requireIdle(shard);
+        List<String> candidates = map.topology().replicasOf(shard);
+        if (replicaUrl == null || replicaUrl.isBlank()) {
+            map.probeReplicas(shard);
+            return map.replicaInfos(shard).stream().filter(r -> "REPLICATING".equals(r.state()) && r.lagMillis() != null)
+                    .min(java.util.Comparator.comparing(ReplicaInfo::lagMillis)).map(ReplicaInfo::url)
+                    .orElseThrow(() -> new IllegalStateException("shard " + shard + " has no replica that replicates now"));
+        }
+        String target = replicaUrl.trim();
+        if (!candidates.contains(target)) {
+            throw new IllegalArgumentException(target + " is not a replica of shard " + shard + "; its replicas: " + candidates);
+        }
+        return target;
+    }
+
+    /**
+     * Before the fence: waits (up to the switchover's budget) until the replica applied what the primary had committed
+     * when the wait began, so the fenced part only has to catch up with the last moments' writes. Nothing is held
+     * meanwhile, and whatever the outcome the switchover goes on (its own catch-up under the fence decides).
+     */
+    private void catchUpUnfenced(String primaryUrl, String replicaUrl) {
+        try (Connection p = SwitchoverRunner.connect(map, primaryUrl); Statement ps = p.createStatement();
+             ResultSet pos = ps.executeQuery("SELECT @@gtid_binlog_pos")) {
+            pos.next();
+            String gtid = pos.getString(1).replace("'", "");
+            try (Connection r = SwitchoverRunner.connect(map, replicaUrl); Statement rs = r.createStatement()) {
+                rs.execute("SELECT MASTER_GTID_WAIT('" + gtid + "', " + map.settings().switchoverBudgetMillis() / 1000.0 + ")");
+            }
+        } catch (SQLException e) {
+            LOG.debug("sharding: no catch-up before the fence ({}); the switchover's own decides", e.getMessage());
+        }
     }
 
     @Override
