@@ -165,7 +165,7 @@ public final class MysqlShardReplicas implements ShardReplicas {
     @Override
     public SwitchoverStatus switchover(String shard, String replicaUrl) {
         String target = target(shard, replicaUrl);
-        catchUpUnfenced(shardDef(shard).url(), target);
+        Optional<String> behind = catchUpUnfenced(shardDef(shard).url(), target);
         long id;
         synchronized (this) {
             Topology.ShardDef def = shardDef(shard);
@@ -177,6 +177,9 @@ public final class MysqlShardReplicas implements ShardReplicas {
                 requireIdle(m.shard());
             }
             requireReplicaOf(target, def.url(), false);
+            if (behind.isPresent()) {
+                return rolledBackUnfenced(members, behind.get());
+            }
             id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
         }
         return await(id);
@@ -203,18 +206,46 @@ public final class MysqlShardReplicas implements ShardReplicas {
     /**
      * Before the fence: waits (up to the switchover's budget) until the replica applied what the primary had committed
      * when the wait began, so the fenced part only has to catch up with the last moments' writes. Nothing is held
-     * meanwhile, and whatever the outcome the switchover goes on (its own catch-up under the fence decides).
+     * meanwhile. Returns why the switchover should not go on (the replica did not get there: fencing now would hold
+     * the shard's writes for the whole budget and roll back); empty when it got there, or when this could not be
+     * checked (the fenced catch-up decides then).
      */
-    private void catchUpUnfenced(String primaryUrl, String replicaUrl) {
+    private Optional<String> catchUpUnfenced(String primaryUrl, String replicaUrl) {
         try (Connection p = SwitchoverRunner.connect(map, primaryUrl); Statement ps = p.createStatement();
              ResultSet pos = ps.executeQuery("SELECT @@gtid_binlog_pos")) {
             pos.next();
             String gtid = pos.getString(1).replace("'", "");
             try (Connection r = SwitchoverRunner.connect(map, replicaUrl); Statement rs = r.createStatement()) {
-                rs.execute("SELECT MASTER_GTID_WAIT('" + gtid + "', " + map.settings().switchoverBudgetMillis() / 1000.0 + ")");
+                String reached;
+                try (ResultSet w = rs.executeQuery("SELECT MASTER_GTID_WAIT('" + gtid + "', " + map.settings().switchoverBudgetMillis() / 1000.0 + ")")) {
+                    w.next();
+                    reached = w.getString(1);
+                }
+                if ("0".equals(reached)) {
+                    return Optional.empty();
+                }
+                String at;
+                try (ResultSet a = rs.executeQuery("SELECT @@gtid_current_pos")) {
+                    a.next();
+                    at = a.getString(1);
+                }
+                return Optional.of("the replica did not apply the primary's transactions up to " + gtid + " within the budget (at " + at
+                        + ", " + Gtid.parse(at).behind(Gtid.parse(gtid)) + " behind); nothing was fenced or held");
             }
-        } catch (SQLException e) {
+        } catch (SQLException | IllegalArgumentException e) {
             LOG.debug("sharding: no catch-up before the fence ({}); the switchover's own decides", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** A switchover given up before its fence: recorded as rolled back (routing, fences and servers untouched). */
+    private SwitchoverStatus rolledBackUnfenced(List<SwitchoverStore.Member> members, String reason) {
+        try {
+            long id = store.recordRolledBack(members, map.settings().switchoverBudgetMillis(), "rolled back: " + reason);
+            LOG.warn("sharding: switchover {} of shard {} rolled back: {}", id, members.get(0).shard(), reason);
+            return store.status(id).orElseThrow();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record the switchover: " + e.getMessage(), e);
         }
     }
 
