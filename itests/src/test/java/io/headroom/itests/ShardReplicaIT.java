@@ -41,8 +41,10 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  * A shard with a replica on two real MariaDB server processes (GTID replication): bad replica and switchover requests
  * change nothing; a planned switchover under writes through the Java API and the Data API fails no write and loses or
  * duplicates none, the old primary following the new one; a switchover whose replica cannot catch up rolls back with
- * every write kept; reads with a lag bound skip a replica held back; a SIGKILLed primary is failed over and, when it
- * returns, is kept read-only and out of routing.
+ * every write kept; reads with a lag bound skip a replica held back; a SIGKILLed primary is failed over by the operator
+ * and, when it returns, is kept read-only and out of routing; then (automatic failover on for the class) a replica added
+ * on a third server is promoted by itself when the primary is SIGKILLed under writes. A fourth server holds another
+ * shard, whose replicas the first shard's servers are refused as.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)

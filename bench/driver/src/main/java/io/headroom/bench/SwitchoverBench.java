@@ -294,12 +294,20 @@ public final class SwitchoverBench {
     private static void markReplica(BenchAccess.Sharding sharding, MysqlShardReplicas replicas) throws SQLException {
         String replica = replicas.replicas("s0").stream().filter(i -> "REPLICATING".equals(i.state())).findFirst().orElseThrow().url();
         String primary = sharding.map().topology().shards().get("s0").url();
+        // the replica first applies the writes' backlog (a marker written meanwhile would wait on its appliers' locks)
+        try {
+            await("the replica caught up", () -> position(replica).covers(position(primary)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         for (String url : List.of(primary, replica)) {
             try (Connection c = java.sql.DriverManager.getConnection(url, "root", ""); Statement s = c.createStatement()) {
                 s.execute("SET SESSION sql_log_bin = 0");
-                s.execute("DELETE FROM events WHERE id = -1");
-                for (int i = 0; url.equals(replica) && i < WRITERS; i++) {
-                    s.execute("INSERT INTO events (tenant_id, id, payload) VALUES ('w" + i + "', -1, 'replica')");
+                for (int i = 0; i < WRITERS; i++) {
+                    s.execute("DELETE FROM events WHERE tenant_id = 'w" + i + "' AND id = -1");
+                    if (url.equals(replica)) {
+                        s.execute("INSERT INTO events (tenant_id, id, payload) VALUES ('w" + i + "', -1, 'replica')");
+                    }
                 }
             }
         }
