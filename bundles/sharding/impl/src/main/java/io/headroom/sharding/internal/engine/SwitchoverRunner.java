@@ -184,6 +184,7 @@ public final class SwitchoverRunner extends LeasedRunner {
         try (Connection c = connect(r.fromUrl()); Statement s = c.createStatement()) {
             s.execute("SET GLOBAL read_only = 0");
         }
+        r.shards().forEach(map::discardPrepared);
         SwitchoverState from = store.load(id).state();
         map.store().change(lease, c -> {
             TopologyStore.unfenceShard(c, id);
