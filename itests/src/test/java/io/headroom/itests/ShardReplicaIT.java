@@ -41,8 +41,10 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  * A shard with a replica on two real MariaDB server processes (GTID replication): bad replica and switchover requests
  * change nothing; a planned switchover under writes through the Java API and the Data API fails no write and loses or
  * duplicates none, the old primary following the new one; a switchover whose replica cannot catch up rolls back with
- * every write kept; reads with a lag bound skip a replica held back; a SIGKILLed primary is failed over and, when it
- * returns, is kept read-only and out of routing.
+ * every write kept; reads with a lag bound skip a replica held back; a SIGKILLed primary is failed over by the operator
+ * and, when it returns, is kept read-only and out of routing; then (automatic failover on for the class) a replica added
+ * on a third server is promoted by itself when the primary is SIGKILLed under writes. A fourth server holds another
+ * shard, whose replicas the first shard's servers are refused as.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -62,7 +64,10 @@ public class ShardReplicaIT extends HeadroomTestSupport {
             MariaDbServer a = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "a"), 201);
             MariaDbServer b = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "b"), 202);
             b.replicateFrom(a);
-            servers = List.of(a, b);
+            // c: a replica added later for the automatic failover; d: the primary of another shard (bad input)
+            MariaDbServer c = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "c"), 203);
+            MariaDbServer d = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "d"), 204);
+            servers = List.of(a, b, c, d);
             TestDatabases.atEnd(() -> servers.forEach(MariaDbServer::close));
         }
         String cfg = "etc/io.headroom.sharding.cfg";
@@ -73,6 +78,9 @@ public class ShardReplicaIT extends HeadroomTestSupport {
                 editConfigurationFilePut(cfg, "writeBufferMillis", "8000"),
                 editConfigurationFilePut(cfg, "switchoverBudgetMillis", "2000"),
                 editConfigurationFilePut(cfg, "replicaProbeMillis", "100"),
+                // on for the whole class: the operator's failover (e) comes at once, before this delay is over
+                editConfigurationFilePut(cfg, "autoFailover", "true"),
+                editConfigurationFilePut(cfg, "failoverAfterMillis", "1500"),
                 editConfigurationFilePut("etc/io.headroom.sharding.cfg", "dataFenceHoldMillis", "8000")));
         for (int i = 0; i < servers.size(); i++) {
             MariaDbServer s = servers.get(i);
@@ -83,8 +91,15 @@ public class ShardReplicaIT extends HeadroomTestSupport {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()), options.toArray(new Option[0]));
     }
 
+    /** Shard r0's database on the server; c (2) gets it only by replication, so connecting there never creates it. */
     private static String url(int server) {
-        return "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica" + server + ".port") + "/r0?createDatabaseIfNotExist=true&sslMode=DISABLED";
+        return "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica" + server + ".port") + "/r0?"
+                + (server == 2 ? "" : "createDatabaseIfNotExist=true&") + "sslMode=DISABLED";
+    }
+
+    /** The server's {@code mysql} database, for replication commands (connecting to r0 would create it there). */
+    private static String admin(int server) {
+        return "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica" + server + ".port") + "/mysql?sslMode=DISABLED";
     }
 
     private static String json(String s) {
@@ -280,6 +295,24 @@ public class ShardReplicaIT extends HeadroomTestSupport {
         }));
         assertEquals("registered twice", 400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
         assertTrue(shell("shard:list").contains("REPLICATING"));
+
+        // a replica of another shard: shard r1 lives on server d; r0's replica (b) and r0's primary (a), named by URLs
+        // that are not registered yet, are refused as r1's replicas
+        String r1 = "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica3.port") + "/r1?createDatabaseIfNotExist=true&sslMode=DISABLED";
+        HttpResponse<String> other = call("POST", "/sharding/shards", OPERATOR, "{\"name\":\"r1\",\"url\":\"" + json(r1) + "\"}");
+        assertEquals(other.body(), 201, other.statusCode());
+        String before = shards();
+        long withR1 = number(before, "routingVersion");
+        for (int server : new int[] {1, 0}) {
+            String asOther = "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica" + server + ".port") + "/r0?sslMode=DISABLED";
+            HttpResponse<String> refused = call("POST", "/sharding/shards/r1/replicas", OPERATOR, "{\"url\":\"" + json(asOther) + "\"}");
+            assertEquals(refused.body(), 400, refused.statusCode());
+        }
+        assertEquals("the first shard's replica under its own URL", 400,
+                call("POST", "/sharding/shards/r1/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
+        assertEquals("routing unchanged", withR1, number(shards(), "routingVersion"));
+        assertEquals("[]", get("/sharding/shards/r1/replicas", OPERATOR).body().replace(" ", ""));
+        assertEquals(1, get("/sharding/shards/r0/replicas", OPERATOR).body().split("\"url\"", -1).length - 1);
     }
 
     @Test
@@ -436,5 +469,76 @@ public class ShardReplicaIT extends HeadroomTestSupport {
         assertEquals(400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
         assertEquals(400, call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{\"replica\":\"" + json(url(1)) + "\"}").statusCode());
         assertFalse(shards().contains("\"url\":\"" + url(1) + "\""));
+    }
+
+    @Test
+    public void f_aDeadPrimaryIsFailedOverByItselfAfterTheDelay() throws Exception {
+        // server c becomes a semi-synchronous replica of the primary (a, since the failover of e), from a's first transaction
+        exec(url(0), "SET GLOBAL rpl_semi_sync_master_enabled = 1", "SET GLOBAL rpl_semi_sync_master_timeout = 30000");
+        exec(admin(2), "SET GLOBAL rpl_semi_sync_slave_enabled = 1",
+                "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = " + System.getProperty("headroom.it.replica0.port")
+                        + ", MASTER_USER = 'root', MASTER_PASSWORD = '', MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos",
+                "START SLAVE", "SET GLOBAL read_only = 1");
+        assertTrue("c caught up with a: " + slaveStatus(admin(2)), eventually(() -> {
+            try {
+                return ids(url(0), "swa").equals(ids(url(2), "swa")) && ids(url(0), "swb").equals(ids(url(2), "swb"))
+                        && "ON".equals(single(url(0), "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'Rpl_semi_sync_master_status'"));
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        HttpResponse<String> added = call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(2)) + "\"}");
+        assertEquals(added.body(), 201, added.statusCode());
+
+        long pid = Long.parseLong(System.getProperty("headroom.it.replica0.pid"));
+        long killedAt;
+        long promotedAfter;
+        int ackedAtPromotion;
+        Writers w = new Writers(300_000, 20);
+        try (w) {
+            Thread.sleep(1000);
+            killedAt = System.currentTimeMillis();
+            ProcessHandle.of(pid).ifPresent(h -> {
+                h.destroyForcibly();
+                h.onExit().join();
+            });
+            // no operator command: the watch fails the shard over once a has been dead for failoverAfterMillis
+            assertTrue("c promoted without an operator: " + shards(), eventually(() -> {
+                try {
+                    return shards().contains("\"url\":\"" + url(2) + "\"") && !shards().contains("\"url\":\"" + url(0) + "\"");
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
+            promotedAfter = System.currentTimeMillis() - killedAt;
+            ackedAtPromotion = w.ackedA.size() + w.ackedB.size();
+            Thread.sleep(1500);
+        }
+        String history = get("/sharding/switchovers", OPERATOR).body();
+        System.out.printf("automatic failover under writes: promoted %d ms after the kill (failoverAfterMillis 1500); %d + %d writes"
+                + " acknowledged, %d failed while the primary was dead%n", promotedAfter, w.ackedA.size(), w.ackedB.size(), w.failures.size());
+        assertTrue(history, history.contains("\"kind\":\"FAILOVER\"") && history.contains("failed over to " + url(2)));
+        assertTrue("writes go on on the new primary", w.ackedA.size() + w.ackedB.size() > ackedAtPromotion);
+        // every acknowledged write survived the kill (semi-synchronous: c had it before the client was told)
+        assertTrue(ids(url(2), "swa").containsAll(w.ackedA));
+        assertTrue(ids(url(2), "swb").containsAll(w.ackedB));
+        assertEquals("0", single(url(2), "SELECT @@read_only"));
+
+        // a comes back: fenced read-only, never a primary or a replica again
+        List<String> cmd = List.of(System.getProperty("headroom.it.replica0.command").split("\\|"));
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue("the returned old primary is fenced read-only", eventually(() -> {
+            try {
+                return "1".equals(single(admin(0), "SELECT @@read_only"));
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        assertEquals(400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(0)) + "\"}").statusCode());
+        assertEquals(400, call("POST", "/sharding/shards/r0/switchover", OPERATOR, "{\"replica\":\"" + json(url(0)) + "\"}").statusCode());
+        assertFalse(shards().contains("\"url\":\"" + url(0) + "\""));
+        TenantShard h = router.forTenant(TenantId.of("swa"));
+        assertEquals(1, h.update("INSERT INTO events (tenant_id, id, via) VALUES (?, ?, 'java')", "swa", 399_999L));
+        assertEquals(1, ids(url(2), "swa").tailSet(399_999L).size());
     }
 }

@@ -18,6 +18,21 @@ public final class BenchAccess {
     private BenchAccess() {
     }
 
+    /** The shards' replicas, switchovers and failovers on the capability's shard map and leases; close it before the rest. */
+    public static MysqlShardReplicas replicas(Sharding sharding) {
+        return new MysqlShardReplicas(sharding.map(), sharding.leases());
+    }
+
+    public static void close(MysqlShardReplicas replicas) {
+        replicas.deactivate();
+    }
+
+    /** The automatic failover watch (it watches only when the settings turn it on); stop it with {@link #close(AutoCloseable)}. */
+    public static AutoCloseable automaticFailover(Sharding sharding, MysqlShardReplicas replicas) {
+        AutomaticFailover watch = new AutomaticFailover(sharding.map(), sharding.leases(), replicas);
+        return watch::deactivate;
+    }
+
     /** The capability's services over one shard map, with the core's fleet and leases on the same control schema. */
     public record Sharding(ShardMap map, MysqlShardRouter router, MysqlShardAdmin admin, OnlineTenantMoves moves, OnlineSchemaChanges schema,
             JdbcFleet fleet, JdbcLeases leases) implements AutoCloseable {
@@ -38,10 +53,17 @@ public final class BenchAccess {
     }
 
     public static Sharding start(ControlStore control, Signals signals, List<String> tables, int poolSize, long refreshMillis) throws SQLException {
+        return start(control, signals, tables, poolSize, refreshMillis, 0);
+    }
+
+    /** As above; {@code failoverAfterMillis} above 0 turns automatic failover on with that delay (see {@link #automaticFailover}). */
+    public static Sharding start(ControlStore control, Signals signals, List<String> tables, int poolSize, long refreshMillis,
+            long failoverAfterMillis) throws SQLException {
         JdbcFleet fleet = new JdbcFleet(control, fleetConfig(), null);
         JdbcLeases leases = new JdbcLeases(control, fleet);
         ShardMap map = new ShardMap(control, fleet.nodeId(), new ShardingSettings("root", "", "tenant_id", tables, poolSize, 0.5, 200, 1000, 3,
-                1000, refreshMillis, 16, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, 250));
+                1000, refreshMillis, 16, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, 250, failoverAfterMillis > 0,
+                failoverAfterMillis > 0 ? failoverAfterMillis : 10_000));
         return new Sharding(map, new MysqlShardRouter(map, signals), new MysqlShardAdmin(map), new OnlineTenantMoves(map, leases),
                 new OnlineSchemaChanges(map, leases), fleet, leases);
     }

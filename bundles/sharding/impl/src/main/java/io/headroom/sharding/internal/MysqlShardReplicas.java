@@ -5,6 +5,7 @@ import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.ReplicaInfo;
 import io.headroom.sharding.api.ShardReplicas;
 import io.headroom.sharding.api.SwitchoverStatus;
+import io.headroom.sharding.internal.core.FailoverWatch;
 import io.headroom.sharding.internal.core.Gtid;
 import io.headroom.sharding.internal.core.MoveState;
 import io.headroom.sharding.internal.core.SwitchoverState;
@@ -163,30 +164,92 @@ public final class MysqlShardReplicas implements ShardReplicas {
 
     @Override
     public SwitchoverStatus switchover(String shard, String replicaUrl) {
+        String target = target(shard, replicaUrl);
+        Optional<String> behind = catchUpUnfenced(shardDef(shard).url(), target);
         long id;
         synchronized (this) {
             Topology.ShardDef def = shardDef(shard);
-            List<String> candidates = map.topology().replicasOf(shard);
-            String target;
-            if (replicaUrl == null || replicaUrl.isBlank()) {
-                map.probeReplicas(shard);
-                target = map.replicaInfos(shard).stream().filter(r -> "REPLICATING".equals(r.state()) && r.lagMillis() != null)
-                        .min(java.util.Comparator.comparing(ReplicaInfo::lagMillis)).map(ReplicaInfo::url)
-                        .orElseThrow(() -> new IllegalStateException("shard " + shard + " has no replica that replicates now"));
-            } else {
-                target = replicaUrl.trim();
-                if (!candidates.contains(target)) {
-                    throw new IllegalArgumentException(target + " is not a replica of shard " + shard + "; its replicas: " + candidates);
-                }
+            if (!map.topology().replicasOf(shard).contains(target)) {
+                throw new IllegalStateException(target + " is no longer a replica of shard " + shard);
             }
             List<SwitchoverStore.Member> members = members(def, target);
             for (SwitchoverStore.Member m : members) {
                 requireIdle(m.shard());
             }
             requireReplicaOf(target, def.url(), false);
+            if (behind.isPresent()) {
+                return rolledBackUnfenced(members, behind.get());
+            }
+            for (SwitchoverStore.Member m : members) {
+                map.preparePool(m.shard(), m.toUrl());
+            }
             id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
         }
         return await(id);
+    }
+
+    /** The switchover's target: the replica named, or the one with the least lag. */
+    private synchronized String target(String shard, String replicaUrl) {
+        shardDef(shard);
+        requireIdle(shard);
+        List<String> candidates = map.topology().replicasOf(shard);
+        if (replicaUrl == null || replicaUrl.isBlank()) {
+            map.probeReplicas(shard);
+            return map.replicaInfos(shard).stream().filter(r -> "REPLICATING".equals(r.state()) && r.lagMillis() != null)
+                    .min(java.util.Comparator.comparing(ReplicaInfo::lagMillis)).map(ReplicaInfo::url)
+                    .orElseThrow(() -> new IllegalStateException("shard " + shard + " has no replica that replicates now"));
+        }
+        String target = replicaUrl.trim();
+        if (!candidates.contains(target)) {
+            throw new IllegalArgumentException(target + " is not a replica of shard " + shard + "; its replicas: " + candidates);
+        }
+        return target;
+    }
+
+    /**
+     * Before the fence: waits (up to the switchover's budget) until the replica applied what the primary had committed
+     * when the wait began, so the fenced part only has to catch up with the last moments' writes. Nothing is held
+     * meanwhile. Returns why the switchover should not go on (the replica did not get there: fencing now would hold
+     * the shard's writes for the whole budget and roll back); empty when it got there, or when this could not be
+     * checked (the fenced catch-up decides then).
+     */
+    private Optional<String> catchUpUnfenced(String primaryUrl, String replicaUrl) {
+        try (Connection p = SwitchoverRunner.connect(map, primaryUrl); Statement ps = p.createStatement();
+             ResultSet pos = ps.executeQuery("SELECT @@gtid_binlog_pos")) {
+            pos.next();
+            String gtid = pos.getString(1).replace("'", "");
+            try (Connection r = SwitchoverRunner.connect(map, replicaUrl); Statement rs = r.createStatement()) {
+                String reached;
+                try (ResultSet w = rs.executeQuery("SELECT MASTER_GTID_WAIT('" + gtid + "', " + map.settings().switchoverBudgetMillis() / 1000.0 + ")")) {
+                    w.next();
+                    reached = w.getString(1);
+                }
+                if ("0".equals(reached)) {
+                    return Optional.empty();
+                }
+                String at;
+                try (ResultSet a = rs.executeQuery("SELECT @@gtid_current_pos")) {
+                    a.next();
+                    at = a.getString(1);
+                }
+                return Optional.of("the replica did not apply the primary's transactions up to " + gtid + " within the budget (at " + at
+                        + ", " + Gtid.parse(at).behind(Gtid.parse(gtid)) + " behind); nothing was fenced or held");
+            }
+        } catch (SQLException | IllegalArgumentException e) {
+            LOG.debug("sharding: no catch-up before the fence ({}); the switchover's own decides", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** A switchover given up before its fence: recorded as rolled back (routing, fences and servers untouched). */
+    private SwitchoverStatus rolledBackUnfenced(List<SwitchoverStore.Member> members, String reason) {
+        try {
+            long id = store.recordRolledBack(members, map.settings().switchoverBudgetMillis(), "rolled back: " + reason);
+            LOG.warn("sharding: switchover {} of shard {} rolled back: {}", id, members.get(0).shard(), reason);
+            return store.status(id).orElseThrow();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record the switchover: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -204,21 +267,18 @@ public final class MysqlShardReplicas implements ShardReplicas {
             } catch (SQLException dead) {
                 // the primary is gone: fail over
             }
-            String best = null;
-            Gtid bestPos = null;
+            Map<String, Gtid> positions = new java.util.LinkedHashMap<>();
             StringBuilder seen = new StringBuilder();
             for (String url : map.topology().replicasOf(shard)) {
                 try {
                     Gtid pos = SwitchoverRunner.position(map, url);
                     seen.append(seen.length() == 0 ? "" : ", ").append(url).append(" at ").append(pos);
-                    if (bestPos == null || pos.covers(bestPos) && !bestPos.covers(pos)) {
-                        best = url;
-                        bestPos = pos;
-                    }
+                    positions.put(url, pos);
                 } catch (SQLException e) {
                     seen.append(seen.length() == 0 ? "" : ", ").append(url).append(" unreachable");
                 }
             }
+            String best = FailoverWatch.mostAdvanced(positions).orElse(null);
             if (best == null) {
                 throw new IllegalStateException("shard " + shard + " has no reachable replica to promote (" + seen + ")");
             }

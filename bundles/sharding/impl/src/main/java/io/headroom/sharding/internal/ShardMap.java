@@ -53,6 +53,8 @@ public final class ShardMap {
     private final String node;
     private final Map<String, ShardPool> pools = new ConcurrentHashMap<>();
     private final Map<String, ShardReplicaSet> replicas = new ConcurrentHashMap<>();
+    /** Pools opened ahead for a shard's next primary (a switchover's target), taken when routing flips to it. */
+    private final Map<String, ShardPool> prepared = new ConcurrentHashMap<>();
     private final ScheduledExecutorService background;
     private volatile RouteCache routes = new RouteCache(Topology.empty());
     /** Whether some move or split is between its first copied row and its cleanup (rows may exist on two shards). */
@@ -140,6 +142,8 @@ public final class ShardMap {
         }
         pools.values().forEach(ShardPool::close);
         pools.clear();
+        prepared.values().forEach(ShardPool::close);
+        prepared.clear();
     }
 
     private void refresh() {
@@ -171,7 +175,12 @@ public final class ShardMap {
         for (Topology.ShardDef s : t.shards().values()) {
             ShardPool existing = pools.get(s.name());
             if (existing == null || !existing.url.equals(s.url())) {
-                pools.put(s.name(), new ShardPool(s.name(), s.url(), settings));
+                ShardPool ready = prepared.remove(s.name());
+                if (ready != null && !ready.url.equals(s.url())) {
+                    ready.close();
+                    ready = null;
+                }
+                pools.put(s.name(), ready != null ? ready : new ShardPool(s.name(), s.url(), settings));
                 if (existing != null) {
                     replaced.add(existing);
                 }
@@ -475,6 +484,27 @@ public final class ShardMap {
                 throw new IllegalStateException("not every node acknowledged routing version " + version + " in time");
             }
             Thread.sleep(10);
+        }
+    }
+
+    /**
+     * Opens and fills, on this node, the pool the shard will use once routing flips to {@code url} (a switchover's
+     * target, before its fence), so the statements held by the fence are released onto open connections.
+     */
+    public void preparePool(String shard, String url) {
+        ShardPool p = new ShardPool(shard, url, settings);
+        p.warm();
+        ShardPool old = prepared.put(shard, p);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Closes a pool prepared for the shard that routing did not flip to (the switchover rolled back). */
+    public void discardPrepared(String shard) {
+        ShardPool p = prepared.remove(shard);
+        if (p != null) {
+            p.close();
         }
     }
 

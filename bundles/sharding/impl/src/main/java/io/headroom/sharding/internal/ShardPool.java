@@ -14,6 +14,8 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,6 +92,30 @@ final class ShardPool implements AutoCloseable {
         // a shard that is down when this node starts must not stop the node; the breaker reports it instead
         hc.setInitializationFailTimeout(-1);
         return new HikariDataSource(hc);
+    }
+
+    /**
+     * Opens the pool's connections now (best effort), before traffic arrives all at once: a switchover's held
+     * statements released onto a pool holding only its minimum would wait for connections one by one, past the
+     * pool's timeout on a loaded machine.
+     */
+    void warm() {
+        List<Connection> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < poolSize; i++) {
+                held.add(pool.getConnection());
+            }
+        } catch (SQLException e) {
+            // as many as the server gave: the rest open on demand
+        } finally {
+            for (Connection c : held) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // returned to the pool or discarded by it
+                }
+            }
+        }
     }
 
     Load load(String bucket) {

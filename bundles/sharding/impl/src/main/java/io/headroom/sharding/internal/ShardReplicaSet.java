@@ -3,6 +3,7 @@ package io.headroom.sharding.internal;
 import io.headroom.sharding.api.ReadPreference;
 import io.headroom.sharding.api.ReplicaInfo;
 import io.headroom.sharding.internal.core.Gtid;
+import io.headroom.sharding.internal.core.PrimaryPositions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * This node's view of one shard's replicas: a pool per replica for reads, and their replication state checked against
- * the primary every probe. A replica's lag is how long ago a probe last found it holding the primary's whole GTID
- * position (read before the replica's): at that moment it held every transaction committed before, so a read there
- * misses nothing committed more than that long ago. A replica whose replication threads are not both running is
+ * the primary every probe. A replica's lag is the age of the newest primary GTID position (read by a probe, timed
+ * before the read) that the replica holds: it holds every transaction committed before then, so a read there misses
+ * nothing committed more than that long ago, also while writes go on and it is always a moment behind. A replica whose replication threads are not both running is
  * never read from.
  */
 final class ShardReplicaSet implements AutoCloseable {
@@ -28,10 +29,13 @@ final class ShardReplicaSet implements AutoCloseable {
     private final Map<String, ShardPool> pools = new ConcurrentHashMap<>();
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final ShardingSettings settings;
+    /** The primary's positions of the last probes (about 30 s of them), to tell how fresh a replica a moment behind is. */
+    private final PrimaryPositions positions;
 
     ShardReplicaSet(String shard, ShardingSettings settings) {
         this.shard = shard;
         this.settings = settings;
+        this.positions = new PrimaryPositions((int) Math.min(1000, Math.max(8, 30_000 / settings.replicaProbeMillis())));
     }
 
     /** Opens pools for new replicas and closes those of replicas no longer listed. */
@@ -61,14 +65,17 @@ final class ShardReplicaSet implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             primaryPos = null; // the primary does not answer: lags are measured from the last time it did
         }
+        if (primaryPos != null) {
+            positions.read(before, primaryPos);
+        }
         long now = System.currentTimeMillis();
         for (Map.Entry<String, ShardPool> p : pools.entrySet()) {
             State last = states.get(p.getKey());
-            states.put(p.getKey(), probe(p.getKey(), p.getValue().dataSource(), primaryPos, before, now, last == null ? 0 : last.caughtUpAt()));
+            states.put(p.getKey(), probe(p.getKey(), p.getValue().dataSource(), positions, now, last == null ? 0 : last.caughtUpAt()));
         }
     }
 
-    private static State probe(String url, javax.sql.DataSource replica, Gtid primaryPos, long primaryReadAt, long now, long caughtUpAt) {
+    private static State probe(String url, javax.sql.DataSource replica, PrimaryPositions positions, long now, long caughtUpAt) {
         try (Connection c = replica.getConnection(); Statement s = c.createStatement()) {
             String gtid;
             try (ResultSet rs = s.executeQuery("SELECT @@gtid_current_pos")) {
@@ -87,9 +94,7 @@ final class ShardReplicaSet implements AutoCloseable {
                     return new State(url, "STOPPED", null, gtid, "replication from " + from + " stopped (IO " + (io ? "running" : "stopped")
                             + ", SQL " + (sql ? "running" : "stopped") + ")" + (error == null || error.isEmpty() ? "" : ": " + error), caughtUpAt);
                 }
-                if (primaryPos != null && Gtid.parse(gtid).covers(primaryPos)) {
-                    caughtUpAt = primaryReadAt;
-                }
+                caughtUpAt = positions.caughtUpAt(Gtid.parse(gtid), caughtUpAt);
                 Long lag = caughtUpAt == 0 ? null : Math.max(0, now - caughtUpAt);
                 return new State(url, "REPLICATING", lag, gtid, "replicating from " + from, caughtUpAt);
             }

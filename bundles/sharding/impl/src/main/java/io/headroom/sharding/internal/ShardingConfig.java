@@ -81,4 +81,10 @@ public @interface ShardingConfig {
 
     @AttributeDefinition(description = "How often this node checks each replica's replication state and lag, ms")
     long replicaProbeMillis() default 250;
+
+    @AttributeDefinition(description = "Fail a shard over by itself when its primary has not answered for failoverAfterMillis (one node watches, under a lease)")
+    boolean autoFailover() default false;
+
+    @AttributeDefinition(description = "How long a shard's primary must be dead before an automatic failover, ms")
+    long failoverAfterMillis() default 10_000;
 }

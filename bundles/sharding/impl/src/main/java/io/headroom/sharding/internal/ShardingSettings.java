@@ -9,7 +9,7 @@ public record ShardingSettings(String user, String password, String tenantColumn
         double tenantShare, long tenantWaitMillis, int connectTimeoutMillis, int breakerThreshold, long breakerOpenMillis,
         long refreshMillis, int scatterThreads, int queryTimeoutSeconds, long moveGraceMillis, int moveChunkRows, long moveChunkPauseMillis,
         int schemaConcurrency, long schemaShardPauseMillis, ShadowCopy.Settings shadowCopy, long writeBufferMillis, long switchoverBudgetMillis,
-        long replicaProbeMillis) {
+        long replicaProbeMillis, boolean autoFailover, long failoverAfterMillis) {
     public ShardingSettings {
         if (poolSize < 1 || tenantShare <= 0 || scatterThreads < 1) {
             throw new IllegalArgumentException("poolSize, tenantShare and scatterThreads must be positive");
@@ -22,6 +22,7 @@ public record ShardingSettings(String user, String password, String tenantColumn
         writeBufferMillis = Math.max(0, writeBufferMillis);
         switchoverBudgetMillis = Math.max(100, switchoverBudgetMillis);
         replicaProbeMillis = Math.max(20, replicaProbeMillis);
+        failoverAfterMillis = Math.max(100, failoverAfterMillis);
     }
 
     static ShardingSettings of(ShardingConfig c) {
@@ -30,7 +31,8 @@ public record ShardingSettings(String user, String password, String tenantColumn
                 c.poolSize(), c.tenantShare(), c.tenantWaitMillis(), c.connectTimeoutMillis(), c.breakerThreshold(), c.breakerOpenMillis(),
                 c.refreshMillis(), c.scatterThreads(), c.queryTimeoutSeconds(), c.moveGraceMillis(), c.moveChunkRows(), c.moveChunkPauseMillis(),
                 c.schemaConcurrency(), c.schemaShardPauseMillis(), new ShadowCopy.Settings(c.schemaCopyChunkRows(), c.schemaCopyChunkPauseMillis(),
-                        c.schemaCutOverLockMillis(), c.schemaCutOverAttempts()), c.writeBufferMillis(), c.switchoverBudgetMillis(), c.replicaProbeMillis());
+                        c.schemaCutOverLockMillis(), c.schemaCutOverAttempts()), c.writeBufferMillis(), c.switchoverBudgetMillis(), c.replicaProbeMillis(),
+                c.autoFailover(), c.failoverAfterMillis());
     }
 
     /** The password stays out of logs and toString. */

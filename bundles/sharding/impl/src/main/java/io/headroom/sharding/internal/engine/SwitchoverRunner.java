@@ -106,6 +106,8 @@ public final class SwitchoverRunner extends LeasedRunner {
             gtid = single(s, "SELECT @@gtid_binlog_pos");
         }
         store.transition(id, SwitchoverState.FENCING, SwitchoverState.CATCHING_UP, gtid, null, lease);
+        LOG.info("sharding: switchover {}: fence acknowledged and old primary read-only at GTID {} {} ms after it began", id, gtid,
+                System.currentTimeMillis() - r.startedMillis());
     }
 
     /** Waits in short slices until the replica applied the old primary's last GTID, or the budget is spent. */
@@ -115,6 +117,7 @@ public final class SwitchoverRunner extends LeasedRunner {
                 String reached = single(s, "SELECT MASTER_GTID_WAIT('" + r.gtid().replace("'", "") + "', 0.2)");
                 if ("0".equals(reached)) {
                     store.transition(id, SwitchoverState.CATCHING_UP, SwitchoverState.PROMOTING, null, null, lease);
+                    LOG.info("sharding: switchover {}: replica caught up {} ms after it began", id, System.currentTimeMillis() - r.startedMillis());
                     return;
                 }
                 if (store.overBudget(id)) {
@@ -167,7 +170,7 @@ public final class SwitchoverRunner extends LeasedRunner {
             SwitchoverStore.transition(c, id, SwitchoverState.PROMOTING, SwitchoverState.DONE, r.failover() ? newGtid : null, detail);
         });
         map.reload();
-        LOG.info("sharding: shard {} {}", r.shard(), detail);
+        LOG.info("sharding: shard {} {} ({} ms after it began)", r.shard(), detail, System.currentTimeMillis() - r.startedMillis());
     }
 
     /** What a failover may have lost: the dead primary's transactions that no replica applied cannot be known until it returns. */
@@ -181,6 +184,7 @@ public final class SwitchoverRunner extends LeasedRunner {
         try (Connection c = connect(r.fromUrl()); Statement s = c.createStatement()) {
             s.execute("SET GLOBAL read_only = 0");
         }
+        r.shards().forEach(map::discardPrepared);
         SwitchoverState from = store.load(id).state();
         map.store().change(lease, c -> {
             TopologyStore.unfenceShard(c, id);

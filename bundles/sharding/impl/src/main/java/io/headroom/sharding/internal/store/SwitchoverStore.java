@@ -88,6 +88,11 @@ public final class SwitchoverStore {
         }
     }
 
+    /** Records a switchover given up before its fence (nothing was fenced, so routing does not change). */
+    public long recordRolledBack(List<Member> members, long budgetMillis, String detail) throws SQLException {
+        return Sql.transaction(db, null, c -> create(c, SWITCHOVER, members, SwitchoverState.ROLLED_BACK, budgetMillis, detail));
+    }
+
     public Record load(long id) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(COLUMNS + ", members FROM shard_switchovers WHERE id = ?")) {
             ps.setLong(1, id);

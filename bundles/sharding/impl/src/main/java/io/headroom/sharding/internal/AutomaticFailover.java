@@ -1,0 +1,162 @@
+package io.headroom.sharding.internal;
+
+import com.mysql.cj.jdbc.MysqlDataSource;
+import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.Leases;
+import io.headroom.sharding.api.ShardReplicas;
+import io.headroom.sharding.api.SwitchoverStatus;
+import io.headroom.sharding.internal.core.FailoverWatch;
+import io.headroom.sharding.internal.core.Topology;
+import io.headroom.sharding.internal.store.SwitchoverStore;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Automatic failover ({@code autoFailover}, off by default): one node of the fleet, the holder of the lease
+ * {@code sharding.failover-watch}, probes the primary of every shard that has replicas every {@code replicaProbeMillis}
+ * with a connection of its own, and once a primary has not answered for {@code failoverAfterMillis} (see
+ * {@link FailoverWatch}) it runs the operator's failover ({@link ShardReplicas#failover}): the most advanced replica is
+ * promoted, the old primary fenced, and what it may hold that no replica applied is reported as a GTID gap when it
+ * returns. A shard that is switching over is not watched. The watch is only as good as this node's view of the primary:
+ * a node cut off from a primary the others still reach would fail it over too (the failover itself checks once more
+ * that the primary does not answer, from this node).
+ */
+@Component(immediate = true, service = {})
+public final class AutomaticFailover {
+    static final String LEASE = "sharding.failover-watch";
+    private static final Duration LEASE_TTL = Duration.ofSeconds(10);
+    /** Failed probes in a row needed on top of the delay (a watcher paused for the whole delay saw only one or two). */
+    private static final int MIN_FAILED_PROBES = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(AutomaticFailover.class);
+
+    private final ShardMap map;
+    private final Leases leases;
+    private final ShardReplicas replicas;
+    private final SwitchoverStore switchovers;
+    private final FailoverWatch watch;
+    private final ScheduledExecutorService watcher;
+    private volatile Lease lease;
+
+    @Activate
+    public AutomaticFailover(@Reference ShardMap map, @Reference Leases leases, @Reference ShardReplicas replicas) {
+        this.map = map;
+        this.leases = leases;
+        this.replicas = replicas;
+        this.switchovers = new SwitchoverStore(map.control());
+        ShardingSettings s = map.settings();
+        this.watch = new FailoverWatch(s.failoverAfterMillis(), MIN_FAILED_PROBES);
+        this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "headroom-sharding-failover-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        if (s.autoFailover()) {
+            watcher.scheduleWithFixedDelay(this::tick, s.replicaProbeMillis(), s.replicaProbeMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("sharding: automatic failover on: a primary dead for {} ms is failed over", s.failoverAfterMillis());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        watcher.shutdownNow();
+        try {
+            watcher.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Lease l = lease;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    private void tick() {
+        try {
+            if (!holdLease()) {
+                return;
+            }
+            Topology t = map.topology();
+            Set<String> watched = new HashSet<>();
+            for (Topology.ShardDef def : t.shards().values()) {
+                if (t.replicasOf(def.name()).isEmpty()) {
+                    continue;
+                }
+                boolean answered = answers(def.url());
+                if (!answered && switchovers.activeOn(def.name()).isPresent()) {
+                    continue; // a switchover or failover of the shard is running: it decides
+                }
+                watched.add(def.name());
+                watch.observe(def.name(), def.url(), answered, System.currentTimeMillis());
+            }
+            watch.retain(watched);
+            for (String shard : watch.due(System.currentTimeMillis())) {
+                if (!holdLease()) {
+                    return;
+                }
+                watch.attempted(shard, System.currentTimeMillis());
+                failOver(shard);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("sharding: the failover watch cannot look at the primaries: {}", e.toString());
+        }
+    }
+
+    private void failOver(String shard) {
+        LOG.warn("sharding: shard {}'s primary has not answered for {} ms: failing it over", shard, map.settings().failoverAfterMillis());
+        try {
+            SwitchoverStatus s = replicas.failover(shard);
+            LOG.warn("sharding: automatic failover {} of shard {}: {} ({})", s.id(), shard, s.state(), s.detail());
+        } catch (RuntimeException e) {
+            LOG.warn("sharding: automatic failover of shard {} refused, tried again in {} ms: {}", shard, map.settings().failoverAfterMillis(),
+                    e.getMessage());
+        }
+    }
+
+    /** Whether this node watches: it holds the lease, or takes it now (a fresh watch: nothing seen before counts). */
+    private boolean holdLease() {
+        Lease l = lease;
+        if (l != null && l.held()) {
+            return true;
+        }
+        watch.clear();
+        if (l != null) {
+            l.close();
+        }
+        Optional<Lease> taken = leases.tryAcquire(LEASE, LEASE_TTL);
+        lease = taken.orElse(null);
+        if (taken.isPresent()) {
+            LOG.info("sharding: this node watches the shards' primaries for automatic failover");
+        }
+        return taken.isPresent();
+    }
+
+    /** A connection of its own (not the pool's: a pool hides a dead server behind its breaker and its waits). */
+    private boolean answers(String url) {
+        MysqlDataSource ds = new MysqlDataSource();
+        ds.setUrl(url);
+        ds.setUser(map.settings().user());
+        ds.setPassword(map.settings().password());
+        try {
+            ds.setConnectTimeout(map.settings().connectTimeoutMillis());
+            ds.setSocketTimeout((int) Math.max(1000, Math.min(map.settings().failoverAfterMillis() / 2, 10_000)));
+            try (Connection c = ds.getConnection()) {
+                return c.isValid(Math.max(1, map.settings().connectTimeoutMillis() / 1000));
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+}
