@@ -160,6 +160,8 @@ abstract class WorkerQueue implements FairQueue {
     private final QueueFleet fleet;
     /** Leases in the control schema, while the fleet has more than one node; null without a fleet. */
     private final LeaseStore leaseStore;
+    /** Job states in the control schema, for every node of the fleet; null without a fleet. */
+    private final JobRecords jobRecords;
 
     /**
      * @param nodes the fleet, or null for a node on its own
@@ -199,6 +201,7 @@ abstract class WorkerQueue implements FairQueue {
         }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
                 jobsOutliveNodes(), () -> nodes.liveNodes().size());
         this.leaseStore = nodeId == null ? null : new LeaseStore(db, nodeId);
+        this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis());
         if (fleet != null) {
             fleet.carriedOver().forEach((t, o) -> {
                 TenantCounters c = counters(t);
@@ -206,6 +209,7 @@ abstract class WorkerQueue implements FairQueue {
                 c.openHigh.set((int) o.openHigh());
             });
             timers.scheduleWithFixedDelay(this::shareLoad, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
+            timers.scheduleWithFixedDelay(jobRecords::round, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
         }
         timers.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);
         timers.scheduleWithFixedDelay(this::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
@@ -636,11 +640,14 @@ abstract class WorkerQueue implements FairQueue {
 
     @Override
     public Optional<JobStatus> job(String id) {
-        return tracker.get(id);
+        return jobRecords == null ? tracker.get(id) : jobRecords.job(id);
     }
 
     @Override
     public boolean cancel(String id) {
+        if (jobRecords != null) {
+            return jobRecords.cancel(id);
+        }
         Boolean cancelled = tracker.cancel(id);
         if (cancelled == null) {
             throw new NoSuchElementException("no job " + id + " is known on this node");
