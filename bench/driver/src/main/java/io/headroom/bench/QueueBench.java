@@ -127,6 +127,9 @@ public final class QueueBench {
             bestNanos = Math.min(bestNanos, (System.nanoTime() - t0) / 1e7);
         }
         System.out.printf("ledger cost per load sample, one thread, 1,000 tenants: %.1f ns (best of 5 rounds of 10 M)%n", bestNanos);
+        double perJob = (double) TALLIED_SAMPLES.get() / TALLIED_JOBS.get();
+        System.out.printf("load samples reaching the ledger per job: before 1, now %.4f (%d samples for %d jobs); ledger work per job:"
+                + " before %.1f ns, now %.2f ns%n", perJob, TALLIED_SAMPLES.get(), TALLIED_JOBS.get(), bestNanos, perJob * bestNanos);
         LoadLedger.Settings settings = new LoadLedger.Settings(1000, 16, 10_000, 900_000);
         System.gc();
         long before = usedHeap();
@@ -152,6 +155,9 @@ public final class QueueBench {
     }
 
     private static final long TALLY_MILLIS = 200;
+    /** Load samples the ledger received in the tallied rounds with the ledger, and the jobs those rounds ran. */
+    private static final AtomicLong TALLIED_SAMPLES = new AtomicLong();
+    private static final AtomicLong TALLIED_JOBS = new AtomicLong();
 
     private static double fairRound(int jobs, TenantId[] tenants, boolean ledger, boolean tallied) throws InterruptedException {
         LoadLedger l = ledger ? new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis) : null;
@@ -160,9 +166,15 @@ public final class QueueBench {
             public void onLoad(LoadSample sample) {
                 if (l != null) {
                     l.add(sample.capability(), sample.tenant().value(), sample.amount());
+                    if (tallied) {
+                        TALLIED_SAMPLES.incrementAndGet();
+                    }
                 }
             }
         };
+        if (tallied && ledger) {
+            TALLIED_JOBS.addAndGet(jobs);
+        }
         return tallied ? fairRound(jobs, tenants, null, new LoadTally(), listener) : fairRound(jobs, tenants, listener);
     }
 
