@@ -15,7 +15,8 @@ import org.junit.Test;
  * The fair queue (SQS backend) on three nodes: a tenant whose burst is spread over the nodes, so that no node alone sees
  * enough of it, is noisy for the fleet and its next jobs go to the overflow lane on every node; a remote type's
  * concurrency and a tenant's cap hold for the fleet, not per node; a lease handed out by one node is acked, nacked and extended through
- * the others. Counts only; the fleet's flush interval is shortened in TestFleet.
+ * the others; a job's state is read and the job cancelled through any node, a tenant seeing only its own jobs. Counts
+ * only; the fleet's flush interval is shortened in TestFleet.
  */
 public class QueueFleetIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,6 +136,77 @@ public class QueueFleetIT {
             assertEquals("still 3 completed", 3, sum(nodes, tenant, "completed"));
         } finally {
             lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    @Test
+    public void aJobSubmittedThroughOneNodeIsSeenAndCancelledThroughTheOthers() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.jobs." + suffix;
+        String tenant = "fjobs" + suffix;
+        String stranger = "fjother" + suffix;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":60}");
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            String mine = token(nodes.get(0), tenant);
+            String theirs = token(nodes.get(0), stranger);
+            JsonNode ids = JSON.readTree(nodes.get(0).expect(202, "POST", "/queue/tenants/" + tenant + "/jobs", mine,
+                    "[{\"type\":\"" + type + "\",\"payload\":\"w\"},{\"type\":\"" + type + "\",\"payload\":\"d\",\"delaySeconds\":600}]"))
+                    .get("ids");
+            String waiting = ids.get(0).asText();
+            String delayed = ids.get(1).asText();
+            assertTrue("node-2 sees the waiting job", eventually(() -> "WAITING".equals(state(nodes.get(1), waiting, mine))));
+            assertTrue("node-3 sees the delayed job", eventually(() -> "DELAYED".equals(state(nodes.get(2), delayed, mine))));
+            for (RestClient node : nodes) {
+                assertEquals("another tenant reads nothing", 404, node.call("GET", "/queue/jobs/" + waiting, theirs, null).statusCode());
+                assertEquals("another tenant cancels nothing", 404, node.call("DELETE", "/queue/jobs/" + delayed, theirs, null).statusCode());
+            }
+            assertEquals("still waiting", "WAITING", state(nodes.get(2), waiting, mine));
+            assertEquals("unknown jobs are 404", 404, nodes.get(1).call("GET", "/queue/jobs/nojob-" + suffix, mine, null).statusCode());
+
+            nodes.get(1).expect(204, "DELETE", "/queue/jobs/" + waiting, mine, null);
+            nodes.get(2).expect(204, "DELETE", "/queue/jobs/" + delayed, mine, null);
+            nodes.get(2).expect(204, "DELETE", "/queue/jobs/" + delayed, mine, null); // again: cancelled already
+            for (int i = 0; i < nodes.size(); i++) {
+                RestClient node = nodes.get(i);
+                assertTrue("node-" + (i + 1) + " sees both cancelled", eventually(() -> "CANCELLED".equals(state(node, waiting, mine))
+                        && "CANCELLED".equals(state(node, delayed, mine))));
+            }
+            Thread.sleep(1500); // a few fleet rounds: whichever node received the job from SQS has dropped it
+            assertEquals("a cancelled job is handed out by no node", 0, leaseAll(nodes, type, 0, 0).size());
+
+            // a job that a worker leased is not waiting any more: a cancel through another node is a conflict
+            String running = JSON.readTree(nodes.get(0).expect(202, "POST", "/queue/tenants/" + tenant + "/jobs", mine,
+                    "[{\"type\":\"" + type + "\",\"payload\":\"r\"}]")).get("ids").get(0).asText();
+            List<String[]> held = leaseAll(nodes, type, 1, 1);
+            assertEquals(running, held.get(0)[2]);
+            RestClient other = nodes.get((Integer.parseInt(held.get(0)[1]) + 1) % nodes.size());
+            assertTrue("another node sees it running", eventually(() -> "RUNNING".equals(state(other, running, mine))));
+            assertEquals(409, other.call("DELETE", "/queue/jobs/" + running, mine, null).statusCode());
+            other.expect(204, "POST", "/queue/leases/" + held.get(0)[0] + "/ack", null);
+            for (RestClient node : nodes) {
+                assertTrue("every node sees it succeeded", eventually(() -> "SUCCEEDED".equals(state(node, running, mine))));
+            }
+        } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    private static String token(RestClient node, String tenant) throws Exception {
+        return "Bearer " + JSON.readTree(node.expect(201, "POST", "/tokens", "{\"name\":\"" + tenant + "\",\"tenant\":\"" + tenant + "\"}"))
+                .get("token").asText();
+    }
+
+    /** The job's state through the node as the caller sees it, or its HTTP status when it is not 200. */
+    private static String state(RestClient node, String id, String authorization) {
+        try {
+            var r = node.call("GET", "/queue/jobs/" + id, authorization, null);
+            return r.statusCode() == 200 ? JSON.readTree(r.body()).path("state").asText() : String.valueOf(r.statusCode());
+        } catch (Exception e) {
+            return "error " + e;
         }
     }
 

@@ -7,6 +7,7 @@ import io.headroom.core.internal.load.LoadLedger;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.LoadTally;
 import io.headroom.queue.internal.core.Simulation;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,17 +102,21 @@ public final class QueueBench {
      * listener (baseline) or to the core's ledger, alternating rounds; and the ledger's memory for 100,000 tenants.
      */
     private static void ledgerCost(int jobs, TenantId[] tenants) throws Exception {
-        double without = 0;
-        double with = 0;
+        double[] sums = new double[4]; // per job without, per job with, tallied without, tallied with
         for (int round = 0; round < 6; round++) {
-            double w0 = fairRound(jobs, tenants, false);
-            double w1 = fairRound(jobs, tenants, true);
+            double[] r = {fairRound(jobs, tenants, false, false), fairRound(jobs, tenants, true, false),
+                    fairRound(jobs, tenants, false, true), fairRound(jobs, tenants, true, true)};
             if (round > 0) {
-                without += w0 / 5;
-                with += w1 / 5;
+                for (int i = 0; i < 4; i++) {
+                    sums[i] += r[i] / 5;
+                }
             }
         }
-        System.out.printf("dispatch with the tenant load ledger: %.0f jobs/s, without %.0f jobs/s; ratio %.3f%n", with, without, with / without);
+        System.out.printf("dispatch, one load sample per job (the queue before): with the tenant load ledger %.0f jobs/s, without %.0f"
+                + " jobs/s; ratio %.3f%n", sums[1], sums[0], sums[1] / sums[0]);
+        System.out.printf("dispatch, one load sample per tenant every %d ms (the queue now, LoadTally): with the tenant load ledger %.0f"
+                + " jobs/s, without %.0f jobs/s; ratio %.3f%n", TALLY_MILLIS, sums[3], sums[2], sums[3] / sums[2]);
+        System.out.printf("the queue now with the ledger vs the queue before without it: ratio %.3f%n", sums[3] / sums[0]);
         LoadLedger one = new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis);
         double bestNanos = Double.MAX_VALUE;
         for (int round = 0; round < 5; round++) {
@@ -122,6 +127,9 @@ public final class QueueBench {
             bestNanos = Math.min(bestNanos, (System.nanoTime() - t0) / 1e7);
         }
         System.out.printf("ledger cost per load sample, one thread, 1,000 tenants: %.1f ns (best of 5 rounds of 10 M)%n", bestNanos);
+        double perJob = (double) TALLIED_SAMPLES.get() / TALLIED_JOBS.get();
+        System.out.printf("load samples reaching the ledger per job: before 1, now %.4f (%d samples for %d jobs); ledger work per job:"
+                + " before %.1f ns, now %.2f ns%n", perJob, TALLIED_SAMPLES.get(), TALLIED_JOBS.get(), bestNanos, perJob * bestNanos);
         LoadLedger.Settings settings = new LoadLedger.Settings(1000, 16, 10_000, 900_000);
         System.gc();
         long before = usedHeap();
@@ -146,19 +154,45 @@ public final class QueueBench {
         return fairRound(jobs, tenants, null);
     }
 
-    private static double fairRound(int jobs, TenantId[] tenants, boolean ledger) throws InterruptedException {
+    private static final long TALLY_MILLIS = 200;
+    /** Load samples the ledger received in the tallied rounds with the ledger, and the jobs those rounds ran. */
+    private static final AtomicLong TALLIED_SAMPLES = new AtomicLong();
+    private static final AtomicLong TALLIED_JOBS = new AtomicLong();
+
+    private static double fairRound(int jobs, TenantId[] tenants, boolean ledger, boolean tallied) throws InterruptedException {
         LoadLedger l = ledger ? new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis) : null;
-        return fairRound(jobs, tenants, new SignalListener() {
+        SignalListener listener = new SignalListener() {
             @Override
             public void onLoad(LoadSample sample) {
                 if (l != null) {
                     l.add(sample.capability(), sample.tenant().value(), sample.amount());
+                    if (tallied) {
+                        TALLIED_SAMPLES.incrementAndGet();
+                    }
                 }
             }
-        });
+        };
+        if (tallied && ledger) {
+            TALLIED_JOBS.addAndGet(jobs);
+        }
+        return tallied ? fairRound(jobs, tenants, null, new LoadTally(), listener) : fairRound(jobs, tenants, listener);
     }
 
     private static double fairRound(int jobs, TenantId[] tenants, SignalListener listener) throws InterruptedException {
+        return fairRound(jobs, tenants, listener, null, null);
+    }
+
+    /**
+     * {@code listener}: a sample per job as it ends; or {@code tally}: counted per tenant as the queue does, and drained
+     * into {@code tallyListener} every {@link #TALLY_MILLIS} by another thread (once more at the end).
+     */
+    private static double fairRound(int jobs, TenantId[] tenants, SignalListener listener, LoadTally tally, SignalListener tallyListener)
+            throws InterruptedException {
+        java.util.concurrent.ScheduledExecutorService reporter = null;
+        if (tally != null) {
+            reporter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            reporter.scheduleWithFixedDelay(() -> report(tally, tallyListener), TALLY_MILLIS, TALLY_MILLIS, TimeUnit.MILLISECONDS);
+        }
         FairScheduler s = new FairScheduler(FairScheduler.Settings.defaults(2), System::nanoTime);
         for (int i = 0; i < jobs; i++) {
             s.add(new Job("j" + i, tenants[i % tenants.length], "noop", "", Priority.NORMAL, null, 1, Instant.EPOCH));
@@ -173,6 +207,8 @@ public final class QueueBench {
                     s.done(j, 0);
                     if (listener != null) { // what the queue reports as each job ends
                         listener.onLoad(new LoadSample(j.tenant(), "queue", "in-process", 1, Instant.now()));
+                    } else if (tally != null) {
+                        tally.add(j.tenant());
                     }
                     done.incrementAndGet();
                 }
@@ -182,7 +218,17 @@ public final class QueueBench {
         for (Thread w : workers) {
             w.join();
         }
+        if (reporter != null) {
+            reporter.shutdown();
+            reporter.awaitTermination(10, TimeUnit.SECONDS);
+            report(tally, tallyListener);
+        }
         return done.get() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void report(LoadTally tally, SignalListener listener) {
+        Instant now = Instant.now();
+        tally.drain((tenant, n) -> listener.onLoad(new LoadSample(tenant, "queue", "in-process", n, now)));
     }
 
     private static double poolRound(int jobs) throws InterruptedException {

@@ -80,7 +80,7 @@ public interface FairQueue {
     /** Extends a lease to {@code visibilitySeconds} from now. */
     Lease extend(String leaseId, int visibilitySeconds);
 
-    /** A job's state, as far as this node knows it. */
+    /** A job's state, as far as the fleet knows it (the node that changed it last writes it to the control schema). */
     Optional<JobStatus> job(String id);
 
     /** Cancels a job still waiting (or delayed); false when it is not waiting any more. */

@@ -24,6 +24,7 @@ import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.api.TenantStats;
 import io.headroom.queue.internal.core.FairScheduler;
 import io.headroom.queue.internal.core.FleetLoad;
+import io.headroom.queue.internal.core.LoadTally;
 import io.headroom.queue.internal.core.StandardWebhooks;
 import io.headroom.queue.internal.store.LeaseStore;
 import io.headroom.queue.internal.store.QueueSchema;
@@ -150,6 +151,9 @@ abstract class WorkerQueue implements FairQueue {
     private static final int ENDED_LEASES = 100_000;
     protected final JobTracker tracker = new JobTracker(100_000);
     private final PushDelivery push;
+    /** Jobs finished per tenant since the last load report: one sample per tenant and interval, not one per job. */
+    private final LoadTally loadTally = new LoadTally();
+    static final long LOAD_REPORT_MILLIS = 200;
     /** Starts every lease id this node (this activation) hands out, so another node's lease is told apart from an unknown one. */
     private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
     protected final ScheduledExecutorService timers;
@@ -160,6 +164,8 @@ abstract class WorkerQueue implements FairQueue {
     private final QueueFleet fleet;
     /** Leases in the control schema, while the fleet has more than one node; null without a fleet. */
     private final LeaseStore leaseStore;
+    /** Job states in the control schema, for every node of the fleet; null without a fleet. */
+    private final JobRecords jobRecords;
 
     /**
      * @param nodes the fleet, or null for a node on its own
@@ -199,6 +205,7 @@ abstract class WorkerQueue implements FairQueue {
         }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
                 jobsOutliveNodes(), () -> nodes.liveNodes().size());
         this.leaseStore = nodeId == null ? null : new LeaseStore(db, nodeId);
+        this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis());
         if (fleet != null) {
             fleet.carriedOver().forEach((t, o) -> {
                 TenantCounters c = counters(t);
@@ -206,11 +213,13 @@ abstract class WorkerQueue implements FairQueue {
                 c.openHigh.set((int) o.openHigh());
             });
             timers.scheduleWithFixedDelay(this::shareLoad, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
+            timers.scheduleWithFixedDelay(jobRecords::round, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
         }
         timers.scheduleWithFixedDelay(this::forgetExpiredKeys, 1, 1, TimeUnit.MINUTES);
         timers.scheduleWithFixedDelay(this::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::pumpPushTypes, 200, 200, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::reportLoad, LOAD_REPORT_MILLIS, LOAD_REPORT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private FairScheduler newScheduler(int workers) {
@@ -244,6 +253,7 @@ abstract class WorkerQueue implements FairQueue {
             t.join(10_000);
         }
         timers.shutdownNow();
+        reportLoad();
         push.close();
         waiters.values().forEach(q -> {
             synchronized (q) {
@@ -272,6 +282,15 @@ abstract class WorkerQueue implements FairQueue {
         Object type = props.get(JobHandler.TYPE);
         if (type instanceof String t) {
             handlers.remove(t, handler);
+        }
+    }
+
+    private void reportLoad() {
+        try {
+            Instant now = Instant.now();
+            loadTally.drain((tenant, n) -> signals.load(new LoadSample(tenant, "queue", tuning.name(), n, now)));
+        } catch (RuntimeException e) {
+            LOG.warn("queue: reporting tenants' load failed: {}", e.toString());
         }
     }
 
@@ -321,7 +340,7 @@ abstract class WorkerQueue implements FairQueue {
         TenantCounters c = counters(job.tenant());
         c.dwell.add(dwellMillis);
         signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, runMillis + dwellMillis, Instant.now()));
-        signals.load(new LoadSample(job.tenant(), "queue", tuning.name(), 1, Instant.now()));
+        loadTally.add(job.tenant()); // reported as one sample per tenant every LOAD_REPORT_MILLIS
         (error == null ? c.completed : c.failed).incrementAndGet();
     }
 
@@ -636,11 +655,14 @@ abstract class WorkerQueue implements FairQueue {
 
     @Override
     public Optional<JobStatus> job(String id) {
-        return tracker.get(id);
+        return jobRecords == null ? tracker.get(id) : jobRecords.job(id);
     }
 
     @Override
     public boolean cancel(String id) {
+        if (jobRecords != null) {
+            return jobRecords.cancel(id);
+        }
         Boolean cancelled = tracker.cancel(id);
         if (cancelled == null) {
             throw new NoSuchElementException("no job " + id + " is known on this node");

@@ -283,7 +283,15 @@ public final class QueueResource implements RestResource {
     @Path("jobs/{id}")
     public Response cancel(@PathParam("id") String id, @Context SecurityContext security) {
         visibleJob(id, security);
-        if (!queue.cancel(id)) {
+        boolean cancelled;
+        try {
+            cancelled = queue.cancel(id);
+        } catch (NoSuchElementException e) {
+            throw ProblemException.notFound(e.getMessage());
+        } catch (QueueUnavailableException e) {
+            throw ProblemException.unavailable(e.getMessage(), 1);
+        }
+        if (!cancelled) {
             throw ProblemException.conflict("job " + id + " is not waiting any more: " + queue.job(id).map(j -> j.state().name()).orElse("?"));
         }
         return Response.noContent().build();
@@ -293,7 +301,7 @@ public final class QueueResource implements RestResource {
     private JobStatus visibleJob(String id, SecurityContext security) {
         Caller caller = Caller.of(security);
         return queue.job(id).filter(j -> TenantId.isValid(j.tenant()) && caller.canAccess(TenantId.of(j.tenant())))
-                .orElseThrow(() -> ProblemException.notFound("no job " + id + " (jobs are kept for a while on the node that ran them)"));
+                .orElseThrow(() -> ProblemException.notFound("no job " + id + " (job states are kept for a while: the last 100,000 on each node, and an hour after their last change in a fleet's record)"));
     }
 
     // ---- remote types

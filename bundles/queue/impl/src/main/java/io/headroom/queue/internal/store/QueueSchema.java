@@ -33,5 +33,11 @@ public final class QueueSchema {
                             + " delay_millis BIGINT NOT NULL DEFAULT -1, done BOOLEAN NOT NULL DEFAULT FALSE, updated_at TIMESTAMP(3) NOT NULL,"
                             + " job_id VARCHAR(64) NOT NULL, tenant VARCHAR(63) NOT NULL, type VARCHAR(100) NOT NULL, priority VARCHAR(8) NOT NULL,"
                             + " attempt INT NOT NULL, enqueued_at BIGINT NOT NULL, KEY queue_leases_node (node, done))"
+                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(6, "job states readable and cancellable on any node",
+                    "CREATE TABLE IF NOT EXISTS queue_jobs (id VARCHAR(64) NOT NULL PRIMARY KEY, node VARCHAR(100) NOT NULL,"
+                            + " tenant VARCHAR(63) NOT NULL, type VARCHAR(100) NOT NULL, state VARCHAR(10) NOT NULL, attempts INT NOT NULL,"
+                            + " last_error VARCHAR(1000) NULL, enqueued_at BIGINT NOT NULL, not_before BIGINT NULL, updated_at BIGINT NOT NULL,"
+                            + " cancel VARCHAR(10) NULL, KEY queue_jobs_updated (updated_at), KEY queue_jobs_cancel (cancel))"
                             + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
 }

@@ -113,4 +113,48 @@ public class FleetStoresTest {
         assertTrue(a.remainingMillis("kept") > 30_000);
         assertTrue("the holder's own settles are not handed back to it", a.settledElsewhere().isEmpty());
     }
+
+    private static io.headroom.queue.api.JobStatus status(String id, io.headroom.queue.api.JobState state, int attempts, long at) {
+        return new io.headroom.queue.api.JobStatus(id, T.value(), "work", state, attempts, null, Instant.ofEpochMilli(1000), null,
+                Instant.ofEpochMilli(at));
+    }
+
+    @Test
+    public void aJobsNewestStateWinsAndACancelIsAnsweredByTheNodeThatWroteItLast() throws Exception {
+        JobStore a = new JobStore(control.dataSource(), "node-a");
+        JobStore b = new JobStore(control.dataSource(), "node-b");
+        String id = UUID.randomUUID().toString();
+        a.write(List.of(status(id, io.headroom.queue.api.JobState.WAITING, 0, 2000)));
+        b.write(List.of(status(id, io.headroom.queue.api.JobState.RUNNING, 1, 3000)));
+        a.write(List.of(status(id, io.headroom.queue.api.JobState.WAITING, 0, 2500))); // late: older than b's
+        JobStore.Record r = a.get(id);
+        assertEquals(io.headroom.queue.api.JobState.RUNNING, r.status().state());
+        assertEquals("node-b", r.node());
+        assertEquals(1, r.status().attempts());
+        assertFalse("a running job cannot be asked to cancel", a.requestCancel(id));
+
+        String waiting = UUID.randomUUID().toString();
+        a.write(List.of(status(waiting, io.headroom.queue.api.JobState.WAITING, 0, 2000)));
+        assertTrue(b.requestCancel(waiting));
+        assertFalse("asked once", b.requestCancel(waiting));
+        assertEquals(1, a.cancels(0).size());
+        a.answerCancel(status(waiting, io.headroom.queue.api.JobState.CANCELLED, 0, 2100), true);
+        r = b.get(waiting);
+        assertEquals(JobStore.Cancel.DONE, r.cancel());
+        assertEquals(io.headroom.queue.api.JobState.CANCELLED, r.status().state());
+        assertFalse("answered: nothing to withdraw", b.withdrawCancel(waiting));
+        a.write(List.of(status(waiting, io.headroom.queue.api.JobState.WAITING, 0, 5000)));
+        assertEquals("a cancelled job does not go back to waiting", io.headroom.queue.api.JobState.CANCELLED, b.get(waiting).status().state());
+        assertEquals("every node sees the cancel done", List.of(waiting), a.cancels(0).stream().map(x -> x.status().id()).toList());
+
+        String unanswered = UUID.randomUUID().toString();
+        a.write(List.of(status(unanswered, io.headroom.queue.api.JobState.DELAYED, 0, 2000)));
+        assertTrue(b.requestCancel(unanswered));
+        assertTrue("withdrawn while unanswered", b.withdrawCancel(unanswered));
+        assertNull(b.get(unanswered).cancel());
+        assertEquals(io.headroom.queue.api.JobState.DELAYED, b.get(unanswered).status().state());
+
+        assertEquals("records unchanged for long are forgotten", 3, a.forget(System.currentTimeMillis()));
+        assertNull(a.get(id));
+    }
 }

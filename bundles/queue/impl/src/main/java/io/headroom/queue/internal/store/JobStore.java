@@ -1,0 +1,155 @@
+package io.headroom.queue.internal.store;
+
+import io.headroom.queue.api.JobState;
+import io.headroom.queue.api.JobStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Job states in the control schema ({@code queue_jobs}), so that any node of the fleet answers for a job another node
+ * accepted or ran. Each node writes the states its jobs reached in batches; the newest state (by the writing node's
+ * clock) wins, and a cancelled job never goes back to waiting. The node that wrote a record last owns it: a cancel asked
+ * for on another node is a request on the record ({@link Cancel#REQUESTED}) that the owner answers under its own lock
+ * ({@link Cancel#DONE} or {@link Cancel#REFUSED}), and the asking node can withdraw it while it is unanswered.
+ */
+public final class JobStore {
+    /** A cancel asked for on the record. */
+    public enum Cancel { REQUESTED, DONE, REFUSED }
+
+    /** A job's record: its state, the node that wrote it last, and the cancel asked for it, if any. */
+    public record Record(JobStatus status, String node, Cancel cancel) {
+    }
+
+    /** A newer state replaces the stored one, except that a cancelled job does not go back to waiting. */
+    private static final String NEWER = "(VALUES(updated_at) >= updated_at AND NOT (state = 'CANCELLED'"
+            + " AND VALUES(state) IN ('WAITING', 'DELAYED')))";
+    private static final String COLUMNS = "id, tenant, type, state, attempts, last_error, enqueued_at, not_before, updated_at, node, cancel";
+
+    private final DataSource db;
+    private final String node;
+
+    public JobStore(DataSource db, String node) {
+        this.db = db;
+        this.node = node;
+    }
+
+    /** Writes job states this node saw (the newest of each stored state and this one stays). */
+    public void write(List<JobStatus> states) throws SQLException {
+        if (states.isEmpty()) {
+            return;
+        }
+        // state and updated_at come last: MariaDB evaluates the assignments in order, and NEWER reads both
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("INSERT INTO queue_jobs (id, node, tenant, type,"
+                + " state, attempts, last_error, enqueued_at, not_before, updated_at, cancel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON DUPLICATE KEY UPDATE node = IF(" + NEWER + ", VALUES(node), node),"
+                + " attempts = IF(" + NEWER + ", GREATEST(attempts, VALUES(attempts)), attempts),"
+                + " last_error = IF(" + NEWER + ", VALUES(last_error), last_error),"
+                + " not_before = IF(" + NEWER + ", VALUES(not_before), not_before),"
+                + " cancel = IF(" + NEWER + " AND VALUES(state) = 'CANCELLED', 'DONE', cancel),"
+                + " state = IF(" + NEWER + ", VALUES(state), state),"
+                + " updated_at = IF(" + NEWER + ", VALUES(updated_at), updated_at)")) {
+            for (JobStatus s : states) {
+                p.setString(1, s.id());
+                p.setString(2, node);
+                p.setString(3, s.tenant());
+                p.setString(4, s.type());
+                p.setString(5, s.state().name());
+                p.setInt(6, s.attempts());
+                p.setString(7, s.lastError() == null ? null : s.lastError().length() > 1000 ? s.lastError().substring(0, 1000) : s.lastError());
+                p.setLong(8, s.enqueuedAt().toEpochMilli());
+                if (s.notBefore() == null) {
+                    p.setNull(9, Types.BIGINT);
+                } else {
+                    p.setLong(9, s.notBefore().toEpochMilli());
+                }
+                p.setLong(10, s.updatedAt().toEpochMilli());
+                p.setString(11, s.state() == JobState.CANCELLED ? Cancel.DONE.name() : null);
+                p.addBatch();
+            }
+            p.executeBatch();
+        }
+    }
+
+    /** The job's record, or null when no node of the fleet recorded it (or it was forgotten). */
+    public Record get(String id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM queue_jobs WHERE id = ?")) {
+            p.setString(1, id);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? record(rs) : null;
+            }
+        }
+    }
+
+    /** Asks the record's owner to cancel the job: true when asked (it was waiting or delayed, and nothing was asked yet). */
+    public boolean requestCancel(String id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("UPDATE queue_jobs SET cancel = 'REQUESTED'"
+                + " WHERE id = ? AND state IN ('WAITING', 'DELAYED') AND (cancel IS NULL OR cancel = 'REFUSED')")) {
+            p.setString(1, id);
+            return p.executeUpdate() == 1;
+        }
+    }
+
+    /** Withdraws an unanswered request: true when withdrawn (false: the owner answered meanwhile). */
+    public boolean withdrawCancel(String id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "UPDATE queue_jobs SET cancel = NULL WHERE id = ? AND cancel = 'REQUESTED'")) {
+            p.setString(1, id);
+            return p.executeUpdate() == 1;
+        }
+    }
+
+    /** The owner's answer to a request: DONE (the job is cancelled) or REFUSED (it had started, or is unknown to the owner). */
+    public void answerCancel(JobStatus now, boolean done) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("UPDATE queue_jobs SET cancel = ?,"
+                + " state = IF(?, 'CANCELLED', state), updated_at = IF(?, GREATEST(updated_at, ?), updated_at)"
+                + " WHERE id = ? AND cancel = 'REQUESTED'")) {
+            p.setString(1, (done ? Cancel.DONE : Cancel.REFUSED).name());
+            p.setBoolean(2, done);
+            p.setBoolean(3, done);
+            p.setLong(4, now == null ? System.currentTimeMillis() : now.updatedAt().toEpochMilli());
+            p.setString(5, now == null ? "" : now.id());
+            p.executeUpdate();
+        }
+    }
+
+    /** Cancels asked and not answered yet, and cancels done since {@code sinceMillis} (every node drops those jobs). */
+    public List<Record> cancels(long sinceMillis) throws SQLException {
+        List<Record> out = new ArrayList<>();
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM queue_jobs"
+                + " WHERE cancel = 'REQUESTED' OR (cancel = 'DONE' AND updated_at >= ?) LIMIT 10000")) {
+            p.setLong(1, sinceMillis);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(record(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Forgets records unchanged since {@code olderThanMillis}, except delayed jobs not due yet. */
+    public int forget(long olderThanMillis) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM queue_jobs WHERE updated_at < ?"
+                + " AND (not_before IS NULL OR not_before < ?) LIMIT 10000")) {
+            p.setLong(1, olderThanMillis);
+            p.setLong(2, System.currentTimeMillis());
+            return p.executeUpdate();
+        }
+    }
+
+    private static Record record(ResultSet rs) throws SQLException {
+        long notBefore = rs.getLong(8);
+        Instant nb = rs.wasNull() ? null : Instant.ofEpochMilli(notBefore);
+        String cancel = rs.getString(11);
+        return new Record(new JobStatus(rs.getString(1), rs.getString(2), rs.getString(3), JobState.valueOf(rs.getString(4)), rs.getInt(5),
+                rs.getString(6), Instant.ofEpochMilli(rs.getLong(7)), nb, Instant.ofEpochMilli(rs.getLong(9))), rs.getString(10),
+                cancel == null ? null : Cancel.valueOf(cancel));
+    }
+}
