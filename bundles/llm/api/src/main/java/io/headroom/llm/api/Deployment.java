@@ -6,19 +6,17 @@ package io.headroom.llm.api;
  * (for usage and budgets), a timeout, and how many retryable failures in a row put it into cooldown (0: the router's
  * default). {@code timeoutMillis} bounds a whole answer (a stream: the wait for its response head);
  * {@code streamIdleTimeoutMillis} bounds any silence of a stream, from the request on (0: {@code timeoutMillis}): silent
- * before the first token, the router fails over; silent after it, the client's stream ends with an error. {@code responsesApi}
- * says that an OpenAI-compatible deployment serves {@code /responses} itself, so Responses API calls are passed
- * through to it rather than mapped onto chat completions.
+ * before the first token, the router fails over; silent after it, the client's stream ends with an error.
  */
 public record Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
                          int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
-                         int allowedFails, long streamIdleTimeoutMillis, boolean responsesApi) {
-    /** No separate stream idle timeout, no Responses API of its own. */
+                         int allowedFails, long streamIdleTimeoutMillis) {
+    /** No separate stream idle timeout. */
     public Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
                       int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
                       int allowedFails) {
         this(name, provider, model, endpoint, apiKey, requestsPerMinute, tokensPerMinute, inputCostPer1kTokens,
-                outputCostPer1kTokens, timeoutMillis, allowedFails, 0, false);
+                outputCostPer1kTokens, timeoutMillis, allowedFails, 0);
     }
 
     /** One price for input and output tokens, the router's default {@code allowedFails}. */
@@ -37,12 +35,6 @@ public record Deployment(String name, String provider, String model, String endp
     /** The longest silence a stream may keep between two bytes. */
     public long streamIdleMillis() {
         return streamIdleTimeoutMillis > 0 ? streamIdleTimeoutMillis : timeoutMillis;
-    }
-
-    /** This deployment with another separate stream idle timeout and Responses API flag. */
-    public Deployment withStreaming(long streamIdleTimeoutMillis, boolean responsesApi) {
-        return new Deployment(name, provider, model, endpoint, apiKey, requestsPerMinute, tokensPerMinute, inputCostPer1kTokens,
-                outputCostPer1kTokens, timeoutMillis, allowedFails, streamIdleTimeoutMillis, responsesApi);
     }
 
     /** What a call that used these tokens costs, in US dollars. */

@@ -56,9 +56,6 @@ public final class DeploymentConfiguration {
 
         @AttributeDefinition(description = "Longest silence between a stream's bytes, ms (0: timeoutMillis); timeoutMillis still bounds the wait for the first byte")
         long streamIdleTimeoutMillis() default 0;
-
-        @AttributeDefinition(description = "An OpenAI-compatible server that serves /responses itself: Responses API calls are passed through")
-        boolean responsesApi() default false;
     }
 
     @Activate
@@ -66,7 +63,7 @@ public final class DeploymentConfiguration {
         Deployment d = new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
                 c.requestsPerMinute(), c.tokensPerMinute(), c.inputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.inputCostPer1kTokens(),
                 c.outputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.outputCostPer1kTokens(), c.timeoutMillis(), c.allowedFails(),
-                c.streamIdleTimeoutMillis(), c.responsesApi());
+                c.streamIdleTimeoutMillis());
         if (admin instanceof LlmRouterService service) {
             service.seedDeployment(d);
         } else {

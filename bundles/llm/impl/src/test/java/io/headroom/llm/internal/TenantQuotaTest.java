@@ -333,7 +333,7 @@ public class TenantQuotaTest {
     @Test
     public void aTenantReadsNeitherDeploymentNamesNorTheProvidersOwnErrorText() throws Exception {
         LlmRouterService s = service(0);
-        s.putDeployment(new Deployment("gpt-secret-eu", "openai", "gpt-test", provider.endpoint(), "sk", 0, 0, 0, 0, 10_000, 0, 300, false));
+        s.putDeployment(new Deployment("gpt-secret-eu", "openai", "gpt-test", provider.endpoint(), "sk", 0, 0, 0, 0, 10_000, 0, 300));
         s.putRoute(new Route("quiet", "ordered", List.of("gpt-secret-eu"), Map.of()));
         io.headroom.llm.internal.rest.ChatEndpoint endpoint = new io.headroom.llm.internal.rest.ChatEndpoint(s);
         Caller tenant = new Caller("acme-token", Caller.TENANT, TenantId.of("acme"));

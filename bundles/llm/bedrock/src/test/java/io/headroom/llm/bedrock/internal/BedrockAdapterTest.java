@@ -180,7 +180,7 @@ public class BedrockAdapterTest {
     public void aStreamSilentForLongerThanItsIdleTimeoutEndsWithAnErrorWithinTheWholeTimeout() {
         // the whole-request timeout (30 s) would wait out the 3 s silence; the stream idle timeout (300 ms) does not
         deployment = new Deployment("bedrock-claude", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", server.endpoint(),
-                "AKIDTEST:topsecret", 0, 0, 0, 0, 30_000, 0, 300, false);
+                "AKIDTEST:topsecret", 0, 0, 0, 0, 30_000, 0, 300);
         server.then(Behaviour.stallAfter(2, 3_000));
         Recorder r = new Recorder();
         adapter.stream(deployment, REQUEST, r);
@@ -194,7 +194,7 @@ public class BedrockAdapterTest {
     @Test
     public void aStreamSilentBeforeItsFirstTokenIsThrownSoTheRouterCanFailOver() {
         deployment = new Deployment("bedrock-claude", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", server.endpoint(),
-                "AKIDTEST:topsecret", 0, 0, 0, 0, 30_000, 0, 300, false);
+                "AKIDTEST:topsecret", 0, 0, 0, 0, 30_000, 0, 300);
         server.then(Behaviour.stallAfter(0, 3_000));
         Recorder r = new Recorder();
         ProviderException e = expectFailure(() -> adapter.stream(deployment, REQUEST, r));

@@ -51,13 +51,10 @@ public class DeploymentPutCommand implements Action {
     @Option(name = "--stream-idle-timeout", description = "Longest silence between a stream's bytes, ms (0: the timeout)")
     long streamIdleTimeoutMillis;
 
-    @Option(name = "--responses-api", description = "An OpenAI-compatible server that serves /responses itself (passed through)")
-    boolean responsesApi;
-
     @Override
     public Object execute() {
         admin.putDeployment(new Deployment(name, provider, model, endpoint.replaceAll("/+$", ""), apiKey, rpm, tpm, inputCost, outputCost,
-                timeoutMillis, allowedFails, streamIdleTimeoutMillis, responsesApi));
+                timeoutMillis, allowedFails, streamIdleTimeoutMillis));
         System.out.println("deployment " + name + " saved");
         return null;
     }

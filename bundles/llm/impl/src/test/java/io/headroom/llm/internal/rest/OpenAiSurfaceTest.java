@@ -289,7 +289,7 @@ public class OpenAiSurfaceTest {
         // a 30 s timeout would wait out the 3 s silence and finish the answer; the 300 ms idle timeout ends the stream
         for (String vendor : List.of("openai", "anthropic")) {
             FakeLlmProvider server = vendor.equals("openai") ? openAi : anthropic;
-            router.putDeployment(new Deployment("idle-" + vendor, vendor, "m", server.endpoint(), "k", 0, 0, 0, 0, 30_000, 0, 300, false));
+            router.putDeployment(new Deployment("idle-" + vendor, vendor, "m", server.endpoint(), "k", 0, 0, 0, 0, 30_000, 0, 300));
             router.putRoute(new Route("idle-" + vendor, "ordered", List.of("idle-" + vendor), Map.of()));
             server.then(Behaviour.stallAfter(2, 3_000));
             Call c = post("{\"model\":\"idle-" + vendor + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -310,7 +310,7 @@ public class OpenAiSurfaceTest {
     @Test
     public void aStreamSilentBeforeItsFirstByteFailsOverToTheNextDeployment() throws Exception {
         router.putDeployment(new Deployment("claude-idle", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 0, 30_000, 0,
-                300, false));
+                300));
         router.putRoute(new Route("idle-then-gpt", "ordered", List.of("claude-idle", "gpt"), Map.of()));
         anthropic.then(Behaviour.slow(3_000)); // no response head for 3 s: within the 30 s timeout, not within 300 ms of silence
         Call c = post("{\"model\":\"idle-then-gpt\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
