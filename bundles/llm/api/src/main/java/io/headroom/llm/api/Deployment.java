@@ -4,11 +4,21 @@ package io.headroom.llm.api;
  * One way to answer: a provider adapter ({@code provider}, e.g. openai, anthropic), a model, an endpoint, a secret
  * (never logged or returned), fleet-wide limits per minute (0: none), prices per thousand input and output tokens
  * (for usage and budgets), a timeout, and how many retryable failures in a row put it into cooldown (0: the router's
- * default).
+ * default). {@code timeoutMillis} bounds a whole answer (a stream: the wait for its response head);
+ * {@code streamIdleTimeoutMillis} bounds any silence of a stream, from the request on (0: {@code timeoutMillis}): silent
+ * before the first token, the router fails over; silent after it, the client's stream ends with an error.
  */
 public record Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
                          int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
-                         int allowedFails) {
+                         int allowedFails, long streamIdleTimeoutMillis) {
+    /** No separate stream idle timeout. */
+    public Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
+                      int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
+                      int allowedFails) {
+        this(name, provider, model, endpoint, apiKey, requestsPerMinute, tokensPerMinute, inputCostPer1kTokens,
+                outputCostPer1kTokens, timeoutMillis, allowedFails, 0);
+    }
+
     /** One price for input and output tokens, the router's default {@code allowedFails}. */
     public Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
                       int tokensPerMinute, double costPer1kTokens, long timeoutMillis) {
@@ -20,6 +30,11 @@ public record Deployment(String name, String provider, String model, String endp
     @Deprecated
     public double costPer1kTokens() {
         return inputCostPer1kTokens;
+    }
+
+    /** The longest silence a stream may keep between two bytes. */
+    public long streamIdleMillis() {
+        return streamIdleTimeoutMillis > 0 ? streamIdleTimeoutMillis : timeoutMillis;
     }
 
     /** What a call that used these tokens costs, in US dollars. */

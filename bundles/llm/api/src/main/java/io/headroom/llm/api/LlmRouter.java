@@ -19,6 +19,11 @@ public interface LlmRouter {
 
     List<Route> routes();
 
+    /** The routes a caller of this tenant may use (null: platform scope, every route); see {@link Route#tenants}. */
+    default List<Route> routes(TenantId tenant) {
+        return tenant == null ? routes() : routes().stream().filter(r -> r.allows(tenant.value())).toList();
+    }
+
     /**
      * Embeds texts on the route's deployments that can (OpenAI-compatible, Bedrock Titan and Cohere), with the same
      * failover, limits and tenant accounting as {@link #complete}.

@@ -99,6 +99,10 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     /** Accumulates a streamed answer. */
     protected static final class StreamState {
         final StringBuilder text = new StringBuilder();
+        /** What was asked. */
+        public final ChatRequest request;
+        /** Set by adapters that answer JSON mode through a tool: its input streams as the content. */
+        public boolean jsonAnswer;
         /** As the vendor sent it. */
         public String finishReason;
         public int promptTokens;
@@ -108,6 +112,10 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         final java.util.List<String[]> toolCalls = new java.util.ArrayList<>();
         /** The vendor's content block index to the tool call's index, for vendors that number blocks. */
         public final Map<Integer, Integer> toolByBlock = new java.util.HashMap<>();
+
+        StreamState(ChatRequest request) {
+            this.request = request;
+        }
 
         /** The index the next new tool call gets. */
         public int toolCount() {
@@ -129,7 +137,8 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         Request r = http.newRequest(d.endpoint() + path).method(HttpMethod.POST)
                 .content(new BytesContentProvider("application/json", body));
         if (stream) {
-            r.idleTimeout(d.timeoutMillis(), TimeUnit.MILLISECONDS); // a long answer may stream for longer than that
+            // a long answer may stream for longer than the timeout: what a stream is bounded by is its silence
+            r.idleTimeout(d.streamIdleMillis(), TimeUnit.MILLISECONDS);
         } else {
             r.timeout(d.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
@@ -204,7 +213,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
             }
             throw failure(d, head.getStatus(), head.getHeaders().get(HttpHeader.RETRY_AFTER), body);
         }
-        StreamState state = new StreamState();
+        StreamState state = new StreamState(request);
         String event = null;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
@@ -229,7 +238,8 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         } catch (ProviderException e) {
             fail(state, listener, e);
         } catch (IOException | RuntimeException e) {
-            fail(state, listener, new ProviderException(d.name() + ": stream broken: " + e.getMessage(), 0, true, 0, e));
+            fail(state, listener, new ProviderException(d.name() + (idle(e) ? ": the stream was silent for more than "
+                    + d.streamIdleMillis() + " ms" : ": stream broken: " + e.getMessage()), 0, true, 0, e));
         }
     }
 
@@ -244,13 +254,25 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         }
     }
 
+    /** Whether a failed read is the idle timeout expiring. */
+    private static boolean idle(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static ProviderException timedOut(Deployment d, Exception e) {
         return new ProviderException(d.name() + ": no response within " + d.timeoutMillis() + " ms", 0, true, 0, e);
     }
 
     private static ProviderException unreachable(Deployment d, Throwable e) {
         if (e instanceof TimeoutException t) {
-            return timedOut(d, t);
+            return t.getMessage() != null && t.getMessage().contains("Idle timeout")
+                    ? new ProviderException(d.name() + ": silent for more than " + d.streamIdleMillis() + " ms before answering", 0, true, 0, t)
+                    : timedOut(d, t);
         }
         String why = e instanceof ConnectException ? "connection refused" : e.getMessage();
         return new ProviderException(d.name() + ": cannot reach " + d.endpoint() + ": " + why, 0, true, 0, e);

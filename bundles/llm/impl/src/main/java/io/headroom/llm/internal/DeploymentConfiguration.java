@@ -53,13 +53,17 @@ public final class DeploymentConfiguration {
 
         @AttributeDefinition(description = "Retryable failures in a row before a cooldown (0: the router's allowedFails)")
         int allowedFails() default 0;
+
+        @AttributeDefinition(description = "Longest silence between a stream's bytes, ms (0: timeoutMillis); timeoutMillis still bounds the wait for the first byte")
+        long streamIdleTimeoutMillis() default 0;
     }
 
     @Activate
     public DeploymentConfiguration(@Reference LlmAdmin admin, Config c) {
         Deployment d = new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
                 c.requestsPerMinute(), c.tokensPerMinute(), c.inputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.inputCostPer1kTokens(),
-                c.outputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.outputCostPer1kTokens(), c.timeoutMillis(), c.allowedFails());
+                c.outputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.outputCostPer1kTokens(), c.timeoutMillis(), c.allowedFails(),
+                c.streamIdleTimeoutMillis());
         if (admin instanceof LlmRouterService service) {
             service.seedDeployment(d);
         } else {

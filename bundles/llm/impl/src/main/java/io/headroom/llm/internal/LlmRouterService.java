@@ -195,8 +195,15 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         return router;
     }
 
-    private void reload() throws SQLException {
+    /**
+     * Serves the control schema's state. The poller and a write on this node may reload at once: the later version
+     * wins (an older snapshot read first and applied last would drop the change just made until the next poll).
+     */
+    private synchronized void reload() throws SQLException {
         LlmStore.Snapshot s = store.snapshot();
+        if (s.version() < version) {
+            return;
+        }
         router.replaceAll(s.deployments().stream().map(LlmStore.DeploymentRow::deployment).toList(), s.routes());
         for (LlmStore.DeploymentRow d : s.deployments()) {
             router.applyState(d.deployment().name(), d.disabled(), d.cooldownUntil(), d.cooldownReason());
@@ -287,8 +294,14 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         }
     }
 
-    /** Each request a tenant makes is load on the llm layer of the tenant load ledger, admitted or not. */
+    /**
+     * Each request a tenant makes is load on the llm layer of the tenant load ledger, admitted or not. A route that is
+     * not for this tenant does not exist for it: refused exactly as an unknown model, before any accounting.
+     */
     private void offered(TenantId tenant, String route) {
+        if (tenant != null && router.routeNamed(route).filter(r -> !r.allows(tenant.value())).isPresent()) {
+            throw new IllegalArgumentException("no route named '" + route + "'");
+        }
         if (tenant != null) {
             signals.load(new LoadSample(tenant, "llm", route, 1, Instant.now()));
         }
@@ -403,6 +416,11 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     }
 
     @Override
+    public List<Route> routes(TenantId tenant) {
+        return tenant == null ? router.routes() : router.routes().stream().filter(r -> r.allows(tenant.value())).toList();
+    }
+
+    @Override
     public List<RouteStatus> routeStatuses() {
         return router.headroom();
     }
@@ -459,8 +477,9 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
             throw new IllegalArgumentException("a deployment's endpoint is an http:// or https:// URL");
         }
         if (d.requestsPerMinute() < 0 || d.tokensPerMinute() < 0 || d.allowedFails() < 0 || d.timeoutMillis() < 1
-                || !(d.inputCostPer1kTokens() >= 0) || !(d.outputCostPer1kTokens() >= 0)) {
-            throw new IllegalArgumentException("limits, prices and allowedFails must be 0 or more, the timeout at least 1 ms");
+                || d.streamIdleTimeoutMillis() < 0 || !(d.inputCostPer1kTokens() >= 0) || !(d.outputCostPer1kTokens() >= 0)) {
+            throw new IllegalArgumentException("limits, prices, allowedFails and streamIdleTimeoutMillis must be 0 or more,"
+                    + " the timeout at least 1 ms");
         }
     }
 

@@ -36,6 +36,9 @@ public final class RouteConfiguration {
 
         @AttributeDefinition(description = "Request parameters a deployment that cannot honour them may leave out, comma-separated (e.g. seed,logprobs)")
         String dropUnsupported() default "";
+
+        @AttributeDefinition(description = "Tenant ids whose tokens may use the route, comma-separated (empty: every tenant)")
+        String tenants() default "";
     }
 
     @Activate
@@ -48,7 +51,8 @@ public final class RouteConfiguration {
             }
         }
         List<String> deployments = List.of(c.deployments().split("\\s*,\\s*"));
-        Route r = new Route(c.name(), c.strategy(), deployments, weights, List.of(c.dropUnsupported().split(",")));
+        Route r = new Route(c.name(), c.strategy(), deployments, weights, List.of(c.dropUnsupported().split(",")),
+                List.of(c.tenants().split(",")));
         if (admin instanceof LlmRouterService service) {
             service.seedRoute(r);
         } else {

@@ -1,8 +1,11 @@
 package io.headroom.llm.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
@@ -35,7 +38,10 @@ import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 
-/** Per-tenant token quotas: reserved at the estimate (no overshoot under concurrency), settled to real usage. */
+/**
+ * Per tenant: token quotas (reserved at the estimate, no overshoot under concurrency, settled to real usage), the
+ * routes a tenant's token may use, and what a tenant's token reads of a provider's failure.
+ */
 public class TenantQuotaTest {
     /** "hi" with max_tokens 20 is estimated at 2/4 + 1 + 20 = 21 tokens; the fake provider reports 12 + 4 = 16 used. */
     private static final ChatRequest HI = new ChatRequest(List.of(new ChatMessage("user", "hi")), 20, null);
@@ -210,5 +216,151 @@ public class TenantQuotaTest {
         ChatRequest big = new ChatRequest(List.of(new ChatMessage("user", "hi")), 500, null);
         assertEquals(400, status(() -> s.complete(TenantId.of("acme"), Priority.INTERACTIVE, "chat", big, TIMEOUT)));
         assertEquals("and it used nothing", 200, status(() -> s.complete(TenantId.of("acme"), Priority.INTERACTIVE, "chat", HI, TIMEOUT)));
+    }
+
+    /** A direct endpoint's exchange in memory. */
+    private static final class Exchange implements io.headroom.core.api.rest.DirectEndpoint.Exchange {
+        private final byte[] request;
+        final Map<String, String> headers = new java.util.HashMap<>();
+        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        int status;
+
+        Exchange(String json) {
+            request = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String header(String name) {
+            return name.equals("X-Headroom-Timeout-Ms") ? "1500" : null; // how long the router may wait for a deployment
+        }
+
+        @Override
+        public String requestId() {
+            return "test";
+        }
+
+        @Override
+        public java.io.InputStream body() {
+            return new java.io.ByteArrayInputStream(request);
+        }
+
+        @Override
+        public void status(int status) {
+            this.status = status;
+        }
+
+        @Override
+        public void header(String name, String value) {
+            headers.put(name, value);
+        }
+
+        @Override
+        public java.io.OutputStream output(String contentType) {
+            return body;
+        }
+
+        String text() {
+            return body.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Exchange chat(io.headroom.llm.internal.rest.ChatEndpoint endpoint, Caller caller, String route, boolean stream)
+            throws Exception {
+        Exchange ex = new Exchange("{\"model\":\"" + route + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        endpoint.serve(caller, ex);
+        return ex;
+    }
+
+    private static javax.ws.rs.core.SecurityContext security(Caller caller) {
+        return new javax.ws.rs.core.SecurityContext() {
+            @Override
+            public java.security.Principal getUserPrincipal() {
+                return caller;
+            }
+
+            @Override
+            public boolean isUserInRole(String role) {
+                return caller.role().equals(role);
+            }
+
+            @Override
+            public boolean isSecure() {
+                return false;
+            }
+
+            @Override
+            public String getAuthenticationScheme() {
+                return "Bearer";
+            }
+        };
+    }
+
+    private static List<String> modelIds(Map<String, Object> models) {
+        List<String> ids = new ArrayList<>();
+        for (Object m : (List<?>) models.get("data")) {
+            ids.add((String) ((Map<?, ?>) m).get("id"));
+        }
+        return ids;
+    }
+
+    @Test
+    public void aRouteForSomeTenantsIsNeitherListedNorServedToOthers() throws Exception {
+        LlmRouterService s = service(0);
+        s.putRoute(new Route("acme-only", "ordered", List.of("gpt"), Map.of(), List.of(), List.of("acme")));
+        Caller acme = new Caller("acme-token", Caller.TENANT, TenantId.of("acme"));
+        Caller initech = new Caller("initech-token", Caller.TENANT, TenantId.of("initech"));
+        io.headroom.llm.internal.rest.LlmResource resource = new io.headroom.llm.internal.rest.LlmResource(s, s);
+        assertEquals(List.of("acme-only", "chat"), modelIds(resource.models(security(acme))));
+        assertEquals(List.of("chat"), modelIds(resource.models(security(initech))));
+        assertEquals(List.of("acme-only", "chat"), modelIds(resource.models(security(new Caller("ops", Caller.PLATFORM, null)))));
+
+        io.headroom.llm.internal.rest.ChatEndpoint endpoint = new io.headroom.llm.internal.rest.ChatEndpoint(s);
+        Exchange refused = chat(endpoint, initech, "acme-only", false);
+        Exchange unknown = chat(endpoint, initech, "no-such-route", false);
+        assertEquals(400, refused.status);
+        assertTrue(refused.text(), refused.text().contains("\"code\":\"model_not_found\""));
+        assertEquals("refused exactly as a route that does not exist", unknown.text().replace("no-such-route", "acme-only"), refused.text());
+        assertEquals(400, chat(endpoint, initech, "acme-only", true).status);
+        assertEquals(0, provider.requests.get());
+        Exchange ok = chat(endpoint, acme, "acme-only", false);
+        assertEquals(ok.text(), 200, ok.status);
+        assertEquals(200, chat(endpoint, initech, "chat", false).status);
+        assertEquals(200, chat(endpoint, new Caller("ops", Caller.PLATFORM, null), "acme-only", false).status);
+        assertTrue("the tenants reach the store and come back",
+                s.routes().stream().anyMatch(r -> r.name().equals("acme-only") && r.tenants().equals(List.of("acme"))));
+    }
+
+    @Test
+    public void aTenantReadsNeitherDeploymentNamesNorTheProvidersOwnErrorText() throws Exception {
+        LlmRouterService s = service(0);
+        s.putDeployment(new Deployment("gpt-secret-eu", "openai", "gpt-test", provider.endpoint(), "sk", 0, 0, 0, 0, 10_000, 0, 300));
+        s.putRoute(new Route("quiet", "ordered", List.of("gpt-secret-eu"), Map.of()));
+        io.headroom.llm.internal.rest.ChatEndpoint endpoint = new io.headroom.llm.internal.rest.ChatEndpoint(s);
+        Caller tenant = new Caller("acme-token", Caller.TENANT, TenantId.of("acme"));
+        Caller platform = new Caller("ops", Caller.PLATFORM, null);
+
+        provider.then(Behaviour.error(400, null)); // the provider's body says "slow down"
+        Exchange t = chat(endpoint, tenant, "quiet", false);
+        assertEquals(400, t.status);
+        assertFalse(t.text(), t.text().contains("gpt-secret-eu"));
+        assertFalse(t.text(), t.text().contains("slow down"));
+        assertTrue(t.text(), t.text().contains("refused the request as invalid"));
+        assertFalse(t.headers.containsKey("X-Headroom-Deployment"));
+        provider.then(Behaviour.error(400, null));
+        Exchange p = chat(endpoint, platform, "quiet", false);
+        assertTrue("operators and platform tokens see it all: " + p.text(), p.text().contains("gpt-secret-eu") && p.text().contains("slow down"));
+
+        provider.then(Behaviour.stallAfter(2, 3_000)); // silent for longer than the deployment's 300 ms stream idle timeout
+        Exchange cut = chat(endpoint, tenant, "quiet", true);
+        assertEquals(200, cut.status);
+        assertTrue(cut.text(), cut.text().contains("the answer was cut off"));
+        assertFalse(cut.text(), cut.text().contains("gpt-secret-eu"));
+        assertFalse(cut.headers.containsKey("X-Headroom-Deployment"));
+        provider.always(Behaviour.error(503, null));
+        Exchange exhausted = chat(endpoint, tenant, "quiet", false);
+        assertEquals(503, exhausted.status);
+        assertTrue(exhausted.text(), exhausted.text().contains("no deployment of route quiet could answer"));
+        assertFalse(exhausted.text(), exhausted.text().contains("gpt-secret-eu"));
+        assertFalse(exhausted.text(), exhausted.text().contains("slow down"));
     }
 }

@@ -28,8 +28,12 @@ import org.osgi.service.component.annotations.Deactivate;
  * merged, as Anthropic wants them alternating); images as base64 or url image blocks; stop as stop_sequences, user as
  * metadata.user_id, temperature capped at Anthropic's 1. Streaming as named SSE events (content_block_start of a
  * tool_use and input_json_delta become tool-call pieces, text deltas tokens, message_delta the stop reason and usage,
- * message_stop the end; an {@code error} event is a failure, e.g. overloaded_error). Not supported (the router looks
- * for another deployment): response_format, n above 1, seed, penalties, logprobs and other OpenAI-only parameters.
+ * message_stop the end; an {@code error} event is a failure, e.g. overloaded_error). JSON mode ({@code response_format}
+ * json_object or json_schema) is a forced call of one tool whose {@code input_schema} is the schema (json_object: any
+ * object), whose input comes back as the message's content with finish reason stop, streamed as content deltas.
+ * Anthropic does not promise that the input matches the schema, so {@code strict} is best effort here. Not supported
+ * (the router looks for another deployment): response_format together with tools, n above 1, seed, penalties,
+ * logprobs and other OpenAI-only parameters.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=anthropic")
 public final class AnthropicAdapter extends HttpProvider {
@@ -48,6 +52,9 @@ public final class AnthropicAdapter extends HttpProvider {
         return Map.of("x-api-key", d.apiKey() == null ? "" : d.apiKey(), "anthropic-version", "2023-06-01");
     }
 
+    /** The tool that carries a JSON-mode answer; a client's tool may not have this name. */
+    static final String JSON_TOOL = "json_response";
+
     /** OpenAI parameters this adapter maps; any other one the client sent is unsupported here. */
     private static final Set<String> MAPPED = Set.of("stop", "top_p", "user", "metadata", "store", "parallel_tool_calls",
             "max_completion_tokens", "n", "stream_options");
@@ -61,8 +68,8 @@ public final class AnthropicAdapter extends HttpProvider {
                 out.add(name);
             }
         });
-        if (request.responseFormat() != null) {
-            out.add("response_format");
+        if (request.responseFormat() != null && !request.tools().isEmpty()) {
+            out.add("response_format"); // the answer would be either a tool call or the JSON: Anthropic has one tool choice
         }
         return out;
     }
@@ -94,7 +101,9 @@ public final class AnthropicAdapter extends HttpProvider {
         if (system.length() > 0) {
             body.put("system", system.toString());
         }
-        if (!request.tools().isEmpty()) { // with tool_choice none too: a conversation with tool_use blocks must define its tools
+        if (request.responseFormat() != null && request.tools().isEmpty()) {
+            jsonMode(request.responseFormat(), body);
+        } else if (!request.tools().isEmpty()) { // with tool_choice none too: a conversation with tool_use blocks must define its tools
             ArrayNode tools = body.putArray("tools");
             for (Tool t : request.tools()) {
                 ObjectNode o = tools.addObject().put("name", t.name());
@@ -133,6 +142,26 @@ public final class AnthropicAdapter extends HttpProvider {
             body.putObject("metadata").put("user_id", json(user).asText());
         }
         return body;
+    }
+
+    /** JSON mode as one forced tool whose input is the answer. */
+    private static void jsonMode(io.headroom.llm.api.ResponseFormat format, ObjectNode body) {
+        ObjectNode tool = body.putArray("tools").addObject().put("name", JSON_TOOL);
+        if (format.schema() != null) {
+            JsonNode schema = json(format.schema());
+            if (!schema.isObject() || !"object".equals(schema.path("type").asText("object"))) {
+                // Anthropic's input_schema is an object schema: a schema of another type cannot be the tool's input
+                throw new ProviderException("response_format json_schema: the schema must describe an object for this model", 400, false, 0, null);
+            }
+            ObjectNode input = ((ObjectNode) schema).deepCopy();
+            input.put("type", "object");
+            tool.put("description", "Answer with " + format.name() + " as this tool's input.");
+            tool.set("input_schema", input);
+        } else {
+            tool.put("description", "Answer with a JSON object as this tool's input.");
+            tool.putObject("input_schema").put("type", "object");
+        }
+        body.putObject("tool_choice").put("type", "tool").put("name", JSON_TOOL);
     }
 
     /** One OpenAI message as Anthropic content blocks: text, images, tool_use (assistant), tool_result (tool). */
@@ -175,6 +204,11 @@ public final class AnthropicAdapter extends HttpProvider {
         StringBuilder text = new StringBuilder();
         List<ToolCall> calls = new ArrayList<>();
         for (JsonNode block : content) {
+            if (block.path("type").asText().equals("tool_use") && block.path("name").asText().equals(JSON_TOOL)) {
+                // JSON mode: the tool's input is the whole answer (any text around it is the model's preamble)
+                return new ChatResponse(block.path("input").toString(), ChatResponse.STOP, d.name(), r.path("model").asText(d.model()),
+                        r.path("usage").path("input_tokens").asInt(), r.path("usage").path("output_tokens").asInt(), List.of());
+            }
             if (block.path("type").asText().equals("tool_use")) {
                 calls.add(new ToolCall(block.path("id").asText(), block.path("name").asText(), block.path("input").toString()));
             } else {
@@ -196,6 +230,9 @@ public final class AnthropicAdapter extends HttpProvider {
         };
     }
 
+    /** The block index marker of the JSON-mode tool. */
+    private static final int JSON_ANSWER = -1;
+
     @Override
     protected ChatResponse onEvent(Deployment d, String event, JsonNode data, StreamState state, StreamListener listener) {
         String type = event != null ? event : data.path("type").asText();
@@ -203,7 +240,9 @@ public final class AnthropicAdapter extends HttpProvider {
             case "message_start" -> state.promptTokens = data.path("message").path("usage").path("input_tokens").asInt();
             case "content_block_start" -> {
                 JsonNode block = data.path("content_block");
-                if (block.path("type").asText().equals("tool_use")) {
+                if (block.path("type").asText().equals("tool_use") && block.path("name").asText().equals(JSON_TOOL)) {
+                    state.toolByBlock.put(data.path("index").asInt(), JSON_ANSWER); // its input streams as the content
+                } else if (block.path("type").asText().equals("tool_use")) {
                     int index = state.toolCount();
                     state.toolByBlock.put(data.path("index").asInt(), index);
                     listener.toolCall(index, block.path("id").asText(), block.path("name").asText(), "");
@@ -217,10 +256,16 @@ public final class AnthropicAdapter extends HttpProvider {
                         throw new ProviderException(d.name() + ": input_json_delta for a block that is not a tool_use", 502, true, 0, null);
                     }
                     String partial = delta.path("partial_json").asText("");
-                    if (!partial.isEmpty()) {
+                    if (partial.isEmpty()) {
+                        break;
+                    }
+                    if (index == JSON_ANSWER) {
+                        state.jsonAnswer = true;
+                        listener.token(partial);
+                    } else {
                         listener.toolCall(index, null, null, partial);
                     }
-                } else {
+                } else if (state.request.responseFormat() == null) { // in JSON mode only the tool's input is the answer
                     String text = delta.path("text").asText("");
                     if (!text.isEmpty()) {
                         listener.token(text);
@@ -229,6 +274,9 @@ public final class AnthropicAdapter extends HttpProvider {
             }
             case "message_delta" -> {
                 state.finishReason = data.path("delta").path("stop_reason").asText(null);
+                if (state.jsonAnswer && "tool_use".equals(state.finishReason)) {
+                    state.finishReason = "end_turn"; // the JSON answer is complete: a stop, not a tool call
+                }
                 state.completionTokens = data.path("usage").path("output_tokens").asInt();
             }
             case "message_stop" -> {

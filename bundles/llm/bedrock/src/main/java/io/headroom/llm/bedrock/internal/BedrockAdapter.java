@@ -270,11 +270,11 @@ public final class BedrockAdapter implements ProviderAdapter {
         List<String[]> calls = new ArrayList<>();
         try {
             while (true) {
-                Object event = events.poll(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+                Object event = events.poll(d.streamIdleMillis(), TimeUnit.MILLISECONDS);
                 if (event == null) {
                     call.cancel(true);
                     throw new ProviderException(d.name() + ": no " + (started ? "stream event" : "first token") + " within "
-                            + d.timeoutMillis() + " ms", 0, true, 0, null);
+                            + d.streamIdleMillis() + " ms", 0, true, 0, null);
                 } else if (event instanceof String token) {
                     if (!started) {
                         started = true;

@@ -90,7 +90,7 @@ public class BedrockAdapterTest {
     public void reset() {
         server.always(Behaviour.ok());
         deployment = new Deployment("bedrock-claude", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", server.endpoint(),
-                "AKIDTEST:topsecret", 0, 0, 0, 2000);
+                "AKIDTEST:topsecret", 0, 0, 0, 10_000); // the first stream warms the SDK up: seconds on a loaded machine
     }
 
     @Test
@@ -174,6 +174,34 @@ public class BedrockAdapterTest {
         assertEquals(2, r.tokens.size());
         assertNull(r.completed);
         assertNotNull(r.failed);
+    }
+
+    @Test
+    public void aStreamSilentForLongerThanItsIdleTimeoutEndsWithAnErrorWithinTheWholeTimeout() {
+        // the whole-request timeout (30 s) would wait out the 3 s silence; the stream idle timeout (300 ms) does not
+        deployment = new Deployment("bedrock-claude", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", server.endpoint(),
+                "AKIDTEST:topsecret", 0, 0, 0, 0, 30_000, 0, 300);
+        server.then(Behaviour.stallAfter(2, 3_000));
+        Recorder r = new Recorder();
+        adapter.stream(deployment, REQUEST, r);
+        assertEquals(2, r.tokens.size());
+        assertNull("not a whole answer", r.completed);
+        assertNotNull(r.failed);
+        assertTrue(r.failed.getMessage(), r.failed.getMessage().contains("no stream event within 300 ms"));
+        assertTrue(r.failed.retryable());
+    }
+
+    @Test
+    public void aStreamSilentBeforeItsFirstTokenIsThrownSoTheRouterCanFailOver() {
+        deployment = new Deployment("bedrock-claude", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", server.endpoint(),
+                "AKIDTEST:topsecret", 0, 0, 0, 0, 30_000, 0, 300);
+        server.then(Behaviour.stallAfter(0, 3_000));
+        Recorder r = new Recorder();
+        ProviderException e = expectFailure(() -> adapter.stream(deployment, REQUEST, r));
+        assertTrue(e.getMessage(), e.getMessage().contains("no first token within 300 ms"));
+        assertTrue(e.retryable());
+        assertNull(r.started);
+        assertNull(r.failed);
     }
 
     @Test
@@ -283,7 +311,7 @@ public class BedrockAdapterTest {
 
     @Test
     public void embedsWithTitanOneInputAtATimeAndWithCohereAllAtOnce() throws Exception {
-        Deployment titan = new Deployment("titan", "bedrock", "amazon.titan-embed-text-v2:0", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 2000);
+        Deployment titan = new Deployment("titan", "bedrock", "amazon.titan-embed-text-v2:0", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 10_000); // the first stream warms the SDK up: seconds on a loaded machine
         EmbeddingResponse r = adapter.embed(titan, new EmbeddingRequest(List.of("hello", "hi"), 4, Map.of()));
         assertEquals(2, r.vectors().size());
         assertEquals(5.0f, r.vectors().get(0)[0], 0);
@@ -293,7 +321,7 @@ public class BedrockAdapterTest {
         assertTrue(server.lastPath, server.lastPath.endsWith("/invoke"));
         assertEquals("hi", new ObjectMapper().readTree(server.lastBody).path("inputText").asText());
 
-        Deployment cohere = new Deployment("cohere", "bedrock", "cohere.embed-english-v3", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 2000);
+        Deployment cohere = new Deployment("cohere", "bedrock", "cohere.embed-english-v3", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 10_000); // the first stream warms the SDK up: seconds on a loaded machine
         r = adapter.embed(cohere, new EmbeddingRequest(List.of("hello", "hi")));
         assertEquals(2, r.vectors().size());
         assertEquals(2.0f, r.vectors().get(1)[0], 0);

@@ -133,6 +133,11 @@ public final class Router {
         return routes.values().stream().sorted(Comparator.comparing(Route::name)).toList();
     }
 
+    /** The route a client names, if there is one. */
+    public java.util.Optional<Route> routeNamed(String name) {
+        return java.util.Optional.ofNullable(routes.get(name));
+    }
+
     public List<DeploymentStatus> deployments() {
         long now = clock.getAsLong();
         return deployments.values().stream().map(s -> s.status(now)).sorted(Comparator.comparing(DeploymentStatus::name)).toList();

@@ -125,7 +125,8 @@ public final class LlmResource implements RestResource {
         Priority priority = priority(priorityHeader);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         if (body.path("stream").asBoolean(false)) {
-            StreamingOutput sse = out -> stream(router, out, id, route, tenant, priority, request, timeout);
+            boolean tenantCaller = security.isUserInRole(Caller.TENANT);
+            StreamingOutput sse = out -> stream(router, out, id, route, tenant, priority, request, timeout, tenantCaller);
             return Response.ok(sse, "text/event-stream").header("Cache-Control", "no-cache").build();
         }
         try {
@@ -153,17 +154,43 @@ public final class LlmResource implements RestResource {
         }
     }
 
-    static ProblemException problem(ProviderException e) {
-        return problem(e, false);
+    /** The gateway's own refusals, which name only what a tenant may see (routes, its own quota): shown as they are. */
+    private static final List<String> OWN_MESSAGES = List.of("no deployment of route ", "route ", "no route named", "tenant ",
+            "this request may use ", "interrupted", "not valid JSON", "response_format");
+
+    /**
+     * What a caller may read of a failure. Operators and platform tokens get it all; a tenant token never gets
+     * deployment names, endpoints or the provider's own error text (which can carry key fragments or ARNs): the
+     * gateway's own refusals as they are, the last error behind an exhausted route left out, anything else said
+     * plainly by its status.
+     */
+    static String message(ProviderException e, boolean tenant) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (!tenant) {
+            return message;
+        }
+        int last = message.indexOf("; last error: ");
+        if (last >= 0) {
+            return message.substring(0, last);
+        }
+        for (String own : OWN_MESSAGES) {
+            if (message.startsWith(own)) {
+                return message;
+            }
+        }
+        return switch (e.status()) {
+            case 0 -> "the model's provider did not answer in time or could not be reached";
+            case 400, 422 -> "the model's provider refused the request as invalid (HTTP " + e.status() + ")";
+            case 401, 403 -> "the model's provider refused the gateway's credentials";
+            case 413 -> "the request is too large for the model";
+            case 429 -> "the model's provider is rate limiting; retry later";
+            default -> "the model's provider failed (HTTP " + e.status() + ")";
+        };
     }
 
-    /** For a tenant caller the providers' own error text (the last error behind an exhausted route) is left out. */
+    /** A failure as the REST answer for this caller (see {@link #message}). */
     static ProblemException problem(ProviderException e, boolean tenant) {
-        String message = e.getMessage();
-        int last = message == null || !tenant ? -1 : message.indexOf("; last error: ");
-        if (last >= 0) {
-            message = message.substring(0, last);
-        }
+        String message = message(e, tenant);
         if (e.status() == 429 && !e.retryable()) {
             return ProblemException.tooManyRequests(message, (int) Math.max(1, e.retryAfterMillis() / 1000));
         }
@@ -175,7 +202,7 @@ public final class LlmResource implements RestResource {
 
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */
     static void stream(LlmRouter router, OutputStream out, String id, String route, TenantId tenant, Priority priority,
-                       ChatRequest request, Duration timeout) throws IOException {
+                       ChatRequest request, Duration timeout, boolean tenantCaller) throws IOException {
         long created = System.currentTimeMillis() / 1000;
         StreamListener writer = new StreamListener() {
             @Override
@@ -211,7 +238,7 @@ public final class LlmResource implements RestResource {
             @Override
             public void failed(ProviderException error) {
                 ObjectNode e = JSON.createObjectNode();
-                e.putObject("error").put("message", "the answer was cut off: " + error.getMessage()).put("type", "upstream_error");
+                e.putObject("error").put("message", "the answer was cut off: " + message(error, tenantCaller)).put("type", "upstream_error");
                 write(out, e.toString());
             }
         };
@@ -220,7 +247,7 @@ public final class LlmResource implements RestResource {
         } catch (ProviderException | IllegalArgumentException e) {
             // nothing was streamed yet: the stream carries the error, since the status is already sent
             ObjectNode err = JSON.createObjectNode();
-            err.putObject("error").put("message", e.getMessage()).put("type", e instanceof ProviderException ? "upstream_error" : "invalid_request_error");
+            err.putObject("error").put("message", e instanceof ProviderException p ? message(p, tenantCaller) : e.getMessage()).put("type", e instanceof ProviderException ? "upstream_error" : "invalid_request_error");
             write(out, err.toString());
         }
     }
@@ -238,11 +265,14 @@ public final class LlmResource implements RestResource {
         }
     }
 
-    /** The routes as OpenAI models (route names are the public model names; nothing about deployments). */
+    /**
+     * The routes the caller may use as OpenAI models (route names are the public model names; nothing about
+     * deployments): a tenant token sees the routes open to every tenant and those that name its tenant.
+     */
     @GET
     @Path("v1/models")
-    public Map<String, Object> models() {
-        List<Map<String, Object>> data = admin.routes().stream().map(r -> Map.<String, Object>of("id", r.name(), "object", "model",
+    public Map<String, Object> models(@Context SecurityContext security) {
+        List<Map<String, Object>> data = router.routes(Caller.of(security).tenantScope().orElse(null)).stream().map(r -> Map.<String, Object>of("id", r.name(), "object", "model",
                 "created", 0, "owned_by", "headroom")).toList();
         return Map.of("object", "list", "data", data);
     }
@@ -261,6 +291,7 @@ public final class LlmResource implements RestResource {
             m.put("deployments", r.deployments());
             m.put("weights", defs.containsKey(r.name()) ? defs.get(r.name()).weights() : Map.of());
             m.put("dropUnsupported", defs.containsKey(r.name()) ? defs.get(r.name()).dropUnsupported() : List.of());
+            m.put("tenants", defs.containsKey(r.name()) ? defs.get(r.name()).tenants() : List.of());
             m.put("requestsLastMinute", r.requestsLastMinute());
             m.put("capacityPerMinute", r.capacityPerMinute());
             m.put("headroomLow", r.low());
@@ -277,7 +308,12 @@ public final class LlmResource implements RestResource {
         if (body == null || !body.isObject()) {
             throw ProblemException.badRequest("the body is a JSON object: strategy, deployments, weights");
         }
-        known(body, "strategy", "deployments", "weights", "name", "dropUnsupported");
+        known(body, "strategy", "deployments", "weights", "name", "dropUnsupported", "tenants");
+        List<String> tenants = new ArrayList<>();
+        if (body.has("tenants") && !body.get("tenants").isArray()) {
+            throw ProblemException.badRequest("'tenants' must be an array of tenant ids (leave it out: every tenant)");
+        }
+        body.path("tenants").forEach(t -> tenants.add(t.asText()));
         List<String> drop = new ArrayList<>();
         if (body.has("dropUnsupported") && !body.get("dropUnsupported").isArray()) {
             throw ProblemException.badRequest("'dropUnsupported' must be an array of request parameter names");
@@ -296,10 +332,10 @@ public final class LlmResource implements RestResource {
             weights.put(e.getKey(), e.getValue().asInt());
         });
         try {
-            Route r = new Route(name, body.path("strategy").asText("ordered"), deployments, weights, drop);
+            Route r = new Route(name, body.path("strategy").asText("ordered"), deployments, weights, drop, tenants);
             admin.putRoute(r);
             return Map.of("name", r.name(), "strategy", r.strategy(), "deployments", r.deployments(), "weights", r.weights(),
-                    "dropUnsupported", r.dropUnsupported());
+                    "dropUnsupported", r.dropUnsupported(), "tenants", r.tenants());
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         }
@@ -338,6 +374,7 @@ public final class LlmResource implements RestResource {
                 m.put("outputCostPer1kTokens", d.outputCostPer1kTokens());
                 m.put("timeoutMillis", d.timeoutMillis());
                 m.put("allowedFails", d.allowedFails());
+                m.put("streamIdleTimeoutMillis", d.streamIdleTimeoutMillis());
             }
             m.put("status", s.status());
             m.put("cooldownReason", s.cooldownReason());
@@ -363,7 +400,7 @@ public final class LlmResource implements RestResource {
             throw ProblemException.badRequest("the body is a JSON object: provider, model, endpoint, apiKey, requestsPerMinute, ...");
         }
         known(body, "name", "provider", "model", "endpoint", "apiKey", "requestsPerMinute", "tokensPerMinute", "inputCostPer1kTokens",
-                "outputCostPer1kTokens", "timeoutMillis", "allowedFails");
+                "outputCostPer1kTokens", "timeoutMillis", "allowedFails", "streamIdleTimeoutMillis");
         for (String f : List.of("provider", "model", "endpoint")) {
             if (!body.path(f).isTextual()) {
                 throw ProblemException.badRequest("'" + f + "' is required (a string)");
@@ -373,7 +410,8 @@ public final class LlmResource implements RestResource {
             Deployment d = new Deployment(name, body.get("provider").asText(), body.get("model").asText(),
                     body.get("endpoint").asText().replaceAll("/+$", ""), body.hasNonNull("apiKey") ? body.get("apiKey").asText() : null,
                     integer(body, "requestsPerMinute", 0), integer(body, "tokensPerMinute", 0), decimal(body, "inputCostPer1kTokens"),
-                    decimal(body, "outputCostPer1kTokens"), integer(body, "timeoutMillis", 60_000), integer(body, "allowedFails", 0));
+                    decimal(body, "outputCostPer1kTokens"), integer(body, "timeoutMillis", 60_000), integer(body, "allowedFails", 0),
+                    integer(body, "streamIdleTimeoutMillis", 0));
             admin.putDeployment(d);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());

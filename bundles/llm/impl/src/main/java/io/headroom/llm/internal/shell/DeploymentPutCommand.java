@@ -48,10 +48,13 @@ public class DeploymentPutCommand implements Action {
     @Option(name = "--allowed-fails", description = "Retryable failures in a row before a cooldown (0: the router's default)")
     int allowedFails;
 
+    @Option(name = "--stream-idle-timeout", description = "Longest silence between a stream's bytes, ms (0: the timeout)")
+    long streamIdleTimeoutMillis;
+
     @Override
     public Object execute() {
         admin.putDeployment(new Deployment(name, provider, model, endpoint.replaceAll("/+$", ""), apiKey, rpm, tpm, inputCost, outputCost,
-                timeoutMillis, allowedFails));
+                timeoutMillis, allowedFails, streamIdleTimeoutMillis));
         System.out.println("deployment " + name + " saved");
         return null;
     }

@@ -37,6 +37,9 @@ public class RoutePutCommand implements Action {
     @Option(name = "--drop-unsupported", description = "Request parameters a deployment that cannot honour them may leave out: seed,logprobs")
     String dropUnsupported = "";
 
+    @Option(name = "--tenants", description = "Tenants whose tokens may use the route: t1,t2 (left out: every tenant)")
+    String tenants = "";
+
     @Override
     public Object execute() {
         Map<String, Integer> w = new HashMap<>();
@@ -46,7 +49,8 @@ public class RoutePutCommand implements Action {
                 w.put(p[0].trim(), Integer.parseInt(p[1].trim()));
             }
         }
-        admin.putRoute(new Route(name, strategy, deployments, w, List.of(dropUnsupported.split(","))));
+        admin.putRoute(new Route(name, strategy, deployments, w, List.of(dropUnsupported.split(",")),
+                List.of(tenants.split(","))));
         System.out.println("route " + name + " saved");
         return null;
     }

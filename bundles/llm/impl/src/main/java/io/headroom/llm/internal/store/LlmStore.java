@@ -53,7 +53,10 @@ public final class LlmStore implements LeasedLimits.Ledger {
             "CREATE TABLE IF NOT EXISTS llm_version (id TINYINT NOT NULL PRIMARY KEY, version BIGINT NOT NULL) ENGINE=InnoDB",
             "INSERT IGNORE INTO llm_version (id, version) VALUES (1, 0)"),
             Migration.of(2, "llm routes: parameters a route may drop",
-                    "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS drop_unsupported VARCHAR(2000) NOT NULL DEFAULT ''"));
+                    "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS drop_unsupported VARCHAR(2000) NOT NULL DEFAULT ''"),
+            Migration.of(3, "llm: stream idle timeouts, tenants a route is for",
+                    "ALTER TABLE llm_deployments ADD COLUMN IF NOT EXISTS stream_idle_timeout_ms BIGINT NOT NULL DEFAULT 0",
+                    "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS tenants VARCHAR(4000) NOT NULL DEFAULT ''"));
 
     /** A deployment with the fleet's shared drain and cooldown state. */
     public record DeploymentRow(Deployment deployment, boolean disabled, long cooldownUntil, String cooldownReason) {
@@ -92,19 +95,20 @@ public final class LlmStore implements LeasedLimits.Ledger {
             List<DeploymentRow> deployments = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT name, provider, model, endpoint, api_key,"
                     + " requests_per_minute, tokens_per_minute, input_cost, output_cost, timeout_ms, allowed_fails, disabled,"
-                    + " cooldown_until, cooldown_reason FROM llm_deployments ORDER BY name")) {
+                    + " cooldown_until, cooldown_reason, stream_idle_timeout_ms FROM llm_deployments ORDER BY name")) {
                 while (rs.next()) {
                     deployments.add(new DeploymentRow(new Deployment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), rs.getInt(11)),
+                            rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), rs.getInt(11),
+                            rs.getLong(15)),
                             rs.getBoolean(12), rs.getLong(13), rs.getString(14)));
                 }
             }
             List<Route> routes = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT name, strategy, deployments, weights, drop_unsupported FROM llm_routes ORDER BY name")) {
+                    "SELECT name, strategy, deployments, weights, drop_unsupported, tenants FROM llm_routes ORDER BY name")) {
                 while (rs.next()) {
                     routes.add(new Route(rs.getString(1), rs.getString(2), split(rs.getString(3)), weights(rs.getString(4)),
-                            split(rs.getString(5))));
+                            split(rs.getString(5)), split(rs.getString(6))));
                 }
             }
             Map<TenantId, TenantQuota> quotas = new LinkedHashMap<>();
@@ -151,11 +155,13 @@ public final class LlmStore implements LeasedLimits.Ledger {
      */
     public void putDeployment(Deployment d, boolean fromConfig) throws SQLException {
         String sql = "INSERT INTO llm_deployments (name, provider, model, endpoint, api_key, requests_per_minute, tokens_per_minute,"
-                + " input_cost, output_cost, timeout_ms, allowed_fails, source) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?)"
+                + " input_cost, output_cost, timeout_ms, allowed_fails, source, stream_idle_timeout_ms)"
+                + " VALUES (?, ?, ?, ?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)"
                 + " ON DUPLICATE KEY UPDATE provider = VALUES(provider), model = VALUES(model), endpoint = VALUES(endpoint),"
                 + " api_key = COALESCE(?, api_key), requests_per_minute = VALUES(requests_per_minute),"
                 + " tokens_per_minute = VALUES(tokens_per_minute), input_cost = VALUES(input_cost), output_cost = VALUES(output_cost),"
-                + " timeout_ms = VALUES(timeout_ms), allowed_fails = VALUES(allowed_fails), source = VALUES(source)";
+                + " timeout_ms = VALUES(timeout_ms), allowed_fails = VALUES(allowed_fails), source = VALUES(source),"
+                + " stream_idle_timeout_ms = VALUES(stream_idle_timeout_ms)";
         try (Connection c = db.getConnection()) {
             if (fromConfig) {
                 try (PreparedStatement p = c.prepareStatement("SELECT source FROM llm_deployments WHERE name = ?")) {
@@ -180,7 +186,8 @@ public final class LlmStore implements LeasedLimits.Ledger {
                 p.setLong(10, d.timeoutMillis());
                 p.setInt(11, d.allowedFails());
                 p.setString(12, fromConfig ? "etc" : "api");
-                p.setString(13, d.apiKey());
+                p.setLong(13, d.streamIdleTimeoutMillis());
+                p.setString(14, d.apiKey());
                 p.executeUpdate();
             }
             bump(c);
@@ -189,14 +196,14 @@ public final class LlmStore implements LeasedLimits.Ledger {
 
     private static boolean sameDeployment(Connection c, Deployment d) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("SELECT provider, model, endpoint, api_key, requests_per_minute, tokens_per_minute,"
-                + " input_cost, output_cost, timeout_ms, allowed_fails FROM llm_deployments WHERE name = ?")) {
+                + " input_cost, output_cost, timeout_ms, allowed_fails, stream_idle_timeout_ms FROM llm_deployments WHERE name = ?")) {
             p.setString(1, d.name());
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() && new Deployment(d.name(), rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                        rs.getInt(6), rs.getDouble(7), rs.getDouble(8), rs.getLong(9), rs.getInt(10)).equals(
+                        rs.getInt(6), rs.getDouble(7), rs.getDouble(8), rs.getLong(9), rs.getInt(10), rs.getLong(11)).equals(
                         new Deployment(d.name(), d.provider(), d.model(), d.endpoint(), d.apiKey() == null ? "" : d.apiKey(),
                                 d.requestsPerMinute(), d.tokensPerMinute(), d.inputCostPer1kTokens(), d.outputCostPer1kTokens(),
-                                d.timeoutMillis(), d.allowedFails()));
+                                d.timeoutMillis(), d.allowedFails(), d.streamIdleTimeoutMillis()));
             }
         }
     }
@@ -221,26 +228,27 @@ public final class LlmStore implements LeasedLimits.Ledger {
         try (Connection c = db.getConnection()) {
             if (fromConfig) {
                 try (PreparedStatement p = c.prepareStatement(
-                        "SELECT source, strategy, deployments, weights, drop_unsupported FROM llm_routes WHERE name = ?")) {
+                        "SELECT source, strategy, deployments, weights, drop_unsupported, tenants FROM llm_routes WHERE name = ?")) {
                     p.setString(1, r.name());
                     try (ResultSet rs = p.executeQuery()) {
                         if (rs.next() && (!"etc".equals(rs.getString(1)) || new Route(r.name(), rs.getString(2), split(rs.getString(3)),
-                                weights(rs.getString(4)), split(rs.getString(5))).equals(r))) {
+                                weights(rs.getString(4)), split(rs.getString(5)), split(rs.getString(6))).equals(r))) {
                             return;
                         }
                     }
                 }
             }
             try (PreparedStatement p = c.prepareStatement("INSERT INTO llm_routes (name, strategy, deployments, weights, source,"
-                    + " drop_unsupported) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE strategy = VALUES(strategy),"
+                    + " drop_unsupported, tenants) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE strategy = VALUES(strategy),"
                     + " deployments = VALUES(deployments), weights = VALUES(weights), source = VALUES(source),"
-                    + " drop_unsupported = VALUES(drop_unsupported)")) {
+                    + " drop_unsupported = VALUES(drop_unsupported), tenants = VALUES(tenants)")) {
                 p.setString(1, r.name());
                 p.setString(2, r.strategy());
                 p.setString(3, String.join(",", r.deployments()));
                 p.setString(4, weightsCsv(r.weights()));
                 p.setString(5, fromConfig ? "etc" : "api");
                 p.setString(6, String.join(",", r.dropUnsupported()));
+                p.setString(7, String.join(",", r.tenants()));
                 p.executeUpdate();
             }
             bump(c);

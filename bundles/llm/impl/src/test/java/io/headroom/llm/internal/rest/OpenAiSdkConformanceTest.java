@@ -130,7 +130,7 @@ public class OpenAiSdkConformanceTest {
         bridge("/api/llm/v1/embeddings", new EmbeddingsEndpoint(llm));
         bridge("/api/llm/v1/responses", new ResponsesEndpoint(llm));
         server.createContext("/api/llm/v1/models", ex -> {
-            byte[] body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(resource.models());
+            byte[] body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(resource.models(security(new Caller("sdk", Caller.PLATFORM, null))));
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream out = ex.getResponseBody()) {
@@ -141,6 +141,31 @@ public class OpenAiSdkConformanceTest {
         client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/api/llm/v1")
                 .apiKey("tenant-token").maxRetries(0)
                 .putHeader("X-Headroom-Timeout-Ms", "1000").build(); // how long the router may wait for a deployment
+    }
+
+    /** The security context the REST host gives a resource for this caller. */
+    static javax.ws.rs.core.SecurityContext security(Caller caller) {
+        return new javax.ws.rs.core.SecurityContext() {
+            @Override
+            public java.security.Principal getUserPrincipal() {
+                return caller;
+            }
+
+            @Override
+            public boolean isUserInRole(String role) {
+                return caller.role().equals(role);
+            }
+
+            @Override
+            public boolean isSecure() {
+                return false;
+            }
+
+            @Override
+            public String getAuthenticationScheme() {
+                return "Bearer";
+            }
+        };
     }
 
     /** Serves a direct endpoint over HTTP as the REST host does (status and headers sent with the first bytes). */
@@ -275,15 +300,24 @@ public class OpenAiSdkConformanceTest {
     }
 
     @Test
-    public void jsonSchemaReachesOpenAiAndIsRefusedByNameWhereNoDeploymentHonoursIt() {
+    public void jsonSchemaReachesOpenAiAndAnthropicAndIsRefusedByNameWhereNoDeploymentHonoursIt() {
         ResponseFormatJsonSchema format = ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
                 .name("weather").strict(true).schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
                         .putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build();
         client.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt").addUserMessage("hi").responseFormat(format).build());
         assertTrue(openAi.lastBody, openAi.lastBody.contains("\"json_schema\"") && openAi.lastBody.contains("\"strict\":true"));
 
+        // Anthropic answers JSON mode through a forced tool: the SDK reads the JSON as the message content
+        ChatCompletion json = client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("claude").addUserMessage("hi").responseFormat(format).build());
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, json.choices().get(0).message().content().orElseThrow());
+        assertEquals(ChatCompletion.Choice.FinishReason.STOP, json.choices().get(0).finishReason());
+
+        // with tools as well no deployment of the route can honour it: refused by name
         BadRequestException e = assertThrows(BadRequestException.class, () -> client.chat().completions().create(
-                ChatCompletionCreateParams.builder().model("claude").addUserMessage("hi").responseFormat(format).build()));
+                ChatCompletionCreateParams.builder().model("claude").addUserMessage("hi").responseFormat(format)
+                        .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("get_weather").build()).build())
+                        .build()));
         assertEquals(400, e.statusCode());
         assertTrue(e.getMessage(), e.getMessage().contains("response_format"));
     }

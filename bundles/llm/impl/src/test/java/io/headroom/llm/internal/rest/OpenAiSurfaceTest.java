@@ -285,6 +285,96 @@ public class OpenAiSurfaceTest {
     }
 
     @Test
+    public void theStreamIdleTimeoutBoundsSilenceMidStreamApartFromTheWholeRequestTimeout() throws Exception {
+        // a 30 s timeout would wait out the 3 s silence and finish the answer; the 300 ms idle timeout ends the stream
+        for (String vendor : List.of("openai", "anthropic")) {
+            FakeLlmProvider server = vendor.equals("openai") ? openAi : anthropic;
+            router.putDeployment(new Deployment("idle-" + vendor, vendor, "m", server.endpoint(), "k", 0, 0, 0, 0, 30_000, 0, 300));
+            router.putRoute(new Route("idle-" + vendor, "ordered", List.of("idle-" + vendor), Map.of()));
+            server.then(Behaviour.stallAfter(2, 3_000));
+            Call c = post("{\"model\":\"idle-" + vendor + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertEquals(200, c.status);
+            List<String> events = c.events();
+            String last = events.get(events.size() - 1);
+            assertTrue(vendor + ": " + last, last.startsWith("{\"error\""));
+            assertTrue(last, last.contains("silent for more than 300 ms"));
+            assertFalse(events.contains("[DONE]"));
+            StringBuilder text = new StringBuilder();
+            for (String e : events.subList(0, events.size() - 1)) {
+                text.append(JSON.readTree(e).path("choices").path(0).path("delta").path("content").asText(""));
+            }
+            assertEquals(vendor, "Hello, ", text.toString());
+        }
+    }
+
+    @Test
+    public void aStreamSilentBeforeItsFirstByteFailsOverToTheNextDeployment() throws Exception {
+        router.putDeployment(new Deployment("claude-idle", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 0, 30_000, 0,
+                300));
+        router.putRoute(new Route("idle-then-gpt", "ordered", List.of("claude-idle", "gpt"), Map.of()));
+        anthropic.then(Behaviour.slow(3_000)); // no response head for 3 s: within the 30 s timeout, not within 300 ms of silence
+        Call c = post("{\"model\":\"idle-then-gpt\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("gpt", c.headers.get("X-Headroom-Deployment"));
+        List<String> events = c.events();
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        assertEquals(1, anthropic.requests.get());
+        assertEquals(1, router.deployments().stream().filter(d -> d.name().equals("claude-idle")).findFirst().orElseThrow().failures());
+    }
+
+    @Test
+    public void jsonModeReachesAnthropicAsAForcedToolAndComesBackAsTheMessageContent() throws Exception {
+        String format = ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"weather\",\"strict\":true,"
+                + "\"schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
+        Call c = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"Where?\"}]" + format + "}");
+        assertEquals(c.text(), 200, c.status);
+        JsonNode choice = c.json().path("choices").path(0);
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, choice.path("message").path("content").asText()); // the tool's input, no preamble
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertTrue(choice.toString(), choice.path("message").path("tool_calls").isMissingNode());
+        JSON.readTree(choice.path("message").path("content").asText()); // parses
+        JsonNode sent = JSON.readTree(anthropic.lastBody);
+        assertEquals("tool", sent.path("tool_choice").path("type").asText());
+        String tool = sent.path("tool_choice").path("name").asText();
+        assertEquals(tool, sent.path("tools").path(0).path("name").asText());
+        assertEquals(1, sent.path("tools").size());
+        assertEquals("string", sent.path("tools").path(0).path("input_schema").path("properties").path("city").path("type").asText());
+        assertEquals("city", sent.path("tools").path(0).path("input_schema").path("required").path(0).asText());
+
+        Call stream = post("{\"model\":\"claude\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Where?\"}]" + format + "}");
+        assertEquals(stream.text(), 200, stream.status);
+        List<String> events = stream.events();
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        StringBuilder content = new StringBuilder();
+        String finish = null;
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonNode ch = JSON.readTree(e).path("choices").path(0);
+            assertTrue(e, ch.path("delta").path("tool_calls").isMissingNode());
+            content.append(ch.path("delta").path("content").asText(""));
+            if (ch.hasNonNull("finish_reason")) {
+                finish = ch.get("finish_reason").asText();
+            }
+        }
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, content.toString());
+        assertEquals("stop", finish);
+
+        Call object = post("{\"model\":\"claude\",\"response_format\":{\"type\":\"json_object\"},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Where?\"}]}");
+        assertEquals(object.text(), 200, object.status);
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, object.json().path("choices").path(0).path("message").path("content").asText());
+        assertEquals("object", JSON.readTree(anthropic.lastBody).path("tools").path(0).path("input_schema").path("type").asText());
+
+        // with tools too the answer would be either a call or the JSON: not something Anthropic can be forced into
+        Call both = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]," + TOOLS + format + "}");
+        assertEquals(400, both.status);
+        assertTrue(both.text(), both.text().contains("'response_format'"));
+        Call array = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":"
+                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"schema\":{\"type\":\"array\"}}}}");
+        assertEquals(400, array.status);
+        assertEquals("neither refused call was sent", 3, anthropic.requests.get());
+    }
+
+    @Test
     public void embeddingsFailOverLikeChat() throws Exception {
         openAi.then(Behaviour.error(503, null));
         router.putDeployment(new Deployment("gpt-2", "openai", "embed-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
@@ -420,10 +510,6 @@ public class OpenAiSurfaceTest {
         Call notDropped = post("{\"model\":\"claude-drops-seed\",\"presence_penalty\":0.5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals("gpt", notDropped.headers.get("X-Headroom-Deployment"));
 
-        Call schema = post("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"response_format\":"
-                + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"w\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}}");
-        assertEquals(400, schema.status);
-        assertTrue(schema.text(), schema.text().contains("'response_format'"));
     }
 
     @Test

@@ -127,6 +127,18 @@ public class LlmStoreTest {
         store.putRoute(dropping, false);
         assertEquals(dropping, store.snapshot().routes().get(0));
         assertEquals(List.of("logprobs", "seed"), store.snapshot().routes().get(0).dropUnsupported());
+        Route forSome = new Route("chat", "ordered", List.of("gpt"), Map.of(), List.of(), List.of("initech", "acme"));
+        store.putRoute(forSome, false);
+        assertEquals(forSome, store.snapshot().routes().get(0));
+        assertEquals(List.of("acme", "initech"), store.snapshot().routes().get(0).tenants());
+        Deployment streaming = new Deployment("gpt", "openai", "gpt-4o", "http://b", null, 200, 0, 1.0, 2.0, 1000, 5, 250);
+        store.putDeployment(streaming, false);
+        Deployment stored = store.snapshot().deployments().get(0).deployment();
+        assertEquals(250, stored.streamIdleTimeoutMillis());
+        long v2 = store.version();
+        store.putDeployment(new Deployment("gpt", "openai", "gpt-4o", "http://b", "sk-1", 200, 0, 1.0, 2.0, 1000, 5), true);
+        assertEquals("a seed does not overwrite the API's stream settings", v2, store.version());
+        store.putDeployment(new Deployment("gpt", "openai", "gpt-4o", "http://b", null, 200, 0, 1.0, 2.0, 1000, 5), false);
 
         assertTrue(store.setDisabled("gpt", true));
         store.coolDown("gpt", 5_000, "HTTP 503: down");
