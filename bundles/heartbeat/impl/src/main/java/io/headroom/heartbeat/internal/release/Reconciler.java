@@ -8,12 +8,14 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URL;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.karaf.features.FeaturesService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -55,16 +57,21 @@ public final class Reconciler implements HealthCheck {
     }
 
     private final BundleContext context;
+    private final FeaturesService features;
     private final ReleaseStore store;
     private final String node;
     private final ScheduledExecutorService scheduler;
     /** Bundles the fleet's desired state names: their updates are the fleet's to guard, not this node's deploy guard. */
     private final Set<String> managed = ConcurrentHashMap.newKeySet();
+    /** Units whose baseline (what ran here before the fleet managed them) this node has recorded. */
+    private final Set<String> baselined = ConcurrentHashMap.newKeySet();
     private volatile Health health = Health.down("not reconciled yet");
 
     @Activate
-    public Reconciler(BundleContext context, @Reference ControlStore controlStore, @Reference Fleet fleet, Config config) {
+    public Reconciler(BundleContext context, @Reference ControlStore controlStore, @Reference Fleet fleet,
+            @Reference FeaturesService features, Config config) {
         this.context = context;
+        this.features = features;
         this.store = new ReleaseStore(controlStore);
         this.node = fleet.nodeId();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-release-reconciler"));
@@ -103,6 +110,11 @@ public final class Reconciler implements HealthCheck {
             String unit = w.getKey();
             String detail = "";
             try {
+                if (!baselined.contains(unit)) {
+                    String[] now = running(unit);
+                    store.recordBaseline(node, unit, now[0], now[1]);
+                    baselined.add(unit);
+                }
                 apply(unit, w.getValue());
             } catch (Exception e) {
                 failed++;
@@ -111,8 +123,7 @@ public final class Reconciler implements HealthCheck {
                 LOG.warn("release reconciler: cannot run {} {} on {}: {}", unit, w.getValue().version(), node, detail);
             }
             try {
-                Bundle b = bySymbolicName(unit);
-                store.report(node, unit, w.getValue().version(), b == null ? "" : b.getVersion().toString(), detail);
+                store.report(node, unit, w.getValue().version(), running(unit)[0], detail);
             } catch (Exception e) {
                 LOG.debug("release reconciler: cannot report {}: {}", unit, e.toString());
             }
@@ -121,8 +132,37 @@ public final class Reconciler implements HealthCheck {
                 : Health.down("not converged: " + details);
     }
 
-    private void apply(String unit, ReleaseStore.Want want) throws Exception {
+    /** What this node runs of a unit: {version, source}; an empty version when it runs none. */
+    String[] running(String unit) throws Exception {
+        if (FeatureUnits.isFeature(unit)) {
+            String name = FeatureUnits.name(unit);
+            List<String> versions = FeatureUnits.installed(features, name);
+            return versions.isEmpty() ? new String[] {"", ""}
+                    : new String[] {versions.get(0), FeatureUnits.source(features, name, versions.get(0))};
+        }
         Bundle b = bySymbolicName(unit);
+        return b == null ? new String[] {"", ""} : new String[] {b.getVersion().toString(), b.getLocation()};
+    }
+
+    private void apply(String unit, ReleaseStore.Want want) throws Exception {
+        if (FeatureUnits.isFeature(unit)) {
+            String name = FeatureUnits.name(unit);
+            List<String> versions = FeatureUnits.installed(features, name);
+            if (want.version().isEmpty() ? !versions.isEmpty() : !List.of(want.version()).equals(versions)) {
+                LOG.info("release reconciler: feature {} {} -> {} on {} (from {})", name, versions.isEmpty() ? "absent" : versions,
+                        want.version().isEmpty() ? "absent" : want.version(), node, want.source());
+                FeatureUnits.apply(features, name, want.version(), want.source());
+            }
+            return;
+        }
+        Bundle b = bySymbolicName(unit);
+        if (want.version().isEmpty()) {
+            if (b != null) {
+                LOG.info("release reconciler: {} {} -> absent on {} (it ran none before its first release)", unit, b.getVersion(), node);
+                b.uninstall();
+            }
+            return;
+        }
         if (b != null && b.getVersion().toString().equals(want.version())) {
             if (b.getState() == Bundle.RESOLVED || b.getState() == Bundle.INSTALLED) {
                 b.start();
