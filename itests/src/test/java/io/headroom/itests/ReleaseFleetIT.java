@@ -96,6 +96,8 @@ public class ReleaseFleetIT {
             Thread.sleep(4000); // past the fleet's liveness bound: node-3 is gone for the driver
             long r3Id = number(lb.expect(201, "POST", "/releases",
                     "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r3\",\"watch\":\"1s\"}"), "id");
+            HttpResponse<String> named = lb.call("DELETE", "/releases/artifacts/" + sha256(r3), RestClient.OPERATOR, null);
+            assertEquals("an artifact an active release names is kept: " + named.body(), 409, named.statusCode());
             assertTrue("completes on the live nodes", eventually(() -> release(lb, r3Id).contains("\"state\":\"completed\"")));
         } finally {
             fleet.restart(2);
@@ -163,7 +165,15 @@ public class ReleaseFleetIT {
         // leave the fleet as found: the distribution's own version of the example
         long back = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"" + originalVersion
                 + "\",\"source\":\"" + location(original) + "\",\"watch\":\"1s\"}"), "id");
-        eventually(() -> !release(lb, back).contains("\"state\":\"rolling\"") && !release(lb, back).contains("watching"));
+        assertTrue(eventually(() -> release(lb, back).contains("\"state\":\"completed\"")));
+
+        // artifacts no active release and no desired state name can go; the shell lists them
+        assertTrue(shell(fleet.node(1), "release:artifacts").contains(sha256(broken)));
+        assertTrue(shell(fleet.node(1), "release:artifact-delete " + sha256(broken)).contains("deleted"));
+        assertEquals(204, lb.call("DELETE", "/releases/artifacts/" + sha256(r2), RestClient.OPERATOR, null).statusCode());
+        assertEquals("gone", 404, lb.call("DELETE", "/releases/artifacts/" + sha256(r2), RestClient.OPERATOR, null).statusCode());
+        String left = lb.expect(200, "GET", "/releases/artifacts", null);
+        assertFalse(left, left.contains(sha256(r2)) || left.contains(sha256(broken)));
     }
 
     @Test
@@ -190,6 +200,147 @@ public class ReleaseFleetIT {
             lb.call("DELETE", "/flags/ks.checkout", RestClient.OPERATOR, null);
             lb.call("DELETE", "/heartbeat/slos/ks.pay", RestClient.OPERATOR, null);
         }
+    }
+
+    @Test
+    public void aKillSwitchOfScopeEveryoneSetFromTheShellSwitchesTheFlagOffForAll() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        lb.expect(200, "PUT", "/flags/ks2.checkout", "{\"percentage\":100}");
+        lb.expect(200, "PUT", "/heartbeat/slos/ks2.pay", "{\"target\":0.99}");
+        try {
+            String set = shell(fleet.node(2), "release:kill-switch --everyone ks2.checkout ks2.pay");
+            assertTrue(set, set.contains("for everyone"));
+            assertTrue(shell(fleet.node(0), "release:kill-switches").contains("everyone"));
+            assertTrue(lb.expect(200, "GET", "/flags/ks2.checkout/tenants/ks2-good", null).contains("\"enabled\":true"));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks2-good", "ks2.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks2-good", "ks2.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks2-bad", "ks2.pay", false, 20));
+            assertTrue("one tenant's page switches the flag off for everyone", eventually(() ->
+                    lb.call("GET", "/flags/ks2.checkout/tenants/ks2-good", RestClient.OPERATOR, null).body().contains("\"enabled\":false")));
+            assertTrue(lb.expect(200, "GET", "/flags/ks2.checkout/tenants/ks2-bad", null).contains("\"enabled\":false"));
+            assertTrue(lb.expect(200, "GET", "/releases/kill-switches", null).contains("switched off for everyone"));
+            assertTrue(shell(fleet.node(1), "release:kill-switch --delete ks2.checkout").contains("deleted"));
+        } finally {
+            lb.call("DELETE", "/releases/kill-switches/ks2.checkout", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/flags/ks2.checkout", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/heartbeat/slos/ks2.pay", RestClient.OPERATOR, null);
+        }
+    }
+
+    /**
+     * A Karaf feature released across the fleet from a features repository every node reads: its first release,
+     * promoted from the shell, aborted from the shell, puts each node back on what it ran before (node-2 had 1.0.0,
+     * the others none); released again it completes; then the fleet-wide rollback rule decides: a page for a
+     * critical tenant alone rolls a version back, and so do pages of two tenants with the quorum set to 2.
+     */
+    @Test
+    public void aFeatureIsReleasedPromotedAbortedToEachNodesOwnVersionAndGuardedByTheFleetsRule() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        String unit = "feature:headroom-relfeature";
+        Path dir = Files.createDirectories(Path.of("target", "relfeature-" + ProcessHandle.current().pid()).toAbsolutePath());
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<features name=\"headroom-relfeature\" xmlns=\"http://karaf.apache.org/xmlns/features/v1.6.0\">\n");
+        Map<String, String> jobs = Map.of("1.0.0", "rf.none", "2.0.0", "rf.none", "3.0.0", "rf.crit", "3.0.1", "rf.quorum");
+        for (String v : List.of("1.0.0", "2.0.0", "3.0.0", "3.0.1")) {
+            Path jar = dir.resolve("relfeature-" + v + ".jar");
+            Files.write(jar, HeadroomTestSupport.bundleJar(Map.of("Bundle-SymbolicName", "io.headroom.itests.relfeature",
+                    "Bundle-Version", v, "Headroom-Jobs", jobs.get(v))));
+            xml.append("  <feature name=\"headroom-relfeature\" version=\"").append(v).append("\"><bundle>")
+                    .append(jar.toUri()).append("</bundle></feature>\n");
+        }
+        Path repo = dir.resolve("features.xml");
+        Files.writeString(repo, xml.append("</features>\n").toString());
+        String source = repo.toUri().toString();
+
+        // node-2 runs 1.0.0 before the fleet manages the feature; node-1 and node-3 run none
+        String installed = shell(fleet.node(1), "feature:repo-add " + source + "\nfeature:install headroom-relfeature/1.0.0\nfeature:list -i");
+        assertTrue(installed, installed.contains("headroom-relfeature"));
+        assertEquals("a feature version not in the repository is refused", 400, lb.call("POST", "/releases", RestClient.OPERATOR,
+                "{\"unit\":\"" + unit + "\",\"version\":\"9.0.0\",\"source\":\"" + source + "\"}").statusCode());
+        long first = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"2.0.0\",\"source\":\""
+                + source + "\",\"canary\":1,\"watch\":\"1h\"}"), "id");
+        assertTrue("the canary runs 2.0.0", eventually(() -> onVersion(release(lb, first), "2.0.0") == 1
+                && release(lb, first).contains("\"state\":\"watching\"")));
+        String status = shell(fleet.node(0), "release:status " + first);
+        assertTrue(status, status.contains("2.0.0") && status.contains("node-"));
+        String promoted = shell(fleet.node(0), "release:promote " + first);
+        assertTrue(promoted, promoted.contains("promoted to the whole fleet"));
+        assertTrue("promoted: every node runs it, watched at the last step", eventually(() -> {
+            String r = release(lb, first);
+            return onVersion(r, "2.0.0") == 3 && r.contains("\"state\":\"watching\"") && r.contains("\"step\":1");
+        }));
+        String aborted = shell(fleet.node(2), "release:abort " + first);
+        assertTrue(aborted, aborted.contains("aborted by"));
+        assertTrue("rolled back", eventually(() -> release(lb, first).contains("\"state\":\"rolled_back\"")));
+        assertTrue("each node runs what it ran before", eventually(() -> {
+            String r = release(lb, first);
+            return onVersion(r, "1.0.0") == 1 && onVersion(r, "") == 2
+                    && runs(r).stream().anyMatch(n -> n.contains("\"node\":\"node-2\"") && n.contains("\"running\":\"1.0.0\""));
+        }));
+        assertFalse("node-3 runs none of it", shell(fleet.node(2), "feature:list -i").contains("headroom-relfeature"));
+
+        // released again, it completes everywhere
+        long second = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"2.0.0\",\"source\":\""
+                + source + "\",\"watch\":\"1s\"}"), "id");
+        assertTrue(eventually(() -> release(lb, second).contains("\"state\":\"completed\"")));
+        assertEquals(3, onVersion(release(lb, second), "2.0.0"));
+
+        // the rollback rule is the fleet's: set on one node, read the same on every node
+        lb.expect(200, "PUT", "/heartbeat/guard", "{\"tenantQuorum\":2,\"criticalTenants\":[\"rf-vip\"]}");
+        assertEquals(400, lb.call("PUT", "/heartbeat/guard", RestClient.OPERATOR, "{\"tenantQuorum\":0}").statusCode());
+        for (LocalFleet.Node n : fleet.nodes()) {
+            String g = new RestClient(n.karaf().baseUrl()).expect(200, "GET", "/heartbeat/guard", null);
+            assertTrue(n.id() + ": " + g, g.contains("\"tenantQuorum\":2") && g.contains("rf-vip"));
+        }
+        assertTrue(shell(fleet.node(2), "heartbeat:guard").contains("tenant quorum 2"));
+        lb.expect(200, "PUT", "/heartbeat/slos/rf.crit", "{\"target\":0.99}");
+        lb.expect(200, "PUT", "/heartbeat/slos/rf.quorum", "{\"target\":0.99}");
+        try {
+            // a critical tenant's page alone: the platform stays within budget
+            long crit = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"3.0.0\",\"source\":\""
+                    + source + "\",\"watch\":\"1h\"}"), "id");
+            assertTrue(eventually(() -> onVersion(release(lb, crit), "3.0.0") == 3));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.crit", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.crit", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-vip", "rf.crit", false, 20));
+            assertTrue("a critical tenant's page rolls back", eventually(() -> release(lb, crit).contains("\"state\":\"rolled_back\"")));
+            String c = release(lb, crit);
+            assertTrue(c, c.contains("critical tenant rf-vip"));
+            assertEquals(3, onVersion(c, "2.0.0"));
+
+            // pages of two ordinary tenants meet the quorum of 2
+            long quorum = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"3.0.1\",\"source\":\""
+                    + source + "\",\"watch\":\"1h\"}"), "id");
+            assertTrue(eventually(() -> onVersion(release(lb, quorum), "3.0.1") == 3));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.quorum", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.quorum", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-t1", "rf.quorum", false, 20));
+            lb.expect(202, "POST", "/heartbeat/events", events("rf-t2", "rf.quorum", false, 20));
+            assertTrue("two tenants' pages roll back", eventually(() -> release(lb, quorum).contains("\"state\":\"rolled_back\"")));
+            String q = release(lb, quorum);
+            assertTrue(q, q.contains("quorum 2") && q.contains("rf-t1") && q.contains("rf-t2"));
+            assertTrue(lb.expect(200, "GET", "/audit?action=heartbeat:guard", null).contains("quorum 2"));
+        } finally {
+            lb.call("PUT", "/heartbeat/guard", RestClient.OPERATOR, "{\"tenantQuorum\":3,\"criticalTenants\":[]}");
+            lb.call("DELETE", "/heartbeat/slos/rf.crit", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/heartbeat/slos/rf.quorum", RestClient.OPERATOR, null);
+        }
+    }
+
+    /** Runs shell commands (one a line) on a node through its SSH shell, as an operator does with bin/client. */
+    private static String shell(LocalFleet.Node node, String commands) throws Exception {
+        Process p = new ProcessBuilder(node.karaf().home().resolve("bin/client").toString(), "-a", String.valueOf(node.ports().ssh()),
+                "-h", "127.0.0.1", "-u", "karaf", "-p", "karaf", "-b").redirectErrorStream(true).start();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            in.write((commands + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue("bin/client ends", p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        System.out.println("[" + node.id() + "] " + commands + "\n" + out);
+        assertFalse(out, out.contains("Error executing command"));
+        return out;
     }
 
     private static String events(String tenant, String job, boolean success, int n) {

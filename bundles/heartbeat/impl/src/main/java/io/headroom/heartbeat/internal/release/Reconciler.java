@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.karaf.features.BundleInfo;
+import org.apache.karaf.features.Feature;
 import org.apache.karaf.features.FeaturesService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -147,11 +149,14 @@ public final class Reconciler implements HealthCheck {
     private void apply(String unit, ReleaseStore.Want want) throws Exception {
         if (FeatureUnits.isFeature(unit)) {
             String name = FeatureUnits.name(unit);
+            // the feature's bundles are the fleet's to guard: the single-node deploy guard leaves their updates alone
+            manageBundlesOf(name);
             List<String> versions = FeatureUnits.installed(features, name);
             if (want.version().isEmpty() ? !versions.isEmpty() : !List.of(want.version()).equals(versions)) {
                 LOG.info("release reconciler: feature {} {} -> {} on {} (from {})", name, versions.isEmpty() ? "absent" : versions,
                         want.version().isEmpty() ? "absent" : want.version(), node, want.source());
                 FeatureUnits.apply(features, name, want.version(), want.source());
+                manageBundlesOf(name);
             }
             return;
         }
@@ -197,6 +202,19 @@ public final class Reconciler implements HealthCheck {
             return new ByteArrayInputStream(bytes);
         }
         return new URL(source).openStream();
+    }
+
+    private void manageBundlesOf(String feature) throws Exception {
+        for (Feature f : features.listInstalledFeatures()) {
+            if (feature.equals(f.getName())) {
+                for (BundleInfo info : f.getBundles()) {
+                    Bundle b = context.getBundle(info.getLocation());
+                    if (b != null && b.getSymbolicName() != null) {
+                        managed.add(b.getSymbolicName());
+                    }
+                }
+            }
+        }
     }
 
     private Bundle bySymbolicName(String name) {
