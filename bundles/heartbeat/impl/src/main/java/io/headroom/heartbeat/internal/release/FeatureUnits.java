@@ -17,6 +17,7 @@ import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.apache.karaf.features.Feature;
 import org.apache.karaf.features.FeaturesService;
+import org.apache.karaf.features.Repository;
 import org.osgi.framework.Version;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -132,9 +133,15 @@ final class FeatureUnits {
     }
 
     /** The repository the installed feature came from, as the features service knows it ("" when it cannot tell). */
-    static String source(FeaturesService features, String name, String version) {
-        URI uri = features.getRepositoryUriFor(name, version);
-        return uri == null ? "" : uri.toString();
+    static String source(FeaturesService features, String name, String version) throws Exception {
+        for (Repository r : features.listRepositories()) {
+            for (Feature f : r.getFeatures()) {
+                if (name.equals(f.getName()) && normalize(f.getVersion()).equals(version) && r.getURI() != null) {
+                    return r.getURI().toString();
+                }
+            }
+        }
+        return "";
     }
 
     /** Moves this node to {@code version} of the feature (empty: none) from the repository {@code source}. */
@@ -145,6 +152,9 @@ final class FeatureUnits {
             return;
         }
         if (!installed.contains(version)) {
+            if (!acceptedSource(source)) {
+                throw new IllegalStateException("no features repository to install " + name + " " + version + " from ('" + source + "')");
+            }
             URI repo = URI.create(source);
             if (features.getRepository(repo) == null) {
                 features.addRepository(repo, false);

@@ -108,15 +108,37 @@ public final class Reconciler implements HealthCheck {
         managed.addAll(wants.keySet());
         int failed = 0;
         StringBuilder details = new StringBuilder();
-        for (Map.Entry<String, ReleaseStore.Want> w : wants.entrySet()) {
-            String unit = w.getKey();
-            String detail = "";
-            try {
-                if (!baselined.contains(unit)) {
+        // what this node runs of a unit is recorded before anything changes it, and read back as its desired state
+        // before this pass acts (until the unit's first release completes, it is)
+        boolean recorded = false;
+        for (String unit : wants.keySet()) {
+            if (!baselined.contains(unit)) {
+                try {
                     String[] now = running(unit);
                     store.recordBaseline(node, unit, now[0], now[1]);
                     baselined.add(unit);
+                    recorded = true;
+                } catch (Exception e) {
+                    failed++;
+                    details.append(unit).append(": cannot record what runs here: ").append(e).append("; ");
                 }
+            }
+        }
+        if (recorded) {
+            try {
+                wants = store.wantsOf(node);
+            } catch (Exception e) {
+                health = Health.down("control schema unreachable while reconciling");
+                return;
+            }
+        }
+        for (Map.Entry<String, ReleaseStore.Want> w : wants.entrySet()) {
+            String unit = w.getKey();
+            String detail = "";
+            if (!baselined.contains(unit)) {
+                continue; // not changed before what runs here is recorded
+            }
+            try {
                 apply(unit, w.getValue());
             } catch (Exception e) {
                 failed++;

@@ -283,14 +283,13 @@ public final class ReleaseService implements Releases {
             } else if (feature) {
                 // what this node runs; each node's own is recorded by its reconciler before it changes anything
                 String name = FeatureUnits.name(req.unit());
-                List<String> installed;
                 try {
-                    installed = FeatureUnits.installed(features, name);
+                    List<String> installed = FeatureUnits.installed(features, name);
+                    fromVersion = installed.isEmpty() ? "" : installed.get(0);
+                    fromSource = installed.isEmpty() ? "" : FeatureUnits.source(features, name, fromVersion);
                 } catch (Exception e) {
                     throw new IllegalStateException("cannot list this node's features: " + e, e);
                 }
-                fromVersion = installed.isEmpty() ? "" : installed.get(0);
-                fromSource = installed.isEmpty() ? "" : FeatureUnits.source(features, name, fromVersion);
             } else {
                 Bundle b = Arrays.stream(context.getBundles()).filter(x -> req.unit().equals(x.getSymbolicName())).findFirst()
                         .orElseThrow(() -> new ReleaseRefusedException("bundle " + req.unit() + " does not run here: it has"
