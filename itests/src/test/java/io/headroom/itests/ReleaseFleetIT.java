@@ -96,6 +96,8 @@ public class ReleaseFleetIT {
             Thread.sleep(4000); // past the fleet's liveness bound: node-3 is gone for the driver
             long r3Id = number(lb.expect(201, "POST", "/releases",
                     "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r3\",\"watch\":\"1s\"}"), "id");
+            HttpResponse<String> named = lb.call("DELETE", "/releases/artifacts/" + sha256(r3), RestClient.OPERATOR, null);
+            assertEquals("an artifact an active release names is kept: " + named.body(), 409, named.statusCode());
             assertTrue("completes on the live nodes", eventually(() -> release(lb, r3Id).contains("\"state\":\"completed\"")));
         } finally {
             fleet.restart(2);
@@ -163,7 +165,15 @@ public class ReleaseFleetIT {
         // leave the fleet as found: the distribution's own version of the example
         long back = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"" + originalVersion
                 + "\",\"source\":\"" + location(original) + "\",\"watch\":\"1s\"}"), "id");
-        eventually(() -> !release(lb, back).contains("\"state\":\"rolling\"") && !release(lb, back).contains("watching"));
+        assertTrue(eventually(() -> release(lb, back).contains("\"state\":\"completed\"")));
+
+        // artifacts no active release and no desired state name can go; the shell lists them
+        assertTrue(shell(fleet.node(1), "release:artifacts").contains(sha256(broken)));
+        assertTrue(shell(fleet.node(1), "release:artifact-delete " + sha256(broken)).contains("deleted"));
+        assertEquals(204, lb.call("DELETE", "/releases/artifacts/" + sha256(r2), RestClient.OPERATOR, null).statusCode());
+        assertEquals("gone", 404, lb.call("DELETE", "/releases/artifacts/" + sha256(r2), RestClient.OPERATOR, null).statusCode());
+        String left = lb.expect(200, "GET", "/releases/artifacts", null);
+        assertFalse(left, left.contains(sha256(r2)) || left.contains(sha256(broken)));
     }
 
     @Test
@@ -174,10 +184,13 @@ public class ReleaseFleetIT {
         lb.expect(200, "PUT", "/releases/kill-switches/ks.checkout", "{\"jobs\":[\"ks.pay\"],\"scope\":\"tenant\"}");
         lb.expect(200, "PUT", "/heartbeat/slos/ks.pay", "{\"target\":0.99}");
         try {
+            assertTrue("the flag is on for both on every node first", flagOnEverywhere(fleet, "ks.checkout", "ks-bad", "ks-good"));
             // one tenant fails; the platform as a whole stays within budget (many successes elsewhere)
-            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
-            lb.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
-            lb.expect(202, "POST", "/heartbeat/events", events("ks-bad", "ks.pay", false, 20));
+            // to one node, so the successes and failures reach the fleet's sums in the same flush
+            RestClient one = new RestClient(fleet.node(0).karaf().baseUrl());
+            one.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
+            one.expect(202, "POST", "/heartbeat/events", events("ks-good", "ks.pay", true, 1000));
+            one.expect(202, "POST", "/heartbeat/events", events("ks-bad", "ks.pay", false, 20));
             assertTrue("the flag is off for the paging tenant", eventually(() ->
                     lb.call("GET", "/flags/ks.checkout/tenants/ks-bad", RestClient.OPERATOR, null).body().contains("\"enabled\":false")));
             assertTrue("and on for the others", lb.expect(200, "GET", "/flags/ks.checkout/tenants/ks-good", null).contains("\"enabled\":true"));
@@ -190,6 +203,61 @@ public class ReleaseFleetIT {
             lb.call("DELETE", "/flags/ks.checkout", RestClient.OPERATOR, null);
             lb.call("DELETE", "/heartbeat/slos/ks.pay", RestClient.OPERATOR, null);
         }
+    }
+
+    @Test
+    public void aKillSwitchOfScopeEveryoneSetFromTheShellSwitchesTheFlagOffForAll() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        lb.expect(200, "PUT", "/flags/ks2.checkout", "{\"percentage\":100}");
+        lb.expect(200, "PUT", "/heartbeat/slos/ks2.pay", "{\"target\":0.99}");
+        try {
+            String set = shell(fleet.node(2), "release:kill-switch --everyone ks2.checkout ks2.pay");
+            assertTrue(set, set.contains("for everyone"));
+            assertTrue(shell(fleet.node(0), "release:kill-switches").contains("everyone"));
+            assertTrue("the flag is on for both on every node first", flagOnEverywhere(fleet, "ks2.checkout", "ks2-bad", "ks2-good"));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks2-good", "ks2.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks2-good", "ks2.pay", true, 1000));
+            lb.expect(202, "POST", "/heartbeat/events", events("ks2-bad", "ks2.pay", false, 20));
+            assertTrue("one tenant's page switches the flag off for everyone", eventually(() ->
+                    lb.call("GET", "/flags/ks2.checkout/tenants/ks2-good", RestClient.OPERATOR, null).body().contains("\"enabled\":false")));
+            assertTrue(lb.expect(200, "GET", "/flags/ks2.checkout/tenants/ks2-bad", null).contains("\"enabled\":false"));
+            assertTrue(lb.expect(200, "GET", "/releases/kill-switches", null).contains("switched off for everyone"));
+            assertTrue(shell(fleet.node(1), "release:kill-switch --delete ks2.checkout").contains("deleted"));
+        } finally {
+            lb.call("DELETE", "/releases/kill-switches/ks2.checkout", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/flags/ks2.checkout", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/heartbeat/slos/ks2.pay", RestClient.OPERATOR, null);
+        }
+    }
+
+    /** Whether every node sees the flag on for each tenant (each node reads flags from the control schema on its own). */
+    private static boolean flagOnEverywhere(LocalFleet fleet, String flag, String... tenants) throws InterruptedException {
+        return eventually(() -> {
+            for (LocalFleet.Node n : fleet.nodes()) {
+                for (String t : tenants) {
+                    if (!new RestClient(n.karaf().baseUrl()).call("GET", "/flags/" + flag + "/tenants/" + t, RestClient.OPERATOR, null)
+                            .body().contains("\"enabled\":true")) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    /** Runs shell commands (one a line) on a node through its SSH shell, as an operator does with bin/client. */
+    private static String shell(LocalFleet.Node node, String commands) throws Exception {
+        Process p = new ProcessBuilder(node.karaf().home().resolve("bin/client").toString(), "-a", String.valueOf(node.ports().ssh()),
+                "-h", "127.0.0.1", "-u", "karaf", "-p", "karaf", "-b").redirectErrorStream(true).start();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            in.write((commands + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue("bin/client ends", p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        System.out.println("[" + node.id() + "] " + commands + "\n" + out);
+        assertFalse(out, out.contains("Error executing command"));
+        return out;
     }
 
     private static String events(String tenant, String job, boolean success, int n) {

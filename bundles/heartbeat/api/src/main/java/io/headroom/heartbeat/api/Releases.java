@@ -7,8 +7,9 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Releases across the fleet. The control schema holds the fleet's desired state (each released bundle at a version,
- * from an uploaded artifact or a Maven location every node can reach); every node reconciles to it and reports what
- * it runs. A release moves one bundle to a new version canary first, then step by step, watched between steps by the
+ * from an uploaded artifact or a Maven location every node can reach, and each released Karaf feature, named
+ * {@code feature:<name>}, at a version from a features repository every node can reach); every node reconciles to it
+ * and reports what it runs. A release moves one bundle to a new version canary first, then step by step, watched between steps by the
  * deploy guard's rule fleet-wide, and rolls back on every node on a page. One release at a time per bundle.
  */
 @ProviderType
@@ -21,6 +22,12 @@ public interface Releases {
     Artifact upload(byte[] jar, String sha256);
 
     List<Artifact> artifacts();
+
+    /**
+     * Deletes an uploaded artifact; false when there is none with that checksum. Refused with {@code conflict} while a
+     * release or the fleet's desired state names it.
+     */
+    boolean deleteArtifact(String sha256, String actor);
 
     /** Starts a release; refused with {@code conflict} when one is active for the bundle. */
     Release start(ReleaseRequest request, String actor);

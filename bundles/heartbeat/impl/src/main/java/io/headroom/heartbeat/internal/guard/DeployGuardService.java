@@ -1,7 +1,11 @@
 package io.headroom.heartbeat.internal.guard;
 
+import io.headroom.core.api.TenantId;
+import io.headroom.core.api.audit.AuditEntry;
+import io.headroom.core.api.audit.AuditLog;
 import io.headroom.heartbeat.api.Deploy;
 import io.headroom.heartbeat.api.DeployGuard;
+import io.headroom.heartbeat.api.GuardPolicy;
 import io.headroom.heartbeat.internal.HeartbeatService;
 import io.headroom.heartbeat.internal.core.GuardRule;
 import io.headroom.heartbeat.internal.release.Reconciler;
@@ -59,11 +63,16 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
         @AttributeDefinition(description = "How often watched deploys are checked, seconds")
         long checkSeconds() default 5;
 
-        @AttributeDefinition(description = "Distinct tenants whose pages on a declared job roll a change back (a platform-wide page always does)")
+        @AttributeDefinition(description = "Distinct tenants whose pages on a declared job roll a change back (a platform-wide page always"
+                + " does). Seeds the fleet-wide setting in the control schema when it has none; heartbeat:guard changes it")
         int guardTenantQuorum() default 3;
 
-        @AttributeDefinition(description = "Tenants whose page on a declared job alone rolls a change back (comma-separated in a .cfg file)")
+        @AttributeDefinition(description = "Tenants whose page on a declared job alone rolls a change back (comma-separated in a .cfg file)."
+                + " Seeds the fleet-wide setting in the control schema when it has none; heartbeat:guard changes it")
         String[] criticalTenants() default {};
+
+        @AttributeDefinition(description = "How long this node uses the fleet-wide rule settings it read before reading them again, milliseconds")
+        long policyRefreshMillis() default 2000;
     }
 
     /** A deploy being watched: the bundle, the version to go back to, and the jobs that decide. */
@@ -72,6 +81,7 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
 
     private final BundleContext context;
     private final HeartbeatService heartbeat;
+    private final AuditLog audit;
     private final HeartbeatStore store;
     private final Config config;
     private final Path snapshots;
@@ -80,22 +90,31 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
     private final Map<String, String> knownGood = new ConcurrentHashMap<>();
     private final Set<String> rollingBack = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
-    private final GuardRule rule;
+    /** The rule as last read from the control schema, and when (kept while the control schema is away). */
+    private volatile GuardRule rule;
+    private volatile long ruleReadAt;
 
     /** Present while releases run on this node: bundles it manages are the fleet's to guard, not this node's. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Reconciler reconciler;
 
     @Activate
-    public DeployGuardService(BundleContext context, @Reference HeartbeatService heartbeat, Config config) throws SQLException {
+    public DeployGuardService(BundleContext context, @Reference HeartbeatService heartbeat, @Reference AuditLog audit, Config config)
+            throws SQLException {
         this.context = context;
+        this.audit = audit;
         this.heartbeat = heartbeat;
         this.store = heartbeat.store();
         this.config = config;
         // a .cfg file gives one comma-separated string: accept that as well as a real array
-        this.rule = new GuardRule(config.guardTenantQuorum(), Arrays.stream(config.criticalTenants())
-                .flatMap(t -> Arrays.stream(t.split(","))).map(String::trim).filter(t -> !t.isEmpty())
-                .collect(java.util.stream.Collectors.toSet()));
+        Set<String> critical = Arrays.stream(config.criticalTenants()).flatMap(t -> Arrays.stream(t.split(",")))
+                .map(String::trim).filter(t -> !t.isEmpty()).collect(java.util.stream.Collectors.toSet());
+        this.rule = new GuardRule(config.guardTenantQuorum(), critical);
+        try {
+            store.seedGuardPolicy(Math.max(1, config.guardTenantQuorum()), critical);
+        } catch (SQLException e) {
+            LOG.warn("deploy guard cannot seed the fleet-wide rule settings: {}", e.getMessage());
+        }
         this.snapshots = context.getDataFile("deploy-guard").toPath();
         for (Deploy d : store.deploys(100)) {
             Bundle b = bySymbolicName(d.bundle());
@@ -194,7 +213,56 @@ public final class DeployGuardService implements DeployGuard, SynchronousBundleL
 
     @Override
     public Optional<String> rollbackCause(Collection<String> jobs, Instant liveSince) {
-        return rule.rollbackCause(heartbeat.alerts(500), jobs, liveSince);
+        return rule().rollbackCause(heartbeat.alerts(500), jobs, liveSince);
+    }
+
+    /** The fleet-wide rule, read again once it is older than {@code policyRefreshMillis}; the last one while the schema is away. */
+    private GuardRule rule() {
+        long now = System.currentTimeMillis();
+        if (now - ruleReadAt >= config.policyRefreshMillis()) {
+            try {
+                store.guardPolicy().ifPresent(p -> rule = new GuardRule(p.tenantQuorum(), Set.copyOf(p.criticalTenants())));
+                ruleReadAt = now;
+            } catch (SQLException e) {
+                LOG.debug("deploy guard: keeping the rule settings last read: {}", e.getMessage());
+            }
+        }
+        return rule;
+    }
+
+    @Override
+    public GuardPolicy policy() {
+        try {
+            return store.guardPolicy().orElseGet(() -> new GuardPolicy(rule.tenantQuorum(),
+                    List.copyOf(new java.util.TreeSet<>(rule.criticalTenants())), "config", null));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the rollback rule's settings: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public GuardPolicy setPolicy(int tenantQuorum, List<String> criticalTenants, String actor) {
+        if (tenantQuorum < 1 || tenantQuorum > 10_000) {
+            throw new IllegalArgumentException("the tenant quorum is a number of tenants from 1 to 10000");
+        }
+        List<String> critical = criticalTenants == null ? List.of() : criticalTenants;
+        if (critical.size() > 100) {
+            throw new IllegalArgumentException("at most 100 critical tenants");
+        }
+        Set<String> names = new java.util.TreeSet<>();
+        for (String t : critical) {
+            names.add(TenantId.of(t).value()); // a malformed name refuses the whole change
+        }
+        try {
+            store.putGuardPolicy(tenantQuorum, names, actor);
+            rule = new GuardRule(tenantQuorum, names);
+            ruleReadAt = System.currentTimeMillis();
+            audit.record(AuditEntry.of(actor, "heartbeat", "heartbeat:guard", "rollback rule",
+                    "tenant quorum " + tenantQuorum + ", critical tenants " + names, null));
+            return policy();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the rollback rule's settings: " + e.getMessage(), e);
+        }
     }
 
     private void rollBack(Watch w, String cause) throws Exception {

@@ -8,12 +8,16 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URL;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.karaf.features.BundleInfo;
+import org.apache.karaf.features.Feature;
+import org.apache.karaf.features.FeaturesService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -55,16 +59,21 @@ public final class Reconciler implements HealthCheck {
     }
 
     private final BundleContext context;
+    private final FeaturesService features;
     private final ReleaseStore store;
     private final String node;
     private final ScheduledExecutorService scheduler;
     /** Bundles the fleet's desired state names: their updates are the fleet's to guard, not this node's deploy guard. */
     private final Set<String> managed = ConcurrentHashMap.newKeySet();
+    /** Units whose baseline (what ran here before the fleet managed them) this node has recorded. */
+    private final Set<String> baselined = ConcurrentHashMap.newKeySet();
     private volatile Health health = Health.down("not reconciled yet");
 
     @Activate
-    public Reconciler(BundleContext context, @Reference ControlStore controlStore, @Reference Fleet fleet, Config config) {
+    public Reconciler(BundleContext context, @Reference ControlStore controlStore, @Reference Fleet fleet,
+            @Reference FeaturesService features, Config config) {
         this.context = context;
+        this.features = features;
         this.store = new ReleaseStore(controlStore);
         this.node = fleet.nodeId();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-release-reconciler"));
@@ -99,9 +108,36 @@ public final class Reconciler implements HealthCheck {
         managed.addAll(wants.keySet());
         int failed = 0;
         StringBuilder details = new StringBuilder();
+        // what this node runs of a unit is recorded before anything changes it, and read back as its desired state
+        // before this pass acts (until the unit's first release completes, it is)
+        boolean recorded = false;
+        for (String unit : wants.keySet()) {
+            if (!baselined.contains(unit)) {
+                try {
+                    String[] now = running(unit);
+                    store.recordBaseline(node, unit, now[0], now[1]);
+                    baselined.add(unit);
+                    recorded = true;
+                } catch (Exception e) {
+                    failed++;
+                    details.append(unit).append(": cannot record what runs here: ").append(e).append("; ");
+                }
+            }
+        }
+        if (recorded) {
+            try {
+                wants = store.wantsOf(node);
+            } catch (Exception e) {
+                health = Health.down("control schema unreachable while reconciling");
+                return;
+            }
+        }
         for (Map.Entry<String, ReleaseStore.Want> w : wants.entrySet()) {
             String unit = w.getKey();
             String detail = "";
+            if (!baselined.contains(unit)) {
+                continue; // not changed before what runs here is recorded
+            }
             try {
                 apply(unit, w.getValue());
             } catch (Exception e) {
@@ -111,8 +147,7 @@ public final class Reconciler implements HealthCheck {
                 LOG.warn("release reconciler: cannot run {} {} on {}: {}", unit, w.getValue().version(), node, detail);
             }
             try {
-                Bundle b = bySymbolicName(unit);
-                store.report(node, unit, w.getValue().version(), b == null ? "" : b.getVersion().toString(), detail);
+                store.report(node, unit, w.getValue().version(), running(unit)[0], detail);
             } catch (Exception e) {
                 LOG.debug("release reconciler: cannot report {}: {}", unit, e.toString());
             }
@@ -121,8 +156,40 @@ public final class Reconciler implements HealthCheck {
                 : Health.down("not converged: " + details);
     }
 
-    private void apply(String unit, ReleaseStore.Want want) throws Exception {
+    /** What this node runs of a unit: {version, source}; an empty version when it runs none. */
+    String[] running(String unit) throws Exception {
+        if (FeatureUnits.isFeature(unit)) {
+            String name = FeatureUnits.name(unit);
+            List<String> versions = FeatureUnits.installed(features, name);
+            return versions.isEmpty() ? new String[] {"", ""}
+                    : new String[] {versions.get(0), FeatureUnits.source(features, name, versions.get(0))};
+        }
         Bundle b = bySymbolicName(unit);
+        return b == null ? new String[] {"", ""} : new String[] {b.getVersion().toString(), b.getLocation()};
+    }
+
+    private void apply(String unit, ReleaseStore.Want want) throws Exception {
+        if (FeatureUnits.isFeature(unit)) {
+            String name = FeatureUnits.name(unit);
+            // the feature's bundles are the fleet's to guard: the single-node deploy guard leaves their updates alone
+            manageBundlesOf(name);
+            List<String> versions = FeatureUnits.installed(features, name);
+            if (want.version().isEmpty() ? !versions.isEmpty() : !List.of(want.version()).equals(versions)) {
+                LOG.info("release reconciler: feature {} {} -> {} on {} (from {})", name, versions.isEmpty() ? "absent" : versions,
+                        want.version().isEmpty() ? "absent" : want.version(), node, want.source());
+                FeatureUnits.apply(features, name, want.version(), want.source());
+                manageBundlesOf(name);
+            }
+            return;
+        }
+        Bundle b = bySymbolicName(unit);
+        if (want.version().isEmpty()) {
+            if (b != null) {
+                LOG.info("release reconciler: {} {} -> absent on {} (it ran none before its first release)", unit, b.getVersion(), node);
+                b.uninstall();
+            }
+            return;
+        }
         if (b != null && b.getVersion().toString().equals(want.version())) {
             if (b.getState() == Bundle.RESOLVED || b.getState() == Bundle.INSTALLED) {
                 b.start();
@@ -157,6 +224,19 @@ public final class Reconciler implements HealthCheck {
             return new ByteArrayInputStream(bytes);
         }
         return new URL(source).openStream();
+    }
+
+    private void manageBundlesOf(String feature) throws Exception {
+        for (Feature f : features.listInstalledFeatures()) {
+            if (feature.equals(f.getName())) {
+                for (BundleInfo info : f.getBundles()) {
+                    Bundle b = context.getBundle(info.getLocation());
+                    if (b != null && b.getSymbolicName() != null) {
+                        managed.add(b.getSymbolicName());
+                    }
+                }
+            }
+        }
     }
 
     private Bundle bySymbolicName(String name) {

@@ -1,7 +1,6 @@
 package io.headroom.heartbeat.internal.release;
 
 import io.headroom.core.api.JobName;
-import io.headroom.core.api.TenantId;
 import io.headroom.core.api.audit.AuditEntry;
 import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.fleet.Fleet;
@@ -9,11 +8,8 @@ import io.headroom.core.api.fleet.FleetNode;
 import io.headroom.core.api.fleet.Lease;
 import io.headroom.core.api.fleet.Leases;
 import io.headroom.core.api.flags.FeatureFlags;
-import io.headroom.core.api.flags.FlagChange;
-import io.headroom.core.api.flags.FlagDefinition;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.store.ControlStore;
-import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Artifact;
 import io.headroom.heartbeat.api.DeliveryFigures;
 import io.headroom.heartbeat.api.DeployGuard;
@@ -50,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
+import org.apache.karaf.features.FeaturesService;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Version;
@@ -70,35 +67,36 @@ import org.slf4j.LoggerFactory;
 @Component(service = Releases.class, configurationPid = Reconciler.PID)
 public final class ReleaseService implements Releases {
     public static final String DRIVER_LEASE = "heartbeat.releases";
-    static final int MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
+    /** Kept in one LONGBLOB row: below MySQL's and MariaDB's default max_allowed_packet (16 MiB) with room for the statement. */
+    public static final int MAX_ARTIFACT_BYTES = 15 * 1024 * 1024;
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,189}";
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseService.class);
 
     private final BundleContext context;
+    private final FeaturesService features;
     private final ReleaseStore store;
     private final Fleet fleet;
     private final Leases leases;
     private final AuditLog audit;
-    private final Heartbeat heartbeat;
     private final DeployGuard guard;
-    private final FeatureFlags flags;
     private final Reconciler.Config config;
     private final ScheduledExecutorService scheduler;
+    private final KillSwitchDriver killSwitches;
     private volatile Lease lease;
 
     @Activate
     public ReleaseService(BundleContext context, @Reference ControlStore controlStore, @Reference Fleet fleet,
             @Reference Leases leases, @Reference AuditLog audit, @Reference Heartbeat heartbeat, @Reference DeployGuard guard,
-            @Reference FeatureFlags flags, @Reference Metrics metrics, Reconciler.Config config) {
+            @Reference FeatureFlags flags, @Reference Metrics metrics, @Reference FeaturesService features, Reconciler.Config config) {
         this.context = context;
+        this.features = features;
         this.store = new ReleaseStore(controlStore);
         this.fleet = fleet;
         this.leases = leases;
         this.audit = audit;
-        this.heartbeat = heartbeat;
         this.guard = guard;
-        this.flags = flags;
         this.config = config;
+        this.killSwitches = new KillSwitchDriver(store, heartbeat, flags, this::record);
         DeliveryMeters.register(metrics, this);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-release-driver"));
         long every = Math.max(100, config.driveMillis());
@@ -120,6 +118,10 @@ public final class ReleaseService implements Releases {
     public Artifact upload(byte[] jar, String sha256) {
         if (jar == null || jar.length == 0) {
             throw new ReleaseRefusedException("the body is empty: send the bundle jar", false);
+        }
+        if (jar.length > MAX_ARTIFACT_BYTES) {
+            throw new ReleaseRefusedException("an artifact is at most " + MAX_ARTIFACT_BYTES + " bytes (kept in one row of the control"
+                    + " schema); release a larger bundle from a Maven location", false);
         }
         if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
             throw new ReleaseRefusedException("give the jar's SHA-256 (64 hex digits) with the upload", false);
@@ -182,16 +184,37 @@ public final class ReleaseService implements Releases {
         }
     }
 
+    @Override
+    public boolean deleteArtifact(String sha256, String actor) {
+        if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
+            throw new ReleaseRefusedException("name the artifact by its SHA-256 (64 hex digits)", false);
+        }
+        try {
+            ReleaseStore.Deleted d = store.deleteArtifact(sha256.toLowerCase());
+            if (d == ReleaseStore.Deleted.REFERENCED) {
+                throw new ReleaseRefusedException("artifact " + sha256.toLowerCase() + " is named by an active release or the"
+                        + " fleet's desired state: nodes may still install it", true);
+            }
+            if (d == ReleaseStore.Deleted.DELETED) {
+                record(actor, "release:artifact-delete", sha256.toLowerCase(), "deleted");
+            }
+            return d == ReleaseStore.Deleted.DELETED;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot delete the artifact: " + e.getMessage(), e);
+        }
+    }
+
     // ---- operator actions
 
     @Override
     public Release start(ReleaseRequest req, String actor) {
-        if (req.unit() == null || !req.unit().matches(NAME)) {
-            throw new ReleaseRefusedException("name the bundle to release (its symbolic name)", false);
+        if (req.unit() == null || !req.unit().matches("(" + FeatureUnits.PREFIX + ")?" + NAME)) {
+            throw new ReleaseRefusedException("name the bundle to release (its symbolic name) or the feature (feature:<name>)", false);
         }
+        boolean feature = FeatureUnits.isFeature(req.unit());
         String version;
         try {
-            version = Version.parseVersion(req.version()).toString();
+            version = feature ? FeatureUnits.normalize(req.version()) : Version.parseVersion(req.version()).toString();
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ReleaseRefusedException("give the version to release as an OSGi version (1.2.3.qualifier)", false);
         }
@@ -209,7 +232,26 @@ public final class ReleaseService implements Releases {
             String source;
             List<String> jobs;
             Instant uploadedAt;
-            if (req.source() == null || req.source().isBlank()) {
+            if (feature) {
+                String name = FeatureUnits.name(req.unit());
+                if (!FeatureUnits.acceptedSource(req.source())) {
+                    throw new ReleaseRefusedException("a feature's source is the features repository every node reads it from"
+                            + " (mvn:group/artifact/version/xml/features, file:, http(s):)", false);
+                }
+                FeatureUnits.Definition d;
+                try {
+                    d = FeatureUnits.find(req.source(), name, version).orElseThrow(() -> new ReleaseRefusedException(
+                            req.source() + " has no feature " + name + " " + version, false));
+                    jobs = FeatureUnits.jobs(d);
+                } catch (ReleaseRefusedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new ReleaseRefusedException("cannot read feature " + name + " " + version + " from " + req.source()
+                            + " on this node: " + e, false);
+                }
+                source = req.source();
+                uploadedAt = Instant.now();
+            } else if (req.source() == null || req.source().isBlank()) {
                 Artifact a = store.artifact(req.unit(), version).orElseThrow(() -> new ReleaseRefusedException(
                         "no uploaded artifact of " + req.unit() + " " + version + ": upload it or give a mvn: source", false));
                 source = "sha256:" + a.sha256();
@@ -238,6 +280,16 @@ public final class ReleaseService implements Releases {
             if (desired.isPresent()) {
                 fromVersion = desired.get().version();
                 fromSource = desired.get().source();
+            } else if (feature) {
+                // what this node runs; each node's own is recorded by its reconciler before it changes anything
+                String name = FeatureUnits.name(req.unit());
+                try {
+                    List<String> installed = FeatureUnits.installed(features, name);
+                    fromVersion = installed.isEmpty() ? "" : installed.get(0);
+                    fromSource = installed.isEmpty() ? "" : FeatureUnits.source(features, name, fromVersion);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot list this node's features: " + e, e);
+                }
             } else {
                 Bundle b = Arrays.stream(context.getBundles()).filter(x -> req.unit().equals(x.getSymbolicName())).findFirst()
                         .orElseThrow(() -> new ReleaseRefusedException("bundle " + req.unit() + " does not run here: it has"
@@ -253,7 +305,15 @@ public final class ReleaseService implements Releases {
                     ReleaseState.ROLLING, plan.steps(), 0, watch, actor,
                     jobs.isEmpty() ? "started; the bundle declares no jobs (Headroom-Jobs): no page can stop it" : "started",
                     uploadedAt, now, now, null, null, null);
-            Optional<Long> id = store.insertRelease(row);
+            Optional<Long> id;
+            try {
+                id = store.insertRelease(row);
+            } catch (SQLException e) {
+                if (e.getMessage() != null && e.getMessage().contains("was deleted")) {
+                    throw new ReleaseRefusedException(e.getMessage(), true);
+                }
+                throw e;
+            }
             if (id.isEmpty()) {
                 Long other = store.active().stream().filter(r -> r.unit().equals(req.unit())).map(ReleaseStore.Row::id).findFirst().orElse(null);
                 throw new ReleaseRefusedException("release " + other + " of " + req.unit() + " is active: one release at a time per bundle", true);
@@ -396,7 +456,7 @@ public final class ReleaseService implements Releases {
                     LOG.warn("releases: cannot move release {} on: {}", r.id(), e.toString());
                 }
             }
-            killSwitches(lease);
+            killSwitches.act(lease);
         } catch (Exception e) {
             LOG.warn("releases: driver pass failed: {}", e.toString());
         }
@@ -471,36 +531,6 @@ public final class ReleaseService implements Releases {
             }
             default -> {
                 // paused: the guard above still watches
-            }
-        }
-    }
-
-    private void killSwitches(Lease lease) throws SQLException {
-        List<KillSwitch> switches = store.killSwitches();
-        if (switches.isEmpty()) {
-            return;
-        }
-        List<Alert> pages = heartbeat.alerts(500).stream().filter(a -> a.firing() && Alert.PAGE.equals(a.severity())).toList();
-        for (KillSwitch k : switches) {
-            for (Alert a : pages) {
-                if (!k.jobs().contains(a.job())) {
-                    continue;
-                }
-                boolean everyone = a.tenant() == null || KillSwitch.EVERYONE.equals(k.scope());
-                String reason = "page " + a.rule() + " on job " + a.job() + " for "
-                        + (a.tenant() == null ? "the platform" : "tenant " + a.tenant()) + ": flag " + k.flag()
-                        + " switched off for " + (everyone ? "everyone" : "tenant " + a.tenant());
-                if (!store.killFired(k.flag(), a.id(), reason, lease)) {
-                    continue;
-                }
-                if (everyone) {
-                    FlagDefinition f = flags.get(k.flag()).orElse(null);
-                    flags.apply(k.flag(), new FlagChange(null, 0.0, null, f == null ? null : f.allowed(), null));
-                } else {
-                    flags.deny(k.flag(), Set.of(TenantId.of(a.tenant())));
-                }
-                LOG.warn("kill switch: {}", reason);
-                record("heartbeat", "flag:kill-switch", k.flag(), reason);
             }
         }
     }

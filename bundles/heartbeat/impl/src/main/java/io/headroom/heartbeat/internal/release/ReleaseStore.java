@@ -58,7 +58,13 @@ public final class ReleaseStore {
                     + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
             // which pages a kill switch already acted on: each page switches a flag off once, fleet-wide
             "CREATE TABLE IF NOT EXISTS release_kill_fired (flag VARCHAR(100) NOT NULL, alert_id BIGINT NOT NULL,"
-                    + " PRIMARY KEY (flag, alert_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                    + " PRIMARY KEY (flag, alert_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(2, "what each node ran before a unit's first release",
+            "CREATE TABLE IF NOT EXISTS release_baselines (node VARCHAR(100) NOT NULL, unit VARCHAR(190) NOT NULL,"
+                    + " version VARCHAR(100) NOT NULL, source VARCHAR(500) NOT NULL, recorded_at TIMESTAMP(3) NOT NULL,"
+                    + " PRIMARY KEY (node, unit)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+            // last and alone: a rerun after a failure meets the table above created already, and this not yet applied
+            "ALTER TABLE release_desired ADD COLUMN per_node TINYINT NOT NULL DEFAULT 0"));
 
     private static final String RELEASE_COLUMNS = "id, unit, from_version, from_source, to_version, to_source, jobs, state,"
             + " steps, step, watch_seconds, started_by, reason, uploaded_at, started_at, step_started_at, fleet_wide_at,"
@@ -71,7 +77,7 @@ public final class ReleaseStore {
                Instant failedAt, Instant endedAt) {
     }
 
-    /** A bundle at a version from a source. */
+    /** A unit at a version from a source; an empty version: the unit is not installed. */
     record Want(String version, String source) {
     }
 
@@ -110,6 +116,49 @@ public final class ReleaseStore {
             p.executeUpdate();
         }
         return artifacts("sha256 = ?", sha256).get(0);
+    }
+
+    /** The outcome of a delete: gone, none with that checksum, or kept because an active release or the desired state names it. */
+    enum Deleted { DELETED, ABSENT, REFERENCED }
+
+    Deleted deleteArtifact(String sha256) throws SQLException {
+        String source = "sha256:" + sha256;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement p = c.prepareStatement("SELECT sha256 FROM release_artifacts WHERE sha256 = ? FOR UPDATE")) {
+                    p.setString(1, sha256);
+                    try (ResultSet rs = p.executeQuery()) {
+                        if (!rs.next()) {
+                            c.rollback();
+                            return Deleted.ABSENT;
+                        }
+                    }
+                }
+                try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM release_desired WHERE source = ? UNION ALL"
+                        + " SELECT 1 FROM release_releases r JOIN release_active a ON a.release_id = r.id"
+                        + " WHERE r.to_source = ? OR r.from_source = ? LIMIT 1")) {
+                    p.setString(1, source);
+                    p.setString(2, source);
+                    p.setString(3, source);
+                    try (ResultSet rs = p.executeQuery()) {
+                        if (rs.next()) {
+                            c.rollback();
+                            return Deleted.REFERENCED;
+                        }
+                    }
+                }
+                try (PreparedStatement p = c.prepareStatement("DELETE FROM release_artifacts WHERE sha256 = ?")) {
+                    p.setString(1, sha256);
+                    p.executeUpdate();
+                }
+                c.commit();
+                return Deleted.DELETED;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
     }
 
     List<Artifact> artifacts() throws SQLException {
@@ -163,11 +212,24 @@ public final class ReleaseStore {
         }
     }
 
-    /** What this node should run: the fleet's desired state, overridden by active releases that target it. */
+    /**
+     * What this node should run: the fleet's desired state, overridden by active releases that target it. Until a
+     * unit's first release completes, its desired state is what each node ran before it (the node's baseline, when
+     * it recorded one), so a rollback of a first release restores each node precisely.
+     */
     Map<String, Want> wantsOf(String node) throws SQLException {
         Map<String, Want> out = new HashMap<>();
-        for (FleetState.Desired d : desired()) {
-            out.put(d.unit(), new Want(d.version(), d.source()));
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT d.unit, d.version, d.source, d.per_node, b.version, b.source FROM release_desired d"
+                        + " LEFT JOIN release_baselines b ON b.node = ? AND b.unit = d.unit")) {
+            p.setString(1, node);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    boolean ownBaseline = rs.getInt(4) == 1 && rs.getString(5) != null;
+                    out.put(rs.getString(1), ownBaseline ? new Want(rs.getString(5), rs.getString(6))
+                            : new Want(rs.getString(2), rs.getString(3)));
+                }
+            }
         }
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT r.unit, r.to_version, r.to_source FROM release_releases r JOIN release_active a ON a.release_id = r.id"
@@ -185,6 +247,33 @@ public final class ReleaseStore {
         return out;
     }
 
+    /** Records what this node runs of a unit (empty version: nothing) unless it recorded that before. */
+    void recordBaseline(String node, String unit, String version, String source) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "INSERT IGNORE INTO release_baselines (node, unit, version, source, recorded_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3))")) {
+            p.setString(1, node);
+            p.setString(2, unit);
+            p.setString(3, version);
+            p.setString(4, source.length() > 500 ? source.substring(0, 500) : source);
+            p.executeUpdate();
+        }
+    }
+
+    /** Baselines of a unit per node: {node, version, source}. */
+    List<String[]> baselines(String unit) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT node, version, source FROM release_baselines WHERE unit = ? ORDER BY node")) {
+            p.setString(1, unit);
+            try (ResultSet rs = p.executeQuery()) {
+                List<String[]> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+                return out;
+            }
+        }
+    }
+
     // ---- releases
 
     /**
@@ -195,6 +284,17 @@ public final class ReleaseStore {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
+                if (r.toSource().startsWith("sha256:")) {
+                    // the artifact stays while the release is recorded: a concurrent delete waits for this row lock
+                    try (PreparedStatement p = c.prepareStatement("SELECT sha256 FROM release_artifacts WHERE sha256 = ? LOCK IN SHARE MODE")) {
+                        p.setString(1, r.toSource().substring("sha256:".length()));
+                        try (ResultSet rs = p.executeQuery()) {
+                            if (!rs.next()) {
+                                throw new SQLException("the artifact " + r.toSource() + " was deleted");
+                            }
+                        }
+                    }
+                }
                 long id;
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO release_releases (unit, from_version, from_source,"
                         + " to_version, to_source, jobs, state, steps, step, watch_seconds, started_by, reason, uploaded_at,"
@@ -228,8 +328,8 @@ public final class ReleaseStore {
                     c.rollback();
                     return Optional.empty();
                 }
-                try (PreparedStatement p = c.prepareStatement("INSERT IGNORE INTO release_desired (unit, version, source, updated_at)"
-                        + " VALUES (?, ?, ?, CURRENT_TIMESTAMP(3))")) {
+                try (PreparedStatement p = c.prepareStatement("INSERT IGNORE INTO release_desired (unit, version, source, updated_at,"
+                        + " per_node) VALUES (?, ?, ?, CURRENT_TIMESTAMP(3), 1)")) {
                     p.setString(1, r.unit());
                     p.setString(2, r.fromVersion());
                     p.setString(3, r.fromSource());
@@ -340,7 +440,7 @@ public final class ReleaseStore {
                 if (change.to() == ReleaseState.COMPLETED) {
                     try (PreparedStatement p = c.prepareStatement("INSERT INTO release_desired (unit, version, source, updated_at)"
                             + " VALUES (?, ?, ?, CURRENT_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE version = VALUES(version),"
-                            + " source = VALUES(source), updated_at = VALUES(updated_at)")) {
+                            + " source = VALUES(source), updated_at = VALUES(updated_at), per_node = 0")) {
                         p.setString(1, r.unit());
                         p.setString(2, r.toVersion());
                         p.setString(3, r.toSource());

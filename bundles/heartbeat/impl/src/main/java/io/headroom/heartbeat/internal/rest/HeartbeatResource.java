@@ -10,6 +10,7 @@ import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Deploy;
 import io.headroom.heartbeat.api.DeployGuard;
+import io.headroom.heartbeat.api.GuardPolicy;
 import io.headroom.heartbeat.api.Heartbeat;
 import io.headroom.heartbeat.api.Slo;
 import io.headroom.heartbeat.internal.SeriesLimitException;
@@ -30,8 +31,10 @@ import javax.ws.rs.Path;
 import javax.ws.rs.PathParam;
 import javax.ws.rs.Produces;
 import javax.ws.rs.QueryParam;
+import javax.ws.rs.core.Context;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
+import javax.ws.rs.core.SecurityContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -55,6 +58,10 @@ public final class HeartbeatResource implements RestResource {
     public record SloIn(Double target, Long latencyThresholdMillis, String description) {
     }
 
+    /** The rollback rule's settings; a field left out keeps its value. */
+    public record GuardIn(Integer tenantQuorum, List<String> criticalTenants) {
+    }
+
     private final Heartbeat heartbeat;
     private final DeployGuard guard;
 
@@ -69,6 +76,29 @@ public final class HeartbeatResource implements RestResource {
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
     public List<Deploy> deploys(@QueryParam("limit") @DefaultValue("50") int limit) {
         return guard.deploys(Math.max(1, Math.min(limit, 1000)));
+    }
+
+    @GET
+    @Path("guard")
+    @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
+    public GuardPolicy guardPolicy() {
+        return guard.policy();
+    }
+
+    @PUT
+    @Path("guard")
+    @RolesAllowed({Caller.OPERATOR})
+    public GuardPolicy putGuardPolicy(GuardIn in, @Context SecurityContext security) {
+        if (in == null || in.tenantQuorum() == null && in.criticalTenants() == null) {
+            throw ProblemException.badRequest("send {\"tenantQuorum\": n, \"criticalTenants\": [tenant...]}");
+        }
+        GuardPolicy now = guard.policy();
+        try {
+            return guard.setPolicy(in.tenantQuorum() == null ? now.tenantQuorum() : in.tenantQuorum(),
+                    in.criticalTenants() == null ? now.criticalTenants() : in.criticalTenants(), Caller.of(security).name());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
     }
 
     @POST

@@ -80,6 +80,16 @@ public final class ReleasesResource implements RestResource {
         return releases.artifacts();
     }
 
+    @DELETE
+    @Path("artifacts/{sha256}")
+    @RolesAllowed({Caller.OPERATOR})
+    public Response deleteArtifact(@PathParam("sha256") String sha256, @Context SecurityContext security) {
+        if (!refusals(() -> releases.deleteArtifact(sha256, Caller.of(security).name()))) {
+            throw ProblemException.notFound("no artifact " + sha256);
+        }
+        return Response.noContent().build();
+    }
+
     @POST
     @RolesAllowed({Caller.OPERATOR, Caller.PLATFORM})
     public Response start(ReleaseIn in, @Context SecurityContext security) {

@@ -5,6 +5,7 @@ import io.headroom.core.api.store.ControlStore;
 import io.headroom.core.api.store.Migration;
 import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Deploy;
+import io.headroom.heartbeat.api.GuardPolicy;
 import io.headroom.heartbeat.api.Slo;
 import io.headroom.heartbeat.internal.core.HeartbeatEngine;
 import io.headroom.heartbeat.internal.core.Series;
@@ -17,7 +18,9 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -45,7 +48,11 @@ public final class HeartbeatStore {
             // one statement, so it is applied whole or not at all (MySQL has no ADD COLUMN IF NOT EXISTS)
             "ALTER TABLE heartbeat_counts ADD COLUMN updated_at TIMESTAMP(3) NOT NULL"
                     + " DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),"
-                    + " ADD KEY ix_counts_updated (updated_at), ADD KEY ix_counts_series (tenant, job, resolution, slot)"));
+                    + " ADD KEY ix_counts_updated (updated_at), ADD KEY ix_counts_series (tenant, job, resolution, slot)"),
+            Migration.of(4, "the rollback rule's settings, fleet-wide",
+            "CREATE TABLE IF NOT EXISTS heartbeat_guard_policy (id TINYINT NOT NULL PRIMARY KEY, tenant_quorum INT NOT NULL,"
+                    + " critical_tenants VARCHAR(4000) NOT NULL, updated_by VARCHAR(200) NOT NULL, updated_at TIMESTAMP(3) NOT NULL)"
+                    + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
     /** Rows written up to this long before a read may still be committing: re-read them (sums are set, not added). */
     private static final long CHANGE_OVERLAP_MILLIS = 10_000;
     private static final int KEYS_PER_QUERY = 200;
@@ -254,6 +261,37 @@ public final class HeartbeatStore {
                 "SELECT id, tenant, job, severity, rule_name, long_burn, short_burn, fired_at, resolved_at FROM heartbeat_alerts"
                         + " WHERE resolved_at IS NULL ORDER BY id")) {
             return readAlerts(p);
+        }
+    }
+
+    /** The rollback rule's fleet-wide settings: seeded once (the first node's config), then changed only by operators. */
+    public void seedGuardPolicy(int tenantQuorum, Collection<String> critical) throws SQLException {
+        writeGuardPolicy("INSERT IGNORE", tenantQuorum, critical, "config");
+    }
+
+    public void putGuardPolicy(int tenantQuorum, Collection<String> critical, String actor) throws SQLException {
+        writeGuardPolicy("REPLACE", tenantQuorum, critical, actor);
+    }
+
+    private void writeGuardPolicy(String verb, int tenantQuorum, Collection<String> critical, String actor) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(verb + " INTO heartbeat_guard_policy"
+                + " (id, tenant_quorum, critical_tenants, updated_by, updated_at) VALUES (1, ?, ?, ?, CURRENT_TIMESTAMP(3))")) {
+            p.setInt(1, tenantQuorum);
+            p.setString(2, String.join(",", new java.util.TreeSet<>(critical)));
+            p.setString(3, actor.length() > 200 ? actor.substring(0, 200) : actor);
+            p.executeUpdate();
+        }
+    }
+
+    public Optional<GuardPolicy> guardPolicy() throws SQLException {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT tenant_quorum, critical_tenants, updated_by, updated_at FROM heartbeat_guard_policy WHERE id = 1")) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            String csv = rs.getString(2);
+            List<String> critical = csv.isEmpty() ? List.of() : List.of(csv.split(","));
+            return Optional.of(new GuardPolicy(rs.getInt(1), critical, rs.getString(3), rs.getTimestamp(4).toInstant().toString()));
         }
     }
 

@@ -48,7 +48,12 @@ public class ReleaseStoreTest {
 
     private static ReleaseStore.Row row(String unit, String to) {
         Instant now = Instant.now();
-        return new ReleaseStore.Row(0, unit, "1.0.0", "mvn:g/a/1.0.0", to, "sha256:" + "ab".repeat(32), List.of("a.job"),
+        return row(unit, to, "mvn:g/a/" + to);
+    }
+
+    private static ReleaseStore.Row row(String unit, String to, String toSource) {
+        Instant now = Instant.now();
+        return new ReleaseStore.Row(0, unit, "1.0.0", "mvn:g/a/1.0.0", to, toSource, List.of("a.job"),
                 ReleaseState.ROLLING, List.of("1", "100%"), 0, 60, "op", "started", now, now, now, null, null, null);
     }
 
@@ -93,5 +98,66 @@ public class ReleaseStoreTest {
         assertEquals(ReleaseState.COMPLETED, done.state());
         assertTrue(done.fleetWideAt() != null && done.endedAt() != null);
         assertEquals(1, DeliveryMeters.figures(List.of(done), java.time.Duration.ofDays(1)).get(0).completed());
+    }
+
+    @Test
+    public void untilAFirstReleaseCompletesEachNodeWantsWhatItRanBefore() throws Exception {
+        store.recordBaseline("node-1", "b.one", "0.9.0", "mvn:g/a/0.9.0");
+        store.recordBaseline("node-1", "b.one", "2.0.0", "late"); // recorded once: a later call changes nothing
+        store.recordBaseline("node-2", "b.one", "", "");
+        long id = store.insertRelease(row("b.one", "2.0.0")).orElseThrow();
+        assertEquals("node-1 ran 0.9.0", new ReleaseStore.Want("0.9.0", "mvn:g/a/0.9.0"), store.wantsOf("node-1").get("b.one"));
+        assertEquals("node-2 ran none", "", store.wantsOf("node-2").get("b.one").version());
+        assertEquals("node-3 recorded nothing: the starting node's version", "1.0.0", store.wantsOf("node-3").get("b.one").version());
+
+        // rolled back: still each node's own
+        ReleaseStore.Row r = store.release(id).orElseThrow();
+        assertTrue(store.transition(r, ReleaseState.ROLLING, ReleaseStore.Change.to(ReleaseState.ROLLING_BACK, "page"), null));
+        assertTrue(store.transition(store.release(id).orElseThrow(), ReleaseState.ROLLING_BACK,
+                ReleaseStore.Change.to(ReleaseState.ROLLED_BACK, null), null));
+        assertEquals("0.9.0", store.wantsOf("node-1").get("b.one").version());
+
+        // once a release completes, every node wants the fleet's version
+        long next = store.insertRelease(row("b.one", "2.0.1")).orElseThrow();
+        assertTrue(store.transition(store.release(next).orElseThrow(), ReleaseState.ROLLING,
+                new ReleaseStore.Change(ReleaseState.WATCHING, "watching", null, true, true, false), null));
+        assertTrue(store.transition(store.release(next).orElseThrow(), ReleaseState.WATCHING,
+                ReleaseStore.Change.to(ReleaseState.COMPLETED, "done"), null));
+        for (String node : List.of("node-1", "node-2", "node-3")) {
+            assertEquals(node, "2.0.1", store.wantsOf(node).get("b.one").version());
+        }
+    }
+
+    @Test
+    public void anArtifactIsDeletedOnlyWhenNoActiveReleaseOrDesiredStateNamesIt() throws Exception {
+        String sha = "cd".repeat(32);
+        store.putArtifact(sha, "b.one", "2.0.0", List.of("a.job"), new byte[] {1, 2, 3});
+        long id = store.insertRelease(row("b.one", "2.0.0", "sha256:" + sha)).orElseThrow();
+        assertEquals(ReleaseStore.Deleted.REFERENCED, store.deleteArtifact(sha));
+        assertEquals("still there", 1, store.artifacts().size());
+        ReleaseStore.Row r = store.release(id).orElseThrow();
+        assertTrue(store.transition(r, ReleaseState.ROLLING, ReleaseStore.Change.to(ReleaseState.ROLLING_BACK, "page"), null));
+        assertEquals("rolling back: still named", ReleaseStore.Deleted.REFERENCED, store.deleteArtifact(sha));
+        assertTrue(store.transition(store.release(id).orElseThrow(), ReleaseState.ROLLING_BACK,
+                ReleaseStore.Change.to(ReleaseState.ROLLED_BACK, null), null));
+        assertEquals(ReleaseStore.Deleted.DELETED, store.deleteArtifact(sha));
+        assertEquals(0, store.artifacts().size());
+        assertEquals(ReleaseStore.Deleted.ABSENT, store.deleteArtifact(sha));
+        try {
+            store.insertRelease(row("b.one", "2.0.0", "sha256:" + sha));
+            org.junit.Assert.fail("a release of a deleted artifact is refused");
+        } catch (java.sql.SQLException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("was deleted"));
+        }
+        assertEquals("and leaves no row behind", 1, store.releases(10).size());
+
+        // the fleet's desired state names an artifact once a release of it completes
+        store.putArtifact(sha, "b.one", "2.0.0", List.of("a.job"), new byte[] {1, 2, 3});
+        long done = store.insertRelease(row("b.one", "2.0.0", "sha256:" + sha)).orElseThrow();
+        assertTrue(store.transition(store.release(done).orElseThrow(), ReleaseState.ROLLING,
+                new ReleaseStore.Change(ReleaseState.WATCHING, "watching", null, true, true, false), null));
+        assertTrue(store.transition(store.release(done).orElseThrow(), ReleaseState.WATCHING,
+                ReleaseStore.Change.to(ReleaseState.COMPLETED, "done"), null));
+        assertEquals(ReleaseStore.Deleted.REFERENCED, store.deleteArtifact(sha));
     }
 }

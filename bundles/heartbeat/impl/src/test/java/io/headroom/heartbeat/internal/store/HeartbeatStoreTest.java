@@ -180,4 +180,21 @@ public class HeartbeatStoreTest {
         assertEquals(List.of("a.job", "b.job"), d.jobs());
         assertEquals(Deploy.KEPT, d.state());
     }
+
+    @Test
+    public void theRollbackRulesSettingsAreSeededOnceThenSetByOperators() throws Exception {
+        assertTrue("none before a node seeds them", store.guardPolicy().isEmpty());
+        store.seedGuardPolicy(3, List.of("vip"));
+        store.seedGuardPolicy(7, List.of("other")); // a second node with another config: the first one's stand
+        assertEquals(3, store.guardPolicy().orElseThrow().tenantQuorum());
+        assertEquals(List.of("vip"), store.guardPolicy().orElseThrow().criticalTenants());
+        assertEquals("config", store.guardPolicy().orElseThrow().updatedBy());
+        store.putGuardPolicy(2, List.of("zeta", "alpha"), "karaf");
+        HeartbeatStore otherNode = new HeartbeatStore(new PlainControlStore(db, schema), "node-b");
+        assertEquals("every node reads the same", 2, otherNode.guardPolicy().orElseThrow().tenantQuorum());
+        assertEquals(List.of("alpha", "zeta"), otherNode.guardPolicy().orElseThrow().criticalTenants());
+        assertEquals("karaf", otherNode.guardPolicy().orElseThrow().updatedBy());
+        store.putGuardPolicy(2, List.of(), "karaf");
+        assertEquals("none critical", List.of(), store.guardPolicy().orElseThrow().criticalTenants());
+    }
 }

@@ -12,7 +12,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 
-@Command(scope = "release", name = "start", description = "Releases a bundle at a version across the fleet: canary first, then steps, each watched by the deploy guard")
+@Command(scope = "release", name = "start", description = "Releases a bundle or a feature (feature:<name>) at a version across the fleet: canary first, then steps, each watched by the deploy guard")
 @Service
 public class ReleaseStartCommand implements Action {
     @Reference
@@ -21,7 +21,7 @@ public class ReleaseStartCommand implements Action {
     @Reference
     Session session;
 
-    @Argument(index = 0, name = "bundle", required = true, description = "Symbolic name of the bundle")
+    @Argument(index = 0, name = "unit", required = true, description = "Symbolic name of the bundle, or feature:<name>")
     String unit;
 
     @Argument(index = 1, name = "version", required = true, description = "Version to release (an uploaded artifact, or --source)")
@@ -36,7 +36,7 @@ public class ReleaseStartCommand implements Action {
     @Option(name = "--watch", description = "How long each step is watched, e.g. 5m")
     String watch;
 
-    @Option(name = "--source", description = "A Maven location every node can reach, instead of an uploaded artifact")
+    @Option(name = "--source", description = "A Maven location every node can reach instead of an uploaded artifact; for a feature, its features repository (mvn:, file:, http:)")
     String source;
 
     @Override

@@ -30,7 +30,7 @@ public class ReleaseStatusCommand implements Action {
                 : List.of(releases.release(id).orElseThrow(() -> new IllegalArgumentException("no release " + id)));
         ShellTable t = new ShellTable();
         t.column("Id");
-        t.column("Bundle");
+        t.column("Unit");
         t.column("From");
         t.column("To");
         t.column("State");
