@@ -29,7 +29,9 @@ import javax.sql.DataSource;
  * The sharding Data API against the paths it wraps, in one run on the same shards: a point select and a single-row
  * insert through direct Connector/J + HikariCP on the tenant's shard, through the in-process router (this JVM), and
  * through {@code POST /api/sharding/tenants/{tenant}/sql} on a Karaf node that reads the same topology from the same
- * control schema (a platform token, HTTP/1.1 keep-alive). Rounds alternate between the paths.
+ * control schema (a platform token, HTTP/1.1 keep-alive), from {@code java.net.http.HttpClient} and from a blocking
+ * client with one connection per client thread. Rounds alternate between the paths; each path's CPU per operation is
+ * reported for this process and for the Karaf node.
  */
 final class DataApiBench {
     private static final String POINT = "SELECT id, status, total FROM orders WHERE tenant_id = ? AND id = ?";
