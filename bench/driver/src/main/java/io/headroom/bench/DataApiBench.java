@@ -29,11 +29,15 @@ import javax.sql.DataSource;
  * The sharding Data API against the paths it wraps, in one run on the same shards: a point select and a single-row
  * insert through direct Connector/J + HikariCP on the tenant's shard, through the in-process router (this JVM), and
  * through {@code POST /api/sharding/tenants/{tenant}/sql} on a Karaf node that reads the same topology from the same
- * control schema (a platform token, HTTP/1.1 keep-alive). Rounds alternate between the paths.
+ * control schema (a platform token, HTTP/1.1 keep-alive), from {@code java.net.http.HttpClient} and from a blocking
+ * client with one connection per client thread. Rounds alternate between the paths; each path's CPU per operation is
+ * reported for this process and for the Karaf node.
  */
 final class DataApiBench {
     private static final String POINT = "SELECT id, status, total FROM orders WHERE tenant_id = ? AND id = ?";
     private static final String INSERT = "INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'new', 1)";
+    /** The same requests from a blocking client: one keep-alive connection per client thread, no executor hand-offs. */
+    private static final String BLOCKING = "Data API over REST, blocking client";
     private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
 
     private DataApiBench() {
@@ -99,6 +103,8 @@ final class DataApiBench {
                 }
             });
             selects.put("Data API over REST", (t, id) -> rest(http, karaf.api(), token, ids[t].value(), body(POINT, ids[t].value(), id)));
+            KeepAliveHttp blocking = new KeepAliveHttp(karaf.baseUrl());
+            selects.put(BLOCKING, (t, id) -> rest(blocking, token, ids[t].value(), body(POINT, ids[t].value(), id)));
             Map<String, Op> inserts = new LinkedHashMap<>();
             inserts.put("direct Connector/J + HikariCP", (t, id) -> {
                 try (Connection c = shardOf[t].getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
@@ -109,23 +115,47 @@ final class DataApiBench {
             });
             inserts.put("in-process router", (t, id) -> router.router().forTenant(ids[t]).update(INSERT, ids[t].value(), nextId.incrementAndGet()));
             inserts.put("Data API over REST", (t, id) -> rest(http, karaf.api(), token, ids[t].value(), body(INSERT, ids[t].value(), nextId.incrementAndGet())));
-            compare("point select", selects, clients, seconds, loop);
-            compare("single-row insert", inserts, clients, seconds, loop);
+            inserts.put(BLOCKING, (t, id) -> rest(blocking, token, ids[t].value(), body(INSERT, ids[t].value(), nextId.incrementAndGet())));
+            // each tenant once through the node (its first statement on a node records the tenant in the control schema,
+            // once per node), then the node's JIT warmed on the REST path before any round
+            for (int i = 0; i < tenants; i++) {
+                rest(blocking, token, ids[i].value(), body(POINT, ids[i].value(), 0));
+            }
+            // a freshly booted node spends more CPU compiling than serving for its first minute or so (JFR: the JIT's
+            // compiler threads used more CPU than the request threads in 10-second warm-ups on a loaded machine)
+            int warmup = Integer.getInteger("headroom.bench.dataapi.warmupSeconds", 30);
+            loop.run(selects.get(BLOCKING), clients, warmup);
+            loop.run(inserts.get(BLOCKING), clients, warmup);
+            ProcessHandle node = karaf.jvm().orElseThrow();
+            compare("point select", selects, clients, seconds, loop, node);
+            compare("single-row insert", inserts, clients, seconds, loop, node);
         }
     }
 
-    private static void compare(String what, Map<String, Op> paths, int clients, int seconds, Loop loop) throws Exception {
+    private static long cpuNanos(ProcessHandle h) {
+        return h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+
+    private static void compare(String what, Map<String, Op> paths, int clients, int seconds, Loop loop, ProcessHandle node) throws Exception {
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        Map<String, long[]> cpu = new LinkedHashMap<>(); // per path: this process's and the node's CPU ns in its rounds
         for (Op op : paths.values()) {
             loop.run(op, clients, 3); // warm-up
         }
         int rounds = 3;
         Map<String, List<long[]>> latencies = new LinkedHashMap<>();
         paths.keySet().forEach(k -> latencies.put(k, new ArrayList<>()));
+        paths.keySet().forEach(k -> cpu.put(k, new long[2]));
         for (int round = 0; round < rounds; round++) {
             List<String> order = new ArrayList<>(paths.keySet());
             java.util.Collections.rotate(order, round); // who goes first changes each round
             for (String path : order) {
+                long self = os.getProcessCpuTime();
+                long karaf = cpuNanos(node);
                 latencies.get(path).add(loop.run(paths.get(path), clients, seconds));
+                cpu.get(path)[0] += os.getProcessCpuTime() - self;
+                cpu.get(path)[1] += cpuNanos(node) - karaf;
             }
         }
         System.out.printf("%s, %d closed-loop clients, %d rounds x %d s per path, alternating%n", what, clients, rounds, seconds);
@@ -140,16 +170,33 @@ final class DataApiBench {
             figures.put(e.getKey(), new double[] {rate, p50, p99});
             System.out.printf(Locale.ROOT, "| %s | %.0f | %.3f | %.3f |%n", e.getKey(), rate, p50, p99);
         }
+        System.out.println("| path | this process's CPU per operation, us | the Karaf node's CPU per operation, us | the Karaf node's CPU per second of its rounds, ms |");
+        System.out.println("|---|---|---|---|");
+        for (Map.Entry<String, long[]> e : cpu.entrySet()) {
+            long ops = latencies.get(e.getKey()).stream().mapToLong(a -> a.length).sum();
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", e.getKey(), e.getValue()[0] / 1e3 / ops, e.getValue()[1] / 1e3 / ops,
+                    e.getValue()[1] / 1e6 / (rounds * seconds));
+        }
         double[] router = figures.get("in-process router");
         double[] rest = figures.get("Data API over REST");
-        System.out.printf(Locale.ROOT, "%s: REST / router throughput %.3f (goal 0.5), p50 %+.3f ms (goal +1), p99 %+.3f ms (goal +3)%n",
+        System.out.printf(Locale.ROOT, "%s: REST (java.net.http client) / router throughput %.3f (goal 0.5), p50 %+.3f ms (goal +1), p99 %+.3f ms (goal +3)%n",
                 what, rest[0] / router[0], rest[1] - router[1], rest[2] - router[2]);
+        double[] blocking = figures.get(BLOCKING);
+        System.out.printf(Locale.ROOT, "%s: REST (blocking client) / router throughput %.3f (goal 0.5), p50 %+.3f ms (goal +1), p99 %+.3f ms (goal +3)%n",
+                what, blocking[0] / router[0], blocking[1] - router[1], blocking[2] - router[2]);
     }
 
     private static void rest(HttpClient http, String api, String token, String tenant, String body) throws Exception {
         HttpResponse<String> r = send(http, api + "/sharding/tenants/" + tenant + "/sql", token, body);
         if (r.statusCode() != 200) {
             throw new IllegalStateException(r.statusCode() + " " + r.body());
+        }
+    }
+
+    private static void rest(KeepAliveHttp http, String token, String tenant, String body) throws Exception {
+        KeepAliveHttp.Response r = http.post("/api/sharding/tenants/" + tenant + "/sql", token, body);
+        if (r.status() != 200) {
+            throw new IllegalStateException(r.status() + " " + r.body());
         }
     }
 

@@ -227,6 +227,7 @@ public final class ShardingBench {
         List<long[]> per = new ArrayList<>();
         Thread[] threads = new Thread[clients];
         AtomicLong errors = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
         for (int c = 0; c < clients; c++) {
             long[][] slot = new long[1][];
             int seed = c;
@@ -242,6 +243,7 @@ public final class ShardingBench {
                         op.run(t, id);
                     } catch (Exception e) {
                         errors.incrementAndGet();
+                        firstError.compareAndSet(null, e);
                         continue;
                     }
                     if (n == lat.length) {
@@ -260,7 +262,7 @@ public final class ShardingBench {
             t.join();
         }
         if (errors.get() > 0) {
-            throw new IllegalStateException(errors.get() + " operations failed");
+            throw new IllegalStateException(errors.get() + " operations failed, the first: " + firstError.get(), firstError.get());
         }
         return merge(per);
     }

@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.SQLTimeoutException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.LocalDate;
@@ -28,57 +27,74 @@ final class DataValues {
     private DataValues() {
     }
 
-    static StatementResult run(Connection conn, String sql, boolean query, Object[] params, int maxRows, int timeoutSeconds)
-            throws SQLException {
-        long start = System.nanoTime();
+    /**
+     * Runs one statement; {@code deadlines} cancels it on the server once it has run {@code timeoutSeconds} (0: no
+     * timeout of its own), which answers as {@link ResultLimitException}.
+     */
+    static StatementResult run(Connection conn, String sql, boolean query, Object[] params, int maxRows, int timeoutSeconds,
+            StatementDeadlines deadlines) throws SQLException {
         boolean insert = !query && sql.regionMatches(true, 0, "INSERT", 0, 6);
         try (PreparedStatement ps = insert ? conn.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS) : conn.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
-            if (timeoutSeconds > 0) {
-                ps.setQueryTimeout(timeoutSeconds);
-            }
             if (query) {
                 ps.setMaxRows(maxRows + 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    ResultSetMetaData md = rs.getMetaData();
-                    int n = md.getColumnCount();
-                    List<StatementResult.Column> cols = new ArrayList<>(n);
-                    for (int i = 1; i <= n; i++) {
-                        cols.add(new StatementResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
-                    }
-                    List<List<Object>> rows = new ArrayList<>();
-                    while (rs.next()) {
-                        if (rows.size() == maxRows) {
-                            throw new ResultLimitException("the statement returns more than maxRows=" + maxRows
-                                    + " rows: add a LIMIT (and page with a key condition) or raise maxRows");
-                        }
-                        List<Object> row = new ArrayList<>(n);
-                        for (int i = 1; i <= n; i++) {
-                            row.add(value(rs, md, i));
-                        }
-                        rows.add(row);
-                    }
-                    return new StatementResult(cols, rows, 0, null);
-                }
             }
-            long affected = ps.executeLargeUpdate();
-            Object key = null;
-            if (insert) {
-                try (ResultSet keys = ps.getGeneratedKeys()) {
-                    if (keys.next()) {
-                        key = integer(new BigDecimal(keys.getString(1)).toBigInteger());
+            StatementDeadlines.Armed armed = timeoutSeconds > 0 ? deadlines.arm(ps, timeoutSeconds) : null;
+            try {
+                return query ? rows(ps, maxRows) : update(ps, insert);
+            } catch (SQLException e) {
+                if (armed != null) {
+                    armed.close();
+                    if (armed.expired()) {
+                        throw new ResultLimitException("the statement ran past its timeout of " + timeoutSeconds + " s and was cancelled");
                     }
                 }
+                throw e;
+            } finally {
+                if (armed != null) {
+                    armed.close();
+                }
             }
-            return new StatementResult(null, null, affected, key);
-        } catch (SQLTimeoutException e) {
-            if (timeoutSeconds > 0 && System.nanoTime() - start >= timeoutSeconds * 900_000_000L) {
-                throw new ResultLimitException("the statement ran past its timeout of " + timeoutSeconds + " s and was cancelled");
-            }
-            throw e;
         }
+    }
+
+    private static StatementResult rows(PreparedStatement ps, int maxRows) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            ResultSetMetaData md = rs.getMetaData();
+            int n = md.getColumnCount();
+            List<StatementResult.Column> cols = new ArrayList<>(n);
+            for (int i = 1; i <= n; i++) {
+                cols.add(new StatementResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+            }
+            List<List<Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                if (rows.size() == maxRows) {
+                    throw new ResultLimitException("the statement returns more than maxRows=" + maxRows
+                            + " rows: add a LIMIT (and page with a key condition) or raise maxRows");
+                }
+                List<Object> row = new ArrayList<>(n);
+                for (int i = 1; i <= n; i++) {
+                    row.add(value(rs, md, i));
+                }
+                rows.add(row);
+            }
+            return new StatementResult(cols, rows, 0, null);
+        }
+    }
+
+    private static StatementResult update(PreparedStatement ps, boolean insert) throws SQLException {
+        long affected = ps.executeLargeUpdate();
+        Object key = null;
+        if (insert) {
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                if (keys.next()) {
+                    key = integer(new BigDecimal(keys.getString(1)).toBigInteger());
+                }
+            }
+        }
+        return new StatementResult(null, null, affected, key);
     }
 
     /** A column's value as a JSON-ready object (see {@link StatementResult}). */

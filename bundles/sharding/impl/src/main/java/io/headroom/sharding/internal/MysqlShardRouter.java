@@ -85,6 +85,8 @@ public final class MysqlShardRouter implements ShardRouter {
     /** Kills the statements of shards a scatter gave up on (rare; bounded, a kill that does not fit is skipped). */
     private final ExecutorService canceller;
     private final ScheduledExecutorService reporter;
+    /** The Data API's statement timeouts, on one timer (not the driver's timer per connection). */
+    private final StatementDeadlines deadlines = new StatementDeadlines();
 
     @Activate
     public MysqlShardRouter(@Reference ShardMap map, @Reference Signals signals) {
@@ -114,6 +116,7 @@ public final class MysqlShardRouter implements ShardRouter {
         reporter.shutdownNow();
         scatterPool.shutdownNow();
         canceller.shutdownNow();
+        deadlines.close();
     }
 
     @Override
@@ -400,7 +403,7 @@ public final class MysqlShardRouter implements ShardRouter {
                 try {
                     List<StatementResult> out = new ArrayList<>();
                     for (int i = 0; i < checks.size(); i++) {
-                        out.add(DataValues.run(conn, checks.get(i).sql(), checks.get(i).query(), bound.get(i), maxRows, timeoutSeconds));
+                        out.add(DataValues.run(conn, checks.get(i).sql(), checks.get(i).query(), bound.get(i), maxRows, timeoutSeconds, deadlines));
                     }
                     if (tx) {
                         conn.commit();

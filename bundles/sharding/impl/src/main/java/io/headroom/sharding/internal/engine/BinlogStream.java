@@ -96,6 +96,7 @@ final class BinlogStream implements AutoCloseable {
         client.setBinlogPosition(from.position());
         client.setKeepAlive(false);
         EventDeserializer ed = new EventDeserializer();
+        SignedTime.install(ed); // TIME(n) with its sign (the client drops it), as the server's text
         // date/time as microseconds (exact; TableShape.fromBinlog renders them per column type), text and binary as bytes
         ed.setCompatibilityMode(EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY,
                 EventDeserializer.CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO);

@@ -142,6 +142,23 @@ record TableShape(String table, List<String> columns, List<String> types, List<S
      * microseconds (rendered as the server's text, TIMESTAMP as an instant); unsigned integers as their signed bits;
      * BIT as a bit set; ENUM and SET as index and bit mask, which the server takes as they are.
      */
+    /** Seconds before 1582-10-15 (UTC): the binlog client encodes dates before it with the Julian-Gregorian calendar. */
+    private static final long GREGORIAN_CUTOVER_SECONDS = -12_219_292_800L;
+
+    /**
+     * The calendar fields the binlog client encoded as {@code seconds} since the epoch (UTC): proleptic Gregorian from
+     * 1582-10-15 on, {@link java.util.GregorianCalendar} (Julian before the cutover) before it, as the client does.
+     */
+    static java.time.LocalDateTime utcFields(long seconds, int micros) {
+        if (seconds >= GREGORIAN_CUTOVER_SECONDS) {
+            return java.time.LocalDateTime.ofEpochSecond(seconds, micros * 1000, java.time.ZoneOffset.UTC);
+        }
+        java.util.GregorianCalendar c = new java.util.GregorianCalendar(java.util.TimeZone.getTimeZone("GMT"));
+        c.setTimeInMillis(seconds * 1000);
+        return java.time.LocalDateTime.of(c.get(java.util.Calendar.YEAR), c.get(java.util.Calendar.MONTH) + 1, c.get(java.util.Calendar.DAY_OF_MONTH),
+                c.get(java.util.Calendar.HOUR_OF_DAY), c.get(java.util.Calendar.MINUTE), c.get(java.util.Calendar.SECOND), micros * 1000);
+    }
+
     Object fromBinlog(int i, Serializable v) {
         String type = types.get(i);
         if (v == null) {
@@ -153,16 +170,17 @@ record TableShape(String table, List<String> columns, List<String> types, List<S
         if (v instanceof Long micros && (type.equals("datetime") || type.equals("date") || type.equals("time") || type.equals("timestamp"))) {
             long seconds = Math.floorDiv(micros, 1_000_000L);
             int fraction = (int) Math.floorMod(micros, 1_000_000L);
+            String frac = fraction == 0 ? "" : String.format(".%06d", fraction);
             if (type.equals("timestamp")) {
-                java.sql.Timestamp ts = new java.sql.Timestamp(seconds * 1000);
-                ts.setNanos(fraction * 1000);
-                return ts;
+                // as text in the JVM's time zone, as the driver renders a Timestamp, but with its fraction: the driver
+                // drops fractional seconds for MariaDB (it takes the server's "5.5.5-" version prefix for 5.5)
+                java.time.LocalDateTime local = new java.sql.Timestamp(seconds * 1000).toLocalDateTime();
+                return local.toLocalDate() + " " + String.format("%02d:%02d:%02d", local.getHour(), local.getMinute(), local.getSecond()) + frac;
             }
-            java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(seconds, fraction * 1000, java.time.ZoneOffset.UTC);
+            java.time.LocalDateTime t = utcFields(seconds, fraction);
             if (type.equals("date")) {
                 return t.toLocalDate().toString();
             }
-            String frac = fraction == 0 ? "" : String.format(".%06d", fraction);
             if (type.equals("time")) {
                 long abs = Math.abs(micros);
                 long h = abs / 3_600_000_000L;
