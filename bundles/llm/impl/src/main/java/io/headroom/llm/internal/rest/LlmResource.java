@@ -16,6 +16,7 @@ import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.internal.core.ProviderRefusal;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.TenantQuota;
@@ -159,6 +160,9 @@ public final class LlmResource implements RestResource {
 
     /** For a tenant caller the providers' own error text (the last error behind an exhausted route) is left out. */
     static ProblemException problem(ProviderException e, boolean tenant) {
+        if (tenant && e instanceof ProviderRefusal refusal) { // the provider's own words and the deployment's name stay out
+            return new ProblemException(refusal.publicStatus(), refusal.publicMessage());
+        }
         String message = e.getMessage();
         int last = message == null || !tenant ? -1 : message.indexOf("; last error: ");
         if (last >= 0) {

@@ -213,7 +213,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         } catch (ProviderException e) {
-            throw LlmResource.problem(e);
+            throw LlmResource.problem(e, Caller.TENANT.equals(caller.role()));
         }
         exchange.status(200);
         if (caller.tenantScope().isEmpty()) {
