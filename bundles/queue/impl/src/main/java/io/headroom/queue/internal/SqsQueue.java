@@ -257,8 +257,12 @@ public final class SqsQueue extends WorkerQueue {
         }
     }
 
-    private static SqsClient client(Config config) {
-        SqsClientBuilder b = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(config.region()));
+    static SqsClient client(Config config) {
+        return client(config, SqsClient.builder().httpClient(UrlConnectionHttpClient.create()));
+    }
+
+    static SqsClient client(Config config, SqsClientBuilder b) {
+        b.region(Region.of(config.region()));
         if (!config.endpoint().isBlank()) {
             b.endpointOverride(URI.create(config.endpoint()));
         }
@@ -267,7 +271,7 @@ public final class SqsQueue extends WorkerQueue {
         return b.credentialsProvider(credentials).build();
     }
 
-    private static String describe(Config config) {
+    static String describe(Config config) {
         return config.endpoint().isBlank() ? "AWS " + config.region() : config.endpoint();
     }
 
