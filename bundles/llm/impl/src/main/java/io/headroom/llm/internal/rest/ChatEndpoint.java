@@ -162,7 +162,7 @@ public final class ChatEndpoint implements DirectEndpoint {
         String id = "chatcmpl-" + randomId();
         String route = body.model;
         if (body.stream) {
-            stream(exchange, id, route, tenant, priority, request, timeout, body.includeUsage);
+            stream(exchange, id, route, tenant, priority, request, timeout, body.includeUsage, Caller.TENANT.equals(caller.role()));
             return;
         }
         ChatResponse r;
@@ -230,7 +230,7 @@ public final class ChatEndpoint implements DirectEndpoint {
      * a last chunk with no choices carries the usage; a failure after it is an error event and no [DONE].
      */
     private void stream(Exchange exchange, String id, String route, TenantId tenant, Priority priority, ChatRequest request,
-                        Duration timeout, boolean includeUsage) throws IOException {
+                        Duration timeout, boolean includeUsage, boolean tenantCaller) throws IOException {
         long created = System.currentTimeMillis() / 1000;
         OutputStream[] out = new OutputStream[1];
         StreamListener writer = new StreamListener() {
@@ -288,7 +288,7 @@ public final class ChatEndpoint implements DirectEndpoint {
 
             @Override
             public void failed(ProviderException error) {
-                send("{\"error\":{\"message\":" + quoted("the answer was cut off: " + error.getMessage())
+                send("{\"error\":{\"message\":" + quoted("the answer was cut off" + LlmResource.cutOffDetail(error, tenantCaller))
                         + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
             }
         };
@@ -296,7 +296,7 @@ public final class ChatEndpoint implements DirectEndpoint {
             router.stream(tenant, priority, route, request, timeout, writer);
         } catch (ProviderException | IllegalArgumentException e) {
             if (out[0] == null) {
-                throw e instanceof ProviderException p ? LlmResource.problem(p) : ProblemException.badRequest(e.getMessage());
+                throw e instanceof ProviderException p ? LlmResource.problem(p, tenantCaller) : ProblemException.badRequest(e.getMessage());
             }
             writer.failed(e instanceof ProviderException p ? p : new ProviderException(e.getMessage(), 400, false, 0, e));
         }

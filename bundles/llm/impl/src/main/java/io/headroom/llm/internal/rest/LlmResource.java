@@ -158,6 +158,17 @@ public final class LlmResource implements RestResource {
         return problem(e, false);
     }
 
+    /**
+     * What follows "the answer was cut off" in a stream's error event: the provider's words and the deployment's name
+     * for operators and platform tokens; for a tenant only the status, if there was one.
+     */
+    static String cutOffDetail(ProviderException e, boolean tenant) {
+        if (!tenant) {
+            return ": " + e.getMessage();
+        }
+        return e.status() > 0 ? " (the model provider answered HTTP " + e.status() + ")" : " (the model provider stopped answering)";
+    }
+
     /** For a tenant caller the providers' own error text (the last error behind an exhausted route) is left out. */
     static ProblemException problem(ProviderException e, boolean tenant) {
         if (tenant && e instanceof ProviderRefusal refusal) { // the provider's own words and the deployment's name stay out

@@ -204,7 +204,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
         String route = parsed.model;
         Shape shape = new Shape("resp_" + UUID.randomUUID().toString().replace("-", ""), route, System.currentTimeMillis() / 1000, body);
         if (parsed.stream) {
-            stream(exchange, shape, tenant, priority, request, timeout);
+            stream(exchange, shape, tenant, priority, request, timeout, Caller.TENANT.equals(caller.role()));
             return;
         }
         ChatResponse r;
@@ -308,7 +308,8 @@ public final class ResponsesEndpoint implements DirectEndpoint {
      * status); then response.created and response.in_progress, an output item per message or function call with its
      * deltas, and response.completed; a failure after the first token is an error event then response.failed.
      */
-    private void stream(Exchange exchange, Shape shape, TenantId tenant, Priority priority, ChatRequest request, Duration timeout)
+    private void stream(Exchange exchange, Shape shape, TenantId tenant, Priority priority, ChatRequest request, Duration timeout,
+            boolean tenantCaller)
             throws IOException {
         final class Writer implements StreamListener {
             private OutputStream out;
@@ -410,7 +411,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
             @Override
             public void failed(ProviderException error) {
                 send("error", JSON.createObjectNode().put("code", "server_error")
-                        .put("message", "the answer was cut off: " + error.getMessage()).putNull("param"));
+                        .put("message", "the answer was cut off" + LlmResource.cutOffDetail(error, tenantCaller)).putNull("param"));
                 ObjectNode failed = shape.response("failed", List.of(), null);
                 failed.putObject("error").put("code", "server_error").put("message", "the answer was cut off");
                 send("response.failed", JSON.createObjectNode().set("response", failed));
@@ -425,7 +426,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
             router.stream(tenant, priority, shape.route, request, timeout, writer);
         } catch (ProviderException | IllegalArgumentException e) {
             if (!writer.started()) {
-                throw e instanceof ProviderException p ? LlmResource.problem(p) : ProblemException.badRequest(e.getMessage());
+                throw e instanceof ProviderException p ? LlmResource.problem(p, tenantCaller) : ProblemException.badRequest(e.getMessage());
             }
             writer.failed(e instanceof ProviderException p ? p : new ProviderException(e.getMessage(), 400, false, 0, e));
         }

@@ -37,4 +37,13 @@ public class ProviderRefusalProblemTest {
         assertEquals(400, p.status());
         assertFalse(p.detail(), p.detail().contains("azure-east-2") || p.detail().contains("context too long"));
     }
+
+    @Test
+    public void aStreamCutOffTellsTenantsTheStatusOnly() {
+        ProviderException broken = new ProviderException("azure-east-2: stream broken: connection reset by 10.0.0.7", 0, true, 0, null);
+        assertEquals(" (the model provider stopped answering)", LlmResource.cutOffDetail(broken, true));
+        assertEquals(": azure-east-2: stream broken: connection reset by 10.0.0.7", LlmResource.cutOffDetail(broken, false));
+        assertEquals(" (the model provider answered HTTP 500)",
+                LlmResource.cutOffDetail(new ProviderException("azure-east-2 answered HTTP 500: oops", 500, true, 0, null), true));
+    }
 }
