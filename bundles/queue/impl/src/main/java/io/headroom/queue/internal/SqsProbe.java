@@ -21,9 +21,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * The SQS backend's readiness and its queues' approximate counts. With its own client (short timeouts, no retries):
  * the check tells the truth even while the backend's receive loops are busy, and works when the backend could not
  * start at all because SQS was away. SQS is asked at most every {@value #REFRESH_MILLIS} ms (the core checks about
- * once a second; each ask is three GetQueueAttributes calls), and the gauges show the last answer.
+ * once a second; each ask is three GetQueueAttributes calls), and the gauges show the last answer. Immediate: a delayed
+ * component would be dropped after each check (taking its gauge and its cached answer with it).
  */
-@Component(service = HealthCheck.class, configurationPid = SqsQueue.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(service = HealthCheck.class, immediate = true, configurationPid = SqsQueue.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = HealthCheck.CAPABILITY + "=queue")
 public final class SqsProbe implements HealthCheck {
     static final long REFRESH_MILLIS = 5000;
