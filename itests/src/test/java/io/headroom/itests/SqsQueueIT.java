@@ -167,9 +167,15 @@ public class SqsQueueIT extends HeadroomTestSupport {
     public void withTheEndpointDownJobsAreRefusedClearlyAndNoneIsLost() throws Exception {
         // readiness and the queues' approximate counts come from SQS itself (GetQueueAttributes)
         assertTrue("the queue capability is ready while SQS answers", eventually(() -> "UP".equals(queueReadiness())));
-        String metrics = get("/metrics", OPERATOR).body();
-        assertTrue(metrics, metrics.contains("headroom_queue_sqs_messages{queue=\"main\",state=\"visible\"}")
-                && metrics.contains("headroom_queue_sqs_messages{queue=\"dlq\",state=\"in_flight\"}"));
+        assertTrue("the queues' counts are metrics: " + get("/metrics", OPERATOR).body(), eventually(() -> {
+            try {
+                String metrics = get("/metrics", OPERATOR).body();
+                return metrics.contains("headroom_queue_sqs_messages{queue=\"main\",state=\"visible\"}")
+                        && metrics.contains("headroom_queue_sqs_messages{queue=\"dlq\",state=\"in_flight\"}");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
         proxy.stop();
         assertTrue("the queue capability is DOWN once SQS does not answer", eventually(() -> "DOWN".equals(queueReadiness())));
         assertEquals("liveness does not follow a vendor", 200, get("/health/live", null).statusCode());
