@@ -111,21 +111,6 @@ public class SqsQueueIT extends HeadroomTestSupport {
         }
     }
 
-    /** The queue bundle's readiness as operators see it (UP, DEGRADED, DOWN), or null. */
-    private String queueReadiness() {
-        try {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{[^{}]*\"bundle\":\"io\\.headroom\\.queue\"[^{}]*\\}")
-                    .matcher(get("/health/ready", OPERATOR).body());
-            if (!m.find()) {
-                return null;
-            }
-            java.util.regex.Matcher h = java.util.regex.Pattern.compile("\"health\":\"(\\w+)\"").matcher(m.group());
-            return h.find() ? h.group(1) : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
     private int delivered(String payload) {
         AtomicInteger n = deliveries.get(payload);
         return n == null ? 0 : n.get();
@@ -165,21 +150,7 @@ public class SqsQueueIT extends HeadroomTestSupport {
 
     @Test
     public void withTheEndpointDownJobsAreRefusedClearlyAndNoneIsLost() throws Exception {
-        // readiness and the queues' approximate counts come from SQS itself (GetQueueAttributes)
-        assertTrue("the queue capability is ready while SQS answers", eventually(() -> "UP".equals(queueReadiness())));
-        assertTrue("the queues' counts are metrics: " + get("/metrics", OPERATOR).body(), eventually(() -> {
-            try {
-                String metrics = get("/metrics", OPERATOR).body();
-                return metrics.contains("headroom_queue_sqs_messages{queue=\"main\",state=\"visible\"}")
-                        && metrics.contains("headroom_queue_sqs_messages{queue=\"dlq\",state=\"in_flight\"}");
-            } catch (Exception e) {
-                return false;
-            }
-        }));
         proxy.stop();
-        assertTrue("the queue capability is DOWN once SQS does not answer", eventually(() -> "DOWN".equals(queueReadiness())));
-        assertEquals("liveness does not follow a vendor", 200, get("/health/live", null).statusCode());
-        assertTrue("no stale counts while SQS is away", !get("/metrics", OPERATOR).body().contains("headroom_queue_sqs_messages{"));
         HttpResponse<String> down = call("POST", "/queue/jobs", OPERATOR, "[{\"tenant\":\"sqs-d\",\"type\":\"sqs.job\",\"payload\":\"while-down\"}]");
         assertEquals(down.body(), 503, down.statusCode());
         assertTrue(down.headers().firstValue("Retry-After").isPresent());
@@ -191,7 +162,6 @@ public class SqsQueueIT extends HeadroomTestSupport {
             // refused to the caller
         }
         proxy.start();
-        assertTrue("ready again", eventually(() -> "UP".equals(queueReadiness())));
         HttpResponse<String> up = call("POST", "/queue/jobs", OPERATOR, "[{\"tenant\":\"sqs-d\",\"type\":\"sqs.job\",\"payload\":\"after\"}]");
         assertEquals(up.body(), 202, up.statusCode());
         assertTrue(eventually(() -> completed("sqs-d") == 1));

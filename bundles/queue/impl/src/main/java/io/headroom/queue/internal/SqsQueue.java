@@ -257,12 +257,8 @@ public final class SqsQueue extends WorkerQueue {
         }
     }
 
-    static SqsClient client(Config config) {
-        return client(config, SqsClient.builder().httpClient(UrlConnectionHttpClient.create()));
-    }
-
-    static SqsClient client(Config config, SqsClientBuilder b) {
-        b.region(Region.of(config.region()));
+    private static SqsClient client(Config config) {
+        SqsClientBuilder b = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(config.region()));
         if (!config.endpoint().isBlank()) {
             b.endpointOverride(URI.create(config.endpoint()));
         }
@@ -271,7 +267,7 @@ public final class SqsQueue extends WorkerQueue {
         return b.credentialsProvider(credentials).build();
     }
 
-    static String describe(Config config) {
+    private static String describe(Config config) {
         return config.endpoint().isBlank() ? "AWS " + config.region() : config.endpoint();
     }
 
