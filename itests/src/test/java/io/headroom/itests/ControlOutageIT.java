@@ -94,7 +94,19 @@ public class ControlOutageIT {
             Thread.sleep(2000);
             controlDb.kill();
             Instant down = Instant.now();
-            Thread.sleep(OUTAGE_SECONDS * 1000L);
+            Thread.sleep(3000); // several token refreshes failed on every node
+            String unknown = "Bearer hr_" + "q".repeat(12) + "_" + "z".repeat(43);
+            for (LocalFleet.Node n : fleet.nodes()) {
+                RestClient node = new RestClient(n.karaf().baseUrl());
+                // offline grace (offlineGraceMillis, 15 min by default): a token the node confirmed keeps working
+                HttpResponse<String> confirmed = node.call("GET", "/flags/outage.reads/tenants/outage-acme", acme, null);
+                assertEquals(n.id() + ": a confirmed token works while the control schema is away: " + confirmed.body(),
+                        200, confirmed.statusCode());
+                // a token the node never saw is refused at once: 401, not a wait for the database nor a 5xx
+                HttpResponse<String> never = node.call("GET", "/flags/outage.reads/tenants/outage-acme", unknown, null);
+                assertEquals(n.id() + ": a token never seen is refused during the outage: " + never.body(), 401, never.statusCode());
+            }
+            Thread.sleep(Math.max(0, OUTAGE_SECONDS * 1000L - java.time.Duration.between(down, Instant.now()).toMillis()));
             controlDb.restart();
             System.out.printf("control database down for %d ms%n", java.time.Duration.between(down, Instant.now()).toMillis());
             // writes work again on every node, with nothing restarted
@@ -128,6 +140,62 @@ public class ControlOutageIT {
         acknowledgedBefore = acknowledgedEvents.get();
         assertTrue("every heartbeat event accepted during the outage is counted once the control schema is back",
                 eventually(() -> events1h(lb, acme) == acknowledgedBefore));
+    }
+
+    /**
+     * Unknown bearer tokens (a client guessing, or one replaying garbage) cost no control-schema query each: the
+     * statements the control database runs are counted on the server (its own {@code Questions} counter; this
+     * database serves only the fleet) while every node refuses {@value #UNKNOWN_TOKENS} different unknown tokens, and
+     * compared with what the fleet runs with no such requests over the same time.
+     */
+    @Test
+    public void unknownTokensCostNoControlSchemaQueryEach() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        MariaDbServer controlDb = TestFleet.controlDb();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        for (RestClient node : nodes) { // the control database is up (after the outage test) and every node reads it
+            assertTrue(eventually(() -> ok(node, "GET", "/flags", RestClient.OPERATOR, null)));
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(controlDb.jdbcUrl("headroom"), "root", "")) {
+            long idleStart = questions(c);
+            long idleFrom = System.nanoTime();
+            Thread.sleep(10_000); // long enough to average the nodes' periodic flushes
+            double idlePerMilli = (questions(c) - idleStart - 1) / ((System.nanoTime() - idleFrom) / 1e6);
+
+            long start = questions(c);
+            long from = System.nanoTime();
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < UNKNOWN_TOKENS; i++) {
+                RestClient node = nodes.get(i % nodes.size());
+                String token = String.format("Bearer hr_%012d_%s", i, "u".repeat(43));
+                statuses.add(pool.submit(() -> node.call("GET", "/flags", token, null).statusCode()));
+            }
+            for (Future<Integer> f : statuses) {
+                assertEquals("an unknown token is refused", 401, (int) f.get());
+            }
+            pool.shutdown();
+            double millis = (System.nanoTime() - from) / 1e6;
+            long ran = questions(c) - start - 1;
+            double background = idlePerMilli * millis;
+            System.out.printf("control schema statements: %d while %d unknown tokens were refused in %.0f ms"
+                    + " (the fleet runs about %.0f in that time without them)%n", ran, UNKNOWN_TOKENS, millis, background);
+            // one query per unknown token would be at least UNKNOWN_TOKENS more than the background; the nodes may check
+            // the schema for a token made a moment ago at most once per 250 ms each
+            assertTrue("statements " + ran + " against a background of " + Math.round(background) + " for " + UNKNOWN_TOKENS
+                    + " unknown tokens", ran - background < UNKNOWN_TOKENS / 2.0);
+        }
+    }
+
+    static final int UNKNOWN_TOKENS = 900;
+
+    /** The server's count of statements run (clients' and its own SHOW). */
+    private static long questions(java.sql.Connection c) throws java.sql.SQLException {
+        try (java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE 'Questions'")) {
+            rs.next();
+            return rs.getLong(2);
+        }
     }
 
     private static boolean read(RestClient lb, String path, String auth, String body, List<String> failures,

@@ -50,8 +50,9 @@ public class DeployGuardIT extends HeadroomTestSupport {
         assertEquals("0.1.1.broken", example.getVersion().toString());
         awaitStatus(GREETING, OPERATOR, 500);
         long updatedAt = System.currentTimeMillis();
+        // three tenants fail: one tenant's failures alone page only that tenant and never roll a release back
         for (int i = 0; i < 30; i++) {
-            call("POST", GREETING, OPERATOR, "{\"message\":\"hi\"}");
+            call("POST", GREETING.replace("guarded", "guarded" + (i % 3)), OPERATOR, "{\"message\":\"hi\"}");
         }
 
         long deadline = System.currentTimeMillis() + 60_000;

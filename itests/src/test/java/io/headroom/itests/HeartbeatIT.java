@@ -132,6 +132,44 @@ public class HeartbeatIT extends HeadroomTestSupport {
         }
     }
 
+    @Test
+    public void oneTenantFailingPagesItsTenantAndThreeTenantsPageThePlatform() throws Exception {
+        awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        assertEquals(200, call("PUT", "/heartbeat/slos/quorum.pay", OPERATOR, "{\"target\":0.999}").statusCode());
+        // every tenant healthy first, so the platform-wide sums burn only through the failing tenants
+        for (String t : List.of("qa", "qb", "qc", "qd", "qe")) {
+            assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, batch(t, true, 200)).statusCode());
+        }
+        assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, batch("qa", false, 100)).statusCode());
+        assertTrue("qa's own page fires", eventually(() -> firing("qa", "quorum.pay").isPresent()));
+        // the platform's sums burn over 14.4x (100 bad in 1,100 with a 0.1% budget) yet one tenant is not a spread
+        assertTrue(heartbeat.platform().stream().anyMatch(h -> h.job().equals("quorum.pay") && h.burn5m() > 14.4));
+        Thread.sleep(3000); // three evaluation cycles
+        assertTrue("no platform-wide page for one tenant", platformPage("quorum.pay").isEmpty());
+
+        assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, batch("qb", false, 100)).statusCode());
+        assertEquals(202, call("POST", "/heartbeat/events", OPERATOR, batch("qc", false, 100)).statusCode());
+        assertTrue("three failing tenants page the platform", eventually(() -> platformPage("quorum.pay").isPresent()));
+        // recorded one after the other by the same evaluation: the platform's may be written first
+        assertTrue(eventually(() -> firing("qb", "quorum.pay").isPresent() && firing("qc", "quorum.pay").isPresent()));
+        assertTrue(firing("qd", "quorum.pay").isEmpty());
+    }
+
+    private static String batch(String tenant, boolean success, int n) {
+        String one = "{\"tenant\":\"" + tenant + "\",\"job\":\"quorum.pay\",\"success\":" + success + ",\"latencyMillis\":10}";
+        return "[" + String.join(",", java.util.Collections.nCopies(n, one)) + "]";
+    }
+
+    private Optional<Alert> firing(String tenant, String job) {
+        return heartbeat.alerts(200).stream().filter(a -> tenant.equals(a.tenant()) && job.equals(a.job()) && a.firing()
+                && a.severity().equals(Alert.PAGE)).findFirst();
+    }
+
+    private Optional<Alert> platformPage(String job) {
+        return heartbeat.alerts(200).stream().filter(a -> a.tenant() == null && job.equals(a.job()) && a.firing()
+                && a.severity().equals(Alert.PAGE)).findFirst();
+    }
+
     private Optional<Alert> firing(String tenant) {
         return heartbeat.alerts(100).stream().filter(a -> tenant.equals(a.tenant()) && a.firing() && a.severity().equals(Alert.PAGE)).findFirst();
     }

@@ -140,6 +140,24 @@ public class LlmIT extends HeadroomTestSupport {
         HttpResponse<String> refused = call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT.replace("\"chat\"", "\"nope\"") + ",\"stream\":true}");
         assertEquals("refused before the first byte: a real status, not a 200 with an error event", 400, refused.statusCode());
         assertTrue(refused.body(), refused.body().contains("model_not_found"));
+
+        // the request's meters: time to first token and tokens per route and priority, none for the unknown route
+        assertEquals(200, call("POST", "/llm/v1/chat/completions", OPERATOR, CHAT + "}").statusCode());
+        String metrics = get("/metrics", OPERATOR).body();
+        assertTrue(metrics, sample(metrics, "headroom_llm_time_to_first_token_seconds_count", "route=\"chat\"", "priority=\"interactive\"") >= 1);
+        assertTrue(metrics, sample(metrics, "headroom_llm_tokens_total", "route=\"chat\"", "kind=\"completion\"") > 0);
+        assertTrue(metrics, sample(metrics, "headroom_llm_tokens_total", "route=\"chat\"", "kind=\"prompt\"") > 0);
+        assertTrue(metrics, !metrics.contains("route=\"nope\""));
+    }
+
+    /** The value of the first sample of {@code name} whose labels contain every one of {@code labels}; -1 if none. */
+    private static double sample(String exposition, String name, String... labels) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(name + "{") && java.util.Arrays.stream(labels).allMatch(line::contains)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
     }
 
     /** The Bedrock adapter is its own bundle embedding the AWS SDK (Netty async client): it must work inside Karaf. */

@@ -295,6 +295,10 @@ public class ShardReplicaIT extends HeadroomTestSupport {
         }));
         assertEquals("registered twice", 400, call("POST", "/sharding/shards/r0/replicas", OPERATOR, "{\"url\":\"" + json(url(1)) + "\"}").statusCode());
         assertTrue(shell("shard:list").contains("REPLICATING"));
+        String metrics = get("/metrics", OPERATOR).body();
+        assertTrue("the replica's lag and state are metrics: " + metrics, metrics.contains("headroom_shard_replica_lag_seconds{")
+                && metrics.contains("shard=\"r0\"") && metrics.contains("state=\"REPLICATING\"")
+                && metrics.contains("headroom_shard_replica_state{"));
 
         // a replica of another shard: shard r1 lives on server d; r0's replica (b) and r0's primary (a), named by URLs
         // that are not registered yet, are refused as r1's replicas

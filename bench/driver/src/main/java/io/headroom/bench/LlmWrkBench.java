@@ -84,6 +84,10 @@ public final class LlmWrkBench {
                         "Authorization: Bearer " + token, "X-Headroom-Tenant: bench-tenant"));
                 System.out.printf("machine: %d cores, %s %s; wrk, the fake server, Portkey and the gateway share them%n",
                         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), System.getProperty("java.version"));
+                if (Boolean.getBoolean("metricsOnOff")) {
+                    metricsOnOff(karaf, work, columns.get("headroom"), seconds, rounds);
+                    return;
+                }
                 for (Map.Entry<String, List<String>> c : columns.entrySet()) { // warm-up, not recorded
                     wrk(work, c.getKey(), c.getValue(), 8, Math.max(5, seconds));
                 }
@@ -116,6 +120,57 @@ public final class LlmWrkBench {
                 p.destroy();
             }
         }
+    }
+
+    /**
+     * The gateway with its request metrics off and on, alternating rounds at 8 connections: the REST host's
+     * ({@code requestMetrics} in io.headroom.rest.cfg: every request observed in the request duration histogram) and
+     * the gateway's own ({@code requestMetrics} in io.headroom.llm.cfg: time to first token, tokens), both switched
+     * between rounds (the components restart with the new value; warm-up after each switch).
+     */
+    private static void metricsOnOff(KarafProcess karaf, Path work, List<String> column, int seconds, int rounds) throws Exception {
+        wrk(work, "warm-up", column, 8, Math.max(5, seconds));
+        List<Run> off = new ArrayList<>();
+        List<Run> on = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            for (boolean metrics : new boolean[] {false, true}) {
+                requestMetrics(karaf, work, column, metrics);
+                Run r = wrk(work, metrics ? "metrics-on" : "metrics-off", column, 8, seconds);
+                (metrics ? on : off).add(r);
+                System.out.printf(Locale.ROOT, "round %d, 8 connections, request metrics %-3s %8.0f requests/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d%n",
+                        round, metrics ? "on" : "off", r.rps(), r.p50(), r.p99(), r.non2xx());
+            }
+        }
+        double onRps = median(on.stream().map(Run::rps).toList());
+        double offRps = median(off.stream().map(Run::rps).toList());
+        double onP99 = median(on.stream().map(Run::p99).toList());
+        double offP99 = median(off.stream().map(Run::p99).toList());
+        System.out.printf(Locale.ROOT, "| LLM gateway, request metrics off | %.0f | %.3f |%n| LLM gateway, request metrics on | %.0f | %.3f |%n",
+                offRps, offP99, onRps, onP99);
+        System.out.printf(Locale.ROOT, "metrics on / off (medians of %d rounds): throughput %.3f, p99 %.3f%n", rounds, onRps / offRps, onP99 / offP99);
+    }
+
+    private static void requestMetrics(KarafProcess karaf, Path work, List<String> column, boolean on) throws Exception {
+        for (String pid : List.of("io.headroom.rest", "io.headroom.llm")) {
+            Path cfg = karaf.home().resolve("etc").resolve(pid + ".cfg");
+            String text = Files.exists(cfg) ? Files.readString(cfg) : "";
+            String line = "requestMetrics = " + on;
+            Files.writeString(cfg, text.matches("(?s).*(?m:^requestMetrics = ).*") ? text.replaceAll("(?m)^requestMetrics = .*$", line)
+                    : text + System.lineSeparator() + line + System.lineSeparator());
+        }
+        Thread.sleep(3000); // Karaf's file install polls every second; the REST host and the router restart
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (true) {
+            Run probe = wrk(work, "probe", column, 2, 2);
+            if (probe.non2xx() == 0 && probe.rps() > 0) {
+                break;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("the gateway did not serve again after switching request metrics to " + on);
+            }
+            Thread.sleep(500);
+        }
+        wrk(work, "warm-up", column, 8, 3);
     }
 
     private static void jcmd(KarafProcess karaf, String... command) throws Exception {

@@ -89,6 +89,14 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
                 + " over REST (429) and not counted from other capabilities")
         int maxSeriesPerTenant() default HeartbeatEngine.Settings.DEFAULT_MAX_SERIES_PER_TENANT;
 
+        @AttributeDefinition(description = "A platform-wide alert fires only when at least this many tenants burn over the"
+                + " rule's factor themselves (or a critical tenant does): one tenant's failures page that tenant, never the"
+                + " platform on their own")
+        int platformTenantQuorum() default HeartbeatEngine.Settings.DEFAULT_PLATFORM_TENANT_QUORUM;
+
+        @AttributeDefinition(description = "Tenants whose burn alone makes a platform-wide alert fire (the largest customers)")
+        String[] criticalTenants() default {};
+
         @AttributeDefinition(description = "SLOs defined in configuration: job:target[:latencyMillis], e.g. conversation.create:0.995:2000")
         String[] slos() default {};
     }
@@ -122,7 +130,9 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         }
         this.dispatch = new AlertDispatch(config.webhookUrl(), config.webhookAttempts(), sinks);
         HeartbeatEngine.Settings settings = new HeartbeatEngine.Settings(BurnRule.STANDARD, config.minBadEvents(),
-                config.minShortEvents(), config.maxSeries(), 100, config.maxSeriesPerTenant());
+                config.minShortEvents(), config.maxSeries(), 100, config.maxSeriesPerTenant(), config.platformTenantQuorum(),
+                java.util.Arrays.stream(config.criticalTenants()).flatMap(t -> java.util.Arrays.stream(t.split(",")))
+                        .map(String::trim).filter(t -> !t.isEmpty()).collect(java.util.stream.Collectors.toSet()));
         this.local = new HeartbeatEngine(System::currentTimeMillis, settings, new HeartbeatEngine.AlertListener() {
             @Override
             public long fired(Alert alert) {

@@ -36,7 +36,9 @@ public final class GatewayEmbeddings implements Embeddings {
             return router.embed(tenant, Priority.BACKGROUND, route, request, TIMEOUT).vectors();
         } catch (ProviderException e) {
             if (!e.retryable() && e.status() >= 400 && e.status() < 500 && e.status() != 429) {
-                throw new IllegalArgumentException(e.getMessage(), e);
+                // a provider's refusal: its own words stay with operators (the cause and the log)
+                throw new IllegalArgumentException(e instanceof io.headroom.llm.internal.core.ProviderRefusal r
+                        ? r.publicMessage() : e.getMessage(), e);
             }
             // the provider's own words and the deployments' names are for operators (they are in the cause and the log)
             throw new EmbeddingException("route " + route + " could not embed now" + (e.status() > 0 ? " (HTTP " + e.status() + ")" : ""),

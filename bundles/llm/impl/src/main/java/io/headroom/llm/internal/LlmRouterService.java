@@ -4,6 +4,7 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.load.TenantLimit;
 import io.headroom.core.api.load.TenantLimits;
+import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.signal.LoadSample;
 import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
@@ -103,6 +104,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
 
         @AttributeDefinition(description = "Share of a limit a node leases at a time")
         double sliceFraction() default 0.05;
+
+        @AttributeDefinition(description = "Record each request's time to first token and tokens per route and priority"
+                + " (headroom_llm_time_to_first_token_seconds, headroom_llm_tokens_total)")
+        boolean requestMetrics() default true;
     }
 
     private final Router router;
@@ -116,6 +121,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     private final LongSupplier clock = System::currentTimeMillis;
     private final Map<String, ProviderAdapter> adapters = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
+    private volatile GatewayRequestMeters requestMeters;
     private volatile Map<TenantId, TenantQuota> overrides = Map.of();
     private volatile Map<TenantId, long[]> spent = Map.of();
     private volatile long version = -1;
@@ -175,6 +181,15 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         scheduler.awaitTermination(5, TimeUnit.SECONDS);
         limits.returnIdle(true);
         flush();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindMetrics(Metrics metrics) {
+        requestMeters = config.requestMetrics() ? new GatewayRequestMeters(metrics) : null;
+    }
+
+    void unbindMetrics(Metrics metrics) {
+        requestMeters = null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -359,6 +374,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         offered(tenant, route);
         return reported(tenant, request.estimatedTokens(), (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
+            GatewayRequestMeters m = requestMeters;
+            if (m != null) {
+                m.tokens(route, priority, r.promptTokens(), r.completionTokens());
+            }
             quotas.settle(tenant, reserved, used(r), start);
             account(tenant, route, r);
             report(tenant, true, start);
@@ -370,9 +389,36 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
         offered(tenant, route);
         reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+            GatewayRequestMeters m = requestMeters;
             router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
+                private boolean first = true; // a stream's events come from one thread at a time
+
+                private void firstToken() {
+                    if (first) {
+                        first = false;
+                        if (m != null) {
+                            m.firstToken(route, priority, clock.getAsLong() - start);
+                        }
+                    }
+                }
+
+                @Override
+                public void token(String text) {
+                    firstToken();
+                    listener.token(text);
+                }
+
+                @Override
+                public void toolCall(int index, String id, String name, String arguments) {
+                    firstToken();
+                    listener.toolCall(index, id, name, arguments);
+                }
+
                 @Override
                 public void completed(ChatResponse response) {
+                    if (m != null) {
+                        m.tokens(route, priority, response.promptTokens(), response.completionTokens());
+                    }
                     quotas.settle(tenant, reserved, used(response), start);
                     account(tenant, route, response);
                     report(tenant, true, start);
@@ -395,6 +441,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         offered(tenant, route);
         return reported(tenant, request.estimatedTokens(), (start, reserved) -> {
             EmbeddingResponse r = router.embed(route, priority, request, start + timeout.toMillis());
+            GatewayRequestMeters m = requestMeters;
+            if (m != null) {
+                m.tokens(route, priority, r.promptTokens(), 0);
+            }
             quotas.settle(tenant, reserved, r.promptTokens(), start);
             Deployment d = router.deployment(r.deployment()).orElse(null);
             long cost = d == null ? 0 : Math.round(d.cost(r.promptTokens(), 0) * 1e6);

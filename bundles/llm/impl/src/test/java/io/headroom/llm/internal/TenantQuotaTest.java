@@ -149,6 +149,11 @@ public class TenantQuotaTest {
             }
 
             @Override
+            public boolean requestMetrics() {
+                return true;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return LlmRouterService.Config.class;
             }

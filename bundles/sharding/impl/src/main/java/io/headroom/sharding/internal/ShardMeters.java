@@ -38,6 +38,13 @@ public final class ShardMeters {
                 s -> shards.shards().forEach(i -> s.sample(i.errors(), i.name())));
         metrics.gauge("headroom_shard_query_latency_seconds", "Mean statement latency on the shard", shard,
                 s -> shards.shards().forEach(i -> s.sample(i.meanLatencyMillis() / 1000.0, i.name())));
+        metrics.gauge("headroom_shard_replica_lag_seconds", "How far each replicating replica is behind its shard's primary"
+                + " (since a probe last found it holding the primary's whole GTID set)", List.of("shard", "replica"),
+                s -> shards.shards().forEach(i -> i.replicas().stream().filter(r -> r.lagMillis() != null)
+                        .forEach(r -> s.sample(r.lagMillis() / 1000.0, i.name(), replica(r.url())))));
+        metrics.gauge("headroom_shard_replica_state", "1 for each replica's replication state (REPLICATING, BROKEN, ...)",
+                List.of("shard", "replica", "state"), s -> shards.shards().forEach(i -> i.replicas()
+                        .forEach(r -> s.sample(1, i.name(), replica(r.url()), r.state()))));
         metrics.counter("headroom_shard_tenant_queries", "Statements per tenant (the ten busiest; the rest as other)",
                 List.of("tenant"), s -> TenantSamples.top(s, 10, new java.util.ArrayList<>(shards.tenantLoad().stream()
                         // a tenant with statements on two shards (a move) is one series: its queries summed
@@ -54,5 +61,12 @@ public final class ShardMeters {
                         .forEach((SchemaChangeStatus c) -> c.shards().values().stream()
                                 .collect(java.util.stream.Collectors.groupingBy(v -> v, java.util.stream.Collectors.counting()))
                                 .forEach((state, n) -> s.sample(n, Integer.toString(c.version()), state))));
+    }
+
+    /** A replica as host:port/database: no driver prefix, no properties (operators' metrics, bounded by the replicas). */
+    static String replica(String url) {
+        String u = url == null ? "" : url.replaceFirst("^jdbc:[a-z]+://", "");
+        int q = u.indexOf('?');
+        return q < 0 ? u : u.substring(0, q);
     }
 }

@@ -28,7 +28,11 @@ final class ProblemMapper implements ExceptionMapper<Throwable> {
         String requestId = headers.getHeaderString(GatewayServlet.REQUEST_ID);
         Problems.Outcome outcome = Problems.classify(error);
         String detail = outcome.detail();
-        if (outcome.internal()) { // 503 is a dependency being down, not our bug: no stack trace
+        if (outcome.internal() && Problems.clientGone(error)) {
+            // the client closed the connection before its answer was written (e.g. a health check that timed out)
+            LOG.debug("request {}: the client went away before its answer was written: {}", requestId, error.toString());
+            detail = "the client went away";
+        } else if (outcome.internal()) { // 503 is a dependency being down, not our bug: no stack trace
             LOG.error("request {} failed", requestId, error);
             detail = "internal error; quote request id " + requestId + " when reporting it";
         } else if (!privileged(request == null ? null : request.getAttribute(AuthFilter.CALLER_ATTRIBUTE))) {

@@ -36,6 +36,25 @@ final class Problems {
         }
     }
 
+    /**
+     * Whether the answer could not be written because the client had gone (a load balancer's health check that timed
+     * out and closed, a browser tab closed): Jetty's {@code EofException}, a closed channel, a reset or broken pipe.
+     * Nothing to fix on our side, so not an error in the log.
+     */
+    static boolean clientGone(Throwable error) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 10; t = t.getCause(), depth++) {
+            if (t.getClass().getSimpleName().equals("EofException") || t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            if (t instanceof java.io.IOException && t.getMessage() != null
+                    && (t.getMessage().contains("Broken pipe") || t.getMessage().contains("Connection reset by peer"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Outcome classify(Throwable error) {
         // domain errors first: Jackson wraps what a constructor threw (a bad tenant id in a body) in its own exceptions
         for (Throwable t = error; t != null; t = t.getCause()) {

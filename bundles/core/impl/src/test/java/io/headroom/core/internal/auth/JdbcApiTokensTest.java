@@ -25,13 +25,17 @@ public class JdbcApiTokensTest {
     private JdbcApiTokens nodeB;
 
     static JdbcApiTokens.Config refreshEvery(long millis) {
+        return config(millis, 900_000);
+    }
+
+    static JdbcApiTokens.Config config(long millis, long graceMillis) {
         return new JdbcApiTokens.Config() {
             public long refreshMillis() {
                 return millis;
             }
 
             public long offlineGraceMillis() {
-                return 900_000;
+                return graceMillis;
             }
 
             public Class<? extends Annotation> annotationType() {
@@ -143,6 +147,32 @@ public class JdbcApiTokensTest {
         assertFalse("no unlimited token", llm.covers(TokenScope.ALL));
         assertFalse("a read-only token cannot make a writing one", readLlm.covers(new TokenScope(false, java.util.Set.of("llm"))));
         assertTrue(TokenScope.ALL.covers(llm));
+    }
+
+    @Test
+    public void aNodeCutOffFromTheControlSchemaKeepsTheTokensItConfirmedForTheGraceOnly() throws Exception {
+        long grace = 3000;
+        try (TwoNodes<JdbcApiTokens> cut = new TwoNodes<>(store -> new JdbcApiTokens(store, config(100, grace)),
+                JdbcApiTokens::deactivate)) {
+            IssuedToken confirmed = cut.b().create("billing", TenantId.of("acme"));
+            assertTrue(eventually(() -> cut.a().authenticate(confirmed.token()).isPresent()));
+            // node A's control schema goes away: its pool is closed, every query of A fails from now on
+            cut.storeA().dataSource().unwrap(com.zaxxer.hikari.HikariDataSource.class).close();
+            long away = System.currentTimeMillis();
+            IssuedToken unseen = cut.b().create("made.during.the.outage", TenantId.of("acme"));
+            assertEquals("a confirmed token keeps working", TenantId.of("acme"),
+                    cut.a().authenticate(confirmed.token()).orElseThrow().tenant());
+            assertFalse("a token A never confirmed is refused", cut.a().authenticate(unseen.token()).isPresent());
+            assertFalse(cut.a().authenticate("hr_aaaaaaaaaaaa_" + "c".repeat(43)).isPresent());
+            while (cut.a().authenticate(confirmed.token()).isPresent() && System.currentTimeMillis() - away < 20_000) {
+                Thread.sleep(50);
+            }
+            long refusedAfter = System.currentTimeMillis() - away;
+            assertTrue("refused once the grace ran out (after " + refusedAfter + " ms)",
+                    cut.a().authenticate(confirmed.token()).isEmpty() && refusedAfter >= grace - 500);
+            assertTrue("node B, which reaches the schema, still accepts both",
+                    cut.b().authenticate(confirmed.token()).isPresent() && cut.b().authenticate(unseen.token()).isPresent());
+        }
     }
 
     @Test

@@ -148,4 +148,23 @@ public class ProblemsTest {
         assertEquals(at, Problems.forTenant(at));
         assertEquals("provider at [internal] failed", Problems.forTenant("provider at https://api.internal.example/v1 failed"));
     }
+
+    /** Stands for Jetty's org.eclipse.jetty.io.EofException (matched by its simple name: core does not link Jetty). */
+    static final class EofException extends java.io.EOFException {
+        private static final long serialVersionUID = 1L;
+
+        EofException(String message) {
+            super(message);
+        }
+    }
+
+    @Test
+    public void aClientThatWentAwayIsNotAnError() {
+        assertTrue(Problems.clientGone(new RuntimeException("writing failed", new EofException("Closed"))));
+        assertTrue(Problems.clientGone(new javax.ws.rs.ProcessingException(new java.nio.channels.ClosedChannelException())));
+        assertTrue(Problems.clientGone(new java.io.IOException("Broken pipe")));
+        assertTrue(!Problems.clientGone(new IllegalStateException("a bug")));
+        assertTrue(!Problems.clientGone(new java.io.IOException("disk full")));
+        assertEquals("still a 500 to whoever is left", 500, Problems.classify(new RuntimeException(new EofException("Closed"))).status());
+    }
 }

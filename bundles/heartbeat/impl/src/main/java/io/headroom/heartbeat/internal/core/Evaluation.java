@@ -4,6 +4,8 @@ import io.headroom.heartbeat.api.JobHealth;
 import io.headroom.heartbeat.api.Slo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Burn rates of one series against its SLO, and which rules hold. Low traffic is handled two ways: a rule needs at
@@ -34,6 +36,27 @@ public final class Evaluation {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a platform-wide rule's burn is spread over the tenants: at least {@code quorum} tenants, or one tenant of
+     * {@code critical}, burn over the rule's factor in its long window themselves (at least one bad event each; the
+     * low-traffic guard applies to the platform's sum, so many quiet tenants failing a little still count). One
+     * tenant, however large, failing alone pages for that tenant only. Tenants whose events were counted
+     * platform-wide only (beyond the series limit) cannot be told apart and do not count.
+     */
+    public static boolean spread(BurnRule rule, List<Map.Entry<String, Series>> tenants, Slo slo, long nowMinute,
+            int quorum, Set<String> critical) {
+        int burning = 0;
+        for (Map.Entry<String, Series> t : tenants) {
+            long[] lw = window(t.getValue(), nowMinute, rule.longMinutes(), 0);
+            if (lw[1] > 0 && burn(lw, slo) > rule.factor()) {
+                if (++burning >= quorum || critical.contains(t.getKey())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public static JobHealth health(String tenant, String job, Series s, Slo slo, long nowMinute, List<Firing> firing) {

@@ -11,11 +11,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The heartbeat's pure core: per-minute counters per (tenant, job) and per job platform-wide, burn-rate evaluation
@@ -37,10 +39,27 @@ public final class HeartbeatEngine {
         }
     }
 
-    /** Tuning: the burn rules and the low-traffic guards (see {@link Evaluation}). */
+    /**
+     * Tuning: the burn rules and the low-traffic guards (see {@link Evaluation}), the series limits, and when a
+     * platform-wide alert may fire (see {@link Evaluation#spread}): its burn must be spread over at least
+     * {@code platformTenantQuorum} tenants, or include a tenant of {@code criticalTenants}.
+     */
     public record Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept,
-            int maxSeriesPerTenant) {
+            int maxSeriesPerTenant, int platformTenantQuorum, Set<String> criticalTenants) {
         public static final int DEFAULT_MAX_SERIES_PER_TENANT = 1000;
+        public static final int DEFAULT_PLATFORM_TENANT_QUORUM = 3;
+
+        public Settings {
+            rules = List.copyOf(rules);
+            platformTenantQuorum = Math.max(1, platformTenantQuorum);
+            criticalTenants = Set.copyOf(criticalTenants);
+        }
+
+        public Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept,
+                int maxSeriesPerTenant) {
+            this(rules, minBadEvents, minShortEvents, maxSeries, worstKept, maxSeriesPerTenant,
+                    DEFAULT_PLATFORM_TENANT_QUORUM, Set.of());
+        }
 
         public Settings(List<BurnRule> rules, int minBadEvents, int minShortEvents, int maxSeries, int worstKept) {
             this(rules, minBadEvents, minShortEvents, maxSeries, worstKept, DEFAULT_MAX_SERIES_PER_TENANT);
@@ -178,14 +197,14 @@ public final class HeartbeatEngine {
         long now = nowMinute();
         Map<String, Slo> current = slos;
         PriorityQueue<JobHealth> top = new PriorityQueue<>(Comparator.comparingDouble(JobHealth::burn1h));
+        Supplier<Map<String, List<Map.Entry<String, Series>>>> byJob = tenantSeriesByJob();
         for (Map.Entry<Key, Series> entry : series.entrySet()) {
             Key key = entry.getKey();
             Slo slo = current.get(key.job());
             if (slo == null) {
                 continue;
             }
-            List<Evaluation.Firing> firing = Evaluation.firing(entry.getValue(), slo, now, settings.rules(),
-                    settings.minBadEvents(), settings.minShortEvents());
+            List<Evaluation.Firing> firing = firing(key, entry.getValue(), slo, now, byJob);
             if (alerting) {
                 track(key, firing, now);
             }
@@ -208,6 +227,43 @@ public final class HeartbeatEngine {
         List<JobHealth> sorted = new ArrayList<>(top);
         sorted.sort(Comparator.comparingDouble(JobHealth::burn1h).reversed());
         worst = List.copyOf(sorted);
+    }
+
+    /**
+     * The rules that hold for a series; for a platform-wide series only those whose burn is spread over enough tenants
+     * (or a critical one): one tenant's failures page that tenant, never the platform on their own.
+     */
+    private List<Evaluation.Firing> firing(Key key, Series s, Slo slo, long now,
+            Supplier<Map<String, List<Map.Entry<String, Series>>>> byJob) {
+        List<Evaluation.Firing> firing = Evaluation.firing(s, slo, now, settings.rules(), settings.minBadEvents(),
+                settings.minShortEvents());
+        if (!key.platform() || firing.isEmpty()) {
+            return firing;
+        }
+        List<Map.Entry<String, Series>> tenants = byJob.get().getOrDefault(key.job(), List.of());
+        return firing.stream().filter(f -> Evaluation.spread(f.rule(), tenants, slo, now,
+                settings.platformTenantQuorum(), settings.criticalTenants())).toList();
+    }
+
+    /** The tenant series of each job, built once per evaluation and only when a platform-wide rule holds. */
+    private Supplier<Map<String, List<Map.Entry<String, Series>>>> tenantSeriesByJob() {
+        return new Supplier<>() {
+            private Map<String, List<Map.Entry<String, Series>>> built;
+
+            @Override
+            public Map<String, List<Map.Entry<String, Series>>> get() {
+                if (built == null) {
+                    Map<String, List<Map.Entry<String, Series>>> m = new java.util.HashMap<>();
+                    series.forEach((k, s) -> {
+                        if (!k.platform()) {
+                            m.computeIfAbsent(k.job(), j -> new ArrayList<>()).add(Map.entry(k.tenant(), s));
+                        }
+                    });
+                    built = m;
+                }
+                return built;
+            }
+        };
     }
 
     private void track(Key key, List<Evaluation.Firing> firing, long now) {
@@ -263,11 +319,11 @@ public final class HeartbeatEngine {
     private List<JobHealth> health(Predicate<Key> which) {
         long now = nowMinute();
         List<JobHealth> out = new ArrayList<>();
+        Supplier<Map<String, List<Map.Entry<String, Series>>>> byJob = tenantSeriesByJob();
         series.forEach((k, s) -> {
             if (which.test(k)) {
                 Slo slo = slos.get(k.job());
-                List<Evaluation.Firing> firing = slo == null ? List.of()
-                        : Evaluation.firing(s, slo, now, settings.rules(), settings.minBadEvents(), settings.minShortEvents());
+                List<Evaluation.Firing> firing = slo == null ? List.of() : firing(k, s, slo, now, byJob);
                 out.add(Evaluation.health(k.platform() ? null : k.tenant(), k.job(), s, slo, now, firing));
             }
         });

@@ -77,7 +77,87 @@ public class HeartbeatEngineTest {
         }
         assertTrue("paged after " + minutes + " minutes", minutes <= 2);
         assertEquals("1h/5m", pagesFor("acme").get(0).rule());
-        assertTrue("platform-wide too (acme is all the traffic)", fired.stream().anyMatch(a -> a.tenant() == null));
+        assertTrue("one tenant's failures never page platform-wide on their own, even when it is all the traffic",
+                fired.stream().noneMatch(a -> a.tenant() == null));
+        assertTrue(engine.platform().stream().noneMatch(JobHealth::paging));
+        assertTrue(engine.tenant(TenantId.of("acme")).get(0).paging());
+    }
+
+    private List<Alert> platformPages() {
+        return fired.stream().filter(a -> a.severity().equals(Alert.PAGE) && a.tenant() == null).toList();
+    }
+
+    /** Ten healthy tenants, then the given tenants fail completely for five minutes. */
+    private void healthyThenFailing(List<String> failing) {
+        for (int m = 0; m < 60; m++) {
+            for (int t = 0; t < 10; t++) {
+                for (int i = 0; i < 10; i++) {
+                    event("t" + t, true, 100);
+                }
+            }
+            tick();
+        }
+        for (int m = 0; m < 5; m++) {
+            for (int t = 0; t < 10; t++) {
+                for (int i = 0; i < 10; i++) {
+                    event("t" + t, !failing.contains("t" + t), 100);
+                }
+            }
+            tick();
+        }
+    }
+
+    @Test
+    public void oneTenantFailingPagesItsTenantAlertNotThePlatform() {
+        healthyThenFailing(List.of("t0"));
+        assertEquals(1, pagesFor("t0").size());
+        // t0 is 10% of the traffic failing: 100x the 0.1% budget platform-wide, yet one tenant
+        assertTrue(engine.platform().get(0).burn5m() > 14.4);
+        assertEquals("no platform page: " + fired, 0, platformPages().size());
+    }
+
+    @Test
+    public void twoTenantsFailingAreUnderTheQuorumThreePageThePlatform() {
+        healthyThenFailing(List.of("t0", "t1"));
+        assertEquals(0, platformPages().size());
+        setUp(); // a fresh engine: same replay with three tenants failing
+        fired.clear();
+        healthyThenFailing(List.of("t0", "t1", "t2"));
+        assertEquals("the platform pages once: " + fired, 1, platformPages().size());
+        assertEquals(List.of(1, 1, 1), List.of(pagesFor("t0").size(), pagesFor("t1").size(), pagesFor("t2").size()));
+        assertTrue(engine.platform().get(0).paging());
+    }
+
+    @Test
+    public void aCriticalTenantFailingAlonePagesThePlatform() {
+        engine = new HeartbeatEngine(clock::get, new HeartbeatEngine.Settings(BurnRule.STANDARD, 5, 5, 200_000, 100,
+                1000, 3, java.util.Set.of("t7")), new HeartbeatEngine.AlertListener() {
+                    public long fired(Alert alert) {
+                        fired.add(alert);
+                        return fired.size();
+                    }
+
+                    public void resolved(Alert alert) {
+                        resolved.add(alert);
+                    }
+                });
+        engine.setSlos(List.of(new Slo(JOB, 0.999, 2000L, "chats start")));
+        healthyThenFailing(List.of("t7"));
+        assertEquals(1, platformPages().size());
+    }
+
+    @Test
+    public void manyQuietTenantsFailingALittleEachPageThePlatform() {
+        // 20 tenants with 2 failures each: no tenant reaches the 5 bad events a tenant page needs, the platform does
+        for (int m = 0; m < 3; m++) {
+            for (int t = 0; t < 20; t++) {
+                event("q" + t, m < 2, 100);
+                event("q" + t, m < 2, 100);
+            }
+            tick();
+        }
+        assertTrue(fired.stream().noneMatch(a -> a.tenant() != null));
+        assertEquals(1, platformPages().size());
     }
 
     @Test

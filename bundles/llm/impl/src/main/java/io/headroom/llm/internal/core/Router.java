@@ -325,7 +325,7 @@ public final class Router {
                     listener.attemptFailed(r.name(), s.deployment.name(), e);
                     finished(a, start, a.reservedTokens());
                     if (!e.retryable()) {
-                        throw e;
+                        throw e instanceof ProviderRefusal ? e : new ProviderRefusal(r.name(), e);
                     }
                     last = e;
                 } catch (RuntimeException e) {

@@ -16,6 +16,7 @@ import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.internal.core.ProviderRefusal;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.TenantQuota;
@@ -190,6 +191,9 @@ public final class LlmResource implements RestResource {
 
     /** A failure as the REST answer for this caller (see {@link #message}). */
     static ProblemException problem(ProviderException e, boolean tenant) {
+        if (tenant && e instanceof ProviderRefusal refusal) { // the provider's own words and the deployment's name stay out
+            return new ProblemException(refusal.publicStatus(), refusal.publicMessage());
+        }
         String message = message(e, tenant);
         if (e.status() == 429 && !e.retryable()) {
             return ProblemException.tooManyRequests(message, (int) Math.max(1, e.retryAfterMillis() / 1000));

@@ -88,6 +88,11 @@ public class RouterTest {
         openAi.then(Behaviour.error(400, null));
         ProviderException e = assertThrows(ProviderException.class, () -> router.complete("chat", Priority.INTERACTIVE, REQUEST, deadline(5000)));
         assertEquals(400, e.status());
+        assertTrue("operators keep the deployment and the provider's words: " + e.getMessage(), e.getMessage().startsWith("gpt"));
+        ProviderRefusal refusal = (ProviderRefusal) e;
+        assertEquals("model chat: the model provider refused the request (HTTP 400); ask the platform team for details",
+                refusal.publicMessage());
+        assertEquals(400, refusal.publicStatus());
         assertEquals(0, anthropic.requests.get());
         assertEquals("a bad request says nothing about the deployment's health", "healthy", view("gpt").status());
     }

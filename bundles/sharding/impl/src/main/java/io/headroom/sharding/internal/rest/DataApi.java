@@ -93,6 +93,8 @@ final class DataApi implements AutoCloseable {
                             .execute(call.statements(), call.maxRows(), call.timeoutSeconds());
                 } catch (TenantFencedException fenced) {
                     throw new Held(fenced);
+                } catch (RuntimeException e) {
+                    throw TenantSafeErrors.of(call.tenant(), e); // no shard, host or schema names for the caller
                 }
             });
             Object body = call.batch() ? new ShardingResource.SqlResults(results) : results.get(0);
