@@ -53,6 +53,8 @@ public class HeartbeatIT extends HeadroomTestSupport {
     @Test
     public void outcomesSignalledByACapabilityReachTheHeartbeat() throws Exception {
         awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        // the example capability can be published a moment after the heartbeat
+        awaitStatus("/example/tenants/signals/greeting", OPERATOR, 200);
         for (int i = 0; i < 3; i++) {
             assertEquals(200, call("POST", "/example/tenants/signals/greeting", OPERATOR, "{\"message\":\"hi " + i + "\"}").statusCode());
         }

@@ -20,6 +20,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -219,8 +220,20 @@ public final class PlatformStatus {
      * outside Karaf there is no such service and the node counts as booted.
      */
     private boolean booted() {
-        return context.getServiceReference(BOOT_FINISHED) != null
-                || context.getServiceReference("org.apache.karaf.features.FeaturesService") == null;
+        return startLevelReached() && (context.getServiceReference(BOOT_FINISHED) != null
+                || context.getServiceReference("org.apache.karaf.features.FeaturesService") == null);
+    }
+
+    /**
+     * Whether the framework has started every bundle of its beginning start level. On a restart Karaf finds its boot
+     * features installed and signals the boot finished while the capabilities (a higher start level) are still
+     * being started: without this a restarted node counted as live and a load balancer sent it requests its
+     * endpoints answered 404.
+     */
+    private boolean startLevelReached() {
+        String beginning = context.getProperty("org.osgi.framework.startlevel.beginning");
+        int wanted = beginning == null ? 1 : Integer.parseInt(beginning.trim());
+        return context.getBundle(0).adapt(FrameworkStartLevel.class).getStartLevel() >= wanted;
     }
 
     private StoreHealth probeStore() {
