@@ -58,6 +58,11 @@ public final class HelpdeskClient {
         this.authorization = authorization;
     }
 
+    /** The Authorization header this client sends. */
+    public String authorization() {
+        return authorization;
+    }
+
     public Answer call(String method, String path, String json) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", authorization).header("X-Requested-By", "helpdesk-client")
