@@ -191,6 +191,17 @@ final class GameDayLoad {
         return failures.getOrDefault(phase + "/" + cls, List.of());
     }
 
+    /** Up to five failed attempts of each phase and class, as answered. */
+    String failureSamples() {
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(failures).forEach((k, v) -> {
+            synchronized (v) {
+                b.append(k).append(": ").append(v.size()).append(' ').append(v.subList(0, Math.min(5, v.size()))).append('\n');
+            }
+        });
+        return b.toString();
+    }
+
     int requests(String phase, String cls) {
         return (int) samples.stream().filter(s -> s.phase().equals(phase) && s.cls().equals(cls)).count();
     }
