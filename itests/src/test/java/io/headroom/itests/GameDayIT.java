@@ -1,0 +1,341 @@
+package io.headroom.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.headroom.fixtures.FakeLlmProvider;
+import io.headroom.fixtures.Haproxy;
+import io.headroom.fixtures.LocalFleet;
+import io.headroom.fixtures.MariaDbServer;
+import io.headroom.helpdesk.client.HelpdeskClient;
+import io.headroom.helpdesk.client.HelpdeskClient.Answer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Ignore;
+import org.junit.Test;
+
+/**
+ * A shortened game day on the shared fleet (three nodes behind HAProxy): the helpdesk reference application
+ * (examples/helpdesk) is hot-deployed into every node, a few tenants (one that will spike, large, small) load it
+ * steadily through HAProxy with tenant tokens, and the platform goes through, in sequence: one tenant's spike; the
+ * primary LLM vendor failing (answers fail over to the second vendor); the hottest tenant moved to another shard under
+ * its writes; a node killed with SIGKILL (restarted in a finally). Clients behave as the README asks: they retry 429
+ * and 5xx with the same ids. Checked: every acknowledged write is in the database exactly once; each tenant's search
+ * results equal its database rows; each phase's fault was seen and handled, by counts (never by timings). The longer
+ * version with figures and an HTML report is bench/gameday.sh (this class with {@code -Dgameday.seconds}).
+ */
+public class GameDayIT {
+    /** Seconds of load in each timed phase (the bench runs it longer). */
+    private static final int PHASE_SECONDS = Integer.getInteger("gameday.seconds", 6);
+    private static final String SPIKE = "gd-spike";
+    private static final List<String> LARGE = List.of("gd-large-1", "gd-large-2");
+    private static final List<String> SMALL = List.of("gd-small-1", "gd-small-2", "gd-small-3");
+    private static final String HOT = "gd-large-1";
+    private static final Pattern HIT = Pattern.compile("\\{\"id\":\"([^\"]+)\"[^{}]*\"messages\":(\\d+)}");
+    private static final Pattern ROW = Pattern.compile("\\[\"([^\"]+)\",(\\d+)]");
+
+    @Test
+    @Ignore("issue 18, not passing yet. In its second run the spike, vendor-failover and node-kill phases held (no failed"
+            + " request of large or small tenants in the calm, spike and vendor phases, none in the 6 s after the kill), but the"
+            + " tenant move FAILED ('table hd_conversations does not exist on this shard', the tables having been created by a"
+            + " schema change after both shards joined; not diagnosed) and the restarted node answered 404 'no API at"
+            + " /api/helpdesk/...' to 133 requests before the hot-deployed bundle's resource was registered. The data checks"
+            + " after the phases have not run yet.")
+    public void aShortGameDayLosesNothingAndEveryFaultIsHandled() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        Haproxy balancer = fleet.balancer().orElseThrow();
+        RestClient lb = new RestClient(fleet.url());
+        String api = fleet.url() + "/api";
+        HelpdeskClient operator = new HelpdeskClient(api, RestClient.OPERATOR);
+
+        // the bundle, hot-deployed: dropped into each node's deploy/ folder from the distribution's own repository
+        for (LocalFleet.Node n : fleet.nodes()) {
+            Path home = n.karaf().home();
+            try (var found = Files.walk(home.resolve("system/io/headroom/headroom-helpdesk"))) {
+                Path jar = found.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
+                Files.copy(jar, home.resolve("deploy").resolve("headroom-helpdesk.jar"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        for (LocalFleet.Node n : fleet.nodes()) {
+            RestClient node = new RestClient(n.karaf().baseUrl());
+            assertTrue("the helpdesk serves on " + n.id(), eventually(60, () -> node.call("GET", "/helpdesk/tenants/gd-x/search", RestClient.OPERATOR, null)
+                    .statusCode() != 404));
+        }
+
+        // two dedicated shards of its own; every game-day tenant pinned to the first
+        List<MariaDbServer> servers = ShardServers.get(2);
+        String[] shards = {"gameday-a", "gameday-b"};
+        for (int s = 0; s < 2; s++) {
+            // the shared fleet's sharded schema starts with the table its configuration names (shardedTables=orders):
+            // a shard joining it must have that table too, or a move to or from it cannot copy it
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(servers.get(s).jdbcUrl("gameday_" + s), "root", "");
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, v INT NOT NULL,"
+                        + " PRIMARY KEY (tenant_id, id))");
+            }
+            lb.expect(201, "POST", "/sharding/shards", "{\"name\":\"" + shards[s] + "\",\"url\":\""
+                    + servers.get(s).jdbcUrl("gameday_" + s).replace("&", "\\u0026") + "\",\"keyRange\":null}");
+        }
+        operator.setup();
+        List<String> tenants = new ArrayList<>();
+        tenants.add(SPIKE);
+        tenants.addAll(LARGE);
+        tenants.addAll(SMALL);
+        Map<String, HelpdeskClient> clients = new LinkedHashMap<>();
+        for (String t : tenants) {
+            lb.expect(200, "PUT", "/sharding/tenants/" + t + "/pin", "{\"shard\":\"gameday-a\"}");
+            String token = RestClient.string(lb.expect(201, "POST", "/tokens", "{\"name\":\"gameday-" + t + "\",\"tenant\":\"" + t + "\"}"), "token");
+            clients.put(t, new HelpdeskClient(api, "Bearer " + token));
+        }
+        String platform = "Bearer " + RestClient.string(lb.expect(201, "POST", "/tokens", "{\"name\":\"gameday-worker\",\"platform\":true}"), "token");
+        lb.expect(200, "PUT", "/sharding/tenants/gd-warmup/pin", "{\"shard\":\"gameday-a\"}");
+
+        // two vendors behind the route the bundle asks: the primary fails in its phase, answers fail over
+        try (FakeLlmProvider primary = FakeLlmProvider.openAi(); FakeLlmProvider secondary = FakeLlmProvider.openAi()) {
+            for (var d : Map.of("gd-primary", primary, "gd-secondary", secondary).entrySet()) {
+                lb.expect(200, "PUT", "/llm/deployments/" + d.getKey(), "{\"provider\":\"openai\",\"model\":\"sim\",\"endpoint\":\""
+                        + d.getValue().endpoint() + "/\",\"apiKey\":\"sk-simulated\",\"timeoutMillis\":5000}");
+            }
+            lb.expect(200, "PUT", "/llm/routes/helpdesk-answer", "{\"strategy\":\"ordered\",\"deployments\":[\"gd-primary\",\"gd-secondary\"]}");
+
+            // every node sees the platform state set up through one (tokens, tables, collection, route, job type) before the load
+            for (LocalFleet.Node n : fleet.nodes()) {
+                String nodeApi = n.karaf().baseUrl() + "/api";
+                HelpdeskClient direct = new HelpdeskClient(nodeApi, RestClient.OPERATOR);
+                assertTrue(n.id() + " serves the helpdesk end to end", eventually(60, () -> {
+                    Answer a = direct.open("gd-warmup", "warm-" + n.id(), "warm-up", "probe", "warm-up of " + n.id(), true);
+                    return a.ok() && HelpdeskClient.field(a.body(), "aiAnswer") != null;
+                }));
+                assertTrue(n.id() + " knows the pull type", eventually(30, () -> direct.call("GET", "/queue/types", null).body()
+                        .contains(HelpdeskClient.NOTIFY_TYPE)));
+                for (Map.Entry<String, HelpdeskClient> c : clients.entrySet()) {
+                    HelpdeskClient viaNode = new HelpdeskClient(nodeApi, c.getValue().authorization());
+                    assertTrue(n.id() + " accepts the token of " + c.getKey(), eventually(30, () -> viaNode.search(c.getKey(), "", 1).ok()));
+                }
+            }
+
+            GameDayLoad load = new GameDayLoad(clients, SPIKE, LARGE);
+            HelpdeskClient worker = new HelpdeskClient(api, "Bearer " + platform.substring(7));
+            Set<String> notified = ConcurrentHashMap.newKeySet();
+            AtomicBoolean working = new AtomicBoolean(true);
+            Thread workerThread = new Thread(() -> {
+                while (working.get()) {
+                    try {
+                        notified.addAll(worker.work(20, 1));
+                    } catch (Exception e) {
+                        pause(200); // a node going away under the worker: it leases again through HAProxy
+                    }
+                }
+            }, "gameday-notify-worker");
+            workerThread.setDaemon(true);
+            workerThread.start();
+            boolean killed = false;
+            Map<String, Object> observed = new LinkedHashMap<>();
+            try {
+                load.start();
+                load.phase("calm");
+                Thread.sleep(PHASE_SECONDS * 1000L);
+
+                load.phase("spike");
+                load.spike(true);
+                Thread.sleep(PHASE_SECONDS * 1000L);
+                load.spike(false);
+
+                load.phase("llm-vendor-down");
+                int primaryBefore = primary.requests.get();
+                int secondaryBefore = secondary.requests.get();
+                primary.always(FakeLlmProvider.Behaviour.error(500, null));
+                Thread.sleep(PHASE_SECONDS * 1000L);
+                primary.always(FakeLlmProvider.Behaviour.ok());
+                observed.put("primary requests while down", primary.requests.get() - primaryBefore);
+                observed.put("secondary requests while primary down", secondary.requests.get() - secondaryBefore);
+
+                load.phase("tenant-move");
+                String move = lb.expect(202, "POST", "/sharding/moves", "{\"tenant\":\"" + HOT + "\",\"target\":\"gameday-b\"}");
+                long moveId = RestClient.number(move, "id");
+                String moveState = until(120, () -> {
+                    String state = RestClient.string(lb.expect(200, "GET", "/sharding/moves/" + moveId, null), "state");
+                    return state.equals("CUT_OVER") || state.equals("DONE") || state.equals("FAILED") || state.equals("CANCELLED") ? state : null;
+                });
+                observed.put("move", moveState);
+                if (!"CUT_OVER".equals(moveState) && !"DONE".equals(moveState)) {
+                    observed.put("move status", lb.call("GET", "/sharding/moves/" + moveId, RestClient.OPERATOR, null).body());
+                }
+                Thread.sleep(2000); // writes after the cut-over land on the target
+
+                load.phase("node-killed");
+                fleet.kill(2);
+                killed = true;
+                observed.put("balancer saw node-3 down", balancer.awaitState("node-3", "DOWN", Duration.ofSeconds(20)));
+                Thread.sleep(PHASE_SECONDS * 1000L);
+            } finally {
+                try {
+                    if (killed) {
+                        load.phase("node-restarting");
+                        fleet.restart(2);
+                        balancer.awaitState("node-3", "UP", Duration.ofSeconds(30));
+                    }
+                    load.phase("recovered");
+                    Thread.sleep(2000);
+                } finally {
+                    load.stop();
+                }
+            }
+            System.out.println("game day: " + observed);
+            System.out.println(load.table());
+            System.out.println(load.failureSamples());
+
+            // each phase's fault was there and was handled
+            assertTrue("the spike ran: " + load.table(), load.requests("spike", "spike") > 2 * load.requests("calm", "spike"));
+            for (String phase : List.of("calm", "spike", "llm-vendor-down")) {
+                for (String cls : List.of("large", "small")) {
+                    assertEquals(cls + " tenants had no failed request in " + phase + ": " + load.failures(phase, cls),
+                            0, load.failures(phase, cls).size());
+                }
+            }
+            assertTrue("the primary vendor was asked and failed: " + observed, (int) observed.get("primary requests while down") > 0);
+            assertTrue("the second vendor answered instead: " + observed, (int) observed.get("secondary requests while primary down") > 0);
+            assertTrue("AI answers kept coming while the primary was down", load.aiAnswers("llm-vendor-down") > 0);
+            assertEquals("no AI answer failed while the primary was down (failover)", 0, load.aiErrors("llm-vendor-down"));
+            assertEquals("the hottest tenant moved under its writes", "CUT_OVER", observed.get("move"));
+            assertEquals("gameday-b", RestClient.string(lb.expect(200, "GET", "/sharding/tenants/" + HOT, null), "shard"));
+            assertTrue("writes of the moved tenant were acknowledged during the move", load.acknowledged("tenant-move", HOT) > 0);
+            assertEquals("HAProxy took the killed node out", true, observed.get("balancer saw node-3 down"));
+            int inFlight = load.threads();
+            for (String cls : List.of("large", "small")) {
+                assertTrue("at most the requests in flight on the killed node failed: " + load.failures("node-killed", cls),
+                        load.failures("node-killed", cls).size() <= inFlight);
+            }
+
+            // the client service's own work, over REST only: a drafted reply through the LLM gateway and the Data API
+            HelpdeskClient small = clients.get(SMALL.get(0));
+            int drafted = small.draftReplies(SMALL.get(0), "helpdesk-answer", 50);
+            assertTrue("the agent assistant drafted replies", drafted > 0);
+
+            // data: every acknowledged write exactly once; the index equals the database, per tenant
+            for (String t : tenants) {
+                HelpdeskClient c = clients.get(t);
+                Map<String, Integer> rows = rows(c.sql(t, "SELECT id, messages FROM hd_conversations WHERE tenant_id = ? ORDER BY id", t));
+                for (String id : load.acknowledgedConversations(t)) {
+                    assertTrue(t + ": acknowledged conversation " + id + " is in the database", rows.containsKey(id));
+                }
+                List<String> messageIds = ids(c.sql(t, "SELECT id FROM hd_messages WHERE tenant_id = ? ORDER BY id", t));
+                assertEquals(t + ": no message twice", new TreeSet<>(messageIds).size(), messageIds.size());
+                assertTrue(t + ": every acknowledged message is in the database", new TreeSet<>(messageIds).containsAll(load.acknowledgedMessages(t)));
+                int total = rows.values().stream().mapToInt(Integer::intValue).sum();
+                assertEquals(t + ": the conversations' message counts match the messages", messageIds.size(), total);
+                Map<String, Integer> indexed = new TreeMap<>();
+                boolean same = eventually(30, () -> {
+                    indexed.clear();
+                    for (int from = 0; from < 9_000; from += 1000) {
+                        Answer a = c.search(t, "", from, 1000);
+                        int before = indexed.size();
+                        for (Matcher m = HIT.matcher(a.body()); m.find(); ) {
+                            indexed.put(m.group(1), Integer.parseInt(m.group(2)));
+                        }
+                        if (!a.ok() || indexed.size() - before < 1000) {
+                            break;
+                        }
+                    }
+                    return indexed.equals(rows);
+                });
+                assertTrue(t + ": search results equal the database rows (id and message count): db " + rows + " index " + indexed, same);
+            }
+            assertTrue("the pull worker was told of every acknowledged conversation", eventually(90, () -> {
+                for (String t : tenants) {
+                    for (String id : load.acknowledgedConversations(t)) {
+                        if (!notified.contains(t + "/" + id)) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            }));
+            working.set(false);
+            workerThread.join(30_000);
+            String heartbeat = lb.expect(200, "GET", "/heartbeat/tenants/" + SMALL.get(1), null);
+            for (String job : List.of("helpdesk.reply", "helpdesk.search", "helpdesk.ai-answer")) {
+                assertTrue("the heartbeat has the tenant's " + job + " outcomes: " + heartbeat, heartbeat.contains("\"" + job + "\""));
+            }
+            load.writeReport(Path.of("target", "gameday"), observed);
+        }
+    }
+
+    private static Map<String, Integer> rows(Answer a) {
+        assertTrue(a.body(), a.ok());
+        Map<String, Integer> out = new TreeMap<>();
+        for (Matcher m = ROW.matcher(a.body()); m.find(); ) {
+            assertTrue("conversation " + m.group(1) + " once", out.put(m.group(1), Integer.parseInt(m.group(2))) == null);
+        }
+        return out;
+    }
+
+    private static List<String> ids(Answer a) {
+        assertTrue(a.body(), a.ok());
+        List<String> out = new ArrayList<>();
+        for (Matcher m = Pattern.compile("\\[\"([^\"]+)\"]").matcher(a.body()); m.find(); ) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    interface Probe<T> {
+        T get() throws Exception;
+    }
+
+    static boolean eventually(int seconds, Check check) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (check.ok()) {
+                    return true;
+                }
+            } catch (Exception | AssertionError e) {
+                // not yet
+            }
+            Thread.sleep(250);
+        }
+        return false;
+    }
+
+    static <T> T until(int seconds, Probe<T> probe) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                T v = probe.get();
+                if (v != null) {
+                    return v;
+                }
+            } catch (Exception | AssertionError e) {
+                // not yet
+            }
+            Thread.sleep(250);
+        }
+        return null;
+    }
+
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package io.headroom.itests;
+
+import io.headroom.helpdesk.client.HelpdeskClient;
+import io.headroom.helpdesk.client.HelpdeskClient.Answer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The game day's tenants: steady client threads per tenant (one per small tenant and the spiking one, two per large
+ * one) that open conversations (every other one with an AI answer), reply and search through the helpdesk's REST
+ * API, and extra threads for the spiking tenant during its spike. A client retries 429 and 5xx answers with the same
+ * ids, as the README asks of every client; every attempt is recorded with the phase it was sent in.
+ */
+final class GameDayLoad {
+    /** One attempt: phase, tenant class, tenant, when it was sent (ms since the start), its latency and status (-1: no answer). */
+    record Sample(String phase, String cls, String tenant, long atMillis, long latencyMillis, int status) {
+    }
+
+    private static final long STEADY_PAUSE_MILLIS = 150;
+    private static final int MAX_ATTEMPTS = 40;
+
+    private final Map<String, HelpdeskClient> clients;
+    private final String spiking;
+    private final List<String> large;
+    private final long start = System.nanoTime();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean spike = new AtomicBoolean(false);
+    private volatile String phase = "setup";
+    private final List<String> phases = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Long> phaseStarts = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+    private final Map<String, List<String>> failures = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> conversations = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> messages = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> acknowledged = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> aiAnswers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> aiErrors = new ConcurrentHashMap<>();
+    private final List<Thread> steady = new ArrayList<>();
+    private final List<Thread> spikers = new ArrayList<>();
+    private final AtomicInteger ids = new AtomicInteger();
+
+    GameDayLoad(Map<String, HelpdeskClient> clients, String spiking, List<String> large) {
+        this.clients = clients;
+        this.spiking = spiking;
+        this.large = large;
+        for (String t : clients.keySet()) {
+            conversations.put(t, ConcurrentHashMap.newKeySet());
+            messages.put(t, ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    String cls(String tenant) {
+        return tenant.equals(spiking) ? "spike" : large.contains(tenant) ? "large" : "small";
+    }
+
+    void start() {
+        for (String t : clients.keySet()) {
+            int n = large.contains(t) ? 2 : 1;
+            for (int i = 0; i < n; i++) {
+                Thread th = new Thread(() -> run(t, () -> running.get(), STEADY_PAUSE_MILLIS), "gameday-" + t + "-" + i);
+                th.setDaemon(true);
+                steady.add(th);
+                th.start();
+            }
+        }
+    }
+
+    void phase(String name) {
+        phase = name;
+        phases.add(name);
+        phaseStarts.put(name, elapsed());
+    }
+
+    /** Starts or stops the spiking tenant's extra threads (six, unpaced: about 20 times its steady rate). */
+    void spike(boolean on) throws InterruptedException {
+        spike.set(on);
+        if (on) {
+            for (int i = 0; i < 6; i++) {
+                Thread th = new Thread(() -> run(spiking, () -> running.get() && spike.get(), 0), "gameday-spike-" + i);
+                th.setDaemon(true);
+                spikers.add(th);
+                th.start();
+            }
+        } else {
+            for (Thread th : spikers) {
+                th.join(60_000);
+            }
+        }
+    }
+
+    void stop() throws InterruptedException {
+        running.set(false);
+        spike.set(false);
+        for (Thread th : steady) {
+            th.join(120_000);
+        }
+        for (Thread th : spikers) {
+            th.join(60_000);
+        }
+    }
+
+    /** The steady client threads: each has at most one request in flight. */
+    int threads() {
+        return steady.size();
+    }
+
+    private void run(String tenant, java.util.function.BooleanSupplier go, long pauseMillis) {
+        HelpdeskClient c = clients.get(tenant);
+        List<String> mine = new ArrayList<>();
+        for (int i = 0; go.getAsBoolean(); i++) {
+            if (i % 4 == 3) {
+                attempt(tenant, () -> c.search(tenant, "", 20), a -> {
+                });
+            } else if (i % 3 == 2 && !mine.isEmpty()) {
+                String conversation = mine.get(ThreadLocalRandom.current().nextInt(mine.size()));
+                String id = "m" + ids.incrementAndGet();
+                attempt(tenant, () -> c.reply(tenant, conversation, id, "agent", "reply " + id + " on " + conversation),
+                        a -> messages.get(tenant).add(id));
+            } else {
+                String id = "c" + ids.incrementAndGet();
+                boolean ai = i % 2 == 0;
+                attempt(tenant, () -> c.open(tenant, id, "Order " + id + " did not arrive", "customer",
+                        "Where is my order " + id + "? It was due last week.", ai), a -> {
+                    conversations.get(tenant).add(id);
+                    messages.get(tenant).add(id + "-m1");
+                    mine.add(id);
+                    if (ai) {
+                        String answer = HelpdeskClient.field(a.body(), "aiAnswer");
+                        (answer != null ? aiAnswers : aiErrors).computeIfAbsent(phase, k -> new AtomicInteger()).incrementAndGet();
+                    }
+                });
+            }
+            if (pauseMillis > 0) {
+                GameDayIT.pause(pauseMillis);
+            }
+        }
+    }
+
+    interface Call {
+        Answer send() throws Exception;
+    }
+
+    /** Sends until a 2xx (then {@code acked}) or a 4xx other than 429; records every attempt. */
+    private void attempt(String tenant, Call call, java.util.function.Consumer<Answer> acked) {
+        String cls = cls(tenant);
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            String sentIn = phase;
+            long sent = System.nanoTime();
+            Answer a;
+            try {
+                a = call.send();
+            } catch (Exception e) {
+                a = new Answer(-1, e.toString(), -1);
+            }
+            samples.add(new Sample(sentIn, cls, tenant, (sent - start) / 1_000_000, (System.nanoTime() - sent) / 1_000_000, a.status()));
+            if (a.ok()) {
+                acknowledged.computeIfAbsent(sentIn + "/" + tenant, k -> new AtomicInteger()).incrementAndGet();
+                acked.accept(a);
+                return;
+            }
+            boolean retryable = a.status() == 429 || a.status() >= 500 || a.status() == -1;
+            if (a.status() != 429 || !cls.equals("spike")) {
+                String body = a.body() == null ? "" : a.body();
+                failures.computeIfAbsent(sentIn + "/" + cls, k -> Collections.synchronizedList(new ArrayList<>()))
+                        .add(tenant + " " + a.status() + " " + body.substring(0, Math.min(body.length(), 160)));
+            }
+            if (!retryable) {
+                return;
+            }
+            GameDayIT.pause(a.retryAfter() > 0 ? Math.min(a.retryAfter() * 1000L, 2000) : 200);
+        }
+    }
+
+    private long elapsed() {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    List<String> failures(String phase, String cls) {
+        return failures.getOrDefault(phase + "/" + cls, List.of());
+    }
+
+    /** Up to five failed attempts of each phase and class, as answered. */
+    String failureSamples() {
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(failures).forEach((k, v) -> {
+            synchronized (v) {
+                b.append(k).append(": ").append(v.size()).append(' ').append(v.subList(0, Math.min(5, v.size()))).append('\n');
+            }
+        });
+        return b.toString();
+    }
+
+    int requests(String phase, String cls) {
+        return (int) samples.stream().filter(s -> s.phase().equals(phase) && s.cls().equals(cls)).count();
+    }
+
+    int acknowledged(String phase, String tenant) {
+        AtomicInteger n = acknowledged.get(phase + "/" + tenant);
+        return n == null ? 0 : n.get();
+    }
+
+    int aiAnswers(String phase) {
+        AtomicInteger n = aiAnswers.get(phase);
+        return n == null ? 0 : n.get();
+    }
+
+    int aiErrors(String phase) {
+        AtomicInteger n = aiErrors.get(phase);
+        return n == null ? 0 : n.get();
+    }
+
+    Set<String> acknowledgedConversations(String tenant) {
+        return conversations.get(tenant);
+    }
+
+    Set<String> acknowledgedMessages(String tenant) {
+        return messages.get(tenant);
+    }
+
+    /** Per phase and tenant class: attempts, failures (429s of the spiking tenant apart), p50 and p99 latency. */
+    String table() {
+        StringBuilder b = new StringBuilder(String.format("%-16s %-6s %8s %8s %8s %8s %8s%n", "phase", "class", "requests", "failed",
+                "429", "p50 ms", "p99 ms"));
+        for (String p : new ArrayList<>(phases)) {
+            for (String cls : List.of("spike", "large", "small")) {
+                List<Sample> in = samples.stream().filter(s -> s.phase().equals(p) && s.cls().equals(cls)).toList();
+                if (in.isEmpty()) {
+                    continue;
+                }
+                long[] lat = in.stream().mapToLong(Sample::latencyMillis).sorted().toArray();
+                long throttled = in.stream().filter(s -> s.status() == 429).count();
+                b.append(String.format("%-16s %-6s %8d %8d %8d %8d %8d%n", p, cls, in.size(), failures(p, cls).size(), throttled,
+                        lat[(int) Math.min(lat.length - 1, Math.floor(lat.length * 0.50))],
+                        lat[(int) Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]));
+            }
+        }
+        return b.toString();
+    }
+
+    /** report.txt (the table) and report.html: p99 latency and failures per second per tenant class, phases marked; inline SVG, no CDN. */
+    void writeReport(Path dir, Map<String, Object> observed) throws IOException {
+        Files.createDirectories(dir);
+        String table = table();
+        Files.writeString(dir.resolve("report.txt"), table + "\n" + observed + "\n");
+        long end = samples.stream().mapToLong(Sample::atMillis).max().orElse(1000);
+        int seconds = (int) (end / 1000) + 1;
+        Map<String, String> colours = Map.of("spike", "#d62728", "large", "#1f77b4", "small", "#2ca02c");
+        int w = 900;
+        int h = 260;
+        double xs = (double) (w - 60) / seconds;
+        StringBuilder svg = new StringBuilder("<svg xmlns='http://www.w3.org/2000/svg' width='" + w + "' height='" + (2 * h + 40) + "'>");
+        long maxP99 = 1;
+        Map<String, long[]> p99 = new LinkedHashMap<>();
+        Map<String, int[]> failed = new LinkedHashMap<>();
+        for (String cls : List.of("spike", "large", "small")) {
+            long[] series = new long[seconds];
+            int[] fails = new int[seconds];
+            for (int s = 0; s < seconds; s++) {
+                final int sec = s;
+                long[] lat = samples.stream().filter(x -> x.cls().equals(cls) && x.atMillis() / 1000 == sec).mapToLong(Sample::latencyMillis)
+                        .sorted().toArray();
+                series[s] = lat.length == 0 ? -1 : lat[(int) Math.min(lat.length - 1, Math.floor(lat.length * 0.99))];
+                fails[s] = (int) samples.stream().filter(x -> x.cls().equals(cls) && x.atMillis() / 1000 == sec
+                        && (x.status() >= 500 || x.status() == -1 || (x.status() == 429 && !cls.equals("spike")))).count();
+                maxP99 = Math.max(maxP99, series[s]);
+            }
+            p99.put(cls, series);
+            failed.put(cls, fails);
+        }
+        int maxFail = Math.max(1, failed.values().stream().flatMapToInt(java.util.Arrays::stream).max().orElse(1));
+        svg.append("<text x='50' y='15' font-size='13'>p99 latency per second (max ").append(maxP99).append(" ms)</text>");
+        svg.append("<text x='50' y='").append(h + 35).append("' font-size='13'>failed requests per second (max ").append(maxFail).append(")</text>");
+        for (String p : new ArrayList<>(phases)) {
+            double x = 50 + phaseStarts.get(p) / 1000.0 * xs;
+            svg.append("<line x1='").append(x).append("' y1='20' x2='").append(x).append("' y2='").append(2 * h + 30)
+                    .append("' stroke='#999' stroke-dasharray='4'/><text x='").append(x + 3).append("' y='30' font-size='11'>").append(p).append("</text>");
+        }
+        for (String cls : p99.keySet()) {
+            StringBuilder pts = new StringBuilder();
+            long[] series = p99.get(cls);
+            for (int s = 0; s < seconds; s++) {
+                if (series[s] >= 0) {
+                    pts.append(50 + s * xs).append(',').append(h - (double) series[s] / maxP99 * (h - 40)).append(' ');
+                }
+            }
+            svg.append("<polyline fill='none' stroke-width='1.5' stroke='").append(colours.get(cls)).append("' points='").append(pts).append("'/>");
+            int[] fails = failed.get(cls);
+            for (int s = 0; s < seconds; s++) {
+                if (fails[s] > 0) {
+                    double bh = (double) fails[s] / maxFail * (h - 40);
+                    svg.append("<rect x='").append(50 + s * xs).append("' y='").append(2 * h + 20 - bh).append("' width='").append(Math.max(1, xs / 3))
+                            .append("' height='").append(bh).append("' fill='").append(colours.get(cls)).append("'/>");
+                }
+            }
+        }
+        int ly = 50;
+        for (String cls : p99.keySet()) {
+            svg.append("<text x='").append(w - 80).append("' y='").append(ly).append("' font-size='12' fill='").append(colours.get(cls))
+                    .append("'>").append(cls).append("</text>");
+            ly += 16;
+        }
+        svg.append("</svg>");
+        String html = "<!doctype html><html><head><meta charset='utf-8'><title>Headroom game day</title></head><body style='font-family:sans-serif'>"
+                + "<h1>Headroom game day</h1><p>Helpdesk reference application on a fleet behind HAProxy. Failed: 5xx, no answer, or a 429 to a tenant"
+                + " other than the spiking one (whose 429s are counted apart). Every attempt counts, retries included.</p>"
+                + svg + "<h2>Per phase and tenant class</h2><pre>" + table.replace("&", "&amp;").replace("<", "&lt;") + "</pre><h2>Observed</h2><pre>"
+                + observed.toString().replace("&", "&amp;").replace("<", "&lt;") + "</pre></body></html>";
+        Files.writeString(dir.resolve("report.html"), html);
+    }
+}
