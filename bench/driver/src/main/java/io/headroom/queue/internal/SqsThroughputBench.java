@@ -134,8 +134,8 @@ public final class SqsThroughputBench {
         }
     };
 
-    private static SqsQueue.Config config(String endpoint, String queueName) {
-        return new SqsQueue.Config() {
+    private static SqsQueueConfig config(String endpoint, String queueName) {
+        return new SqsQueueConfig() {
             public String endpoint() { return endpoint; }
             public String region() { return "us-east-1"; }
             public String accessKeyId() { return "x"; }
@@ -156,7 +156,7 @@ public final class SqsThroughputBench {
             public int maxBacklogPerTenant() { return 1_000_000; }
             public long refreshMillis() { return 2000; }
             public long fleetFlushMillis() { return 1000; }
-            public Class<? extends Annotation> annotationType() { return SqsQueue.Config.class; }
+            public Class<? extends Annotation> annotationType() { return SqsQueueConfig.class; }
         };
     }
 }

@@ -8,7 +8,6 @@ import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.api.DeadLetter;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
-import io.headroom.queue.api.Priority;
 import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.queue.internal.core.FairScheduler;
 import io.headroom.queue.internal.core.SubmitRate;
@@ -32,10 +31,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -72,73 +68,10 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  */
 @Component(service = FairQueue.class, configurationPid = SqsQueue.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = {"backend=sqs", "service.ranking:Integer=10"})
-@Designate(ocd = SqsQueue.Config.class)
+@Designate(ocd = SqsQueueConfig.class)
 public final class SqsQueue extends WorkerQueue {
     public static final String PID = "io.headroom.queue.sqs";
     private static final Logger LOG = LoggerFactory.getLogger(SqsQueue.class);
-    private static final String TENANT = "tenant";
-    private static final String TYPE = "type";
-    private static final String PRIORITY = "priority";
-    private static final String KEY = "idempotencyKey";
-    private static final String JOB_ID = "jobId";
-    private static final String NOT_BEFORE = "notBefore";
-    private static final String ERROR = "error";
-
-    @ObjectClassDefinition(name = "Headroom fair queue (Amazon SQS backend)")
-    public @interface Config {
-        @AttributeDefinition(description = "Endpoint override (ElasticMQ, LocalStack); empty for AWS")
-        String endpoint() default "";
-
-        String region() default "us-east-1";
-
-        @AttributeDefinition(description = "Empty: the standard AWS credential chain")
-        String accessKeyId() default "";
-
-        @AttributeDefinition(type = AttributeType.PASSWORD)
-        String secretAccessKey() default "";
-
-        @AttributeDefinition(description = "Main queue name; -overflow and -dlq queues are created beside it")
-        String queueName() default "headroom-jobs";
-
-        int workers() default 4;
-
-        int overflowWorkers() default 1;
-
-        int noisyBacklog() default 20;
-
-        long overflowMaxWaitMillis() default 1000;
-
-        @AttributeDefinition(description = "Receives before SQS moves a job to the dead-letter queue")
-        int maxAttempts() default 5;
-
-        long backoffMillis() default 1000;
-
-        long maxBackoffMillis() default 60_000;
-
-        @AttributeDefinition(description = "Visibility timeout, s; extended while a job waits on this node or runs")
-        int visibilitySeconds() default 30;
-
-        @AttributeDefinition(description = "Long-poll wait per receive, s")
-        int waitSeconds() default 1;
-
-        @AttributeDefinition(description = "Most jobs received ahead of the workers, per lane")
-        int prefetch() default 40;
-
-        @AttributeDefinition(description = "Receive loops per queue pair (handler types share one pair; each remote type has its own)")
-        int receivers() default 4;
-
-        long dedupeMinutes() default 60;
-
-        @AttributeDefinition(description = "Jobs a tenant may have open (accepted and not finished) in the fleet; beyond it 429 + Retry-After")
-        int maxBacklogPerTenant() default 100_000;
-
-        @AttributeDefinition(description = "How often remote job types and tenant settings are reloaded from the control schema, ms")
-        long refreshMillis() default 2000;
-
-        @AttributeDefinition(description = "How often this node writes its queue load to the control schema and reads the fleet's"
-                + " (the noisy-tenant decision, caps, backlog caps and remote types' concurrency use the fleet's sums), ms")
-        long fleetFlushMillis() default 1000;
-    }
 
     /** Where a received message came from, to delete it or change its visibility. */
     private record Receipt(String queueUrl, String handle) {
@@ -189,7 +122,7 @@ public final class SqsQueue extends WorkerQueue {
         }
     }
 
-    private final Config config;
+    private final SqsQueueConfig config;
     private final SqsClient sqs;
     private final String mainUrl;
     private final String overflowUrl;
@@ -214,7 +147,7 @@ public final class SqsQueue extends WorkerQueue {
     }
 
     @Activate
-    public SqsQueue(@Reference ControlStore store, @Reference Signals signals, @Reference Fleet fleet, Config config) throws SQLException {
+    public SqsQueue(@Reference ControlStore store, @Reference Signals signals, @Reference Fleet fleet, SqsQueueConfig config) throws SQLException {
         super(store, signals, new Tuning("sqs", config.workers(), config.overflowWorkers(), config.noisyBacklog(),
                 config.overflowMaxWaitMillis(), config.dedupeMinutes(), config.maxAttempts(), config.backoffMillis(),
                 config.maxBackoffMillis(), config.maxBacklogPerTenant(), config.refreshMillis(), config.fleetFlushMillis()),
@@ -257,7 +190,7 @@ public final class SqsQueue extends WorkerQueue {
         }
     }
 
-    private static SqsClient client(Config config) {
+    private static SqsClient client(SqsQueueConfig config) {
         SqsClientBuilder b = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(config.region()));
         if (!config.endpoint().isBlank()) {
             b.endpointOverride(URI.create(config.endpoint()));
@@ -267,7 +200,7 @@ public final class SqsQueue extends WorkerQueue {
         return b.credentialsProvider(credentials).build();
     }
 
-    private static String describe(Config config) {
+    private static String describe(SqsQueueConfig config) {
         return config.endpoint().isBlank() ? "AWS " + config.region() : config.endpoint();
     }
 
@@ -395,7 +328,7 @@ public final class SqsQueue extends WorkerQueue {
         for (int from = 0; from < jobs.size(); from += 10) {
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
             for (Pending p : jobs.subList(from, Math.min(jobs.size(), from + 10))) {
-                entries.add(entry(p));
+                entries.add(SqsMessages.entry(p));
             }
             for (int attempt = 1; !entries.isEmpty(); attempt++) {
                 try {
@@ -414,34 +347,6 @@ public final class SqsQueue extends WorkerQueue {
                 }
             }
         }
-    }
-
-    private static SendMessageBatchRequestEntry entry(Pending p) {
-        Job j = p.job();
-        Map<String, MessageAttributeValue> attributes = attributes(j);
-        int delay = 0;
-        if (p.notBeforeMillis() > 0) {
-            attributes.put(NOT_BEFORE, text(String.valueOf(p.notBeforeMillis())));
-            delay = (int) Math.max(0, Math.min(900, (p.notBeforeMillis() - System.currentTimeMillis() + 999) / 1000));
-        }
-        return SendMessageBatchRequestEntry.builder().id(j.id().replace("-", "")).messageBody(j.payload().isEmpty() ? " " : j.payload())
-                .delaySeconds(delay).messageGroupId(j.tenant().value()).messageAttributes(attributes).build();
-    }
-
-    private static Map<String, MessageAttributeValue> attributes(Job j) {
-        Map<String, MessageAttributeValue> attributes = new HashMap<>();
-        attributes.put(TENANT, text(j.tenant().value()));
-        attributes.put(TYPE, text(j.type()));
-        attributes.put(PRIORITY, text(j.priority().name()));
-        attributes.put(JOB_ID, text(j.id()));
-        if (j.idempotencyKey() != null) {
-            attributes.put(KEY, text(j.idempotencyKey()));
-        }
-        return attributes;
-    }
-
-    private static MessageAttributeValue text(String value) {
-        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
     }
 
     /**
@@ -505,14 +410,14 @@ public final class SqsQueue extends WorkerQueue {
                         MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
         List<Job> ready = new ArrayList<>(messages.size());
         for (Message m : messages) {
-            Job job = job(m);
+            Job job = SqsMessages.job(m);
             if (job == null) {
                 LOG.warn("queue: dropping SQS message {} that is not a Headroom job", m.messageId());
                 sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
                 continue;
             }
             Receipt r = new Receipt(queueUrl, m.receiptHandle());
-            MessageAttributeValue nb = m.messageAttributes().get(NOT_BEFORE);
+            MessageAttributeValue nb = m.messageAttributes().get(SqsMessages.NOT_BEFORE);
             long notBefore = nb == null ? 0 : Long.parseLong(nb.stringValue());
             if (notBefore > System.currentTimeMillis() + 500) {
                 int hide = (int) Math.min(43_200, (notBefore - System.currentTimeMillis() + 999) / 1000);
@@ -535,28 +440,6 @@ public final class SqsQueue extends WorkerQueue {
         }
         dispatchAll(ready);
         return messages.size();
-    }
-
-    /** The job a message carries, with the id it was given at submission (the same on every delivery). */
-    private static Job job(Message m) {
-        Map<String, MessageAttributeValue> a = m.messageAttributes();
-        if (!a.containsKey(TENANT) || !a.containsKey(TYPE) || !TenantId.isValid(a.get(TENANT).stringValue())) {
-            return null;
-        }
-        int attempt = Integer.parseInt(m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
-        long sent = Long.parseLong(m.attributes().getOrDefault(MessageSystemAttributeName.SENT_TIMESTAMP, "0"));
-        if (a.containsKey(NOT_BEFORE)) {
-            // a delay beyond SQS's 15 minutes was served by receiving and hiding the message again: those were no attempts
-            long beyond = Long.parseLong(a.get(NOT_BEFORE).stringValue()) - sent - 900_000;
-            if (beyond > 0) {
-                attempt = Math.max(1, attempt - (int) ((beyond + 43_199_999) / 43_200_000));
-            }
-        }
-        String body = m.body().equals(" ") ? "" : m.body();
-        String id = a.containsKey(JOB_ID) ? a.get(JOB_ID).stringValue() : m.messageId();
-        return new Job(id, TenantId.of(a.get(TENANT).stringValue()), a.get(TYPE).stringValue(), body,
-                a.containsKey(PRIORITY) ? Priority.valueOf(a.get(PRIORITY).stringValue()) : Priority.NORMAL,
-                a.containsKey(KEY) ? a.get(KEY).stringValue() : null, attempt, Instant.ofEpochMilli(sent));
     }
 
     private record RemoteTypeLimit(int maxAttempts) {
@@ -595,8 +478,8 @@ public final class SqsQueue extends WorkerQueue {
         if (r == null) {
             return;
         }
-        Map<String, MessageAttributeValue> attributes = attributes(job);
-        attributes.put(ERROR, text(error.length() > 1000 ? error.substring(0, 1000) : error));
+        Map<String, MessageAttributeValue> attributes = SqsMessages.attributes(job);
+        attributes.put(SqsMessages.ERROR, SqsMessages.text(error.length() > 1000 ? error.substring(0, 1000) : error));
         sqs.sendMessage(b -> b.queueUrl(dlqUrl).messageBody(job.payload().isEmpty() ? " " : job.payload())
                 .messageGroupId(job.tenant().value()).messageAttributes(attributes));
         sqs.deleteMessage(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()));
@@ -659,9 +542,9 @@ public final class SqsQueue extends WorkerQueue {
                 .messageAttributeNames("All").messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                         MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
         for (Message m : messages) {
-            Job j = job(m);
+            Job j = SqsMessages.job(m);
             if (j != null) {
-                MessageAttributeValue error = m.messageAttributes().get(ERROR);
+                MessageAttributeValue error = m.messageAttributes().get(SqsMessages.ERROR);
                 out.add(new DeadLetter(j, error != null ? error.stringValue() : "failed " + config.maxAttempts() + " attempts", Instant.ofEpochMilli(
                         Long.parseLong(m.attributes().getOrDefault(MessageSystemAttributeName.SENT_TIMESTAMP, "0"))).toString()));
             }
@@ -679,21 +562,21 @@ public final class SqsQueue extends WorkerQueue {
                 break;
             }
             for (Message m : messages) {
-                Job j = job(m);
+                Job j = SqsMessages.job(m);
                 if (j == null || (tenant != null && !j.tenant().equals(tenant))) {
                     sqs.changeMessageVisibility(b -> b.queueUrl(dlqUrl).receiptHandle(m.receiptHandle()).visibilityTimeout(0));
                     continue;
                 }
                 Map<String, MessageAttributeValue> attributes = new HashMap<>(m.messageAttributes());
-                attributes.remove(ERROR);
-                attributes.remove(NOT_BEFORE);
+                attributes.remove(SqsMessages.ERROR);
+                attributes.remove(SqsMessages.NOT_BEFORE);
                 String target = channel(j.type()).mainUrl;
                 sqs.sendMessage(b -> b.queueUrl(target).messageBody(m.body()).messageGroupId(j.tenant().value())
                         .messageAttributes(attributes));
                 sqs.deleteMessage(b -> b.queueUrl(dlqUrl).receiptHandle(m.receiptHandle()));
                 moved++;
             }
-            if (tenant != null && messages.stream().map(SqsQueue::job).allMatch(j -> j == null || !j.tenant().equals(tenant))) {
+            if (tenant != null && messages.stream().map(SqsMessages::job).allMatch(j -> j == null || !j.tenant().equals(tenant))) {
                 break; // only other tenants' letters left in view
             }
         }

@@ -1,0 +1,408 @@
+package io.headroom.queue.internal;
+
+import io.headroom.queue.api.Delivery;
+import io.headroom.queue.api.Job;
+import io.headroom.queue.api.Lease;
+import io.headroom.queue.api.LeaseConflictException;
+import io.headroom.queue.api.QueueUnavailableException;
+import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.store.LeaseStore;
+import io.headroom.queue.internal.store.TypeStore;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leases a node hands out for remote job types: pull workers' leases (long-polled requests wait here for jobs) and
+ * push deliveries'. A lease is acked, nacked, extended or expires; while the node is part of a fleet with other live
+ * nodes, pull leases are recorded in the control schema ({@link LeaseStore}) so that any node may settle them, the
+ * record deciding, and this node finishes the jobs of its leases that others settled. The jobs themselves stay with
+ * the queue ({@link WorkerQueue#leaseEnded}).
+ */
+final class RemoteLeases {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteLeases.class);
+
+    /** A lease handed out by this node; {@code expiresAt} moves when it is extended. */
+    static final class LeaseEntry {
+        final String id;
+        final Job job;
+        final long startNanos = System.nanoTime();
+        volatile long expiresAt;
+        /** Recorded in the control schema, so any node may settle it (the record decides; this node's clock does not). */
+        final boolean shared;
+
+        LeaseEntry(String id, Job job, long expiresAt, boolean shared) {
+            this.id = id;
+            this.job = job;
+            this.expiresAt = expiresAt;
+            this.shared = shared;
+        }
+    }
+
+    private enum Ended { ACKED, NACKED, EXPIRED }
+
+    private record Tombstone(Ended how, long at) {
+    }
+
+    /** A lease request waiting for jobs. */
+    private record Waiter(int max, int visibilitySeconds, CompletableFuture<List<Lease>> result) {
+    }
+
+    private final WorkerQueue q;
+    /** The control schema's record of leases, while this node is part of a fleet; null on a node on its own. */
+    private final LeaseStore leaseStore;
+    private final Map<String, ArrayDeque<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final Map<String, LeaseEntry> leases = new ConcurrentHashMap<>();
+    /**
+     * How the last {@value #ENDED_LEASES} leases ended (so a second ack is answered as the first, and a late one with
+     * 409); a lease older than that is unknown (404), which changes nothing either.
+     */
+    private final Map<String, Tombstone> endedLeases = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+            protected boolean removeEldestEntry(Map.Entry<String, Tombstone> eldest) {
+            return size() > ENDED_LEASES;
+        }
+    });
+    private static final int ENDED_LEASES = 100_000;
+    /** Starts every lease id this node (this activation) hands out, so another node's lease is told apart from an unknown one. */
+    private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
+    RemoteLeases(WorkerQueue q, LeaseStore leaseStore) {
+        this.q = q;
+        this.leaseStore = leaseStore;
+    }
+
+    /** Answers every waiting lease request with nothing (the queue stops). */
+    void close() {
+        waiters.values().forEach(queued -> {
+            synchronized (queued) {
+                queued.forEach(w -> w.result().complete(List.of()));
+                queued.clear();
+            }
+        });
+    }
+
+    /** Forgets how leases ended before {@code olderThanMillis}, here and in the control schema. */
+    void forget(long olderThanMillis) {
+        synchronized (endedLeases) {
+            endedLeases.values().removeIf(t -> t.at() < olderThanMillis);
+        }
+        if (leaseStore != null) {
+            try {
+                leaseStore.forget(new java.sql.Timestamp(olderThanMillis));
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("queue: forgetting settled leases failed (next round retries): {}", e.toString());
+            }
+        }
+    }
+
+    CompletionStage<List<Lease>> lease(String type, int max, int visibilitySeconds, long waitMillis) {
+        TypeStore.Stored t = q.storedType(type);
+        if (t == null || t.type().delivery() != Delivery.PULL) {
+            throw new NoSuchElementException("no pull type '" + type + "' is declared");
+        }
+        if (max < 1 || max > 100) {
+            throw new IllegalArgumentException("'max' must be 1-100");
+        }
+        int visibility = visibilitySeconds <= 0 ? t.type().visibilitySeconds() : visibilitySeconds;
+        if (visibility > 43_200) {
+            throw new IllegalArgumentException("'visibilitySeconds' must be 1-43200");
+        }
+        if (waitMillis < 0 || waitMillis > 20_000) {
+            throw new IllegalArgumentException("'waitSeconds' must be 0-20");
+        }
+        List<Lease> now = leaseNow(type, max, visibility);
+        if (!now.isEmpty() || waitMillis == 0) {
+            return CompletableFuture.completedFuture(now);
+        }
+        Waiter w = new Waiter(max, visibility, new CompletableFuture<>());
+        ArrayDeque<Waiter> queued = waiters.computeIfAbsent(type, k -> new ArrayDeque<>());
+        synchronized (queued) {
+            queued.addLast(w);
+        }
+        serveWaiters(type); // a job may have come between the first try and the wait
+        q.timers.schedule(() -> {
+            synchronized (queued) {
+                if (queued.remove(w)) {
+                    w.result().complete(List.of());
+                }
+            }
+        }, waitMillis, TimeUnit.MILLISECONDS);
+        return w.result();
+    }
+
+    void serveWaiters(String type) {
+        ArrayDeque<Waiter> queued = waiters.get(type);
+        if (queued == null) {
+            return;
+        }
+        synchronized (queued) {
+            while (!queued.isEmpty()) {
+                Waiter w = queued.peekFirst();
+                List<Lease> got = leaseNow(type, w.max(), w.visibilitySeconds());
+                if (got.isEmpty()) {
+                    return;
+                }
+                queued.pollFirst();
+                w.result().complete(got);
+            }
+        }
+    }
+
+    /**
+     * Leases what the type's scheduler hands out now, within the type's concurrency in the fleet (this node's leases plus
+     * the others' as last read). While the fleet has other nodes the leases are recorded in the control schema, so an
+     * ack, nack or extend may reach any node.
+     */
+    List<Lease> leaseNow(String type, int max, int visibilitySeconds) {
+        TypeStore.Stored t = q.storedType(type);
+        if (t == null) {
+            return List.of();
+        }
+        FairScheduler s = q.schedulerFor(type);
+        List<Job> got = new ArrayList<>();
+        List<Job> cancelled = new ArrayList<>();
+        int elsewhere = q.fleet() == null ? 0 : q.fleet().inFlightElsewhere(type); // the type's concurrency holds for the fleet
+        synchronized (s) {
+            while (got.size() < max && s.inFlight() + elsewhere < t.type().concurrency()) {
+                Job job = s.next();
+                if (job == null) {
+                    break;
+                }
+                if (!q.tracker.start(job)) {
+                    s.done(job, 0);
+                    cancelled.add(job);
+                    continue;
+                }
+                got.add(job);
+            }
+        }
+        cancelled.forEach(q::dropCancelled);
+        if (got.isEmpty()) {
+            return List.of();
+        }
+        List<LeaseStore.NewLease> fresh = new ArrayList<>(got.size());
+        for (Job job : got) {
+            fresh.add(new LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
+        }
+        boolean shared = false;
+        // push deliveries are settled by the node that makes them: only pull workers' leases need recording
+        if (leaseStore != null && !q.fleet().alone() && t.type().delivery() == Delivery.PULL) {
+            try {
+                leaseStore.held(fresh);
+                shared = true;
+            } catch (SQLException | RuntimeException e) {
+                // still leased, but only this node can settle them
+                LOG.warn("queue: {} leases not recorded in the control schema (only this node can settle them): {}", fresh.size(), e.toString());
+            }
+        }
+        List<Lease> out = new ArrayList<>(fresh.size());
+        long expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
+        for (LeaseStore.NewLease l : fresh) {
+            LeaseEntry e = new LeaseEntry(l.id(), l.job(), expiresAt, shared);
+            leases.put(e.id, e);
+            out.add(new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt)));
+        }
+        return out;
+    }
+
+    /** Ends a lease that is still held, or says why it cannot be; null when there is nothing more to do here. */
+    private LeaseEntry take(String leaseId, Ended how, String error, long delayMillis) {
+        LeaseEntry e = leases.get(leaseId);
+        if (e == null) {
+            Tombstone t = endedLeases.get(leaseId);
+            if (t == null) {
+                if (leaseStore != null && !leaseId.startsWith(leasePrefix)) {
+                    settleElsewhere(leaseId, how, error, delayMillis);
+                    return null;
+                }
+                throw new NoSuchElementException(leaseId.startsWith(leasePrefix) ? "no lease " + leaseId + " is known on this node"
+                        : "lease " + leaseId + " was not handed out by this node (or by it before a restart), and no node of the fleet"
+                        + " recorded it; an unsettled lease expires and its job is leased again");
+            }
+            if (t.how() == Ended.ACKED && how == Ended.ACKED) {
+                return null; // acked already: acks are idempotent
+            }
+            throw new LeaseConflictException("lease " + leaseId + " was " + t.how().name().toLowerCase() + " already; its job was not changed");
+        }
+        if (e.shared) {
+            // the control schema's record decides: another node may have extended or settled it
+            boolean settled;
+            try {
+                settled = leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, true);
+            } catch (SQLException ex) {
+                throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
+                        + ex.getMessage() + "); retry, or let it expire", ex);
+            }
+            if (!settled) {
+                explain(leaseId, how, e);
+                return null;
+            }
+        } else if (e.expiresAt <= System.currentTimeMillis()) {
+            expire(e);
+            throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
+        }
+        if (!leases.remove(leaseId, e)) {
+            if (e.shared) {
+                return null; // settled here and finished by a concurrent round
+            }
+            return take(leaseId, how, error, delayMillis);
+        }
+        endedLeases.put(leaseId, new Tombstone(how, System.currentTimeMillis()));
+        return e;
+    }
+
+    /** Settles a lease another node handed out, in the control schema; that node finishes the job when it next looks. */
+    private void settleElsewhere(String leaseId, Ended how, String error, long delayMillis) {
+        try {
+            if (!leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, false)) {
+                explain(leaseId, how, null);
+            }
+        } catch (SQLException e) {
+            throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
+                    + e.getMessage() + "); retry, or let it expire", e);
+        }
+    }
+
+    /** Why a recorded lease could not be settled: returns for a repeated ack, else throws the reason. */
+    private void explain(String leaseId, Ended how, LeaseEntry local) {
+        LeaseStore.Row r;
+        try {
+            r = leaseStore.get(leaseId);
+        } catch (SQLException e) {
+            throw new QueueUnavailableException("the lease cannot be checked now (control schema: " + e.getMessage() + ")", e);
+        }
+        if (r == null) {
+            throw new NoSuchElementException("no lease " + leaseId + " is known in the fleet");
+        }
+        if (r.state() == LeaseStore.State.HELD) {
+            if (local != null) {
+                expire(local);
+            }
+            throw new LeaseConflictException("lease " + leaseId + " expired; its job goes back to the queue");
+        }
+        if (r.state() == LeaseStore.State.ACKED && how == Ended.ACKED) {
+            return; // acked already: acks are idempotent
+        }
+        throw new LeaseConflictException("lease " + leaseId + " was " + r.state().name().toLowerCase() + " already; its job was not changed");
+    }
+
+    void ack(String leaseId) {
+        LeaseEntry e = take(leaseId, Ended.ACKED, null, -1);
+        if (e != null) {
+            ended(e, null, -1);
+        }
+    }
+
+    void nack(String leaseId, long delayMillis, String error) {
+        String why = error == null || error.isBlank() ? "failed (nack)" : error;
+        LeaseEntry e = take(leaseId, Ended.NACKED, why, delayMillis);
+        if (e != null) {
+            ended(e, why, delayMillis);
+        }
+    }
+
+    Lease extend(String leaseId, int visibilitySeconds) {
+        if (visibilitySeconds < 1 || visibilitySeconds > 43_200) {
+            throw new IllegalArgumentException("'visibilitySeconds' must be 1-43200");
+        }
+        LeaseEntry e = leases.get(leaseId);
+        boolean recorded = e != null ? e.shared : leaseStore != null && !leaseId.startsWith(leasePrefix) && endedLeases.get(leaseId) == null;
+        if (recorded) {
+            try {
+                Long at = leaseStore.extend(leaseId, visibilitySeconds);
+                if (at == null) {
+                    explain(leaseId, Ended.NACKED, e); // throws the reason
+                    throw new NoSuchElementException("no lease " + leaseId);
+                }
+                if (e != null) {
+                    e.expiresAt = at;
+                    return new Lease(e.id, e.job, Instant.ofEpochMilli(at));
+                }
+                Job job = leaseStore.job(leaseId);
+                return new Lease(leaseId, job, Instant.ofEpochMilli(at));
+            } catch (SQLException ex) {
+                throw new QueueUnavailableException("the lease cannot be extended now (control schema: "
+                        + ex.getMessage() + ")", ex);
+            }
+        }
+        if (e == null || e.expiresAt <= System.currentTimeMillis()) {
+            take(leaseId, Ended.NACKED, null, -1); // throws the reason
+            throw new NoSuchElementException("no lease " + leaseId);
+        }
+        e.expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
+        return new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt));
+    }
+
+    private void expire(LeaseEntry e) {
+        if (e.shared) {
+            try {
+                if (!leaseStore.settle(e.id, LeaseStore.State.EXPIRED, "lease expired", -1, true)) {
+                    long left = leaseStore.remainingMillis(e.id);
+                    if (left >= 0) {
+                        e.expiresAt = System.currentTimeMillis() + Math.max(left, 50); // extended through another node
+                    }
+                    return; // or settled through another node: finished by the next round of settledElsewhere
+                }
+            } catch (SQLException ex) {
+                // this node cannot tell; it returns the job (at least once: a late ack elsewhere cannot delete it twice)
+                LOG.debug("queue: expiring lease {} without the control schema: {}", e.id, ex.toString());
+            }
+        }
+        if (leases.remove(e.id, e)) {
+            endedLeases.put(e.id, new Tombstone(Ended.EXPIRED, System.currentTimeMillis()));
+            ended(e, "lease expired", -1);
+        }
+    }
+
+    void expireLeases() {
+        long now = System.currentTimeMillis();
+        boolean anyShared = false;
+        for (LeaseEntry e : leases.values()) {
+            anyShared |= e.shared;
+            if (e.expiresAt <= now) {
+                expire(e);
+            }
+        }
+        if (anyShared) {
+            finishSettledElsewhere();
+        }
+    }
+
+    /** Finishes the jobs of this node's leases that other nodes acked or nacked. */
+    private void finishSettledElsewhere() {
+        try {
+            for (LeaseStore.Row r : leaseStore.settledElsewhere()) {
+                if (!r.id().startsWith(leasePrefix)) {
+                    continue; // another backend's (or an earlier activation's) lease on this node
+                }
+                LeaseEntry e = leases.remove(r.id());
+                if (e != null) {
+                    boolean acked = r.state() == LeaseStore.State.ACKED;
+                    endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
+                            .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
+                    ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
+                }
+                leaseStore.done(r.id());
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("queue: reading leases settled on other nodes failed (next round retries): {}", e.toString());
+        }
+    }
+
+    private void ended(LeaseEntry e, String error, long retryDelayMillis) {
+        q.leaseEnded(e.job, e.startNanos, error, retryDelayMillis);
+    }
+
+}
