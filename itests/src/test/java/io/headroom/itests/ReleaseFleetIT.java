@@ -231,6 +231,109 @@ public class ReleaseFleetIT {
         }
     }
 
+    /**
+     * A Karaf feature released across the fleet from a features repository every node reads: its first release,
+     * promoted from the shell, aborted from the shell, puts each node back on what it ran before (node-2 had 1.0.0,
+     * the others none); released again it completes; then the fleet-wide rollback rule decides: a page for a
+     * critical tenant alone rolls a version back, and so do pages of two tenants with the quorum set to 2.
+     */
+    @Test
+    public void aFeatureIsReleasedPromotedAbortedToEachNodesOwnVersionAndGuardedByTheFleetsRule() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        String unit = "feature:headroom-relfeature";
+        Path dir = Files.createDirectories(Path.of("target", "relfeature-" + ProcessHandle.current().pid()).toAbsolutePath());
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<features name=\"headroom-relfeature\" xmlns=\"http://karaf.apache.org/xmlns/features/v1.6.0\">\n");
+        Map<String, String> jobs = Map.of("1.0.0", "rf.none", "2.0.0", "rf.none", "3.0.0", "rf.crit", "3.0.1", "rf.quorum");
+        for (String v : List.of("1.0.0", "2.0.0", "3.0.0", "3.0.1")) {
+            Path jar = dir.resolve("relfeature-" + v + ".jar");
+            Files.write(jar, HeadroomTestSupport.bundleJar(Map.of("Bundle-SymbolicName", "io.headroom.itests.relfeature",
+                    "Bundle-Version", v, "Headroom-Jobs", jobs.get(v))));
+            xml.append("  <feature name=\"headroom-relfeature\" version=\"").append(v).append("\"><bundle>")
+                    .append(jar.toUri()).append("</bundle></feature>\n");
+        }
+        Path repo = dir.resolve("features.xml");
+        Files.writeString(repo, xml.append("</features>\n").toString());
+        String source = repo.toUri().toString();
+
+        // node-2 runs 1.0.0 before the fleet manages the feature; node-1 and node-3 run none
+        String installed = shell(fleet.node(1), "feature:repo-add " + source + "\nfeature:install headroom-relfeature/1.0.0\nfeature:list -i");
+        assertTrue(installed, installed.contains("headroom-relfeature"));
+        assertEquals("a feature version not in the repository is refused", 400, lb.call("POST", "/releases", RestClient.OPERATOR,
+                "{\"unit\":\"" + unit + "\",\"version\":\"9.0.0\",\"source\":\"" + source + "\"}").statusCode());
+        long first = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"2.0.0\",\"source\":\""
+                + source + "\",\"canary\":1,\"watch\":\"1h\"}"), "id");
+        assertTrue("the canary runs 2.0.0", eventually(() -> onVersion(release(lb, first), "2.0.0") == 1
+                && release(lb, first).contains("\"state\":\"watching\"")));
+        String status = shell(fleet.node(0), "release:status " + first);
+        assertTrue(status, status.contains("2.0.0") && status.contains("node-"));
+        String promoted = shell(fleet.node(0), "release:promote " + first);
+        assertTrue(promoted, promoted.contains("promoted to the whole fleet"));
+        assertTrue("promoted: every node runs it, watched at the last step", eventually(() -> {
+            String r = release(lb, first);
+            return onVersion(r, "2.0.0") == 3 && r.contains("\"state\":\"watching\"") && r.contains("\"step\":1");
+        }));
+        String aborted = shell(fleet.node(2), "release:abort " + first);
+        assertTrue(aborted, aborted.contains("aborted by"));
+        assertTrue("rolled back", eventually(() -> release(lb, first).contains("\"state\":\"rolled_back\"")));
+        assertTrue("each node runs what it ran before", eventually(() -> {
+            String r = release(lb, first);
+            return onVersion(r, "1.0.0") == 1 && onVersion(r, "") == 2
+                    && runs(r).stream().anyMatch(n -> n.contains("\"node\":\"node-2\"") && n.contains("\"running\":\"1.0.0\""));
+        }));
+        assertFalse("node-3 runs none of it", shell(fleet.node(2), "feature:list -i").contains("headroom-relfeature"));
+
+        // released again, it completes everywhere
+        long second = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"2.0.0\",\"source\":\""
+                + source + "\",\"watch\":\"1s\"}"), "id");
+        assertTrue(eventually(() -> release(lb, second).contains("\"state\":\"completed\"")));
+        assertEquals(3, onVersion(release(lb, second), "2.0.0"));
+
+        // the rollback rule is the fleet's: set on one node, read the same on every node
+        lb.expect(200, "PUT", "/heartbeat/guard", "{\"tenantQuorum\":2,\"criticalTenants\":[\"rf-vip\"]}");
+        assertEquals(400, lb.call("PUT", "/heartbeat/guard", RestClient.OPERATOR, "{\"tenantQuorum\":0}").statusCode());
+        for (LocalFleet.Node n : fleet.nodes()) {
+            String g = new RestClient(n.karaf().baseUrl()).expect(200, "GET", "/heartbeat/guard", null);
+            assertTrue(n.id() + ": " + g, g.contains("\"tenantQuorum\":2") && g.contains("rf-vip"));
+        }
+        assertTrue(shell(fleet.node(2), "heartbeat:guard").contains("tenant quorum 2"));
+        lb.expect(200, "PUT", "/heartbeat/slos/rf.crit", "{\"target\":0.99}");
+        lb.expect(200, "PUT", "/heartbeat/slos/rf.quorum", "{\"target\":0.99}");
+        try {
+            // a critical tenant's page alone: the platform stays within budget
+            long crit = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"3.0.0\",\"source\":\""
+                    + source + "\",\"watch\":\"1h\"}"), "id");
+            assertTrue(eventually(() -> onVersion(release(lb, crit), "3.0.0") == 3));
+            // to one node, so the successes and failures reach the fleet's sums in the same flush
+            RestClient one = new RestClient(fleet.node(0).karaf().baseUrl());
+            one.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.crit", true, 1000));
+            one.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.crit", true, 1000));
+            one.expect(202, "POST", "/heartbeat/events", events("rf-vip", "rf.crit", false, 20));
+            assertTrue("a critical tenant's page rolls back", eventually(() -> release(lb, crit).contains("\"state\":\"rolled_back\"")));
+            String c = release(lb, crit);
+            assertTrue(c, c.contains("critical tenant rf-vip"));
+            assertEquals(3, onVersion(c, "2.0.0"));
+
+            // pages of two ordinary tenants meet the quorum of 2
+            long quorum = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"3.0.1\",\"source\":\""
+                    + source + "\",\"watch\":\"1h\"}"), "id");
+            assertTrue(eventually(() -> onVersion(release(lb, quorum), "3.0.1") == 3));
+            one.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.quorum", true, 1000));
+            one.expect(202, "POST", "/heartbeat/events", events("rf-good", "rf.quorum", true, 1000));
+            one.expect(202, "POST", "/heartbeat/events", events("rf-t1", "rf.quorum", false, 20));
+            one.expect(202, "POST", "/heartbeat/events", events("rf-t2", "rf.quorum", false, 20));
+            assertTrue("two tenants' pages roll back", eventually(() -> release(lb, quorum).contains("\"state\":\"rolled_back\"")));
+            String q = release(lb, quorum);
+            assertTrue(q, q.contains("quorum 2") && q.contains("rf-t1") && q.contains("rf-t2"));
+            assertTrue(lb.expect(200, "GET", "/audit?action=heartbeat:guard", null).contains("quorum 2"));
+        } finally {
+            lb.call("PUT", "/heartbeat/guard", RestClient.OPERATOR, "{\"tenantQuorum\":3,\"criticalTenants\":[]}");
+            lb.call("DELETE", "/heartbeat/slos/rf.crit", RestClient.OPERATOR, null);
+            lb.call("DELETE", "/heartbeat/slos/rf.quorum", RestClient.OPERATOR, null);
+        }
+    }
+
     /** Whether every node sees the flag on for each tenant (each node reads flags from the control schema on its own). */
     private static boolean flagOnEverywhere(LocalFleet fleet, String flag, String... tenants) throws InterruptedException {
         return eventually(() -> {
