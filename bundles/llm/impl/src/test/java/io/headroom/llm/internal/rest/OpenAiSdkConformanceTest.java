@@ -130,7 +130,7 @@ public class OpenAiSdkConformanceTest {
         bridge("/api/llm/v1/embeddings", new EmbeddingsEndpoint(llm));
         bridge("/api/llm/v1/responses", new ResponsesEndpoint(llm));
         server.createContext("/api/llm/v1/models", ex -> {
-            byte[] body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(resource.models(security(new Caller("sdk", Caller.PLATFORM, null))));
+            byte[] body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(resource.models(TestSecurity.of(new Caller("sdk", Caller.PLATFORM, null))));
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream out = ex.getResponseBody()) {
@@ -141,31 +141,6 @@ public class OpenAiSdkConformanceTest {
         client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/api/llm/v1")
                 .apiKey("tenant-token").maxRetries(0)
                 .putHeader("X-Headroom-Timeout-Ms", "1000").build(); // how long the router may wait for a deployment
-    }
-
-    /** The security context the REST host gives a resource for this caller. */
-    static javax.ws.rs.core.SecurityContext security(Caller caller) {
-        return new javax.ws.rs.core.SecurityContext() {
-            @Override
-            public java.security.Principal getUserPrincipal() {
-                return caller;
-            }
-
-            @Override
-            public boolean isUserInRole(String role) {
-                return caller.role().equals(role);
-            }
-
-            @Override
-            public boolean isSecure() {
-                return false;
-            }
-
-            @Override
-            public String getAuthenticationScheme() {
-                return "Bearer";
-            }
-        };
     }
 
     /** Serves a direct endpoint over HTTP as the REST host does (status and headers sent with the first bytes). */
