@@ -16,11 +16,11 @@ import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
-import io.headroom.llm.internal.core.ProviderRefusal;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.TenantQuota;
 import io.headroom.llm.api.Usage;
+import io.headroom.llm.internal.core.ProviderRefusal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -170,6 +170,9 @@ public final class LlmResource implements RestResource {
         if (!tenant) {
             return message;
         }
+        if (e instanceof ProviderRefusal refusal) {
+            return refusal.publicMessage();
+        }
         int last = message.indexOf("; last error: ");
         if (last >= 0) {
             return message.substring(0, last);
@@ -191,10 +194,10 @@ public final class LlmResource implements RestResource {
 
     /** A failure as the REST answer for this caller (see {@link #message}). */
     static ProblemException problem(ProviderException e, boolean tenant) {
-        if (tenant && e instanceof ProviderRefusal refusal) { // the provider's own words and the deployment's name stay out
-            return new ProblemException(refusal.publicStatus(), refusal.publicMessage());
-        }
         String message = message(e, tenant);
+        if (tenant && e instanceof ProviderRefusal refusal) { // a refusal of the platform's credentials is not the tenant's
+            return new ProblemException(refusal.publicStatus(), message);
+        }
         if (e.status() == 429 && !e.retryable()) {
             return ProblemException.tooManyRequests(message, (int) Math.max(1, e.retryAfterMillis() / 1000));
         }
