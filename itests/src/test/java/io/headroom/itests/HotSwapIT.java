@@ -155,18 +155,22 @@ public class HotSwapIT extends HeadroomTestSupport {
 
     @Test
     public void aRemovedCapabilityAnswers404AtOnceAndComesBackWhenReinstalled() throws Exception {
+        // the whole node first: this test can run first, and the example may serve before the health endpoint is published
+        awaitUp();
         awaitStatus(GREETING, OPERATOR, 200);
         shell("feature:uninstall headroom-example");
-        // uninstalled, not restarting: nothing to hold the request for
-        HttpResponse<String> gone = get(GREETING, OPERATOR);
-        assertEquals(gone.body(), 404, gone.statusCode());
-        assertEquals("the rest of the platform keeps serving", 200, get("/tokens", OPERATOR).statusCode());
-        HttpResponse<String> health = get("/health", OPERATOR);
-        assertEquals(200, health.statusCode());
-        assertFalse(health.body().contains("io.headroom.example"));
-        assertEquals("the load balancer's liveness check is unaffected", 200, get("/health/live", null).statusCode());
-
-        shell("feature:install headroom-example");
+        try {
+            // uninstalled, not restarting: nothing to hold the request for
+            HttpResponse<String> gone = get(GREETING, OPERATOR);
+            assertEquals(gone.body(), 404, gone.statusCode());
+            assertEquals("the rest of the platform keeps serving", 200, get("/tokens", OPERATOR).statusCode());
+            HttpResponse<String> health = get("/health", OPERATOR);
+            assertEquals(health.body(), 200, health.statusCode());
+            assertFalse(health.body().contains("io.headroom.example"));
+            assertEquals("the load balancer's liveness check is unaffected", 200, get("/health/live", null).statusCode());
+        } finally {
+            shell("feature:install headroom-example"); // the other tests of this class need it back, whatever happened
+        }
         awaitStatus(GREETING, OPERATOR, 200);
         assertTrue(get("/openapi.json", null).body().contains("/api/example/tenants/{tenant}/greeting"));
     }

@@ -333,7 +333,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
             MigrationStatus s = admin().status(id);
             assertEquals("backfill finished after the outage: " + s.tenants(), "BACKFILLED", s.state());
             assertEquals(TENANTS, s.tenants().size());
-            assertTrue("outbox drained", eventually(() -> admin().status(id).outboxPending() == 0));
+            awaitOutboxDrained(id);
 
             // validate every tenant while the writers keep going; a tenant caught with a write in flight is validated again
             Set<TenantId> pending = Set.copyOf(tenants);
@@ -380,7 +380,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
         assertEquals("no write failed outright (the outbox took what Elasticsearch could not)", 0, failedWrites.get());
         assertTrue("the writers ran through the migration: " + ops.get(), ops.get() > 500);
         long id = admin().migrations(c).get(0).id();
-        assertTrue("outbox drained", eventually(() -> admin().status(id).outboxPending() == 0));
+        awaitOutboxDrained(id);
 
         // the new layout holds exactly the ground truth: no lost write, no resurrected delete
         Thread.sleep(1500);
@@ -467,6 +467,19 @@ public class SearchMigrationIT extends HeadroomTestSupport {
 
     private static String failures(MigrationStatus s) {
         return s.tenants().stream().filter(t -> !"PASSED".equals(t.validation())).map(t -> t.tenant() + ": " + t.detail()).toList().toString();
+    }
+
+    /**
+     * The outbox empties while the writers keep writing: Elasticsearch has just restarted and the backfill is busy,
+     * so on a loaded machine the retries can take longer than the usual 40 s.
+     */
+    private void awaitOutboxDrained(long id) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 150_000;
+        long pending;
+        while ((pending = admin().status(id).outboxPending()) > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals("writes still waiting in the outbox", 0, pending);
     }
 
     private static long copied(MigrationStatus s) {
