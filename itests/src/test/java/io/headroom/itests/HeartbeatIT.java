@@ -112,7 +112,7 @@ public class HeartbeatIT extends HeadroomTestSupport {
             assertTrue("a page fired for initech", eventually(() -> firing("initech").isPresent()));
             assertTrue(eventually(() -> seen.stream().anyMatch(e -> e.getTopic().endsWith("FIRED") && "initech".equals(e.getProperty("tenant")))));
             String page = get("/heartbeat/page", OPERATOR).body();
-            assertTrue(page, page.contains("id=\"overall\" class=\"bad\">PAGING") && page.contains("initech"));
+            assertTrue(page, page.contains("id=\"tenant-pages\"") && page.contains("initech"));
             String metrics = get("/metrics", OPERATOR).body();
             assertTrue(metrics, metrics.contains("headroom_heartbeat_alerts_firing{severity=\"page\"} ")
                     && metrics.contains("tenant=\"initech\"") && !metrics.contains("severity=\"page\"} 0"));

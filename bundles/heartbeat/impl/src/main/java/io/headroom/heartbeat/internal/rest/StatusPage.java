@@ -13,7 +13,10 @@ final class StatusPage {
     }
 
     static String render(List<JobHealth> platform, List<JobHealth> worst, List<Alert> firing, Map<String, Slo> slos) {
-        boolean paging = firing.stream().anyMatch(a -> a.severity().equals(Alert.PAGE));
+        // the platform pages on platform-wide alerts only; a tenant's page is that tenant's, shown apart
+        boolean paging = firing.stream().anyMatch(a -> a.severity().equals(Alert.PAGE) && a.tenant() == null);
+        List<String> tenantPages = firing.stream().filter(a -> a.severity().equals(Alert.PAGE) && a.tenant() != null)
+                .map(Alert::tenant).distinct().sorted().toList();
         StringBuilder b = new StringBuilder(8192);
         b.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"30\">")
                 .append("<title>Headroom heartbeat</title><style>")
@@ -23,6 +26,10 @@ final class StatusPage {
                 .append("</style></head><body><h1>Headroom heartbeat</h1>")
                 .append("<p class=\"state\">Platform: <span id=\"overall\" class=\"").append(paging ? "bad\">PAGING" : "ok\">OK")
                 .append("</span> · ").append(firing.size()).append(" alert(s) firing</p>");
+        if (!tenantPages.isEmpty()) {
+            b.append("<p id=\"tenant-pages\" class=\"bad\">Paging for ").append(tenantPages.size()).append(" tenant(s): ")
+                    .append(escape(String.join(", ", tenantPages))).append("</p>");
+        }
         b.append("<h2>Jobs, platform-wide</h2><table id=\"platform\"><tr><th>Job</th><th>SLO</th><th>Events 1h</th><th>Bad 1h</th>")
                 .append("<th>Burn 5m</th><th>Burn 1h</th><th>Burn 6h</th><th>Burn 3d</th><th>State</th></tr>");
         for (JobHealth h : platform) {
