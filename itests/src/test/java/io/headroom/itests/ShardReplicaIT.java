@@ -402,11 +402,19 @@ public class ShardReplicaIT extends HeadroomTestSupport {
             assertEquals(viaRest.body(), 200, viaRest.statusCode());
             assertEquals(400, call("POST", "/sharding/tenants/swb/sql", tokenB,
                     "{\"sql\":\"SELECT 1 FROM events WHERE tenant_id = ?\",\"params\":[\"swb\"],\"readPreference\":\"nearest\"}").statusCode());
+            // a scatter on replicas: the marker counts there, not on the primaries
+            String scatter = "{\"sql\":\"SELECT COUNT(*) AS n FROM events WHERE id = -1\"";
+            assertTrue(call("POST", "/sharding/scatter", OPERATOR, scatter + "}").body().contains("\"rows\":[[0]]"));
+            HttpResponse<String> onReplicas = call("POST", "/sharding/scatter", OPERATOR, scatter + ",\"readPreference\":\"replica-with-max-lag=2000\"}");
+            assertTrue(onReplicas.body(), onReplicas.body().contains("\"rows\":[[1]]"));
+            assertEquals(400, call("POST", "/sharding/scatter", OPERATOR, scatter + ",\"readPreference\":\"nearest\"}").statusCode());
 
             exec(url(0), "STOP SLAVE SQL_THREAD");
             Thread.sleep(600);
             assertEquals("a replica whose SQL thread is stopped is skipped", 0L,
                     ((Number) h.reading(ReadPreference.maxLag(2000)).query(sql, "swa").rows().get(0).get(0)).longValue());
+            onReplicas = call("POST", "/sharding/scatter", OPERATOR, scatter + ",\"readPreference\":\"replica-with-max-lag=2000\"}");
+            assertTrue("the scatter skips it too: " + onReplicas.body(), onReplicas.body().contains("\"rows\":[[0]]"));
             assertTrue(shards().contains("\"state\":\"STOPPED\""));
         } finally {
             exec(url(0), "START SLAVE SQL_THREAD");

@@ -19,6 +19,12 @@ public interface ShardRouter {
      */
     ScatterResult scatter(String sql, List<Object> params, Duration perShardTimeout);
 
+    /**
+     * {@link #scatter(String, List, Duration)} with a read preference: each shard's part runs on one of its replicas
+     * that fits {@code reads} (a reporting query kept off the primaries), on the primary where none does.
+     */
+    ScatterResult scatter(String sql, List<Object> params, Duration perShardTimeout, ReadPreference reads);
+
     /** Where the tenant lives. */
     TenantLocation locate(TenantId tenant);
 }

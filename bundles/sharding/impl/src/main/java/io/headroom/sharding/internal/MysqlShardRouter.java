@@ -567,6 +567,11 @@ public final class MysqlShardRouter implements ShardRouter {
 
     @Override
     public ScatterResult scatter(String sql, List<Object> params, Duration perShardTimeout) {
+        return scatter(sql, params, perShardTimeout, io.headroom.sharding.api.ReadPreference.PRIMARY);
+    }
+
+    @Override
+    public ScatterResult scatter(String sql, List<Object> params, Duration perShardTimeout, io.headroom.sharding.api.ReadPreference reads) {
         Set<String> tables = map.safePath().shardedTables();
         if (tables != plannedFor) {
             plans.clear();
@@ -588,9 +593,11 @@ public final class MysqlShardRouter implements ShardRouter {
         targets.sort(Comparator.comparing(sp -> sp.name));
         Topology t = map.topology();
         boolean copies = map.movesActive();
+        boolean onReplicas = reads != null && reads.kind() != io.headroom.sharding.api.ReadPreference.Kind.PRIMARY;
         for (ShardPool sp : targets) {
+            ShardPool replica = onReplicas ? map.readPool(sp.name, reads) : null;
             // while a move or split keeps a tenant's rows on two shards, each shard answers only for tenants it owns
-            calls.put(sp.name, new ShardCall(sp, copies ? ownedSql(plan, sql, t, sp.name) : plan.shardSql(), p));
+            calls.put(sp.name, new ShardCall(replica != null ? replica : sp, copies ? ownedSql(plan, sql, t, sp.name) : plan.shardSql(), p));
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<QueryResult> parts = new ArrayList<>();

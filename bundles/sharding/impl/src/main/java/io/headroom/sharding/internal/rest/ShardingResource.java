@@ -56,7 +56,7 @@ public final class ShardingResource implements RestResource {
     public record Pin(String shard) {
     }
 
-    public record ScatterQuery(String sql, List<Object> params, Long timeoutMillis) {
+    public record ScatterQuery(String sql, List<Object> params, Long timeoutMillis, String readPreference) {
     }
 
     public record Topology(long routingVersion, List<ShardInfo> shards, List<String> shardedTables) {
@@ -335,7 +335,13 @@ public final class ShardingResource implements RestResource {
         if (timeout < 1 || timeout > 60_000) {
             throw ProblemException.badRequest("timeoutMillis must be 1 to 60000");
         }
-        return mapped(() -> router.scatter(q.sql(), q.params(), Duration.ofMillis(timeout)));
+        io.headroom.sharding.api.ReadPreference reads;
+        try {
+            reads = io.headroom.sharding.api.ReadPreference.parse(q.readPreference());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
+        return mapped(() -> router.scatter(q.sql(), q.params(), Duration.ofMillis(timeout), reads));
     }
 
     /** The one place sharding errors become problem responses. */
