@@ -10,6 +10,8 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfi
 
 import com.mysql.cj.jdbc.MysqlDataSource;
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantLimit;
+import io.headroom.core.api.load.TenantLimits;
 import io.headroom.fixtures.MariaDbServer;
 import io.headroom.sharding.api.KeyRange;
 import io.headroom.sharding.api.Keyspace;
@@ -75,6 +77,9 @@ public class ShardingIT extends HeadroomTestSupport {
 
     @Inject
     private ShardAdmin admin;
+
+    @Inject
+    private TenantLimits limits;
 
     @Configuration
     public Option[] config() {
@@ -384,6 +389,47 @@ public class ShardingIT extends HeadroomTestSupport {
         assertEquals("pool 6, share 0.5: three run at once", 3, served.get());
         assertEquals(3, overLimit.get());
         assertTrue(admin.tenantLoad().stream().anyMatch(l -> l.tenant().equals(noisy) && l.refused() == 3));
+    }
+
+    @Test
+    public void d2_anOperatorsShardShareCapsOneTenantsConnectionsUntilCleared() throws Exception {
+        String noisy = "t05";
+        String shard = expectedShard(noisy);
+        String quiet = null;
+        for (int i = 0; i < TENANTS; i++) {
+            if (i != 5 && expectedShard(tenant(i)).equals(shard)) {
+                quiet = tenant(i);
+                break;
+            }
+        }
+        assertNotNull("another tenant on " + shard, quiet);
+        TenantId t = TenantId.of(noisy);
+        limits.set(new TenantLimit(t, null, null, 0.1, null, null)); // pool 6: one connection, below the usual share of 3
+        String q = quiet;
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        Connection holder = connect(shardUrl(Integer.parseInt(shard.substring(1))));
+        holder.setAutoCommit(false);
+        try {
+            try (Statement st = holder.createStatement()) {
+                st.executeQuery("SELECT id FROM orders WHERE tenant_id = '" + noisy + "' AND id = 0 FOR UPDATE").close();
+            }
+            // the tenant's one connection waits on the row lock the test holds
+            Future<Integer> first = pool.submit(() -> router.forTenant(t).query("SELECT id FROM orders WHERE tenant_id = ? AND id = 0 FOR UPDATE", noisy).size());
+            Thread.sleep(500);
+            assertThrows("a second statement is over the operator's share", TenantOverLimitException.class,
+                    () -> router.forTenant(t).query("SELECT id FROM orders WHERE tenant_id = ? AND id = 0", noisy));
+            assertEquals("another tenant of the shard is served", 1,
+                    router.forTenant(TenantId.of(q)).query("SELECT id FROM orders WHERE tenant_id = ? AND id = 0", q).size());
+            limits.clear(t);
+            assertEquals("cleared: the tenant has its usual share again", 1,
+                    router.forTenant(t).query("SELECT id FROM orders WHERE tenant_id = ? AND id = 0", noisy).size());
+            holder.commit();
+            assertEquals(1, (int) first.get(30, TimeUnit.SECONDS));
+        } finally {
+            limits.clear(t);
+            pool.shutdownNow();
+            holder.close();
+        }
     }
 
     @Test
