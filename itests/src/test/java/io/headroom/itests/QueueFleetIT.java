@@ -15,7 +15,8 @@ import org.junit.Test;
  * The fair queue (SQS backend) on three nodes: a tenant whose burst is spread over the nodes, so that no node alone sees
  * enough of it, is noisy for the fleet and its next jobs go to the overflow lane on every node; a remote type's
  * concurrency and a tenant's cap hold for the fleet, not per node; a lease handed out by one node is acked, nacked and extended through
- * the others; a job's state is read and the job cancelled through any node, a tenant seeing only its own jobs. Counts
+ * the others, and still deletes the job when the node that handed it out was killed; a job's state is read and the job
+ * cancelled through any node, a tenant seeing only its own jobs. Counts
  * only; the fleet's flush interval is shortened in TestFleet.
  */
 public class QueueFleetIT {
@@ -191,6 +192,84 @@ public class QueueFleetIT {
                 assertTrue("every node sees it succeeded", eventually(() -> "SUCCEEDED".equals(state(node, running, mine))));
             }
         } finally {
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    /**
+     * A lease's holder is killed and its worker acks through another node: that node (or the fleet's next sweep) deletes
+     * the job through the receipt handle the lease's record keeps, so the job is not handed out again when the killed
+     * node's hold on the SQS message runs out, and it reads as succeeded on every live node. The holder's other leases,
+     * never settled, prove that its hold ran out: their jobs come back as their second attempt.
+     */
+    @Test
+    public void anAckThroughAnotherNodeSettlesTheJobWhenItsHolderIsKilled() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.gone." + suffix;
+        String tenant = "fgone" + suffix;
+        int jobs = 6; // over three nodes: one of them holds at least two
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":60,\"maxAttempts\":5}");
+        int killed = -1;
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            String mine = token(nodes.get(0), tenant);
+            lb.expect(202, "POST", "/queue/tenants/" + tenant + "/jobs", mine, "[" + String.join(",",
+                    java.util.Collections.nCopies(jobs, "{\"type\":\"" + type + "\",\"payload\":\"g\"}")) + "]");
+            // each node is asked directly (not through the balancer): whichever received a job from SQS hands it out
+            List<String[]> held = leaseAll(nodes, type, jobs, 1);
+            assertEquals(jobs, held.size());
+            int[] perNode = new int[nodes.size()];
+            held.forEach(h -> perNode[Integer.parseInt(h[1])]++);
+            int a = perNode[0] >= 2 ? 0 : perNode[1] >= 2 ? 1 : 2;
+            int b = (a + 1) % nodes.size();
+            List<String[]> ofA = held.stream().filter(h -> Integer.parseInt(h[1]) == a).toList();
+            for (String[] h : held) {
+                if (Integer.parseInt(h[1]) != a) {
+                    nodes.get(Integer.parseInt(h[1])).expect(204, "POST", "/queue/leases/" + h[0] + "/ack", null);
+                }
+            }
+            String acked = ofA.get(0)[2];
+            java.util.Set<String> unsettled = new java.util.HashSet<>();
+            ofA.subList(1, ofA.size()).forEach(h -> unsettled.add(h[2]));
+
+            fleet.kill(a);
+            killed = a;
+            nodes.get(b).expect(204, "POST", "/queue/leases/" + ofA.get(0)[0] + "/ack", null);
+            List<RestClient> live = new ArrayList<>(nodes);
+            live.remove(a);
+            for (RestClient node : live) {
+                assertTrue("a live node reads the acked job as succeeded", eventually(() -> "SUCCEEDED".equals(state(node, acked, mine))));
+            }
+            // until the unsettled jobs of the killed node come back (its hold on their messages ran out), then a few rounds more
+            List<String[]> again = new ArrayList<>();
+            java.util.Set<String> back = new java.util.HashSet<>();
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!back.containsAll(unsettled) && System.currentTimeMillis() < deadline) {
+                for (String[] h : leaseAll(live, type, 0, 2)) {
+                    again.add(h);
+                    back.add(h[2]);
+                }
+            }
+            again.addAll(leaseAll(live, type, 0, 2));
+            assertEquals("the killed node's unsettled jobs came back, each once", unsettled.size(), again.stream().filter(h -> unsettled.contains(h[2])).count());
+            assertEquals("the job acked through another node did not come back", 0, again.stream().filter(h -> h[2].equals(acked)).count());
+            assertEquals("nothing else came back", unsettled.size(), again.size());
+            for (String[] h : again) {
+                live.get(Integer.parseInt(h[1])).expect(204, "POST", "/queue/leases/" + h[0] + "/ack", null);
+            }
+            for (RestClient node : live) {
+                assertEquals("still succeeded", "SUCCEEDED", state(node, acked, mine));
+            }
+            fleet.restart(a);
+            killed = -1;
+            assertTrue("the restarted node reads it as succeeded too", eventually(() -> "SUCCEEDED".equals(state(nodes.get(a), acked, mine))));
+        } finally {
+            if (killed >= 0) {
+                fleet.restart(killed);
+            }
             lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
         }
     }

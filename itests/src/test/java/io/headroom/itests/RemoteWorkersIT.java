@@ -2,6 +2,7 @@ package io.headroom.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
@@ -100,8 +101,12 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         sqs.update(cfg);
         try {
             assertTrue("the SQS backend came up", eventually(() -> backend("sqs")));
+            // its service is registered before it is built (creating its queues took 4 s on a loaded machine, and the
+            // endpoint kept serving the in-process backend meanwhile): wait until it is built, then the REST resource
+            // moves to it (greedy reference)
+            assertNotNull(bundleContext.getService(bundleContext.getServiceReferences(FairQueue.class, "(backend=sqs)").iterator().next()));
+            Thread.sleep(1000);
             awaitStatus("/queue/types", OPERATOR, 200);
-            Thread.sleep(1000); // the REST resource moves to the SQS backend (greedy reference)
             everything("sq");
         } finally {
             sqs.delete();

@@ -80,6 +80,11 @@ final class JobRecords {
         }
     }
 
+    /** Writes a job's state now (a job this node finished for a node that is gone). */
+    void write(JobStatus state) throws SQLException {
+        store.write(List.of(state));
+    }
+
     /** The newer of this node's state and the fleet's record; this node's alone when the control schema cannot be read. */
     Optional<JobStatus> job(String id) {
         Optional<JobStatus> local = tracker.get(id);

@@ -1,11 +1,15 @@
 package io.headroom.queue.internal;
 
+import io.headroom.core.api.fleet.Fleet;
 import io.headroom.queue.api.Delivery;
 import io.headroom.queue.api.Job;
+import io.headroom.queue.api.JobState;
+import io.headroom.queue.api.JobStatus;
 import io.headroom.queue.api.Lease;
 import io.headroom.queue.api.LeaseConflictException;
 import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.queue.internal.core.FairScheduler;
+import io.headroom.queue.internal.core.LeaseHandover;
 import io.headroom.queue.internal.store.LeaseStore;
 import io.headroom.queue.internal.store.TypeStore;
 import java.sql.SQLException;
@@ -15,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * push deliveries'. A lease is acked, nacked, extended or expires; while the node is part of a fleet with other live
  * nodes, pull leases are recorded in the control schema ({@link LeaseStore}) so that any node may settle them, the
  * record deciding, and this node finishes the jobs of its leases that others settled. The jobs themselves stay with
- * the queue ({@link WorkerQueue#leaseEnded}).
+ * the queue ({@link WorkerQueue#leaseEnded}). Each record keeps the job's handle in the backend, so that when the
+ * holder is gone (killed, restarted) the node that settled the lease, or any node soon after, finishes the job
+ * itself ({@link LeaseHandover}): an ack through any node deletes the job, whoever handed it out.
  */
 final class RemoteLeases {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteLeases.class);
@@ -76,11 +83,21 @@ final class RemoteLeases {
         }
     });
     private static final int ENDED_LEASES = 100_000;
+    /** How long a live holder is given to finish a lease another node settled before any node finishes it. */
+    static final long HANDOVER_GRACE_MILLIS = 10_000;
+    /** How often this node looks for settled leases whose holders did not finish them. */
+    private static final long HANDOVER_SWEEP_MILLIS = 1_000;
+    private long sweptAt = System.currentTimeMillis();
+    /** The fleet, while this node is part of one (with {@link #leaseStore}); else null. */
+    private final Fleet nodes;
+    private final JobRecords jobRecords;
     /** Starts every lease id this node (this activation) hands out, so another node's lease is told apart from an unknown one. */
     private final String leasePrefix = UUID.randomUUID().toString().substring(0, 8) + "-";
-    RemoteLeases(WorkerQueue q, LeaseStore leaseStore) {
+    RemoteLeases(WorkerQueue q, LeaseStore leaseStore, Fleet nodes, JobRecords jobRecords) {
         this.q = q;
         this.leaseStore = leaseStore;
+        this.nodes = nodes;
+        this.jobRecords = jobRecords;
     }
 
     /** Answers every waiting lease request with nothing (the queue stops). */
@@ -194,7 +211,7 @@ final class RemoteLeases {
         }
         List<LeaseStore.NewLease> fresh = new ArrayList<>(got.size());
         for (Job job : got) {
-            fresh.add(new LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds));
+            fresh.add(new LeaseStore.NewLease(leasePrefix + UUID.randomUUID(), job, visibilitySeconds, q.leaseHandle(job)));
         }
         boolean shared = false;
         // push deliveries are settled by the node that makes them: only pull workers' leases need recording
@@ -263,15 +280,80 @@ final class RemoteLeases {
         return e;
     }
 
-    /** Settles a lease another node handed out, in the control schema; that node finishes the job when it next looks. */
+    /**
+     * Settles a lease another node handed out, in the control schema; that node finishes the job when it next looks,
+     * or this one does now when that node is gone.
+     */
     private void settleElsewhere(String leaseId, Ended how, String error, long delayMillis) {
         try {
             if (!leaseStore.settle(leaseId, LeaseStore.State.valueOf(how.name()), error, delayMillis, false)) {
                 explain(leaseId, how, null);
+                return;
             }
         } catch (SQLException e) {
             throw new QueueUnavailableException("the lease cannot be settled now (control schema: "
                     + e.getMessage() + "); retry, or let it expire", e);
+        }
+        try {
+            LeaseStore.Unfinished u = leaseStore.unfinished(leaseId);
+            if (u != null && finishHere(u.row().node(), leaseId, u.settledAgoMillis())) {
+                finishForGoneHolder(u);
+            }
+        } catch (SQLException | RuntimeException e) {
+            // settled all the same: the holder, or the next sweep of any node, finishes it
+            LOG.debug("queue: lease {} settled; finishing its job here failed: {}", leaseId, e.toString());
+        }
+    }
+
+    private boolean finishHere(String holder, String leaseId, long settledAgoMillis) {
+        Set<String> live = new java.util.HashSet<>();
+        nodes.liveNodes().forEach(n -> live.add(n.id()));
+        return LeaseHandover.finishHere(holder, leaseId.startsWith(leasePrefix), nodes.nodeId(), live, settledAgoMillis,
+                HANDOVER_GRACE_MILLIS);
+    }
+
+    /**
+     * Finishes the job of a settled lease whose holder is gone, through the job's handle in the backend, and records its
+     * state for the fleet; only the node that claims it does (the holder, if it was only slow, finishes it again, which
+     * deletes or hides the same message twice).
+     */
+    private void finishForGoneHolder(LeaseStore.Unfinished u) throws SQLException {
+        String id = u.row().id();
+        if (!leaseStore.claim(id)) {
+            return; // finished by its holder or another node meanwhile
+        }
+        Job job = u.job();
+        boolean acked = u.row().state() == LeaseStore.State.ACKED;
+        String error = acked ? null : u.row().error() == null ? "failed (nack)" : u.row().error();
+        if (u.handle() != null) {
+            try {
+                q.finishForGoneHolder(u.handle(), acked ? -1 : q.retryDelayMillis(job, u.row().delayMillis()));
+            } catch (RuntimeException e) {
+                LOG.warn("queue: job {} of lease {} (holder {} gone) was not finished; it comes back after its visibility timeout: {}",
+                        job.id(), id, u.row().node(), e.toString());
+                return;
+            }
+        } else if (!acked) {
+            return; // the job waited on its holder alone (in-process) and went with it: nothing comes back to record
+        }
+        if (jobRecords != null) {
+            jobRecords.write(new JobStatus(job.id(), job.tenant().value(), job.type(), acked ? JobState.SUCCEEDED : JobState.WAITING,
+                    job.attempt(), error, job.enqueuedAt(), null, Instant.now()));
+        }
+        LOG.info("queue: finished job {} of lease {} ({}) for node {}, which is gone", job.id(), id,
+                u.row().state().name().toLowerCase(), u.row().node());
+    }
+
+    /** Finishes the jobs of settled leases whose holders did not (they are gone, or past the grace). */
+    private void finishForGoneHolders() {
+        try {
+            for (LeaseStore.Unfinished u : leaseStore.unfinished(HANDOVER_SWEEP_MILLIS, 100)) {
+                if (finishHere(u.row().node(), u.row().id(), u.settledAgoMillis())) {
+                    finishForGoneHolder(u);
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("queue: finishing leases of gone nodes failed (next round retries): {}", e.toString());
         }
     }
 
@@ -330,8 +412,18 @@ final class RemoteLeases {
                     e.expiresAt = at;
                     return new Lease(e.id, e.job, Instant.ofEpochMilli(at));
                 }
-                Job job = leaseStore.job(leaseId);
-                return new Lease(leaseId, job, Instant.ofEpochMilli(at));
+                LeaseStore.Held held = leaseStore.held(leaseId);
+                if (held == null) {
+                    throw new NoSuchElementException("no lease " + leaseId + " is known in the fleet");
+                }
+                if (held.handle() != null && finishHere(held.node(), leaseId, 0)) {
+                    try {
+                        q.finishForGoneHolder(held.handle(), visibilitySeconds * 1000L); // nobody else keeps the message hidden
+                    } catch (RuntimeException ex) {
+                        LOG.warn("queue: lease {} extended, but its job's visibility was not (holder {} gone): {}", leaseId, held.node(), ex.toString());
+                    }
+                }
+                return new Lease(leaseId, held.job(), Instant.ofEpochMilli(at));
             } catch (SQLException ex) {
                 throw new QueueUnavailableException("the lease cannot be extended now (control schema: "
                         + ex.getMessage() + ")", ex);
@@ -352,8 +444,14 @@ final class RemoteLeases {
                     long left = leaseStore.remainingMillis(e.id);
                     if (left >= 0) {
                         e.expiresAt = System.currentTimeMillis() + Math.max(left, 50); // extended through another node
+                        return;
                     }
-                    return; // or settled through another node: finished by the next round of settledElsewhere
+                    // settled through another node: finished here (another node may have finished it already, taking this node for gone)
+                    LeaseStore.Row r = leaseStore.get(e.id);
+                    if (r != null && r.state() != LeaseStore.State.HELD) {
+                        finishSettled(r);
+                    }
+                    return;
                 }
             } catch (SQLException ex) {
                 // this node cannot tell; it returns the job (at least once: a late ack elsewhere cannot delete it twice)
@@ -378,27 +476,35 @@ final class RemoteLeases {
         if (anyShared) {
             finishSettledElsewhere();
         }
+        if (leaseStore != null && now - sweptAt >= HANDOVER_SWEEP_MILLIS) {
+            sweptAt = now;
+            finishForGoneHolders();
+        }
     }
 
     /** Finishes the jobs of this node's leases that other nodes acked or nacked. */
     private void finishSettledElsewhere() {
         try {
             for (LeaseStore.Row r : leaseStore.settledElsewhere()) {
-                if (!r.id().startsWith(leasePrefix)) {
-                    continue; // another backend's (or an earlier activation's) lease on this node
+                if (r.id().startsWith(leasePrefix)) { // else another backend's (or an earlier activation's) lease on this node
+                    finishSettled(r);
                 }
-                LeaseEntry e = leases.remove(r.id());
-                if (e != null) {
-                    boolean acked = r.state() == LeaseStore.State.ACKED;
-                    endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
-                            .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
-                    ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
-                }
-                leaseStore.done(r.id());
             }
         } catch (SQLException | RuntimeException e) {
             LOG.debug("queue: reading leases settled on other nodes failed (next round retries): {}", e.toString());
         }
+    }
+
+    /** Finishes the job of this node's lease that another node settled. */
+    private void finishSettled(LeaseStore.Row r) throws SQLException {
+        LeaseEntry e = leases.remove(r.id());
+        if (e != null) {
+            boolean acked = r.state() == LeaseStore.State.ACKED;
+            endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
+                    .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
+            ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
+        }
+        leaseStore.done(r.id());
     }
 
     private void ended(LeaseEntry e, String error, long retryDelayMillis) {

@@ -6,6 +6,7 @@ import io.headroom.queue.api.Priority;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -14,7 +15,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 /**
  * How a job travels in an SQS message: its payload is the body (a single space for an empty one, which SQS refuses),
  * its tenant is the MessageGroupId and an attribute, and its id, type, priority, idempotency key and start time are
- * attributes; the attempt is SQS's receive count.
+ * attributes; the attempt is SQS's receive count. A received message's handle, kept with a remote worker's lease so
+ * that another node can finish the job when the node holding it is gone, is its queue URL and receipt handle.
  */
 final class SqsMessages {
     static final String TENANT = "tenant";
@@ -79,4 +81,21 @@ final class SqsMessages {
                 a.containsKey(KEY) ? a.get(KEY).stringValue() : null, attempt, Instant.ofEpochMilli(sent));
     }
 
+    /** The handle of a received message: its queue URL and receipt handle, a line apart (neither holds a line break). */
+    static String handle(String queueUrl, String receiptHandle) {
+        return queueUrl + "\n" + receiptHandle;
+    }
+
+    /** Deletes the message of a {@link #handle} ({@code hideMillis} < 0) or hides it that long. */
+    static void finish(SqsClient sqs, String handle, long hideMillis) {
+        int at = handle.indexOf('\n');
+        String queueUrl = handle.substring(0, at);
+        String receipt = handle.substring(at + 1);
+        if (hideMillis < 0) {
+            sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(receipt));
+        } else {
+            int hide = (int) Math.min(43_200, (hideMillis + 999) / 1000);
+            sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(receipt).visibilityTimeout(hide));
+        }
+    }
 }

@@ -462,6 +462,17 @@ public final class SqsQueue extends WorkerQueue {
     }
 
     @Override
+    protected String leaseHandle(Job job) {
+        Receipt r = received.get(job.id());
+        return r == null ? null : SqsMessages.handle(r.queueUrl(), r.handle());
+    }
+
+    @Override
+    protected void finishForGoneHolder(String handle, long hideMillis) {
+        SqsMessages.finish(sqs, handle, hideMillis);
+    }
+
+    @Override
     protected void retry(Job job, long delayMillis) {
         Receipt r = received.remove(job.id());
         if (r == null) {

@@ -122,8 +122,8 @@ abstract class WorkerQueue implements FairQueue {
             }
         }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
                 jobsOutliveNodes(), () -> nodes.liveNodes().size());
-        this.leaseBook = new RemoteLeases(this, nodeId == null ? null : new LeaseStore(db, nodeId));
         this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis());
+        this.leaseBook = new RemoteLeases(this, nodeId == null ? null : new LeaseStore(db, nodeId, tuning.name()), nodes, jobRecords);
         if (fleet != null) {
             fleet.carriedOver().forEach((t, o) -> {
                 QueueTenants.TenantCounters c = counters(t);
@@ -221,9 +221,7 @@ abstract class WorkerQueue implements FairQueue {
                 succeeded(job);
                 return;
             }
-            RemoteType t = remoteType(job.type()).orElse(null);
-            int maxAttempts = t == null ? tuning.maxAttempts() : t.maxAttempts();
-            if (job.attempt() >= maxAttempts) {
+            if (job.attempt() >= remoteType(job.type()).map(RemoteType::maxAttempts).orElse(tuning.maxAttempts())) {
                 tracker.ended(job, JobState.DEAD, error);
                 counters(job.tenant()).deadLettered.incrementAndGet();
                 release(job);
@@ -231,13 +229,26 @@ abstract class WorkerQueue implements FairQueue {
                 deadLetter(job, error);
                 return;
             }
-            long delay = retryDelayMillis >= 0 ? retryDelayMillis
-                    : backoffMillis(t == null ? tuning.backoffMillis() : t.backoffMillis(), tuning.maxBackoffMillis(), job.attempt());
             tracker.waiting(job, null, error);
-            retry(job, delay);
+            retry(job, retryDelayMillis(job, retryDelayMillis));
         } catch (RuntimeException e) {
             LOG.warn("queue: finishing job {} failed: {}", job.id(), e.toString());
         }
+    }
+
+    /** The delay before a failed job's next attempt: {@code requested}, or its type's backoff when negative. */
+    long retryDelayMillis(Job job, long requested) {
+        long base = remoteType(job.type()).map(RemoteType::backoffMillis).orElse(tuning.backoffMillis());
+        return requested >= 0 ? requested : backoffMillis(base, tuning.maxBackoffMillis(), job.attempt());
+    }
+
+    /** Where this backend keeps a leased job, for another node to finish it if this one is gone; null: nowhere (in-process). */
+    protected String leaseHandle(Job job) {
+        return null;
+    }
+
+    /** Finishes, through its handle, a job whose lease holder is gone: deleted ({@code hideMillis} < 0) or hidden that long. */
+    protected void finishForGoneHolder(String handle, long hideMillis) {
     }
 
     /** A cancelled job was drawn: it never runs, and its backend forgets it. */

@@ -16,7 +16,9 @@ import javax.sql.DataSource;
  * Remote workers' leases in the control schema ({@code queue_leases}), so that any node can settle a lease another node
  * handed out. Every change is a compare-and-set on the row by the control schema's clock: a lease is settled once
  * (acked, nacked or expired), only while it is held and unexpired, whichever node asks. The node that handed the
- * lease out holds the job; it finishes what other nodes settled when it next polls ({@link #settledElsewhere}).
+ * lease out holds the job; it finishes what other nodes settled when it next polls ({@link #settledElsewhere}). Each
+ * lease keeps its job's handle in the backend (on SQS the queue and receipt handle), so that when the holder is gone
+ * another node can finish a settled lease's job itself ({@link #unfinished}, {@link #claim}).
  */
 public final class LeaseStore {
     /** How a lease ended, as stored. */
@@ -26,16 +28,33 @@ public final class LeaseStore {
     public record Row(String id, String node, State state, boolean expired, String error, long delayMillis) {
     }
 
-    /** A new lease: its id, job and visibility. */
-    public record NewLease(String id, Job job, int visibilitySeconds) {
+    /** A new lease: its id, job and visibility, and the job's handle in the backend (null where there is none). */
+    public record NewLease(String id, Job job, int visibilitySeconds, String handle) {
     }
+
+    /**
+     * A settled lease as another node finishes it when its holder does not: the row, the job as recorded (without its
+     * payload), its handle in the backend, and how long ago it was settled.
+     */
+    public record Unfinished(Row row, Job job, String handle, long settledAgoMillis) {
+    }
+
+    /** A held lease as any node sees it: its holder, job and handle in the backend. */
+    public record Held(String node, Job job, String handle) {
+    }
+
+    private static final String UNFINISHED = "SELECT id, node, state, expires_at <= NOW(3), error, delay_millis, job_id, tenant, type,"
+            + " priority, attempt, enqueued_at, job_handle, TIMESTAMPDIFF(MICROSECOND, updated_at, NOW(3)) FROM queue_leases";
 
     private final DataSource db;
     private final String node;
+    /** The backend whose leases these are (a node may run two): only its own settled leases are finished for gone holders. */
+    private final String backend;
 
-    public LeaseStore(DataSource db, String node) {
+    public LeaseStore(DataSource db, String node, String backend) {
         this.db = db;
         this.node = node;
+        this.backend = backend;
     }
 
     /** Records leases this node just handed out. */
@@ -44,8 +63,8 @@ public final class LeaseStore {
             return;
         }
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("INSERT INTO queue_leases (id, node, state,"
-                + " expires_at, updated_at, job_id, tenant, type, priority, attempt, enqueued_at)"
-                + " VALUES (?, ?, 'HELD', NOW(3) + INTERVAL ? MICROSECOND, NOW(3), ?, ?, ?, ?, ?, ?)")) {
+                + " expires_at, updated_at, job_id, tenant, type, priority, attempt, enqueued_at, job_handle, backend)"
+                + " VALUES (?, ?, 'HELD', NOW(3) + INTERVAL ? MICROSECOND, NOW(3), ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (NewLease l : leases) {
                 p.setString(1, l.id());
                 p.setString(2, node);
@@ -56,6 +75,8 @@ public final class LeaseStore {
                 p.setString(7, l.job().priority().name());
                 p.setInt(8, l.job().attempt());
                 p.setLong(9, l.job().enqueuedAt().toEpochMilli());
+                p.setString(10, l.handle());
+                p.setString(11, backend);
                 p.addBatch();
             }
             p.executeBatch();
@@ -94,15 +115,52 @@ public final class LeaseStore {
         }
     }
 
-    /** The job of a lease as recorded (without its payload, which stays with the node holding the job). */
-    public Job job(String id) throws SQLException {
+    /** A lease as recorded: its holder, job (without its payload, which stays with the holder) and handle; null when unknown. */
+    public Held held(String id) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
-                "SELECT job_id, tenant, type, priority, attempt, enqueued_at FROM queue_leases WHERE id = ?")) {
+                "SELECT node, job_id, tenant, type, priority, attempt, enqueued_at, job_handle FROM queue_leases WHERE id = ?")) {
             p.setString(1, id);
             try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? new Job(rs.getString(1), TenantId.of(rs.getString(2)), rs.getString(3), "",
-                        Priority.valueOf(rs.getString(4)), null, rs.getInt(5), java.time.Instant.ofEpochMilli(rs.getLong(6))) : null;
+                return rs.next() ? new Held(rs.getString(1), job(rs, 2), rs.getString(8)) : null;
             }
+        }
+    }
+
+    /** This backend's settled lease if its job was not finished yet (by its holder or another node), else null. */
+    public Unfinished unfinished(String id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(UNFINISHED
+                + " WHERE id = ? AND done = FALSE AND state <> 'HELD' AND backend = ?")) {
+            p.setString(1, id);
+            p.setString(2, backend);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? unfinished(rs) : null;
+            }
+        }
+    }
+
+    /** This backend's settled leases, of any node, whose jobs were not finished {@code minAgeMillis} after they were settled, oldest first. */
+    public List<Unfinished> unfinished(long minAgeMillis, int limit) throws SQLException {
+        List<Unfinished> out = new ArrayList<>();
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(UNFINISHED + " WHERE done = FALSE"
+                + " AND updated_at <= NOW(3) - INTERVAL ? MICROSECOND AND state <> 'HELD' AND backend = ? ORDER BY updated_at LIMIT ?")) {
+            p.setLong(1, minAgeMillis * 1000);
+            p.setString(2, backend);
+            p.setInt(3, limit);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(unfinished(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Takes over finishing a settled lease's job: true for the one node that gets it (false: finished already). */
+    public boolean claim(String id) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "UPDATE queue_leases SET done = TRUE WHERE id = ? AND done = FALSE AND state <> 'HELD'")) {
+            p.setString(1, id);
+            return p.executeUpdate() == 1;
         }
     }
 
@@ -160,6 +218,16 @@ public final class LeaseStore {
             p.setTimestamp(2, olderThan);
             return p.executeUpdate();
         }
+    }
+
+    private static Unfinished unfinished(ResultSet rs) throws SQLException {
+        return new Unfinished(row(rs), job(rs, 7), rs.getString(13), Math.max(0, rs.getLong(14) / 1000));
+    }
+
+    /** The job in the six columns from {@code from}: job_id, tenant, type, priority, attempt, enqueued_at. */
+    private static Job job(ResultSet rs, int from) throws SQLException {
+        return new Job(rs.getString(from), TenantId.of(rs.getString(from + 1)), rs.getString(from + 2), "",
+                Priority.valueOf(rs.getString(from + 3)), null, rs.getInt(from + 4), java.time.Instant.ofEpochMilli(rs.getLong(from + 5)));
     }
 
     private static Row row(ResultSet rs) throws SQLException {

@@ -39,5 +39,8 @@ public final class QueueSchema {
                             + " tenant VARCHAR(63) NOT NULL, type VARCHAR(100) NOT NULL, state VARCHAR(10) NOT NULL, attempts INT NOT NULL,"
                             + " last_error VARCHAR(1000) NULL, enqueued_at BIGINT NOT NULL, not_before BIGINT NULL, updated_at BIGINT NOT NULL,"
                             + " cancel VARCHAR(10) NULL, KEY queue_jobs_updated (updated_at), KEY queue_jobs_cancel (cancel))"
-                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                            + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            Migration.of(7, "a lease keeps its job's handle in the backend, so any node finishes it when its holder is gone",
+                    "ALTER TABLE queue_leases ADD COLUMN backend VARCHAR(16) NOT NULL DEFAULT '', ADD COLUMN job_handle VARCHAR(2500) NULL,"
+                            + " ADD KEY queue_leases_unfinished (done, updated_at)"));
 }

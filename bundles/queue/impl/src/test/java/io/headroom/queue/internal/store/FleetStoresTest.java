@@ -82,11 +82,12 @@ public class FleetStoresTest {
 
     @Test
     public void aLeaseIsSettledOnceWhicheverNodeAsks() throws Exception {
-        LeaseStore a = new LeaseStore(control.dataSource(), "node-a");
-        LeaseStore b = new LeaseStore(control.dataSource(), "node-b");
+        LeaseStore a = new LeaseStore(control.dataSource(), "node-a", "sqs");
+        LeaseStore b = new LeaseStore(control.dataSource(), "node-b", "sqs");
         Job job = job();
-        a.held(List.of(new LeaseStore.NewLease("l1", job, 60)));
-        assertEquals(job.id(), b.job("l1").id());
+        a.held(List.of(new LeaseStore.NewLease("l1", job, 60, null)));
+        assertEquals(job.id(), b.held("l1").job().id());
+        assertEquals("node-a", b.held("l1").node());
         assertTrue("acked through another node", b.settle("l1", LeaseStore.State.ACKED, null, -1, false));
         assertFalse("once", b.settle("l1", LeaseStore.State.ACKED, null, -1, false));
         assertFalse("nor nacked after", a.settle("l1", LeaseStore.State.NACKED, "x", 0, true));
@@ -99,9 +100,9 @@ public class FleetStoresTest {
 
     @Test
     public void anExtendThroughAnotherNodeKeepsTheHolderFromExpiringIt() throws Exception {
-        LeaseStore a = new LeaseStore(control.dataSource(), "node-a");
-        LeaseStore b = new LeaseStore(control.dataSource(), "node-b");
-        a.held(List.of(new LeaseStore.NewLease("short", job(), 1), new LeaseStore.NewLease("kept", job(), 1)));
+        LeaseStore a = new LeaseStore(control.dataSource(), "node-a", "sqs");
+        LeaseStore b = new LeaseStore(control.dataSource(), "node-b", "sqs");
+        a.held(List.of(new LeaseStore.NewLease("short", job(), 1, null), new LeaseStore.NewLease("kept", job(), 1, null)));
         assertNotNull(b.extend("kept", 60));
         Thread.sleep(1200); // past the first visibility of both
         assertFalse("a late ack of an expired lease settles nothing", b.settle("short", LeaseStore.State.ACKED, null, -1, false));
@@ -112,6 +113,44 @@ public class FleetStoresTest {
         assertFalse("the extended one does not expire", a.settle("kept", LeaseStore.State.EXPIRED, "lease expired", -1, true));
         assertTrue(a.remainingMillis("kept") > 30_000);
         assertTrue("the holder's own settles are not handed back to it", a.settledElsewhere().isEmpty());
+    }
+
+    @Test
+    public void aSettledLeaseKeepsItsJobsHandleForAnotherNodeToFinishIt() throws Exception {
+        LeaseStore a = new LeaseStore(control.dataSource(), "node-a", "sqs");
+        LeaseStore b = new LeaseStore(control.dataSource(), "node-b", "sqs");
+        LeaseStore c = new LeaseStore(control.dataSource(), "node-c", "sqs");
+        Job job = job();
+        a.held(List.of(new LeaseStore.NewLease("h1", job, 60, "queue-url\nreceipt-1"), new LeaseStore.NewLease("h2", job(), 60, null)));
+        assertEquals("queue-url\nreceipt-1", b.held("h1").handle());
+        assertNull("a held lease is nobody's to finish", b.unfinished("h1"));
+        assertTrue(b.settle("h1", LeaseStore.State.ACKED, null, -1, false));
+        LeaseStore.Unfinished u = b.unfinished("h1");
+        assertEquals("node-a", u.row().node());
+        assertEquals(LeaseStore.State.ACKED, u.row().state());
+        assertEquals("queue-url\nreceipt-1", u.handle());
+        assertEquals(job.id(), u.job().id());
+        assertEquals(job.attempt(), u.job().attempt());
+        assertEquals(job.enqueuedAt(), u.job().enqueuedAt());
+        assertTrue(u.settledAgoMillis() >= 0 && u.settledAgoMillis() < 60_000);
+        assertTrue("too fresh for a sweep that waits a minute", c.unfinished(60_000, 10).isEmpty());
+        assertEquals(List.of("h1"), c.unfinished(0, 10).stream().map(x -> x.row().id()).toList());
+        assertTrue("one node takes it over", c.claim("h1"));
+        assertFalse("only one", b.claim("h1"));
+        assertNull(b.unfinished("h1"));
+        assertTrue("nothing left to sweep", c.unfinished(0, 10).isEmpty());
+        assertFalse("a held lease cannot be claimed", c.claim("h2"));
+        assertTrue(a.settle("h2", LeaseStore.State.NACKED, "x", 0, true));
+        assertTrue("what its holder settled it finishes itself", c.unfinished(0, 10).isEmpty());
+        LeaseStore inProcessA = new LeaseStore(control.dataSource(), "node-a", "in-process");
+        LeaseStore inProcessC = new LeaseStore(control.dataSource(), "node-c", "in-process");
+        inProcessA.held(List.of(new LeaseStore.NewLease("h3", job(), 60, null)));
+        a.held(List.of(new LeaseStore.NewLease("h4", job(), 60, "queue-url\nreceipt-4")));
+        assertTrue(b.settle("h3", LeaseStore.State.ACKED, null, -1, false));
+        assertTrue(b.settle("h4", LeaseStore.State.ACKED, null, -1, false));
+        assertEquals("each backend finishes only its own leases", List.of("h4"), c.unfinished(0, 10).stream().map(x -> x.row().id()).toList());
+        assertEquals(List.of("h3"), inProcessC.unfinished(0, 10).stream().map(x -> x.row().id()).toList());
+        assertNull(inProcessC.unfinished("h4"));
     }
 
     private static io.headroom.queue.api.JobStatus status(String id, io.headroom.queue.api.JobState state, int attempts, long at) {
