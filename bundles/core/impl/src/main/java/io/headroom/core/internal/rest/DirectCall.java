@@ -2,6 +2,7 @@ package io.headroom.core.internal.rest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.ProblemException;
 import java.io.IOException;
@@ -25,20 +26,39 @@ final class DirectCall implements DirectEndpoint.Exchange, AsyncListener {
     private final HttpServletRequest req;
     private final HttpServletResponse resp;
     private final String requestId;
+    private final Caller caller;
     private final TenantId tenant;
     private final boolean privileged;
     private final AsyncListener whenComplete;
     private final AtomicBoolean completed = new AtomicBoolean();
     private volatile AsyncContext async;
 
-    DirectCall(HttpServletRequest req, HttpServletResponse resp, String requestId, TenantId tenant, boolean privileged,
+    DirectCall(HttpServletRequest req, HttpServletResponse resp, String requestId, Caller caller, TenantId tenant,
             AsyncListener whenComplete) {
         this.req = req;
         this.resp = resp;
         this.requestId = requestId;
+        this.caller = caller;
         this.tenant = tenant;
-        this.privileged = privileged;
+        this.privileged = ProblemMapper.privileged(caller);
         this.whenComplete = whenComplete;
+    }
+
+    /** Runs the endpoint for the authenticated caller; what it throws becomes a problem document when nothing was sent yet. */
+    void serve(DirectEndpoint endpoint) throws IOException {
+        try {
+            endpoint.serve(caller, this);
+        } catch (RuntimeException e) {
+            if (!resp.isCommitted()) {
+                fail(e);
+                return;
+            }
+            complete();
+            if (!suspended()) {
+                throw e;
+            }
+            LoggerFactory.getLogger(DirectCall.class).error("request {} failed after its answer had begun", requestId, e);
+        }
     }
 
     boolean suspended() {
@@ -111,7 +131,7 @@ final class DirectCall implements DirectEndpoint.Exchange, AsyncListener {
 
     @Override
     public void fail(RuntimeException error) throws IOException {
-        if (resp.isCommitted()) {
+        if (resp.isCommitted()) { // too late for a problem document: the client sees the answer cut short
             complete();
             throw error;
         }

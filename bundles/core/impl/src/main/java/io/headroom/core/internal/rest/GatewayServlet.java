@@ -219,13 +219,23 @@ final class GatewayServlet extends HttpServlet {
     private void serve(HttpServletRequest req, HttpServletResponse resp, EndpointGate gate, String requestId)
             throws ServletException, IOException {
         DirectRoutes.Match direct = "POST".equals(req.getMethod()) ? directs.match(req.getPathInfo()) : null;
+        if (direct != null) {
+            DirectCall call = null;
+            try {
+                call = admitDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp, requestId,
+                        new OnComplete(gate, req, resp, this));
+                if (call != null) {
+                    call.serve(direct.endpoint());
+                }
+            } finally {
+                if (call == null || !call.suspended()) { // a suspended call leaves the gate when it completes
+                    gate.exit();
+                }
+            }
+            return;
+        }
         boolean suspended = false;
         try {
-            if (direct != null) {
-                suspended = serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp,
-                        requestId, new OnComplete(gate, req, resp, this));
-                return;
-            }
             cxf.service(new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp);
             if (req.isAsyncStarted()) {
                 req.getAsyncContext().addListener(new OnComplete(gate, req, resp, this));
@@ -239,10 +249,10 @@ final class GatewayServlet extends HttpServlet {
     }
 
     /**
-     * Authentication, scope and the tenant rule as for every endpoint, then the endpoint itself; what it throws becomes
-     * a problem document. True when the endpoint suspended the exchange ({@code whenComplete} then ends it).
+     * Authentication, scope, the tenant rule and the tenant's REST limit as for every endpoint: the call to hand to the
+     * endpoint, or null when the request was refused (and answered).
      */
-    private boolean serveDirect(DirectRoutes.Match match, HttpServletRequest req, HttpServletResponse resp, String requestId,
+    private DirectCall admitDirect(DirectRoutes.Match match, HttpServletRequest req, HttpServletResponse resp, String requestId,
             AsyncListener whenComplete) throws IOException {
         req.setAttribute(RequestTags.ENDPOINT_ATTRIBUTE, match.template()); // the path template: a bounded label
         Caller caller;
@@ -250,28 +260,28 @@ final class GatewayServlet extends HttpServlet {
             caller = auth.authenticate(req.getHeader("Authorization"), req.getRemoteAddr()).orElse(null);
         } catch (RuntimeException e) {
             DirectCall.problem(resp, e, requestId, false);
-            return false;
+            return null;
         }
         if (caller == null) {
             resp.addHeader("WWW-Authenticate", "Basic realm=\"headroom\"");
             resp.addHeader("WWW-Authenticate", "Bearer realm=\"headroom\"");
             problem(resp, Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
                     + " or operator Basic credentials", requestId));
-            return false;
+            return null;
         }
         req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
         String segment = firstSegment(req.getPathInfo());
         String outOfScope = auth.scopeDenied(req.getHeader("Authorization"), req.getMethod(), segment);
         if (outOfScope != null) {
             problem(resp, Problem.of(403, outOfScope, requestId));
-            return false;
+            return null;
         }
         TenantId tenant = null;
         if (match.tenant() != null) {
             AuthFilter.Confined confined = AuthFilter.confine(caller, match.tenant());
             if (confined.refused()) {
                 problem(resp, Problem.of(confined.status(), confined.detail(), requestId));
-                return false;
+                return null;
             }
             tenant = confined.tenant();
             MDC.put(RequestTags.MDC_TENANT, tenant.value());
@@ -284,19 +294,9 @@ final class GatewayServlet extends HttpServlet {
         if (retryAfter > 0) {
             resp.setHeader("Retry-After", Integer.toString(retryAfter));
             problem(resp, Problem.of(429, "tenant " + accounted + " is over its REST limit; retry in " + retryAfter + " s", requestId));
-            return false;
+            return null;
         }
-        DirectCall call = new DirectCall(req, resp, requestId, tenant, ProblemMapper.privileged(caller), whenComplete);
-        try {
-            match.endpoint().serve(caller, call);
-        } catch (RuntimeException e) {
-            if (resp.isCommitted()) {
-                call.complete();
-                throw e;
-            }
-            call.fail(e);
-        }
-        return call.suspended();
+        return new DirectCall(req, resp, requestId, caller, tenant, whenComplete);
     }
 
     private void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
