@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Set;
 import javax.inject.Inject;
+import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.RestResource;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -118,6 +119,94 @@ public class HotSwapIT extends HeadroomTestSupport {
             assertEquals(r.body(), 200, r.statusCode());
         }
         reg.unregister();
+    }
+
+    /**
+     * A direct endpoint at a path with a tenant segment: a tenant token naming another tenant is refused before the
+     * endpoint runs; requests the endpoint suspends hold no server thread, and count for the drain of the path until
+     * they are complete; they are measured under the path template.
+     */
+    @Test
+    public void aDirectEndpointAtATenantPathConfinesTenantsAndSuspendsWithoutAThread() throws Exception {
+        awaitUp();
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(RestResource.PATH, "/directprobe");
+        ServiceRegistration<RestResource> resource = bundleContext.registerService(RestResource.class, new AsyncProbe(), props);
+        Queue<DirectEndpoint.Exchange> suspended = new ConcurrentLinkedQueue<>();
+        Queue<String> reached = new ConcurrentLinkedQueue<>();
+        DirectEndpoint held = (caller, exchange) -> {
+            reached.add(exchange.tenant().value());
+            exchange.readJson(java.util.Map.class);
+            exchange.suspend(java.time.Duration.ofSeconds(60));
+            suspended.add(exchange);
+        };
+        Hashtable<String, Object> directProps = new Hashtable<>();
+        directProps.put(DirectEndpoint.PATH, "/directprobe/tenants/{tenant}/held");
+        ServiceRegistration<DirectEndpoint> direct = bundleContext.registerService(DirectEndpoint.class, held, directProps);
+        awaitStatus("/directprobe/now", null, 200);
+        String acme = bearer(tokens.create("direct-probe", TenantId.of("acme")).token());
+        try {
+            // another tenant: 403 from the host (JAX-RS, which has no such POST, would say 404), never the endpoint
+            assertTrue(eventually(() -> status("/directprobe/tenants/globex/held", acme, "{}") == 403));
+            assertEquals(400, status("/directprobe/tenants/Not%20An%20Id/held", acme, "{}"));
+            assertEquals(401, status("/directprobe/tenants/acme/held", null, "{}"));
+            assertEquals("the host's strict JSON", 400, status("/directprobe/tenants/acme/held", acme, "{\"a\":1,\"a\":2}"));
+            assertEquals("a platform caller reaches any tenant", 400, status("/directprobe/tenants/globex/held", OPERATOR, "{\"a\":"));
+            assertEquals(List.of("acme", "globex"), new ArrayList<>(reached));
+            reached.clear();
+
+            int count = SERVER_THREADS * 4;
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(api("/directprobe/tenants/acme/held")))
+                        .header("Authorization", acme).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            assertTrue("every request reached the endpoint", eventually(() -> suspended.size() == count));
+            assertEquals("with " + count + " requests suspended on " + SERVER_THREADS + " threads, the server still answers",
+                    200, get("/directprobe/now", null).statusCode());
+            // the path is removed meanwhile: its drain waits for the suspended requests
+            Thread removal = new Thread(resource::unregister);
+            removal.start();
+            Thread.sleep(500);
+            assertTrue("the drain waits for suspended direct requests", removal.isAlive());
+            for (DirectEndpoint.Exchange e : suspended) {
+                e.writeJson(200, java.util.Map.of("tenant", e.tenant().value()));
+            }
+            removal.join(30_000);
+            assertFalse(removal.isAlive());
+            for (CompletableFuture<HttpResponse<String>> a : answers) {
+                HttpResponse<String> r = a.get(30, TimeUnit.SECONDS);
+                assertEquals(r.body(), 200, r.statusCode());
+                assertEquals("{\"tenant\":\"acme\"}", r.body());
+            }
+            String label = "headroom_rest_request_duration_seconds_count{endpoint=\"/directprobe/tenants/{tenant}/held\","
+                    + "method=\"POST\",status=\"200\"} ";
+            assertTrue("measured under the template", eventually(() -> metrics().contains(label)));
+        } finally {
+            direct.unregister();
+            try {
+                resource.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // unregistered above
+            }
+        }
+    }
+
+    private String metrics() {
+        try {
+            return get("/metrics", OPERATOR).body();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private int status(String path, String authorization, String body) {
+        try {
+            return call("POST", path, authorization, body).statusCode();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -30,7 +30,9 @@ import javax.sql.DataSource;
  * insert through direct Connector/J + HikariCP on the tenant's shard, through the in-process router (this JVM), and
  * through {@code POST /api/sharding/tenants/{tenant}/sql} on a Karaf node that reads the same topology from the same
  * control schema (a platform token, HTTP/1.1 keep-alive), from {@code java.net.http.HttpClient} and from a blocking
- * client with one connection per client thread. Rounds alternate between the paths; each path's CPU per operation is
+ * client with one connection per client thread; and the blocking client once more with the node's direct endpoint
+ * disabled through its shell, so the JAX-RS resource serves the same path as it did before the direct endpoint (the
+ * baseline of that change, in the same run). Rounds alternate between the paths; each path's CPU per operation is
  * reported for this process and for the Karaf node.
  */
 final class DataApiBench {
@@ -38,6 +40,9 @@ final class DataApiBench {
     private static final String INSERT = "INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'new', 1)";
     /** The same requests from a blocking client: one keep-alive connection per client thread, no executor hand-offs. */
     private static final String BLOCKING = "Data API over REST, blocking client";
+    /** The same requests served as before the direct endpoint: its component disabled, the JAX-RS resource answers. */
+    private static final String JAXRS = "Data API over REST through JAX-RS, blocking client";
+    private static final String DATA_ENDPOINT = "io.headroom.sharding.internal.rest.DataEndpoint";
     private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
 
     private DataApiBench() {
@@ -59,6 +64,8 @@ final class DataApiBench {
         try (KarafProcess karaf = KarafProcess.unpack(distribution, home, MariaDb.freePort(), control.jdbcUrl(schema), control.user(),
                 control.password())) {
             karaf.configure("io.headroom.sharding", "shardedTables", "orders");
+            int ssh = MariaDb.freePort();
+            karaf.configurePorts(ssh, MariaDb.freePort(), MariaDb.freePort());
             karaf.start();
             if (!karaf.awaitBooted(Duration.ofMinutes(5))) { // no Elasticsearch here: search is DOWN, the rest UP
                 throw new IllegalStateException("the node did not boot; see " + home.resolve("data/log/karaf.log"));
@@ -105,6 +112,7 @@ final class DataApiBench {
             selects.put("Data API over REST", (t, id) -> rest(http, karaf.api(), token, ids[t].value(), body(POINT, ids[t].value(), id)));
             KeepAliveHttp blocking = new KeepAliveHttp(karaf.baseUrl());
             selects.put(BLOCKING, (t, id) -> rest(blocking, token, ids[t].value(), body(POINT, ids[t].value(), id)));
+            selects.put(JAXRS, selects.get(BLOCKING));
             Map<String, Op> inserts = new LinkedHashMap<>();
             inserts.put("direct Connector/J + HikariCP", (t, id) -> {
                 try (Connection c = shardOf[t].getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
@@ -116,6 +124,7 @@ final class DataApiBench {
             inserts.put("in-process router", (t, id) -> router.router().forTenant(ids[t]).update(INSERT, ids[t].value(), nextId.incrementAndGet()));
             inserts.put("Data API over REST", (t, id) -> rest(http, karaf.api(), token, ids[t].value(), body(INSERT, ids[t].value(), nextId.incrementAndGet())));
             inserts.put(BLOCKING, (t, id) -> rest(blocking, token, ids[t].value(), body(INSERT, ids[t].value(), nextId.incrementAndGet())));
+            inserts.put(JAXRS, inserts.get(BLOCKING));
             // each tenant once through the node (its first statement on a node records the tenant in the control schema,
             // once per node), then the node's JIT warmed on the REST path before any round
             for (int i = 0; i < tenants; i++) {
@@ -124,11 +133,15 @@ final class DataApiBench {
             // a freshly booted node spends more CPU compiling than serving for its first minute or so (JFR: the JIT's
             // compiler threads used more CPU than the request threads in 10-second warm-ups on a loaded machine)
             int warmup = Integer.getInteger("headroom.bench.dataapi.warmupSeconds", 30);
-            loop.run(selects.get(BLOCKING), clients, warmup);
-            loop.run(inserts.get(BLOCKING), clients, warmup);
+            DirectSwitch endpointSwitch = new DirectSwitch(karaf, ssh);
+            for (boolean on : new boolean[] {false, true}) { // the JAX-RS path warmed as long as the direct one
+                endpointSwitch.set(on);
+                loop.run(selects.get(BLOCKING), clients, warmup);
+                loop.run(inserts.get(BLOCKING), clients, warmup);
+            }
             ProcessHandle node = karaf.jvm().orElseThrow();
-            compare("point select", selects, clients, seconds, loop, node);
-            compare("single-row insert", inserts, clients, seconds, loop, node);
+            compare("point select", selects, clients, seconds, loop, node, endpointSwitch);
+            compare("single-row insert", inserts, clients, seconds, loop, node, endpointSwitch);
         }
     }
 
@@ -136,12 +149,43 @@ final class DataApiBench {
         return h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
-    private static void compare(String what, Map<String, Op> paths, int clients, int seconds, Loop loop, ProcessHandle node) throws Exception {
+    /** Enables or disables the node's direct Data API endpoint through its shell (the JAX-RS resource serves while it is off). */
+    private static final class DirectSwitch {
+        private final KarafProcess karaf;
+        private final int ssh;
+        private Boolean on;
+
+        DirectSwitch(KarafProcess karaf, int ssh) {
+            this.karaf = karaf;
+            this.ssh = ssh;
+        }
+
+        void set(boolean enabled) throws Exception {
+            if (on != null && on == enabled) {
+                return;
+            }
+            Process p = new ProcessBuilder(karaf.home().resolve("bin/client").toString(), "-a", String.valueOf(ssh), "-h", "127.0.0.1", "-r", "10", "-b",
+                    "-u", "karaf", "-p", KarafProcess.TEST_OPERATOR_PASSWORD).redirectErrorStream(true).start();
+            try (java.io.OutputStream in = p.getOutputStream()) {
+                in.write(("scr:" + (enabled ? "enable " : "disable ") + DATA_ENDPOINT + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0 || out.contains("rror")) {
+                throw new IllegalStateException("cannot " + (enabled ? "enable" : "disable") + " the direct endpoint: " + out);
+            }
+            Thread.sleep(500); // the component's (de)activation and the REST host's (un)binding follow the command
+            on = enabled;
+        }
+    }
+
+    private static void compare(String what, Map<String, Op> paths, int clients, int seconds, Loop loop, ProcessHandle node,
+            DirectSwitch direct) throws Exception {
         com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean();
         Map<String, long[]> cpu = new LinkedHashMap<>(); // per path: this process's and the node's CPU ns in its rounds
-        for (Op op : paths.values()) {
-            loop.run(op, clients, 3); // warm-up
+        for (Map.Entry<String, Op> op : paths.entrySet()) {
+            direct.set(!op.getKey().equals(JAXRS));
+            loop.run(op.getValue(), clients, 3); // warm-up
         }
         int rounds = 3;
         Map<String, List<long[]>> latencies = new LinkedHashMap<>();
@@ -151,6 +195,7 @@ final class DataApiBench {
             List<String> order = new ArrayList<>(paths.keySet());
             java.util.Collections.rotate(order, round); // who goes first changes each round
             for (String path : order) {
+                direct.set(!path.equals(JAXRS));
                 long self = os.getProcessCpuTime();
                 long karaf = cpuNanos(node);
                 latencies.get(path).add(loop.run(paths.get(path), clients, seconds));
@@ -184,6 +229,9 @@ final class DataApiBench {
         double[] blocking = figures.get(BLOCKING);
         System.out.printf(Locale.ROOT, "%s: REST (blocking client) / router throughput %.3f (goal 0.5), p50 %+.3f ms (goal +1), p99 %+.3f ms (goal +3)%n",
                 what, blocking[0] / router[0], blocking[1] - router[1], blocking[2] - router[2]);
+        double[] jaxrs = figures.get(JAXRS);
+        System.out.printf(Locale.ROOT, "%s: REST through JAX-RS (blocking client) / router throughput %.3f, p50 %+.3f ms, p99 %+.3f ms;"
+                + " direct / JAX-RS throughput %.2f%n", what, jaxrs[0] / router[0], jaxrs[1] - router[1], jaxrs[2] - router[2], blocking[0] / jaxrs[0]);
     }
 
     private static void rest(HttpClient http, String api, String token, String tenant, String body) throws Exception {

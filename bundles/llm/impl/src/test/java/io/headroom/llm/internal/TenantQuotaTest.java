@@ -268,6 +268,36 @@ public class TenantQuotaTest {
         String text() {
             return body.toString(java.nio.charset.StandardCharsets.UTF_8);
         }
+
+        // what the LLM endpoints do not use (they write OpenAI's envelopes themselves and never suspend)
+        @Override
+        public io.headroom.core.api.TenantId tenant() {
+            return null;
+        }
+
+        @Override
+        public <T> T readJson(Class<T> type) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void writeJson(int status, Object value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void fail(RuntimeException error) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void suspend(java.time.Duration timeout) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void complete() {
+        }
     }
 
     private static Exchange chat(io.headroom.llm.internal.rest.ChatEndpoint endpoint, Caller caller, String route, boolean stream)

@@ -121,8 +121,7 @@ final class AuthFilter implements ContainerRequestFilter {
             request.abortWith(Problem.of(denied.startsWith("invalid") ? 400 : 403, denied, requestId).response().build());
             return;
         }
-        // an operator's call is not the tenant's workload, and must get through to lift a limit
-        TenantId tenant = Caller.OPERATOR.equals(caller.role()) ? null : caller.tenantScope().orElseGet(() -> named(request));
+        TenantId tenant = accounted(caller, named(request));
         int retryAfter = tenant == null || admission == null ? 0 : admission.admit(tenant, "/" + segment);
         if (retryAfter > 0) {
             request.abortWith(Problem.of(429, "tenant " + tenant + " is over its REST limit; retry in " + retryAfter + " s", requestId)
@@ -185,17 +184,42 @@ final class AuthFilter implements ContainerRequestFilter {
             return null;
         }
         for (String value : values) {
-            TenantId tenant;
-            try {
-                tenant = TenantId.of(value);
-            } catch (InvalidTenantIdException e) {
-                return e.getMessage();
-            }
-            if (!caller.canAccess(tenant)) {
-                return "a token of tenant " + caller.tenant() + " cannot access tenant " + tenant;
+            Confined c = confine(caller, value);
+            if (c.refused()) {
+                return c.detail();
             }
         }
         return null;
+    }
+
+    /** The outcome of confining a caller to a tenant it names: the tenant, or the status and detail of a refusal. */
+    record Confined(TenantId tenant, int status, String detail) {
+        boolean refused() {
+            return detail != null;
+        }
+    }
+
+    /**
+     * The tenant rule of every endpoint: an invalid id is a 400, a tenant token may name only its own tenant (403
+     * otherwise); operators and platform tokens reach every tenant.
+     */
+    static Confined confine(Caller caller, String value) {
+        TenantId tenant;
+        try {
+            tenant = TenantId.of(value);
+        } catch (InvalidTenantIdException e) {
+            return new Confined(null, 400, e.getMessage());
+        }
+        if (!caller.canAccess(tenant)) {
+            return new Confined(null, 403, "a token of tenant " + caller.tenant() + " cannot access tenant " + tenant);
+        }
+        return new Confined(tenant, 200, null);
+    }
+
+    /** The tenant a request counts for in the load ledger and REST limits: none for an operator, else the token's or the named one. */
+    static TenantId accounted(Caller caller, TenantId named) {
+        // an operator's call is not the tenant's workload, and must get through to lift a limit
+        return Caller.OPERATOR.equals(caller.role()) ? null : caller.tenantScope().orElse(named);
     }
 
     private record CallerContext(Caller caller, boolean secure) implements SecurityContext {

@@ -6,9 +6,9 @@ import io.headroom.core.api.metrics.Counter;
 import io.headroom.core.api.metrics.Histogram;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.rest.Caller;
+import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.DirectEndpoint;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -39,7 +39,8 @@ import org.slf4j.MDC;
 /**
  * The servlet at /api. Before CXF sees a request it assigns a request id, refuses bodies over the limit, answers
  * unknown paths, and admits the request through the path's {@link EndpointGate} (holding it while the path's
- * resource is being replaced). Everything after that is CXF's JAX-RS dispatch.
+ * resource is being replaced). Everything after that is CXF's JAX-RS dispatch, or a {@link DirectEndpoint} registered
+ * for the path (a fixed path or a template with a tenant segment), with the checks of {@link AuthFilter} applied here.
  *
  * <p>The servlet is asynchronous: a request held at the gate is suspended (no thread waits for the path to come back)
  * and dispatched again once admitted or turned away, and a resource may suspend a request too (JAX-RS
@@ -72,7 +73,7 @@ final class GatewayServlet extends HttpServlet {
         t.setDaemon(true);
         return t;
     });
-    private final transient Map<String, DirectEndpoint> directs = new ConcurrentHashMap<>();
+    private final transient DirectRoutes directs = new DirectRoutes();
     private final transient AuthFilter auth;
     private final long maxBodyBytes;
     private final long holdMillis;
@@ -109,9 +110,9 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
-    /** Serves POSTs to {@code path} (below the alias) directly; false when another endpoint has it. */
-    boolean putDirect(String path, DirectEndpoint endpoint) {
-        return directs.putIfAbsent(path, endpoint) == null;
+    /** Serves POSTs to the route's path (below the alias) directly; false when another endpoint has it. */
+    boolean putDirect(DirectRoutes.Route route) {
+        return directs.put(route);
     }
 
     void removeDirect(String path, DirectEndpoint endpoint) {
@@ -214,15 +215,22 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
-    /** Hands an admitted request to CXF; the gate counts it until its response is complete. */
+    /** Hands an admitted request to a direct endpoint or to CXF; the gate counts it until its response is complete. */
     private void serve(HttpServletRequest req, HttpServletResponse resp, EndpointGate gate, String requestId)
             throws ServletException, IOException {
-        DirectEndpoint direct = "POST".equals(req.getMethod()) ? directs.get(req.getPathInfo()) : null;
+        DirectRoutes.Match direct = "POST".equals(req.getMethod()) ? directs.match(req.getPathInfo()) : null;
         if (direct != null) {
+            DirectCall call = null;
             try {
-                serveDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp, requestId);
+                call = admitDirect(direct, new GatewayRequest(req, requestId, maxBodyBytes, bodyDeadlineMillis), resp, requestId,
+                        new OnComplete(gate, req, resp, this));
+                if (call != null) {
+                    call.serve(direct.endpoint());
+                }
             } finally {
-                gate.exit();
+                if (call == null || !call.suspended()) { // a suspended call leaves the gate when it completes
+                    gate.exit();
+                }
             }
             return;
         }
@@ -240,91 +248,55 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
-    /** Authentication as for every endpoint, then the endpoint itself; what it throws becomes a problem document. */
-    private void serveDirect(DirectEndpoint endpoint, HttpServletRequest req, HttpServletResponse resp, String requestId) throws IOException {
-        req.setAttribute(RequestTags.ENDPOINT_ATTRIBUTE, req.getPathInfo()); // a direct path is one fixed path: its own label
+    /**
+     * Authentication, scope, the tenant rule and the tenant's REST limit as for every endpoint: the call to hand to the
+     * endpoint, or null when the request was refused (and answered).
+     */
+    private DirectCall admitDirect(DirectRoutes.Match match, HttpServletRequest req, HttpServletResponse resp, String requestId,
+            AsyncListener whenComplete) throws IOException {
+        req.setAttribute(RequestTags.ENDPOINT_ATTRIBUTE, match.template()); // the path template: a bounded label
         Caller caller;
         try {
             caller = auth.authenticate(req.getHeader("Authorization"), req.getRemoteAddr()).orElse(null);
         } catch (RuntimeException e) {
-            failed(resp, e, requestId);
-            return;
+            DirectCall.problem(resp, e, requestId, false);
+            return null;
         }
         if (caller == null) {
             resp.addHeader("WWW-Authenticate", "Basic realm=\"headroom\"");
             resp.addHeader("WWW-Authenticate", "Bearer realm=\"headroom\"");
             problem(resp, Problem.of(401, "authentication required: send 'Authorization: Bearer <api token>'"
                     + " or operator Basic credentials", requestId));
-            return;
-        }
-        String outOfScope = auth.scopeDenied(req.getHeader("Authorization"), req.getMethod(), firstSegment(req.getPathInfo()));
-        if (outOfScope != null) {
-            problem(resp, Problem.of(403, outOfScope, requestId));
-            return;
+            return null;
         }
         req.setAttribute(AuthFilter.CALLER_ATTRIBUTE, caller);
-        caller.tenantScope().ifPresent(t -> MDC.put(RequestTags.MDC_TENANT, t.value()));
-        int retryAfter = caller.tenantScope().map(t -> auth.admit(t, req.getPathInfo())).orElse(0);
+        String segment = firstSegment(req.getPathInfo());
+        String outOfScope = auth.scopeDenied(req.getHeader("Authorization"), req.getMethod(), segment);
+        if (outOfScope != null) {
+            problem(resp, Problem.of(403, outOfScope, requestId));
+            return null;
+        }
+        TenantId tenant = null;
+        if (match.tenant() != null) {
+            AuthFilter.Confined confined = AuthFilter.confine(caller, match.tenant());
+            if (confined.refused()) {
+                problem(resp, Problem.of(confined.status(), confined.detail(), requestId));
+                return null;
+            }
+            tenant = confined.tenant();
+            MDC.put(RequestTags.MDC_TENANT, tenant.value());
+        } else {
+            caller.tenantScope().ifPresent(t -> MDC.put(RequestTags.MDC_TENANT, t.value()));
+        }
+        // a templated path counts load as the JAX-RS resource it stands in for (by segment); a fixed path by itself
+        TenantId accounted = match.tenant() != null ? AuthFilter.accounted(caller, tenant) : caller.tenantScope().orElse(null);
+        int retryAfter = accounted == null ? 0 : auth.admit(accounted, match.tenant() != null ? "/" + segment : req.getPathInfo());
         if (retryAfter > 0) {
             resp.setHeader("Retry-After", Integer.toString(retryAfter));
-            problem(resp, Problem.of(429, "tenant " + caller.tenant() + " is over its REST limit; retry in " + retryAfter + " s", requestId));
-            return;
+            problem(resp, Problem.of(429, "tenant " + accounted + " is over its REST limit; retry in " + retryAfter + " s", requestId));
+            return null;
         }
-        try {
-            endpoint.serve(caller, new DirectExchange(req, resp, requestId));
-        } catch (RuntimeException e) {
-            if (resp.isCommitted()) {
-                throw e;
-            }
-            resp.reset();
-            resp.setHeader(REQUEST_ID, requestId);
-            failed(resp, e, requestId, ProblemMapper.privileged(caller));
-        }
-    }
-
-    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId) throws IOException {
-        failed(resp, e, requestId, false);
-    }
-
-    private static void failed(HttpServletResponse resp, RuntimeException e, String requestId, boolean privileged) throws IOException {
-        Problems.Outcome o = Problems.classify(e);
-        if (o.retryAfterSeconds() != null) {
-            resp.setHeader("Retry-After", Integer.toString(o.retryAfterSeconds()));
-        }
-        String detail = o.internal() ? "internal error; quote request id " + requestId + " when reporting it"
-                : privileged ? o.detail() : Problems.forTenant(o.detail());
-        if (o.internal()) {
-            org.slf4j.LoggerFactory.getLogger(GatewayServlet.class).error("request {} failed", requestId, e);
-        }
-        problem(resp, Problem.of(o.status(), detail, requestId));
-    }
-
-    private record DirectExchange(HttpServletRequest req, HttpServletResponse resp, String requestId) implements DirectEndpoint.Exchange {
-        @Override
-        public String header(String name) {
-            return req.getHeader(name);
-        }
-
-        @Override
-        public InputStream body() throws IOException {
-            return req.getInputStream();
-        }
-
-        @Override
-        public void status(int status) {
-            resp.setStatus(status);
-        }
-
-        @Override
-        public void header(String name, String value) {
-            resp.setHeader(name, value);
-        }
-
-        @Override
-        public OutputStream output(String contentType) throws IOException {
-            resp.setContentType(contentType);
-            return resp.getOutputStream();
-        }
+        return new DirectCall(req, resp, requestId, caller, tenant, whenComplete);
     }
 
     private void unavailable(HttpServletResponse resp, String segment, String requestId) throws IOException {
@@ -436,7 +408,7 @@ final class GatewayServlet extends HttpServlet {
         return end < 0 ? pathInfo.substring(1) : pathInfo.substring(1, end);
     }
 
-    private static void problem(HttpServletResponse resp, Problem problem) throws IOException {
+    static void problem(HttpServletResponse resp, Problem problem) throws IOException {
         resp.setStatus(problem.status());
         resp.setContentType(Problem.MEDIA_TYPE);
         JsonProvider.MAPPER.writeValue(resp.getOutputStream(), problem);

@@ -79,22 +79,35 @@ final class JsonProvider extends JacksonJsonProvider {
         Object value;
         try {
             value = super.readFrom(type, genericType, annotations, mediaType, httpHeaders, entityStream);
-        } catch (BodyTooLargeException e) {
-            throw new ProblemException(413, e.getMessage());
-        } catch (BodyTimeoutException e) {
-            throw new ProblemException(408, e.getMessage());
-        } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof BodyTooLargeException b) {
-                throw new ProblemException(413, b.getMessage());
+        } catch (IOException e) {
+            ProblemException refusal = refusal(e);
+            if (refusal == null) {
+                throw e;
             }
-            if (e.getCause() instanceof BodyTimeoutException t) {
-                throw new ProblemException(408, t.getMessage());
-            }
-            throw ProblemException.badRequest(Problems.describe(e));
+            throw refusal;
         }
         if (value == null) {
-            throw ProblemException.badRequest("a JSON request body is required");
+            throw bodyRequired();
         }
         return value;
+    }
+
+    static ProblemException bodyRequired() {
+        return ProblemException.badRequest("a JSON request body is required");
+    }
+
+    /** What a body that could not be read tells the client (413, 408, 400 naming the fault), or null: not the client's. */
+    static ProblemException refusal(IOException e) {
+        Throwable cause = e instanceof JsonProcessingException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof BodyTooLargeException) {
+            return new ProblemException(413, cause.getMessage());
+        }
+        if (cause instanceof BodyTimeoutException) {
+            return new ProblemException(408, cause.getMessage());
+        }
+        if (e instanceof JsonProcessingException j) {
+            return ProblemException.badRequest(Problems.describe(j));
+        }
+        return null;
     }
 }

@@ -212,16 +212,16 @@ public final class RestHost {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindDirect(DirectEndpoint endpoint, ServiceReference<DirectEndpoint> ref) {
-        if (ref.getProperty(DirectEndpoint.PATH) instanceof String path && path.startsWith("/")
-                && segmentOf(path.substring(1).split("/")[0]) != null) {
-            if (servlet.putDirect(path, endpoint)) {
-                LOG.info("direct endpoint {}{} ({})", config.alias(), path, ref.getBundle().getSymbolicName());
+        DirectRoutes.Route route = ref.getProperty(DirectEndpoint.PATH) instanceof String path ? DirectRoutes.parse(path, endpoint) : null;
+        if (route != null && segmentOf(route.path().substring(1).split("/")[0]) != null) {
+            if (servlet.putDirect(route)) {
+                LOG.info("direct endpoint {}{} ({})", config.alias(), route.path(), ref.getBundle().getSymbolicName());
             } else {
-                LOG.error("{}{} already has a direct endpoint; ignoring the one from {}", config.alias(), path, ref.getBundle().getSymbolicName());
+                LOG.error("{}{} already has a direct endpoint; ignoring the one from {}", config.alias(), route.path(), ref.getBundle().getSymbolicName());
             }
         } else {
-            LOG.error("direct endpoint from {} has no valid {} property (a path like /example/run); not served",
-                    ref.getBundle().getSymbolicName(), DirectEndpoint.PATH);
+            LOG.error("direct endpoint from {} has no valid {} property (a path like /example/run or /example/tenants/{}/run);"
+                    + " not served", ref.getBundle().getSymbolicName(), DirectEndpoint.PATH, DirectEndpoint.TENANT);
         }
     }
 

@@ -197,6 +197,35 @@ public class OpenAiSdkConformanceTest {
             }
             return out;
         }
+        // what the LLM endpoints do not use (they write OpenAI's envelopes themselves and never suspend)
+        @Override
+        public io.headroom.core.api.TenantId tenant() {
+            return null;
+        }
+
+        @Override
+        public <T> T readJson(Class<T> type) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void writeJson(int status, Object value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void fail(RuntimeException error) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void suspend(java.time.Duration timeout) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void complete() {
+        }
     }
 
     @After

@@ -16,12 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.ws.rs.container.AsyncResponse;
-import javax.ws.rs.core.Response;
 
 /**
- * The Data API's execution: validates the request, runs it through the tenant's handle on the calling thread, and
- * when the tenant is fenced for a cut-over, suspends the request and retries it off the HTTP threads every
+ * The Data API's execution, whichever way it is served ({@link DataEndpoint} directly, {@link ShardingResource} through
+ * JAX-RS): validates the request, runs it through the tenant's handle on the calling thread, and when the tenant is
+ * fenced for a cut-over, has the request suspended ({@link Reply#holding()}) and retries it off the HTTP threads every
  * {@value #RETRY_MILLIS} ms until {@code dataFenceHoldMillis} have passed (then 503 with Retry-After).
  */
 final class DataApi implements AutoCloseable {
@@ -63,9 +62,36 @@ final class DataApi implements AutoCloseable {
         });
     }
 
+    /** Where a call's outcome goes: exactly one of {@link #ok} or {@link #failed}, on the calling or a retry thread. */
+    interface Reply {
+        /** The call met a fence: it will be answered later from another thread (suspend the request now). */
+        void holding();
+
+        /** The result; {@code heldMillis} is how long it was held at a fence, or -1 when it was not. */
+        void ok(Object body, long heldMillis);
+
+        void failed(RuntimeException error);
+    }
+
+    Limits limits() {
+        return limits;
+    }
+
+    /**
+     * Stops taking holds: retries already scheduled still run once (a held request gets its answer, or a 503 when it
+     * would wait again), for at most a second.
+     */
     @Override
     public void close() {
-        retries.shutdownNow();
+        retries.shutdown();
+        try {
+            if (!retries.awaitTermination(1, TimeUnit.SECONDS)) {
+                retries.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            retries.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A validated request, ready to run. */
@@ -73,18 +99,18 @@ final class DataApi implements AutoCloseable {
             io.headroom.sharding.api.ReadPreference reads) {
     }
 
-    void submit(TenantId tenant, ShardingResource.SqlRequest request, AsyncResponse async) {
+    void submit(TenantId tenant, ShardingResource.SqlRequest request, Reply reply) {
         Call call;
         try {
             call = validate(tenant, request);
         } catch (RuntimeException e) {
-            async.resume(e);
+            reply.failed(e);
             return;
         }
-        attempt(call, async, System.currentTimeMillis());
+        attempt(call, reply, System.currentTimeMillis(), true);
     }
 
-    private void attempt(Call call, AsyncResponse async, long firstTry) {
+    private void attempt(Call call, Reply reply, long firstTry, boolean first) {
         try {
             List<StatementResult> results = ShardingResource.mapped(() -> {
                 try {
@@ -98,25 +124,24 @@ final class DataApi implements AutoCloseable {
                 }
             });
             Object body = call.batch() ? new ShardingResource.SqlResults(results) : results.get(0);
-            Response.ResponseBuilder ok = Response.ok(body);
             long held = System.currentTimeMillis() - firstTry;
-            if (held >= RETRY_MILLIS) {
-                ok.header(HELD_HEADER, held);
-            }
-            async.resume(ok.build());
+            reply.ok(body, held >= RETRY_MILLIS ? held : -1);
         } catch (Held h) {
             long waited = System.currentTimeMillis() - firstTry;
             if (waited + RETRY_MILLIS > limits.fenceHoldMillis()) {
-                async.resume(ProblemException.unavailable(h.getCause().getMessage() + " (held " + waited + " ms)", 1));
+                reply.failed(ProblemException.unavailable(h.getCause().getMessage() + " (held " + waited + " ms)", 1));
                 return;
             }
             try {
-                retries.schedule(() -> attempt(call, async, firstTry), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                if (first) {
+                    reply.holding();
+                }
+                retries.schedule(() -> attempt(call, reply, firstTry, false), RETRY_MILLIS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
-                async.resume(ProblemException.unavailable("the Data API is stopping; retry", 1));
+                reply.failed(ProblemException.unavailable("the Data API is stopping; retry", 1));
             }
         } catch (RuntimeException e) {
-            async.resume(e);
+            reply.failed(e);
         }
     }
 

@@ -114,12 +114,32 @@ public final class ShardingResource implements RestResource {
 
     /**
      * The Data API: the tenant's statements through its handle (the safe path, its shard, its pool share, the
-     * breaker), answered asynchronously so a statement held at a move's fence holds no HTTP thread.
+     * breaker), answered asynchronously so a statement held at a move's fence holds no HTTP thread. {@link DataEndpoint}
+     * serves this path without JAX-RS while it is registered; this method is the fallback and its OpenAPI entry.
      */
     @POST
     @Path("tenants/{tenant}/sql")
     public void sql(@PathParam("tenant") TenantId tenant, SqlRequest request, @Suspended AsyncResponse async) {
-        data.submit(tenant, request, async);
+        data.submit(tenant, request, new DataApi.Reply() {
+            @Override
+            public void holding() {
+                // the method returns with the response suspended already
+            }
+
+            @Override
+            public void ok(Object body, long heldMillis) {
+                Response.ResponseBuilder ok = Response.ok(body);
+                if (heldMillis >= 0) {
+                    ok.header(DataApi.HELD_HEADER, heldMillis);
+                }
+                async.resume(ok.build());
+            }
+
+            @Override
+            public void failed(RuntimeException error) {
+                async.resume(error);
+            }
+        });
     }
 
     @POST
