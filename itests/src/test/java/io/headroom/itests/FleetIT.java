@@ -7,6 +7,10 @@ import static org.junit.Assert.assertTrue;
 import io.headroom.fixtures.Haproxy;
 import io.headroom.fixtures.LocalFleet;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.Test;
 
 /**
@@ -98,6 +103,40 @@ public class FleetIT {
         System.out.printf("node killed under load through HAProxy: %d requests served, %d failed %s%n", ok.get(), failures.size(), failures);
         assertTrue("each client has at most one request in flight, so at most " + clients + " can fail: " + failures,
                 failures.size() <= clients);
+    }
+
+    @Test
+    public void aSchemaChangeReachesAShardRegisteredAMomentBeforeThroughAnotherNode() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        String url = ShardServers.get(2).get(0).jdbcUrl("fleet_late_shard");
+        // the fleet's sharded schema names orders (shardedTables): a joining shard has it
+        try (Connection c = DriverManager.getConnection(url, "root", ""); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, v INT NOT NULL,"
+                    + " PRIMARY KEY (tenant_id, id))");
+        }
+        nodes.get(0).expect(201, "POST", "/sharding/shards", "{\"name\":\"fleet-late\",\"url\":\"" + url.replace("&", "\\u0026")
+                + "\",\"keyRange\":null}");
+        // at once, through another node: whichever node runs the change must see the shard its cache may not have yet
+        int version = 1 + Pattern.compile("\"version\":(\\d+)").matcher(nodes.get(1).expect(200, "GET", "/sharding/schema", null))
+                .results().mapToInt(r -> Integer.parseInt(r.group(1))).max().orElse(0);
+        String table = "fleet_late_" + version;
+        nodes.get(1).expect(202, "POST", "/sharding/schema", "{\"version\":" + version + ",\"ddl\":\"CREATE TABLE " + table
+                + " (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))\"}");
+        assertTrue("the change finished", eventually(() -> {
+            try {
+                return "DONE".equals(string(nodes.get(2).expect(200, "GET", "/sharding/schema/" + version, null), "state"));
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        try (Connection c = DriverManager.getConnection(url, "root", ""); Statement st = c.createStatement();
+             ResultSet r = st.executeQuery("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+                     + " AND TABLE_NAME = '" + table + "'")) {
+            r.next();
+            assertEquals("the shard registered just before has the new table: "
+                    + nodes.get(2).expect(200, "GET", "/sharding/schema/" + version, null), 1, r.getInt(1));
+        }
     }
 
     private static int status(RestClient node, String method, String path, String auth) {

@@ -37,7 +37,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * DOWN, one waiting for a service DEGRADED), and the answers of its {@link HealthCheck} services. All of it is probed
  * once a second in the background (each check given {@value #CHECK_TIMEOUT_MILLIS} ms): a health request never takes
  * a database connection or a network round trip of its own. The status is STARTING until Karaf has installed the boot
- * features, then UP when every capability is, else DEGRADED: the node still serves what works (from its caches while
+ * features and every capability's components have settled (at most {@value #SETTLE_GRACE_MILLIS} ms after the
+ * framework's start level), then UP when every capability is, else DEGRADED: the node still serves what works (from its caches while
  * the control store is away), so it stays in the load balancer's rotation, which checks liveness only.
  */
 @Component(service = PlatformStatus.class)
@@ -46,6 +47,11 @@ public final class PlatformStatus {
     public static final String HEADER = "Headroom-Capability";
     private static final String BOOT_FINISHED = "org.apache.karaf.features.BootFinished";
     static final long CHECK_TIMEOUT_MILLIS = 2000;
+    /**
+     * How long after the start level a node waits for its capabilities' components to settle before it counts as
+     * started anyway: a capability waiting for a service that never comes is DEGRADED, not a node out of rotation.
+     */
+    static final long SETTLE_GRACE_MILLIS = 60_000;
 
     public record Capability(String name, String bundle, String version, String state, List<String> endpoints,
                              String health, String detail) {
@@ -68,8 +74,13 @@ public final class PlatformStatus {
     private final ExecutorService checks;
     private volatile StoreHealth storeHealth;
     private volatile Map<String, Health> readiness = Map.of();
-    /** Whether the readiness above was probed after Karaf's boot (before, a capability may not be there yet). */
+    /**
+     * Whether the node has started: Karaf's boot done and every capability's components settled (or the grace over).
+     * Never goes back: a capability updated later is held at its gate, the node stays in rotation.
+     */
     private volatile boolean probedAfterBoot;
+    /** When {@link #booted()} first held (0 before). */
+    private long bootedAt;
 
     @Activate
     public PlatformStatus(BundleContext context, @Reference ControlStore store, @Reference ServiceComponentRuntime scr) {
@@ -147,6 +158,9 @@ public final class PlatformStatus {
                 next.put(b.getSymbolicName(), components(b));
             }
         }
+        // components still starting or waiting for a service: a restarted node's capabilities (a bundle hot-deployed
+        // from deploy/ among them) register their endpoints only then, and a node live before would answer 404
+        boolean settled = next.values().stream().noneMatch(h -> h.state() == Health.State.DEGRADED);
         if (!"UP".equals(storeHealth.status())) {
             next.merge(context.getBundle().getSymbolicName(), Health.degraded("the control schema does not answer: serving from caches"),
                     PlatformStatus::worse);
@@ -167,7 +181,10 @@ public final class PlatformStatus {
             throw new IllegalStateException(e);
         }
         readiness = Map.copyOf(next);
-        probedAfterBoot = booted;
+        if (booted && bootedAt == 0) {
+            bootedAt = System.currentTimeMillis();
+        }
+        probedAfterBoot |= booted && (settled || System.currentTimeMillis() - bootedAt > SETTLE_GRACE_MILLIS);
     }
 
     private Health run(HealthCheck check) {

@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,6 +80,8 @@ public final class SchemaChangeRunner extends LeasedRunner {
         try {
             SchemaChangeStatus s = store.status(version).orElseThrow();
             List<String> attempts = DdlCheck.attempts(s.ddl());
+            // the shards registered until now, whichever node registered them: this node's cache may be a refresh behind
+            map.reload();
             List<String> shards = new ArrayList<>(map.topology().shards().keySet());
             shards.sort(null);
             shards.remove(s.canary());
@@ -102,30 +103,11 @@ public final class SchemaChangeRunner extends LeasedRunner {
                     return;
                 }
             }
-            List<Future<?>> inFlight = new ArrayList<>();
-            for (String shard : shards) {
-                if (!ShardChangeState.of(done.get(shard)).needsRun()) {
-                    continue;
-                }
-                if (!proceed()) {
-                    break;
-                }
-                inFlight.add(pool.submit(() -> {
-                    String how = alter(shard, s.ddl(), attempts);
-                    if (how != null) {
-                        record(done, shard, how);
-                    }
-                    return null;
-                }));
-                if (inFlight.size() >= settings.concurrency()) {
-                    inFlight.remove(0).get();
-                }
-                if (settings.shardPauseMillis() > 0) {
-                    Thread.sleep(settings.shardPauseMillis());
-                }
-            }
-            for (Future<?> f : inFlight) {
-                f.get();
+            runOn(shards, done, s.ddl(), attempts, pool);
+            // a shard registered while the change ran was brought to the schema recorded before this change, so it
+            // gets the change here (until no new shard turns up)
+            for (List<String> added = added(done); !added.isEmpty() && proceed(); added = added(done)) {
+                runOn(added, done, s.ddl(), attempts, pool);
             }
             if (halted()) {
                 return;
@@ -153,6 +135,45 @@ public final class SchemaChangeRunner extends LeasedRunner {
             }
         } finally {
             pool.shutdownNow(); // a change still RUNNING is claimed again at the next look (here or on another node)
+        }
+    }
+
+    /** The shards of the topology as the control schema has it now that this change has no entry for yet. */
+    private List<String> added(Map<String, String> done) throws SQLException {
+        map.reload();
+        List<String> added = new ArrayList<>(map.topology().shards().keySet());
+        added.removeAll(done.keySet());
+        added.sort(null);
+        return added;
+    }
+
+    /** The change on each of these shards that still needs it, at most {@code concurrency} at once. */
+    private void runOn(List<String> shards, Map<String, String> done, String ddl, List<String> attempts, ExecutorService pool)
+            throws Exception {
+        List<Future<?>> inFlight = new ArrayList<>();
+        for (String shard : shards) {
+            if (!ShardChangeState.of(done.get(shard)).needsRun()) {
+                continue;
+            }
+            if (!proceed()) {
+                break;
+            }
+            inFlight.add(pool.submit(() -> {
+                String how = alter(shard, ddl, attempts);
+                if (how != null) {
+                    record(done, shard, how);
+                }
+                return null;
+            }));
+            if (inFlight.size() >= settings.concurrency()) {
+                inFlight.remove(0).get();
+            }
+            if (settings.shardPauseMillis() > 0) {
+                Thread.sleep(settings.shardPauseMillis());
+            }
+        }
+        for (Future<?> f : inFlight) {
+            f.get();
         }
     }
 
