@@ -23,8 +23,9 @@ import org.junit.Test;
 
 /**
  * The LLM gateway on two nodes of the shared fleet (one control schema): routes and deployments made on one node
- * answer on the other, a per-minute limit holds for both nodes together while one node alone can still use it, drains
- * and cooldowns are honoured fleet-wide, budgets stop a tenant on both nodes, and usage equals what the provider saw.
+ * answer on the other, a per-minute limit holds for both nodes together in each of its windows while one node alone can
+ * still use it, drains and cooldowns are honoured fleet-wide, budgets stop a tenant on both nodes, and usage equals what
+ * the provider saw.
  */
 public class LlmFleetIT {
     private static final String SUFFIX = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
@@ -89,12 +90,15 @@ public class LlmFleetIT {
     @Test
     public void aPerMinuteLimitHoldsForBothNodesAndOneNodeAloneCanUseIt() throws Exception {
         List<RestClient> nodes = twoNodes();
+        // the fleet counts limits in windows shorter than a minute: each window admits its share of the per-minute
+        // limit, so the limit is set to give 40 a window and each measurement runs inside one window
         int limit = 40;
+        int perMinute = limit * 60 / TestFleet.LLM_LIMIT_WINDOW_SECONDS;
         String route = "fleet-limited-" + SUFFIX;
-        define(nodes.get(0), "fleet-limited-gpt-" + SUFFIX, route, limit);
+        define(nodes.get(0), "fleet-limited-gpt-" + SUFFIX, route, perMinute);
         assertTrue(eventually(() -> status(nodes.get(1), "GET", "/llm/routes").contains(route)));
-        // the two measurements each in a clock minute of their own, started early in it
-        awaitStartOfMinute();
+        // the two measurements each in a limit window of their own, started early in it
+        awaitStartOfWindow();
         int before = provider.requests.get();
         int answered = load(nodes, route, 3 * limit, 16);
         int reached = provider.requests.get() - before;
@@ -102,7 +106,7 @@ public class LlmFleetIT {
         assertEquals("what was answered is what reached the provider", reached, answered);
         assertTrue("and the limit was used (" + reached + ")", reached >= 0.9 * limit);
 
-        awaitStartOfMinute();
+        awaitStartOfWindow();
         before = provider.requests.get();
         answered = load(List.of(nodes.get(1)), route, 3 * limit, 8);
         reached = provider.requests.get() - before;
@@ -209,9 +213,9 @@ public class LlmFleetIT {
         }
     }
 
-    private static void awaitStartOfMinute() throws InterruptedException {
-        long intoMinute = System.currentTimeMillis() % 60_000;
-        Thread.sleep(60_000 - intoMinute + 500);
+    private static void awaitStartOfWindow() throws InterruptedException {
+        long window = TestFleet.LLM_LIMIT_WINDOW_SECONDS * 1_000L;
+        Thread.sleep(window - System.currentTimeMillis() % window + 500);
     }
 
     private static String deploymentStatus(RestClient node, String deployment) {

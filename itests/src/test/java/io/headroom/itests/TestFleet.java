@@ -17,6 +17,8 @@ import java.util.Map;
  */
 final class TestFleet {
     static final int NODES = 3;
+    /** The LLM gateway counts its per-minute limits in windows this long, so a limit test waits for a window, not a minute. */
+    static final int LLM_LIMIT_WINDOW_SECONDS = 15;
     private static LocalFleet fleet;
     private static MariaDbServer controlDb;
     private static MariaDbServer controlReplica;
@@ -47,7 +49,8 @@ final class TestFleet {
                     // running one midway
                     "io.headroom.sharding", Map.of("shardedTables", "orders", "schemaCopyChunkRows", "500",
                             "schemaCopyChunkPauseMillis", "100", "moveChunkRows", "500", "moveChunkPauseMillis", "100"),
-                    "io.headroom.search", Map.of("backfillBatch", "100", "backfillDocsPerSecond", "300"));
+                    "io.headroom.search", Map.of("backfillBatch", "100", "backfillDocsPerSecond", "300"),
+                    "io.headroom.llm", Map.of("limitWindowSeconds", Integer.toString(LLM_LIMIT_WINDOW_SECONDS)));
             fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
                     List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
                     RunCommand.freePort());

@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,6 +46,11 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     protected static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private final HttpClient http;
+    /**
+     * Provider URIs by their text: the client parses a text URI on every call (and once more for the request line),
+     * which showed in the gateway's profile; deployments and paths are few, so the map stays small (cleared if not).
+     */
+    private final Map<String, URI> uris = new ConcurrentHashMap<>();
 
     protected HttpProvider() {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
@@ -134,7 +141,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Request r = http.newRequest(d.endpoint() + path).method(HttpMethod.POST)
+        Request r = http.newRequest(uri(d.endpoint() + path)).method(HttpMethod.POST)
                 .content(new BytesContentProvider("application/json", body));
         if (stream) {
             // a long answer may stream for longer than the timeout: what a stream is bounded by is its silence
@@ -147,6 +154,18 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
             r.header(HttpHeader.ACCEPT, "text/event-stream");
         }
         return r;
+    }
+
+    private URI uri(String text) {
+        URI uri = uris.get(text);
+        if (uri == null) {
+            if (uris.size() >= 1_000) {
+                uris.clear();
+            }
+            uri = URI.create(text);
+            uris.put(text, uri);
+        }
+        return uri;
     }
 
     @Override

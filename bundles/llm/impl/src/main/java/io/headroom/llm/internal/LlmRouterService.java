@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * operator's {@link LlmAdmin}: every admin method is one store write, applied locally at once.
  *
  * <p>When the control schema is unreachable, the node keeps serving the routes, deployments and quotas it last read,
- * admits up to {@code limit / live nodes} of each limit per minute on its own, keeps usage in memory until it can be
+ * admits up to {@code limit / live nodes} of each limit window's budget on its own, keeps usage in memory until it can be
  * written, and refuses changes (503).
  */
 @Component(service = {LlmRouter.class, LlmAdmin.class}, configurationPid = LlmRouterService.PID)
@@ -102,8 +102,14 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         @AttributeDefinition(description = "How often usage is added to the shared totals (and budgets re-read), ms")
         long usageFlushMillis() default 1000;
 
-        @AttributeDefinition(description = "Share of a limit a node leases at a time")
+        @AttributeDefinition(description = "Share of a limit window's budget a node leases at a time")
         double sliceFraction() default 0.05;
+
+        @AttributeDefinition(description = "Window the per-minute limits and quotas are counted in, s: a divisor of 60 (1-6, 10, 12, 15,"
+                + " 20, 30, 60; others are lowered to one). Each window admits its share of a limit (60 a minute: 10 in each 10 s window),"
+                + " so a clock minute never admits more than the limit; one call can use at most a window's share of a tokens limit."
+                + " The same on every node")
+        int limitWindowSeconds() default 60;
 
         @AttributeDefinition(description = "Record each request's time to first token and tokens per route and priority"
                 + " (headroom_llm_time_to_first_token_seconds, headroom_llm_tokens_total)")
@@ -135,7 +141,13 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         this.fleet = fleet;
         this.config = config;
         this.store = new LlmStore(controlStore);
-        this.limits = new LeasedLimits(store, clock, () -> liveNodes, new LeasedLimits.Settings(config.sliceFraction(), 1_000, 200, 1_000));
+        long window = LeasedLimits.Settings.windowSeconds(config.limitWindowSeconds());
+        if (window != config.limitWindowSeconds()) {
+            LOG.warn("limitWindowSeconds = {} does not divide a minute into whole windows: limits are counted in windows of {} s",
+                    config.limitWindowSeconds(), window);
+        }
+        this.limits = new LeasedLimits(store, clock, () -> liveNodes,
+                new LeasedLimits.Settings(config.sliceFraction(), 1_000, 200, 1_000, window * 1_000));
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "headroom-llm-state");
             t.setDaemon(true);
@@ -237,7 +249,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
             if (now - lastLeaseCleanup > 60_000) {
                 lastLeaseCleanup = now;
                 liveNodes = Math.max(1, fleet.liveNodes().size());
-                store.dropLeasesBefore(now / 60_000 - 5);
+                store.dropLeasesBefore(limits.currentWindow() - 5);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.debug("LLM state poll failed: {}", e.getMessage());

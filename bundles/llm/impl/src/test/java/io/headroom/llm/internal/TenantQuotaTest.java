@@ -140,6 +140,11 @@ public class TenantQuotaTest {
             }
 
             @Override
+            public int limitWindowSeconds() {
+                return 60;
+            }
+
+            @Override
             public int tenantRequestsPerMinute() {
                 return 0;
             }

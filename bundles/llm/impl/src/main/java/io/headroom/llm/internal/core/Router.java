@@ -25,9 +25,9 @@ import java.util.function.LongSupplier;
  * The routing core: orders a route's deployments by its strategy, skips those cooling down, disabled or at their
  * limits, calls the next one, and on retryable failures fails over to the next; non-retryable failures go straight
  * back. A deployment cools down (at least its Retry-After) after {@code allowedFails} retryable failures in a row
- * within a window, or at once when it answers 429 with a Retry-After: one slow answer does not take a deployment out.
+ * within {@code failWindowMillis}, or at once when it answers 429 with a Retry-After: one slow answer does not take a deployment out.
  * When every candidate is cooling down or full, it waits within the request's deadline instead of failing at once.
- * Limits are per-minute and fleet-wide ({@link LeasedLimits}); background calls may use only
+ * Limits are per-minute, counted per limit window, and fleet-wide ({@link LeasedLimits}); background calls may use only
  * {@code 1 - interactiveReserve} of each. Cooldowns are reported to a {@link Listener} (which shares them with the
  * fleet) and shared state comes back through {@link #applyState}.
  */

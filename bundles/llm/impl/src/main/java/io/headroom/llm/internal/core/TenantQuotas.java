@@ -15,8 +15,9 @@ import java.util.function.ToLongBiFunction;
  * tokens per minute ({@link LeasedLimits}: 0 means no quota), and spending budgets per UTC day and month. Tokens are
  * reserved at a request's upper-bound estimate when it is admitted, so concurrent calls cannot overshoot the quota
  * together, and settled to the real usage when the answer is complete. A refusal is a {@link ProviderException} the
- * router does not retry elsewhere: 429 with the wait until room frees up (the next minute, day or month), or 400 for
- * a request larger than the whole token quota. Budgets are checked against what was spent before the call (the fleet's
+ * router does not retry elsewhere: 429 with the wait until room frees up (the next limit window, day or month), or 400
+ * for a request larger than the token quota admits at once (the whole quota, or one window's share of it when limits
+ * are counted in windows shorter than a minute). Budgets are checked against what was spent before the call (the fleet's
  * usage as last read plus this node's not yet written), so calls already in flight when a budget runs out still finish.
  * Calls in platform scope ({@code null} tenant) have no quota.
  */
@@ -58,19 +59,20 @@ public final class TenantQuotas {
         int tpm = q.tokensPerMinute() == null ? 0 : q.tokensPerMinute();
         if (!limits.tryTake(requestsKey(tenant), rpm, 1.0, 1)) {
             throw new ProviderException("tenant " + tenant + " is over its quota of " + rpm + " requests a minute",
-                    429, false, limits.millisUntilNextMinute(), null);
+                    429, false, limits.millisUntilNextWindow(rpm, 1.0), null);
         }
         if (tpm <= 0) {
             return 0;
         }
         if (!limits.tryTake(tokensKey(tenant), tpm, 1.0, estimatedTokens)) {
             limits.settle(requestsKey(tenant), rpm, 1.0, 1, now); // refused: the request does not count either
-            if (estimatedTokens > tpm) {
+            long largest = limits.largestTake(tpm, 1.0);
+            if (estimatedTokens > largest) {
                 throw new ProviderException("this request may use " + estimatedTokens + " tokens, more than tenant " + tenant
-                        + "'s quota of " + tpm + " a minute: lower max_tokens", 400, false, 0, null);
+                        + "'s quota of " + tpm + " a minute admits at once (" + largest + "): lower max_tokens", 400, false, 0, null);
             }
             throw new ProviderException("tenant " + tenant + " is over its quota of " + tpm + " tokens a minute",
-                    429, false, limits.millisUntilNextMinute(), null);
+                    429, false, limits.millisUntilNextWindow(tpm, 1.0), null);
         }
         return estimatedTokens;
     }

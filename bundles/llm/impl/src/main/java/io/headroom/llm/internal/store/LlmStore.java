@@ -27,7 +27,7 @@ import javax.sql.DataSource;
 
 /**
  * The LLM gateway's platform state in the control schema: deployments (with their drain and cooldown), routes, tenant
- * quota overrides, usage per day, and the per-minute capacity counts that limits lease slices from. Every change to
+ * quota overrides, usage per day, and the per-window capacity counts that limits lease slices from. Every change to
  * definitions or shared state bumps one version number, which nodes poll to know when to reload.
  */
 public final class LlmStore implements LeasedLimits.Ledger {
@@ -313,17 +313,20 @@ public final class LlmStore implements LeasedLimits.Ledger {
     }
 
     // --- capacity slices ---
+    // llm_leases.minute holds the limit window's number (epoch ms / window length): the minute with the default
+    // one-minute window. Numbers of windows of different lengths lie far apart, so counts never mix when an operator
+    // changes the window, and cleanup drops the rows of another length on either side.
 
     @Override
-    public long take(String key, long minute, long ceiling, long amount) {
-        // one statement: create the minute's count or add to it, never past the ceiling; LAST_INSERT_ID(expr) hands
+    public long take(String key, long window, long ceiling, long amount) {
+        // one statement: create the window's count or add to it, never past the ceiling; LAST_INSERT_ID(expr) hands
         // the amount granted back on this connection
         try (Connection c = db.getConnection()) {
             int changed;
             try (PreparedStatement p = c.prepareStatement("INSERT INTO llm_leases (lkey, minute, granted) VALUES (?, ?, LAST_INSERT_ID(LEAST(?, ?)))"
                     + " ON DUPLICATE KEY UPDATE granted = granted + LAST_INSERT_ID(GREATEST(0, LEAST(?, ? - granted)))")) {
                 p.setString(1, key);
-                p.setLong(2, minute);
+                p.setLong(2, window);
                 p.setLong(3, amount);
                 p.setLong(4, ceiling);
                 p.setLong(5, amount);
@@ -342,22 +345,26 @@ public final class LlmStore implements LeasedLimits.Ledger {
     }
 
     @Override
-    public void giveBack(String key, long minute, long amount) {
+    public void giveBack(String key, long window, long amount) {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "UPDATE llm_leases SET granted = GREATEST(0, granted - ?) WHERE lkey = ? AND minute = ?")) {
             p.setLong(1, amount);
             p.setString(2, key);
-            p.setLong(3, minute);
+            p.setLong(3, window);
             p.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("capacity ledger: " + e.getMessage(), e);
         }
     }
 
-    /** Forgets the counts of minutes before {@code minute}. */
-    public void dropLeasesBefore(long minute) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM llm_leases WHERE minute < ?")) {
-            p.setLong(1, minute);
+    /**
+     * Forgets the counts of windows numbered before {@code window}, and of numbers far past it (a shorter window
+     * used before: no clock is a thousand windows ahead).
+     */
+    public void dropLeasesBefore(long window) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM llm_leases WHERE minute < ? OR minute > ?")) {
+            p.setLong(1, window);
+            p.setLong(2, window + 1_000);
             p.executeUpdate();
         }
     }

@@ -83,6 +83,23 @@ public class TenantQuotasTest {
     }
 
     @Test
+    public void inTenSecondWindowsAQuotaAdmitsItsShareOfEachAndTheRefusalSaysWhenTheNextOpens() {
+        LeasedLimits windowed = new LeasedLimits(new MemoryLedger(), clock::get, () -> 1, LeasedLimits.Settings.defaults().window(10_000));
+        TenantQuotas q = new TenantQuotas(windowed, t -> new TenantQuota(t, 12, 600, null, null), (t, month) -> 0L, clock::get);
+        clock.addAndGet(3_000);
+        assertEquals(200, status(() -> q.admit(ACME, 10)));
+        assertEquals("12 a minute: 2 in each 10 s window", 200, status(() -> q.admit(ACME, 10)));
+        ProviderException over = assertThrows(ProviderException.class, () -> q.admit(ACME, 10));
+        assertEquals(429, over.status());
+        assertEquals("Retry-After: the next window, not the next minute", 7_000, over.retryAfterMillis());
+        ProviderException big = assertThrows(ProviderException.class, () -> q.admit(GLOBEX, 101));
+        assertEquals("600 tokens a minute admit 100 at once in 10 s windows", 400, big.status());
+        assertTrue(big.getMessage(), big.getMessage().contains("admits at once (100)"));
+        clock.addAndGet(over.retryAfterMillis());
+        assertEquals("the next window admits again", 200, status(() -> q.admit(ACME, 10)));
+    }
+
+    @Test
     public void noQuotaAdmitsEverything() {
         TenantQuotas q = quotas(0, 0);
         for (int i = 0; i < 10_000; i++) {

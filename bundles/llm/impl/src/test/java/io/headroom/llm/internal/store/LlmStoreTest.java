@@ -106,6 +106,47 @@ public class LlmStoreTest {
     }
 
     @Test
+    public void inShortWindowsTwoNodesOnTheStoreAdmitEachWindowsShareAndNoMore() throws Exception {
+        // a simulated clock at the start of a minute, windows of 10 s: 600 a minute is 100 in each
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_020_000L);
+        LeasedLimits.Settings tenSeconds = LeasedLimits.Settings.defaults().window(10_000);
+        List<LeasedLimits> nodes = List.of(new LeasedLimits(store, clock::get, () -> 2, tenSeconds),
+                new LeasedLimits(new LlmStore(new PlainControlStore(db, schema)), clock::get, () -> 2, tenSeconds));
+        for (int w = 0; w < 2; w++) {
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Integer>> counts = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                LeasedLimits node = nodes.get(t % 2);
+                counts.add(pool.submit(() -> {
+                    go.await();
+                    int n = 0;
+                    for (int i = 0; i < 60; i++) {
+                        n += node.tryTake("k", 600, 1.0, 1) ? 1 : 0;
+                    }
+                    return n;
+                }));
+            }
+            go.countDown();
+            int total = 0;
+            for (Future<Integer> f : counts) {
+                total += f.get();
+            }
+            pool.shutdown();
+            assertEquals("360 tries in window " + w + " on two nodes", 100, total);
+            clock.addAndGet(10_000);
+        }
+        long window = clock.get() / 10_000;
+        assertEquals("both windows are used up on the store", 0, store.take("k", window - 2, 100, 1));
+        assertEquals(0, store.take("k", window - 1, 100, 1));
+        store.take("k", window + 5_000, 100, 1); // a shorter window's numbers, left from before a change
+        store.dropLeasesBefore(window - 1);
+        assertEquals("the window before the cut is kept", 0, store.take("k", window - 1, 100, 1));
+        assertEquals("older windows are dropped", 100, store.take("k", window - 2, 100, 1_000));
+        assertEquals("and numbers far ahead (another window length) too", 100, store.take("k", window + 5_000, 100, 1_000));
+    }
+
+    @Test
     public void configurationSeedsButNeverOverwritesAChangeMadeThroughTheApi() throws Exception {
         Deployment seeded = new Deployment("gpt", "openai", "gpt-4o", "http://a", "sk-1", 100, 0, 1.0, 2.0, 1000, 0);
         long v0 = store.version();
