@@ -230,7 +230,7 @@ public class TenantQuotaTest {
     }
 
     /** A direct endpoint's exchange in memory. */
-    private static final class Exchange implements io.headroom.core.api.rest.DirectEndpoint.Exchange {
+    private static final class Exchange extends io.headroom.llm.internal.rest.TestExchange {
         private final byte[] request;
         final Map<String, String> headers = new java.util.HashMap<>();
         final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
@@ -272,36 +272,6 @@ public class TenantQuotaTest {
 
         String text() {
             return body.toString(java.nio.charset.StandardCharsets.UTF_8);
-        }
-
-        // what the LLM endpoints do not use (they write OpenAI's envelopes themselves and never suspend)
-        @Override
-        public io.headroom.core.api.TenantId tenant() {
-            return null;
-        }
-
-        @Override
-        public <T> T readJson(Class<T> type) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void writeJson(int status, Object value) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void fail(RuntimeException error) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void suspend(java.time.Duration timeout) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void complete() {
         }
     }
 

@@ -154,7 +154,7 @@ public class OpenAiSdkConformanceTest {
         });
     }
 
-    private static final class Exchange implements DirectEndpoint.Exchange {
+    private static final class Exchange extends TestExchange {
         private final HttpExchange ex;
         private int status = 200;
         private OutputStream out;
@@ -196,35 +196,6 @@ public class OpenAiSdkConformanceTest {
                 out = ex.getResponseBody();
             }
             return out;
-        }
-        // what the LLM endpoints do not use (they write OpenAI's envelopes themselves and never suspend)
-        @Override
-        public io.headroom.core.api.TenantId tenant() {
-            return null;
-        }
-
-        @Override
-        public <T> T readJson(Class<T> type) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void writeJson(int status, Object value) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void fail(RuntimeException error) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void suspend(java.time.Duration timeout) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void complete() {
         }
     }
 

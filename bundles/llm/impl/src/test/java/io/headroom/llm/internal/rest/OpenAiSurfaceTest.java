@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.rest.Caller;
-import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.FakeLlmProvider.Behaviour;
 import io.headroom.llm.api.ChatRequest;
@@ -116,7 +115,7 @@ public class OpenAiSurfaceTest {
     }
 
     /** An in-memory exchange: the request body in, the status, headers and body out. */
-    static final class Call implements DirectEndpoint.Exchange {
+    static final class Call extends TestExchange {
         final byte[] request;
         final Map<String, String> requestHeaders = new HashMap<>();
         final Map<String, String> headers = new HashMap<>();
@@ -157,36 +156,6 @@ public class OpenAiSurfaceTest {
         public OutputStream output(String contentType) {
             this.contentType = contentType;
             return body;
-        }
-
-        // what the LLM endpoints do not use (they write OpenAI's envelopes themselves and never suspend)
-        @Override
-        public io.headroom.core.api.TenantId tenant() {
-            return null;
-        }
-
-        @Override
-        public <T> T readJson(Class<T> type) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void writeJson(int status, Object value) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void fail(RuntimeException error) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void suspend(java.time.Duration timeout) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void complete() {
         }
 
         String text() {
