@@ -37,6 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -70,7 +71,7 @@ abstract class WorkerQueue implements FairQueue {
     private final Signals signals;
     private final QueueTenants tenants;
     protected final FairScheduler scheduler;
-    private final Map<String, JobHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, LazyHandler> handlers = new ConcurrentHashMap<>();
     private final RemoteTypes remote;
     private final Map<String, FairScheduler> remoteSchedulers = new ConcurrentHashMap<>();
     protected final JobTracker tracker = new JobTracker(100_000);
@@ -189,26 +190,65 @@ abstract class WorkerQueue implements FairQueue {
         return running;
     }
 
+    /**
+     * A job type's handler, got from its service when a job of the type first runs, never while this component binds
+     * it: a handler that needs a service that needs this queue (the helpdesk's summary job needs its service, which
+     * submits jobs) made a cycle that failed the handler's activation on a node's restart.
+     */
+    private static final class LazyHandler {
+        final ComponentServiceObjects<JobHandler> objects;
+        private JobHandler handler;
+
+        LazyHandler(ComponentServiceObjects<JobHandler> objects) {
+            this.objects = objects;
+        }
+
+        synchronized JobHandler get() {
+            if (handler == null) {
+                handler = objects.getService(); // null when the handler cannot be activated: no handler here
+            }
+            return handler;
+        }
+
+        synchronized void release() {
+            if (handler != null) {
+                objects.ungetService(handler);
+                handler = null;
+            }
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindHandler(JobHandler handler, Map<String, Object> props) {
+    void bindHandler(ComponentServiceObjects<JobHandler> objects, Map<String, Object> props) {
         Object type = props.get(JobHandler.TYPE);
         if (type instanceof String t) {
-            handlers.put(t, handler);
+            LazyHandler replaced = handlers.put(t, new LazyHandler(objects));
+            if (replaced != null) {
+                replaced.release();
+            }
             LOG.info("queue: handler for job type {} is available", t);
         } else {
-            LOG.error("queue: a JobHandler without the {} property was ignored: {}", JobHandler.TYPE, handler.getClass().getName());
+            LOG.error("queue: a JobHandler without the {} property was ignored (bundle {})", JobHandler.TYPE,
+                    objects.getServiceReference().getBundle().getSymbolicName());
         }
     }
 
     /** The handler of a job type on this node, or null. */
     JobHandler handler(String type) {
-        return handlers.get(type);
+        LazyHandler h = handlers.get(type);
+        return h == null ? null : h.get();
     }
 
-    void unbindHandler(JobHandler handler, Map<String, Object> props) {
+    void unbindHandler(ComponentServiceObjects<JobHandler> objects, Map<String, Object> props) {
         Object type = props.get(JobHandler.TYPE);
         if (type instanceof String t) {
-            handlers.remove(t, handler);
+            handlers.computeIfPresent(t, (k, h) -> {
+                if (!h.objects.getServiceReference().equals(objects.getServiceReference())) {
+                    return h;
+                }
+                h.release();
+                return null;
+            });
         }
     }
 
