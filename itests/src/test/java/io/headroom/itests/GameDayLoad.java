@@ -66,10 +66,14 @@ final class GameDayLoad {
     }
 
     void start() {
+        // however many small tenants there are, together they send about what three do: most tenants are small
+        long smallCount = clients.keySet().stream().filter(t -> cls(t).equals("small")).count();
+        long smallPause = STEADY_PAUSE_MILLIS * Math.max(1, smallCount / 3);
         for (String t : clients.keySet()) {
             int n = large.contains(t) ? 2 : 1;
+            long pause = cls(t).equals("small") ? smallPause : STEADY_PAUSE_MILLIS;
             for (int i = 0; i < n; i++) {
-                Thread th = new Thread(() -> run(t, () -> running.get(), STEADY_PAUSE_MILLIS), "gameday-" + t + "-" + i);
+                Thread th = new Thread(() -> run(t, () -> running.get(), pause), "gameday-" + t + "-" + i);
                 th.setDaemon(true);
                 steady.add(th);
                 th.start();
