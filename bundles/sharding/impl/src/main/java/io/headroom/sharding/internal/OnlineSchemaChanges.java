@@ -74,6 +74,7 @@ public final class OnlineSchemaChanges implements SchemaChanges {
             if (version <= latest) {
                 throw new IllegalStateException("schema version " + version + " is not new: the latest is " + latest);
             }
+            map.reload(); // the shards as the control schema has them: one registered through another node a moment ago too
             List<String> shards = new ArrayList<>(map.topology().shards().keySet());
             if (shards.isEmpty()) {
                 throw new IllegalStateException("there are no shards to change");
