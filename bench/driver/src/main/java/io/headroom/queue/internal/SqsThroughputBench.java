@@ -108,7 +108,7 @@ public final class SqsThroughputBench {
         AtomicInteger handled = new AtomicInteger();
         SqsQueue queue = new SqsQueue(new PlainControlStore(db, schema), NO_SIGNALS, null, config(endpoint, "hr-" + UUID.randomUUID().toString().substring(0, 8)));
         try {
-            queue.bindHandler(job -> handled.incrementAndGet(), Map.of(JobHandler.TYPE, "bench.noop"));
+            queue.putHandler("bench.noop", job -> handled.incrementAndGet());
             long t0 = System.nanoTime();
             for (int from = 0; from < jobs; from += 10) {
                 List<JobRequest> batch = new ArrayList<>();

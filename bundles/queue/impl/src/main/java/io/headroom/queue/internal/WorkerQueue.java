@@ -195,7 +195,7 @@ abstract class WorkerQueue implements FairQueue {
      * it: a handler that needs a service that needs this queue (the helpdesk's summary job needs its service, which
      * submits jobs) made a cycle that failed the handler's activation on a node's restart.
      */
-    private static final class LazyHandler {
+    private static class LazyHandler {
         final ComponentServiceObjects<JobHandler> objects;
         private JobHandler handler;
 
@@ -231,6 +231,20 @@ abstract class WorkerQueue implements FairQueue {
             LOG.error("queue: a JobHandler without the {} property was ignored (bundle {})", JobHandler.TYPE,
                     objects.getServiceReference().getBundle().getSymbolicName());
         }
+    }
+
+    /** A handler given directly, without DS (the benchmark driver, same package). */
+    void putHandler(String type, JobHandler handler) {
+        handlers.put(type, new LazyHandler(null) {
+            @Override
+            synchronized JobHandler get() {
+                return handler;
+            }
+
+            @Override
+            synchronized void release() {
+            }
+        });
     }
 
     /** The handler of a job type on this node, or null. */
