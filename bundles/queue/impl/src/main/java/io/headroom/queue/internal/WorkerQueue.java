@@ -257,7 +257,7 @@ abstract class WorkerQueue implements FairQueue {
         Object type = props.get(JobHandler.TYPE);
         if (type instanceof String t) {
             handlers.computeIfPresent(t, (k, h) -> {
-                if (!h.objects.getServiceReference().equals(objects.getServiceReference())) {
+                if (h.objects == null || !h.objects.getServiceReference().equals(objects.getServiceReference())) {
                     return h;
                 }
                 h.release();
