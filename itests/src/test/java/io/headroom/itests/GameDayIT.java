@@ -134,6 +134,7 @@ public class GameDayIT {
             }
 
             GameDayLoad load = new GameDayLoad(clients, SPIKE, LARGE);
+            load.probe(new PlatformFigures(lb, load));
             HelpdeskClient worker = new HelpdeskClient(api, "Bearer " + platform.substring(7));
             Set<String> notified = ConcurrentHashMap.newKeySet();
             AtomicBoolean working = new AtomicBoolean(true);
@@ -334,6 +335,48 @@ public class GameDayIT {
                 }
                 assertFalse("the report loads nothing from elsewhere", Pattern.compile("(src|href)=['\"]?https?:").matcher(dom).find());
             }
+        }
+    }
+
+    /**
+     * At the end of each phase: the queue's dwell p99 per tenant class (the highest of the class's tenants, as the node
+     * that answers counts them) and the heartbeat's alerts fired and resolved during the phase (fleet-wide).
+     */
+    static final class PlatformFigures implements GameDayLoad.Probe {
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+        private final RestClient lb;
+        private final GameDayLoad load;
+        private final Set<Long> seen = new java.util.HashSet<>();
+        private final Set<Long> resolved = new java.util.HashSet<>();
+
+        PlatformFigures(RestClient lb, GameDayLoad load) {
+            this.lb = lb;
+            this.load = load;
+        }
+
+        @Override
+        public String read(String phase) throws Exception {
+            Map<String, Long> dwell = new TreeMap<>();
+            for (var t : JSON.readTree(lb.expect(200, "GET", "/queue/tenants", null))) {
+                String tenant = t.path("tenant").asText();
+                if (tenant.startsWith("gd-") && !tenant.equals("gd-warmup")) {
+                    dwell.merge(load.cls(tenant), t.path("dwellP99Millis").asLong(), Math::max);
+                }
+            }
+            int fired = 0;
+            int resolvedNow = 0;
+            List<String> pages = new ArrayList<>();
+            for (var a : JSON.readTree(lb.expect(200, "GET", "/heartbeat/alerts?limit=500", null))) {
+                long id = a.path("id").asLong();
+                if (seen.add(id)) {
+                    fired++;
+                    pages.add(a.path("severity").asText() + " " + a.path("job").asText() + (a.path("tenant").isNull() ? "" : "/" + a.path("tenant").asText()));
+                }
+                if (!a.path("resolvedAt").isNull() && resolved.add(id)) {
+                    resolvedNow++;
+                }
+            }
+            return "queue dwell p99 ms " + dwell + "; alerts fired " + fired + (pages.isEmpty() ? "" : " " + pages) + ", resolved " + resolvedNow;
         }
     }
 

@@ -39,6 +39,8 @@ final class GameDayLoad {
     private final AtomicBoolean spike = new AtomicBoolean(false);
     private volatile String phase = "setup";
     private final List<String> phases = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, String> phaseFigures = new ConcurrentHashMap<>();
+    private volatile Probe probe;
     private final Map<String, Long> phaseStarts = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
     private final Map<String, List<String>> failures = new ConcurrentHashMap<>();
@@ -81,7 +83,30 @@ final class GameDayLoad {
         }
     }
 
+    /** Figures read from the platform when a phase ends (the queue's dwell, alerts), for the report. */
+    interface Probe {
+        /** One line for the phase that ends now. */
+        String read(String phase) throws Exception;
+    }
+
+    void probe(Probe p) {
+        probe = p;
+    }
+
+    private void endPhase() {
+        Probe p = probe;
+        String ending = phase;
+        if (p != null && ending != null) {
+            try {
+                phaseFigures.put(ending, p.read(ending));
+            } catch (Exception e) {
+                phaseFigures.put(ending, "not read: " + e);
+            }
+        }
+    }
+
     void phase(String name) {
+        endPhase();
         phase = name;
         phases.add(name);
         phaseStarts.put(name, elapsed());
@@ -105,6 +130,7 @@ final class GameDayLoad {
     }
 
     void stop() throws InterruptedException {
+        endPhase();
         running.set(false);
         spike.set(false);
         for (Thread th : steady) {
@@ -249,6 +275,14 @@ final class GameDayLoad {
                 b.append(String.format("%-16s %-6s %8d %8d %8d %8d %8d %10s%n", p, cls, lat.length, failures(p, cls).size(), throttled,
                         quantile(lat, 0.50), quantile(lat, 0.99),
                         calm.length == 0 ? "-" : String.format("%.2f", (double) quantile(lat, 0.99) / Math.max(1, quantile(calm, 0.99)))));
+            }
+        }
+        if (!phaseFigures.isEmpty()) {
+            b.append(String.format("%nat the end of each phase:%n"));
+            for (String p : new ArrayList<>(phases)) {
+                if (phaseFigures.containsKey(p)) {
+                    b.append(String.format("%-16s %s%n", p, phaseFigures.get(p)));
+                }
             }
         }
         return b.toString();
