@@ -36,20 +36,31 @@ public final class OperatorAccountCheck {
                 LOG.warn("generated a password for operator '{}' at first start; it was printed on the console once and is"
                         + " kept in etc/users.properties", OperatorAccount.USER);
             }
-            List<String> fixed = OperatorAccount.fixedPasswords(dir.resolve("users.properties"));
-            String http = property(dir.resolve("org.ops4j.pax.web.cfg"), "org.ops4j.pax.web.listening.addresses");
-            String ssh = property(dir.resolve("org.apache.karaf.shell.cfg"), "sshHost");
-            if (!fixed.isEmpty() && !(OperatorAccount.loopback(http) && OperatorAccount.loopback(ssh))) {
-                String warning = "SECURITY: users " + fixed + " have a fixed or empty password and this node listens beyond"
-                        + " loopback (HTTP " + (http == null ? "all interfaces" : http) + ", SSH " + (ssh == null ? "all interfaces" : ssh)
-                        + "): anyone who can reach it can log in as an operator. Change the password (jaas:user-add) or bind"
-                        + " to 127.0.0.1.";
+            String warning = warning(dir);
+            if (warning != null) {
                 LOG.error(warning);
                 System.err.println(warning);
             }
         } catch (IOException e) {
             LOG.error("cannot check the operator accounts in {}/users.properties", etc, e);
         }
+    }
+
+    /**
+     * The loud warning for a distribution's {@code etc}: users with a fixed or empty password while the REST API or the
+     * SSH shell listens beyond loopback (an absent address means every interface); null when there is nothing to say.
+     */
+    static String warning(Path etc) throws IOException {
+        List<String> fixed = OperatorAccount.fixedPasswords(etc.resolve("users.properties"));
+        String http = property(etc.resolve("org.ops4j.pax.web.cfg"), "org.ops4j.pax.web.listening.addresses");
+        String ssh = property(etc.resolve("org.apache.karaf.shell.cfg"), "sshHost");
+        if (fixed.isEmpty() || OperatorAccount.loopback(http) && OperatorAccount.loopback(ssh)) {
+            return null;
+        }
+        return "SECURITY: users " + fixed + " have a fixed or empty password and this node listens beyond"
+                + " loopback (HTTP " + (http == null ? "all interfaces" : http) + ", SSH " + (ssh == null ? "all interfaces" : ssh)
+                + "): anyone who can reach it can log in as an operator. Change the password (jaas:user-add) or bind"
+                + " to 127.0.0.1.";
     }
 
     private static String property(Path file, String key) throws IOException {

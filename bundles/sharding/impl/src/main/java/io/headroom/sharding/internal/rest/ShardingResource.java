@@ -38,8 +38,10 @@ import javax.ws.rs.PUT;
 import javax.ws.rs.Path;
 import javax.ws.rs.PathParam;
 import javax.ws.rs.Produces;
+import javax.ws.rs.core.Context;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
+import javax.ws.rs.core.SecurityContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -316,8 +318,13 @@ public final class ShardingResource implements RestResource {
 
     @GET
     @Path("tenants/{tenant}")
-    public TenantLocation locate(@PathParam("tenant") TenantId tenant) {
-        return router.locate(tenant);
+    public TenantLocation locate(@PathParam("tenant") TenantId tenant, @Context SecurityContext security) {
+        return forCaller(router.locate(tenant), security != null && security.isUserInRole(Caller.TENANT));
+    }
+
+    /** A tenant token reads where its data lives by key range, not the shard's name (operators' topology). */
+    static TenantLocation forCaller(TenantLocation l, boolean tenant) {
+        return tenant ? new TenantLocation(l.tenant(), l.keyspaceId(), null, l.keyRange(), l.pinned(), l.routingVersion()) : l;
     }
 
     @PUT
