@@ -43,6 +43,10 @@ public final class TestSharding implements AutoCloseable {
                 250, false, 10_000)));
     }
 
+    public ShardMap map() {
+        return map;
+    }
+
     public ShardRouter router() {
         return router;
     }
