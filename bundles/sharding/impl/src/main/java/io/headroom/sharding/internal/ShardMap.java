@@ -427,6 +427,11 @@ public final class ShardMap {
         return settings;
     }
 
+    /** This node's id in the fleet (its acknowledgements and views are recorded under it). */
+    public String node() {
+        return node;
+    }
+
     public Topology topology() {
         return routes.topology();
     }
