@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The shard map this node serves, shared by the router, the operator levers, moves and schema changes: the topology
  * cached from the control schema (re-read when its routing version changes, checked every {@code refreshMillis}), one
- * pool per shard, and this node's acknowledgement of the routing version it serves (given once none of its
+ * pool per shard (a shard whose primary moved gets a new pool, opened to what this node used on the old one before
+ * routing points at it), and this node's acknowledgement of the routing version it serves (given once none of its
  * statements admitted under an older version is still running for a fenced tenant, so a cut-over can wait for every
  * live node instead of guessing).
  */
@@ -180,7 +181,15 @@ public final class ShardMap {
                     ready.close();
                     ready = null;
                 }
-                pools.put(s.name(), ready != null ? ready : new ShardPool(s.name(), s.url(), settings));
+                if (ready == null) {
+                    ready = new ShardPool(s.name(), s.url(), settings);
+                    if (existing != null) {
+                        // the primary moved (a switchover or failover another node ran): open what this node used on the
+                        // old one before routing points here, so the statements held for the cut-over find connections ready
+                        ready.warm(existing.warmTarget());
+                    }
+                }
+                pools.put(s.name(), ready);
                 if (existing != null) {
                     replaced.add(existing);
                 }
@@ -416,6 +425,11 @@ public final class ShardMap {
 
     public ShardingSettings settings() {
         return settings;
+    }
+
+    /** This node's id in the fleet (its acknowledgements and views are recorded under it). */
+    public String node() {
+        return node;
     }
 
     public Topology topology() {

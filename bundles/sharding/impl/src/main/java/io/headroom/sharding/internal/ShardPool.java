@@ -8,6 +8,7 @@ import io.headroom.sharding.api.ShardQueryException;
 import io.headroom.sharding.api.ShardUnavailableException;
 import io.headroom.sharding.api.TenantOverLimitException;
 import io.headroom.sharding.internal.core.CircuitBreaker;
+import io.headroom.sharding.internal.core.PoolWarmth;
 import io.headroom.sharding.internal.core.TenantGate;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -54,6 +55,8 @@ final class ShardPool implements AutoCloseable {
     final int poolSize;
     /** Calls inside {@link #run} now; closing waits for them, so no statement is cut off with its outcome unknown. */
     private final AtomicInteger running = new AtomicInteger();
+    /** The most calls that ran at once (how many connections this node needs on the shard's next primary). */
+    private final AtomicInteger peakRunning = new AtomicInteger();
     private volatile boolean closing;
 
     ShardPool(String name, String url, ShardingSettings s) {
@@ -86,12 +89,17 @@ final class ShardPool implements AutoCloseable {
         hc.setPoolName("headroom-shard-" + name);
         hc.setDataSource(mysql);
         hc.setMaximumPoolSize(poolSize);
-        hc.setMinimumIdle(Math.min(2, poolSize));
+        hc.setMinimumIdle(minIdle(poolSize));
         hc.setConnectionTimeout(Math.max(250, connectTimeoutMillis));
         hc.setValidationTimeout(Math.max(250, connectTimeoutMillis / 2));
         // a shard that is down when this node starts must not stop the node; the breaker reports it instead
         hc.setInitializationFailTimeout(-1);
         return new HikariDataSource(hc);
+    }
+
+    /** The idle connections a pool of that size keeps open. */
+    static int minIdle(int poolSize) {
+        return Math.min(2, poolSize);
     }
 
     /**
@@ -100,9 +108,14 @@ final class ShardPool implements AutoCloseable {
      * pool's timeout on a loaded machine.
      */
     void warm() {
+        warm(poolSize);
+    }
+
+    /** Opens {@code connections} of the pool's connections now (best effort: as many as the server gives). */
+    void warm(int connections) {
         List<Connection> held = new ArrayList<>();
         try {
-            for (int i = 0; i < poolSize; i++) {
+            for (int i = 0; i < Math.min(connections, poolSize); i++) {
                 held.add(pool.getConnection());
             }
         } catch (SQLException e) {
@@ -133,7 +146,10 @@ final class ShardPool implements AutoCloseable {
      * released never misses a statement that already looked.
      */
     <T> T run(String bucket, Runnable onAdmitted, Work<T> work) {
-        running.incrementAndGet();
+        int now = running.incrementAndGet();
+        if (now > peakRunning.get()) {
+            peakRunning.accumulateAndGet(now, Math::max);
+        }
         try {
             if (closing) {
                 throw new ShardUnavailableException(name, "shard " + name + "'s pool is closing (the router is restarting); retry", null);
@@ -220,6 +236,24 @@ final class ShardPool implements AutoCloseable {
             case OPEN -> "DOWN";
             case HALF_OPEN -> "RECOVERING";
         };
+    }
+
+    /** How many connections to open on the shard's next primary before routing points there (see {@link PoolWarmth}). */
+    int warmTarget() {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        return PoolWarmth.target(poolSize, minIdle(poolSize), mx == null ? 0 : mx.getTotalConnections(), peakRunning.get());
+    }
+
+    /** Open connections no statement uses right now. */
+    int idleConnections() {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        return mx == null ? 0 : mx.getIdleConnections();
+    }
+
+    /** Open connections, idle or in use. */
+    int totalConnections() {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        return mx == null ? 0 : mx.getTotalConnections();
     }
 
     int activeConnections() {

@@ -64,8 +64,11 @@ final class DataApi implements AutoCloseable {
 
     /** Where a call's outcome goes: exactly one of {@link #ok} or {@link #failed}, on the calling or a retry thread. */
     interface Reply {
-        /** The call met a fence: it will be answered later from another thread (suspend the request now). */
-        void holding();
+        /**
+         * The call met a fence: it will be answered later from another thread, at the latest {@code answerWithin} from
+         * now (suspend the request now, for that long).
+         */
+        void holding(java.time.Duration answerWithin);
 
         /** The result; {@code heldMillis} is how long it was held at a fence, or -1 when it was not. */
         void ok(Object body, long heldMillis);
@@ -124,8 +127,8 @@ final class DataApi implements AutoCloseable {
                 }
             });
             Object body = call.batch() ? new ShardingResource.SqlResults(results) : results.get(0);
-            long held = System.currentTimeMillis() - firstTry;
-            reply.ok(body, held >= RETRY_MILLIS ? held : -1);
+            // only a call that met a fence was held (a first attempt that was merely slow was not)
+            reply.ok(body, first ? -1 : System.currentTimeMillis() - firstTry);
         } catch (Held h) {
             long waited = System.currentTimeMillis() - firstTry;
             if (waited + RETRY_MILLIS > limits.fenceHoldMillis()) {
@@ -134,7 +137,8 @@ final class DataApi implements AutoCloseable {
             }
             try {
                 if (first) {
-                    reply.holding();
+                    reply.holding(java.time.Duration.ofMillis(answerWithinMillis(limits.fenceHoldMillis(), call.statements().size(),
+                            call.timeoutSeconds())));
                 }
                 retries.schedule(() -> attempt(call, reply, firstTry, false), RETRY_MILLIS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
@@ -143,6 +147,14 @@ final class DataApi implements AutoCloseable {
         } catch (RuntimeException e) {
             reply.failed(e);
         }
+    }
+
+    /**
+     * How long a held request may take to be answered: the fence hold, then its last attempt's statements, each within
+     * the request's own timeout (not the longest a request may ask for), run one after the other.
+     */
+    static long answerWithinMillis(long fenceHoldMillis, int statements, int timeoutSeconds) {
+        return fenceHoldMillis + (long) statements * timeoutSeconds * 1000L;
     }
 
     /** Carries a fence out of {@link ShardingResource#mapped} (which would make it a 503 at once). */

@@ -24,8 +24,11 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = DirectEndpoint.class, property = DirectEndpoint.PATH + "=/sharding/tenants/{tenant}/sql",
         configurationPid = "io.headroom.sharding")
 public final class DataEndpoint implements DirectEndpoint {
-    /** Beyond the longest hold and statement timeout: a suspended request the Data API never answered gets the host's 503. */
-    private static final long SUSPEND_MARGIN_MILLIS = 5_000;
+    /**
+     * Beyond the request's hold and statement timeouts (a connection's wait, a cancel's round trip): a suspended request
+     * the Data API never answered gets the host's 503.
+     */
+    static final long SUSPEND_MARGIN_MILLIS = 5_000;
 
     private final DataApi data;
 
@@ -47,9 +50,8 @@ public final class DataEndpoint implements DirectEndpoint {
         ShardingResource.SqlRequest request = exchange.readJson(ShardingResource.SqlRequest.class);
         data.submit(exchange.tenant(), request, new DataApi.Reply() {
             @Override
-            public void holding() {
-                DataApi.Limits limits = data.limits();
-                exchange.suspend(Duration.ofMillis(limits.fenceHoldMillis() + 300_000L + SUSPEND_MARGIN_MILLIS));
+            public void holding(Duration answerWithin) {
+                exchange.suspend(answerWithin.plusMillis(SUSPEND_MARGIN_MILLIS));
             }
 
             @Override

@@ -124,8 +124,9 @@ public final class ShardingResource implements RestResource {
     public void sql(@PathParam("tenant") TenantId tenant, SqlRequest request, @Suspended AsyncResponse async) {
         data.submit(tenant, request, new DataApi.Reply() {
             @Override
-            public void holding() {
-                // the method returns with the response suspended already
+            public void holding(Duration answerWithin) {
+                // the method returns with the response suspended already; past its bound, JAX-RS answers 503
+                async.setTimeout(answerWithin.toMillis() + DataEndpoint.SUSPEND_MARGIN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             }
 
             @Override

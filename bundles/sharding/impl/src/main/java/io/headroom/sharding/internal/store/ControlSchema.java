@@ -49,7 +49,10 @@ public final class ControlSchema {
                         + " kind VARCHAR(16) NOT NULL, from_url VARCHAR(512) NOT NULL, to_url VARCHAR(512) NOT NULL, members TEXT NOT NULL, state VARCHAR(16) NOT NULL,"
                         + " gtid VARCHAR(1000) NULL, budget_until TIMESTAMP(3) NOT NULL, held_ms BIGINT NOT NULL DEFAULT 0, detail TEXT NULL,"
                         + " created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
-                        + " updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"));
+                        + " updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"),
+            Migration.of(7, "each node's view of each watched primary (the automatic failover's quorum)",
+                "CREATE TABLE IF NOT EXISTS shard_primary_views (node VARCHAR(64) NOT NULL, shard VARCHAR(63) NOT NULL, url VARCHAR(512) NOT NULL,"
+                        + " answered BOOLEAN NOT NULL, seen_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, shard))"));
 
     private ControlSchema() {
     }
