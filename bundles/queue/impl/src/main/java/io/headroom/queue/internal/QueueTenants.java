@@ -86,6 +86,22 @@ final class QueueTenants {
         return counters;
     }
 
+    /** This node's open-job counts per tenant (accepted here minus finished here), for the fleet's view. */
+    Map<TenantId, LoadStore.Open> open() {
+        Map<TenantId, LoadStore.Open> out = new HashMap<>();
+        counters.forEach((t, c) -> out.put(t, new LoadStore.Open(c.open.get(), c.openHigh.get())));
+        return out;
+    }
+
+    /** Takes this node's open counts as it last wrote them (jobs that outlived its restart). */
+    void carryOver(Map<TenantId, LoadStore.Open> open) {
+        open.forEach((t, o) -> {
+            TenantCounters c = counters(t);
+            c.open.set((int) o.open());
+            c.openHigh.set((int) o.openHigh());
+        });
+    }
+
     /** Every tenant's settings as last loaded or saved here. */
     Map<TenantId, TenantStore.Settings> settings() {
         return settings;
