@@ -285,6 +285,17 @@ final class QueueTenants {
         (error == null ? c.completed : c.failed).incrementAndGet();
     }
 
+    /**
+     * An attempt that another node handed out ended here (its holder was gone): its outcome, load and counters as for
+     * {@link #account}, its latency from submission; no dwell sample, as its start is not known here.
+     */
+    void accountSettled(Job job, String error) {
+        long latencyMillis = Math.max(0, Instant.now().toEpochMilli() - job.enqueuedAt().toEpochMilli());
+        signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, latencyMillis, Instant.now()));
+        loadTally.add(job.tenant());
+        (error == null ? counters(job.tenant()).completed : counters(job.tenant()).failed).incrementAndGet();
+    }
+
     /** Reports the jobs finished since the last report as one load sample per tenant. */
     void reportLoad() {
         try {

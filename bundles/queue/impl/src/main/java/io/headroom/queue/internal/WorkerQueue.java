@@ -238,7 +238,7 @@ abstract class WorkerQueue implements FairQueue {
         }
     }
 
-    private void release(Job job) {
+    void release(Job job) {
         tenants.released(job, fleet != null);
     }
 
@@ -508,6 +508,17 @@ abstract class WorkerQueue implements FairQueue {
     @Override
     public Lease extend(String leaseId, int visibilitySeconds) {
         return leaseBook.extend(leaseId, visibilitySeconds);
+    }
+
+    /**
+     * Jobs were leased (or their leases extended) until {@code expiresAtMillis}: a backend whose jobs outlive this node
+     * keeps them from the other nodes until about then, not longer, so that if this node dies they come back then.
+     */
+    protected void leased(List<Job> jobs, long expiresAtMillis) {
+    }
+
+    /** Another node finished a job this node holds: the backend forgets it without touching it (SQS: its receipt). */
+    protected void forgetHeld(Job job) {
     }
 
     /** A lease ended (acked, nacked or expired): the job's attempt is over. */

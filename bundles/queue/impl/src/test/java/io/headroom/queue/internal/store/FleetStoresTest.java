@@ -93,7 +93,13 @@ public class FleetStoresTest {
         assertFalse("nor nacked after", a.settle("l1", LeaseStore.State.NACKED, "x", 0, true));
         assertEquals(LeaseStore.State.ACKED, b.get("l1").state());
         assertEquals("the holder sees it settled elsewhere", List.of("l1"), a.settledElsewhere().stream().map(LeaseStore.Row::id).toList());
-        a.done("l1");
+        assertTrue("the holder claims it to finish it (and count it)", a.claim("l1"));
+        assertFalse("so no node takes it over for a gone holder, nor counts it again", b.claim("l1"));
+        assertTrue(a.settledElsewhere().isEmpty());
+        a.held(List.of(new LeaseStore.NewLease("l2", job(), 60, null)));
+        assertTrue(b.settle("l2", LeaseStore.State.NACKED, "x", 0, false));
+        assertTrue("a node that took the holder for gone finished it first", b.claim("l2"));
+        assertFalse("then the holder only forgets it", a.claim("l2"));
         assertTrue(a.settledElsewhere().isEmpty());
         assertNull(b.get("unknown"));
     }
