@@ -450,7 +450,7 @@ public final class SqsQueue extends WorkerQueue {
             }
             ready.add(job);
         }
-        dispatchAll(ready);
+        dispatchAll(claimReceived(ready)); // a cancel and this node's start meet on the job's record
         return messages.size();
     }
 

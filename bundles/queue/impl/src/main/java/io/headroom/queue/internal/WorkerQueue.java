@@ -15,6 +15,7 @@ import io.headroom.queue.api.JobStatus;
 import io.headroom.queue.api.Lease;
 import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.api.TenantStats;
+import io.headroom.queue.internal.core.Backoff;
 import io.headroom.queue.internal.core.FairScheduler;
 import io.headroom.queue.internal.core.FleetLoad;
 import io.headroom.queue.internal.store.LeaseStore;
@@ -28,11 +29,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.osgi.service.component.ComponentServiceObjects;
@@ -119,7 +120,7 @@ abstract class WorkerQueue implements FairQueue {
             }
         }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
                 jobsOutliveNodes(), () -> nodes.liveNodes().size());
-        this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis());
+        this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis(), jobsOutliveNodes());
         this.leaseBook = new RemoteLeases(this, nodeId == null ? null : new LeaseStore(db, nodeId, tuning.name()), nodes, jobRecords);
         if (fleet != null) {
             tenants.carryOver(fleet.carriedOver());
@@ -216,7 +217,21 @@ abstract class WorkerQueue implements FairQueue {
     /** The delay before a failed job's next attempt: {@code requested}, or its type's backoff when negative. */
     long retryDelayMillis(Job job, long requested) {
         long base = remoteType(job.type()).map(RemoteType::backoffMillis).orElse(tuning.backoffMillis());
-        return requested >= 0 ? requested : backoffMillis(base, tuning.maxBackoffMillis(), job.attempt());
+        return requested >= 0 ? requested : Backoff.millis(base, tuning.maxBackoffMillis(), job.attempt());
+    }
+
+    /**
+     * Jobs this node received from a queue every node receives from (SQS): while other nodes are live, their records
+     * in the control schema become this node's before any may start here. Returns those that may start; those
+     * cancelled already are dropped.
+     */
+    protected List<Job> claimReceived(List<Job> jobs) {
+        Set<String> cancelled = jobRecords == null || fleet == null || fleet.alone() ? Set.of() : jobRecords.claim(jobs);
+        if (cancelled.isEmpty()) {
+            return jobs;
+        }
+        jobs.stream().filter(j -> cancelled.contains(j.id())).forEach(this::dropCancelled);
+        return jobs.stream().filter(j -> !cancelled.contains(j.id())).toList();
     }
 
     /** Where this backend keeps a leased job, for another node to finish it if this one is gone; null: nowhere (in-process). */
@@ -267,11 +282,6 @@ abstract class WorkerQueue implements FairQueue {
         remote.names().forEach(this::remoteWork);
     }
 
-    /** Jobs each tenant put in the overflow lane on this node since it started. */
-    Map<String, Long> overflowed() {
-        return tenants.overflowed();
-    }
-
     /** The job is done: the backend forgets it. */
     protected abstract void succeeded(Job job);
 
@@ -290,12 +300,6 @@ abstract class WorkerQueue implements FairQueue {
 
     protected QueueTenants.TenantCounters counters(TenantId tenant) {
         return tenants.counters(tenant);
-    }
-
-    /** Exponential backoff with jitter before attempt {@code attempt + 1}. */
-    protected static long backoffMillis(long base, long max, int attempt) {
-        long backoff = Math.min(max, base << Math.min(20, attempt - 1));
-        return backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
     }
 
     /** The scheduler that hands out jobs of this type: its own for a remote type, this node's workers' otherwise. */
