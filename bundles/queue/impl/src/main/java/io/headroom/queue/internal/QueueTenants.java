@@ -230,12 +230,23 @@ final class QueueTenants {
         return Optional.ofNullable(merged(schedulers).get(tenant)).map(this::stats);
     }
 
-    private static Map<TenantId, FairScheduler.TenantView> merged(List<FairScheduler> schedulers) {
+    /**
+     * The tenants' views summed over the schedulers, and a tenant none of them knows but whose jobs ended here (a lease
+     * settled for a gone holder), with nothing waiting.
+     */
+    private Map<TenantId, FairScheduler.TenantView> merged(List<FairScheduler> schedulers) {
         Map<TenantId, FairScheduler.TenantView> merged = new HashMap<>();
+        counters.forEach((t, c) -> {
+            if (c.completed.get() + c.failed.get() + c.deadLettered.get() > 0) {
+                TenantStore.Settings v = settings.getOrDefault(t, TenantStore.Settings.DEFAULT);
+                merged.put(t, new FairScheduler.TenantView(t, 0, 0, 0, v.weight(), v.cap() <= 0 ? Integer.MAX_VALUE : v.cap(),
+                        v.paused(), false));
+            }
+        });
         for (FairScheduler s : schedulers) {
             for (FairScheduler.TenantView v : s.view()) {
-                merged.merge(v.tenant(), v, (a, b) -> new FairScheduler.TenantView(a.tenant(), a.backlog() + b.backlog(),
-                        a.overflowBacklog() + b.overflowBacklog(), a.inFlight() + b.inFlight(), a.weight(), a.cap(), a.paused(),
+                merged.merge(v.tenant(), v, (a, b) -> new FairScheduler.TenantView(b.tenant(), a.backlog() + b.backlog(),
+                        a.overflowBacklog() + b.overflowBacklog(), a.inFlight() + b.inFlight(), b.weight(), b.cap(), b.paused(),
                         a.noisy() || b.noisy()));
             }
         }
