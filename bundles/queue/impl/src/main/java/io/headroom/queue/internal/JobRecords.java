@@ -72,8 +72,11 @@ final class JobRecords {
                 if (r.cancel() == JobStore.Cancel.REQUESTED && node.equals(r.node())) {
                     String id = r.status().id();
                     JobStatus before = tracker.get(id).orElse(null);
+                    if (before == null) {
+                        continue; // the other backend's job on this node (both write records as this node): it answers
+                    }
                     boolean done = Boolean.TRUE.equals(tracker.cancel(id));
-                    if (!store.answerCancel(id, tracker.get(id).orElse(null), done) && done && before != null) {
+                    if (!store.answerCancel(id, tracker.get(id).orElse(null), done) && done) {
                         tracker.restore(before); // withdrawn, or the job was claimed by a node that received it: not cancelled here
                     }
                 } else if (r.cancel() == JobStore.Cancel.DONE) {
