@@ -197,10 +197,102 @@ public class QueueFleetIT {
     }
 
     /**
+     * Cancels racing the leases on SQS, where any node may have received the job: each job is submitted through one node
+     * and at once cancelled through one of the three while workers lease on every node. Every job ends one way only:
+     * a 204 means no worker ever gets it, a 409 (or a 503, which changes nothing) means one does.
+     */
+    @Test
+    public void aCancelRacingTheLeasesOnEveryNodeWinsOrLosesWhole() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        List<RestClient> nodes = fleet.nodes().stream().map(n -> new RestClient(n.karaf().baseUrl())).toList();
+        RestClient lb = new RestClient(fleet.url());
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String type = "fleet.race." + suffix;
+        String tenant = "frace" + suffix;
+        int jobs = 30;
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":60}");
+        java.util.Set<String> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean leasing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Exception> workerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> workers = new ArrayList<>();
+        try {
+            assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
+            String mine = token(nodes.get(0), tenant);
+            for (RestClient node : nodes) {
+                Thread w = new Thread(() -> {
+                    try {
+                        while (leasing.get()) {
+                            JsonNode r = JSON.readTree(node.expect(200, "POST", "/queue/types/" + type + "/lease", "{\"max\":10,\"waitSeconds\":1}"));
+                            for (JsonNode j : r.get("jobs")) {
+                                leased.add(j.get("id").asText());
+                                node.expect(204, "POST", "/queue/leases/" + j.get("lease").asText() + "/ack", null);
+                            }
+                        }
+                    } catch (Exception e) {
+                        workerFailure.compareAndSet(null, e);
+                    }
+                });
+                w.start();
+                workers.add(w);
+            }
+            List<String> all = new ArrayList<>();
+            java.util.Set<String> cancelled = new java.util.HashSet<>();
+            int[] answers = new int[600];
+            for (int i = 0; i < jobs; i++) {
+                String id = JSON.readTree(nodes.get(i % 3).expect(202, "POST", "/queue/tenants/" + tenant + "/jobs", mine,
+                        "[{\"type\":\"" + type + "\",\"payload\":\"race\"}]")).get("ids").get(0).asText();
+                all.add(id);
+                RestClient canceller = nodes.get((i / 3) % 3);
+                int status = canceller.call("DELETE", "/queue/jobs/" + id, mine, null).statusCode();
+                // another node knows the job once the submitter or the node that received it wrote its record
+                for (long until = System.currentTimeMillis() + 5_000; status == 404 && System.currentTimeMillis() < until; ) {
+                    Thread.sleep(20);
+                    status = canceller.call("DELETE", "/queue/jobs/" + id, mine, null).statusCode();
+                }
+                assertTrue("a cancel is answered 204, 409 or 503, not " + status, status == 204 || status == 409 || status == 503);
+                answers[status]++;
+                if (status == 204) {
+                    cancelled.add(id);
+                }
+            }
+            // until every job not cancelled was leased, then a few fleet rounds more: a cancelled job must not come late
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (leased.size() + cancelled.size() < jobs && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            Thread.sleep(3000);
+            leasing.set(false);
+            for (Thread w : workers) {
+                w.join(10_000);
+            }
+            assertEquals("the workers ran", null, workerFailure.get());
+            java.util.Set<String> both = new java.util.HashSet<>(cancelled);
+            both.retainAll(leased);
+            assertEquals("a job whose cancel was answered 204 reached no worker (answers 204/409/503: " + answers[204] + "/"
+                    + answers[409] + "/" + answers[503] + ")", java.util.Set.of(), both);
+            java.util.Set<String> neither = new java.util.HashSet<>(all);
+            neither.removeAll(cancelled);
+            neither.removeAll(leased);
+            assertEquals("a job whose cancel was refused reached a worker", java.util.Set.of(), neither);
+            for (String id : cancelled) {
+                assertEquals("CANCELLED", state(nodes.get(0), id, mine));
+            }
+        } finally {
+            leasing.set(false);
+            for (Thread w : workers) {
+                w.join(10_000);
+            }
+            lb.call("DELETE", "/queue/types/" + type, RestClient.OPERATOR, null);
+        }
+    }
+
+    /**
      * A lease's holder is killed and its worker acks through another node: that node (or the fleet's next sweep) deletes
      * the job through the receipt handle the lease's record keeps, so the job is not handed out again when the killed
-     * node's hold on the SQS message runs out, and it reads as succeeded on every live node. The holder's other leases,
-     * never settled, prove that its hold ran out: their jobs come back as their second attempt.
+     * node's hold on the SQS message runs out, it reads as succeeded on every live node, and the live nodes count each
+     * job completed once. The holder's other leases, never settled, prove that its hold ran out: their jobs come back
+     * as their second attempt, when their leases expire (the type's visibility, longer than the backend's 30 s), not
+     * before.
      */
     @Test
     public void anAckThroughAnotherNodeSettlesTheJobWhenItsHolderIsKilled() throws Exception {
@@ -211,7 +303,8 @@ public class QueueFleetIT {
         String type = "fleet.gone." + suffix;
         String tenant = "fgone" + suffix;
         int jobs = 6; // over three nodes: one of them holds at least two
-        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":60,\"maxAttempts\":5}");
+        // longer than the backend's visibility (30 s), to which the holder used to keep renewing its leased messages
+        lb.expect(200, "PUT", "/queue/types/" + type, "{\"delivery\":\"pull\",\"visibilitySeconds\":40,\"maxAttempts\":5}");
         int killed = -1;
         try {
             assertTrue("every node knows the type", eventually(() -> nodes.stream().allMatch(n -> status(n, "/queue/types/" + type) == 200)));
@@ -233,7 +326,11 @@ public class QueueFleetIT {
             }
             String acked = ofA.get(0)[2];
             java.util.Set<String> unsettled = new java.util.HashSet<>();
-            ofA.subList(1, ofA.size()).forEach(h -> unsettled.add(h[2]));
+            java.util.Map<String, Long> leaseExpiry = new java.util.HashMap<>();
+            ofA.subList(1, ofA.size()).forEach(h -> {
+                unsettled.add(h[2]);
+                leaseExpiry.put(h[2], Long.parseLong(h[3]));
+            });
 
             fleet.kill(a);
             killed = a;
@@ -249,6 +346,9 @@ public class QueueFleetIT {
             long deadline = System.currentTimeMillis() + 120_000;
             while (!back.containsAll(unsettled) && System.currentTimeMillis() < deadline) {
                 for (String[] h : leaseAll(live, type, 0, 2)) {
+                    long now = System.currentTimeMillis();
+                    assertTrue("job " + h[2] + " came back " + (leaseExpiry.getOrDefault(h[2], 0L) - now) + " ms before its lease expired",
+                            now >= leaseExpiry.getOrDefault(h[2], 0L));
                     again.add(h);
                     back.add(h[2]);
                 }
@@ -263,6 +363,10 @@ public class QueueFleetIT {
             for (RestClient node : live) {
                 assertEquals("still succeeded", "SUCCEEDED", state(node, acked, mine));
             }
+            // the killed node counted nothing (its counters went with it); the live nodes count each job once, the
+            // one acked for the killed node included
+            assertTrue("the live nodes count " + jobs + " completed", eventually(() -> sum(live, tenant, "completed") == jobs));
+            assertEquals("and the failed attempts are none", 0, sum(live, tenant, "failed"));
             fleet.restart(a);
             killed = -1;
             assertTrue("the restarted node reads it as succeeded too", eventually(() -> "SUCCEEDED".equals(state(nodes.get(a), acked, mine))));
@@ -289,7 +393,7 @@ public class QueueFleetIT {
         }
     }
 
-    /** Leases round robin over the nodes until {@code n} jobs came (or 30 s); each as lease id, node index, job id. */
+    /** Leases round robin over the nodes until {@code n} jobs came (or 30 s); each as lease id, node index, job id, expiry (epoch ms). */
     private static List<String[]> leaseAll(List<RestClient> nodes, String type, int n, int attempt) throws Exception {
         List<String[]> out = new ArrayList<>();
         long deadline = System.currentTimeMillis() + (n == 0 ? 3_000 : 30_000);
@@ -300,7 +404,8 @@ public class QueueFleetIT {
                     if (attempt > 0) {
                         assertEquals("attempt of " + j, attempt, j.get("attempt").asInt());
                     }
-                    out.add(new String[] {j.get("lease").asText(), String.valueOf(i), j.get("id").asText()});
+                    out.add(new String[] {j.get("lease").asText(), String.valueOf(i), j.get("id").asText(),
+                            String.valueOf(java.time.Instant.parse(j.get("expiresAt").asText()).toEpochMilli())});
                 }
             }
             Thread.sleep(100);

@@ -1,14 +1,18 @@
 package io.headroom.queue.internal;
 
 import io.headroom.core.api.store.ControlStore;
+import io.headroom.queue.api.Job;
 import io.headroom.queue.api.JobState;
 import io.headroom.queue.api.JobStatus;
 import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.queue.internal.store.JobStore;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -34,9 +38,15 @@ final class JobRecords {
     private final JobStore store;
     private final String node;
     private final long cancelWaitMillis;
+    private final boolean jobsMove;
     private long forgotAt = System.currentTimeMillis();
 
-    JobRecords(JobTracker tracker, DataSource db, String node, long flushMillis) {
+    /**
+     * @param jobsMove whether another node may receive and start a job this node accepted (SQS), so that a cancel must
+     *                 hold on the record before it is answered
+     */
+    JobRecords(JobTracker tracker, DataSource db, String node, long flushMillis, boolean jobsMove) {
+        this.jobsMove = jobsMove;
         this.tracker = tracker;
         this.store = new JobStore(db, node);
         this.node = node;
@@ -60,8 +70,15 @@ final class JobRecords {
             }
             for (JobStore.Record r : store.cancels(System.currentTimeMillis() - CANCELS_SEEN_MILLIS)) {
                 if (r.cancel() == JobStore.Cancel.REQUESTED && node.equals(r.node())) {
-                    Boolean done = tracker.cancel(r.status().id());
-                    store.answerCancel(tracker.get(r.status().id()).orElse(null), Boolean.TRUE.equals(done));
+                    String id = r.status().id();
+                    JobStatus before = tracker.get(id).orElse(null);
+                    if (before == null) {
+                        continue; // the other backend's job on this node (both write records as this node): it answers
+                    }
+                    boolean done = Boolean.TRUE.equals(tracker.cancel(id));
+                    if (!store.answerCancel(id, tracker.get(id).orElse(null), done) && done) {
+                        tracker.restore(before); // withdrawn, or the job was claimed by a node that received it: not cancelled here
+                    }
                 } else if (r.cancel() == JobStore.Cancel.DONE) {
                     tracker.cancelledElsewhere(r.status());
                 }
@@ -117,15 +134,80 @@ final class JobRecords {
         }
         Optional<JobStatus> local = tracker.get(id);
         if (local.isPresent() && (r == null || node.equals(r.node()) || !r.status().updatedAt().isAfter(local.get().updatedAt()))) {
-            Boolean done = tracker.cancel(id);
+            Boolean done = cancelHere(id);
             if (done != null) {
                 return done;
+            }
+            try {
+                r = store.get(id); // another node's record now: it answers
+            } catch (SQLException | RuntimeException e) {
+                throw new QueueUnavailableException("the job cannot be cancelled now (control schema: " + e.getMessage() + "); retry", e);
             }
         }
         if (r == null) {
             throw new NoSuchElementException("no job " + id + " is known in the fleet");
         }
         return cancelThroughOwner(id, r);
+    }
+
+    /**
+     * Cancels a job this node knows: under this node's lock (no worker starts it meanwhile), then as a compare-and-set
+     * on the record, which holds only while the record is this node's. Null when it is another node's (a node that
+     * received the job from SQS claimed it): nothing changed here, and that node decides. Synchronized with
+     * {@link #round}, so the cancel is not written before it holds.
+     */
+    private synchronized Boolean cancelHere(String id) {
+        JobStatus before;
+        Boolean done;
+        synchronized (tracker) {
+            before = tracker.get(id).orElse(null);
+            done = tracker.cancel(id);
+        }
+        if (!Boolean.TRUE.equals(done) || before.state() == JobState.CANCELLED) {
+            return done; // unknown here, started here (409), or cancelled already
+        }
+        try {
+            if (store.cancelIfOwner(tracker.get(id).orElseThrow())) {
+                return true;
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (!jobsMove) {
+                return true; // only this node can start it: its own lock decided
+            }
+            tracker.restore(before);
+            throw new QueueUnavailableException("the job cannot be cancelled now (control schema: " + e.getMessage() + "); retry", e);
+        }
+        tracker.restore(before);
+        return null;
+    }
+
+    /**
+     * This node received these jobs from SQS, which every node receives from: their records become this node's before
+     * any of them may start here, so that a cancel and a start meet on one record. Returns the ids of those cancelled
+     * already (this node drops them); none when the control schema cannot be reached (then a cancel through another
+     * node in the next flush interval may still lose to a start here).
+     */
+    Set<String> claim(List<Job> received) {
+        if (received.isEmpty()) {
+            return Set.of();
+        }
+        List<JobStatus> waiting = new ArrayList<>(received.size());
+        Instant now = Instant.now();
+        for (Job j : received) {
+            waiting.add(new JobStatus(j.id(), j.tenant().value(), j.type(), JobState.WAITING, j.attempt() - 1, null, j.enqueuedAt(), null, now));
+        }
+        try {
+            Set<String> cancelled = store.claim(waiting);
+            for (JobStatus w : waiting) {
+                if (cancelled.contains(w.id())) {
+                    tracker.cancelledElsewhere(w);
+                }
+            }
+            return cancelled;
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("queue: claiming {} received jobs in the control schema failed: {}", received.size(), e.toString());
+            return Set.of();
+        }
     }
 
     private boolean cancelThroughOwner(String id, JobStore.Record r) {

@@ -139,6 +139,14 @@ final class JobTracker {
         return true;
     }
 
+    /** A cancel made here did not hold (the record was another node's, or nobody took the answer): the job is as before. */
+    synchronized void restore(JobStatus before) {
+        JobStatus now = jobs.get(before.id());
+        if (now != null && now.state() == JobState.CANCELLED && before.state() != JobState.CANCELLED) {
+            put(before);
+        }
+    }
+
     synchronized boolean isCancelled(String id) {
         JobStatus s = jobs.get(id);
         return s != null && s.state() == JobState.CANCELLED;

@@ -52,11 +52,16 @@ final class PushDelivery {
         if (stored.secret() == null) {
             return;
         }
-        int visibility = (int) Math.min(43_200, t.timeoutMillis() / 1000 + 5);
+        int visibility = leaseSeconds(t);
         List<Lease> leases = queue.leaseNow(t.name(), t.concurrency(), visibility);
         for (Lease l : leases) {
             deliver(stored, l);
         }
+    }
+
+    /** How long a push delivery's lease lasts: the type's timeout and 5 s to settle it. */
+    static int leaseSeconds(RemoteType t) {
+        return (int) Math.min(43_200, t.timeoutMillis() / 1000 + 5);
     }
 
     static String body(Job j) {

@@ -49,7 +49,7 @@ public final class QueueMeters {
                 + " (SQS: sent to an overflow queue at submission), by backend and tenant (the ten with most)",
                 List.of("backend", "tenant"), s -> queues.forEach((queue, backend) -> {
                     if (queue instanceof WorkerQueue w) {
-                        TenantSamples.top(s, TENANTS, List.copyOf(w.overflowed().entrySet()), Map.Entry::getKey, Map.Entry::getValue, backend);
+                        TenantSamples.top(s, TENANTS, List.copyOf(w.tenants().overflowed().entrySet()), Map.Entry::getKey, Map.Entry::getValue, backend);
                     }
                 }));
         metrics.counter("headroom_queue_jobs", "Jobs finished since the backend started, by backend and result"

@@ -86,6 +86,22 @@ final class QueueTenants {
         return counters;
     }
 
+    /** This node's open-job counts per tenant (accepted here minus finished here), for the fleet's view. */
+    Map<TenantId, LoadStore.Open> open() {
+        Map<TenantId, LoadStore.Open> out = new HashMap<>();
+        counters.forEach((t, c) -> out.put(t, new LoadStore.Open(c.open.get(), c.openHigh.get())));
+        return out;
+    }
+
+    /** Takes this node's open counts as it last wrote them (jobs that outlived its restart). */
+    void carryOver(Map<TenantId, LoadStore.Open> open) {
+        open.forEach((t, o) -> {
+            TenantCounters c = counters(t);
+            c.open.set((int) o.open());
+            c.openHigh.set((int) o.openHigh());
+        });
+    }
+
     /** Every tenant's settings as last loaded or saved here. */
     Map<TenantId, TenantStore.Settings> settings() {
         return settings;
@@ -214,12 +230,23 @@ final class QueueTenants {
         return Optional.ofNullable(merged(schedulers).get(tenant)).map(this::stats);
     }
 
-    private static Map<TenantId, FairScheduler.TenantView> merged(List<FairScheduler> schedulers) {
+    /**
+     * The tenants' views summed over the schedulers, and a tenant none of them knows but whose jobs ended here (a lease
+     * settled for a gone holder), with nothing waiting.
+     */
+    private Map<TenantId, FairScheduler.TenantView> merged(List<FairScheduler> schedulers) {
         Map<TenantId, FairScheduler.TenantView> merged = new HashMap<>();
+        counters.forEach((t, c) -> {
+            if (c.completed.get() + c.failed.get() + c.deadLettered.get() > 0) {
+                TenantStore.Settings v = settings.getOrDefault(t, TenantStore.Settings.DEFAULT);
+                merged.put(t, new FairScheduler.TenantView(t, 0, 0, 0, v.weight(), v.cap() <= 0 ? Integer.MAX_VALUE : v.cap(),
+                        v.paused(), false));
+            }
+        });
         for (FairScheduler s : schedulers) {
             for (FairScheduler.TenantView v : s.view()) {
-                merged.merge(v.tenant(), v, (a, b) -> new FairScheduler.TenantView(a.tenant(), a.backlog() + b.backlog(),
-                        a.overflowBacklog() + b.overflowBacklog(), a.inFlight() + b.inFlight(), a.weight(), a.cap(), a.paused(),
+                merged.merge(v.tenant(), v, (a, b) -> new FairScheduler.TenantView(b.tenant(), a.backlog() + b.backlog(),
+                        a.overflowBacklog() + b.overflowBacklog(), a.inFlight() + b.inFlight(), b.weight(), b.cap(), b.paused(),
                         a.noisy() || b.noisy()));
             }
         }
@@ -267,6 +294,17 @@ final class QueueTenants {
         signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, runMillis + dwellMillis, Instant.now()));
         loadTally.add(job.tenant()); // reported as one sample per tenant every LOAD_REPORT_MILLIS
         (error == null ? c.completed : c.failed).incrementAndGet();
+    }
+
+    /**
+     * An attempt that another node handed out ended here (its holder was gone): its outcome, load and counters as for
+     * {@link #account}, its latency from submission; no dwell sample, as its start is not known here.
+     */
+    void accountSettled(Job job, String error) {
+        long latencyMillis = Math.max(0, Instant.now().toEpochMilli() - job.enqueuedAt().toEpochMilli());
+        signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, latencyMillis, Instant.now()));
+        loadTally.add(job.tenant());
+        (error == null ? counters(job.tenant()).completed : counters(job.tenant()).failed).incrementAndGet();
     }
 
     /** Reports the jobs finished since the last report as one load sample per tenant. */

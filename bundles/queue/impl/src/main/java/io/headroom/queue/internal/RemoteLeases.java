@@ -231,6 +231,7 @@ final class RemoteLeases {
             leases.put(e.id, e);
             out.add(new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt)));
         }
+        q.leased(got, expiresAt);
         return out;
     }
 
@@ -333,7 +334,10 @@ final class RemoteLeases {
                         job.id(), id, u.row().node(), e.toString());
                 return;
             }
-        } else if (!acked) {
+        }
+        // the claim makes this node the one that counts the attempt (the holder, if it was only slow, does not)
+        settledForGoneHolder(job, error, u.handle() != null);
+        if (u.handle() == null && !acked) {
             return; // the job waited on its holder alone (in-process) and went with it: nothing comes back to record
         }
         if (jobRecords != null) {
@@ -410,6 +414,7 @@ final class RemoteLeases {
                 }
                 if (e != null) {
                     e.expiresAt = at;
+                    q.leased(List.of(e.job), at);
                     return new Lease(e.id, e.job, Instant.ofEpochMilli(at));
                 }
                 LeaseStore.Held held = leaseStore.held(leaseId);
@@ -418,7 +423,8 @@ final class RemoteLeases {
                 }
                 if (held.handle() != null && finishHere(held.node(), leaseId, 0)) {
                     try {
-                        q.finishForGoneHolder(held.handle(), visibilitySeconds * 1000L); // nobody else keeps the message hidden
+                        // nobody else keeps the message hidden; the margin as the holder would have kept it
+                        q.finishForGoneHolder(held.handle(), visibilitySeconds * 1000L + SqsReceipts.LEASE_MARGIN_MILLIS);
                     } catch (RuntimeException ex) {
                         LOG.warn("queue: lease {} extended, but its job's visibility was not (holder {} gone): {}", leaseId, held.node(), ex.toString());
                     }
@@ -434,6 +440,7 @@ final class RemoteLeases {
             throw new NoSuchElementException("no lease " + leaseId);
         }
         e.expiresAt = System.currentTimeMillis() + visibilitySeconds * 1000L;
+        q.leased(List.of(e.job), e.expiresAt);
         return new Lease(e.id, e.job, Instant.ofEpochMilli(e.expiresAt));
     }
 
@@ -444,6 +451,7 @@ final class RemoteLeases {
                     long left = leaseStore.remainingMillis(e.id);
                     if (left >= 0) {
                         e.expiresAt = System.currentTimeMillis() + Math.max(left, 50); // extended through another node
+                        q.leased(List.of(e.job), e.expiresAt); // within the margin SQS keeps the message past the old expiry
                         return;
                     }
                     // settled through another node: finished here (another node may have finished it already, taking this node for gone)
@@ -495,16 +503,60 @@ final class RemoteLeases {
         }
     }
 
-    /** Finishes the job of this node's lease that another node settled. */
+    /**
+     * Finishes the job of this node's lease that another node settled, unless a node that took this one for gone
+     * finished it first (the claim decides, so the attempt is counted once): then this node only forgets the job.
+     */
     private void finishSettled(LeaseStore.Row r) throws SQLException {
+        boolean mine = leaseStore.claim(r.id());
         LeaseEntry e = leases.remove(r.id());
-        if (e != null) {
-            boolean acked = r.state() == LeaseStore.State.ACKED;
-            endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
-                    .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
-            ended(e, acked ? null : r.error() == null ? "failed (nack)" : r.error(), r.delayMillis());
+        if (e == null) {
+            return;
         }
-        leaseStore.done(r.id());
+        boolean acked = r.state() == LeaseStore.State.ACKED;
+        endedLeases.put(r.id(), new Tombstone(acked ? Ended.ACKED : r.state() == LeaseStore
+                .State.NACKED ? Ended.NACKED : Ended.EXPIRED, System.currentTimeMillis()));
+        String error = acked ? null : r.error() == null ? "failed (nack)" : r.error();
+        if (mine) {
+            ended(e, error, r.delayMillis());
+        } else {
+            leaseFinishedElsewhere(e, acked, error, r.delayMillis());
+        }
+    }
+
+    /**
+     * A lease whose holder is gone was settled and its job finished here (deleted or hidden through its handle in the
+     * backend when {@code inBackend}, else only recorded): the attempt counts here, once, and an acked job that
+     * outlives nodes (SQS) is no longer open, counted off here as by whichever node finishes a job.
+     */
+    private void settledForGoneHolder(Job job, String error, boolean inBackend) {
+        q.tenants().accountSettled(job, error);
+        if (error == null && inBackend && q.jobsOutliveNodes()) {
+            q.release(job);
+        }
+    }
+
+    /**
+     * Another node finished the job of a lease this node handed out, taking this node for gone, and counted the attempt:
+     * this node forgets the job (SQS: deleted or hidden by that node), except that a nacked job only this node's memory
+     * holds (in-process) is retried here as usual, uncounted.
+     */
+    private void leaseFinishedElsewhere(LeaseEntry e, boolean acked, String error, long retryDelayMillis) {
+        Job job = e.job;
+        q.schedulerFor(job.type()).done(job, System.nanoTime() - e.startNanos);
+        if (!acked && !q.jobsOutliveNodes()) {
+            q.finish(job, error, retryDelayMillis);
+        } else if (acked) {
+            q.tracker.ended(job, JobState.SUCCEEDED, null);
+            q.forgetHeld(job);
+            if (!q.jobsOutliveNodes()) {
+                q.release(job); // accepted here, and counted open here only (the other node counts off SQS jobs)
+            }
+        } else {
+            q.tracker.waiting(job, null, error);
+            q.forgetHeld(job);
+        }
+        q.remoteWork(job.type());
     }
 
     private void ended(LeaseEntry e, String error, long retryDelayMillis) {

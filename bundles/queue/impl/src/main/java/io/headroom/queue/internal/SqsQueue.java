@@ -6,9 +6,11 @@ import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.api.DeadLetter;
+import io.headroom.queue.api.Delivery;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.QueueUnavailableException;
+import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.internal.core.FairScheduler;
 import io.headroom.queue.internal.core.SubmitRate;
 import java.net.URI;
@@ -21,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -43,8 +44,6 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.SqsClientBuilder;
-import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -60,8 +59,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  * submits in a burst is sent there from its submissions alone, before any of its jobs was received. A job is
  * deleted after its handler succeeds; a failure hides it for a backoff, and after {@code maxAttempts} it is moved to
  * the dead-letter queue with its last error (the queue's redrive policy is a backstop). Visibility is extended while
- * a job waits here, runs or is leased, so long jobs are not handed out twice; a node that dies leaves its jobs to
- * reappear after the visibility timeout. Each remote job type has its own main and overflow queues; a lease is the
+ * a job waits here or runs, so long jobs are not handed out twice; a leased job stays hidden as long as its lease (and
+ * {@link SqsReceipts#LEASE_MARGIN_MILLIS}), so a node that dies leaves its leased jobs to reappear when their leases would
+ * have expired, and the others after the backend's visibility timeout. Each remote job type has its own main and overflow queues; a lease is the
  * message's receipt handle held by this node, which keeps the message invisible until the lease is acked (deleted),
  * nacked or expires (hidden for the retry delay, so it is received again as its next attempt).
  * Delivery is at least once: handlers and workers must be idempotent.
@@ -72,10 +72,6 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 public final class SqsQueue extends WorkerQueue {
     public static final String PID = "io.headroom.queue.sqs";
     private static final Logger LOG = LoggerFactory.getLogger(SqsQueue.class);
-
-    /** Where a received message came from, to delete it or change its visibility. */
-    private record Receipt(String queueUrl, String handle) {
-    }
 
     /**
      * Where jobs of a kind wait: the main and overflow queues and the scheduler they are received into. Handler types
@@ -98,6 +94,19 @@ public final class SqsQueue extends WorkerQueue {
 
         FairScheduler scheduler() {
             return remoteType == null ? scheduler : schedulerFor(remoteType);
+        }
+
+        /**
+         * The visibility a message is received with: a remote type's lease plus the margin (so that a message leased
+         * soon after it came keeps it as its lease's), at least 10 s; the backend's for handler types.
+         */
+        int receiveSeconds() {
+            RemoteType t = remoteType == null ? null : remoteType(remoteType).orElse(null);
+            if (t == null) {
+                return config.visibilitySeconds();
+            }
+            long lease = t.delivery() == Delivery.PUSH ? PushDelivery.leaseSeconds(t) : t.visibilitySeconds();
+            return (int) Math.min(43_200, Math.max(10, lease + SqsReceipts.LEASE_MARGIN_MILLIS / 1000));
         }
 
         /** Jobs held ahead per lane: {@code prefetch}, or up to a remote type's concurrency (at most 1,000), so a lease of many gets them. */
@@ -127,10 +136,7 @@ public final class SqsQueue extends WorkerQueue {
     private final String mainUrl;
     private final String overflowUrl;
     private final String dlqUrl;
-    private final Map<String, Receipt> received = new ConcurrentHashMap<>();
-    /** Finished jobs to delete, in batches of ten (a job deleted late is at worst delivered again). */
-    private final ConcurrentLinkedQueue<Receipt> toDelete = new ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger pendingDeletes = new java.util.concurrent.atomic.AtomicInteger();
+    private final SqsReceipts receipts;
     private final Channel local;
     private final Map<String, Channel> remoteChannels = new ConcurrentHashMap<>();
     private final Map<QueueAttributeName, String> remoteAttributes;
@@ -170,9 +176,10 @@ public final class SqsQueue extends WorkerQueue {
             sqs.close();
             throw new IllegalStateException("SQS at " + describe(config) + " is not reachable: " + e.getMessage(), e);
         }
-        timers.scheduleWithFixedDelay(this::deleteFinished, 20, 20, TimeUnit.MILLISECONDS);
-        long extendEvery = Math.max(1, config.visibilitySeconds() / 3);
-        timers.scheduleWithFixedDelay(this::extendVisibility, extendEvery, extendEvery, TimeUnit.SECONDS);
+        receipts = new SqsReceipts(sqs, config.visibilitySeconds());
+        timers.scheduleWithFixedDelay(receipts::deleteAll, 20, 20, TimeUnit.MILLISECONDS);
+        long renewAhead = Math.max(5_000, config.visibilitySeconds() * 1000L / 3);
+        timers.scheduleWithFixedDelay(() -> receipts.renew(renewAhead), 1, 1, TimeUnit.SECONDS);
         local = new Channel("local", mainUrl, overflowUrl, null);
         local.start();
         startWorkers();
@@ -211,13 +218,15 @@ public final class SqsQueue extends WorkerQueue {
         for (Channel c : remoteChannels.values()) {
             c.join();
         }
-        deleteFinished();
+        receipts.deleteAll();
         // jobs received but not run go back to the queue at once instead of after their visibility timeout
-        List<String> ids = new ArrayList<>(received.keySet());
-        for (String id : ids) {
-            Receipt r = received.remove(id);
+        for (String id : receipts.jobIds()) {
+            SqsReceipts.Receipt r = receipts.remove(id);
+            if (r == null) {
+                continue;
+            }
             try {
-                sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()).visibilityTimeout(0));
+                sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl).receiptHandle(r.handle).visibilityTimeout(0));
             } catch (SdkException e) {
                 break; // they come back after the visibility timeout anyway
             }
@@ -405,7 +414,10 @@ public final class SqsQueue extends WorkerQueue {
     }
 
     private int take(Channel c, String queueUrl, int max, int waitSeconds) {
+        int visibility = c.receiveSeconds();
+        long before = System.currentTimeMillis();
         List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(max).waitTimeSeconds(waitSeconds)
+                .visibilityTimeout(visibility)
                 .messageAttributeNames("All").messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                         MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
         List<Job> ready = new ArrayList<>(messages.size());
@@ -416,15 +428,15 @@ public final class SqsQueue extends WorkerQueue {
                 sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
                 continue;
             }
-            Receipt r = new Receipt(queueUrl, m.receiptHandle());
+            SqsReceipts.Receipt r = new SqsReceipts.Receipt(queueUrl, m.receiptHandle(), before + visibility * 1000L);
             MessageAttributeValue nb = m.messageAttributes().get(SqsMessages.NOT_BEFORE);
             long notBefore = nb == null ? 0 : Long.parseLong(nb.stringValue());
             if (notBefore > System.currentTimeMillis() + 500) {
                 int hide = (int) Math.min(43_200, (notBefore - System.currentTimeMillis() + 999) / 1000);
-                sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(r.handle()).visibilityTimeout(hide));
+                sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(r.handle).visibilityTimeout(hide));
                 continue;
             }
-            received.put(job.id(), r);
+            receipts.put(job.id(), r);
             if (tracker.isCancelled(job.id())) {
                 dropCancelled(job);
                 continue;
@@ -438,7 +450,7 @@ public final class SqsQueue extends WorkerQueue {
             }
             ready.add(job);
         }
-        dispatchAll(ready);
+        dispatchAll(claimReceived(ready)); // a cancel and this node's start meet on the job's record
         return messages.size();
     }
 
@@ -451,20 +463,23 @@ public final class SqsQueue extends WorkerQueue {
 
     @Override
     protected void succeeded(Job job) {
-        Receipt r = received.remove(job.id());
-        if (r == null) {
-            return;
-        }
-        toDelete.add(r);
-        if (pendingDeletes.incrementAndGet() >= 10) {
-            deleteRound();
-        }
+        receipts.delete(job.id());
     }
 
     @Override
     protected String leaseHandle(Job job) {
-        Receipt r = received.get(job.id());
-        return r == null ? null : SqsMessages.handle(r.queueUrl(), r.handle());
+        SqsReceipts.Receipt r = receipts.get(job.id());
+        return r == null ? null : SqsMessages.handle(r.queueUrl, r.handle);
+    }
+
+    @Override
+    protected void leased(List<Job> jobs, long expiresAtMillis) {
+        receipts.leased(jobs, expiresAtMillis);
+    }
+
+    @Override
+    protected void forgetHeld(Job job) {
+        receipts.remove(job.id());
     }
 
     @Override
@@ -474,18 +489,18 @@ public final class SqsQueue extends WorkerQueue {
 
     @Override
     protected void retry(Job job, long delayMillis) {
-        Receipt r = received.remove(job.id());
+        SqsReceipts.Receipt r = receipts.remove(job.id());
         if (r == null) {
             return;
         }
         int hide = (int) Math.min(43_200, (delayMillis + 999) / 1000);
-        sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()).visibilityTimeout(hide));
+        sqs.changeMessageVisibility(b -> b.queueUrl(r.queueUrl).receiptHandle(r.handle).visibilityTimeout(hide));
     }
 
     /** Moves the job to the dead-letter queue at once, with its last error. */
     @Override
     protected void deadLetter(Job job, String error) {
-        Receipt r = received.remove(job.id());
+        SqsReceipts.Receipt r = receipts.remove(job.id());
         if (r == null) {
             return;
         }
@@ -493,56 +508,7 @@ public final class SqsQueue extends WorkerQueue {
         attributes.put(SqsMessages.ERROR, SqsMessages.text(error.length() > 1000 ? error.substring(0, 1000) : error));
         sqs.sendMessage(b -> b.queueUrl(dlqUrl).messageBody(job.payload().isEmpty() ? " " : job.payload())
                 .messageGroupId(job.tenant().value()).messageAttributes(attributes));
-        sqs.deleteMessage(b -> b.queueUrl(r.queueUrl()).receiptHandle(r.handle()));
-    }
-
-    private void deleteFinished() {
-        while (deleteRound()) {
-            // until nothing is left
-        }
-    }
-
-    /**
-     * Deletes up to ten finished jobs in one request per queue; false when there were none. Any thread may run a
-     * round: whoever finishes the tenth job deletes the ten, so deletes keep pace with the workers and acks.
-     */
-    private boolean deleteRound() {
-        Map<String, List<DeleteMessageBatchRequestEntry>> byQueue = new HashMap<>();
-        int n = 0;
-        for (Receipt r; n < 10 && (r = toDelete.poll()) != null; n++) {
-            List<DeleteMessageBatchRequestEntry> list = byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>());
-            list.add(DeleteMessageBatchRequestEntry.builder().id("d" + list.size()).receiptHandle(r.handle()).build());
-        }
-        pendingDeletes.addAndGet(-n);
-        byQueue.forEach((url, batch) -> {
-            try {
-                sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch));
-            } catch (SdkException e) {
-                LOG.warn("queue: {} finished jobs not deleted; SQS will deliver them again: {}", batch.size(), e.getMessage());
-            }
-        });
-        return n > 0;
-    }
-
-    /** Keeps jobs waiting on this node or running invisible to other consumers. */
-    private void extendVisibility() {
-        Map<String, List<ChangeMessageVisibilityBatchRequestEntry>> byQueue = new HashMap<>();
-        received.forEach((id, r) -> {
-            if (r != null) {
-                byQueue.computeIfAbsent(r.queueUrl(), k -> new ArrayList<>()).add(ChangeMessageVisibilityBatchRequestEntry
-                .builder().id(id.replace("-", "")).receiptHandle(r.handle()).visibilityTimeout(config.visibilitySeconds()).build());
-            }
-        });
-        byQueue.forEach((url, entries) -> {
-            for (int from = 0; from < entries.size(); from += 10) {
-                List<ChangeMessageVisibilityBatchRequestEntry> batch = entries.subList(from, Math.min(entries.size(), from + 10));
-                try {
-                    sqs.changeMessageVisibilityBatch(b -> b.queueUrl(url).entries(batch));
-                } catch (SdkException e) {
-                    LOG.warn("queue: could not extend visibility of {} jobs: {}", batch.size(), e.getMessage());
-                }
-            }
-        });
+        sqs.deleteMessage(b -> b.queueUrl(r.queueUrl).receiptHandle(r.handle));
     }
 
     @Override

@@ -15,26 +15,25 @@ import io.headroom.queue.api.JobStatus;
 import io.headroom.queue.api.Lease;
 import io.headroom.queue.api.RemoteType;
 import io.headroom.queue.api.TenantStats;
+import io.headroom.queue.internal.core.Backoff;
 import io.headroom.queue.internal.core.FairScheduler;
 import io.headroom.queue.internal.core.FleetLoad;
 import io.headroom.queue.internal.store.LeaseStore;
+import io.headroom.queue.internal.store.LoadStore;
 import io.headroom.queue.internal.store.QueueSchema;
-import io.headroom.queue.internal.store.TenantStore;
 import io.headroom.queue.internal.store.TypeStore;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.osgi.service.component.ComponentServiceObjects;
@@ -70,10 +69,11 @@ abstract class WorkerQueue implements FairQueue {
     private final DataSource db;
     private final Signals signals;
     private final QueueTenants tenants;
+    /** This node's workers' scheduler (the handler types'). */
     protected final FairScheduler scheduler;
-    private final Map<String, LazyHandler> handlers = new ConcurrentHashMap<>();
+    private final QueueSchedulers schedulers;
+    private final JobHandlers handlers = new JobHandlers();
     private final RemoteTypes remote;
-    private final Map<String, FairScheduler> remoteSchedulers = new ConcurrentHashMap<>();
     protected final JobTracker tracker = new JobTracker(100_000);
     private final PushDelivery push;
     protected final ScheduledExecutorService timers;
@@ -97,7 +97,8 @@ abstract class WorkerQueue implements FairQueue {
         store.migrate(QueueSchema.COMPONENT, QueueSchema.MIGRATIONS);
         this.db = store.dataSource();
         this.tenants = new QueueTenants(db, signals, tuning.name(), tuning.maxBacklogPerTenant(), tuning.dedupeMinutes());
-        this.scheduler = newScheduler(tuning.workers());
+        this.schedulers = new QueueSchedulers(tuning, tenants);
+        this.scheduler = schedulers.local;
         loadTenantSettings();
         this.remote = new RemoteTypes(db);
         this.timers = Executors.newScheduledThreadPool(2, r -> new Thread(r, "headroom-queue-" + tuning.name() + "-timers"));
@@ -105,9 +106,7 @@ abstract class WorkerQueue implements FairQueue {
         this.fleet = nodeId == null ? null : new QueueFleet(store, nodeId, tuning.name(), new QueueFleet.Local() {
             @Override
             public Map<String, FairScheduler> schedulers() {
-                Map<String, FairScheduler> all = new HashMap<>(remoteSchedulers);
-                all.put("", scheduler);
-                return all;
+                return schedulers.byScope();
             }
 
             @Override
@@ -116,21 +115,15 @@ abstract class WorkerQueue implements FairQueue {
             }
 
             @Override
-            public Map<TenantId, io.headroom.queue.internal.store.LoadStore.Open> open() {
-                Map<TenantId, io.headroom.queue.internal.store.LoadStore.Open> out = new HashMap<>();
-                tenants.counters().forEach((t, c) -> out.put(t, new io.headroom.queue.internal.store.LoadStore.Open(c.open.get(), c.openHigh.get())));
-                return out;
+            public Map<TenantId, LoadStore.Open> open() {
+                return tenants.open();
             }
         }, new FleetLoad.Settings(tuning.noisyBacklog(), 0.5, 10), tuning.fleetFlushMillis(),
                 jobsOutliveNodes(), () -> nodes.liveNodes().size());
-        this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis());
+        this.jobRecords = nodeId == null ? null : new JobRecords(tracker, db, nodeId, tuning.fleetFlushMillis(), jobsOutliveNodes());
         this.leaseBook = new RemoteLeases(this, nodeId == null ? null : new LeaseStore(db, nodeId, tuning.name()), nodes, jobRecords);
         if (fleet != null) {
-            fleet.carriedOver().forEach((t, o) -> {
-                QueueTenants.TenantCounters c = counters(t);
-                c.open.set((int) o.open());
-                c.openHigh.set((int) o.openHigh());
-            });
+            tenants.carryOver(fleet.carriedOver());
             timers.scheduleWithFixedDelay(this::shareLoad, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleWithFixedDelay(jobRecords::round, tuning.fleetFlushMillis(), tuning.fleetFlushMillis(), TimeUnit.MILLISECONDS);
         }
@@ -139,18 +132,6 @@ abstract class WorkerQueue implements FairQueue {
         timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::pumpPushTypes, 200, 200, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(tenants::reportLoad, QueueTenants.LOAD_REPORT_MILLIS, QueueTenants.LOAD_REPORT_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    private FairScheduler newScheduler(int workers) {
-        FairScheduler s = new FairScheduler(new FairScheduler.Settings(workers, Math.max(tuning.overflowWorkers(), workers / 4),
-                tuning.noisyBacklog(), 0.5, 10, 10_000_000_000L, tuning.overflowMaxWaitMillis() * 1_000_000), System::nanoTime);
-        tenants.settings().forEach((t, v) -> apply(s, t, v));
-        return s;
-    }
-
-    private static void apply(FairScheduler s, TenantId t, TenantStore.Settings v) {
-        s.setLimits(t, v.weight(), v.cap() <= 0 ? Integer.MAX_VALUE : v.cap());
-        s.pause(t, v.paused());
     }
 
     /** Starts the workers; the last step of a backend's activation. */
@@ -190,80 +171,23 @@ abstract class WorkerQueue implements FairQueue {
         return running;
     }
 
-    /**
-     * A job type's handler, got from its service when a job of the type first runs, never while this component binds
-     * it: a handler that needs a service that needs this queue (the helpdesk's summary job needs its service, which
-     * submits jobs) made a cycle that failed the handler's activation on a node's restart.
-     */
-    private static class LazyHandler {
-        final ComponentServiceObjects<JobHandler> objects;
-        private JobHandler handler;
-
-        LazyHandler(ComponentServiceObjects<JobHandler> objects) {
-            this.objects = objects;
-        }
-
-        synchronized JobHandler get() {
-            if (handler == null) {
-                handler = objects.getService(); // null when the handler cannot be activated: no handler here
-            }
-            return handler;
-        }
-
-        synchronized void release() {
-            if (handler != null) {
-                objects.ungetService(handler);
-                handler = null;
-            }
-        }
-    }
-
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindHandler(ComponentServiceObjects<JobHandler> objects, Map<String, Object> props) {
-        Object type = props.get(JobHandler.TYPE);
-        if (type instanceof String t) {
-            LazyHandler replaced = handlers.put(t, new LazyHandler(objects));
-            if (replaced != null) {
-                replaced.release();
-            }
-            LOG.info("queue: handler for job type {} is available", t);
-        } else {
-            LOG.error("queue: a JobHandler without the {} property was ignored (bundle {})", JobHandler.TYPE,
-                    objects.getServiceReference().getBundle().getSymbolicName());
-        }
+        handlers.bind(objects, props);
+    }
+
+    void unbindHandler(ComponentServiceObjects<JobHandler> objects, Map<String, Object> props) {
+        handlers.unbind(objects, props);
     }
 
     /** A handler given directly, without DS (the benchmark driver, same package). */
     void putHandler(String type, JobHandler handler) {
-        handlers.put(type, new LazyHandler(null) {
-            @Override
-            synchronized JobHandler get() {
-                return handler;
-            }
-
-            @Override
-            synchronized void release() {
-            }
-        });
+        handlers.put(type, handler);
     }
 
     /** The handler of a job type on this node, or null. */
     JobHandler handler(String type) {
-        LazyHandler h = handlers.get(type);
-        return h == null ? null : h.get();
-    }
-
-    void unbindHandler(ComponentServiceObjects<JobHandler> objects, Map<String, Object> props) {
-        Object type = props.get(JobHandler.TYPE);
-        if (type instanceof String t) {
-            handlers.computeIfPresent(t, (k, h) -> {
-                if (h.objects == null || !h.objects.getServiceReference().equals(objects.getServiceReference())) {
-                    return h;
-                }
-                h.release();
-                return null;
-            });
-        }
+        return handlers.get(type);
     }
 
     /** One attempt ended: done, retried after {@code retryDelayMillis} (the type's backoff when negative), or dead. */
@@ -293,7 +217,21 @@ abstract class WorkerQueue implements FairQueue {
     /** The delay before a failed job's next attempt: {@code requested}, or its type's backoff when negative. */
     long retryDelayMillis(Job job, long requested) {
         long base = remoteType(job.type()).map(RemoteType::backoffMillis).orElse(tuning.backoffMillis());
-        return requested >= 0 ? requested : backoffMillis(base, tuning.maxBackoffMillis(), job.attempt());
+        return requested >= 0 ? requested : Backoff.millis(base, tuning.maxBackoffMillis(), job.attempt());
+    }
+
+    /**
+     * Jobs this node received from a queue every node receives from (SQS): while other nodes are live, their records
+     * in the control schema become this node's before any may start here. Returns those that may start; those
+     * cancelled already are dropped.
+     */
+    protected List<Job> claimReceived(List<Job> jobs) {
+        Set<String> cancelled = jobRecords == null || fleet == null || fleet.alone() ? Set.of() : jobRecords.claim(jobs);
+        if (cancelled.isEmpty()) {
+            return jobs;
+        }
+        jobs.stream().filter(j -> cancelled.contains(j.id())).forEach(this::dropCancelled);
+        return jobs.stream().filter(j -> !cancelled.contains(j.id())).toList();
     }
 
     /** Where this backend keeps a leased job, for another node to finish it if this one is gone; null: nowhere (in-process). */
@@ -315,7 +253,7 @@ abstract class WorkerQueue implements FairQueue {
         }
     }
 
-    private void release(Job job) {
+    void release(Job job) {
         tenants.released(job, fleet != null);
     }
 
@@ -344,11 +282,6 @@ abstract class WorkerQueue implements FairQueue {
         remote.names().forEach(this::remoteWork);
     }
 
-    /** Jobs each tenant put in the overflow lane on this node since it started. */
-    Map<String, Long> overflowed() {
-        return tenants.overflowed();
-    }
-
     /** The job is done: the backend forgets it. */
     protected abstract void succeeded(Job job);
 
@@ -369,20 +302,9 @@ abstract class WorkerQueue implements FairQueue {
         return tenants.counters(tenant);
     }
 
-    /** Exponential backoff with jitter before attempt {@code attempt + 1}. */
-    protected static long backoffMillis(long base, long max, int attempt) {
-        long backoff = Math.min(max, base << Math.min(20, attempt - 1));
-        return backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-    }
-
     /** The scheduler that hands out jobs of this type: its own for a remote type, this node's workers' otherwise. */
     protected FairScheduler schedulerFor(String type) {
-        TypeStore.Stored t = remote.get(type);
-        if (t == null) {
-            FairScheduler s = remoteSchedulers.get(type);
-            return s != null ? s : scheduler;
-        }
-        return remoteSchedulers.computeIfAbsent(type, k -> newScheduler(t.type().concurrency()));
+        return schedulers.of(type, remote.get(type));
     }
 
     /** Hands a job to whoever runs its type on this node. */
@@ -427,7 +349,7 @@ abstract class WorkerQueue implements FairQueue {
     private void pumpPushTypes() {
         try {
             for (TypeStore.Stored t : remote.all()) {
-                if (t.type().delivery() == Delivery.PUSH && remoteSchedulers.containsKey(t.type().name())) {
+                if (t.type().delivery() == Delivery.PUSH && schedulers.hasRemote(t.type().name())) {
                     push.pump(t);
                 }
             }
@@ -460,7 +382,7 @@ abstract class WorkerQueue implements FairQueue {
     private List<Job> submit(List<JobRequest> requests, boolean tenantCaller) {
         for (int i = 0; i < requests.size(); i++) {
             JobRequest r = requests.get(i);
-            if (!handlers.containsKey(r.type()) && !remote.has(r.type())) {
+            if (!handlers.has(r.type()) && !remote.has(r.type())) {
                 throw new IllegalArgumentException((requests.size() > 1 ? "job " + i + ": " : "") + "no handler runs job type '"
                         + r.type() + "'; known types: " + types());
             }
@@ -550,7 +472,7 @@ abstract class WorkerQueue implements FairQueue {
         try {
             boolean changed = remote.reload();
             for (String name : remote.names()) {
-                if (remoteSchedulers.containsKey(name)) {
+                if (schedulers.hasRemote(name)) {
                     remoteWork(name);
                 }
             }
@@ -592,6 +514,17 @@ abstract class WorkerQueue implements FairQueue {
         return leaseBook.extend(leaseId, visibilitySeconds);
     }
 
+    /**
+     * Jobs were leased (or their leases extended) until {@code expiresAtMillis}: a backend whose jobs outlive this node
+     * keeps them from the other nodes until about then, not longer, so that if this node dies they come back then.
+     */
+    protected void leased(List<Job> jobs, long expiresAtMillis) {
+    }
+
+    /** Another node finished a job this node holds: the backend forgets it without touching it (SQS: its receipt). */
+    protected void forgetHeld(Job job) {
+    }
+
     /** A lease ended (acked, nacked or expired): the job's attempt is over. */
     void leaseEnded(Job job, long startNanos, String error, long retryDelayMillis) {
         schedulerFor(job.type()).done(job, System.nanoTime() - startNanos);
@@ -611,9 +544,7 @@ abstract class WorkerQueue implements FairQueue {
     }
 
     private List<FairScheduler> allSchedulers() {
-        List<FairScheduler> all = new ArrayList<>(remoteSchedulers.values());
-        all.add(scheduler);
-        return all;
+        return schedulers.all();
     }
 
     @Override
@@ -645,15 +576,15 @@ abstract class WorkerQueue implements FairQueue {
 
     private void loadTenantSettings() throws SQLException {
         tenants.load((t, v) -> {
-            if (scheduler != null) {
-                allSchedulers().forEach(sc -> apply(sc, t, v));
+            if (schedulers != null) {
+                schedulers.apply(t, v);
             }
         });
     }
 
     @Override
     public List<String> types() {
-        TreeSet<String> all = new TreeSet<>(handlers.keySet());
+        TreeSet<String> all = new TreeSet<>(handlers.types());
         all.addAll(remote.names());
         return List.copyOf(all);
     }

@@ -15,9 +15,12 @@ import javax.sql.DataSource;
 /**
  * Job states in the control schema ({@code queue_jobs}), so that any node of the fleet answers for a job another node
  * accepted or ran. Each node writes the states its jobs reached in batches; the newest state (by the writing node's
- * clock) wins, and a cancelled job never goes back to waiting. The node that wrote a record last owns it: a cancel asked
- * for on another node is a request on the record ({@link Cancel#REQUESTED}) that the owner answers under its own lock
- * ({@link Cancel#DONE} or {@link Cancel#REFUSED}), and the asking node can withdraw it while it is unanswered.
+ * clock) wins, and a cancelled job never goes back to waiting. The node that wrote a record last owns it (a node that
+ * receives a job from SQS claims its record before it may start it, {@link #claim}): the owner cancels by a
+ * compare-and-set on its own record ({@link #cancelIfOwner}); a cancel asked for on another node is a request on the
+ * record ({@link Cancel#REQUESTED}) that the owner answers under its own lock ({@link Cancel#DONE} or
+ * {@link Cancel#REFUSED}), and the asking node can withdraw it while it is unanswered. So a cancel and a start race on
+ * one record, and one of them wins.
  */
 public final class JobStore {
     /** A cancel asked for on the record. */
@@ -105,18 +108,111 @@ public final class JobStore {
         }
     }
 
-    /** The owner's answer to a request: DONE (the job is cancelled) or REFUSED (it had started, or is unknown to the owner). */
-    public void answerCancel(JobStatus now, boolean done) throws SQLException {
+    /**
+     * The owner's answer to a request: DONE (the job is cancelled) or REFUSED (it had started, or is unknown to the owner).
+     * True when it was the answer; false when the request was withdrawn or the record became another node's meanwhile.
+     */
+    public boolean answerCancel(String id, JobStatus now, boolean done) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("UPDATE queue_jobs SET cancel = ?,"
                 + " state = IF(?, 'CANCELLED', state), updated_at = IF(?, GREATEST(updated_at, ?), updated_at)"
-                + " WHERE id = ? AND cancel = 'REQUESTED'")) {
+                + " WHERE id = ? AND cancel = 'REQUESTED' AND node = ?")) {
             p.setString(1, (done ? Cancel.DONE : Cancel.REFUSED).name());
             p.setBoolean(2, done);
             p.setBoolean(3, done);
             p.setLong(4, now == null ? System.currentTimeMillis() : now.updatedAt().toEpochMilli());
-            p.setString(5, now == null ? "" : now.id());
-            p.executeUpdate();
+            p.setString(5, id);
+            p.setString(6, node);
+            return p.executeUpdate() == 1;
         }
+    }
+
+    /**
+     * Cancels a job this node owns, as a compare-and-set on its record: true when the record is now cancelled (it was
+     * this node's, or there was none yet, or it was cancelled already); false when it is another node's (which received
+     * the job and decides), and nothing changed.
+     */
+    public boolean cancelIfOwner(JobStatus cancelled) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            try (PreparedStatement p = c.prepareStatement("INSERT IGNORE INTO queue_jobs (id, node, tenant, type, state, attempts,"
+                    + " last_error, enqueued_at, not_before, updated_at, cancel) VALUES (?, ?, ?, ?, 'CANCELLED', ?, ?, ?, ?, ?, 'DONE')")) {
+                bind(p, cancelled);
+                if (p.executeUpdate() == 1) {
+                    return true;
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("UPDATE queue_jobs SET state = 'CANCELLED', cancel = 'DONE',"
+                    + " updated_at = GREATEST(updated_at, ?) WHERE id = ? AND (node = ? OR state = 'CANCELLED')")) {
+                p.setLong(1, cancelled.updatedAt().toEpochMilli());
+                p.setString(2, cancelled.id());
+                p.setString(3, node);
+                return p.executeUpdate() == 1;
+            }
+        }
+    }
+
+    /**
+     * This node received these waiting jobs from a queue other nodes receive from too: their records become this node's
+     * (so a cancel through another node is this node's to answer, under its own lock), except those cancelled already,
+     * whose ids are returned (this node must not start them). One statement for the batch, one to read the cancels.
+     */
+    public java.util.Set<String> claim(List<JobStatus> waiting) throws SQLException {
+        java.util.Set<String> cancelled = new java.util.HashSet<>();
+        if (waiting.isEmpty()) {
+            return cancelled;
+        }
+        String rows = String.join(",", java.util.Collections.nCopies(waiting.size(), "(?, ?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, NULL)"));
+        String ids = String.join(",", java.util.Collections.nCopies(waiting.size(), "?"));
+        try (Connection c = db.getConnection()) {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO queue_jobs (id, node, tenant, type, state, attempts, last_error,"
+                    + " enqueued_at, not_before, updated_at, cancel) VALUES " + rows
+                    + " ON DUPLICATE KEY UPDATE node = IF(" + NEWER + ", VALUES(node), node),"
+                    + " attempts = IF(" + NEWER + ", GREATEST(attempts, VALUES(attempts)), attempts),"
+                    + " state = IF(" + NEWER + ", VALUES(state), state),"
+                    + " updated_at = IF(" + NEWER + ", VALUES(updated_at), updated_at)")) {
+                int i = 0;
+                for (JobStatus s : waiting) {
+                    p.setString(++i, s.id());
+                    p.setString(++i, node);
+                    p.setString(++i, s.tenant());
+                    p.setString(++i, s.type());
+                    p.setInt(++i, s.attempts());
+                    p.setString(++i, null);
+                    p.setLong(++i, s.enqueuedAt().toEpochMilli());
+                    p.setNull(++i, Types.BIGINT);
+                    p.setLong(++i, s.updatedAt().toEpochMilli());
+                }
+                p.executeUpdate();
+            }
+            try (PreparedStatement p = c.prepareStatement("SELECT id FROM queue_jobs WHERE state = 'CANCELLED' AND id IN (" + ids + ")")) {
+                int i = 0;
+                for (JobStatus s : waiting) {
+                    p.setString(++i, s.id());
+                }
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        cancelled.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return cancelled;
+    }
+
+    /** Binds id, node, tenant, type, attempts, last_error, enqueued_at, not_before, updated_at (the state is in the SQL). */
+    private void bind(PreparedStatement p, JobStatus s) throws SQLException {
+        p.setString(1, s.id());
+        p.setString(2, node);
+        p.setString(3, s.tenant());
+        p.setString(4, s.type());
+        p.setInt(5, s.attempts());
+        p.setString(6, s.lastError() == null ? null : s.lastError().length() > 1000 ? s.lastError().substring(0, 1000) : s.lastError());
+        p.setLong(7, s.enqueuedAt().toEpochMilli());
+        if (s.notBefore() == null) {
+            p.setNull(8, Types.BIGINT);
+        } else {
+            p.setLong(8, s.notBefore().toEpochMilli());
+        }
+        p.setLong(9, s.updatedAt().toEpochMilli());
     }
 
     /** Cancels asked and not answered yet, and cancels done since {@code sinceMillis} (every node drops those jobs). */

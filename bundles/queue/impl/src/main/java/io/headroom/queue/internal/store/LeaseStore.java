@@ -155,7 +155,10 @@ public final class LeaseStore {
         return out;
     }
 
-    /** Takes over finishing a settled lease's job: true for the one node that gets it (false: finished already). */
+    /**
+     * Takes over finishing a settled lease's job: true for the one node that gets it (false: finished already), whether
+     * it is the holder finishing what another node settled or a node finishing for a holder taken for gone.
+     */
     public boolean claim(String id) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "UPDATE queue_leases SET done = TRUE WHERE id = ? AND done = FALSE AND state <> 'HELD'")) {
@@ -200,14 +203,6 @@ public final class LeaseStore {
             }
         }
         return out;
-    }
-
-    /** This node finished the job of a lease another node settled. */
-    public void done(String id) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("UPDATE queue_leases SET done = TRUE WHERE id = ?")) {
-            p.setString(1, id);
-            p.executeUpdate();
-        }
     }
 
     /** Forgets leases settled before {@code olderThan} (their tombstones answer second acks until then). */

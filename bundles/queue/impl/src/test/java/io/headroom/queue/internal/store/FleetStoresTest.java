@@ -93,7 +93,13 @@ public class FleetStoresTest {
         assertFalse("nor nacked after", a.settle("l1", LeaseStore.State.NACKED, "x", 0, true));
         assertEquals(LeaseStore.State.ACKED, b.get("l1").state());
         assertEquals("the holder sees it settled elsewhere", List.of("l1"), a.settledElsewhere().stream().map(LeaseStore.Row::id).toList());
-        a.done("l1");
+        assertTrue("the holder claims it to finish it (and count it)", a.claim("l1"));
+        assertFalse("so no node takes it over for a gone holder, nor counts it again", b.claim("l1"));
+        assertTrue(a.settledElsewhere().isEmpty());
+        a.held(List.of(new LeaseStore.NewLease("l2", job(), 60, null)));
+        assertTrue(b.settle("l2", LeaseStore.State.NACKED, "x", 0, false));
+        assertTrue("a node that took the holder for gone finished it first", b.claim("l2"));
+        assertFalse("then the holder only forgets it", a.claim("l2"));
         assertTrue(a.settledElsewhere().isEmpty());
         assertNull(b.get("unknown"));
     }
@@ -177,7 +183,8 @@ public class FleetStoresTest {
         assertTrue(b.requestCancel(waiting));
         assertFalse("asked once", b.requestCancel(waiting));
         assertEquals(1, a.cancels(0).size());
-        a.answerCancel(status(waiting, io.headroom.queue.api.JobState.CANCELLED, 0, 2100), true);
+        assertFalse("only the record's owner answers", b.answerCancel(waiting, status(waiting, io.headroom.queue.api.JobState.CANCELLED, 0, 2100), true));
+        assertTrue(a.answerCancel(waiting, status(waiting, io.headroom.queue.api.JobState.CANCELLED, 0, 2100), true));
         r = b.get(waiting);
         assertEquals(JobStore.Cancel.DONE, r.cancel());
         assertEquals(io.headroom.queue.api.JobState.CANCELLED, r.status().state());
@@ -194,6 +201,49 @@ public class FleetStoresTest {
         assertEquals(io.headroom.queue.api.JobState.DELAYED, b.get(unanswered).status().state());
 
         assertEquals("records unchanged for long are forgotten", 3, a.forget(System.currentTimeMillis()));
+        assertNull(a.get(id));
+    }
+
+    /** A cancel and a start race on the job's record (SQS: any node may receive the job): exactly one wins. */
+    @Test
+    public void aCancelAndAClaimByTheNodeThatReceivedTheJobMeetOnTheRecord() throws Exception {
+        JobStore a = new JobStore(control.dataSource(), "node-a");
+        JobStore b = new JobStore(control.dataSource(), "node-b");
+        long now = System.currentTimeMillis();
+        // the cancel first: the submitting node owns the record (or there is none yet), so its cancel holds
+        String first = UUID.randomUUID().toString();
+        a.write(List.of(status(first, io.headroom.queue.api.JobState.WAITING, 0, now - 100)));
+        assertTrue(a.cancelIfOwner(status(first, io.headroom.queue.api.JobState.CANCELLED, 0, now)));
+        String unwritten = UUID.randomUUID().toString();
+        assertTrue("no record yet: the cancel writes it", a.cancelIfOwner(status(unwritten, io.headroom.queue.api.JobState.CANCELLED, 0, now)));
+        assertEquals("the node that then receives them is told not to start them", java.util.Set.of(first, unwritten),
+                b.claim(List.of(status(first, io.headroom.queue.api.JobState.WAITING, 0, now + 10),
+                        status(unwritten, io.headroom.queue.api.JobState.WAITING, 0, now + 10))));
+        assertEquals("the cancels stand", io.headroom.queue.api.JobState.CANCELLED, a.get(first).status().state());
+        assertEquals("node-a", a.get(unwritten).node());
+
+        // the claim first: the record is the receiving node's, and the submitter's cancel does not hold
+        String second = UUID.randomUUID().toString();
+        a.write(List.of(status(second, io.headroom.queue.api.JobState.WAITING, 0, now - 100)));
+        assertTrue(b.claim(List.of(status(second, io.headroom.queue.api.JobState.WAITING, 0, now))).isEmpty());
+        assertEquals("node-b", a.get(second).node());
+        assertFalse(a.cancelIfOwner(status(second, io.headroom.queue.api.JobState.CANCELLED, 0, now + 10)));
+        assertEquals(io.headroom.queue.api.JobState.WAITING, a.get(second).status().state());
+        assertTrue("it asks the owner instead", a.requestCancel(second));
+        assertFalse("whom only the owner answers", a.answerCancel(second, status(second, io.headroom.queue.api.JobState.CANCELLED, 0, now + 20), true));
+        assertTrue(b.answerCancel(second, status(second, io.headroom.queue.api.JobState.RUNNING, 1, now + 20), false));
+        assertEquals(JobStore.Cancel.REFUSED, a.get(second).cancel());
+        a.write(List.of(status(second, io.headroom.queue.api.JobState.WAITING, 0, now - 50)));
+        assertEquals("a late write of the submitter's older state does not take the record back", "node-b", a.get(second).node());
+        assertTrue("cancelled already counts as cancelled", b.cancelIfOwner(status(first, io.headroom.queue.api.JobState.CANCELLED, 0, now + 30)));
+    }
+
+    @Test
+    public void recordsAreForgotten() throws Exception {
+        JobStore a = new JobStore(control.dataSource(), "node-a");
+        String id = UUID.randomUUID().toString();
+        a.write(List.of(status(id, io.headroom.queue.api.JobState.WAITING, 0, 2000)));
+        assertEquals(1, a.forget(System.currentTimeMillis()));
         assertNull(a.get(id));
     }
 }
