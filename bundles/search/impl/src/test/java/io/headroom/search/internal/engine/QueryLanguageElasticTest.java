@@ -247,6 +247,116 @@ public class QueryLanguageElasticTest {
         assertEquals(in.stream().mapToLong(d -> (Long) d.get("n")).max().orElseThrow(), ((Number) pct.get("100.0")).doubleValue(), 1e-9);
     }
 
+    static long epoch(Map<String, Object> d) {
+        return Instant.parse((String) d.get("at")).toEpochMilli();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> agg(QueryResult r, String name) {
+        return (Map<String, Object>) r.aggregations().get(name);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> buckets(QueryResult r, String name) {
+        return (List<Map<String, Object>>) agg(r, name).get("buckets");
+    }
+
+    static double value(Map<String, Object> metric) {
+        return ((Number) metric.get("value")).doubleValue();
+    }
+
+    /** The metric kinds on their own, and date histograms by fixed interval and in a time zone, each against brute force. */
+    @Test
+    public void singleMetricsAndDateHistogramFormsMatchBruteForce() throws Exception {
+        QueryResult r = run(GLOBEX, "{'size':0,'filter':{'term':{'ok':true}},'aggs':{"
+                + "'lo':{'min':{'field':'price'}},'hi':{'max':{'field':'price'}},'mean':{'avg':{'field':'price'}},"
+                + "'total':{'sum':{'field':'n'}},'latest':{'max':{'field':'at'}},"
+                + "'halves':{'date_histogram':{'field':'at','fixed_interval':'12h'}},"
+                + "'shifted':{'date_histogram':{'field':'at','fixed_interval':'1d','time_zone':'-05:00'}},"
+                + "'paris':{'date_histogram':{'field':'at','calendar_interval':'day','time_zone':'Europe/Paris'}}}}");
+        List<Map<String, Object>> in = docs.get(GLOBEX).stream().filter(d -> (Boolean) d.get("ok")).toList();
+        assertEquals(in.size(), r.total());
+        var prices = in.stream().filter(d -> d.containsKey("price")).mapToDouble(QueryLanguageElasticTest::price).summaryStatistics();
+        assertEquals(prices.getMin(), value(agg(r, "lo")), 1e-9);
+        assertEquals(prices.getMax(), value(agg(r, "hi")), 1e-9);
+        assertEquals(prices.getAverage(), value(agg(r, "mean")), 1e-6);
+        assertEquals(in.stream().mapToLong(d -> (Long) d.get("n")).sum(), value(agg(r, "total")), 0);
+        assertEquals(in.stream().mapToLong(QueryLanguageElasticTest::epoch).max().orElseThrow(), value(agg(r, "latest")), 0);
+
+        long half = 12 * 3_600_000L;
+        assertEquals(in.stream().collect(Collectors.groupingBy(d -> Math.floorDiv(epoch(d), half) * half, TreeMap::new, Collectors.counting())),
+                keyCounts(buckets(r, "halves")));
+        // a fixed offset: days start at 05:00 UTC
+        long day = 24 * 3_600_000L;
+        long offset = -5 * 3_600_000L;
+        assertEquals(in.stream().collect(Collectors.groupingBy(d -> Math.floorDiv(epoch(d) + offset, day) * day - offset, TreeMap::new, Collectors.counting())),
+                keyCounts(buckets(r, "shifted")));
+        java.time.ZoneId paris = java.time.ZoneId.of("Europe/Paris");
+        assertEquals(in.stream().collect(Collectors.groupingBy(d -> Instant.ofEpochMilli(epoch(d)).atZone(paris).toLocalDate().atStartOfDay(paris)
+                .toInstant().toEpochMilli(), TreeMap::new, Collectors.counting())), keyCounts(buckets(r, "paris")));
+        assertTrue(buckets(r, "paris").stream().allMatch(b -> ((String) b.get("key_as_string")).endsWith("T00:00:00.000+01:00")));
+    }
+
+    static Map<Long, Long> keyCounts(List<Map<String, Object>> buckets) {
+        Map<Long, Long> out = new TreeMap<>();
+        for (Map<String, Object> b : buckets) {
+            out.put(((Number) b.get("key")).longValue(), ((Number) b.get("doc_count")).longValue());
+        }
+        return out;
+    }
+
+    /** Sub-aggregations under a date histogram and under a range, each bucket's metrics against brute force. */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void subAggregationsUnderDateHistogramAndRangeMatchBruteForce() throws Exception {
+        QueryResult r = run(ACME, "{'size':0,'aggs':{"
+                + "'days':{'date_histogram':{'field':'at','fixed_interval':'2d'},'aggs':{'mean':{'avg':{'field':'price'}},"
+                + "'top':{'max':{'field':'n'}},'tags':{'terms':{'field':'tag','size':10}}}},"
+                + "'bands':{'range':{'field':'price','ranges':[{'to':30,'key':'low'},{'from':30,'to':60},{'from':60}]},"
+                + "'aggs':{'n':{'sum':{'field':'n'}},'kinds':{'cardinality':{'field':'tag'}},'p':{'stats':{'field':'n'}}}}}}");
+        List<Map<String, Object>> in = docs.get(ACME);
+        long two = 2 * 24 * 3_600_000L;
+        Map<Long, List<Map<String, Object>>> byBucket = in.stream().collect(Collectors.groupingBy(d -> Math.floorDiv(epoch(d), two) * two, TreeMap::new, Collectors.toList()));
+        List<Map<String, Object>> days = buckets(r, "days");
+        assertEquals(byBucket.keySet(), keyCounts(days).keySet());
+        for (Map<String, Object> b : days) {
+            List<Map<String, Object>> ds = byBucket.get(((Number) b.get("key")).longValue());
+            assertEquals(ds.size(), ((Number) b.get("doc_count")).longValue());
+            var p = ds.stream().filter(d -> d.containsKey("price")).mapToDouble(QueryLanguageElasticTest::price).average();
+            Object mean = ((Map<String, Object>) b.get("mean")).get("value");
+            if (p.isPresent()) {
+                assertEquals(p.getAsDouble(), ((Number) mean).doubleValue(), 1e-6);
+            } else {
+                assertNull(mean);
+            }
+            assertEquals(ds.stream().mapToLong(d -> (Long) d.get("n")).max().orElseThrow(), value((Map<String, Object>) b.get("top")), 0);
+            Map<String, Long> tags = new TreeMap<>();
+            for (Map<String, Object> t : (List<Map<String, Object>>) ((Map<String, Object>) b.get("tags")).get("buckets")) {
+                tags.put((String) t.get("key"), ((Number) t.get("doc_count")).longValue());
+            }
+            assertEquals(ds.stream().collect(Collectors.groupingBy(d -> (String) d.get("tag"), TreeMap::new, Collectors.counting())), tags);
+        }
+        List<Map<String, Object>> bands = buckets(r, "bands");
+        assertEquals(3, bands.size());
+        assertEquals("low", bands.get(0).get("key"));
+        double[][] bounds = {{Double.NEGATIVE_INFINITY, 30}, {30, 60}, {60, Double.POSITIVE_INFINITY}};
+        for (int i = 0; i < 3; i++) {
+            double lo = bounds[i][0];
+            double up = bounds[i][1];
+            List<Map<String, Object>> ds = in.stream().filter(d -> d.containsKey("price") && price(d) >= lo && price(d) < up).toList();
+            Map<String, Object> b = bands.get(i);
+            assertEquals(ds.size(), ((Number) b.get("doc_count")).longValue());
+            assertEquals(ds.stream().mapToLong(d -> (Long) d.get("n")).sum(), value((Map<String, Object>) b.get("n")), 0);
+            assertEquals(ds.stream().map(d -> d.get("tag")).distinct().count(), ((Number) ((Map<String, Object>) b.get("kinds")).get("value")).longValue());
+            var st = ds.stream().mapToLong(d -> (Long) d.get("n")).summaryStatistics();
+            Map<String, Object> p = (Map<String, Object>) b.get("p");
+            assertEquals(st.getCount(), ((Number) p.get("count")).longValue());
+            assertEquals(st.getMin(), ((Number) p.get("min")).doubleValue(), 0);
+            assertEquals(st.getMax(), ((Number) p.get("max")).doubleValue(), 0);
+            assertEquals(st.getAverage(), ((Number) p.get("avg")).doubleValue(), 1e-9);
+        }
+    }
+
     static double l2(List<?> a, float[] b) {
         double s = 0;
         for (int i = 0; i < b.length; i++) {
