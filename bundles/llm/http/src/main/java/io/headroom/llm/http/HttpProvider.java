@@ -134,7 +134,8 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         return request(d, path(), body(d, request, stream), stream);
     }
 
-    private Request request(Deployment d, String path, JsonNode json, boolean stream) {
+    /** A POST of a JSON body below the deployment's endpoint, bounded by its timeout (a stream: by its silences). */
+    Request request(Deployment d, String path, JsonNode json, boolean stream) {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(json);
@@ -209,29 +210,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
 
     @Override
     public void stream(Deployment d, ChatRequest request, StreamListener listener) {
-        InputStreamResponseListener response = new InputStreamResponseListener();
-        request(d, request, true).send(response);
-        Response head;
-        try {
-            head = response.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
-        } catch (TimeoutException e) {
-            throw timedOut(d, e);
-        } catch (ExecutionException e) {
-            throw unreachable(d, e.getCause() == null ? e : e.getCause());
-        }
-        InputStream in = response.getInputStream();
-        if (head.getStatus() != 200) {
-            String body;
-            try (in) {
-                body = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                body = "";
-            }
-            throw failure(d, head.getStatus(), head.getHeaders().get(HttpHeader.RETRY_AFTER), body);
-        }
+        InputStream in = open(d, request(d, request, true));
         StreamState state = new StreamState(request);
         String event = null;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -257,13 +236,49 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         } catch (ProviderException e) {
             fail(state, listener, e);
         } catch (IOException | RuntimeException e) {
-            fail(state, listener, new ProviderException(d.name() + (idle(e) ? ": the stream was silent for more than "
-                    + d.streamIdleMillis() + " ms" : ": stream broken: " + e.getMessage()), 0, true, 0, e));
+            fail(state, listener, broken(d, e));
         }
     }
 
+    /** A stream that broke or went silent while it was read. */
+    static ProviderException broken(Deployment d, Exception e) {
+        return new ProviderException(d.name() + (idle(e) ? ": the stream was silent for more than "
+                + d.streamIdleMillis() + " ms" : ": stream broken: " + e.getMessage()), 0, true, 0, e);
+    }
+
+    /**
+     * Sends a streamed request and waits for the answer's head; its body when the status is 200, else the failure
+     * (the provider's status, Retry-After and message) thrown classified.
+     */
+    InputStream open(Deployment d, Request streamed) {
+        InputStreamResponseListener response = new InputStreamResponseListener();
+        streamed.send(response);
+        Response head;
+        try {
+            head = response.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
+        } catch (TimeoutException e) {
+            throw timedOut(d, e);
+        } catch (ExecutionException e) {
+            throw unreachable(d, e.getCause() == null ? e : e.getCause());
+        }
+        InputStream in = response.getInputStream();
+        if (head.getStatus() != 200) {
+            String body;
+            try (in) {
+                body = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                body = "";
+            }
+            throw failure(d, head.getStatus(), head.getHeaders().get(HttpHeader.RETRY_AFTER), body);
+        }
+        return in;
+    }
+
     /** What the caller's listener threw while a stream was read: passed on as it is, never taken as a provider failure. */
-    private static final class ClientGone extends RuntimeException {
+    static final class ClientGone extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final RuntimeException failure;
 

@@ -250,12 +250,12 @@ public final class ChatEndpoint implements DirectEndpoint {
                             exchange.header("X-Headroom-Deployment", deployment);
                         }
                         out[0] = exchange.output("text/event-stream");
-                        event(out[0], chunk(id, created, route, g -> {
+                        ChatEndpoint.event(out[0], chunk(id, created, route, g -> {
                             g.writeStringField("role", "assistant");
                             g.writeStringField("content", "");
                         }, null));
                     }
-                    event(out[0], data);
+                    ChatEndpoint.event(out[0], data);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e); // the client went away
                 }

@@ -16,7 +16,10 @@ import io.headroom.llm.api.ResponseFormat;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.Tool;
 import io.headroom.llm.api.ToolCall;
+import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.http.HttpProvider;
+import io.headroom.llm.http.ResponsesPassThrough;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +32,31 @@ import org.osgi.service.component.annotations.Deactivate;
  * {@code delta.tool_calls}, ended by {@code [DONE]}. The request is OpenAI's own: messages (developer role, content
  * parts, tool calls and results), tools, tool_choice, response_format and every other parameter the client sent
  * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens.
+ * Deployments set to serve the Responses API get Responses calls passed through to {endpoint}/responses.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
 public final class OpenAiAdapter extends HttpProvider {
+    private final ResponsesPassThrough responses = new ResponsesPassThrough(this);
+
     @Deactivate
     void deactivate() {
         close();
+    }
+
+    /** OpenAI and the compatible servers that serve {@code /responses} (the operator says which, per deployment). */
+    @Override
+    public boolean servesResponses(Deployment d) {
+        return true;
+    }
+
+    @Override
+    public ResponsesAnswer respond(Deployment d, ResponsesRequest request) {
+        return responses.respond(d, request);
+    }
+
+    @Override
+    public void streamResponses(Deployment d, ResponsesRequest request, StreamListener listener) {
+        responses.stream(d, request, listener);
     }
 
     @Override
