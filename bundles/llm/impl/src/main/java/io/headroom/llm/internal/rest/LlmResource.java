@@ -118,7 +118,7 @@ public final class LlmResource implements RestResource {
         }
         ChatRequest request;
         try {
-            request = ChatEndpoint.read(body).request();
+            request = ChatBodyReader.read(body).request();
         } catch (IOException e) {
             throw ProblemException.badRequest("malformed JSON: " + e.getMessage());
         }

@@ -56,7 +56,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
 
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
-        ChatEndpoint.answerOrError(exchange, () -> answer(caller, exchange));
+        ErrorEnvelope.answerOrError(exchange, () -> answer(caller, exchange));
     }
 
     /** The Responses request as a Chat Completions body (then read as any chat request is). */
@@ -244,7 +244,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
     static ResponsesRequest request(String raw, JsonNode body) throws IOException {
         ChatRequest mapped;
         try {
-            mapped = ChatEndpoint.read(chatBody(body)).request();
+            mapped = ChatBodyReader.read(chatBody(body)).request();
         } catch (ProblemException e) {
             int maxOutput = body.path("max_output_tokens").canConvertToInt() ? Math.max(1, body.get("max_output_tokens").asInt()) : 1024;
             return new ResponsesRequest(raw, null, e.detail(), (int) Math.min(Integer.MAX_VALUE / 2, raw.length() / 4L + 1 + maxOutput));
