@@ -131,17 +131,38 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     private Request request(Deployment d, ChatRequest request, boolean stream) {
-        return request(d, path(), body(d, request, stream), stream);
+        byte[] body;
+        try {
+            body = bodyBytes(d, request, stream);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return request(d, path(), body, stream);
+    }
+
+    /**
+     * The request's body as bytes: {@link #body} written out, unless an adapter writes it more cheaply (the gateway's
+     * hot path: a JSON tree per request showed in its profile).
+     */
+    protected byte[] bodyBytes(Deployment d, ChatRequest request, boolean stream) throws IOException {
+        return JSON.writeValueAsBytes(body(d, request, stream));
+    }
+
+    /** The answer's body as the router's response: by default read as a tree for {@link #parse(Deployment, JsonNode)}. */
+    protected ChatResponse parse(Deployment d, byte[] body) throws IOException {
+        return parse(d, JSON.readTree(body));
     }
 
     /** A POST of a JSON body below the deployment's endpoint, bounded by its timeout (a stream: by its silences). */
     Request request(Deployment d, String path, JsonNode json, boolean stream) {
-        byte[] body;
         try {
-            body = JSON.writeValueAsBytes(json);
+            return request(d, path, JSON.writeValueAsBytes(json), stream);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private Request request(Deployment d, String path, byte[] body, boolean stream) {
         Request r = http.newRequest(uri(d.endpoint() + path)).method(HttpMethod.POST)
                 .content(new BytesContentProvider("application/json", body));
         if (stream) {
@@ -171,12 +192,12 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
 
     @Override
     public ChatResponse complete(Deployment d, ChatRequest request) {
-        JsonNode answer = post(d, request(d, request, false));
+        byte[] answer = send(d, request(d, request, false));
         try {
             return parse(d, answer);
         } catch (ProviderException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
         }
     }
@@ -187,6 +208,16 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     private JsonNode post(Deployment d, Request request) {
+        byte[] body = send(d, request);
+        try {
+            return JSON.readTree(body);
+        } catch (IOException | RuntimeException e) {
+            throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
+        }
+    }
+
+    /** Sends a request; the body of a 200 answer, any other status or failure classified. */
+    private byte[] send(Deployment d, Request request) {
         ContentResponse r;
         try {
             r = request.send();
@@ -201,11 +232,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         if (r.getStatus() != 200) {
             throw failure(d, r.getStatus(), r.getHeaders().get(HttpHeader.RETRY_AFTER), r.getContentAsString());
         }
-        try {
-            return JSON.readTree(r.getContent());
-        } catch (IOException | RuntimeException e) {
-            throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
-        }
+        return r.getContent();
     }
 
     @Override
