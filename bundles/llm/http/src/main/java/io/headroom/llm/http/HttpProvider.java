@@ -28,6 +28,7 @@ import org.eclipse.jetty.client.util.BytesContentProvider;
 import org.eclipse.jetty.client.util.InputStreamResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.HttpCookieStore;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -62,6 +63,9 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         http.setMaxConnectionsPerDestination(512);
         http.setFollowRedirects(false);
         http.setUserAgentField(null);
+        // no cookies: a provider's Set-Cookie must not ride along on every tenant's later calls, and the store's lookup
+        // (URIs built per request) showed in the gateway's profile
+        http.setCookieStore(new HttpCookieStore.Empty());
         try {
             http.start();
         } catch (Exception e) {
