@@ -32,6 +32,7 @@ import java.util.function.Supplier;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -87,9 +88,14 @@ public final class HelpdeskService {
     private final Signals signals;
     private final Config config;
 
+    /**
+     * The queue is referenced greedily: where SQS is configured, the in-process backend registers first on a node's
+     * start and the SQS backend (ranked higher) a few seconds later; a reluctant reference would keep the in-process
+     * one, whose pull jobs no remote worker leases through the REST API (bound to SQS) and which die with the node.
+     */
     @Activate
     public HelpdeskService(@Reference ShardRouter router, @Reference TenantSearch search, @Reference LlmRouter llm,
-                           @Reference FairQueue queue, @Reference Signals signals, Config config) {
+                           @Reference(policyOption = ReferencePolicyOption.GREEDY) FairQueue queue, @Reference Signals signals, Config config) {
         this.router = router;
         this.search = search;
         this.llm = llm;

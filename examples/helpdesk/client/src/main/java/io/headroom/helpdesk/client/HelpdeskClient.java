@@ -217,19 +217,43 @@ public final class HelpdeskClient {
             String job = m.group();
             String tenant = m.group(1);
             String conversation = field(job, "payload");
-            Answer read = sql(tenant, "SELECT subject FROM hd_conversations WHERE tenant_id = ? AND id = ?", tenant, conversation);
             String lease = field(job, "lease");
-            if (read.ok()) {
-                // anything but 204: the lease is gone (expired, or its node died) and the job comes again; the other
-                // jobs of this round are still handled, and those acked still count
-                if (call("POST", "/queue/leases/" + lease + "/ack", null).status() == 204) {
-                    done.add(tenant + "/" + conversation);
+            try {
+                Answer read = sql(tenant, "SELECT subject FROM hd_conversations WHERE tenant_id = ? AND id = ?", tenant, conversation);
+                if (read.ok()) {
+                    // anything but 204: the lease is gone (expired, or its node died) and the job comes again; the other
+                    // jobs of this round are still handled, and those acked still count
+                    if (ack(lease)) {
+                        done.add(tenant + "/" + conversation);
+                    }
+                } else {
+                    call("POST", "/queue/leases/" + lease + "/nack", "{\"delayMillis\":1000,\"error\":\"Data API answered " + read.status() + "\"}");
                 }
-            } else {
-                call("POST", "/queue/leases/" + lease + "/nack", "{\"delayMillis\":1000,\"error\":\"Data API answered " + read.status() + "\"}");
+            } catch (IOException e) {
+                // a node went away under this job: unacked, it comes again when its lease expires
             }
         }
         return done;
+    }
+
+    /**
+     * Acks a lease; an ack is idempotent, so one whose answer was lost (its node died after settling it) or that met a
+     * node going away (502/503 from the balancer) is sent again, through whichever node the balancer picks.
+     */
+    private boolean ack(String lease) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                int status = call("POST", "/queue/leases/" + lease + "/ack", null).status();
+                if (status != 502 && status != 503 || attempt == 3) {
+                    return status == 204;
+                }
+            } catch (IOException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+            Thread.sleep(500L * attempt);
+        }
     }
 
     /** A string field of a small JSON document, or null. */

@@ -210,6 +210,9 @@ public final class LedgerService implements SignalListener, TenantLoad {
         String node = fleet.nodeId();
         List<LoadLedger.LayerFigures> figures = ledger.snapshot();
         try (Connection c = db.getConnection()) {
+            int isolation = c.getTransactionIsolation();
+            // read committed: the DELETE locks this node's rows only (no gap locks, which made two nodes' flushes deadlock)
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement p = c.prepareStatement("DELETE FROM tenant_load WHERE node = ?")) {
@@ -234,6 +237,7 @@ public final class LedgerService implements SignalListener, TenantLoad {
                 throw e;
             } finally {
                 c.setAutoCommit(true);
+                c.setTransactionIsolation(isolation);
             }
             // the rows of nodes that stopped writing are left out; a node gone for an hour is forgotten
             long staleSeconds = Math.max(3, 3 * config.flushMillis() / 1000);

@@ -1,6 +1,5 @@
 package io.headroom.heartbeat.internal.release;
 
-import io.headroom.core.api.JobName;
 import io.headroom.core.api.audit.AuditEntry;
 import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.fleet.Fleet;
@@ -81,7 +80,7 @@ public final class ReleaseService implements Releases {
     private final DeployGuard guard;
     private final Reconciler.Config config;
     private final ScheduledExecutorService scheduler;
-    private final KillSwitchDriver killSwitches;
+    private final KillSwitches killSwitches;
     private volatile Lease lease;
 
     @Activate
@@ -96,7 +95,7 @@ public final class ReleaseService implements Releases {
         this.audit = audit;
         this.guard = guard;
         this.config = config;
-        this.killSwitches = new KillSwitchDriver(store, heartbeat, flags, this::record);
+        this.killSwitches = new KillSwitches(store, heartbeat, flags, this::record);
         DeliveryMeters.register(metrics, this);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-release-driver"));
         long every = Math.max(100, config.driveMillis());
@@ -539,51 +538,17 @@ public final class ReleaseService implements Releases {
 
     @Override
     public KillSwitch putKillSwitch(KillSwitch k, String actor) {
-        if (k.flag() == null) {
-            throw new ReleaseRefusedException("name the flag", false);
-        }
-        try {
-            JobName.of(k.flag());
-            if (k.jobs() == null || k.jobs().isEmpty() || k.jobs().size() > 50) {
-                throw new ReleaseRefusedException("name 1 to 50 jobs the flag guards", false);
-            }
-            k.jobs().forEach(JobName::of);
-        } catch (IllegalArgumentException e) {
-            throw new ReleaseRefusedException(e.getMessage(), false);
-        }
-        String scope = k.scope() == null ? KillSwitch.TENANT : k.scope();
-        if (!scope.equals(KillSwitch.TENANT) && !scope.equals(KillSwitch.EVERYONE)) {
-            throw new ReleaseRefusedException("scope is tenant or everyone", false);
-        }
-        try {
-            store.putKillSwitch(new KillSwitch(k.flag(), List.copyOf(new TreeSet<>(k.jobs())), scope, null, ""));
-            record(actor, "flag:kill-switch-set", k.flag(), "guards " + k.jobs() + " for " + scope);
-            return store.killSwitches().stream().filter(x -> x.flag().equals(k.flag())).findFirst().orElseThrow();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store the kill switch: " + e.getMessage(), e);
-        }
+        return killSwitches.put(k, actor);
     }
 
     @Override
     public List<KillSwitch> killSwitches() {
-        try {
-            return store.killSwitches();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read kill switches: " + e.getMessage(), e);
-        }
+        return killSwitches.list();
     }
 
     @Override
     public boolean deleteKillSwitch(String flag, String actor) {
-        try {
-            boolean gone = store.deleteKillSwitch(flag);
-            if (gone) {
-                record(actor, "flag:kill-switch-delete", flag, "deleted");
-            }
-            return gone;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot delete the kill switch: " + e.getMessage(), e);
-        }
+        return killSwitches.delete(flag, actor);
     }
 
     // ---- delivery figures

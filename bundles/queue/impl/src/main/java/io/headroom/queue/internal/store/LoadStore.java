@@ -41,6 +41,10 @@ public final class LoadStore {
     /** Replaces this node's rows with {@code loads} and {@code open} (zero entries are not written), in one transaction. */
     public void flush(Map<FleetLoad.Key, FleetLoad.Load> loads, Map<TenantId, Open> open) throws SQLException {
         try (Connection c = db.getConnection()) {
+            int isolation = c.getTransactionIsolation();
+            // read committed: the DELETE locks this node's rows only, with no gap locks; under repeatable read two nodes'
+            // flushes took gap locks around their own rows and deadlocked on each other's inserts
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             c.setAutoCommit(false);
             try {
                 for (String table : new String[] {"queue_node_load", "queue_node_open"}) {
@@ -96,6 +100,7 @@ public final class LoadStore {
                 throw e;
             } finally {
                 c.setAutoCommit(true);
+                c.setTransactionIsolation(isolation);
             }
         }
     }
