@@ -35,6 +35,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 public class LlmIT extends HeadroomTestSupport {
     private static final String ANTHROPIC = "headroom.it.anthropic";
     private static final String BEDROCK = "headroom.it.bedrock";
+    private static final String OPENAI = "headroom.it.openai";
     private static final String CHAT = "{\"model\":\"chat\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
             + "{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":20,\"top_p\":1,\"user\":\"someone\"";
 
@@ -57,6 +58,7 @@ public class LlmIT extends HeadroomTestSupport {
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()),
                 systemProperty(ANTHROPIC).value(TestDatabases.anthropicEndpoint()),
                 systemProperty(BEDROCK).value(TestDatabases.bedrockEndpoint()),
+                systemProperty(OPENAI).value(TestDatabases.openAiEndpoint()),
                 editConfigurationFilePut("etc/io.headroom.llm.cfg", "tenantRequestsPerMinute", "5"));
     }
 
@@ -216,6 +218,39 @@ public class LlmIT extends HeadroomTestSupport {
 
         java.util.List<float[]> served = embeddings.embed(TenantId.of("gotham"), "vectors", java.util.List.of("hello"));
         assertEquals(5.0f, served.get(0)[0], 0);
+    }
+
+    @Test
+    public void theResponsesApiIsPassedThroughToADeploymentThatServesIt() throws Exception {
+        HttpResponse<String> put = call("PUT", "/llm/deployments/gpt-native", OPERATOR, "{\"provider\":\"openai\",\"model\":\"gpt-5-test\","
+                + "\"endpoint\":\"" + System.getProperty(OPENAI) + "\",\"apiKey\":\"sk-never-shown\",\"responsesApi\":\"native\"}");
+        assertEquals(put.body(), 200, put.statusCode());
+        assertTrue(put.body(), put.body().contains("\"responsesApi\":\"native\"") && !put.body().contains("sk-never-shown"));
+        assertEquals(200, call("PUT", "/llm/routes/agents", OPERATOR, "{\"strategy\":\"ordered\",\"deployments\":[\"gpt-native\",\"claude\"]}")
+                .statusCode());
+        assertTrue(shell("llm:deployments").contains("native"));
+        String bruce = bearer(tokens.create("bruce-responses", TenantId.of("bruce")).token()); // a quota of its own (5 a minute)
+
+        HttpResponse<String> plain = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"agents\",\"input\":\"hi\",\"store\":false}");
+        assertEquals(plain.body(), 200, plain.statusCode());
+        assertTrue("the server's own response object, the route as its model: " + plain.body(), plain.body().contains("\"id\":\"resp_fake1\"")
+                && plain.body().contains("\"model\":\"agents\"") && plain.body().contains("\"text\":\"Hello, world!\"")
+                && !plain.body().contains("gpt-5-test"));
+        assertTrue("no deployment names for a tenant", plain.headers().firstValue("X-Headroom-Deployment").isEmpty());
+
+        HttpResponse<String> streamed = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"agents\",\"input\":\"hi\",\"stream\":true}");
+        assertEquals(streamed.body(), 200, streamed.statusCode());
+        assertTrue(streamed.body(), streamed.body().startsWith("event: response.created") && streamed.body().contains("event: response.output_text.delta")
+                && streamed.body().contains("event: response.completed") && streamed.body().contains("\"id\":\"resp_fake1\""));
+
+        // a call the gateway cannot map is for native deployments only: a route without one refuses it with a reason
+        HttpResponse<String> stored = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"chat\",\"input\":\"more\","
+                + "\"previous_response_id\":\"resp_fake1\"}");
+        assertEquals(stored.body(), 400, stored.statusCode());
+        assertTrue(stored.body(), stored.body().contains("serves the Responses API itself") && stored.body().contains("previous_response_id"));
+        HttpResponse<String> continued = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"agents\",\"input\":\"more\","
+                + "\"previous_response_id\":\"resp_fake1\"}");
+        assertEquals(continued.body(), 200, continued.statusCode());
     }
 
     @Test

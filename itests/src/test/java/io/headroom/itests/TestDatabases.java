@@ -90,6 +90,11 @@ public final class TestDatabases extends RunListener {
         return providerEndpoint(FakeLlmProvider.Wire.ANTHROPIC);
     }
 
+    /** A local server speaking OpenAI's Chat Completions and Responses APIs, for the LLM router. */
+    static String openAiEndpoint() {
+        return providerEndpoint(FakeLlmProvider.Wire.OPENAI);
+    }
+
     /** A local server speaking Amazon Bedrock's Converse API (JSON and event-stream), for the LLM router. */
     static String bedrockEndpoint() {
         return providerEndpoint(FakeLlmProvider.Wire.BEDROCK);

@@ -7,16 +7,51 @@ package io.headroom.llm.api;
  * default). {@code timeoutMillis} bounds a whole answer (a stream: the wait for its response head);
  * {@code streamIdleTimeoutMillis} bounds any silence of a stream, from the request on (0: {@code timeoutMillis}): silent
  * before the first token, the router fails over; silent after it, the client's stream ends with an error.
+ * {@code responsesApi} says how the Responses API reaches it: {@value #RESPONSES_MAPPED} (mapped onto chat completions
+ * by the gateway, the default) or {@value #RESPONSES_NATIVE} (passed through to its own {@code /responses}, for
+ * OpenAI-compatible servers that serve it).
  */
 public record Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
                          int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
-                         int allowedFails, long streamIdleTimeoutMillis) {
+                         int allowedFails, long streamIdleTimeoutMillis, String responsesApi) {
+    /** The Responses API is mapped onto chat completions by the gateway. */
+    public static final String RESPONSES_MAPPED = "mapped";
+    /** The Responses API is passed through to the deployment's own {@code /responses}. */
+    public static final String RESPONSES_NATIVE = "native";
+
+    public Deployment {
+        if (responsesApi == null || responsesApi.isEmpty()) {
+            responsesApi = RESPONSES_MAPPED;
+        }
+        if (!responsesApi.equals(RESPONSES_MAPPED) && !responsesApi.equals(RESPONSES_NATIVE)) {
+            throw new IllegalArgumentException("responsesApi is native or mapped, was '" + responsesApi + "'");
+        }
+    }
+
+    /** The Responses API mapped onto chat completions. */
+    public Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
+                      int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
+                      int allowedFails, long streamIdleTimeoutMillis) {
+        this(name, provider, model, endpoint, apiKey, requestsPerMinute, tokensPerMinute, inputCostPer1kTokens,
+                outputCostPer1kTokens, timeoutMillis, allowedFails, streamIdleTimeoutMillis, RESPONSES_MAPPED);
+    }
+
+    /** Whether Responses API calls are passed through to the deployment's own {@code /responses}. */
+    public boolean servesResponses() {
+        return RESPONSES_NATIVE.equals(responsesApi);
+    }
+
+    /** The same deployment with another Responses API setting. */
+    public Deployment withResponsesApi(String mode) {
+        return new Deployment(name, provider, model, endpoint, apiKey, requestsPerMinute, tokensPerMinute, inputCostPer1kTokens,
+                outputCostPer1kTokens, timeoutMillis, allowedFails, streamIdleTimeoutMillis, mode);
+    }
     /** No separate stream idle timeout. */
     public Deployment(String name, String provider, String model, String endpoint, String apiKey, int requestsPerMinute,
                       int tokensPerMinute, double inputCostPer1kTokens, double outputCostPer1kTokens, long timeoutMillis,
                       int allowedFails) {
         this(name, provider, model, endpoint, apiKey, requestsPerMinute, tokensPerMinute, inputCostPer1kTokens,
-                outputCostPer1kTokens, timeoutMillis, allowedFails, 0);
+                outputCostPer1kTokens, timeoutMillis, allowedFails, 0, RESPONSES_MAPPED);
     }
 
     /** One price for input and output tokens, the router's default {@code allowedFails}. */

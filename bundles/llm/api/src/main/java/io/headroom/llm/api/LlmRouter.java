@@ -33,4 +33,28 @@ public interface LlmRouter {
     default EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
         throw new UnsupportedOperationException("this router does not embed");
     }
+
+    /**
+     * A Responses API call on the route: passed through to deployments that serve the Responses API themselves,
+     * mapped onto chat completions for the others, with the same failover (before the first byte, from any deployment
+     * to any other), limits and tenant accounting as {@link #complete}. This default maps it for every deployment.
+     */
+    default ResponsesAnswer respond(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout) {
+        if (request.mapped() == null) {
+            throw new ProviderException(request.unmappable(), 400, false, 0, null);
+        }
+        return new ResponsesAnswer(null, complete(tenant, priority, route, request.mapped(), timeout));
+    }
+
+    /**
+     * Streams a Responses API call: a deployment that serves it sends its own events ({@link StreamListener#event}),
+     * a mapped one tokens and tool calls; see {@link #respond}. This default maps it for every deployment.
+     */
+    default void streamResponses(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout,
+                                 StreamListener listener) {
+        if (request.mapped() == null) {
+            throw new ProviderException(request.unmappable(), 400, false, 0, null);
+        }
+        stream(tenant, priority, route, request.mapped(), timeout, listener);
+    }
 }

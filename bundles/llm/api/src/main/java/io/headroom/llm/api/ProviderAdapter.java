@@ -41,4 +41,32 @@ public interface ProviderAdapter {
     default EmbeddingResponse embed(Deployment deployment, EmbeddingRequest request) {
         throw new ProviderException(deployment.name() + ": provider " + deployment.provider() + " does not embed", 400, false, 0, null);
     }
+
+    /**
+     * Whether this adapter can pass Responses API calls through to the deployment's own {@code /responses}
+     * ({@link Deployment#servesResponses}); false by default, and the router then maps them onto chat completions.
+     */
+    default boolean servesResponses(Deployment deployment) {
+        return false;
+    }
+
+    /**
+     * Passes a Responses API call through: the client's body with the deployment's model, the server's response
+     * object back with the client's model name, and its usage. Failures are classified as for {@link #complete}.
+     */
+    default ResponsesAnswer respond(Deployment deployment, ResponsesRequest request) {
+        throw new ProviderException(deployment.name() + ": provider " + deployment.provider() + " does not serve the Responses API",
+                400, false, 0, null);
+    }
+
+    /**
+     * Streams a Responses API call passed through: every event of the server's stream to {@link StreamListener#event}
+     * as it comes, then {@link StreamListener#completed} with the usage. Failures before the first event that carries
+     * output are thrown (so the router can fail over invisibly); after it, they end the stream through
+     * {@link StreamListener#failed}.
+     */
+    default void streamResponses(Deployment deployment, ResponsesRequest request, StreamListener listener) {
+        throw new ProviderException(deployment.name() + ": provider " + deployment.provider() + " does not serve the Responses API",
+                400, false, 0, null);
+    }
 }

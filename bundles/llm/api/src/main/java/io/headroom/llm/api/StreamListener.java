@@ -23,6 +23,16 @@ public interface StreamListener {
     default void toolCall(int index, String id, String name, String arguments) {
     }
 
+    /**
+     * One event of a deployment's own Responses API stream, passed through as it came: its type and its data (JSON
+     * text). Only streams of {@link LlmRouter#streamResponses} from a deployment that serves the Responses API send
+     * these (then no tokens or tool calls); the first one starts the stream as a token does, and {@link #completed}
+     * follows the last with the deployment's usage. Others refuse them.
+     */
+    default void event(String type, String data) {
+        throw new UnsupportedOperationException("not a Responses API stream");
+    }
+
     void completed(ChatResponse response);
 
     void failed(ProviderException error);

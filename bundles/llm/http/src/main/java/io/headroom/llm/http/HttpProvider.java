@@ -28,6 +28,7 @@ import org.eclipse.jetty.client.util.BytesContentProvider;
 import org.eclipse.jetty.client.util.InputStreamResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.HttpCookieStore;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -62,6 +63,9 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         http.setMaxConnectionsPerDestination(512);
         http.setFollowRedirects(false);
         http.setUserAgentField(null);
+        // no cookies: a provider's Set-Cookie must not ride along on every tenant's later calls, and the store's lookup
+        // (URIs built per request) showed in the gateway's profile
+        http.setCookieStore(new HttpCookieStore.Empty());
         try {
             http.start();
         } catch (Exception e) {
@@ -131,16 +135,38 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     private Request request(Deployment d, ChatRequest request, boolean stream) {
-        return request(d, path(), body(d, request, stream), stream);
-    }
-
-    private Request request(Deployment d, String path, JsonNode json, boolean stream) {
         byte[] body;
         try {
-            body = JSON.writeValueAsBytes(json);
+            body = bodyBytes(d, request, stream);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        return request(d, path(), body, stream);
+    }
+
+    /**
+     * The request's body as bytes: {@link #body} written out, unless an adapter writes it more cheaply (the gateway's
+     * hot path: a JSON tree per request showed in its profile).
+     */
+    protected byte[] bodyBytes(Deployment d, ChatRequest request, boolean stream) throws IOException {
+        return JSON.writeValueAsBytes(body(d, request, stream));
+    }
+
+    /** The answer's body as the router's response: by default read as a tree for {@link #parse(Deployment, JsonNode)}. */
+    protected ChatResponse parse(Deployment d, byte[] body) throws IOException {
+        return parse(d, JSON.readTree(body));
+    }
+
+    /** A POST of a JSON body below the deployment's endpoint, bounded by its timeout (a stream: by its silences). */
+    Request request(Deployment d, String path, JsonNode json, boolean stream) {
+        try {
+            return request(d, path, JSON.writeValueAsBytes(json), stream);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Request request(Deployment d, String path, byte[] body, boolean stream) {
         Request r = http.newRequest(uri(d.endpoint() + path)).method(HttpMethod.POST)
                 .content(new BytesContentProvider("application/json", body));
         if (stream) {
@@ -170,12 +196,12 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
 
     @Override
     public ChatResponse complete(Deployment d, ChatRequest request) {
-        JsonNode answer = post(d, request(d, request, false));
+        byte[] answer = send(d, request(d, request, false));
         try {
             return parse(d, answer);
         } catch (ProviderException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
         }
     }
@@ -186,6 +212,16 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     private JsonNode post(Deployment d, Request request) {
+        byte[] body = send(d, request);
+        try {
+            return JSON.readTree(body);
+        } catch (IOException | RuntimeException e) {
+            throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
+        }
+    }
+
+    /** Sends a request; the body of a 200 answer, any other status or failure classified. */
+    private byte[] send(Deployment d, Request request) {
         ContentResponse r;
         try {
             r = request.send();
@@ -200,38 +236,12 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         if (r.getStatus() != 200) {
             throw failure(d, r.getStatus(), r.getHeaders().get(HttpHeader.RETRY_AFTER), r.getContentAsString());
         }
-        try {
-            return JSON.readTree(r.getContent());
-        } catch (IOException | RuntimeException e) {
-            throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
-        }
+        return r.getContent();
     }
 
     @Override
     public void stream(Deployment d, ChatRequest request, StreamListener listener) {
-        InputStreamResponseListener response = new InputStreamResponseListener();
-        request(d, request, true).send(response);
-        Response head;
-        try {
-            head = response.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
-        } catch (TimeoutException e) {
-            throw timedOut(d, e);
-        } catch (ExecutionException e) {
-            throw unreachable(d, e.getCause() == null ? e : e.getCause());
-        }
-        InputStream in = response.getInputStream();
-        if (head.getStatus() != 200) {
-            String body;
-            try (in) {
-                body = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                body = "";
-            }
-            throw failure(d, head.getStatus(), head.getHeaders().get(HttpHeader.RETRY_AFTER), body);
-        }
+        InputStream in = open(d, request(d, request, true));
         StreamState state = new StreamState(request);
         String event = null;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
@@ -257,13 +267,49 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         } catch (ProviderException e) {
             fail(state, listener, e);
         } catch (IOException | RuntimeException e) {
-            fail(state, listener, new ProviderException(d.name() + (idle(e) ? ": the stream was silent for more than "
-                    + d.streamIdleMillis() + " ms" : ": stream broken: " + e.getMessage()), 0, true, 0, e));
+            fail(state, listener, broken(d, e));
         }
     }
 
+    /** A stream that broke or went silent while it was read. */
+    static ProviderException broken(Deployment d, Exception e) {
+        return new ProviderException(d.name() + (idle(e) ? ": the stream was silent for more than "
+                + d.streamIdleMillis() + " ms" : ": stream broken: " + e.getMessage()), 0, true, 0, e);
+    }
+
+    /**
+     * Sends a streamed request and waits for the answer's head; its body when the status is 200, else the failure
+     * (the provider's status, Retry-After and message) thrown classified.
+     */
+    InputStream open(Deployment d, Request streamed) {
+        InputStreamResponseListener response = new InputStreamResponseListener();
+        streamed.send(response);
+        Response head;
+        try {
+            head = response.get(d.timeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderException(d.name() + ": interrupted", 0, true, 0, e);
+        } catch (TimeoutException e) {
+            throw timedOut(d, e);
+        } catch (ExecutionException e) {
+            throw unreachable(d, e.getCause() == null ? e : e.getCause());
+        }
+        InputStream in = response.getInputStream();
+        if (head.getStatus() != 200) {
+            String body;
+            try (in) {
+                body = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                body = "";
+            }
+            throw failure(d, head.getStatus(), head.getHeaders().get(HttpHeader.RETRY_AFTER), body);
+        }
+        return in;
+    }
+
     /** What the caller's listener threw while a stream was read: passed on as it is, never taken as a provider failure. */
-    private static final class ClientGone extends RuntimeException {
+    static final class ClientGone extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final RuntimeException failure;
 

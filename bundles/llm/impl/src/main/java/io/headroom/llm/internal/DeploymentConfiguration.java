@@ -56,6 +56,10 @@ public final class DeploymentConfiguration {
 
         @AttributeDefinition(description = "Longest silence between a stream's bytes, ms (0: timeoutMillis); timeoutMillis still bounds the wait for the first byte")
         long streamIdleTimeoutMillis() default 0;
+
+        @AttributeDefinition(description = "How the Responses API reaches the deployment: mapped (onto chat completions by the gateway)"
+                + " or native (passed through to its own /responses; OpenAI-compatible servers that serve it)")
+        String responsesApi() default "mapped";
     }
 
     @Activate
@@ -63,7 +67,7 @@ public final class DeploymentConfiguration {
         Deployment d = new Deployment(c.name(), c.provider(), c.model(), c.endpoint().replaceAll("/+$", ""), c.apiKey(),
                 c.requestsPerMinute(), c.tokensPerMinute(), c.inputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.inputCostPer1kTokens(),
                 c.outputCostPer1kTokens() < 0 ? c.costPer1kTokens() : c.outputCostPer1kTokens(), c.timeoutMillis(), c.allowedFails(),
-                c.streamIdleTimeoutMillis());
+                c.streamIdleTimeoutMillis(), c.responsesApi());
         if (admin instanceof LlmRouterService service) {
             service.seedDeployment(d);
         } else {

@@ -5,8 +5,6 @@ import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.load.TenantLimit;
 import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.metrics.Metrics;
-import io.headroom.core.api.signal.LoadSample;
-import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.Signals;
 import io.headroom.core.api.store.ControlStore;
 import io.headroom.llm.api.ChatRequest;
@@ -20,12 +18,14 @@ import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.RouteStatus;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.TenantQuota;
 import io.headroom.llm.api.Usage;
-import io.headroom.llm.internal.core.ForwardingListener;
+import io.headroom.llm.internal.core.Definitions;
 import io.headroom.llm.internal.core.LeasedLimits;
 import io.headroom.llm.internal.core.Router;
 import io.headroom.llm.internal.core.TenantQuotas;
@@ -33,7 +33,6 @@ import io.headroom.llm.internal.core.UsageMeter;
 import io.headroom.llm.internal.store.LlmStore;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +42,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -74,7 +72,6 @@ import org.slf4j.LoggerFactory;
 public final class LlmRouterService implements LlmRouter, LlmAdmin {
     public static final String PID = "io.headroom.llm";
     private static final Logger LOG = LoggerFactory.getLogger(LlmRouterService.class);
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}");
 
     @ObjectClassDefinition(name = "Headroom LLM router")
     public @interface Config {
@@ -124,6 +121,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     private final Config config;
     private final LeasedLimits limits;
     private final UsageMeter meter = new UsageMeter();
+    private final CallAccounting accounting;
     private final LongSupplier clock = System::currentTimeMillis;
     private final Map<String, ProviderAdapter> adapters = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
@@ -177,6 +175,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                     }
                 });
         this.quotas = new TenantQuotas(limits, this::effectiveQuota, this::spentMicros, clock);
+        this.accounting = new CallAccounting(router, quotas, meter, signals, clock, this::today, () -> requestMeters);
         try {
             liveNodes = Math.max(1, fleet.liveNodes().size()); // the share each node serves while the control schema is away
             reload();
@@ -321,19 +320,6 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         }
     }
 
-    /**
-     * Each request a tenant makes is load on the llm layer of the tenant load ledger, admitted or not. A route that is
-     * not for this tenant does not exist for it: refused exactly as an unknown model, before any accounting.
-     */
-    private void offered(TenantId tenant, String route) {
-        if (tenant != null && router.routeNamed(route).filter(r -> !r.allows(tenant.value())).isPresent()) {
-            throw new IllegalArgumentException("no route named '" + route + "'");
-        }
-        if (tenant != null) {
-            signals.load(new LoadSample(tenant, "llm", route, 1, Instant.now()));
-        }
-    }
-
     private TenantQuota configuredQuota(TenantId tenant) {
         TenantQuota o = overrides.get(tenant);
         int rpm = config.tenantRequestsPerMinute();
@@ -345,131 +331,56 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                 o.tokensPerMinute() == null ? tpm : o.tokensPerMinute(), o.dailyBudget(), o.monthlyBudget());
     }
 
-    private static long used(ChatResponse r) {
-        return (long) r.promptTokens() + r.completionTokens();
-    }
-
-    private void account(TenantId tenant, String route, ChatResponse r) {
-        Deployment d = router.deployment(r.deployment()).orElse(null);
-        long cost = d == null ? 0 : Math.round(d.cost(r.promptTokens(), r.completionTokens()) * 1e6);
-        meter.record(today(), tenant, route, r.deployment(), r.promptTokens(), r.completionTokens(), cost);
-    }
-
-    /** A routed call that reports its outcome for the tenant. */
-    @FunctionalInterface
-    private interface RoutedCall<T> {
-        T run(long start, long reservedTokens) throws InterruptedException;
-    }
-
-    private <T> T reported(TenantId tenant, int estimatedTokens, RoutedCall<T> call) {
-        long reserved = quotas.admit(tenant, estimatedTokens);
-        long start = clock.getAsLong();
-        try {
-            return call.run(start, reserved);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            quotas.settle(tenant, reserved, 0, start);
-            report(tenant, false, start);
-            throw new ProviderException("interrupted", 503, true, 0, e);
-        } catch (ProviderException | IllegalArgumentException e) {
-            quotas.settle(tenant, reserved, 0, start);
-            report(tenant, false, start);
-            throw e;
-        } catch (RuntimeException e) {
-            quotas.settle(tenant, reserved, 0, start); // abandoned by the caller (a client that went away): no outcome either way
-            throw e;
-        }
-    }
-
     @Override
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
-        offered(tenant, route);
-        return reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        accounting.offered(tenant, route);
+        return accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
-            GatewayRequestMeters m = requestMeters;
-            if (m != null) {
-                m.tokens(route, priority, r.promptTokens(), r.completionTokens());
-            }
-            quotas.settle(tenant, reserved, used(r), start);
-            account(tenant, route, r);
-            report(tenant, true, start);
+            accounting.answered(tenant, route, priority, reserved, start, r);
             return r;
         });
     }
 
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
-        offered(tenant, route);
-        reported(tenant, request.estimatedTokens(), (start, reserved) -> {
-            GatewayRequestMeters m = requestMeters;
-            router.stream(route, priority, request, start + timeout.toMillis(), new ForwardingListener(listener) {
-                private boolean first = true; // a stream's events come from one thread at a time
+        accounting.offered(tenant, route);
+        accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+            router.stream(route, priority, request, start + timeout.toMillis(),
+                    accounting.streamed(tenant, route, priority, reserved, start, listener));
+            return null;
+        });
+    }
 
-                private void firstToken() {
-                    if (first) {
-                        first = false;
-                        if (m != null) {
-                            m.firstToken(route, priority, clock.getAsLong() - start);
-                        }
-                    }
-                }
+    @Override
+    public ResponsesAnswer respond(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout) {
+        accounting.offered(tenant, route);
+        return accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+            ResponsesAnswer r = router.respond(route, priority, request, start + timeout.toMillis());
+            accounting.answered(tenant, route, priority, reserved, start, r.response());
+            return r;
+        });
+    }
 
-                @Override
-                public void token(String text) {
-                    firstToken();
-                    listener.token(text);
-                }
-
-                @Override
-                public void toolCall(int index, String id, String name, String arguments) {
-                    firstToken();
-                    listener.toolCall(index, id, name, arguments);
-                }
-
-                @Override
-                public void completed(ChatResponse response) {
-                    if (m != null) {
-                        m.tokens(route, priority, response.promptTokens(), response.completionTokens());
-                    }
-                    quotas.settle(tenant, reserved, used(response), start);
-                    account(tenant, route, response);
-                    report(tenant, true, start);
-                    listener.completed(response);
-                }
-
-                @Override
-                public void failed(ProviderException error) {
-                    // cut mid-answer: the provider billed an unknown part of it, so the reservation stands
-                    report(tenant, false, start);
-                    listener.failed(error);
-                }
-            });
+    @Override
+    public void streamResponses(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout,
+                                StreamListener listener) {
+        accounting.offered(tenant, route);
+        accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+            router.streamResponses(route, priority, request, start + timeout.toMillis(),
+                    accounting.streamed(tenant, route, priority, reserved, start, listener));
             return null;
         });
     }
 
     @Override
     public EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
-        offered(tenant, route);
-        return reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        accounting.offered(tenant, route);
+        return accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
             EmbeddingResponse r = router.embed(route, priority, request, start + timeout.toMillis());
-            GatewayRequestMeters m = requestMeters;
-            if (m != null) {
-                m.tokens(route, priority, r.promptTokens(), 0);
-            }
-            quotas.settle(tenant, reserved, r.promptTokens(), start);
-            Deployment d = router.deployment(r.deployment()).orElse(null);
-            long cost = d == null ? 0 : Math.round(d.cost(r.promptTokens(), 0) * 1e6);
-            meter.record(today(), tenant, route, r.deployment(), r.promptTokens(), 0, cost);
-            report(tenant, true, start);
+            accounting.answered(tenant, route, priority, reserved, start,
+                    new ChatResponse("", ChatResponse.STOP, r.deployment(), r.model(), r.promptTokens(), 0));
             return r;
         });
-    }
-
-    private void report(TenantId tenant, boolean success, long start) {
-        if (tenant != null) { // platform-scope calls are no tenant's outcome
-            signals.outcome(new OutcomeEvent(tenant, "llm.answer", success, Math.max(0, clock.getAsLong() - start), Instant.now()));
-        }
     }
 
     @Override
@@ -528,30 +439,8 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         return write(() -> store.setDisabled(deployment, disabled));
     }
 
-    static void validate(Deployment d) {
-        if (d.name() == null || !NAME.matcher(d.name()).matches()) {
-            throw new IllegalArgumentException("a deployment name is 1-100 letters, digits and . _ : / -");
-        }
-        if (d.provider() == null || d.provider().isBlank() || d.model() == null || d.model().isBlank()) {
-            throw new IllegalArgumentException("a deployment needs a provider and a model");
-        }
-        if (d.endpoint() == null || !(d.endpoint().startsWith("http://") || d.endpoint().startsWith("https://"))) {
-            throw new IllegalArgumentException("a deployment's endpoint is an http:// or https:// URL");
-        }
-        if (d.requestsPerMinute() < 0 || d.tokensPerMinute() < 0 || d.allowedFails() < 0 || d.timeoutMillis() < 1
-                || d.streamIdleTimeoutMillis() < 0 || !(d.inputCostPer1kTokens() >= 0) || !(d.outputCostPer1kTokens() >= 0)) {
-            throw new IllegalArgumentException("limits, prices, allowedFails and streamIdleTimeoutMillis must be 0 or more,"
-                    + " the timeout at least 1 ms");
-        }
-    }
-
-    static void validate(Route r) {
-        if (r.name() == null || !NAME.matcher(r.name()).matches()) {
-            throw new IllegalArgumentException("a route name is 1-100 letters, digits and . _ : / -");
-        }
-        if (r.deployments().isEmpty() || r.deployments().stream().anyMatch(d -> !NAME.matcher(d).matches())) {
-            throw new IllegalArgumentException("a route needs one or more deployment names");
-        }
+    private void validate(Deployment d) {
+        Definitions.validate(d, adapters.get(d.provider()));
     }
 
     @Override
@@ -579,7 +468,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
 
     @Override
     public void putRoute(Route route) {
-        validate(route);
+        Definitions.validate(route);
         write(() -> {
             store.putRoute(route, false);
             return null;
@@ -587,7 +476,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     }
 
     void seedRoute(Route route) {
-        validate(route);
+        Definitions.validate(route);
         write(() -> {
             store.putRoute(route, true);
             return null;

@@ -2,7 +2,7 @@ package io.headroom.llm.internal.core;
 
 import io.headroom.llm.api.StreamListener;
 
-/** Passes a stream's start, tokens and tool calls through; subclasses add what happens when it ends. */
+/** Passes a stream's start, tokens, tool calls and Responses events through; subclasses add what happens when it ends. */
 public abstract class ForwardingListener implements StreamListener {
     protected final StreamListener delegate;
 
@@ -23,5 +23,10 @@ public abstract class ForwardingListener implements StreamListener {
     @Override
     public void toolCall(int index, String id, String name, String arguments) {
         delegate.toolCall(index, id, name, arguments);
+    }
+
+    @Override
+    public void event(String type, String data) {
+        delegate.event(type, data);
     }
 }

@@ -9,6 +9,8 @@ import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.RouteStatus;
 import io.headroom.llm.api.StreamListener;
@@ -357,24 +359,81 @@ public final class Router {
     public void stream(String routeName, Priority priority, ChatRequest request, long deadlineMillis, StreamListener listener)
             throws InterruptedException {
         attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
-            adapter(s).stream(s.deployment, request, new ForwardingListener(listener) {
-                @Override
-                public void completed(ChatResponse response) {
-                    s.succeeded();
-                    finished(a, start, response.promptTokens() + response.completionTokens());
-                    listener.completed(response);
-                }
-
-                @Override
-                public void failed(ProviderException error) {
-                    Router.this.failed(s, error); // mid-stream: the client gets an error event, never a cut answer
-                    finished(a, start, a.reservedTokens());
-                    listener.failed(error);
-                }
-            });
+            adapter(s).stream(s.deployment, request, settling(s, a, start, listener));
             return null;
         });
     }
+
+    /** Passes a stream on to the caller, settling the attempt when it ends. */
+    private StreamListener settling(DeploymentState s, Attempt a, long start, StreamListener listener) {
+        return new ForwardingListener(listener) {
+            @Override
+            public void completed(ChatResponse response) {
+                s.succeeded();
+                finished(a, start, response.promptTokens() + response.completionTokens());
+                listener.completed(response);
+            }
+
+            @Override
+            public void failed(ProviderException error) {
+                Router.this.failed(s, error); // mid-stream: the client gets an error event, never a cut answer
+                finished(a, start, a.reservedTokens());
+                listener.failed(error);
+            }
+        };
+    }
+
+    /**
+     * A Responses API call: passed through to the route's deployments that serve it themselves, mapped onto chat
+     * completions for the others, failing over between both kinds and waiting as {@link #complete} does. A call that
+     * cannot be mapped goes only to deployments that pass it through.
+     */
+    public ResponsesAnswer respond(String routeName, Priority priority, ResponsesRequest request, long deadlineMillis)
+            throws InterruptedException {
+        return attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
+            ResponsesAnswer answer = passesThrough(s) ? adapter(s).respond(s.deployment, request)
+                    : new ResponsesAnswer(null, adapter(s).complete(s.deployment, request.mapped()));
+            s.succeeded();
+            finished(a, start, answer.response().promptTokens() + answer.response().completionTokens());
+            return answer;
+        });
+    }
+
+    /**
+     * Streams a Responses API call: a deployment that serves it sends its own events, a mapped one tokens and tool
+     * calls; failures before the first of them fail over invisibly, to a deployment of either kind.
+     */
+    public void streamResponses(String routeName, Priority priority, ResponsesRequest request, long deadlineMillis,
+                                StreamListener listener) throws InterruptedException {
+        attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
+            if (passesThrough(s)) {
+                adapter(s).streamResponses(s.deployment, request, settling(s, a, start, listener));
+            } else {
+                adapter(s).stream(s.deployment, request.mapped(), settling(s, a, start, listener));
+            }
+            return null;
+        });
+    }
+
+    /** Whether Responses API calls go to this deployment's own /responses: it is set so, and its adapter can. */
+    private boolean passesThrough(DeploymentState s) {
+        if (!s.deployment.servesResponses()) {
+            return false;
+        }
+        ProviderAdapter a = adapters.apply(s.deployment.provider());
+        return a != null && a.servesResponses(s.deployment);
+    }
+
+    /** What stops a deployment from taking a Responses call: nothing when it passes it through (its server decides). */
+    private List<String> unsupported(DeploymentState s, ResponsesRequest request) {
+        if (passesThrough(s)) {
+            return List.of();
+        }
+        return request.mapped() == null ? List.of(UNMAPPABLE + request.unmappable()) : unsupported(s, request.mapped());
+    }
+
+    /** Marks the reason a Responses call cannot be mapped onto chat completions, among unsupported parameters. */
+    private static final String UNMAPPABLE = "responses:";
 
     /** What a deployment's adapter cannot honour of the request (nothing when its adapter is not there yet). */
     private List<String> unsupported(DeploymentState s, ChatRequest request) {
@@ -398,6 +457,12 @@ public final class Router {
                 return;
             }
             names.addAll(u);
+        }
+        for (String n : names) {
+            if (n.startsWith(UNMAPPABLE)) {
+                throw new ProviderException("route " + r.name() + " has no deployment that serves the Responses API itself, and this"
+                        + " call cannot be mapped onto chat completions: " + n.substring(UNMAPPABLE.length()), 400, false, 0, null);
+            }
         }
         if (!names.isEmpty()) {
             throw new ProviderException(names.equals(java.util.Set.of("embeddings"))

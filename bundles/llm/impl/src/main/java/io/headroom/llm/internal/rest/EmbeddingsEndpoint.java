@@ -42,7 +42,7 @@ public final class EmbeddingsEndpoint implements DirectEndpoint {
 
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
-        ChatEndpoint.answerOrError(exchange, () -> answer(caller, exchange));
+        ErrorEnvelope.answerOrError(exchange, () -> answer(caller, exchange));
     }
 
     /** The request's route, inputs, dimensions and other parameters; whether the answer is base64. */

@@ -118,7 +118,7 @@ public final class LlmResource implements RestResource {
         }
         ChatRequest request;
         try {
-            request = ChatEndpoint.read(body).request();
+            request = ChatBodyReader.read(body).request();
         } catch (IOException e) {
             throw ProblemException.badRequest("malformed JSON: " + e.getMessage());
         }
@@ -382,6 +382,7 @@ public final class LlmResource implements RestResource {
                 m.put("timeoutMillis", d.timeoutMillis());
                 m.put("allowedFails", d.allowedFails());
                 m.put("streamIdleTimeoutMillis", d.streamIdleTimeoutMillis());
+                m.put("responsesApi", d.responsesApi());
             }
             m.put("status", s.status());
             m.put("cooldownReason", s.cooldownReason());
@@ -407,7 +408,7 @@ public final class LlmResource implements RestResource {
             throw ProblemException.badRequest("the body is a JSON object: provider, model, endpoint, apiKey, requestsPerMinute, ...");
         }
         known(body, "name", "provider", "model", "endpoint", "apiKey", "requestsPerMinute", "tokensPerMinute", "inputCostPer1kTokens",
-                "outputCostPer1kTokens", "timeoutMillis", "allowedFails", "streamIdleTimeoutMillis");
+                "outputCostPer1kTokens", "timeoutMillis", "allowedFails", "streamIdleTimeoutMillis", "responsesApi");
         for (String f : List.of("provider", "model", "endpoint")) {
             if (!body.path(f).isTextual()) {
                 throw ProblemException.badRequest("'" + f + "' is required (a string)");
@@ -418,7 +419,7 @@ public final class LlmResource implements RestResource {
                     body.get("endpoint").asText().replaceAll("/+$", ""), body.hasNonNull("apiKey") ? body.get("apiKey").asText() : null,
                     integer(body, "requestsPerMinute", 0), integer(body, "tokensPerMinute", 0), decimal(body, "inputCostPer1kTokens"),
                     decimal(body, "outputCostPer1kTokens"), integer(body, "timeoutMillis", 60_000), integer(body, "allowedFails", 0),
-                    integer(body, "streamIdleTimeoutMillis", 0));
+                    integer(body, "streamIdleTimeoutMillis", 0), body.hasNonNull("responsesApi") ? body.get("responsesApi").asText() : null);
             admin.putDeployment(d);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());

@@ -9,18 +9,15 @@ import io.headroom.core.api.rest.Caller;
 import io.headroom.core.api.rest.DirectEndpoint;
 import io.headroom.core.api.rest.ProblemException;
 import io.headroom.llm.api.ChatRequest;
-import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderException;
-import io.headroom.llm.api.StreamListener;
-import io.headroom.llm.api.ToolCall;
+import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponsesRequest;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +28,17 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * POST /api/llm/v1/responses, OpenAI's Responses API (what the Agents SDK uses by default), mapped onto the router's
- * chat completions for every deployment: {@code instructions} and message items become messages, function_call and
+ * POST /api/llm/v1/responses, OpenAI's Responses API (what the Agents SDK uses by default). Deployments set to serve
+ * it themselves ({@code responsesApi=native}) get the body as it was sent and answer in their own format, streamed
+ * events included; for the others it is mapped onto the router's chat completions: {@code instructions} and message items become messages, function_call and
  * function_call_output items the assistant's tool calls and the tool results, flat function tools and tool_choice
  * the chat's, {@code text.format} the response_format, {@code max_output_tokens} the output limit; the answer is a
  * response object with message and function_call output items, streamed as Responses events (response.created,
- * output_item.added, output_text.delta, function_call_arguments.delta, ..., response.completed). Nothing is stored:
- * {@code previous_response_id} is refused, {@code store} is answered false.
+ * output_item.added, output_text.delta, function_call_arguments.delta, ..., response.completed). A mapped call stores
+ * nothing ({@code store} is answered false), so a call with {@code previous_response_id} or a hosted tool cannot be
+ * mapped: only deployments that serve the Responses API take it, and without one it is refused. The router fails over
+ * between both kinds before the first byte; limits and tenant accounting are the chat's (usage from the answer's
+ * {@code usage}).
  */
 @Component(service = DirectEndpoint.class, property = DirectEndpoint.PATH + "=/llm/v1/responses")
 public final class ResponsesEndpoint implements DirectEndpoint {
@@ -55,7 +56,7 @@ public final class ResponsesEndpoint implements DirectEndpoint {
 
     @Override
     public void serve(Caller caller, Exchange exchange) throws IOException {
-        ChatEndpoint.answerOrError(exchange, () -> answer(caller, exchange));
+        ErrorEnvelope.answerOrError(exchange, () -> answer(caller, exchange));
     }
 
     /** The Responses request as a Chat Completions body (then read as any chat request is). */
@@ -189,241 +190,73 @@ public final class ResponsesEndpoint implements DirectEndpoint {
     }
 
     private void answer(Caller caller, Exchange exchange) throws IOException {
+        byte[] raw = exchange.body().readAllBytes();
         JsonNode body;
         try {
-            body = JSON.readTree(exchange.body());
+            body = JSON.readTree(raw);
         } catch (IOException e) {
             throw ProblemException.badRequest("malformed JSON: " + e.getMessage());
         }
-        ObjectNode chat = chatBody(body);
-        ChatEndpoint.Body parsed = ChatEndpoint.read(chat);
-        ChatRequest request = parsed.request();
+        if (body == null || !body.isObject()) {
+            throw ProblemException.badRequest("the body must be a JSON object");
+        }
+        if (!body.path("model").isTextual() || body.path("model").asText().isEmpty()) {
+            throw ProblemException.badRequest("'model' (a route name) is required");
+        }
+        String route = body.get("model").asText();
+        boolean stream = body.path("stream").asBoolean(false);
+        ResponsesRequest request = request(new String(raw, StandardCharsets.UTF_8), body);
         TenantId tenant = ChatEndpoint.tenant(caller, exchange);
         Priority priority = LlmResource.priority(exchange.header("X-Headroom-Priority"));
         Duration timeout = ChatEndpoint.timeout(exchange);
-        String route = parsed.model;
-        Shape shape = new Shape("resp_" + UUID.randomUUID().toString().replace("-", ""), route, System.currentTimeMillis() / 1000, body);
-        if (parsed.stream) {
-            stream(exchange, shape, tenant, priority, request, timeout, caller.tenantScope().isPresent());
+        boolean tenantCaller = caller.tenantScope().isPresent();
+        ResponsesShape shape = new ResponsesShape("resp_" + UUID.randomUUID().toString().replace("-", ""), route,
+                System.currentTimeMillis() / 1000, body);
+        if (stream) {
+            stream(exchange, shape, tenant, priority, request, timeout, tenantCaller);
             return;
         }
-        ChatResponse r;
+        ResponsesAnswer r;
         try {
-            r = router.complete(tenant, priority, route, request, timeout);
+            r = router.respond(tenant, priority, route, request, timeout);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest(e.getMessage());
         } catch (ProviderException e) {
-            throw LlmResource.problem(e, caller.tenantScope().isPresent());
+            throw LlmResource.problem(e, tenantCaller);
         }
         exchange.status(200);
-        if (caller.tenantScope().isEmpty()) {
-            exchange.header("X-Headroom-Deployment", r.deployment());
-        }
-        List<JsonNode> output = new ArrayList<>();
-        if (!r.content().isEmpty() || r.toolCalls().isEmpty()) {
-            output.add(shape.message("msg_" + shape.id.substring(5), r.content(), "completed"));
-        }
-        for (ToolCall c : r.toolCalls()) {
-            output.add(shape.functionCall("fc_" + c.id(), c.id(), c.name(), c.arguments(), "completed"));
+        if (!tenantCaller) {
+            exchange.header("X-Headroom-Deployment", r.response().deployment());
         }
         try (OutputStream out = exchange.output("application/json")) {
-            JSON.writeValue(out, shape.response(r.finishReason().equals(ChatResponse.LENGTH) ? "incomplete" : "completed", output, r));
-        }
-    }
-
-    /** The response object's fixed parts, echoed from the request as OpenAI does. */
-    static final class Shape {
-        final String id;
-        final String route;
-        final long created;
-        final JsonNode request;
-
-        Shape(String id, String route, long created, JsonNode request) {
-            this.id = id;
-            this.route = route;
-            this.created = created;
-            this.request = request;
-        }
-
-        ObjectNode response(String status, List<JsonNode> output, ChatResponse r) {
-            ObjectNode o = JSON.createObjectNode().put("id", id).put("object", "response").put("created_at", created)
-                    .put("status", status).put("model", route);
-            o.putNull("error");
-            if (status.equals("incomplete")) {
-                o.putObject("incomplete_details").put("reason", "max_output_tokens");
+            if (r.passedThrough()) {
+                out.write(r.body().getBytes(StandardCharsets.UTF_8));
             } else {
-                o.putNull("incomplete_details");
+                JSON.writeValue(out, shape.answer(r.response()));
             }
-            o.set("instructions", request.path("instructions").isMissingNode() ? JSON.nullNode() : request.get("instructions"));
-            o.set("max_output_tokens", request.path("max_output_tokens").isMissingNode() ? JSON.nullNode() : request.get("max_output_tokens"));
-            o.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : JSON.createObjectNode());
-            o.putArray("output").addAll(output);
-            o.put("parallel_tool_calls", request.path("parallel_tool_calls").asBoolean(true));
-            o.putNull("previous_response_id");
-            o.putNull("reasoning");
-            o.put("store", false);
-            o.set("temperature", request.path("temperature").isMissingNode() ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(1.0) : request.get("temperature"));
-            o.set("text", request.path("text").isObject() ? request.get("text") : JSON.createObjectNode().set("format",
-                    JSON.createObjectNode().put("type", "text")));
-            o.set("tool_choice", request.path("tool_choice").isMissingNode() ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode("auto") : request.get("tool_choice"));
-            o.set("tools", request.path("tools").isArray() ? request.get("tools") : JSON.createArrayNode());
-            o.set("top_p", request.path("top_p").isMissingNode() ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(1.0) : request.get("top_p"));
-            o.put("truncation", "disabled");
-            if (r == null) {
-                o.putNull("usage");
-            } else {
-                ObjectNode usage = o.putObject("usage").put("input_tokens", r.promptTokens());
-                usage.putObject("input_tokens_details").put("cached_tokens", 0);
-                usage.put("output_tokens", r.completionTokens());
-                usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
-                usage.put("total_tokens", r.promptTokens() + r.completionTokens());
-            }
-            return o;
-        }
-
-        ObjectNode message(String itemId, String text, String status) {
-            ObjectNode m = JSON.createObjectNode().put("type", "message").put("id", itemId).put("status", status).put("role", "assistant");
-            ArrayNode content = m.putArray("content");
-            if (text != null) {
-                content.add(textPart(text));
-            }
-            return m;
-        }
-
-        static ObjectNode textPart(String text) {
-            ObjectNode part = JSON.createObjectNode().put("type", "output_text").put("text", text);
-            part.putArray("annotations");
-            part.putArray("logprobs");
-            return part;
-        }
-
-        ObjectNode functionCall(String itemId, String callId, String name, String arguments, String status) {
-            return JSON.createObjectNode().put("type", "function_call").put("id", itemId).put("call_id", callId).put("name", name)
-                    .put("arguments", arguments).put("status", status);
         }
     }
 
     /**
-     * Responses streaming events. Nothing is sent before the first token (a refusal or failure before it gets a real
-     * status); then response.created and response.in_progress, an output item per message or function call with its
-     * deltas, and response.completed; a failure after the first token is an error event then response.failed.
+     * The call for the router: the body as sent (for deployments that serve the Responses API) and its mapping onto
+     * chat completions, or why it has none (then only those deployments may take it).
      */
-    private void stream(Exchange exchange, Shape shape, TenantId tenant, Priority priority, ChatRequest request, Duration timeout,
-                        boolean tenantCaller)
-            throws IOException {
-        final class Writer implements StreamListener {
-            private OutputStream out;
-            private int sequence;
-            private final List<ObjectNode> items = new ArrayList<>();
-            private int textItem = -1;
-            private final StringBuilder text = new StringBuilder();
-            private final List<Integer> toolItems = new ArrayList<>();
-
-            private void send(String type, ObjectNode data) {
-                try {
-                    if (out == null) {
-                        exchange.status(200);
-                        exchange.header("Cache-Control", "no-cache");
-                        out = exchange.output("text/event-stream");
-                        emit("response.created", JSON.createObjectNode().set("response", shape.response("in_progress", List.of(), null)));
-                        emit("response.in_progress", JSON.createObjectNode().set("response", shape.response("in_progress", List.of(), null)));
-                    }
-                    emit(type, data);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e); // the client went away
-                }
-            }
-
-            private void emit(String type, ObjectNode data) throws IOException {
-                ObjectNode event = JSON.createObjectNode().put("type", type).put("sequence_number", sequence++);
-                event.setAll(data);
-                out.write(("event: " + type + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-
-            private ObjectNode at(int index) {
-                return JSON.createObjectNode().put("output_index", index);
-            }
-
-            @Override
-            public void token(String delta) {
-                if (textItem < 0) {
-                    textItem = items.size();
-                    ObjectNode item = shape.message("msg_" + shape.id.substring(5), null, "in_progress");
-                    items.add(item);
-                    send("response.output_item.added", at(textItem).set("item", item.deepCopy()));
-                    ObjectNode added = at(textItem).put("item_id", item.get("id").asText()).put("content_index", 0);
-                    added.set("part", Shape.textPart(""));
-                    send("response.content_part.added", added);
-                }
-                text.append(delta);
-                ObjectNode d = at(textItem).put("item_id", items.get(textItem).get("id").asText()).put("content_index", 0).put("delta", delta);
-                d.putArray("logprobs");
-                send("response.output_text.delta", d);
-            }
-
-            @Override
-            public void toolCall(int index, String callId, String name, String arguments) {
-                if (index >= toolItems.size()) {
-                    toolItems.add(items.size());
-                    ObjectNode item = shape.functionCall("fc_" + callId, callId, name, "", "in_progress");
-                    items.add(item);
-                    send("response.output_item.added", at(items.size() - 1).set("item", item.deepCopy()));
-                }
-                int output = toolItems.get(index);
-                ObjectNode item = items.get(output);
-                if (arguments != null && !arguments.isEmpty()) {
-                    item.put("arguments", item.get("arguments").asText() + arguments);
-                    send("response.function_call_arguments.delta", at(output).put("item_id", item.get("id").asText()).put("delta", arguments));
-                }
-            }
-
-            @Override
-            public void completed(ChatResponse response) {
-                List<JsonNode> done = new ArrayList<>();
-                for (int i = 0; i < items.size(); i++) {
-                    ObjectNode item = items.get(i).put("status", "completed");
-                    String itemId = item.get("id").asText();
-                    if (i == textItem) {
-                        ObjectNode textDone = at(i).put("item_id", itemId).put("content_index", 0).put("text", text.toString());
-                        textDone.putArray("logprobs");
-                        send("response.output_text.done", textDone);
-                        send("response.content_part.done", (ObjectNode) at(i).put("item_id", itemId).put("content_index", 0)
-                                .set("part", Shape.textPart(text.toString())));
-                        item.withArray("content").add(Shape.textPart(text.toString()));
-                    } else {
-                        send("response.function_call_arguments.done", at(i).put("item_id", itemId)
-                                .put("name", item.get("name").asText()).put("arguments", item.get("arguments").asText()));
-                    }
-                    send("response.output_item.done", at(i).set("item", item));
-                    done.add(item);
-                }
-                if (items.isEmpty()) {
-                    // an empty answer still has its message
-                    token("");
-                    completed(response);
-                    return;
-                }
-                String status = response.finishReason().equals(ChatResponse.LENGTH) ? "incomplete" : "completed";
-                send("response." + status, JSON.createObjectNode().set("response", shape.response(status, done, response)));
-            }
-
-            @Override
-            public void failed(ProviderException error) {
-                send("error", JSON.createObjectNode().put("code", "server_error")
-                        .put("message", "the answer was cut off: " + LlmResource.message(error, tenantCaller)).putNull("param"));
-                ObjectNode failed = shape.response("failed", List.of(), null);
-                failed.putObject("error").put("code", "server_error").put("message", "the answer was cut off");
-                send("response.failed", JSON.createObjectNode().set("response", failed));
-            }
-
-            boolean started() {
-                return out != null;
-            }
-        }
-        Writer writer = new Writer();
+    static ResponsesRequest request(String raw, JsonNode body) throws IOException {
+        ChatRequest mapped;
         try {
-            router.stream(tenant, priority, shape.route, request, timeout, writer);
+            mapped = ChatBodyReader.read(chatBody(body)).request();
+        } catch (ProblemException e) {
+            int maxOutput = body.path("max_output_tokens").canConvertToInt() ? Math.max(1, body.get("max_output_tokens").asInt()) : 1024;
+            return new ResponsesRequest(raw, null, e.detail(), (int) Math.min(Integer.MAX_VALUE / 2, raw.length() / 4L + 1 + maxOutput));
+        }
+        return ResponsesRequest.of(raw, mapped);
+    }
+
+    private void stream(Exchange exchange, ResponsesShape shape, TenantId tenant, Priority priority, ResponsesRequest request,
+                        Duration timeout, boolean tenantCaller) throws IOException {
+        ResponsesStreamWriter writer = new ResponsesStreamWriter(exchange, shape, tenantCaller);
+        try {
+            router.streamResponses(tenant, priority, shape.route, request, timeout, writer);
         } catch (ProviderException | IllegalArgumentException e) {
             if (!writer.started()) {
                 throw e instanceof ProviderException p ? LlmResource.problem(p, tenantCaller) : ProblemException.badRequest(e.getMessage());

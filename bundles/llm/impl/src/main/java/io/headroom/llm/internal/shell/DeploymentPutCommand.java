@@ -51,10 +51,14 @@ public class DeploymentPutCommand implements Action {
     @Option(name = "--stream-idle-timeout", description = "Longest silence between a stream's bytes, ms (0: the timeout)")
     long streamIdleTimeoutMillis;
 
+    @Option(name = "--responses-api", description = "mapped (the gateway maps the Responses API onto chat completions, the default)"
+            + " or native (passed through to the deployment's own /responses; OpenAI-compatible servers that serve it)")
+    String responsesApi = Deployment.RESPONSES_MAPPED;
+
     @Override
     public Object execute() {
         admin.putDeployment(new Deployment(name, provider, model, endpoint.replaceAll("/+$", ""), apiKey, rpm, tpm, inputCost, outputCost,
-                timeoutMillis, allowedFails, streamIdleTimeoutMillis));
+                timeoutMillis, allowedFails, streamIdleTimeoutMillis, responsesApi));
         System.out.println("deployment " + name + " saved");
         return null;
     }

@@ -18,11 +18,14 @@ public class DeploymentsCommand implements Action {
     @Override
     public Object execute() {
         ShellTable t = new ShellTable();
-        for (String c : new String[] {"Deployment", "Provider", "Model", "Status", "Cooldown until", "Reason", "Latency ms", "In flight",
+        java.util.Map<String, String> responses = new java.util.HashMap<>();
+        admin.deploymentDefinitions().forEach(d -> responses.put(d.name(), d.responsesApi()));
+        for (String c : new String[] {"Deployment", "Provider", "Model", "Responses API", "Status", "Cooldown until", "Reason", "Latency ms", "In flight",
             "Requests", "Failures", "Last min"}) {
             t.column(c);
         }
-        admin.deployments().forEach(v -> t.addRow().addContent(v.name(), v.provider(), v.model(), v.status(),
+        admin.deployments().forEach(v -> t.addRow().addContent(v.name(), v.provider(), v.model(),
+                responses.getOrDefault(v.name(), ""), v.status(),
                 v.cooldownUntilMillis() == 0 ? "" : Instant.ofEpochMilli(v.cooldownUntilMillis()).toString(),
                 v.cooldownReason() == null ? "" : v.cooldownReason(), String.format(Locale.ROOT, "%.1f", v.latencyMillis()),
                 v.inFlight(), v.requests(), v.failures(), v.requestsLastMinute()));

@@ -56,7 +56,9 @@ public final class LlmStore implements LeasedLimits.Ledger {
                     "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS drop_unsupported VARCHAR(2000) NOT NULL DEFAULT ''"),
             Migration.of(3, "llm: stream idle timeouts, tenants a route is for",
                     "ALTER TABLE llm_deployments ADD COLUMN IF NOT EXISTS stream_idle_timeout_ms BIGINT NOT NULL DEFAULT 0",
-                    "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS tenants VARCHAR(4000) NOT NULL DEFAULT ''"));
+                    "ALTER TABLE llm_routes ADD COLUMN IF NOT EXISTS tenants VARCHAR(4000) NOT NULL DEFAULT ''"),
+            Migration.of(4, "llm deployments: how the Responses API reaches them",
+                    "ALTER TABLE llm_deployments ADD COLUMN IF NOT EXISTS responses_api VARCHAR(10) NOT NULL DEFAULT 'mapped'"));
 
     /** A deployment with the fleet's shared drain and cooldown state. */
     public record DeploymentRow(Deployment deployment, boolean disabled, long cooldownUntil, String cooldownReason) {
@@ -95,11 +97,11 @@ public final class LlmStore implements LeasedLimits.Ledger {
             List<DeploymentRow> deployments = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT name, provider, model, endpoint, api_key,"
                     + " requests_per_minute, tokens_per_minute, input_cost, output_cost, timeout_ms, allowed_fails, disabled,"
-                    + " cooldown_until, cooldown_reason, stream_idle_timeout_ms FROM llm_deployments ORDER BY name")) {
+                    + " cooldown_until, cooldown_reason, stream_idle_timeout_ms, responses_api FROM llm_deployments ORDER BY name")) {
                 while (rs.next()) {
                     deployments.add(new DeploymentRow(new Deployment(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getDouble(8), rs.getDouble(9), rs.getLong(10), rs.getInt(11),
-                            rs.getLong(15)),
+                            rs.getLong(15), rs.getString(16)),
                             rs.getBoolean(12), rs.getLong(13), rs.getString(14)));
                 }
             }
@@ -155,13 +157,13 @@ public final class LlmStore implements LeasedLimits.Ledger {
      */
     public void putDeployment(Deployment d, boolean fromConfig) throws SQLException {
         String sql = "INSERT INTO llm_deployments (name, provider, model, endpoint, api_key, requests_per_minute, tokens_per_minute,"
-                + " input_cost, output_cost, timeout_ms, allowed_fails, source, stream_idle_timeout_ms)"
-                + " VALUES (?, ?, ?, ?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " input_cost, output_cost, timeout_ms, allowed_fails, source, stream_idle_timeout_ms, responses_api)"
+                + " VALUES (?, ?, ?, ?, COALESCE(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 + " ON DUPLICATE KEY UPDATE provider = VALUES(provider), model = VALUES(model), endpoint = VALUES(endpoint),"
                 + " api_key = COALESCE(?, api_key), requests_per_minute = VALUES(requests_per_minute),"
                 + " tokens_per_minute = VALUES(tokens_per_minute), input_cost = VALUES(input_cost), output_cost = VALUES(output_cost),"
                 + " timeout_ms = VALUES(timeout_ms), allowed_fails = VALUES(allowed_fails), source = VALUES(source),"
-                + " stream_idle_timeout_ms = VALUES(stream_idle_timeout_ms)";
+                + " stream_idle_timeout_ms = VALUES(stream_idle_timeout_ms), responses_api = VALUES(responses_api)";
         try (Connection c = db.getConnection()) {
             if (fromConfig) {
                 try (PreparedStatement p = c.prepareStatement("SELECT source FROM llm_deployments WHERE name = ?")) {
@@ -187,7 +189,8 @@ public final class LlmStore implements LeasedLimits.Ledger {
                 p.setInt(11, d.allowedFails());
                 p.setString(12, fromConfig ? "etc" : "api");
                 p.setLong(13, d.streamIdleTimeoutMillis());
-                p.setString(14, d.apiKey());
+                p.setString(14, d.responsesApi());
+                p.setString(15, d.apiKey());
                 p.executeUpdate();
             }
             bump(c);
@@ -196,14 +199,14 @@ public final class LlmStore implements LeasedLimits.Ledger {
 
     private static boolean sameDeployment(Connection c, Deployment d) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("SELECT provider, model, endpoint, api_key, requests_per_minute, tokens_per_minute,"
-                + " input_cost, output_cost, timeout_ms, allowed_fails, stream_idle_timeout_ms FROM llm_deployments WHERE name = ?")) {
+                + " input_cost, output_cost, timeout_ms, allowed_fails, stream_idle_timeout_ms, responses_api FROM llm_deployments WHERE name = ?")) {
             p.setString(1, d.name());
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() && new Deployment(d.name(), rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                        rs.getInt(6), rs.getDouble(7), rs.getDouble(8), rs.getLong(9), rs.getInt(10), rs.getLong(11)).equals(
+                        rs.getInt(6), rs.getDouble(7), rs.getDouble(8), rs.getLong(9), rs.getInt(10), rs.getLong(11), rs.getString(12)).equals(
                         new Deployment(d.name(), d.provider(), d.model(), d.endpoint(), d.apiKey() == null ? "" : d.apiKey(),
                                 d.requestsPerMinute(), d.tokensPerMinute(), d.inputCostPer1kTokens(), d.outputCostPer1kTokens(),
-                                d.timeoutMillis(), d.allowedFails(), d.streamIdleTimeoutMillis()));
+                                d.timeoutMillis(), d.allowedFails(), d.streamIdleTimeoutMillis(), d.responsesApi()));
             }
         }
     }

@@ -45,6 +45,8 @@ import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.LlmAdmin;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.internal.core.Router;
@@ -97,6 +99,25 @@ public class OpenAiSdkConformanceTest {
             public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener l) {
                 try {
                     router.stream(route, priority, request, System.currentTimeMillis() + timeout.toMillis(), l);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public ResponsesAnswer respond(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout) {
+                try {
+                    return router.respond(route, priority, request, System.currentTimeMillis() + timeout.toMillis());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void streamResponses(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout,
+                                        StreamListener l) {
+                try {
+                    router.streamResponses(route, priority, request, System.currentTimeMillis() + timeout.toMillis(), l);
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
@@ -338,6 +359,68 @@ public class OpenAiSdkConformanceTest {
             assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, call.arguments());
             assertFalse(call.callId().isEmpty());
         }
+    }
+
+    @Test
+    public void responsesApiPassedThroughToADeploymentThatServesItWithFailoverToAMappedOne() {
+        router.putDeployment(new Deployment("gpt-native", "openai", "gpt-5-test", openAi.endpoint(), "k1", 0, 0, 0, 0, 2000, 0, 0,
+                Deployment.RESPONSES_NATIVE));
+        router.putRoute(new Route("native", "ordered", List.of("gpt-native", "claude"), Map.of()));
+        Response r = client.responses().create(ResponseCreateParams.builder().model("native").instructions("Be brief.").input("hi").build());
+        assertEquals("resp_fake1", r.id()); // the server's own response object, passed through
+        assertEquals("native", r.model().asString());
+        assertEquals("Hello, world!", r.output().get(0).message().orElseThrow().content().get(0).asOutputText().text());
+        assertEquals(16, r.usage().orElseThrow().totalTokens());
+        assertEquals("/responses", openAi.lastPath);
+        assertTrue(openAi.lastBody, openAi.lastBody.contains("\"instructions\":\"Be brief.\"") && openAi.lastBody.contains("\"gpt-5-test\""));
+
+        StringBuilder text = new StringBuilder();
+        String[] completedId = new String[1];
+        try (StreamResponse<ResponseStreamEvent> s = client.responses().createStreaming(
+                ResponseCreateParams.builder().model("native").input("hi").build())) {
+            s.stream().forEach(e -> {
+                e.outputTextDelta().ifPresent(d -> text.append(d.delta()));
+                e.completed().ifPresent(c -> completedId[0] = c.response().id());
+            });
+        }
+        assertEquals("Hello, world!", text.toString());
+        assertEquals("resp_fake1", completedId[0]);
+
+        Response tools = client.responses().create(ResponseCreateParams.builder().model("native").input("Weather in Paris?")
+                .addTool(FunctionTool.builder().name("get_weather").strict(false).parameters(FunctionTool.Parameters.builder()
+                        .putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build());
+        ResponseFunctionToolCall call = tools.output().stream().filter(o -> o.functionCall().isPresent()).findFirst().orElseThrow()
+                .functionCall().orElseThrow();
+        assertEquals("get_weather", call.name());
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, call.arguments());
+        assertEquals(3, openAi.responses.get());
+
+        // the native deployment fails before the first byte: the mapped one (Anthropic) answers, invisibly
+        openAi.then(Behaviour.error(503, null));
+        Response failedOver = client.responses().create(ResponseCreateParams.builder().model("native").input("hi").build());
+        assertTrue(failedOver.id(), failedOver.id().startsWith("resp_") && !failedOver.id().equals("resp_fake1"));
+        assertEquals("Hello, world!", failedOver.output().get(0).message().orElseThrow().content().get(0).asOutputText().text());
+        assertEquals(4, openAi.responses.get());
+        router.clearCooldown("gpt-native"); // this router cools a deployment down at its first failure
+
+        // a native stream cut after its first output ends in an error event the SDK surfaces, not a short answer
+        openAi.then(Behaviour.cut(2));
+        StringBuilder cut = new StringBuilder();
+        boolean[] errorSeen = new boolean[1];
+        try (StreamResponse<ResponseStreamEvent> s = client.responses().createStreaming(
+                ResponseCreateParams.builder().model("native").input("hi").build())) {
+            s.stream().forEach(e -> {
+                e.outputTextDelta().ifPresent(d -> cut.append(d.delta()));
+                assertFalse(e.isCompleted());
+                if (e.isError() || e.isFailed()) {
+                    errorSeen[0] = true;
+                }
+            });
+        } catch (OpenAIServiceException e) {
+            errorSeen[0] = true; // the SDK raises a stream's error event
+        }
+        assertEquals("Hello, ", cut.toString());
+        assertTrue(errorSeen[0]);
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.headroom.llm.openai.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,7 +19,12 @@ import io.headroom.llm.api.ResponseFormat;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.api.Tool;
 import io.headroom.llm.api.ToolCall;
+import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.http.HttpProvider;
+import io.headroom.llm.http.ResponsesPassThrough;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +37,31 @@ import org.osgi.service.component.annotations.Deactivate;
  * {@code delta.tool_calls}, ended by {@code [DONE]}. The request is OpenAI's own: messages (developer role, content
  * parts, tool calls and results), tools, tool_choice, response_format and every other parameter the client sent
  * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens.
+ * Deployments set to serve the Responses API get Responses calls passed through to {endpoint}/responses.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
 public final class OpenAiAdapter extends HttpProvider {
+    private final ResponsesPassThrough responses = new ResponsesPassThrough(this);
+
     @Deactivate
     void deactivate() {
         close();
+    }
+
+    /** OpenAI and the compatible servers that serve {@code /responses} (the operator says which, per deployment). */
+    @Override
+    public boolean servesResponses(Deployment d) {
+        return true;
+    }
+
+    @Override
+    public ResponsesAnswer respond(Deployment d, ResponsesRequest request) {
+        return responses.respond(d, request);
+    }
+
+    @Override
+    public void streamResponses(Deployment d, ResponsesRequest request, StreamListener listener) {
+        responses.stream(d, request, listener);
     }
 
     @Override
@@ -103,6 +130,94 @@ public final class OpenAiAdapter extends HttpProvider {
             body.putObject("stream_options").put("include_usage", true); // the gateway accounts every call's tokens
         }
         return body;
+    }
+
+    /**
+     * A request without tools, response format or other parameters (the common case) is written straight out with a
+     * streaming generator, the same body {@link #body} builds as a tree; the others go through the tree, which also
+     * checks the JSON text of their parameters and schemas.
+     */
+    @Override
+    protected byte[] bodyBytes(Deployment d, ChatRequest request, boolean stream) throws IOException {
+        if (!request.parameters().isEmpty() || !request.tools().isEmpty() || request.responseFormat() != null
+                || request.toolChoice() != null) {
+            return super.bodyBytes(d, request, stream);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("model", d.model());
+            g.writeNumberField("max_tokens", request.maxTokens());
+            g.writeBooleanField("stream", stream);
+            if (request.temperature() != null) {
+                g.writeNumberField("temperature", request.temperature());
+            }
+            g.writeArrayFieldStart("messages");
+            for (ChatMessage m : request.messages()) {
+                write(g, m);
+            }
+            g.writeEndArray();
+            if (stream) {
+                g.writeObjectFieldStart("stream_options");
+                g.writeBooleanField("include_usage", true);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /** One message as {@link #message} builds it. */
+    private static void write(JsonGenerator g, ChatMessage m) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("role", m.role());
+        if (m.parts().isEmpty()) {
+            if (m.content() == null || m.content().isEmpty() && !m.toolCalls().isEmpty()) {
+                g.writeNullField("content");
+            } else {
+                g.writeStringField("content", m.content());
+            }
+        } else {
+            g.writeArrayFieldStart("content");
+            for (ContentPart p : m.parts()) {
+                g.writeStartObject();
+                if (p.isImage()) {
+                    g.writeStringField("type", "image_url");
+                    g.writeObjectFieldStart("image_url");
+                    g.writeStringField("url", p.url());
+                    if (p.detail() != null) {
+                        g.writeStringField("detail", p.detail());
+                    }
+                    g.writeEndObject();
+                } else {
+                    g.writeStringField("type", "text");
+                    g.writeStringField("text", p.text());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        if (!m.toolCalls().isEmpty()) {
+            g.writeArrayFieldStart("tool_calls");
+            for (ToolCall c : m.toolCalls()) {
+                g.writeStartObject();
+                g.writeStringField("id", c.id());
+                g.writeStringField("type", "function");
+                g.writeObjectFieldStart("function");
+                g.writeStringField("name", c.name());
+                g.writeStringField("arguments", c.arguments());
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        if (m.toolCallId() != null) {
+            g.writeStringField("tool_call_id", m.toolCallId());
+        }
+        if (m.name() != null) {
+            g.writeStringField("name", m.name());
+        }
+        g.writeEndObject();
     }
 
     private static ObjectNode message(ChatMessage m) {
@@ -204,6 +319,88 @@ public final class OpenAiAdapter extends HttpProvider {
         }
         return new EmbeddingResponse(List.of(vectors), d.name(), r.path("model").asText(d.model()),
                 r.path("usage").path("prompt_tokens").asInt());
+    }
+
+    /**
+     * The answer read with a streaming parser into what {@link #parse(Deployment, JsonNode)} reads from a tree (the
+     * gateway's hot path): the model, the first choice's message content, tool calls and finish reason, the usage.
+     */
+    @Override
+    protected ChatResponse parse(Deployment d, byte[] body) throws IOException {
+        String model = null;
+        String content = null;
+        boolean hasContent = false;
+        String finish = null;
+        int prompt = 0;
+        int completion = 0;
+        List<ToolCall> calls = new ArrayList<>();
+        try (JsonParser p = JSON.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("the answer is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("model") && t == JsonToken.VALUE_STRING) {
+                    model = p.getText();
+                } else if (field.equals("usage") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String u = p.getCurrentName();
+                        JsonToken v = p.nextToken();
+                        if (u.equals("prompt_tokens") && v == JsonToken.VALUE_NUMBER_INT) {
+                            prompt = p.getIntValue();
+                        } else if (u.equals("completion_tokens") && v == JsonToken.VALUE_NUMBER_INT) {
+                            completion = p.getIntValue();
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else if (field.equals("choices") && t == JsonToken.START_ARRAY) {
+                    boolean first = true;
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        if (!first || p.currentToken() != JsonToken.START_OBJECT) {
+                            p.skipChildren();
+                            continue;
+                        }
+                        first = false;
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String c = p.getCurrentName();
+                            JsonToken v = p.nextToken();
+                            if (c.equals("finish_reason")) {
+                                finish = v == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+                                p.skipChildren();
+                            } else if (c.equals("message") && v == JsonToken.START_OBJECT) {
+                                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                    String m = p.getCurrentName();
+                                    JsonToken mv = p.nextToken();
+                                    if (m.equals("content")) {
+                                        hasContent = true;
+                                        content = mv == JsonToken.VALUE_NULL ? "" : mv.isScalarValue() ? p.getText()
+                                                : p.<JsonNode>readValueAsTree().asText("");
+                                    } else if (m.equals("tool_calls") && mv == JsonToken.START_ARRAY) {
+                                        for (JsonNode c2 : p.<JsonNode>readValueAsTree()) {
+                                            calls.add(new ToolCall(c2.path("id").asText(), c2.path("function").path("name").asText(),
+                                                    c2.path("function").path("arguments").asText("{}")));
+                                        }
+                                    } else {
+                                        p.skipChildren();
+                                    }
+                                }
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        if (!hasContent && calls.isEmpty()) {
+            throw new ProviderException(d.name() + ": response has no choices[0].message.content", 502, true, 0, null);
+        }
+        return new ChatResponse(content == null ? "" : content, finishReason(finish), d.name(), model == null ? d.model() : model,
+                prompt, completion, calls);
     }
 
     @Override
