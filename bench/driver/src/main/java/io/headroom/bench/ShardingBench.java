@@ -7,12 +7,8 @@ import io.headroom.core.api.signal.Signals;
 import io.headroom.fixtures.MariaDb;
 import io.headroom.fixtures.MariaDbServer;
 import io.headroom.fixtures.PlainControlStore;
-import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.QueryResult;
 import io.headroom.sharding.api.ScatterResult;
-import io.headroom.sharding.api.SchemaChangeStatus;
-import io.headroom.sharding.api.ShardUnavailableException;
-import io.headroom.sharding.api.TenantShard;
 import io.headroom.sharding.internal.BenchAccess;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -31,7 +27,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,9 +47,9 @@ import javax.sql.DataSource;
  * (defaults 8 5 1000000 overhead,scatter,move,schema)
  */
 public final class ShardingBench {
-    private static final int SHARDS = 16;
-    private static final int TENANTS = 1000;
-    private static final int ROWS_PER_TENANT = 20;
+    static final int SHARDS = 16;
+    static final int TENANTS = 1000;
+    static final int ROWS_PER_TENANT = 20;
     private static final String TABLE = "CREATE TABLE IF NOT EXISTS orders (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL,"
             + " status VARCHAR(16) NOT NULL, total DECIMAL(12,2) NOT NULL, PRIMARY KEY (tenant_id, id))";
     private static final String POINT = "SELECT id, status, total FROM orders WHERE tenant_id = ? AND id = ?";
@@ -104,10 +99,10 @@ public final class ShardingBench {
                     scatter(router, direct, clients, seconds);
                 }
                 if (parts.contains("move")) {
-                    move(router, urls);
+                    ShardingMaintenanceBench.move(router, urls);
                 }
                 if (parts.contains("schema")) {
-                    schemaChange(router, urls, bigRows);
+                    ShardingMaintenanceBench.schemaChange(router, urls, bigRows);
                 }
                 if (parts.contains("dataapi")) {
                     DataApiBench.run(router, direct, control, schema, TENANTS, 16, seconds, (op, c, s) -> closedLoop(op::run, c, s));
@@ -120,7 +115,7 @@ public final class ShardingBench {
         }
     }
 
-    private static void exec(String url, String... sql) throws SQLException {
+    static void exec(String url, String... sql) throws SQLException {
         try (Connection c = java.sql.DriverManager.getConnection(url, "root", ""); Statement s = c.createStatement()) {
             for (String q : sql) {
                 s.execute(q);
@@ -128,7 +123,7 @@ public final class ShardingBench {
         }
     }
 
-    private static String tenant(int i) {
+    static String tenant(int i) {
         return "tenant-" + i;
     }
 
@@ -465,206 +460,5 @@ public final class ShardingBench {
         System.out.printf(Locale.ROOT, "| the 16 single-shard queries one after another | %.3f | %.3f |%n", ms(sum, 0.5), ms(sum, 0.99));
         System.out.printf(Locale.ROOT, "scatter / slowest single shard: p50 %.2fx, p99 %.2fx; scatter / sequential: p50 %.2fx%n", ms(scatter, 0.5) / ms(slowest, 0.5),
                 ms(scatter, 0.99) / ms(slowest, 0.99), ms(scatter, 0.5) / ms(sum, 0.5));
-    }
-
-    // ---------------------------------------------------------------- (3) a tenant move under 200 writes/s
-
-    private static void move(BenchAccess.Sharding router, Map<String, String> urls) throws Exception {
-        String mover = "mover";
-        int rows = 50_000;
-        router.admin().pin(TenantId.of(mover), "s0");
-        for (int from = 0; from < rows; from += 500) {
-            StringBuilder sql = new StringBuilder("INSERT INTO orders (tenant_id, id, status, total) VALUES ");
-            List<Object> params = new ArrayList<>();
-            for (int k = from; k < from + 500; k++) {
-                sql.append(k == from ? "" : ", ").append("(?, ?, 'paid', ?)");
-                params.addAll(List.of(mover, k, k % 100));
-            }
-            router.router().forTenant(TenantId.of(mover)).update(sql.toString(), params.toArray());
-        }
-        List<String> writers = List.of(mover, tenant(1), tenant(2), tenant(3));
-        Map<String, Map<Long, Long>> acked = new ConcurrentHashMap<>();
-        Map<String, Long> gaps = new ConcurrentHashMap<>();
-        AtomicLong failed = new AtomicLong();
-        AtomicLong writes = new AtomicLong();
-        STOP.set(false);
-        List<Thread> threads = new ArrayList<>();
-        for (String w : writers) {
-            Map<Long, Long> mine = new ConcurrentHashMap<>();
-            acked.put(w, mine);
-            Thread t = new Thread(() -> {
-                long next = 1_000_000;
-                long last = System.nanoTime();
-                Random random = new Random(w.hashCode());
-                while (!STOP.get()) {
-                    long started = System.nanoTime();
-                    boolean insert = mine.isEmpty() || random.nextBoolean();
-                    long id = insert ? next : new ArrayList<>(mine.keySet()).get(random.nextInt(mine.size()));
-                    while (!STOP.get()) {
-                        try {
-                            TenantShard h = router.router().forTenant(TenantId.of(w));
-                            if (insert) {
-                                h.update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, id);
-                                mine.put(id, 0L);
-                                next++;
-                            } else {
-                                h.update("UPDATE orders SET total = total + 1 WHERE tenant_id = ? AND id = ?", w, id);
-                                mine.merge(id, 1L, Long::sum);
-                            }
-                            writes.incrementAndGet();
-                            long now = System.nanoTime();
-                            gaps.merge(w, (now - last) / 1_000_000, Math::max);
-                            last = now;
-                            break;
-                        } catch (ShardUnavailableException e) {
-                            try {
-                                Thread.sleep(5); // held by the cut-over fence: the same write again
-                            } catch (InterruptedException ie) {
-                                return;
-                            }
-                        } catch (RuntimeException e) {
-                            failed.incrementAndGet();
-                            break;
-                        }
-                    }
-                    long sleep = 20 - (System.nanoTime() - started) / 1_000_000; // 50/s per writer, 200/s in all
-                    if (sleep > 0) {
-                        try {
-                            Thread.sleep(sleep);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }
-            });
-            threads.add(t);
-            t.start();
-        }
-        Thread.sleep(2000);
-        long startedAt = System.nanoTime();
-        MoveStatus m = router.moves().move(TenantId.of(mover), "s1");
-        long copiedAt = 0;
-        while (true) {
-            MoveStatus s = router.moves().status(m.id()).orElseThrow();
-            if (copiedAt == 0 && !s.state().equals("COPYING")) {
-                copiedAt = System.nanoTime();
-            }
-            if (s.state().equals("CUT_OVER")) {
-                break;
-            }
-            if (s.state().equals("FAILED")) {
-                throw new IllegalStateException("move failed: " + s);
-            }
-            Thread.sleep(20);
-        }
-        long cutOverAt = System.nanoTime();
-        Thread.sleep(2000);
-        STOP.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
-        MoveStatus done = router.moves().status(m.id()).orElseThrow();
-        long differences = 0;
-        for (String w : writers) {
-            String url = urls.get(router.router().locate(TenantId.of(w)).shard());
-            Map<Long, Long> got = new HashMap<>();
-            try (Connection c = java.sql.DriverManager.getConnection(url, "root", "");
-                 PreparedStatement ps = c.prepareStatement("SELECT id, total FROM orders WHERE tenant_id = ? AND id >= 1000000")) {
-                ps.setString(1, w);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        got.put(rs.getLong(1), rs.getBigDecimal(2).longValue());
-                    }
-                }
-            }
-            Map<Long, Long> want = acked.get(w);
-            for (Long id : want.keySet()) {
-                if (!want.get(id).equals(got.get(id))) {
-                    differences++;
-                }
-            }
-            for (Long id : got.keySet()) {
-                if (!want.containsKey(id)) {
-                    differences++;
-                }
-            }
-        }
-        long preloaded;
-        try (Connection c = java.sql.DriverManager.getConnection(urls.get("s1"), "root", "");
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM orders WHERE tenant_id = 'mover' AND id < 1000000")) {
-            rs.next();
-            preloaded = rs.getLong(1);
-        }
-        differences += Math.abs(preloaded - rows);
-        double copySeconds = (copiedAt - startedAt) / 1e9;
-        System.out.printf(Locale.ROOT, "tenant move of %d rows (s0 on server a -> s1 on server b) under %d writers x 50 writes/s (200/s), copy chunks of 1000 rows%n",
-                rows, writers.size());
-        System.out.printf(Locale.ROOT, "copy phase %.2f s = %.0f rows/s; start to cut-over %.2f s; %d writes acknowledged, %d failed%n",
-                copySeconds, rows / copySeconds, (cutOverAt - startedAt) / 1e9, writes.get(), failed.get());
-        System.out.printf("longest gap between successful writes, ms: moving tenant %d, others %s%n", gaps.get(mover),
-                gaps.entrySet().stream().filter(e -> !e.getKey().equals(mover)).map(e -> e.getKey() + "=" + e.getValue()).toList());
-        System.out.printf("differences between acknowledged writes (and the %d preloaded rows) and the target: %d; verification: %s%n", rows, differences,
-                done.verification());
-        router.moves().cleanup(m.id());
-    }
-
-    private static final java.util.concurrent.atomic.AtomicBoolean STOP = new java.util.concurrent.atomic.AtomicBoolean();
-
-    // ---------------------------------------------------------------- (4) online schema change on a big table
-
-    private static void schemaChange(BenchAccess.Sharding router, Map<String, String> urls, int bigRows) throws Exception {
-        long t0 = System.nanoTime();
-        exec(urls.get("s2"), "INSERT INTO orders (tenant_id, id, status, total) SELECT 'bulk', seq, 'open', seq % 500 FROM seq_1_to_" + bigRows);
-        System.out.printf(Locale.ROOT, "schema change: %d extra rows loaded into shard s2 in %.1f s%n", bigRows, (System.nanoTime() - t0) / 1e9);
-        List<String> writers = List.of(tenant(4), tenant(5), tenant(6), tenant(7));
-        AtomicLong failed = new AtomicLong();
-        AtomicLong writes = new AtomicLong();
-        AtomicLong maxMillis = new AtomicLong();
-        STOP.set(false);
-        List<Thread> threads = new ArrayList<>();
-        for (String w : writers) {
-            Thread t = new Thread(() -> {
-                long next = 2_000_000;
-                while (!STOP.get()) {
-                    long s = System.nanoTime();
-                    try {
-                        router.router().forTenant(TenantId.of(w)).update("INSERT INTO orders (tenant_id, id, status, total) VALUES (?, ?, 'open', 0)", w, next++);
-                        writes.incrementAndGet();
-                    } catch (RuntimeException e) {
-                        failed.incrementAndGet();
-                    }
-                    long took = (System.nanoTime() - s) / 1_000_000;
-                    maxMillis.accumulateAndGet(took, Math::max);
-                    try {
-                        Thread.sleep(Math.max(0, 20 - took));
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            threads.add(t);
-            t.start();
-        }
-        Thread.sleep(1000);
-        String[] ddl = {"ALTER TABLE orders ADD COLUMN note VARCHAR(40) NULL", "ALTER TABLE orders ADD INDEX by_status (status)"};
-        for (int v = 1; v <= ddl.length; v++) {
-            long s = System.nanoTime();
-            router.schema().apply(v, ddl[v - 1]);
-            SchemaChangeStatus st;
-            while (!(st = router.schema().status(v).orElseThrow()).state().equals("DONE")) {
-                if (st.state().equals("FAILED")) {
-                    throw new IllegalStateException("schema change failed: " + st);
-                }
-                Thread.sleep(20);
-            }
-            System.out.printf(Locale.ROOT, "  v%d %s: %.2f s on %d shards (s2 has %d rows), methods %s%n", v, ddl[v - 1], (System.nanoTime() - s) / 1e9,
-                    st.shards().size(), bigRows + TENANTS / SHARDS * ROWS_PER_TENANT, new java.util.TreeSet<>(st.shards().values()));
-        }
-        Thread.sleep(1000);
-        STOP.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
-        System.out.printf("writes during both changes: %d acknowledged, %d failed, slowest write %d ms (4 writers x 50/s)%n", writes.get(), failed.get(), maxMillis.get());
     }
 }
