@@ -37,7 +37,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * The SQS backend against ElasticMQ (a real SQS-protocol server), reached through a TCP proxy the test can cut:
- * submit and consume, retries into the dead-letter queue and redrive, a consumer stopped mid-job, the endpoint down.
+ * submit and consume, retries into the dead-letter queue and redrive, a consumer stopped mid-job, the endpoint down,
+ * and what operators see of it: SQS's own counts as metrics, and readiness.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -88,6 +89,7 @@ public class SqsQueueIT extends HeadroomTestSupport {
         cfg.put("backoffMillis", "100");
         cfg.put("visibilitySeconds", "3");
         cfg.put("workers", "2");
+        cfg.put("countsMillis", "300");
         sqsConfig.update(cfg);
         assertTrue("the SQS backend came up", eventually(() -> sqsQueue() != null));
         awaitStatus("/queue/types", OPERATOR, 200);
@@ -166,5 +168,64 @@ public class SqsQueueIT extends HeadroomTestSupport {
         assertEquals(up.body(), 202, up.statusCode());
         assertTrue(eventually(() -> completed("sqs-d") == 1));
         assertTrue("nothing refused was run", !deliveries.containsKey("while-down") && !deliveries.containsKey("api-while-down"));
+    }
+
+    private double sqsMessages(String lane, String state) throws Exception {
+        return metric("headroom_queue_sqs_messages", "queue=\"" + queueName + (lane.equals("main") ? "" : lane.equals("overflow") ? "-overflow" : "-dlq")
+                + "\"", "lane=\"" + lane + "\"", "state=\"" + state + "\"");
+    }
+
+    private static final java.util.regex.Pattern QUEUE_HEALTH = java.util.regex.Pattern.compile("\\{\"name\":\"queue\"[^{}]*\"health\":\"(\\w+)\"[^{}]*\"detail\":\"([^\"]*)\"");
+
+    private String queueReadiness() {
+        try {
+            java.util.regex.Matcher m = QUEUE_HEALTH.matcher(get("/health/ready", OPERATOR).body());
+            return m.find() ? m.group(1) + ": " + m.group(2) : "-";
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    public void sqsOwnCountsAreMetricsAndReadinessFollowsSqs() throws Exception {
+        hold = new CountDownLatch(1);
+        for (int i = 0; i < 3; i++) {
+            sqsQueue().submit(new JobRequest(TenantId.of("sqs-e"), "sqs.job", "hold-count-" + i, Priority.NORMAL, null));
+        }
+        // two run (two workers) and the third waits on this node: all three received, none visible in SQS
+        assertTrue(eventually(() -> delivered("hold-count-0") + delivered("hold-count-1") + delivered("hold-count-2") >= 2));
+        assertTrue("SQS counts the three received jobs as in flight", eventually(() -> {
+            try {
+                return sqsMessages("main", "in_flight") == 3 && sqsMessages("main", "visible") == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertEquals("the dead-letter queue is counted too", 0, sqsMessages("dead_letter", "visible"), 0);
+        assertEquals(0, sqsMessages("overflow", "delayed"), 0);
+        assertTrue("the queue is ready while SQS answers: " + queueReadiness(), eventually(() -> queueReadiness().startsWith("UP")));
+        hold.countDown();
+        assertTrue("deleted once done: none left", eventually(() -> {
+            try {
+                return sqsMessages("main", "in_flight") == 0 && sqsMessages("main", "visible") == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+
+        proxy.stop();
+        try {
+            assertTrue("the queue is DOWN while SQS does not answer: " + queueReadiness(),
+                    eventually(() -> queueReadiness().startsWith("DOWN") && queueReadiness().contains("does not answer")));
+            HttpResponse<String> ready = get("/health/ready", null);
+            assertEquals("readiness says so with a 503", 503, ready.statusCode());
+            assertEquals("anonymous callers see the status only", "{\"status\":\"DEGRADED\"}", ready.body());
+            assertEquals("the node stays live", 200, get("/health/live", null).statusCode());
+            assertTrue("no SQS counts while SQS does not answer", Double.isNaN(sqsMessages("main", "visible")));
+        } finally {
+            proxy.start();
+        }
+        assertTrue("ready again once SQS answers: " + queueReadiness(), eventually(() -> queueReadiness().startsWith("UP")));
+        assertEquals(0, sqsMessages("main", "visible"), 0);
     }
 }

@@ -156,6 +156,7 @@ public final class SqsThroughputBench {
             public int maxBacklogPerTenant() { return 1_000_000; }
             public long refreshMillis() { return 2000; }
             public long fleetFlushMillis() { return 1000; }
+            public long countsMillis() { return 5000; }
             public Class<? extends Annotation> annotationType() { return SqsQueueConfig.class; }
         };
     }

@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The queue's meters, read from each backend's tenant statistics when scraped: backlog per lane, jobs in flight and
  * dwell quantiles for the ten busiest tenants (the rest as {@code other}), and the running totals of completed, failed
- * and dead-lettered jobs per backend.
+ * and dead-lettered jobs per backend; on SQS, SQS's own approximate counts of each queue.
  */
 @Component(immediate = true)
 public final class QueueMeters {
@@ -50,6 +50,18 @@ public final class QueueMeters {
                 List.of("backend", "tenant"), s -> queues.forEach((queue, backend) -> {
                     if (queue instanceof WorkerQueue w) {
                         TenantSamples.top(s, TENANTS, List.copyOf(w.tenants().overflowed().entrySet()), Map.Entry::getKey, Map.Entry::getValue, backend);
+                    }
+                }));
+        metrics.gauge("headroom_queue_sqs_messages", "SQS's approximate message counts of each of the SQS backend's queues"
+                + " (ApproximateNumberOfMessages, ...NotVisible, ...Delayed), by queue, lane (main, overflow, dead_letter) and state"
+                + " (visible, in_flight, delayed); the same on every node, so aggregate with max; only the queues that answered in the last round",
+                List.of("queue", "lane", "state"), s -> queues.keySet().forEach(queue -> {
+                    if (queue instanceof SqsQueue sqs) {
+                        for (SqsDepths.Depth d : sqs.depths().depths()) {
+                            s.sample(d.visible(), d.queue(), d.lane(), "visible");
+                            s.sample(d.inFlight(), d.queue(), d.lane(), "in_flight");
+                            s.sample(d.delayed(), d.queue(), d.lane(), "delayed");
+                        }
                     }
                 }));
         metrics.counter("headroom_queue_jobs", "Jobs finished since the backend started, by backend and result"

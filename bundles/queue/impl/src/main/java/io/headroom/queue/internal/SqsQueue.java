@@ -140,6 +140,7 @@ public final class SqsQueue extends WorkerQueue {
     private final Channel local;
     private final Map<String, Channel> remoteChannels = new ConcurrentHashMap<>();
     private final Map<QueueAttributeName, String> remoteAttributes;
+    private final SqsDepths depths;
 
     @Override
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -177,6 +178,7 @@ public final class SqsQueue extends WorkerQueue {
             throw new IllegalStateException("SQS at " + describe(config) + " is not reachable: " + e.getMessage(), e);
         }
         receipts = new SqsReceipts(sqs, config.visibilitySeconds());
+        depths = new SqsDepths(sqs, this::depthTargets, describe(config), config.countsMillis(), System::currentTimeMillis);
         timers.scheduleWithFixedDelay(receipts::deleteAll, 20, 20, TimeUnit.MILLISECONDS);
         long renewAhead = Math.max(5_000, config.visibilitySeconds() * 1000L / 3);
         timers.scheduleWithFixedDelay(() -> receipts.renew(renewAhead), 1, 1, TimeUnit.SECONDS);
@@ -195,6 +197,24 @@ public final class SqsQueue extends WorkerQueue {
             sqs.setQueueAttributes(b -> b.queueUrl(url).attributes(attributes));
             return url;
         }
+    }
+
+    /** SQS's approximate counts of this backend's queues and whether SQS answers (read at most every {@code countsMillis}). */
+    SqsDepths.Round depths() {
+        return depths.round();
+    }
+
+    /** The queues whose counts are read: the main queue first, its overflow and dead-letter queues, then each remote type's. */
+    private List<SqsDepths.Target> depthTargets() {
+        List<SqsDepths.Target> out = new ArrayList<>();
+        out.add(new SqsDepths.Target(config.queueName(), "main", mainUrl));
+        out.add(new SqsDepths.Target(config.queueName() + "-overflow", "overflow", overflowUrl));
+        out.add(new SqsDepths.Target(config.queueName() + "-dlq", "dead_letter", dlqUrl));
+        for (Channel c : remoteChannels.values()) {
+            out.add(new SqsDepths.Target(c.name, "main", c.mainUrl));
+            out.add(new SqsDepths.Target(c.name + "-overflow", "overflow", c.overflowUrl));
+        }
+        return out;
     }
 
     private static SqsClient client(SqsQueueConfig config) {

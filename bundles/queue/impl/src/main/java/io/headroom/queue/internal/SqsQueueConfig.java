@@ -59,4 +59,8 @@ public @interface SqsQueueConfig {
     @AttributeDefinition(description = "How often this node writes its queue load to the control schema and reads the fleet's"
             + " (the noisy-tenant decision, caps, backlog caps and remote types' concurrency use the fleet's sums), ms")
     long fleetFlushMillis() default 1000;
+
+    @AttributeDefinition(description = "How long SQS's approximate message counts and its reachability are reused before they are"
+            + " read again (one GetQueueAttributes per queue; the readiness probe and the metrics share them), ms")
+    long countsMillis() default 5000;
 }
