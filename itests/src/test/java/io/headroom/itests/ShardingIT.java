@@ -2,6 +2,7 @@ package io.headroom.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -791,6 +792,8 @@ public class ShardingIT extends HeadroomTestSupport {
             // restart the node's sharding capability in the middle of the copy
             assertTrue(eventually(() -> liveMoves().status(id).map(m -> m.copiedRows() >= 500).orElse(false)));
             assertEquals("COPYING", liveMoves().status(id).orElseThrow().state());
+            assertTrue("before the cut-over, the binlog written since the move started is what the replay is behind",
+                    eventually(() -> liveMoves().status(id).map(m -> m.replayLagBytes() != null && m.replayLagBytes() > 0).orElse(false)));
             org.osgi.framework.Bundle sharding = bundle("io.headroom.sharding");
             sharding.stop();
             Thread.sleep(500);
@@ -802,6 +805,13 @@ public class ShardingIT extends HeadroomTestSupport {
             w.close();
             io.headroom.sharding.api.MoveStatus m = liveMoves().status(id).orElseThrow();
             assertTrue(m.verification(), m.verification().startsWith("verified"));
+            // after the cut-over the way back (target to source) replays; with the writes stopped it catches up
+            assertTrue("the replay caught up: " + liveMoves().status(id), eventually(() -> liveMoves().status(id)
+                    .map(x -> Long.valueOf(0).equals(x.replayLagBytes()) && Long.valueOf(0).equals(x.replayLagMillis())).orElse(false)));
+            assertEquals(0, metric("headroom_shard_move_replay_lag_bytes", "move=\"" + id + "\"", "state=\"CUT_OVER\""), 0);
+            assertEquals(0, metric("headroom_shard_move_replay_lag_seconds", "move=\"" + id + "\""), 0);
+            String status = shell("shard:moves " + id);
+            assertTrue(status, status.contains("replay behind 0 B, <= 0.0 s"));
             assertEquals("s2", liveRouter().locate(TenantId.of(mover)).shard());
             w.assertExactly(mover, shardUrl(2));
             for (String o : others) {
@@ -823,6 +833,8 @@ public class ShardingIT extends HeadroomTestSupport {
         String out = shell("shard:move-cancel --cleanup " + id);
         assertTrue(out, out.contains("cleanup requested"));
         assertEquals("DONE", waitForState(id, "DONE"));
+        assertNull("a finished move has no replay lag", liveMoves().status(id).orElseThrow().replayLagBytes());
+        assertTrue("nor a series", Double.isNaN(metric("headroom_shard_move_replay_lag_bytes", "move=\"" + id + "\"")));
         assertTrue(rows(shardUrl(0), "SELECT 1 FROM orders WHERE tenant_id = 'mover'").isEmpty());
         assertFalse(rows(shardUrl(2), "SELECT 1 FROM orders WHERE tenant_id = 'mover'").isEmpty());
         assertTrue(shell("shard:moves").contains("DONE"));

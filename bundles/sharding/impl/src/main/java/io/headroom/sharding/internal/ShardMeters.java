@@ -56,6 +56,14 @@ public final class ShardMeters {
         metrics.gauge("headroom_shard_move_applied_events", "Binlog events replayed by each unfinished move (catching up)",
                 List.of("move", "kind", "state"), s -> moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal())
                         .forEach(m -> s.sample(m.appliedEvents(), Long.toString(m.id()), m.kind(), m.state())));
+        metrics.gauge("headroom_shard_move_replay_lag_bytes", "Binary log bytes each unfinished move's change replay is behind the"
+                + " server it reads (copying: written since the move's start, not yet replayed)", List.of("move", "kind", "state"),
+                s -> moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal() && m.replayLagBytes() != null)
+                        .forEach(m -> s.sample(m.replayLagBytes(), Long.toString(m.id()), m.kind(), m.state())));
+        metrics.gauge("headroom_shard_move_replay_lag_seconds", "Upper bound on the age of the oldest change each unfinished move's"
+                + " replay has not applied yet (0: caught up)", List.of("move", "kind", "state"),
+                s -> moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal() && m.replayLagMillis() != null)
+                        .forEach(m -> s.sample(m.replayLagMillis() / 1000.0, Long.toString(m.id()), m.kind(), m.state())));
         metrics.gauge("headroom_shard_schema_change_shards", "Shards of each unfinished schema change, by their state",
                 List.of("version", "state"), s -> schema.changes().stream().filter(c -> !SchemaChangeState.valueOf(c.state()).terminal())
                         .forEach((SchemaChangeStatus c) -> c.shards().values().stream()

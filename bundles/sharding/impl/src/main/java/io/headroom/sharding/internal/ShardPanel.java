@@ -81,6 +81,9 @@ public final class ShardPanel implements ConsolePanel {
             b.append("<br>").append(Html.escape(m.kind() + " " + m.subject() + " " + m.source() + " → " + String.join(",", m.targets())))
                     .append(": ").append(Html.escape(m.state())).append(", ").append(m.copiedRows()).append(" rows copied, ")
                     .append(m.appliedEvents()).append(" binlog events applied");
+            if (m.replayLagBytes() != null) {
+                b.append(", replay ").append(m.replayLagBytes()).append(" bytes behind");
+            }
         }
         return b.append("</p>").toString();
     }

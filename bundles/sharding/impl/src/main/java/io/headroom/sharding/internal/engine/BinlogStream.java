@@ -9,6 +9,7 @@ import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
+import io.headroom.sharding.internal.core.ReplayLag;
 import io.headroom.sharding.internal.core.TenantFilter;
 import java.io.IOException;
 import java.io.Serializable;
@@ -70,6 +71,9 @@ final class BinlogStream implements AutoCloseable {
     private volatile Position seen;
     private volatile Exception failure;
     private volatile boolean closed;
+    /** The source's time of the last event read (0: none yet), and when {@link #lag} last found the stream caught up. */
+    private volatile long lastEventMillis;
+    private volatile long caughtUpAt;
 
     BinlogStream(ServerAddress server, String user, String password, Map<String, TableShape> tables, List<Destination> destinations,
             Supplier<Set<String>> pinned, Position from, Consumer<Position> committed) {
@@ -165,6 +169,9 @@ final class BinlogStream implements AutoCloseable {
                 committed.accept(p);
             }
             if (next > 0) {
+                if (event.getHeader().getTimestamp() > 0) {
+                    lastEventMillis = event.getHeader().getTimestamp();
+                }
                 Position p = new Position(client.getBinlogFilename(), next);
                 if (p.compareTo(seen) > 0) {
                     seen = p;
@@ -178,6 +185,19 @@ final class BinlogStream implements AutoCloseable {
     /** The end of the last event read (applied if it was one of ours), to compare with the server's current position. */
     Position seen() {
         return seen;
+    }
+
+    /**
+     * How far this stream is behind {@code head} (the server's position, read after {@link #seen()} was) at {@code now};
+     * {@code logs} lists the server's binary logs when the head is in a later file than the stream has read.
+     */
+    ReplayLag.Lag lag(Position seen, Position head, List<ReplayLag.LogFile> logs, long now) {
+        boolean caughtUp = seen.compareTo(head) >= 0;
+        if (caughtUp) {
+            caughtUpAt = now;
+        }
+        return new ReplayLag.Lag(ReplayLag.bytesBehind(seen.file(), seen.position(), head.file(), head.position(), logs),
+                ReplayLag.millisBehind(caughtUp, now, lastEventMillis, caughtUpAt));
     }
 
     private TableShape shape(long tableId) {

@@ -5,6 +5,7 @@ import io.headroom.sharding.internal.ShardMap;
 import io.headroom.sharding.internal.core.MovePlan;
 import io.headroom.sharding.internal.core.MoveRequest;
 import io.headroom.sharding.internal.core.MoveState;
+import io.headroom.sharding.internal.core.ReplayLag;
 import io.headroom.sharding.internal.core.TenantFilter;
 import io.headroom.sharding.internal.core.Topology;
 import io.headroom.sharding.internal.engine.BinlogStream.Position;
@@ -51,6 +52,8 @@ public final class MoveRunner extends LeasedRunner {
     private final Map<String, Position> revCommitted = new ConcurrentHashMap<>();
     private volatile long lastPersist;
     private long lastApplied = -1;
+    private long lastLagAt;
+    private ReplayLag.Lag lastLag;
     private int verifyAttempts;
 
     public MoveRunner(ShardMap map, MoveStore store, Lease lease, long id, Settings settings) {
@@ -70,6 +73,7 @@ public final class MoveRunner extends LeasedRunner {
                 try {
                     MoveRecord m = store.load(id);
                     recordApplied();
+                    recordLag(m);
                     if (m.state().terminal() || m.state() == MoveState.FAILED) {
                         return;
                     }
@@ -147,7 +151,10 @@ public final class MoveRunner extends LeasedRunner {
             for (Map.Entry<String, TenantFilter> t : m.plan().targets().entrySet()) {
                 DataSource target = map.shard(t.getKey());
                 shape(target, table); // the table must exist on the target with the same shape
-                copier.copy(source, target, shape, t.getValue(), pinned(), this::addCopied, () -> halted() || cancelRequested());
+                copier.copy(source, target, shape, t.getValue(), pinned(), n -> {
+                    addCopied(n);
+                    recordLag(m);
+                }, () -> halted() || cancelRequested());
             }
         }
         if (!halted() && !cancelRequested()) {
@@ -166,6 +173,7 @@ public final class MoveRunner extends LeasedRunner {
                 return;
             }
             recordApplied();
+            recordLag(m);
             Thread.sleep(100);
         }
     }
@@ -492,6 +500,57 @@ public final class MoveRunner extends LeasedRunner {
             store.applied(id, n, lease);
             lastApplied = n;
         }
+    }
+
+    /**
+     * Records how far the change replay is behind, at most once a second and when it changed: the forward stream against
+     * the source (catching up, cutting over), the way-back streams against the targets (after cut-over), or while
+     * copying, the source's binary log written since the move's start position (nothing replays it yet).
+     */
+    private void recordLag(MoveRecord m) {
+        long now = System.currentTimeMillis();
+        if (now - lastLagAt < 1000) {
+            return;
+        }
+        lastLagAt = now;
+        try {
+            ReplayLag.Lag lag = null;
+            if (forward != null) {
+                lag = lagOf(forward, m.plan().source(), now);
+            } else if (!reverse.isEmpty()) {
+                for (Map.Entry<String, BinlogStream> r : reverse.entrySet()) {
+                    ReplayLag.Lag l = lagOf(r.getValue(), r.getKey(), now);
+                    lag = lag == null ? l : lag.plus(l);
+                }
+            } else if (m.state() == MoveState.COPYING && m.fwdPos() != null) {
+                Position from = Position.parse(m.fwdPos());
+                Position head = masterPosition(map, m.plan().source());
+                lag = new ReplayLag.Lag(ReplayLag.bytesBehind(from.file(), from.position(), head.file(), head.position(),
+                        from.file().compareTo(head.file()) < 0 ? binaryLogs(m.plan().source()) : List.of()), -1);
+            }
+            if (lag != null && !lag.equals(lastLag)) {
+                store.lag(id, lag.bytes(), lag.millis(), lease);
+                lastLag = lag;
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("sharding: cannot record move {}'s replay lag: {}", id, e.getMessage());
+        }
+    }
+
+    private ReplayLag.Lag lagOf(BinlogStream s, String shard, long now) throws SQLException {
+        Position seen = s.seen(); // before the head: a head read first could be passed meanwhile and look caught up
+        Position head = masterPosition(map, shard);
+        return s.lag(seen, head, seen.file().compareTo(head.file()) < 0 ? binaryLogs(shard) : List.of(), now);
+    }
+
+    private List<ReplayLag.LogFile> binaryLogs(String shard) throws SQLException {
+        List<ReplayLag.LogFile> out = new ArrayList<>();
+        try (Connection c = map.shard(shard).getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW BINARY LOGS")) {
+            while (rs.next()) {
+                out.add(new ReplayLag.LogFile(rs.getString(1), rs.getLong(2)));
+            }
+        }
+        return out;
     }
 
     private void addCopied(long n) {

@@ -29,12 +29,12 @@ public class MoveStatusCommand implements Action {
     public Object execute() throws Exception {
         if (id == null) {
             ShellTable t = new ShellTable();
-            for (String c : new String[] {"Id", "Kind", "Subject", "From", "To", "State", "Copied", "Applied", "Grace until", "Error"}) {
+            for (String c : new String[] {"Id", "Kind", "Subject", "From", "To", "State", "Copied", "Applied", "Replay lag", "Grace until", "Error"}) {
                 t.column(c);
             }
             for (MoveStatus m : moves.list()) {
                 t.addRow().addContent(m.id(), m.kind(), m.subject(), m.source(), String.join(",", m.targets()), m.state(), m.copiedRows(),
-                        m.appliedEvents(), m.graceUntil() == null ? "" : m.graceUntil(), m.error() == null ? "" : m.error());
+                        m.appliedEvents(), lag(m), m.graceUntil() == null ? "" : m.graceUntil(), m.error() == null ? "" : m.error());
             }
             t.print(System.out);
             return null;
@@ -60,7 +60,15 @@ public class MoveStatusCommand implements Action {
     private static String line(MoveStatus m) {
         return m.kind() + " " + m.id() + " " + m.subject() + " " + m.source() + " -> " + String.join(",", m.targets()) + "  " + m.state()
                 + "  copied " + m.copiedRows() + " rows, applied " + m.appliedEvents() + " binlog changes"
+                + (m.replayLagBytes() == null && m.replayLagMillis() == null ? "" : ", replay behind " + lag(m))
                 + (m.graceUntil() == null ? "" : "  source kept until " + m.graceUntil());
+    }
+
+    /** The replay lag as bytes and an age bound ({@code 1234 B, <= 2.1 s}), blank when not measured. */
+    static String lag(MoveStatus m) {
+        String bytes = m.replayLagBytes() == null ? "" : m.replayLagBytes() + " B";
+        String age = m.replayLagMillis() == null ? "" : String.format(java.util.Locale.ROOT, "<= %.1f s", m.replayLagMillis() / 1000.0);
+        return bytes.isEmpty() || age.isEmpty() ? bytes + age : bytes + ", " + age;
     }
 
     /** A progress line per second until the move settles (cut over, done, cancelled, reversed or failed). */

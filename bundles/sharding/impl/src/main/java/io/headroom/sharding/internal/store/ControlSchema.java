@@ -52,7 +52,10 @@ public final class ControlSchema {
                         + " updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))"),
             Migration.of(7, "each node's view of each watched primary (the automatic failover's quorum)",
                 "CREATE TABLE IF NOT EXISTS shard_primary_views (node VARCHAR(64) NOT NULL, shard VARCHAR(63) NOT NULL, url VARCHAR(512) NOT NULL,"
-                        + " answered BOOLEAN NOT NULL, seen_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, shard))"));
+                        + " answered BOOLEAN NOT NULL, seen_at TIMESTAMP(3) NOT NULL, PRIMARY KEY (node, shard))"),
+            Migration.of(8, "how far each move's change replay is behind",
+                "ALTER TABLE shard_moves ADD COLUMN replay_lag_bytes BIGINT NULL",
+                "ALTER TABLE shard_moves ADD COLUMN replay_lag_millis BIGINT NULL"));
 
     private ControlSchema() {
     }

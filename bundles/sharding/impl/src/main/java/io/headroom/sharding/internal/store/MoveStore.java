@@ -24,8 +24,8 @@ import javax.sql.DataSource;
  * that check its lease, so a node that lost a move's lease writes nothing more for it.
  */
 public final class MoveStore {
-    private static final String STATUS = "SELECT id, kind, subject, source, targets, state, copied, applied, verification, grace_until, error, updated_at"
-            + " FROM shard_moves";
+    private static final String STATUS = "SELECT id, kind, subject, source, targets, state, copied, applied, verification, grace_until, error, updated_at,"
+            + " replay_lag_bytes, replay_lag_millis FROM shard_moves";
 
     private final DataSource db;
 
@@ -92,7 +92,8 @@ public final class MoveStore {
     private static MoveStatus status(ResultSet rs) throws SQLException {
         List<String> targets = new ArrayList<>(MovePlan.parseTargets(rs.getString(5)).keySet());
         return new MoveStatus(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), targets, rs.getString(6), rs.getLong(7),
-                rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12));
+                rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12), rs.getObject(13, Long.class),
+                rs.getObject(14, Long.class));
     }
 
     /** The moves a runner drives now (their lease holder works on them; an orphan's lease is free). */
@@ -181,7 +182,9 @@ public final class MoveStore {
     private static void cas(Connection c, long id, MoveState from, MoveState to, String set, Object... values) throws SQLException {
         from.to(to);
         Object[] params = Stream.concat(Stream.of(to.name()), Stream.concat(Stream.of(values), Stream.of(id, from.name()))).toArray();
-        String clear = to.answersRequest() ? ", requested = NULL" : "";
+        String clear = (to.answersRequest() ? ", requested = NULL" : "")
+                // nothing replays any more: no lag to show
+                + (to.terminal() || to == MoveState.FAILED ? ", replay_lag_bytes = NULL, replay_lag_millis = NULL" : "");
         if (Sql.exec(c, "UPDATE shard_moves SET state = ?" + set + clear + " WHERE id = ? AND state = ?", params) != 1) {
             throw new IllegalStateException("move " + id + " was not " + from + " any more");
         }
@@ -197,6 +200,12 @@ public final class MoveStore {
 
     public void applied(long id, long events, Lease lease) throws SQLException {
         write(lease, "UPDATE shard_moves SET applied = ? WHERE id = ?", events, id);
+    }
+
+    /** The change replay's lag: bytes of binary log behind and an upper bound on the oldest unreplayed change's age (-1: unknown). */
+    public void lag(long id, long bytes, long millis, Lease lease) throws SQLException {
+        write(lease, "UPDATE shard_moves SET replay_lag_bytes = ?, replay_lag_millis = ? WHERE id = ?", bytes < 0 ? null : bytes,
+                millis < 0 ? null : millis, id);
     }
 
     public void forwardPosition(long id, String position, Lease lease) throws SQLException {

@@ -132,6 +132,34 @@ public class StoresTest {
     }
 
     @Test
+    public void theReplayLagIsShownWhileTheMoveRunsAndClearedWhenItEnds() throws Exception {
+        MoveStore moves = new MoveStore(control.dataSource());
+        TenantId acme = TenantId.of("acme");
+        String target = twoShards().route(acme).orElseThrow().name().equals("s0") ? "s1" : "s0";
+        long id = moves.create(MovePlan.move(twoShards(), acme, target), "bin.000001:4");
+        MoveStatus m = moves.status(id).orElseThrow();
+        assertNull("not measured yet", m.replayLagBytes());
+        assertNull(m.replayLagMillis());
+        moves.lag(id, 4_096, -1, lease);
+        m = moves.status(id).orElseThrow();
+        assertEquals(Long.valueOf(4_096), m.replayLagBytes());
+        assertNull("an unknown age stays unknown", m.replayLagMillis());
+        moves.transition(id, MoveState.COPYING, MoveState.CATCHING_UP, lease);
+        moves.lag(id, 120, 1_500, lease);
+        m = moves.status(id).orElseThrow();
+        assertEquals(Long.valueOf(120), m.replayLagBytes());
+        assertEquals(Long.valueOf(1_500), m.replayLagMillis());
+        lease.held = false;
+        assertThrows(LeaseLostException.class, () -> moves.lag(id, 9, 9, lease));
+        lease.held = true;
+        assertEquals(Long.valueOf(120), moves.status(id).orElseThrow().replayLagBytes());
+        moves.transition(id, MoveState.CATCHING_UP, MoveState.CANCELLED, lease);
+        m = moves.status(id).orElseThrow();
+        assertNull("nothing replays once the move has ended", m.replayLagBytes());
+        assertNull(m.replayLagMillis());
+    }
+
+    @Test
     public void aRunnerThatLostItsLeaseWritesNothing() throws Exception {
         MoveStore moves = new MoveStore(control.dataSource());
         long id = moves.create(MovePlan.split(new Topology(1, Map.of("s0", new Topology.ShardDef("s0", "u", KeyRange.parse("-")),
