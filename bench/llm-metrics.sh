@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The LLM gateway with its request metrics off and on (the REST host's request histogram and the gateway's time to
-# first token and token counters), alternating rounds, wrk at 8 connections against a local OpenAI-compatible server.
+# first token and token counters), alternating rounds (off first in odd rounds, on first in even ones), wrk at 8
+# connections against a local OpenAI-compatible server.
 # Needs wrk (apt-get install wrk) and node.
 # Usage: bench/llm-metrics.sh [seconds per run] [rounds] [first port]      (defaults: 10 3 22150)
 set -euo pipefail

@@ -133,7 +133,8 @@ public final class LlmWrkBench {
         List<Run> off = new ArrayList<>();
         List<Run> on = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
-            for (boolean metrics : new boolean[] {false, true}) {
+            // off first in odd rounds, on first in even ones: a side that always ran second would carry any drift
+            for (boolean metrics : round % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
                 requestMetrics(karaf, work, column, metrics);
                 Run r = wrk(work, metrics ? "metrics-on" : "metrics-off", column, 8, seconds);
                 (metrics ? on : off).add(r);
@@ -148,6 +149,11 @@ public final class LlmWrkBench {
         System.out.printf(Locale.ROOT, "| LLM gateway, request metrics off | %.0f | %.3f |%n| LLM gateway, request metrics on | %.0f | %.3f |%n",
                 offRps, offP99, onRps, onP99);
         System.out.printf(Locale.ROOT, "metrics on / off (medians of %d rounds): throughput %.3f, p99 %.3f%n", rounds, onRps / offRps, onP99 / offP99);
+        StringBuilder perRound = new StringBuilder();
+        for (int i = 0; i < rounds; i++) {
+            perRound.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", on.get(i).rps() / off.get(i).rps()));
+        }
+        System.out.println("metrics on / off per round (throughput): " + perRound);
     }
 
     private static void requestMetrics(KarafProcess karaf, Path work, List<String> column, boolean on) throws Exception {
