@@ -133,6 +133,7 @@ public class SqsQueueIT extends HeadroomTestSupport {
         assertTrue("the failing job was tried 3 times", eventually(() -> delivered("fail-1") == 3));
         assertTrue("and then dead-lettered", eventually(() -> sqsQueue().deadLetters(10).stream().anyMatch(d -> d.job().payload().equals("fail-1"))));
         assertTrue(get("/queue/dead-letters", OPERATOR).body().contains("fail-1"));
+        assertTrue("and counted for its tenant", metric("headroom_queue_dead_lettered_jobs_total", "backend=\"sqs\"", "tenant=\"sqs-b\"") >= 1);
         assertEquals(1, sqsQueue().redrive(TenantId.of("sqs-b")));
         assertTrue("redriven, it runs again", eventually(() -> delivered("fail-1") >= 4));
     }

@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The queue's meters, read from each backend's tenant statistics when scraped: backlog per lane, jobs in flight and
  * dwell quantiles for the ten busiest tenants (the rest as {@code other}), and the running totals of completed, failed
- * and dead-lettered jobs per backend; on SQS, SQS's own approximate counts of each queue.
+ * and dead-lettered jobs per backend, dead-lettered jobs per tenant; on SQS, SQS's own approximate counts of each queue.
  */
 @Component(immediate = true)
 public final class QueueMeters {
@@ -64,6 +64,10 @@ public final class QueueMeters {
                         }
                     }
                 }));
+        metrics.counter("headroom_queue_dead_lettered_jobs", "Jobs dead-lettered since the backend started, by backend and tenant"
+                + " (the ten with most, the rest as other)", List.of("backend", "tenant"),
+                s -> each((backend, stats) -> TenantSamples.top(s, TENANTS, stats.stream().filter(t -> t.deadLettered() > 0).toList(),
+                        TenantStats::tenant, TenantStats::deadLettered, backend)));
         metrics.counter("headroom_queue_jobs", "Jobs finished since the backend started, by backend and result"
                 + " (completed, failed attempts, dead-lettered)", List.of("backend", "result"), s -> each((backend, stats) -> {
                     s.sample(sum(stats, TenantStats::completed), backend, "completed");
