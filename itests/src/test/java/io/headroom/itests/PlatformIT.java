@@ -259,6 +259,42 @@ public class PlatformIT extends HeadroomTestSupport {
                 "headroom_rest_request_duration_seconds_count{endpoint=\"unknown\",method=\"GET\",status=\"404\"} "));
     }
 
+    /**
+     * One operator change per kind the audit must cover (tokens, flags, shards, moves, schema changes, search
+     * migrations, LLM routes, queue limits), made over REST whether or not the platform accepts it: each is in the audit
+     * log under its endpoint template with the status it got.
+     */
+    @Test
+    public void everyKindOfOperatorChangeIsAudited() throws Exception {
+        awaitUp();
+        String[][] changes = {
+            {"POST", "/tokens", "{\"name\":\"audit-every\",\"tenant\":\"acme\"}", "POST /tokens"},
+            {"PUT", "/flags/audit.every", "{\"percentage\":5}", "PUT /flags/{name}"},
+            {"POST", "/sharding/shards", "{}", "POST /sharding/shards"},
+            {"POST", "/sharding/moves", "{}", "POST /sharding/moves"},
+            {"POST", "/sharding/schema", "{}", "POST /sharding/schema"},
+            {"POST", "/search/collections/auditnone/migrations", "{}", "POST /search/collections/{collection}/migrations"},
+            {"PUT", "/llm/routes/audit-every", "[]", "PUT /llm/routes/{name}"},
+            {"PUT", "/queue/tenants/audit-every/limits", "{\"weight\":2,\"cap\":5}", "PUT /queue/tenants/{tenant}/limits"},
+        };
+        java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+        for (String[] c : changes) {
+            HttpResponse<String> r = call(c[0], c[1], OPERATOR, c[2]);
+            assertTrue(c[1] + " reached its resource: " + r.statusCode() + " " + r.body(), r.statusCode() != 404 || c[1].contains("auditnone"));
+            expected.put(c[3], Integer.toString(r.statusCode()));
+        }
+        java.util.Map<String, String> missing = new java.util.LinkedHashMap<>(expected);
+        eventually(() -> {
+            String body = read("/audit?actor=karaf&since=10m&limit=1000");
+            for (String entry : body.split("\\},\\{")) {
+                missing.entrySet().removeIf(e -> entry.contains("\"action\":\"" + e.getKey() + "\"")
+                        && entry.contains("\"outcome\":\"" + e.getValue() + "\"") && entry.contains("\"via\":\"rest\""));
+            }
+            return missing.isEmpty();
+        });
+        assertEquals("operator changes with no audit entry (action=status)", java.util.Map.of(), missing);
+    }
+
     /** An operator GET's body, or what went wrong instead (for conditions polled with eventually). */
     private String read(String path) {
         try {
