@@ -526,6 +526,9 @@ public class ShardingIT extends HeadroomTestSupport {
                     && metric("headroom_shard_health", "shard=\"s2\"") == 1);
             assertTrue(metric("headroom_shard_errors_total", "shard=\"s2\"") >= 1);
             assertEquals(1, metric("headroom_shard_health", "shard=\"s0\"", "state=\"UP\""), 0);
+            assertTrue("readiness: sharding DEGRADED, naming a down shard: " + shardingReadiness(),
+                    eventually(() -> shardingReadiness().startsWith("DEGRADED") && shardingReadiness().contains("s2")));
+            assertEquals("the node stays live", 200, get("/health/live", null).statusCode());
             ScatterResult partial = router.scatter("SELECT COUNT(*) FROM orders", List.of(), Duration.ofSeconds(5));
             assertEquals(Map.of("s2", 1, "s3", 1).keySet(), partial.failed().keySet());
             long onLiving = 0;
@@ -554,6 +557,7 @@ public class ShardingIT extends HeadroomTestSupport {
             }
         }));
         assertTrue(eventually(() -> admin.shards().stream().allMatch(s -> "UP".equals(s.health()))));
+        assertTrue("sharding ready again: " + shardingReadiness(), eventually(() -> shardingReadiness().startsWith("UP")));
         for (int i = 0; i < TENANTS; i++) {
             assertEquals(rowsOf(i), router.forTenant(TenantId.of(tenant(i))).query("SELECT id FROM orders WHERE tenant_id = ?", tenant(i)).size());
         }
@@ -767,6 +771,19 @@ public class ShardingIT extends HeadroomTestSupport {
             Thread.sleep(100);
         }
         throw new AssertionError("move " + id + " never reached " + wanted + ": " + m);
+    }
+
+    private static final java.util.regex.Pattern SHARDING_HEALTH =
+            java.util.regex.Pattern.compile("\\{\"name\":\"sharding\"[^{}]*\"health\":\"(\\w+)\"[^{}]*\"detail\":\"([^\"]*)\"");
+
+    /** The sharding capability's readiness and its detail, as operators see it in /api/health/ready. */
+    private String shardingReadiness() {
+        try {
+            java.util.regex.Matcher m = SHARDING_HEALTH.matcher(get("/health/ready", OPERATOR).body());
+            return m.find() ? m.group(1) + ": " + m.group(2) : "-";
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     @Test
