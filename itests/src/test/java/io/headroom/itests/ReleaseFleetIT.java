@@ -373,7 +373,12 @@ public class ReleaseFleetIT {
                 String state = string(r, "state");
                 int step = (int) number(r, "step");
                 int on = onVersion(r, "0.1.0.s1");
-                assertTrue("never more nodes than the step allows: " + r, on <= allowed[step]);
+                if (on > allowed[step]) {
+                    // the release's row is read before the nodes' reports: the driver may have widened in between
+                    String again = release(lb, id);
+                    assertTrue("never more nodes than the step allows: " + r + "\nthen " + again,
+                            (int) number(again, "step") > step && on <= allowed[(int) number(again, "step")]);
+                }
                 if (state.equals("completed")) {
                     break;
                 }
