@@ -66,6 +66,10 @@ public class ReleaseFleetIT {
         // canary first, then the whole fleet, under load through the balancer: no request fails
         assertEquals(201, upload(fleet.url(), r2, sha256(r2)).statusCode());
         String token = "Bearer " + string(lb.expect(201, "POST", "/tokens", "{\"name\":\"release-load\",\"tenant\":\"acme\"}"), "token");
+        // a token made through one node reaches the others' caches within their refresh interval: wait for every node
+        for (RestClient n : nodes) {
+            assertTrue("every node knows the token", eventually(() -> n.call("GET", "/example/tenants/acme/greeting", token, null).statusCode() == 200));
+        }
         LoadDriver load = new LoadDriver(fleet.url() + "/api/example/tenants/acme/greeting", token, 40);
         load.start();
         long r2Id;
@@ -358,8 +362,9 @@ public class ReleaseFleetIT {
         String uploaded = shell(fleet.node(0), "release:upload " + jar + " " + sha256(s1));
         assertTrue(uploaded, uploaded.contains(sha256(s1)) && uploaded.contains("0.1.0.s1"));
 
-        // options before the arguments: Karaf's shell reads no option after the first argument
-        String started = shell(fleet.node(1), "release:start --steps 1,50%,100% --watch 5s " + UNIT + " 0.1.0.s1");
+        // options before the arguments (Karaf's shell reads no option after the first argument), the steps quoted
+        // (unquoted, the shell reads 1,50%,100% as an expression and refuses it)
+        String started = shell(fleet.node(1), "release:start --steps '1,50%,100%' --watch 5s " + UNIT + " 0.1.0.s1");
         Matcher m = Pattern.compile("release (\\d+): " + Pattern.quote(UNIT) + " \\S+ -> 0\\.1\\.0\\.s1, steps 1,50%,100%, watch 5 s")
                 .matcher(started);
         assertTrue(started, m.find());
