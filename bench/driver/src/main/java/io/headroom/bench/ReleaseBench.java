@@ -35,15 +35,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Releases on three nodes behind HAProxy, with an open-loop load of greeting requests through the balancer:
+ * Releases on three nodes behind HAProxy, with an open-loop load of greeting requests through the balancer (four
+ * tenants in turn, each with its own token):
  * <ol>
  *   <li>a new version of the example capability, canary (1 node, watched 5 s) then the whole fleet: time from the
  *   start to every node running it, and requests failed meanwhile;</li>
  *   <li>a broken version (a bundle of the example whose greetings all fail with 500 and report the failed
  *   {@code example.greet} job to the heartbeat, see {@code io.headroom.bench.broken}) released to the whole fleet at
- *   once, guarded by that job: its failures page, the guard rolls it back. Times, as this process sees them (polled
- *   every 50 ms): first failed greeting, the page, every node back on the previous version; and the greetings failed
- *   before the page, from the page to every node back, and in the 5 s after.</li>
+ *   once, guarded by that job: its failures page (each tenant's; the rule rolls back on pages of a quorum of tenants
+ *   or a platform-wide page), the guard rolls it back. Times, as this process sees them (polled about every 50 ms):
+ *   first failed greeting, the first page, the rollback decided, every node back on the previous version; and the
+ *   greetings failed before the first page, from it to every node back, and in the 5 s after.</li>
  * </ol>
  * Usage: ReleaseBench distribution.tar.gz [requests per second]
  */
@@ -51,6 +53,7 @@ public final class ReleaseBench {
     private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String UNIT = "io.headroom.example";
+    private static final List<String> TENANTS = List.of("acme", "globex", "initech", "umbrella");
 
     public static void main(String[] args) throws Exception {
         Path distribution = Path.of(args[0]);
@@ -76,11 +79,22 @@ public final class ReleaseBench {
             upload(api, r2);
             upload(api, broken);
             call(api, "PUT", "/heartbeat/slos/example.greet", "{\"target\":0.99}");
-            String token = "Bearer " + field(call(api, "POST", "/tokens", "{\"name\":\"bench\",\"tenant\":\"acme\"}").body(), "token");
+            // four customers, each with its own token: one tenant's failures page that tenant only, never the fleet's
+            // release (the rule wants a quorum of tenants or the platform), so a broken version must fail for several
+            List<HttpRequest> greetings = new ArrayList<>();
+            for (String tenant : TENANTS) {
+                String token = "Bearer " + field(call(api, "POST", "/tokens", "{\"name\":\"bench-" + tenant + "\",\"tenant\":\""
+                        + tenant + "\"}").body(), "token");
+                greetings.add(HttpRequest.newBuilder(URI.create(fleet.url() + "/api/example/tenants/" + tenant + "/greeting"))
+                        .header("Authorization", token).timeout(Duration.ofSeconds(30)).build());
+            }
+            // a token made through one node reaches the others' caches within their refresh interval (1 s)
+            Thread.sleep(2000);
             System.out.printf("machine: %d cores; 3 nodes behind HAProxy; %d greeting requests/s through the balancer;"
-                    + " reconcile and drive every 500 ms, heartbeat evaluation every 1 s%n", Runtime.getRuntime().availableProcessors(), rate);
+                    + " %d tenants in turn; reconcile and drive every 500 ms, heartbeat evaluation every 1 s%n",
+                    Runtime.getRuntime().availableProcessors(), rate, TENANTS.size());
 
-            Load load = new Load(fleet.url() + "/api/example/tenants/acme/greeting", token, rate);
+            Load load = new Load(greetings, rate);
             Thread.sleep(2000);
             long before = load.failed();
             long t0 = System.nanoTime();
@@ -100,33 +114,41 @@ public final class ReleaseBench {
             long id2 = number(call(api, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.1.broken\","
                     + "\"steps\":\"100%\",\"watch\":\"5m\"}").body(), "id");
             long page = 0;
+            long decided = 0;
             long back = 0;
             int maxBroken = 0;
             long deadline = System.currentTimeMillis() + 180_000;
             while (back == 0) {
                 if (System.currentTimeMillis() > deadline) {
                     throw new IllegalStateException("the broken release was not rolled back within 180 s: "
-                            + call(api, "GET", "/releases/" + id2, null).body());
+                            + call(api, "GET", "/releases/" + id2, null).body() + "; alerts: "
+                            + call(api, "GET", "/heartbeat/alerts?limit=20", null).body() + "; greetings failed: " + load.failed());
                 }
                 maxBroken = Math.max(maxBroken, running(api, id2, "0.1.1.broken"));
                 if (page == 0 && pageOpen(api)) {
                     page = System.nanoTime();
                 }
-                if (state(api, id2).equals("rolled_back") && running(api, id2, "0.1.0.r2") == 3) {
+                String state = state(api, id2);
+                if (decided == 0 && (state.equals("rolling_back") || state.equals("rolled_back"))) {
+                    decided = System.nanoTime();
+                }
+                if (state.equals("rolled_back") && running(api, id2, "0.1.0.r2") == 3) {
                     back = System.nanoTime();
                 }
                 Thread.sleep(50);
             }
             long firstFailure = load.firstFailureNanos();
             if (page == 0) {
-                page = back; // the page and the rollback between two looks
+                page = decided; // the page and the decision between two looks
             }
             Thread.sleep(5000);
             System.out.printf("release 2 (a broken version to every node at once, at most %d seen running it): first failed"
-                    + " greeting %.1f s after the start; page %.1f s after the first failure; every node back on 0.1.0.r2"
-                    + " %.1f s after the page (%.1f s after the first failure)%n", maxBroken, (firstFailure - s0) / 1e9,
-                    (page - firstFailure) / 1e9, (back - page) / 1e9, (back - firstFailure) / 1e9);
-            System.out.printf("greetings failed: %d before the page, %d from the page to every node back, %d in the 5 s after;"
+                    + " greeting %.1f s after the start; first page %.1f s after the first failure; rollback decided %.1f s"
+                    + " after the first page; every node back on 0.1.0.r2 %.1f s after the first page (%.1f s after the"
+                    + " decision, %.1f s after the first failure)%n", maxBroken, (firstFailure - s0) / 1e9,
+                    (page - firstFailure) / 1e9, (decided - page) / 1e9, (back - page) / 1e9, (back - decided) / 1e9,
+                    (back - firstFailure) / 1e9);
+            System.out.printf("greetings failed: %d before the first page, %d from the first page to every node back, %d in the 5 s after;"
                     + " %d sent from the start of release 2%n", load.failedBetween(s0, page), load.failedBetween(page, back),
                     load.failedBetween(back, Long.MAX_VALUE), load.sent() - sent2);
             String release2 = call(api, "GET", "/releases/" + id2, null).body();
@@ -149,13 +171,13 @@ public final class ReleaseBench {
         private final ConcurrentLinkedQueue<Long> failedAt = new ConcurrentLinkedQueue<>();
         private final Thread thread;
 
-        Load(String url, String auth, int rate) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).timeout(Duration.ofSeconds(30)).build();
+        Load(List<HttpRequest> requests, int rate) {
             long period = 1_000_000_000L / rate;
             thread = new Thread(() -> {
                 long next = System.nanoTime();
                 while (running.get()) {
                     sent.incrementAndGet();
+                    HttpRequest request = requests.get((int) (sent.get() % requests.size()));
                     inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
                         boolean ok = e == null && (r.statusCode() == 200 || r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent());
                         if (!ok) {
