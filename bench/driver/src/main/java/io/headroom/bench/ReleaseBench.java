@@ -194,6 +194,7 @@ public final class ReleaseBench {
                     }
                 }
             }, "bench-load");
+            thread.setDaemon(true); // a run that fails ends its JVM (and frees the machine) instead of loading on
             thread.start();
         }
 
