@@ -55,8 +55,9 @@ final class ChatBodyReader {
                 throw ProblemException.badRequest("'messages' must be a non-empty array");
             }
             try {
-                return new ChatRequest(messages, maxTokens != null ? maxTokens : maxCompletionTokens != null ? maxCompletionTokens : 1024,
-                        temperature, tools, toolChoice, responseFormat, parameters);
+                boolean noLimit = maxTokens == null && maxCompletionTokens == null;
+                return new ChatRequest(messages, maxTokens != null ? maxTokens : noLimit ? ChatRequest.DEFAULT_MAX_TOKENS : maxCompletionTokens,
+                        temperature, tools, toolChoice, responseFormat, parameters, noLimit);
             } catch (IllegalArgumentException e) {
                 throw ProblemException.badRequest(e.getMessage());
             }

@@ -196,15 +196,21 @@ public final class LlmResource implements RestResource {
     static ProblemException problem(ProviderException e, boolean tenant) {
         String message = message(e, tenant);
         if (tenant && e instanceof ProviderRefusal refusal) { // a refusal of the platform's credentials is not the tenant's
-            return new ProblemException(refusal.publicStatus(), message);
+            return refusal(refusal.publicStatus(), message, e);
         }
         if (e.status() == 429 && !e.retryable()) {
             return ProblemException.tooManyRequests(message, (int) Math.max(1, e.retryAfterMillis() / 1000));
         }
         if (!e.retryable() && e.status() >= 400 && e.status() < 500) {
-            return new ProblemException(e.status(), message);
+            return refusal(e.status(), message, e);
         }
         return ProblemException.unavailable(message, 1);
+    }
+
+    /** A refusal, with OpenAI's error code and param when the failure has them (the error envelope shows them). */
+    private static ProblemException refusal(int status, String message, ProviderException e) {
+        return e.code() == null && e.param() == null ? new ProblemException(status, message)
+                : new OpenAiProblem(status, message, e.code(), e.param());
     }
 
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */

@@ -36,7 +36,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * with a Bearer key; streaming as SSE {@code data:} chunks with {@code choices[0].delta.content} and
  * {@code delta.tool_calls}, ended by {@code [DONE]}. The request is OpenAI's own: messages (developer role, content
  * parts, tool calls and results), tools, tool_choice, response_format and every other parameter the client sent
- * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens.
+ * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens, and a
+ * request that sets neither gets neither (the model's own default, as when the client calls the server directly).
  * Deployments set to serve the Responses API get Responses calls passed through to {endpoint}/responses.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
@@ -77,7 +78,7 @@ public final class OpenAiAdapter extends HttpProvider {
     @Override
     protected JsonNode body(Deployment d, ChatRequest request, boolean stream) {
         ObjectNode body = JSON.createObjectNode().put("model", d.model());
-        if (request.parameter("max_completion_tokens") == null) {
+        if (!request.defaultMaxTokens() && request.parameter("max_completion_tokens") == null) { // none set: the model's default
             body.put("max_tokens", request.maxTokens());
         }
         body.put("stream", stream);
@@ -147,7 +148,9 @@ public final class OpenAiAdapter extends HttpProvider {
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("model", d.model());
-            g.writeNumberField("max_tokens", request.maxTokens());
+            if (!request.defaultMaxTokens()) {
+                g.writeNumberField("max_tokens", request.maxTokens());
+            }
             g.writeBooleanField("stream", stream);
             if (request.temperature() != null) {
                 g.writeNumberField("temperature", request.temperature());
