@@ -136,7 +136,13 @@ public final class LlmResource implements RestResource {
                     .put("created", System.currentTimeMillis() / 1000).put("model", route);
             ObjectNode choice = json.putArray("choices").addObject().put("index", 0).put("finish_reason", r.finishReason());
             ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", r.content());
-            if (!r.toolCalls().isEmpty()) {
+            if (r.choicesJson() != null) { // n or logprobs: the OpenAI-compatible server's own choices, as it sent them
+                try {
+                    json.set("choices", JSON.readTree(r.choicesJson()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // the adapter wrote it from a parsed answer
+                }
+            } else if (!r.toolCalls().isEmpty()) {
                 ArrayNode calls = message.putArray("tool_calls");
                 r.toolCalls().forEach(c -> calls.addObject().put("id", c.id()).put("type", "function").putObject("function")
                         .put("name", c.name()).put("arguments", c.arguments()));

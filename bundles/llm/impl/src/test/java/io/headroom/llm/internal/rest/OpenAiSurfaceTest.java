@@ -507,10 +507,47 @@ public class OpenAiSurfaceTest {
         assertEquals(dropped.text(), 200, dropped.status);
         assertEquals("the route allows dropping seed", "claude", dropped.headers.get("X-Headroom-Deployment"));
         assertFalse(anthropic.lastBody, anthropic.lastBody.contains("seed"));
-        assertEquals(400, post("{\"model\":\"gpt\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").status);
+        assertEquals(400, post("{\"model\":\"claude\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").status);
         Call notDropped = post("{\"model\":\"claude-drops-seed\",\"presence_penalty\":0.5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals("gpt", notDropped.headers.get("X-Headroom-Deployment"));
 
+    }
+
+    @Test
+    public void severalChoicesAndLogprobsComeBackAsTheOpenAiCompatibleServerSentThemAndAreRefusedInAStream() throws Exception {
+        String hi = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        Call two = post("{\"model\":\"claude-then-gpt\",\"n\":2," + hi + "}");
+        assertEquals(two.text(), 200, two.status);
+        assertEquals("Anthropic answers one choice: passed over", "gpt", two.headers.get("X-Headroom-Deployment"));
+        assertEquals(2, JSON.readTree(openAi.lastBody).path("n").asInt());
+        JsonNode choices = two.json().path("choices");
+        assertEquals(2, choices.size());
+        assertEquals("Hello, world!", choices.path(0).path("message").path("content").asText());
+        assertEquals("Hello, world! (2)", choices.path(1).path("message").path("content").asText());
+        assertEquals(1, choices.path(1).path("index").asInt());
+        assertEquals(20, two.json().path("usage").path("total_tokens").asInt());
+        assertEquals(0, anthropic.requests.get());
+
+        Call logprobs = post("{\"model\":\"gpt\",\"logprobs\":true,\"top_logprobs\":2," + hi + "}");
+        assertEquals(logprobs.text(), 200, logprobs.status);
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertTrue(sent.path("logprobs").asBoolean());
+        assertEquals(2, sent.path("top_logprobs").asInt());
+        JsonNode token = logprobs.json().path("choices").path(0).path("logprobs").path("content").path(0);
+        assertEquals("Hello", token.path("token").asText());
+        assertEquals(-0.25, token.path("logprob").asDouble(), 0);
+        assertEquals(400, post("{\"model\":\"claude\",\"logprobs\":true," + hi + "}").status);
+
+        int sentBefore = openAi.requests.get();
+        for (String streamed : List.of("\"n\":3", "\"logprobs\":true", "\"top_logprobs\":1")) {
+            Call c = post("{\"model\":\"gpt\",\"stream\":true," + streamed + "," + hi + "}");
+            assertEquals(streamed + ": " + c.text(), 400, c.status);
+            JsonNode error = c.json().path("error");
+            assertEquals("unsupported_parameter", error.path("code").asText());
+            assertTrue(error.toString(), streamed.contains("\"" + error.path("param").asText() + "\""));
+        }
+        assertEquals("a stream with them is never cut down to one plain choice", sentBefore, openAi.requests.get());
+        assertEquals(200, post("{\"model\":\"gpt\",\"stream\":true,\"n\":1,\"logprobs\":false," + hi + "}").status);
     }
 
     @Test

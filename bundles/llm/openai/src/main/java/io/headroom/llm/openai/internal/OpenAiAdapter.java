@@ -261,23 +261,35 @@ public final class OpenAiAdapter extends HttpProvider {
     }
 
     /**
-     * What the gateway cannot give back although the server could: several choices ({@code n} above 1) and token
-     * log probabilities (the gateway's answer has one choice and no logprobs).
+     * Every parameter passes as sent, {@code n} above 1 and {@code logprobs} included: a complete answer then comes
+     * back with the server's own choices ({@link ChatResponse#choicesJson}). A stream has room for one choice and no
+     * log probabilities, so {@link #stream} refuses them (the REST endpoint refuses such a stream before routing it).
      */
     @Override
     public List<String> unsupported(Deployment d, ChatRequest request) {
-        List<String> out = new ArrayList<>();
+        return List.of();
+    }
+
+    /** The parameter a stream cannot carry (several choices, log probabilities), or null. */
+    static String notStreamable(ChatRequest request) {
         String n = request.parameter("n");
         if (n != null && !n.equals("1")) {
-            out.add("n");
+            return "n";
         }
         if ("true".equals(request.parameter("logprobs"))) {
-            out.add("logprobs");
+            return "logprobs";
         }
-        if (request.parameter("top_logprobs") != null) {
-            out.add("top_logprobs");
+        return request.parameter("top_logprobs") != null ? "top_logprobs" : null;
+    }
+
+    @Override
+    public void stream(Deployment d, ChatRequest request, StreamListener listener) {
+        String refused = notStreamable(request);
+        if (refused != null) {
+            throw new ProviderException("'" + refused + "' is answered only without streaming", 400, false, 0, null,
+                    ProviderException.UNSUPPORTED_PARAMETER, refused);
         }
-        return out;
+        super.stream(d, request, listener);
     }
 
     /** Embeddings: POST {endpoint}/embeddings with the inputs, dimensions and every other parameter as sent. */
@@ -362,6 +374,9 @@ public final class OpenAiAdapter extends HttpProvider {
                     boolean first = true;
                     while (p.nextToken() != JsonToken.END_ARRAY) {
                         if (!first || p.currentToken() != JsonToken.START_OBJECT) {
+                            if (!first) {
+                                return parse(d, JSON.readTree(body)); // several choices (n): the server's own are the answer
+                            }
                             p.skipChildren();
                             continue;
                         }
@@ -372,6 +387,8 @@ public final class OpenAiAdapter extends HttpProvider {
                             if (c.equals("finish_reason")) {
                                 finish = v == JsonToken.VALUE_NULL ? null : p.getValueAsString();
                                 p.skipChildren();
+                            } else if (c.equals("logprobs") && v != JsonToken.VALUE_NULL) {
+                                return parse(d, JSON.readTree(body)); // log probabilities: the server's own choices carry them
                             } else if (c.equals("message") && v == JsonToken.START_OBJECT) {
                                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                                     String m = p.getCurrentName();
@@ -419,9 +436,14 @@ public final class OpenAiAdapter extends HttpProvider {
             throw new ProviderException(d.name() + ": response has no choices[0].message.content", 502, true, 0, null);
         }
         JsonNode usage = r.path("usage");
+        JsonNode choices = r.path("choices");
+        boolean own = choices.size() > 1;
+        for (JsonNode c : choices) {
+            own |= c.hasNonNull("logprobs");
+        }
         return new ChatResponse(message.path("content").isNull() ? "" : message.path("content").asText(""),
                 finishReason(choice.path("finish_reason").asText(null)), d.name(), r.path("model").asText(d.model()),
-                usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt(), calls);
+                usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt(), calls, own ? choices.toString() : null);
     }
 
     /**
