@@ -49,10 +49,10 @@ public final class LlmTranslationBench {
         }
         tools.append(",{\"role\":\"user\",\"content\":\"Summarise.\"}]}");
 
-        Class<?> endpoint = Class.forName("io.headroom.llm.internal.rest.ChatEndpoint");
-        Method read = endpoint.getDeclaredMethod("read", InputStream.class);
+        Class<?> reader = Class.forName("io.headroom.llm.internal.rest.ChatBodyReader");
+        Method read = reader.getDeclaredMethod("read", InputStream.class);
         read.setAccessible(true);
-        Class<?> bodyClass = Class.forName("io.headroom.llm.internal.rest.ChatEndpoint$Body");
+        Class<?> bodyClass = Class.forName("io.headroom.llm.internal.rest.ChatBodyReader$Body");
         Method request = bodyClass.getDeclaredMethod("request");
         request.setAccessible(true);
 
@@ -87,15 +87,15 @@ public final class LlmTranslationBench {
         Method anthropicBody = AnthropicAdapter.class.getDeclaredMethod("body", Deployment.class, ChatRequest.class, boolean.class);
         openAiBody.setAccessible(true);
         anthropicBody.setAccessible(true);
-        Method messages = BedrockAdapter.class.getDeclaredMethod("messages", ChatRequest.class);
-        Method toolConfig = BedrockAdapter.class.getDeclaredMethod("tools", ChatRequest.class);
-        Method system = BedrockAdapter.class.getDeclaredMethod("system", ChatRequest.class);
-        Method inference = BedrockAdapter.class.getDeclaredMethod("inference", ChatRequest.class);
-        for (Method m : List.of(messages, toolConfig, system, inference)) {
-            m.setAccessible(true);
-        }
+        // the adapter's translation to Converse's request objects (ConverseTranslation, package-private in the adapter)
+        java.lang.reflect.Field converse = BedrockAdapter.class.getDeclaredField("converse");
+        converse.setAccessible(true);
+        Object translation = converse.get(bedrock);
+        Method converseRequest = translation.getClass().getDeclaredMethod("request", Deployment.class, ChatRequest.class);
+        converseRequest.setAccessible(true);
         Deployment oa = new Deployment("oa", "openai", "gpt-test", "http://127.0.0.1:1", "k", 0, 0, 0, 1000);
         Deployment an = new Deployment("an", "anthropic", "claude-test", "http://127.0.0.1:1", "k", 0, 0, 0, 1000);
+        Deployment br = new Deployment("br", "bedrock", "m", "http://127.0.0.1:1", "AKID:secret", 0, 0, 0, 1000);
 
         System.out.printf(Locale.ROOT, "%-12s %-10s %12s %12s%n", "step", "request", "ns/request", "bytes");
         double[][] results = new double[4][2];
@@ -108,11 +108,7 @@ public final class LlmTranslationBench {
                 results[0][k] = measure(seconds, () -> request.invoke(read.invoke(null, new ByteArrayInputStream(body))));
                 results[1][k] = measure(seconds, () -> JSON.writeValueAsBytes((JsonNode) openAiBody.invoke(openAi, oa, r, false)));
                 results[2][k] = measure(seconds, () -> JSON.writeValueAsBytes((JsonNode) anthropicBody.invoke(anthropic, an, r, false)));
-                results[3][k] = measure(seconds, () -> software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest.builder()
-                        .modelId("m").messages((List) messages.invoke(bedrock, r)).system((List) system.invoke(null, r))
-                        .toolConfig((software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration) toolConfig.invoke(null, r))
-                        .inferenceConfig((software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration) inference.invoke(null, r))
-                        .build());
+                results[3][k] = measure(seconds, () -> converseRequest.invoke(translation, br, r));
             }
         }
         String[] steps = {"parse", "to openai", "to anthropic", "to bedrock"};
