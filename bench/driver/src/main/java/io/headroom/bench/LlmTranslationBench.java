@@ -1,7 +1,5 @@
 package io.headroom.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.headroom.llm.anthropic.internal.AnthropicAdapter;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.Deployment;
@@ -12,19 +10,17 @@ import java.io.InputStream;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * What translating one request costs in the router core, a plain text conversation against a tool-heavy one (8
  * function tools with JSON schemas, 3 rounds of assistant tool calls and tool results), in the same run: reading the
  * OpenAI body into the router's request (the chat endpoint's parser), then building and serializing each vendor's
- * request (OpenAI-compatible, Anthropic Messages, Bedrock Converse's request objects). No network: translation only.
+ * request (the bytes the OpenAI-compatible and Anthropic adapters send, Bedrock Converse's request objects). No
+ * network: translation only.
  * Usage: LlmTranslationBench [seconds per measurement] (default 3).
  */
 public final class LlmTranslationBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public static void main(String[] args) throws Exception {
         long seconds = args.length > 0 ? Long.parseLong(args[0]) : 3;
         String plain = "{\"model\":\"chat\",\"max_tokens\":256,\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
@@ -83,8 +79,10 @@ public final class LlmTranslationBench {
                 return BedrockAdapter.Config.class;
             }
         });
-        Method openAiBody = OpenAiAdapter.class.getDeclaredMethod("body", Deployment.class, ChatRequest.class, boolean.class);
-        Method anthropicBody = AnthropicAdapter.class.getDeclaredMethod("body", Deployment.class, ChatRequest.class, boolean.class);
+        // the bytes each adapter sends: OpenAI's writes a plain request straight out, others through a JSON tree
+        Method openAiBody = OpenAiAdapter.class.getDeclaredMethod("bodyBytes", Deployment.class, ChatRequest.class, boolean.class);
+        Method anthropicBody = io.headroom.llm.http.HttpProvider.class.getDeclaredMethod("bodyBytes", Deployment.class, ChatRequest.class,
+                boolean.class);
         openAiBody.setAccessible(true);
         anthropicBody.setAccessible(true);
         // the adapter's translation to Converse's request objects (ConverseTranslation, package-private in the adapter)
@@ -106,8 +104,8 @@ public final class LlmTranslationBench {
                 byte[] body = bodies[k];
                 ChatRequest r = (ChatRequest) request.invoke(read.invoke(null, new ByteArrayInputStream(body)));
                 results[0][k] = measure(seconds, () -> request.invoke(read.invoke(null, new ByteArrayInputStream(body))));
-                results[1][k] = measure(seconds, () -> JSON.writeValueAsBytes((JsonNode) openAiBody.invoke(openAi, oa, r, false)));
-                results[2][k] = measure(seconds, () -> JSON.writeValueAsBytes((JsonNode) anthropicBody.invoke(anthropic, an, r, false)));
+                results[1][k] = measure(seconds, () -> openAiBody.invoke(openAi, oa, r, false));
+                results[2][k] = measure(seconds, () -> anthropicBody.invoke(anthropic, an, r, false));
                 results[3][k] = measure(seconds, () -> converseRequest.invoke(translation, br, r));
             }
         }
