@@ -60,7 +60,8 @@ final class ChatBodyReader {
                         : "true".equals(parameters.get("logprobs")) ? "logprobs"
                         : parameters.containsKey("top_logprobs") && !parameters.get("top_logprobs").equals("null") ? "top_logprobs" : null;
                 if (refused != null) {
-                    throw new OpenAiProblem(400, "'" + refused + "' is answered only without streaming", "unsupported_parameter", refused);
+                    throw new OpenAiProblem(400, "'" + refused + "' is answered only without streaming",
+                            io.headroom.llm.api.ProviderException.UNSUPPORTED_PARAMETER, refused);
                 }
             }
             try {
