@@ -385,21 +385,45 @@ final class GatewayServlet extends HttpServlet {
     }
 
     /**
-     * Makes sure the rest of a body nobody read is never read, whatever the answer. Jetty 9.4 (under pax-web) reads
-     * and discards a request body that is left unread until the client's EOF when the response says
-     * {@code Connection: close} or is still uncommitted when the request ends (it adds that header itself): a
-     * refused multi-megabyte upload was swallowed whole. A response committed as persistent over an unread body
-     * makes it close the connection instead, after the bytes already received. So no answer here sets
-     * {@code Connection: close}, and one not committed yet is committed (flushed) now.
+     * Makes sure the rest of a body nobody read is not read, whatever the answer. Jetty 9.4 (under pax-web) reads and
+     * discards a request body left unread until the client's EOF when the response says {@code Connection: close} or
+     * is still uncommitted when the request ends (it adds that header itself): a refused multi-megabyte upload was
+     * swallowed whole. Over a persistent response that is committed it reads only what keeps arriving without
+     * waiting, then closes: bounded by a declared length of at most {@value #SWALLOW_BYTES}, but not for a client
+     * that keeps writing fast. So no answer here sets {@code Connection: close}, one not committed yet is committed
+     * (flushed) now, and when the rest is larger or of unknown length the connection is closed at once.
      */
     private static void leaveUnreadBody(HttpServletRequest req, HttpServletResponse resp) {
-        if (resp.isCommitted() || !hasBody(req) || req.getAttribute(BODY) instanceof LimitedInputStream body && body.ended()) {
+        if (!hasBody(req) || req.getAttribute(BODY) instanceof LimitedInputStream body && body.ended()) {
             return;
         }
         try {
-            resp.flushBuffer();
+            if (!resp.isCommitted()) {
+                resp.flushBuffer();
+            }
+            if (req.getContentLengthLong() < 0 || req.getContentLengthLong() > SWALLOW_BYTES) {
+                closeConnection(req);
+            }
         } catch (IOException e) { // the client went away
             LOG.debug("an answer over an unread body was not written: {}", e.toString());
+        }
+    }
+
+    /**
+     * Ends the request's connection now, its answer written: Jetty's own {@code HttpChannel.abort}, reached through
+     * the servlet API's wrappers by reflection so that the bundle does not depend on Jetty (another servlet container
+     * just keeps its own behaviour).
+     */
+    private static void closeConnection(HttpServletRequest req) {
+        javax.servlet.ServletRequest r = req;
+        while (r instanceof javax.servlet.ServletRequestWrapper w) {
+            r = w.getRequest();
+        }
+        try {
+            Object channel = r.getClass().getMethod("getHttpChannel").invoke(r);
+            channel.getClass().getMethod("abort", Throwable.class).invoke(channel, new IOException("a refused body is not read"));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("the connection of a refused body was left to the container: {}", e.toString());
         }
     }
 
