@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Release benchmark on three nodes behind HAProxy: time from starting a release of the example capability to every
-# node running it (canary first), and from the first failures of its job to every node back on the previous version,
-# with the greeting requests failed during each, under an open-loop load through the balancer.
+# node running it (canary first); then a really broken version (every greeting fails) released to every node: time
+# from its first failed greeting to the page and from the page to every node back on the previous version; with the
+# greeting requests failed during each, under an open-loop load through the balancer.
 # Usage: bench/release.sh [requests per second]   (default 40)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,8 @@ public class ReleaseFleetIT {
         String originalVersion = manifest(Files.readAllBytes(original)).getMainAttributes().getValue("Bundle-Version");
         byte[] r2 = withVersion(Files.readAllBytes(original), "0.1.0.r2");
         byte[] r3 = withVersion(Files.readAllBytes(original), "0.1.0.r3");
+        int completedBefore = figure(lb, "completed");
+        int rolledBackBefore = figure(lb, "rolledBack");
 
         // a wrong checksum is refused and nothing is kept
         HttpResponse<String> wrong = upload(fleet.url(), r2, sha256(r3));
@@ -63,6 +66,10 @@ public class ReleaseFleetIT {
         // canary first, then the whole fleet, under load through the balancer: no request fails
         assertEquals(201, upload(fleet.url(), r2, sha256(r2)).statusCode());
         String token = "Bearer " + string(lb.expect(201, "POST", "/tokens", "{\"name\":\"release-load\",\"tenant\":\"acme\"}"), "token");
+        // a token made through one node reaches the others' caches within their refresh interval: wait for every node
+        for (RestClient n : nodes) {
+            assertTrue("every node knows the token", eventually(() -> n.call("GET", "/example/tenants/acme/greeting", token, null).statusCode() == 200));
+        }
         LoadDriver load = new LoadDriver(fleet.url() + "/api/example/tenants/acme/greeting", token, 40);
         load.start();
         long r2Id;
@@ -100,18 +107,18 @@ public class ReleaseFleetIT {
             assertEquals("an artifact an active release names is kept: " + named.body(), 409, named.statusCode());
             assertTrue("completes on the live nodes", eventually(() -> release(lb, r3Id).contains("\"state\":\"completed\"")));
         } finally {
-            fleet.restart(2);
+            fleet.restart(2); // returns once node-3 reports UP
         }
-        assertTrue("node-3 runs the fleet's version once it is back", eventually(() -> {
-            String r = nodes.get(2).call("GET", "/releases/fleet", RestClient.OPERATOR, null).body();
-            return runs(r).stream().anyMatch(n -> n.contains("\"node\":\"node-3\"") && n.contains("\"unit\":\"" + UNIT + "\"")
-                    && n.contains("\"desired\":\"0.1.0.r3\"") && n.contains("\"running\":\"0.1.0.r3\""));
-        }));
-        assertTrue("and reports ready", eventually(() -> nodes.get(2).call("GET", "/health/ready", RestClient.OPERATOR, null).statusCode() == 200));
+        // at once: node-3 reconciled before it reported UP (before, its report still said 0.1.0.r2)
+        String returned = nodes.get(2).call("GET", "/releases/fleet", RestClient.OPERATOR, null).body();
+        assertTrue("node-3 runs the fleet's version as it first reports UP: " + returned, runs(returned).stream().anyMatch(n ->
+                n.contains("\"node\":\"node-3\"") && n.contains("\"unit\":\"" + UNIT + "\"")
+                && n.contains("\"desired\":\"0.1.0.r3\"") && n.contains("\"running\":\"0.1.0.r3\"")));
+        assertEquals("and reports ready", 200, nodes.get(2).call("GET", "/health/ready", RestClient.OPERATOR, null).statusCode());
 
         // a broken version: paged fleet-wide and rolled back on every node; a second release of it meanwhile refused
         lb.expect(200, "PUT", "/heartbeat/slos/example.greet", "{\"target\":0.99}");
-        byte[] broken = brokenRelease();
+        byte[] broken = brokenRelease("0.1.1.broken");
         assertEquals(201, upload(fleet.url(), broken, sha256(broken)).statusCode());
         long badId = number(lb.expect(201, "POST", "/releases",
                 "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.1.broken\",\"watch\":\"5m\"}"), "id");
@@ -136,8 +143,9 @@ public class ReleaseFleetIT {
         assertEquals(200, lb.call("GET", "/example/tenants/acme/greeting", token, null).statusCode());
         assertTrue("the rollback is audited", eventually(() ->
                 lb.expect(200, "GET", "/audit?action=release:rollback", null).contains("release " + badId)));
-        String figures = lb.expect(200, "GET", "/releases/figures?window=1d", null);
-        assertTrue(figures, figures.contains("\"rolledBack\":1") && figures.contains("\"completed\":2"));
+        // counted from this test's start: other tests of this class release the example too
+        assertEquals("two completed", completedBefore + 2, figure(lb, "completed"));
+        assertEquals("one rolled back", rolledBackBefore + 1, figure(lb, "rolledBack"));
         assertTrue(lb.expect(200, "GET", "/metrics", null).contains("headroom_release_change_failure_ratio"));
         String console = lb.expect(200, "GET", "/console", null);
         assertTrue("the console shows the release and its decision", console.contains("panel-releases") && console.contains("rolled_back"));
@@ -336,6 +344,145 @@ public class ReleaseFleetIT {
         }
     }
 
+    /**
+     * A release started from the Karaf shell with {@code --steps 1,50%,100%} widens one step at a time on the three
+     * nodes: one node, then two, then all three, each step watched before the next; never more nodes on the new version
+     * than the step allows. Uploaded from the shell too, and the fleet put back from the shell.
+     */
+    @Test
+    public void aReleaseStartedFromTheShellWidensOneStepAtATime() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        Path original = exampleJar(fleet);
+        String originalVersion = manifest(Files.readAllBytes(original)).getMainAttributes().getValue("Bundle-Version");
+        byte[] s1 = withVersion(Files.readAllBytes(original), "0.1.0.s1");
+        Path jar = Files.createDirectories(Path.of("target", "release-shell-" + ProcessHandle.current().pid()).toAbsolutePath())
+                .resolve("example-s1.jar");
+        Files.write(jar, s1);
+        String uploaded = shell(fleet.node(0), "release:upload " + jar + " " + sha256(s1));
+        assertTrue(uploaded, uploaded.contains(sha256(s1)) && uploaded.contains("0.1.0.s1"));
+
+        // options before the arguments (Karaf's shell reads no option after the first argument), the steps quoted
+        // (unquoted, the shell reads 1,50%,100% as an expression and refuses it)
+        String started = shell(fleet.node(1), "release:start --steps '1,50%,100%' --watch 5s " + UNIT + " 0.1.0.s1");
+        Matcher m = Pattern.compile("release (\\d+): " + Pattern.quote(UNIT) + " \\S+ -> 0\\.1\\.0\\.s1, steps 1,50%,100%, watch 5 s")
+                .matcher(started);
+        assertTrue(started, m.find());
+        long id = Long.parseLong(m.group(1));
+        int[] allowed = {1, 2, 3}; // 1, then 50 % of three rounded up, then all
+        long deadline = System.currentTimeMillis() + 180_000;
+        int observations = 0;
+        while (true) {
+            String r = release(lb, id);
+            if (!r.isEmpty()) {
+                observations++;
+                String state = string(r, "state");
+                int step = (int) number(r, "step");
+                int on = onVersion(r, "0.1.0.s1");
+                if (on > allowed[step]) {
+                    // the release's row is read before the nodes' reports: the driver may have widened in between
+                    String again = release(lb, id);
+                    assertTrue("never more nodes than the step allows: " + r + "\nthen " + again,
+                            (int) number(again, "step") > step && on <= allowed[(int) number(again, "step")]);
+                }
+                if (state.equals("completed")) {
+                    break;
+                }
+                assertTrue("nothing stops it: " + r, state.equals("rolling") || state.equals("watching"));
+            }
+            assertTrue("completes within 180 s", System.currentTimeMillis() < deadline);
+            Thread.sleep(200);
+        }
+        System.out.println("shell release " + id + " observed " + observations + " times until completed");
+        assertEquals(3, onVersion(release(lb, id), "0.1.0.s1"));
+        // each step was watched with exactly its nodes on the new version, in order (the driver's decisions, audited)
+        String watches = lb.expect(200, "GET", "/audit?action=release:watch&limit=500", null);
+        for (int step = 0; step < 3; step++) {
+            String decided = "release " + id + " step " + (step + 1) + "/3: " + allowed[step] + " of 3 live nodes run 0.1.0.s1; watching";
+            assertTrue(decided + " in " + watches, watches.contains(decided));
+        }
+        String widened = lb.expect(200, "GET", "/audit?action=release:step&limit=500", null);
+        for (int step = 0; step < 3; step++) {
+            assertTrue("step " + (step + 1) + " adds one node: " + widened, Pattern.compile("release " + id + " step " + (step + 1)
+                    + "/3: \\[node-[1-3]\\] get 0\\.1\\.0\\.s1").matcher(widened).find());
+        }
+        String status = shell(fleet.node(2), "release:status " + id);
+        assertTrue(status, status.contains("completed") && status.contains("(1,50%,100%)"));
+
+        // back to the distribution's version from the shell; the uploaded artifact can go then
+        String back = shell(fleet.node(0), "release:start --source " + location(original) + " --watch 1s " + UNIT + " " + originalVersion);
+        Matcher b = Pattern.compile("release (\\d+):").matcher(back);
+        assertTrue(back, b.find());
+        long backId = Long.parseLong(b.group(1));
+        assertTrue(eventually(() -> release(lb, backId).contains("\"state\":\"completed\"")));
+        assertEquals(3, onVersion(release(lb, backId), originalVersion));
+        assertTrue(shell(fleet.node(0), "release:artifact-delete " + sha256(s1)).contains("deleted"));
+    }
+
+    /**
+     * A node that is down while a release is rolled back returns on the rolled-back version: a broken version of the
+     * example (every greeting fails) runs on all three nodes, node-3 is killed, the greetings' failures page and the
+     * release is rolled back on the two live nodes; node-3 started again runs the previous version by the time it
+     * first reports UP (its own report, its greetings, its bundle).
+     */
+    @Test
+    public void aNodeDownDuringARollbackReturnsOnThePreviousVersion() throws Exception {
+        LocalFleet fleet = TestFleet.get();
+        RestClient lb = new RestClient(fleet.url());
+        RestClient node3 = new RestClient(fleet.node(2).karaf().baseUrl());
+        lb.expect(200, "PUT", "/heartbeat/slos/example.greet", "{\"target\":0.99}");
+        byte[] broken = brokenRelease("0.1.2.broken");
+        assertEquals(201, upload(fleet.url(), broken, sha256(broken)).statusCode());
+        String started = lb.expect(201, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.2.broken\",\"watch\":\"5m\"}");
+        long id = number(started, "id");
+        String previous = string(started, "fromVersion");
+        assertTrue("every node runs the broken version", eventually(() -> onVersion(release(lb, id), "0.1.2.broken") == 3));
+        assertTrue("node-3's greetings fail too", eventually(() ->
+                node3.call("GET", "/example/tenants/acme/greeting", RestClient.OPERATOR, null).statusCode() == 500));
+
+        fleet.kill(2);
+        try {
+            Thread.sleep(4000); // past the fleet's liveness bound: node-3 is gone for the driver
+            // tenants of this test only (another test's successes for its tenants must not dilute these pages);
+            // ten broken greetings each from the live nodes (the balancer may still send some to node-3 at first)
+            int[] failed = new int[4];
+            for (int i = 0; i < 200 && Arrays.stream(failed).min().getAsInt() < 10; i++) {
+                if (lb.call("POST", "/example/tenants/rb" + (i % 4) + "/greeting", RestClient.OPERATOR, "{\"message\":\"hi\"}")
+                        .statusCode() == 500) {
+                    failed[i % 4]++;
+                }
+            }
+            assertTrue("the broken version answers 500: " + Arrays.toString(failed), Arrays.stream(failed).min().getAsInt() >= 10);
+            assertTrue("rolled back on the live nodes while node-3 is down", eventually(() ->
+                    release(lb, id).contains("\"state\":\"rolled_back\""), 60_000));
+            String r = release(lb, id);
+            assertEquals(r, 2, onVersion(r, previous));
+            assertTrue(r, runs(r).stream().anyMatch(n -> n.contains("\"node\":\"node-3\"") && n.contains("\"live\":false")
+                    && n.contains("\"running\":\"0.1.2.broken\"")));
+        } finally {
+            fleet.restart(2); // returns once node-3 reports UP
+        }
+        // at once, as it first reports UP: its own report (written by this boot), its greetings, its bundle
+        String fleetState = node3.expect(200, "GET", "/releases/fleet", null);
+        String mine = runs(fleetState).stream().filter(n -> n.contains("\"node\":\"node-3\"") && n.contains("\"unit\":\"" + UNIT + "\""))
+                .findFirst().orElseThrow(() -> new AssertionError(fleetState));
+        assertTrue("node-3 reports the rolled-back version: " + mine, mine.contains("\"desired\":\"" + previous + "\"")
+                && mine.contains("\"running\":\"" + previous + "\"") && mine.contains("\"detail\":\"\""));
+        assertEquals("node-3 greets again (a broken greeting answers 500)", 200, servedStatus(node3, "/example/tenants/acme/greeting"));
+        String bundles = shell(fleet.node(2), "bundle:list -s -t 0");
+        String line = bundles.lines().filter(l -> l.trim().endsWith(" " + UNIT)).findFirst().orElseThrow(() -> new AssertionError(bundles));
+        assertTrue(line, line.contains(previous) && line.contains("Active"));
+        assertTrue("every node runs the previous version, node-3 live again", eventually(() -> onVersion(release(lb, id), previous) == 3));
+
+        // the page resolves once greetings succeed again (so it cannot decide later releases); the artifact goes
+        for (int i = 0; i < 4; i++) {
+            lb.expect(202, "POST", "/heartbeat/events", events("rb" + i, "example.greet", true, 1000));
+        }
+        assertTrue("the page resolves", eventually(() -> runs(lb.expect(200, "GET", "/heartbeat/alerts?limit=500", null)).stream()
+                .noneMatch(a -> a.contains("\"job\":\"example.greet\"") && a.contains("\"resolvedAt\":null"))));
+        assertEquals(204, lb.call("DELETE", "/releases/artifacts/" + sha256(broken), RestClient.OPERATOR, null).statusCode());
+    }
+
     /** Whether every node sees the flag on for each tenant (each node reads flags from the control schema on its own). */
     private static boolean flagOnEverywhere(LocalFleet fleet, String flag, String... tenants) throws InterruptedException {
         return eventually(() -> {
@@ -363,6 +510,24 @@ public class ReleaseFleetIT {
         System.out.println("[" + node.id() + "] " + commands + "\n" + out);
         assertFalse(out, out.contains("Error executing command"));
         return out;
+    }
+
+    /** The status of a GET once the path is served (not 404 or 503 while a restarted bundle publishes it), within 30 s. */
+    private static int servedStatus(RestClient node, String path) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            int status = node.call("GET", path, RestClient.OPERATOR, null).statusCode();
+            if (status != 404 && status != 503 || System.currentTimeMillis() > deadline) {
+                return status;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** A delivery figure of the example over the last day (0 before its first release). */
+    private static int figure(RestClient lb, String field) throws Exception {
+        return runs(lb.expect(200, "GET", "/releases/figures?window=1d", null)).stream()
+                .filter(f -> f.contains("\"unit\":\"" + UNIT + "\"")).mapToInt(f -> (int) number(f, field)).findFirst().orElse(0);
     }
 
     private static String events(String tenant, String job, boolean success, int n) {
@@ -439,8 +604,8 @@ public class ReleaseFleetIT {
         return out.toByteArray();
     }
 
-    private static byte[] brokenRelease() throws Exception {
-        return HeadroomTestSupport.bundleJar(Map.of("Bundle-SymbolicName", UNIT, "Bundle-Version", "0.1.1.broken",
+    private static byte[] brokenRelease(String version) throws Exception {
+        return HeadroomTestSupport.bundleJar(Map.of("Bundle-SymbolicName", UNIT, "Bundle-Version", version,
                 "Bundle-Activator", BrokenActivator.class.getName(),
                 "Import-Package", "io.headroom.core.api,io.headroom.core.api.rest,io.headroom.core.api.signal,"
                         + "javax.ws.rs,javax.ws.rs.core,org.osgi.framework",

@@ -52,6 +52,11 @@ public class SecurityIT extends HeadroomTestSupport {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCHEMA_PROPERTY = "headroom.it.schema";
     private static final String ES_PROPERTY = "headroom.it.es";
+    private static final String SHARD_PROPERTY = "headroom.it.shard";
+    private static final String LLM_PROPERTY = "headroom.it.llm";
+    /** Names only operators may read: a tenant's shard, and the deployment behind the route (model) it calls. */
+    private static final String HIDDEN_SHARD = "sechiddenshard";
+    private static final String HIDDEN_DEPLOYMENT = "sechiddendeployment";
 
     @Inject
     private ApiTokens tokens;
@@ -63,6 +68,8 @@ public class SecurityIT extends HeadroomTestSupport {
                 // what a non-operator must never read (see leak)
                 systemProperty(SCHEMA_PROPERTY).value(schema),
                 systemProperty(ES_PROPERTY).value(TestDatabases.elasticsearch().endpoint()),
+                systemProperty(SHARD_PROPERTY).value(TestDatabases.machineOrEmbeddedSchema()),
+                systemProperty(LLM_PROPERTY).value(TestDatabases.openAiEndpoint()),
                 // a realm user without the operator role, and an operator whose password a guesser will try
                 editConfigurationFilePut("etc/users.properties", "viewer", "viewer-secret,viewer"),
                 editConfigurationFilePut("etc/users.properties", "target", "target-secret,_g_:admingroup"),
@@ -167,14 +174,130 @@ public class SecurityIT extends HeadroomTestSupport {
     }
 
     /**
+     * A refused body is never read beyond a small bound, whatever refuses it: a 64 MiB upload, with its length declared
+     * or chunked, refused for its size, for its missing credentials or for its path, gets its answer and then its
+     * connection closed. The client counts what it could write before the server stopped taking bytes: only what the
+     * kernel's socket buffers and the body limit hold (Jetty used to read and discard such a body to its end, the
+     * whole 64 MiB, after a {@code Connection: close} answer).
+     */
+    @Test
+    public void ff_aRefusedBodyIsNotReadBeyondASmallBound() throws Exception {
+        awaitUp();
+        long upload = 64L << 20;
+        String json = "\r\nContent-Type: application/json";
+        String[][] cases = { // request head (without the body's framing), the answer expected
+            {"PUT /api/flags/sec.big HTTP/1.1\r\nAuthorization: " + OPERATOR + json, "declared", "413"},
+            {"PUT /api/flags/sec.big HTTP/1.1\r\nAuthorization: " + OPERATOR + json, "chunked", "413"},
+            {"POST /api/tokens HTTP/1.1" + json, "chunked", "401"},
+            {"POST /api/llm/v1/chat/completions HTTP/1.1" + json, "chunked", "401"},
+            {"POST /api/no-such-api/x HTTP/1.1" + json, "declared", "404"},
+        };
+        List<String> failures = new ArrayList<>();
+        for (String[] c : cases) {
+            String what = c[0].substring(0, c[0].indexOf(" HTTP/")) + " (" + c[1] + ")";
+            long[] accepted = new long[1];
+            String answer = refusedUpload(c[0], c[1].equals("chunked"), upload, accepted);
+            if (!answer.startsWith("HTTP/1.1 " + c[2])) {
+                failures.add(what + ": expected " + c[2] + ", got " + abbreviate(answer));
+            }
+            // the limit (1 MiB, read before a chunked body is refused) and socket buffers: a few MiB at most
+            if (accepted[0] > 8L << 20) {
+                failures.add(what + ": the server took " + accepted[0] + " bytes of a refused " + upload + "-byte body");
+            }
+        }
+        assertTrue(String.join("\n", failures), failures.isEmpty());
+        assertEquals(404, get("/flags/sec.big", OPERATOR).statusCode());
+        assertEquals(200, get("/health", null).statusCode());
+    }
+
+    /**
+     * Sends {@code head} and then up to {@code size} bytes of body on one connection while reading the answer; returns
+     * the answer (what was read before the server closed), with {@code accepted[0]} the body bytes the server took.
+     */
+    private static String refusedUpload(String head, boolean chunked, long size, long[] accepted) throws Exception {
+        try (Socket s = new Socket()) {
+            s.setSendBufferSize(16 * 1024);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(System.getProperty(HTTP_PORT_PROPERTY))));
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write((head + "\r\nHost: 127.0.0.1\r\n" + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + size)
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = new Thread(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) ' ');
+                chunk[0] = '{';
+                byte[] size64k = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (long sent = 0; sent < size; sent += chunk.length) {
+                        if (chunked) {
+                            out.write(size64k);
+                        }
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                        if (chunked) {
+                            out.write('\r');
+                            out.write('\n');
+                        }
+                        chunk[0] = ' ';
+                    }
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    // the server closed the connection: what we count is what it took before
+                }
+            }, "refused-upload");
+            writer.setDaemon(true);
+            writer.start();
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    answer.write(buf, 0, n);
+                }
+            } catch (java.io.IOException reset) {
+                // a connection closed over unread bytes is reset: the answer came before
+            }
+            writer.join(20_000); // a server that neither reads nor closes leaves the writer blocked: counted as it is
+            accepted[0] = written.get();
+            return answer.toString(StandardCharsets.US_ASCII);
+        }
+    }
+
+    /**
      * Every operation of the live OpenAPI, with path parameters filled in, called anonymously, with a forged token,
-     * with a tenant token for another tenant, and with malformed and oversized bodies: never a 5xx, never a 2xx for
-     * another tenant, and never an internal name (database, schema, hosts, Java internals) in what a non-operator reads.
+     * with a tenant token for another tenant and for its own, and with malformed and oversized bodies: never a 5xx,
+     * never a 2xx for another tenant, and never an internal name (database, schema, hosts, the tenant's shard, the
+     * deployment behind its model, Java internals) in what a non-operator reads. The tenant has a shard and a model
+     * (route) of its own, so its own reads have something to leak.
      */
     @Test
     public void g_aHostileCorpusAgainstEveryEndpointOfTheOpenApi() throws Exception {
         awaitUp();
         String acme = "Bearer " + tokens.create("sec-acme", TenantId.of("acme")).token();
+        HttpResponse<String> setup = call("POST", "/sharding/shards", OPERATOR, "{\"name\":\"" + HIDDEN_SHARD + "\",\"url\":\""
+                + System.getProperty(SHARD_PROPERTY).replace("&", "\\u0026") + "\",\"keyRange\":null}");
+        assertEquals(setup.body(), 201, setup.statusCode());
+        setup = call("PUT", "/sharding/tenants/acme/pin", OPERATOR, "{\"shard\":\"" + HIDDEN_SHARD + "\"}");
+        assertEquals(setup.body(), 200, setup.statusCode());
+        setup = call("PUT", "/llm/deployments/" + HIDDEN_DEPLOYMENT, OPERATOR, "{\"provider\":\"openai\",\"model\":\"sim\","
+                + "\"endpoint\":\"" + System.getProperty(LLM_PROPERTY) + "/\",\"apiKey\":\"sk-sec-simulated\"}");
+        assertEquals(setup.body(), 200, setup.statusCode());
+        setup = call("PUT", "/llm/routes/sec-model", OPERATOR, "{\"strategy\":\"ordered\",\"deployments\":[\"" + HIDDEN_DEPLOYMENT + "\"]}");
+        assertEquals(setup.body(), 200, setup.statusCode());
+        // what the tenant reads of its own location and model: no shard or deployment name (an operator sees them)
+        assertTrue(get("/sharding/tenants/acme", OPERATOR).body(), get("/sharding/tenants/acme", OPERATOR).body().contains(HIDDEN_SHARD));
+        HttpResponse<String> location = get("/sharding/tenants/acme", acme);
+        assertEquals(location.body(), 200, location.statusCode());
+        assertEquals(location.body(), null, leak(location.body()));
+        String chat = "{\"model\":\"sec-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+        HttpResponse<String> answered = call("POST", "/llm/v1/chat/completions", acme, chat);
+        for (int i = 0; i < 40 && answered.statusCode() != 200; i++) { // until this node has read the new route
+            Thread.sleep(250);
+            answered = call("POST", "/llm/v1/chat/completions", acme, chat);
+        }
+        assertEquals(answered.body(), 200, answered.statusCode());
+        assertEquals(answered.body(), null, leak(answered.body()));
         JsonNode paths = JSON.readTree(get("/openapi.json", null).body()).path("paths");
         assertTrue(paths.size() > 20);
         List<String> leaks = new ArrayList<>();
@@ -190,6 +313,7 @@ public class SecurityIT extends HeadroomTestSupport {
                 String template = path.getKey();
                 boolean tenantPath = template.contains("{tenant}");
                 String url = template.replace("{tenant}", "globex").replaceAll("\\{[^}]+}", "x");
+                String ownUrl = template.replace("{tenant}", "acme").replaceAll("\\{[^}]+}", "x");
                 boolean write = !method.equals("GET");
                 String[][] attempts = {
                     {"anonymous", null, write ? "{}" : null},
@@ -199,24 +323,31 @@ public class SecurityIT extends HeadroomTestSupport {
                     {"acme-malformed", acme, write ? "{\"a\":" : null},
                     {"acme-oversized", acme, write ? "{\"a\":\"" + "x".repeat(1_100_000) + "\"}" : null},
                     {"operator-malformed", OPERATOR, write ? "{\"a\":1,\"a\":2" : null},
+                    // its own data: reads, and writes refused as malformed (nothing deleted or changed)
+                    {"acme-own", acme, write ? "{\"a\":" : null},
                 };
                 for (String[] a : attempts) {
                     if (a[0].startsWith("operator") && !write) {
                         continue; // an operator's reads are not an attack
                     }
+                    boolean own = a[0].equals("acme-own");
+                    if (own && (!tenantPath || method.equals("DELETE"))) {
+                        continue;
+                    }
+                    String target = own ? ownUrl : url;
                     HttpResponse<String> r;
                     try {
-                        r = call(method, url, a[1], a[2]);
+                        r = call(method, target, a[1], a[2]);
                     } catch (java.io.IOException e) {
                         if (a[0].endsWith("oversized")) {
                             continue; // the server closed the connection on a refused body: a refusal
                         }
                         // a refusal before it closes the connection ("Connection: close") can race the client's reuse
                         // of that pooled connection for the next request: that request is sent once more, afresh
-                        r = call(method, url, a[1], a[2]);
+                        r = call(method, target, a[1], a[2]);
                     }
                     calls++;
-                    String what = a[0] + " " + method + " " + url + " -> " + r.statusCode() + " " + abbreviate(r.body());
+                    String what = a[0] + " " + method + " " + target + " -> " + r.statusCode() + " " + abbreviate(r.body());
                     if (r.statusCode() >= 500) {
                         failures.add("5xx: " + what);
                     }
@@ -225,7 +356,7 @@ public class SecurityIT extends HeadroomTestSupport {
                             failures.add("unauthenticated success: " + what);
                         }
                     }
-                    if (a[0].startsWith("acme") && tenantPath && r.statusCode() < 300) {
+                    if (a[0].startsWith("acme") && !own && tenantPath && r.statusCode() < 300) {
                         failures.add("cross-tenant success: " + what);
                     }
                     if (!a[0].startsWith("operator")) {
@@ -320,7 +451,10 @@ public class SecurityIT extends HeadroomTestSupport {
         String schema = url.replaceAll("^jdbc:[a-z]+://[^/]+/", "").replaceAll("\\?.*", "");
         String dbHost = url.replaceAll("^jdbc:[a-z]+://", "").replaceAll("/.*", "");
         String es = System.getProperty(ES_PROPERTY).replaceAll("^https?://", "");
-        for (String secret : new String[] {"jdbc:", schema, dbHost, es, "Exception", "\tat ", "java.", "SQLState", "Communications link"}) {
+        String shardSchema = System.getProperty(SHARD_PROPERTY).replaceAll("^jdbc:[a-z]+://[^/]+/", "").replaceAll("\\?.*", "");
+        String llm = System.getProperty(LLM_PROPERTY).replaceAll("^https?://", "").replaceAll("/.*", "");
+        for (String secret : new String[] {"jdbc:", schema, dbHost, es, shardSchema, llm, HIDDEN_SHARD, HIDDEN_DEPLOYMENT,
+                "Exception", "\tat ", "java.", "SQLState", "Communications link"}) {
             if (!secret.isEmpty() && body.contains(secret)) {
                 return "'" + secret + "'";
             }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -36,13 +35,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Releases on three nodes behind HAProxy, with an open-loop load of greeting requests through the balancer:
+ * Releases on three nodes behind HAProxy, with an open-loop load of greeting requests through the balancer (four
+ * tenants in turn, each with its own token):
  * <ol>
  *   <li>a new version of the example capability, canary (1 node, watched 5 s) then the whole fleet: time from the
  *   start to every node running it, and requests failed meanwhile;</li>
- *   <li>a second version whose job then fails (failure events of {@code example.greet} for four tenants, sent the
- *   way a broken version's would be): time from the first failure to every node running the previous version again,
- *   and greeting requests failed meanwhile (the greeting itself keeps working: this measures the rollback's cost).</li>
+ *   <li>a broken version (a bundle of the example whose greetings all fail with 500 and report the failed
+ *   {@code example.greet} job to the heartbeat, see {@code io.headroom.bench.broken}) released to the whole fleet at
+ *   once, guarded by that job: its failures page (each tenant's; the rule rolls back on pages of a quorum of tenants
+ *   or a platform-wide page), the guard rolls it back. Times, as this process sees them (polled about every 50 ms):
+ *   first failed greeting, the first page, the rollback decided, every node back on the previous version; and the
+ *   greetings failed before the first page, from it to every node back, and in the 5 s after.</li>
  * </ol>
  * Usage: ReleaseBench distribution.tar.gz [requests per second]
  */
@@ -50,6 +53,7 @@ public final class ReleaseBench {
     private static final String OPERATOR = "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String UNIT = "io.headroom.example";
+    private static final List<String> TENANTS = List.of("acme", "globex", "initech", "umbrella");
 
     public static void main(String[] args) throws Exception {
         Path distribution = Path.of(args[0]);
@@ -71,15 +75,26 @@ public final class ReleaseBench {
                 original = Files.readAllBytes(s.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow());
             }
             byte[] r2 = withVersion(original, "0.1.0.r2");
-            byte[] r3 = withVersion(original, "0.1.0.r3");
+            byte[] broken = brokenJar("0.1.1.broken");
             upload(api, r2);
-            upload(api, r3);
+            upload(api, broken);
             call(api, "PUT", "/heartbeat/slos/example.greet", "{\"target\":0.99}");
-            String token = "Bearer " + field(call(api, "POST", "/tokens", "{\"name\":\"bench\",\"tenant\":\"acme\"}").body(), "token");
+            // four customers, each with its own token: one tenant's failures page that tenant only, never the fleet's
+            // release (the rule wants a quorum of tenants or the platform), so a broken version must fail for several
+            List<HttpRequest> greetings = new ArrayList<>();
+            for (String tenant : TENANTS) {
+                String token = "Bearer " + field(call(api, "POST", "/tokens", "{\"name\":\"bench-" + tenant + "\",\"tenant\":\""
+                        + tenant + "\"}").body(), "token");
+                greetings.add(HttpRequest.newBuilder(URI.create(fleet.url() + "/api/example/tenants/" + tenant + "/greeting"))
+                        .header("Authorization", token).timeout(Duration.ofSeconds(30)).build());
+            }
+            // a token made through one node reaches the others' caches within their refresh interval (1 s)
+            Thread.sleep(2000);
             System.out.printf("machine: %d cores; 3 nodes behind HAProxy; %d greeting requests/s through the balancer;"
-                    + " reconcile and drive every 500 ms, heartbeat evaluation every 1 s%n", Runtime.getRuntime().availableProcessors(), rate);
+                    + " %d tenants in turn; reconcile and drive every 500 ms, heartbeat evaluation every 1 s%n",
+                    Runtime.getRuntime().availableProcessors(), rate, TENANTS.size());
 
-            Load load = new Load(fleet.url() + "/api/example/tenants/acme/greeting", token, rate);
+            Load load = new Load(greetings, rate);
             Thread.sleep(2000);
             long before = load.failed();
             long t0 = System.nanoTime();
@@ -92,20 +107,54 @@ public final class ReleaseBench {
             System.out.printf("release 1 (canary 1 node watched 5 s, then all): every node runs it %.1f s after the start;"
                     + " %d greeting requests failed of %d sent so far%n", fleetWide, load.failed() - before, sent1);
 
-            long id2 = number(call(api, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.0.r3\","
-                    + "\"steps\":\"100%\",\"watch\":\"5m\"}").body(), "id");
-            await(() -> running(api, id2, "0.1.0.r3") == 3, 180);
-            long before2 = load.failed();
+            // a really broken version everywhere: its own greetings fail, the heartbeat pages, the guard rolls it back
+            load.markFailures();
             long sent2 = load.sent();
-            long t1 = System.nanoTime();
-            for (int i = 0; i < 4; i++) {
-                call(api, "POST", "/heartbeat/events", failures("bench-t" + i, 10));
+            long s0 = System.nanoTime();
+            long id2 = number(call(api, "POST", "/releases", "{\"unit\":\"" + UNIT + "\",\"version\":\"0.1.1.broken\","
+                    + "\"steps\":\"100%\",\"watch\":\"5m\"}").body(), "id");
+            long page = 0;
+            long decided = 0;
+            long back = 0;
+            int maxBroken = 0;
+            long deadline = System.currentTimeMillis() + 180_000;
+            while (back == 0) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("the broken release was not rolled back within 180 s: "
+                            + call(api, "GET", "/releases/" + id2, null).body() + "; alerts: "
+                            + call(api, "GET", "/heartbeat/alerts?limit=20", null).body() + "; greetings failed: " + load.failed());
+                }
+                maxBroken = Math.max(maxBroken, running(api, id2, "0.1.1.broken"));
+                if (page == 0 && pageOpen(api)) {
+                    page = System.nanoTime();
+                }
+                String state = state(api, id2);
+                if (decided == 0 && (state.equals("rolling_back") || state.equals("rolled_back"))) {
+                    decided = System.nanoTime();
+                }
+                if (state.equals("rolled_back") && running(api, id2, "0.1.0.r2") == 3) {
+                    back = System.nanoTime();
+                }
+                Thread.sleep(50);
             }
-            await(() -> state(api, id2).equals("rolled_back"), 180);
-            double rollback = (System.nanoTime() - t1) / 1e9;
-            System.out.printf("release 2 paged: every node back on 0.1.0.r2 %.1f s after the first failures;"
-                    + " %d greeting requests failed of %d sent meanwhile%n", rollback, load.failed() - before2, load.sent() - sent2);
-            System.out.println("decision: " + field(call(api, "GET", "/releases/" + id2, null).body(), "reason"));
+            long firstFailure = load.firstFailureNanos();
+            if (page == 0) {
+                page = decided; // the page and the decision between two looks
+            }
+            Thread.sleep(5000);
+            System.out.printf("release 2 (a broken version to every node at once, at most %d seen running it): first failed"
+                    + " greeting %.1f s after the start; first page %.1f s after the first failure; rollback decided %.1f s"
+                    + " after the first page; every node back on 0.1.0.r2 %.1f s after the first page (%.1f s after the"
+                    + " decision, %.1f s after the first failure)%n", maxBroken, (firstFailure - s0) / 1e9,
+                    (page - firstFailure) / 1e9, (decided - page) / 1e9, (back - page) / 1e9, (back - decided) / 1e9,
+                    (back - firstFailure) / 1e9);
+            System.out.printf("greetings failed: %d before the first page, %d from the first page to every node back, %d in the 5 s after;"
+                    + " %d sent from the start of release 2%n", load.failedBetween(s0, page), load.failedBetween(page, back),
+                    load.failedBetween(back, Long.MAX_VALUE), load.sent() - sent2);
+            String release2 = call(api, "GET", "/releases/" + id2, null).body();
+            System.out.println("decision: " + field(release2, "reason"));
+            System.out.println("the platform's own time to restore (page to every live node back, server clocks): "
+                    + call(api, "GET", "/releases/figures?window=1d", null).body().replaceAll(".*\"timeToRestoreSeconds\":([0-9.-]+).*", "$1") + " s");
             load.stop();
             System.out.println("load: " + load.sent() + " requests, " + load.failed() + " failed " + load.firstFailures());
         }
@@ -118,19 +167,22 @@ public final class ReleaseBench {
         private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        /** When each failed request was answered (nanoTime), from the last mark on. */
+        private final ConcurrentLinkedQueue<Long> failedAt = new ConcurrentLinkedQueue<>();
         private final Thread thread;
 
-        Load(String url, String auth, int rate) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).timeout(Duration.ofSeconds(30)).build();
+        Load(List<HttpRequest> requests, int rate) {
             long period = 1_000_000_000L / rate;
             thread = new Thread(() -> {
                 long next = System.nanoTime();
                 while (running.get()) {
                     sent.incrementAndGet();
+                    HttpRequest request = requests.get((int) (sent.get() % requests.size()));
                     inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
                         boolean ok = e == null && (r.statusCode() == 200 || r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent());
                         if (!ok) {
                             failed.incrementAndGet();
+                            failedAt.add(System.nanoTime());
                             failures.add(e != null ? e.toString() : r.statusCode() + " " + r.body());
                         }
                         return null;
@@ -142,6 +194,7 @@ public final class ReleaseBench {
                     }
                 }
             }, "bench-load");
+            thread.setDaemon(true); // a run that fails ends its JVM (and frees the machine) instead of loading on
             thread.start();
         }
 
@@ -151,6 +204,20 @@ public final class ReleaseBench {
 
         long failed() {
             return failed.get();
+        }
+
+        void markFailures() {
+            failedAt.clear();
+        }
+
+        /** The first failure since the mark (nanoTime); fails when there was none. */
+        long firstFailureNanos() {
+            return failedAt.stream().mapToLong(Long::longValue).min().orElseThrow(() -> new IllegalStateException("no failed greeting"));
+        }
+
+        /** Failed requests answered in [from, to). */
+        long failedBetween(long from, long to) {
+            return failedAt.stream().filter(t -> t >= from && t < to).count();
         }
 
         String firstFailures() {
@@ -168,9 +235,50 @@ public final class ReleaseBench {
         }
     }
 
-    private static String failures(String tenant, int n) {
-        String one = "{\"tenant\":\"" + tenant + "\",\"job\":\"example.greet\",\"success\":false,\"latencyMillis\":5,\"at\":\"" + Instant.now() + "\"}";
-        return "[" + String.join(",", Collections.nCopies(n, one)) + "]";
+    /** Whether a page for the example's job is open. */
+    private static boolean pageOpen(String api) {
+        try {
+            Matcher m = Pattern.compile("\\{[^{}]*\\}").matcher(call(api, "GET", "/heartbeat/alerts?limit=100", null).body());
+            while (m.find()) {
+                String a = m.group();
+                if (a.contains("\"job\":\"example.greet\"") && a.contains("\"severity\":\"page\"") && a.contains("\"resolvedAt\":null")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * The broken version of the example: its bundle name and the job it declares, and an activator that publishes the
+     * failing greeting resource in place of the example's (both classes from this module, packed as they are).
+     */
+    private static byte[] brokenJar(String version) throws Exception {
+        Manifest m = new Manifest();
+        java.util.jar.Attributes a = m.getMainAttributes();
+        a.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Bundle-ManifestVersion", "2");
+        a.putValue("Bundle-SymbolicName", UNIT);
+        a.putValue("Bundle-Version", version);
+        a.putValue("Bundle-Activator", "io.headroom.bench.broken.BrokenGreetingActivator");
+        a.putValue("Import-Package", "io.headroom.core.api,io.headroom.core.api.rest,io.headroom.core.api.signal,"
+                + "javax.ws.rs,javax.ws.rs.core,org.osgi.framework");
+        a.putValue("Headroom-Capability", "example");
+        a.putValue("Headroom-Jobs", "example.greet");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(out, m)) {
+            for (String c : List.of("BrokenGreetingActivator", "BrokenGreetingResource")) {
+                String name = "io/headroom/bench/broken/" + c + ".class";
+                jar.putNextEntry(new JarEntry(name));
+                try (java.io.InputStream in = ReleaseBench.class.getClassLoader().getResourceAsStream(name)) {
+                    in.transferTo(jar);
+                }
+                jar.closeEntry();
+            }
+        }
+        return out.toByteArray();
     }
 
     private static int running(String api, long id, String version) {

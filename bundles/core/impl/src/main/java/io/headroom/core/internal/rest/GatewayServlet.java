@@ -34,6 +34,8 @@ import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletRequestWrapper;
 import javax.servlet.http.HttpServletResponse;
 import org.apache.cxf.transport.servlet.CXFNonSpringServlet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -52,9 +54,13 @@ import org.slf4j.MDC;
  * serve it.
  */
 final class GatewayServlet extends HttpServlet {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServlet.class);
     static final String REQUEST_ID = "X-Request-Id";
     private static final long serialVersionUID = 1L;
-    /** The most of a refused body read and discarded (so the client reads the answer); larger ones close the connection. */
+    /**
+     * The most of a refused body read and discarded (so the client reads the answer on a connection it can reuse);
+     * the rest of a larger one is never read: the connection is closed after the answer.
+     */
     private static final long SWALLOW_BYTES = 65_536;
     /** The header a script adds to a state-changing POST that has no JSON body; a cross-site HTML form cannot. */
     static final String REQUESTED_BY = "X-Requested-By";
@@ -64,6 +70,8 @@ final class GatewayServlet extends HttpServlet {
     private static final String ADMITTED = GatewayServlet.class.getName() + ".admitted";
     private static final String REQUEST_ID_ATTRIBUTE = GatewayServlet.class.getName() + ".requestId";
     private static final String STARTED = GatewayServlet.class.getName() + ".started";
+    /** The request's capped body stream, once someone asked for it (see {@link #leaveUnreadBody}). */
+    private static final String BODY = GatewayServlet.class.getName() + ".body";
     static final String MDC_REQUEST_ID = "requestId";
 
     private final transient CXFNonSpringServlet cxf;
@@ -148,6 +156,7 @@ final class GatewayServlet extends HttpServlet {
             dispatch(req, resp, segment, gate);
         } finally {
             if (!req.isAsyncStarted()) {
+                leaveUnreadBody(req, resp);
                 completed(req, resp, gate == null ? null : segment);
             }
             MDC.remove(MDC_REQUEST_ID);
@@ -183,13 +192,12 @@ final class GatewayServlet extends HttpServlet {
             return;
         }
         if (crossSiteForgeable(req.getMethod(), req.getHeader("Authorization"), req.getContentType(), req.getHeader(REQUESTED_BY))) {
-            resp.setHeader("Connection", "close");
             problem(resp, Problem.of(403, "a POST with operator credentials needs a JSON body (Content-Type: application/json)"
                     + " or an " + REQUESTED_BY + " header, so that a page of another site cannot send it", requestId));
             return;
         }
         if (req.getContentLengthLong() > maxBodyBytes) {
-            swallow(req, resp);
+            swallow(req);
             problem(resp, Problem.of(413, "request body is larger than the limit of " + maxBodyBytes + " bytes", requestId));
             return;
         }
@@ -359,15 +367,68 @@ final class GatewayServlet extends HttpServlet {
     }
 
     /**
-     * Reads and discards a refused body of moderate size, so the client, still writing it, reads the 413 instead of a
-     * connection reset (Tomcat's maxSwallowSize does the same); anything larger is left to the connection close.
+     * Reads and discards a refused body of moderate size (within the body deadline), so the client, still writing it,
+     * reads the 413 on a connection it can use again (Tomcat's maxSwallowSize does the same); the rest of anything
+     * larger is never read (see {@link #leaveUnreadBody}).
      */
-    private void swallow(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    private void swallow(HttpServletRequest req) {
         if (req.getContentLengthLong() <= SWALLOW_BYTES) {
-            new LimitedInputStream(req.getInputStream(), SWALLOW_BYTES, bodyDeadlineMillis).transferTo(OutputStream.nullOutputStream());
-        } else {
-            resp.setHeader("Connection", "close");
+            try {
+                LimitedInputStream body = new LimitedInputStream(req.getInputStream(), SWALLOW_BYTES, bodyDeadlineMillis,
+                        req.getContentLengthLong());
+                req.setAttribute(BODY, body);
+                body.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) { // trickled past the deadline, or the client went away: closed as any unread body
+                LOG.debug("a refused body was not read to its end: {}", e.toString());
+            }
         }
+    }
+
+    /**
+     * Makes sure the rest of a body nobody read is not read, whatever the answer. Jetty 9.4 (under pax-web) reads and
+     * discards a request body left unread until the client's EOF when the response says {@code Connection: close} or
+     * is still uncommitted when the request ends (it adds that header itself): a refused multi-megabyte upload was
+     * swallowed whole. Over a persistent response that is committed it reads only what keeps arriving without
+     * waiting, then closes: bounded by a declared length of at most {@value #SWALLOW_BYTES}, but not for a client
+     * that keeps writing fast. So no answer here sets {@code Connection: close}, one not committed yet is committed
+     * (flushed) now, and when the rest is larger or of unknown length the connection is closed at once.
+     */
+    private static void leaveUnreadBody(HttpServletRequest req, HttpServletResponse resp) {
+        if (!hasBody(req) || req.getAttribute(BODY) instanceof LimitedInputStream body && body.ended()) {
+            return;
+        }
+        try {
+            if (!resp.isCommitted()) {
+                resp.flushBuffer();
+            }
+            if (req.getContentLengthLong() < 0 || req.getContentLengthLong() > SWALLOW_BYTES) {
+                closeConnection(req);
+            }
+        } catch (IOException e) { // the client went away
+            LOG.debug("an answer over an unread body was not written: {}", e.toString());
+        }
+    }
+
+    /**
+     * Ends the request's connection now, its answer written: Jetty's own {@code HttpChannel.abort}, reached through
+     * the servlet API's wrappers by reflection so that the bundle does not depend on Jetty (another servlet container
+     * just keeps its own behaviour).
+     */
+    private static void closeConnection(HttpServletRequest req) {
+        javax.servlet.ServletRequest r = req;
+        while (r instanceof javax.servlet.ServletRequestWrapper w) {
+            r = w.getRequest();
+        }
+        try {
+            Object channel = r.getClass().getMethod("getHttpChannel").invoke(r);
+            channel.getClass().getMethod("abort", Throwable.class).invoke(channel, new IOException("a refused body is not read"));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("the connection of a refused body was left to the container: {}", e.toString());
+        }
+    }
+
+    private static boolean hasBody(HttpServletRequest req) {
+        return req.getContentLengthLong() > 0 || req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") != null;
     }
 
     /**
@@ -450,7 +511,8 @@ final class GatewayServlet extends HttpServlet {
         @Override
         public ServletInputStream getInputStream() throws IOException {
             if (limited == null) {
-                limited = new LimitedInputStream(super.getInputStream(), limit, deadlineMillis);
+                limited = new LimitedInputStream(super.getInputStream(), limit, deadlineMillis, getContentLengthLong());
+                setAttribute(BODY, limited);
             }
             return limited;
         }
@@ -464,13 +526,22 @@ final class GatewayServlet extends HttpServlet {
         private final ServletInputStream in;
         private final long limit;
         private final long deadlineMillis;
+        private final long declared;
         private final long started = System.nanoTime();
         private long read;
+        private volatile boolean ended;
 
-        LimitedInputStream(ServletInputStream in, long limit, long deadlineMillis) {
+        /** {@code declared}: the request's Content-Length, or -1 (chunked, or none). */
+        LimitedInputStream(ServletInputStream in, long limit, long deadlineMillis, long declared) {
             this.in = in;
             this.limit = limit;
             this.deadlineMillis = deadlineMillis;
+            this.declared = declared;
+        }
+
+        /** Whether the whole body was read (its declared length, or the end of the stream). */
+        boolean ended() {
+            return ended || declared >= 0 && read >= declared;
         }
 
         private void checkDeadline() throws BodyTimeoutException {
@@ -485,6 +556,8 @@ final class GatewayServlet extends HttpServlet {
             int b = in.read();
             if (b >= 0) {
                 count(1);
+            } else {
+                ended = true;
             }
             return b;
         }
@@ -495,6 +568,8 @@ final class GatewayServlet extends HttpServlet {
             int n = in.read(buf, off, len);
             if (n > 0) {
                 count(n);
+            } else if (n < 0) {
+                ended = true;
             }
             return n;
         }

@@ -47,7 +47,7 @@ public class DirectCallTest {
             public void setReadListener(ReadListener listener) {
             }
         };
-        ServletInputStream limited = new GatewayServlet.LimitedInputStream(in, limit, 0);
+        ServletInputStream limited = new GatewayServlet.LimitedInputStream(in, limit, 0, -1);
         HttpServletRequest req = (HttpServletRequest) Proxy.newProxyInstance(DirectCallTest.class.getClassLoader(),
                 new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getInputStream")) {

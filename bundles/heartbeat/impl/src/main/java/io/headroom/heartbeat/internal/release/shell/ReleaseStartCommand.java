@@ -30,7 +30,7 @@ public class ReleaseStartCommand implements Action {
     @Option(name = "--canary", description = "Nodes that take the new version first")
     int canary;
 
-    @Option(name = "--steps", description = "Node counts or shares of the fleet, e.g. 1,50%,100%")
+    @Option(name = "--steps", description = "Node counts or shares of the fleet, e.g. '1,50%,100%' (in quotes: unquoted, the shell reads it as an expression)")
     String steps;
 
     @Option(name = "--watch", description = "How long each step is watched, e.g. 5m")
