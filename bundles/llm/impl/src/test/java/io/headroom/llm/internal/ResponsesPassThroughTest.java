@@ -258,4 +258,54 @@ public class ResponsesPassThroughTest {
         assertTrue(e.getMessage(), e.getMessage().contains("responsesApi must be mapped"));
         assertThrows(IllegalArgumentException.class, () -> new Deployment("x", "openai", "m", "http://h", null, 0, 0, 0, 0, 1, 0, 0, "both"));
     }
+
+    @Test
+    public void putDeploymentOverRestTakesResponsesApiAndRefusesWhatCannotBeWithA400() throws Exception {
+        io.headroom.llm.internal.rest.LlmResource rest = new io.headroom.llm.internal.rest.LlmResource(service, service);
+        ObjectMapper json = new ObjectMapper();
+        String openAi = "{\"provider\":\"openai\",\"model\":\"m\",\"endpoint\":\"http://127.0.0.1:1/v1\"";
+        javax.ws.rs.core.Response put = rest.putDeployment("gpt-rest", json.readTree(openAi + ",\"responsesApi\":\"native\"}"));
+        assertEquals(200, put.getStatus());
+        assertEquals(Deployment.RESPONSES_NATIVE, ((Map<?, ?>) put.getEntity()).get("responsesApi"));
+        assertEquals(Deployment.RESPONSES_NATIVE, responsesApi("gpt-rest"));
+        assertEquals("listed with the setting", Deployment.RESPONSES_NATIVE, rest.deployments().stream()
+                .filter(m -> "gpt-rest".equals(m.get("name"))).findFirst().orElseThrow().get("responsesApi"));
+
+        // refused: not one of the two values, not a string, and native on an adapter that cannot pass it through; a
+        // refused PUT changes nothing
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(openAi + ",\"responsesApi\":\"both\"}", "responsesApi is native or mapped, was 'both'");
+        refused.put(openAi + ",\"responsesApi\":\"NATIVE\"}", "responsesApi is native or mapped, was 'NATIVE'");
+        refused.put(openAi + ",\"responsesApi\":5}", "'responsesApi' is \"mapped\" or \"native\" (a string), was 5");
+        refused.put(openAi + ",\"responsesApi\":{}}", "'responsesApi' is \"mapped\" or \"native\" (a string), was {}");
+        refused.put(openAi + ",\"responsesApi\":true}", "'responsesApi' is \"mapped\" or \"native\" (a string), was true");
+        refused.put("{\"provider\":\"anthropic\",\"model\":\"claude-test\",\"endpoint\":\"http://127.0.0.1:1\",\"responsesApi\":\"native\"}",
+                "provider anthropic cannot pass the Responses API through: responsesApi must be mapped");
+        for (Map.Entry<String, String> r : refused.entrySet()) {
+            io.headroom.core.api.rest.ProblemException e = assertThrows(io.headroom.core.api.rest.ProblemException.class,
+                    () -> rest.putDeployment("gpt-rest", json.readTree(r.getKey())));
+            assertEquals(r.getKey(), 400, e.status());
+            assertEquals(r.getKey(), r.getValue(), e.detail());
+            assertEquals("a refused PUT leaves the deployment as it was", Deployment.RESPONSES_NATIVE, responsesApi("gpt-rest"));
+        }
+        assertThrows(io.headroom.core.api.rest.ProblemException.class, () -> rest.putDeployment("claude-rest", json.readTree(
+                "{\"provider\":\"anthropic\",\"model\":\"c\",\"endpoint\":\"http://127.0.0.1:1\",\"responsesApi\":\"native\"}")));
+        assertTrue("nothing stored for a refused new deployment",
+                service.deploymentDefinitions().stream().noneMatch(d -> d.name().equals("claude-rest")));
+
+        // mapped explicitly, and left out (a replacement without it is mapped again, the default)
+        assertEquals(Deployment.RESPONSES_MAPPED, ((Map<?, ?>) rest.putDeployment("gpt-rest",
+                json.readTree(openAi + ",\"responsesApi\":\"mapped\"}")).getEntity()).get("responsesApi"));
+        assertEquals(Deployment.RESPONSES_MAPPED, responsesApi("gpt-rest"));
+        rest.putDeployment("gpt-rest", json.readTree(openAi + ",\"responsesApi\":\"native\"}"));
+        rest.putDeployment("gpt-rest", json.readTree(openAi + "}"));
+        assertEquals(Deployment.RESPONSES_MAPPED, responsesApi("gpt-rest"));
+        rest.putDeployment("claude-rest", json.readTree("{\"provider\":\"anthropic\",\"model\":\"c\",\"endpoint\":\"http://127.0.0.1:1\","
+                + "\"responsesApi\":\"mapped\"}"));
+        assertEquals(Deployment.RESPONSES_MAPPED, responsesApi("claude-rest"));
+    }
+
+    private String responsesApi(String deployment) {
+        return service.deploymentDefinitions().stream().filter(d -> d.name().equals(deployment)).findFirst().orElseThrow().responsesApi();
+    }
 }
