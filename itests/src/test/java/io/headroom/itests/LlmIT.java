@@ -233,7 +233,7 @@ public class LlmIT extends HeadroomTestSupport {
 
         HttpResponse<String> plain = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"agents\",\"input\":\"hi\",\"store\":false}");
         assertEquals(plain.body(), 200, plain.statusCode());
-        assertTrue("the server's own response object, the route as its model: " + plain.body(), plain.body().contains("\"id\":\"resp_fake1\"")
+        assertTrue("the server's own response object, the route as its model: " + plain.body(), plain.body().contains("\"id\":\"resp_fake1~hr")
                 && plain.body().contains("\"model\":\"agents\"") && plain.body().contains("\"text\":\"Hello, world!\"")
                 && !plain.body().contains("gpt-5-test"));
         assertTrue("no deployment names for a tenant", plain.headers().firstValue("X-Headroom-Deployment").isEmpty());
@@ -241,7 +241,7 @@ public class LlmIT extends HeadroomTestSupport {
         HttpResponse<String> streamed = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"agents\",\"input\":\"hi\",\"stream\":true}");
         assertEquals(streamed.body(), 200, streamed.statusCode());
         assertTrue(streamed.body(), streamed.body().startsWith("event: response.created") && streamed.body().contains("event: response.output_text.delta")
-                && streamed.body().contains("event: response.completed") && streamed.body().contains("\"id\":\"resp_fake1\""));
+                && streamed.body().contains("event: response.completed") && streamed.body().contains("\"id\":\"resp_fake1~hr"));
 
         // a call the gateway cannot map is for native deployments only: a route without one refuses it with a reason
         HttpResponse<String> stored = call("POST", "/llm/v1/responses", bruce, "{\"model\":\"chat\",\"input\":\"more\","

@@ -34,7 +34,11 @@ import java.util.regex.Pattern;
 public final class LlmWrkBench {
     private static final String BODY = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":16}";
 
-    record Run(double rps, double p50, double p99, long non2xx) {
+    /** One wrk run; {@code gatewayCpuMicros}: the gateway JVM's CPU time (user + system) per request, NaN when not measured. */
+    record Run(double rps, double p50, double p99, long non2xx, double requests, double gatewayCpuMicros) {
+        Run withGatewayCpu(java.time.Duration cpu) {
+            return new Run(rps, p50, p99, non2xx, requests, requests > 0 ? cpu.toNanos() / 1000.0 / requests : Double.NaN);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -91,22 +95,28 @@ public final class LlmWrkBench {
                 for (Map.Entry<String, List<String>> c : columns.entrySet()) { // warm-up, not recorded
                     wrk(work, c.getKey(), c.getValue(), 8, Math.max(5, seconds));
                 }
+                if (System.getProperty("jfr") != null) {
+                    // -Djfr=FILE: a JFR recording of the gateway during an extra 8-connection run (limits off) after the
+                    // warm-up, not counted in the rounds (a recording slows the gateway down)
+                    jcmd(karaf, "JFR.start", "name=bench", "settings=profile");
+                    Run r = wrk(work, "profile", columns.get("headroom"), 8, seconds);
+                    jcmd(karaf, "JFR.stop", "name=bench", "filename=" + Path.of(System.getProperty("jfr")).toAbsolutePath());
+                    System.out.printf(Locale.ROOT, "profiled run (JFR on, not counted), 8 connection(s), headroom %8.0f requests/s%n", r.rps());
+                }
                 Map<String, List<Run>> results = new LinkedHashMap<>();
                 for (int round = 1; round <= rounds; round++) {
                     for (int connections : new int[] {1, 8}) {
                         for (Map.Entry<String, List<String>> c : columns.entrySet()) {
-                            // -Djfr=FILE: a JFR recording of the gateway during its first 8-connection run (limits off)
-                            boolean profile = System.getProperty("jfr") != null && round == 1 && connections == 8 && c.getKey().equals("headroom");
-                            if (profile) {
-                                jcmd(karaf, "JFR.start", "name=bench", "settings=profile");
-                            }
+                            // the gateway's own CPU per request: unlike requests/s, hardly moved by what else the machine runs
+                            java.time.Duration before = c.getKey().startsWith("headroom") ? cpu(karaf) : null;
                             Run r = wrk(work, c.getKey(), c.getValue(), connections, seconds);
-                            if (profile) {
-                                jcmd(karaf, "JFR.stop", "name=bench", "filename=" + Path.of(System.getProperty("jfr")).toAbsolutePath());
+                            if (before != null) {
+                                r = r.withGatewayCpu(cpu(karaf).minus(before));
                             }
                             results.computeIfAbsent(c.getKey() + " c" + connections, k -> new ArrayList<>()).add(r);
-                            System.out.printf(Locale.ROOT, "round %d, %d connection(s), %-16s %8.0f requests/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d%n",
-                                    round, connections, c.getKey(), r.rps(), r.p50(), r.p99(), r.non2xx());
+                            System.out.printf(Locale.ROOT, "round %d, %d connection(s), %-16s %8.0f requests/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d%s%n",
+                                    round, connections, c.getKey(), r.rps(), r.p50(), r.p99(), r.non2xx(),
+                                    Double.isNaN(r.gatewayCpuMicros()) ? "" : String.format(Locale.ROOT, "  gateway CPU %.0f us/request", r.gatewayCpuMicros()));
                         }
                     }
                 }
@@ -179,6 +189,11 @@ public final class LlmWrkBench {
         wrk(work, "warm-up", column, 8, 3);
     }
 
+    /** The gateway JVM's CPU time so far (user + system). */
+    private static java.time.Duration cpu(KarafProcess karaf) {
+        return karaf.jvm().orElseThrow().info().totalCpuDuration().orElseThrow();
+    }
+
     private static void jcmd(KarafProcess karaf, String... command) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("jcmd", Long.toString(karaf.jvm().orElseThrow().pid())));
         cmd.addAll(List.of(command));
@@ -241,7 +256,7 @@ public final class LlmWrkBench {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         return new Run(number(out, "Requests/sec:\\s+([\\d.]+)"), millis(out, "50%"), millis(out, "99%"),
-                (long) number(out, "Non-2xx or 3xx responses:\\s+(\\d+)"));
+                (long) number(out, "Non-2xx or 3xx responses:\\s+(\\d+)"), number(out, "(\\d+) requests in"), Double.NaN);
     }
 
     private static double number(String out, String regex) {
@@ -280,12 +295,15 @@ public final class LlmWrkBench {
                 List<Double> rps = runs.stream().map(Run::rps).toList();
                 List<Double> p50 = runs.stream().map(Run::p50).toList();
                 List<Double> p99 = runs.stream().map(Run::p99).toList();
-                System.out.printf(Locale.ROOT, "%d conn  %-16s %7.0f/s [%.0f-%.0f]  p50 %.3f ms [%.3f-%.3f]  p99 %.3f ms [%.3f-%.3f]%s%n",
+                List<Double> cpu = runs.stream().map(Run::gatewayCpuMicros).filter(v -> !Double.isNaN(v)).toList();
+                System.out.printf(Locale.ROOT, "%d conn  %-16s %7.0f/s [%.0f-%.0f]  p50 %.3f ms [%.3f-%.3f]  p99 %.3f ms [%.3f-%.3f]%s%s%n",
                         connections, c, median(rps), rps.stream().min(Double::compare).get(), rps.stream().max(Double::compare).get(),
                         median(p50), p50.stream().min(Double::compare).get(), p50.stream().max(Double::compare).get(),
                         median(p99), p99.stream().min(Double::compare).get(), p99.stream().max(Double::compare).get(),
                         c.equals("direct") ? "" : String.format(Locale.ROOT, "  added p50 %.3f ms, added p99 %.3f ms",
-                                median(p50) - directP50, median(p99) - directP99));
+                                median(p50) - directP50, median(p99) - directP99),
+                        cpu.isEmpty() ? "" : String.format(Locale.ROOT, "  gateway CPU %.0f us/request [%.0f-%.0f]", median(cpu),
+                                cpu.stream().min(Double::compare).get(), cpu.stream().max(Double::compare).get()));
             }
         }
     }

@@ -52,6 +52,9 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
      * which showed in the gateway's profile; deployments and paths are few, so the map stays small (cleared if not).
      */
     private final Map<String, URI> uris = new ConcurrentHashMap<>();
+    /** Non-streamed calls to plain-http endpoints: blocking, on the caller's thread (see {@link PlainHttp}). */
+    private final PlainHttp plain = new PlainHttp(CONNECT_TIMEOUT_MILLIS);
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     protected HttpProvider() {
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
@@ -59,7 +62,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
         threads.setDaemon(true);
         http = new HttpClient(new SslContextFactory.Client());
         http.setExecutor(threads);
-        http.setConnectTimeout(5_000);
+        http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         http.setMaxConnectionsPerDestination(512);
         http.setFollowRedirects(false);
         http.setUserAgentField(null);
@@ -76,6 +79,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     /** Stops the HTTP client (its threads and pooled connections). */
     @Override
     public void close() {
+        plain.close();
         try {
             http.stop();
         } catch (Exception e) {
@@ -135,13 +139,15 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     private Request request(Deployment d, ChatRequest request, boolean stream) {
-        byte[] body;
+        return request(d, path(), requestBytes(d, request, stream), stream);
+    }
+
+    private byte[] requestBytes(Deployment d, ChatRequest request, boolean stream) {
         try {
-            body = bodyBytes(d, request, stream);
+            return bodyBytes(d, request, stream);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return request(d, path(), body, stream);
     }
 
     /**
@@ -196,7 +202,7 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
 
     @Override
     public ChatResponse complete(Deployment d, ChatRequest request) {
-        byte[] answer = send(d, request(d, request, false));
+        byte[] answer = send(d, path(), requestBytes(d, request, false));
         try {
             return parse(d, answer);
         } catch (ProviderException e) {
@@ -207,17 +213,41 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
     }
 
     /** POSTs a JSON body to a path below the deployment's endpoint; the answer as a tree, failures classified. */
-    protected final JsonNode post(Deployment d, String path, JsonNode body) {
-        return post(d, request(d, path, body, false));
-    }
-
-    private JsonNode post(Deployment d, Request request) {
-        byte[] body = send(d, request);
+    protected final JsonNode post(Deployment d, String path, JsonNode json) {
+        byte[] body;
+        try {
+            body = send(d, path, JSON.writeValueAsBytes(json));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
         try {
             return JSON.readTree(body);
         } catch (IOException | RuntimeException e) {
             throw new ProviderException(d.name() + ": malformed response: " + e.getMessage(), 502, true, 0, e);
         }
+    }
+
+    /**
+     * POSTs a JSON body (not streamed) to a path below the deployment's endpoint: the body of a 200 answer, any other
+     * status or failure classified. Plain-http endpoints are called with {@link PlainHttp}, the others with Jetty's client.
+     */
+    private byte[] send(Deployment d, String path, byte[] body) {
+        URI uri = uri(d.endpoint() + path);
+        if (!PlainHttp.serves(uri)) {
+            return send(d, request(d, path, body, false));
+        }
+        PlainHttp.Answer a;
+        try {
+            a = plain.post(uri, "application/json", headers(d), body, d.timeoutMillis());
+        } catch (TimeoutException e) {
+            throw timedOut(d, e);
+        } catch (IOException e) {
+            throw unreachable(d, e);
+        }
+        if (a.status() != 200) {
+            throw failure(d, a.status(), a.retryAfter(), new String(a.body(), StandardCharsets.UTF_8));
+        }
+        return a.body();
     }
 
     /** Sends a request; the body of a 200 answer, any other status or failure classified. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.headroom.llm.api.ChatResponse;
 import io.headroom.llm.api.Deployment;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.ResponseAffinity;
 import io.headroom.llm.api.ResponsesAnswer;
 import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.api.StreamListener;
@@ -49,6 +50,9 @@ public final class ResponsesPassThrough {
         }
         clientModel[0] = o.path("model").asText("");
         o.put("model", d.model());
+        if (o.path("previous_response_id").isTextual()) { // the deployment's own id, without the gateway's tag
+            o.put("previous_response_id", ResponseAffinity.untagged(o.get("previous_response_id").asText()));
+        }
         o.put("stream", stream);
         return o;
     }
@@ -61,6 +65,9 @@ public final class ResponsesPassThrough {
         }
         ChatResponse usage = usage(d, o);
         o.put("model", model[0]);
+        if (o.path("id").isTextual()) { // a call continuing this response comes back to this deployment
+            o.put("id", ResponseAffinity.tagged(o.get("id").asText(), d));
+        }
         return new ResponsesAnswer(o.toString(), usage);
     }
 
@@ -99,6 +106,9 @@ public final class ResponsesPassThrough {
                 }
                 if (e.path("response") instanceof ObjectNode response) {
                     response.put("model", model[0]); // the route the client named
+                    if (response.path("id").isTextual()) {
+                        response.put("id", ResponseAffinity.tagged(response.get("id").asText(), d));
+                    }
                     data = e.toString();
                 }
                 if (!started[0] && OPENING.contains(type)) {

@@ -24,6 +24,7 @@ import io.headroom.llm.api.DeploymentStatus;
 import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
+import io.headroom.llm.api.ResponseAffinity;
 import io.headroom.llm.api.ResponsesAnswer;
 import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.api.Route;
@@ -155,7 +156,8 @@ public class ResponsesPassThroughTest {
                 request("{\"model\":\"native\",\"input\":\"hi\",\"store\":false}"), TIMEOUT);
         assertTrue(a.passedThrough());
         JsonNode body = JSON.readTree(a.body());
-        assertEquals("resp_fake1", body.path("id").asText()); // the server's own object
+        // the server's own object, its id tagged with the deployment that created it
+        assertEquals("resp_fake1" + ResponseAffinity.MARK + ResponseAffinity.tag(definition("gpt-native")), body.path("id").asText());
         assertEquals("native", body.path("model").asText()); // the route, not the deployment's model
         assertEquals("Hello, world!", body.path("output").path(0).path("content").path(0).path("text").asText());
         JsonNode sent = JSON.readTree(nativeServer.lastBody);
@@ -176,6 +178,7 @@ public class ResponsesPassThroughTest {
         assertEquals("response.completed", r.types.get(r.types.size() - 1));
         assertEquals(4, r.types.stream().filter("response.output_text.delta"::equals).count());
         assertEquals("native", JSON.readTree(r.data.get(0)).path("response").path("model").asText());
+        assertEquals(body.path("id").asText(), JSON.readTree(r.data.get(0)).path("response").path("id").asText());
         assertEquals(16, r.completed.promptTokens() + r.completed.completionTokens());
         assertEquals(2, nativeServer.responses.get());
 
@@ -257,5 +260,111 @@ public class ResponsesPassThroughTest {
                 "anthropic", "claude-test", "http://127.0.0.1:1", "k", 0, 0, 0, 0, 1000, 0, 0, Deployment.RESPONSES_NATIVE)));
         assertTrue(e.getMessage(), e.getMessage().contains("responsesApi must be mapped"));
         assertThrows(IllegalArgumentException.class, () -> new Deployment("x", "openai", "m", "http://h", null, 0, 0, 0, 0, 1, 0, 0, "both"));
+    }
+
+    @Test
+    public void putDeploymentOverRestTakesResponsesApiAndRefusesWhatCannotBeWithA400() throws Exception {
+        io.headroom.llm.internal.rest.LlmResource rest = new io.headroom.llm.internal.rest.LlmResource(service, service);
+        ObjectMapper json = new ObjectMapper();
+        String openAi = "{\"provider\":\"openai\",\"model\":\"m\",\"endpoint\":\"http://127.0.0.1:1/v1\"";
+        javax.ws.rs.core.Response put = rest.putDeployment("gpt-rest", json.readTree(openAi + ",\"responsesApi\":\"native\"}"));
+        assertEquals(200, put.getStatus());
+        assertEquals(Deployment.RESPONSES_NATIVE, ((Map<?, ?>) put.getEntity()).get("responsesApi"));
+        assertEquals(Deployment.RESPONSES_NATIVE, responsesApi("gpt-rest"));
+        assertEquals("listed with the setting", Deployment.RESPONSES_NATIVE, rest.deployments().stream()
+                .filter(m -> "gpt-rest".equals(m.get("name"))).findFirst().orElseThrow().get("responsesApi"));
+
+        // refused: not one of the two values, not a string, and native on an adapter that cannot pass it through; a
+        // refused PUT changes nothing
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(openAi + ",\"responsesApi\":\"both\"}", "responsesApi is native or mapped, was 'both'");
+        refused.put(openAi + ",\"responsesApi\":\"NATIVE\"}", "responsesApi is native or mapped, was 'NATIVE'");
+        refused.put(openAi + ",\"responsesApi\":5}", "'responsesApi' is \"mapped\" or \"native\" (a string), was 5");
+        refused.put(openAi + ",\"responsesApi\":{}}", "'responsesApi' is \"mapped\" or \"native\" (a string), was {}");
+        refused.put(openAi + ",\"responsesApi\":true}", "'responsesApi' is \"mapped\" or \"native\" (a string), was true");
+        refused.put("{\"provider\":\"anthropic\",\"model\":\"claude-test\",\"endpoint\":\"http://127.0.0.1:1\",\"responsesApi\":\"native\"}",
+                "provider anthropic cannot pass the Responses API through: responsesApi must be mapped");
+        for (Map.Entry<String, String> r : refused.entrySet()) {
+            io.headroom.core.api.rest.ProblemException e = assertThrows(io.headroom.core.api.rest.ProblemException.class,
+                    () -> rest.putDeployment("gpt-rest", json.readTree(r.getKey())));
+            assertEquals(r.getKey(), 400, e.status());
+            assertEquals(r.getKey(), r.getValue(), e.detail());
+            assertEquals("a refused PUT leaves the deployment as it was", Deployment.RESPONSES_NATIVE, responsesApi("gpt-rest"));
+        }
+        assertThrows(io.headroom.core.api.rest.ProblemException.class, () -> rest.putDeployment("claude-rest", json.readTree(
+                "{\"provider\":\"anthropic\",\"model\":\"c\",\"endpoint\":\"http://127.0.0.1:1\",\"responsesApi\":\"native\"}")));
+        assertTrue("nothing stored for a refused new deployment",
+                service.deploymentDefinitions().stream().noneMatch(d -> d.name().equals("claude-rest")));
+
+        // mapped explicitly, and left out (a replacement without it is mapped again, the default)
+        assertEquals(Deployment.RESPONSES_MAPPED, ((Map<?, ?>) rest.putDeployment("gpt-rest",
+                json.readTree(openAi + ",\"responsesApi\":\"mapped\"}")).getEntity()).get("responsesApi"));
+        assertEquals(Deployment.RESPONSES_MAPPED, responsesApi("gpt-rest"));
+        rest.putDeployment("gpt-rest", json.readTree(openAi + ",\"responsesApi\":\"native\"}"));
+        rest.putDeployment("gpt-rest", json.readTree(openAi + "}"));
+        assertEquals(Deployment.RESPONSES_MAPPED, responsesApi("gpt-rest"));
+        rest.putDeployment("claude-rest", json.readTree("{\"provider\":\"anthropic\",\"model\":\"c\",\"endpoint\":\"http://127.0.0.1:1\","
+                + "\"responsesApi\":\"mapped\"}"));
+        assertEquals(Deployment.RESPONSES_MAPPED, responsesApi("claude-rest"));
+    }
+
+    private String responsesApi(String deployment) {
+        return service.deploymentDefinitions().stream().filter(d -> d.name().equals(deployment)).findFirst().orElseThrow().responsesApi();
+    }
+
+    private Deployment definition(String name) {
+        return service.deploymentDefinitions().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    public void aCallContinuingAResponseGoesToTheDeploymentThatCreatedIt() throws Exception {
+        try (FakeLlmProvider second = FakeLlmProvider.openAi()) {
+            service.putDeployment(new Deployment("gpt-native-2", "openai", "gpt-5-test", second.endpoint(), "sk-2", 0, 0, 0, 0,
+                    10_000, 0, 0, Deployment.RESPONSES_NATIVE));
+            service.putRoute(new Route("two-native", "ordered", List.of("gpt-native", "gpt-native-2"), Map.of()));
+            nativeServer.then(Behaviour.error(503, null)); // the first deployment fails once: the second creates the response
+            ResponsesAnswer created = service.respond(ACME, Priority.INTERACTIVE, "two-native",
+                    request("{\"model\":\"two-native\",\"input\":\"hi\"}"), TIMEOUT);
+            assertEquals("gpt-native-2", created.response().deployment());
+            String id = JSON.readTree(created.body()).path("id").asText();
+            assertEquals("resp_fake1", ResponseAffinity.untagged(id));
+            assertEquals(ResponseAffinity.tag(definition("gpt-native-2")), ResponseAffinity.tagOf(id));
+            assertFalse("the two deployments' tags differ", ResponseAffinity.tag(definition("gpt-native")).equals(ResponseAffinity.tagOf(id)));
+            assertFalse("the id does not name the deployment", id.contains("gpt-native"));
+
+            // continuing it: the first deployment, healthy and first in the route's order, is passed over; the
+            // deployment gets its own id back
+            int firstCalls = nativeServer.requests.get();
+            String follow = "{\"model\":\"two-native\",\"input\":\"more\",\"previous_response_id\":\"" + id + "\"}";
+            ResponsesAnswer next = service.respond(ACME, Priority.INTERACTIVE, "two-native", continuing(follow, id), TIMEOUT);
+            assertEquals("gpt-native-2", next.response().deployment());
+            assertTrue(second.lastBody, second.lastBody.contains("\"previous_response_id\":\"resp_fake1\""));
+            Recorder r = new Recorder();
+            service.streamResponses(ACME, Priority.INTERACTIVE, "two-native",
+                    continuing(follow.replace("}", ",\"stream\":true}"), id), TIMEOUT, r);
+            assertNull(r.failed);
+            assertEquals("gpt-native-2", r.deployment);
+            assertEquals(id, JSON.readTree(r.data.get(0)).path("response").path("id").asText());
+            assertEquals("never sent to the deployment that did not create it", firstCalls, nativeServer.requests.get());
+
+            // an id without the gateway's tag (made before it, or elsewhere) follows the route's order as before
+            ResponsesAnswer untagged = service.respond(ACME, Priority.INTERACTIVE, "two-native", continuing(
+                    "{\"model\":\"two-native\",\"input\":\"more\",\"previous_response_id\":\"resp_fake1\"}", "resp_fake1"), TIMEOUT);
+            assertEquals("gpt-native", untagged.response().deployment());
+
+            // the creator gone from the route: refused, naming the field, nothing sent
+            service.putRoute(new Route("two-native", "ordered", List.of("gpt-native"), Map.of()));
+            int calls = nativeServer.requests.get();
+            ProviderException gone = assertThrows(ProviderException.class,
+                    () -> service.respond(ACME, Priority.INTERACTIVE, "two-native", continuing(follow, id), TIMEOUT));
+            assertEquals(400, gone.status());
+            assertTrue(gone.getMessage(), gone.getMessage().contains("'previous_response_id'"));
+            assertEquals(calls, nativeServer.requests.get());
+        }
+    }
+
+    /** A call that continues {@code previous}: not mapped onto chat completions (only native deployments take it). */
+    private static ResponsesRequest continuing(String body, String previous) {
+        return new ResponsesRequest(body, null, "'previous_response_id' is not supported", 100, previous);
     }
 }

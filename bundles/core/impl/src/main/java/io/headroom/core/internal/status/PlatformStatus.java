@@ -16,9 +16,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
@@ -36,7 +39,10 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * <p>Readiness per capability is the worst of: its bundle active, its DS components (one that failed to activate is
  * DOWN, one waiting for a service DEGRADED), and the answers of its {@link HealthCheck} services. All of it is probed
  * once a second in the background (each check given {@value #CHECK_TIMEOUT_MILLIS} ms): a health request never takes
- * a database connection or a network round trip of its own. The status is STARTING until Karaf has installed the boot
+ * a database connection or a network round trip of its own. Reading every component's state from SCR is the costly
+ * part (it builds DTOs of every reference), so once every capability is UP the components are read again only after
+ * a bundle or service event (what a component's state change comes with) and at least every
+ * {@value #COMPONENTS_MAX_AGE_MILLIS} ms; while any is not UP, every second. The status is STARTING until Karaf has installed the boot
  * features and every capability's components have settled (at most {@value #SETTLE_GRACE_MILLIS} ms after the
  * framework's start level), then UP when every capability is, else DEGRADED: the node still serves what works (from its caches while
  * the control store is away), so it stays in the load balancer's rotation, which checks liveness only.
@@ -52,6 +58,8 @@ public final class PlatformStatus {
      * started anyway: a capability waiting for a service that never comes is DEGRADED, not a node out of rotation.
      */
     static final long SETTLE_GRACE_MILLIS = 60_000;
+    /** The longest the components' states are reused while every capability is UP and no bundle or service changed. */
+    static final long COMPONENTS_MAX_AGE_MILLIS = 5_000;
 
     public record Capability(String name, String bundle, String version, String state, List<String> endpoints,
                              String health, String detail) {
@@ -72,6 +80,13 @@ public final class PlatformStatus {
     private final ServiceComponentRuntime scr;
     private final ScheduledExecutorService prober;
     private final ExecutorService checks;
+    /** Set by any bundle or service event: the components' states must be read again. */
+    private final AtomicBoolean changed = new AtomicBoolean(true);
+    private final BundleListener onBundle = e -> changed.set(true);
+    private final ServiceListener onService = e -> changed.set(true);
+    /** The capabilities' components as last read (probe thread only), and when. */
+    private Map<String, Health> components = Map.of();
+    private long componentsReadAt;
     private volatile StoreHealth storeHealth;
     private volatile Map<String, Health> readiness = Map.of();
     /**
@@ -88,6 +103,8 @@ public final class PlatformStatus {
         this.store = store;
         this.scr = scr;
         this.storeHealth = probeStore();
+        context.addBundleListener(onBundle);
+        context.addServiceListener(onService);
         this.checks = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "headroom-health-check");
             t.setDaemon(true);
@@ -103,6 +120,8 @@ public final class PlatformStatus {
 
     @Deactivate
     void deactivate() {
+        context.removeServiceListener(onService);
+        context.removeBundleListener(onBundle);
         prober.shutdownNow();
         checks.shutdownNow();
     }
@@ -152,12 +171,20 @@ public final class PlatformStatus {
     private void probe() {
         boolean booted = booted();
         storeHealth = probeStore();
-        Map<String, Health> next = new HashMap<>();
-        for (Bundle b : context.getBundles()) {
-            if (b.getHeaders("").get(HEADER) != null && b.getState() == Bundle.ACTIVE) {
-                next.put(b.getSymbolicName(), components(b));
+        long now = System.currentTimeMillis();
+        boolean allUp = components.values().stream().allMatch(h -> h.state() == Health.State.UP);
+        // cleared before reading: an event during the walk makes the next probe read again
+        if (changed.getAndSet(false) | !allUp | !probedAfterBoot || now - componentsReadAt >= COMPONENTS_MAX_AGE_MILLIS) {
+            Map<String, Health> read = new HashMap<>();
+            for (Bundle b : context.getBundles()) {
+                if (b.getHeaders("").get(HEADER) != null && b.getState() == Bundle.ACTIVE) {
+                    read.put(b.getSymbolicName(), components(b));
+                }
             }
+            components = Map.copyOf(read);
+            componentsReadAt = now;
         }
+        Map<String, Health> next = new HashMap<>(components);
         // components still starting or waiting for a service: a restarted node's capabilities (a bundle hot-deployed
         // from deploy/ among them) register their endpoints only then, and a node live before would answer 404
         boolean settled = next.values().stream().noneMatch(h -> h.state() == Health.State.DEGRADED);

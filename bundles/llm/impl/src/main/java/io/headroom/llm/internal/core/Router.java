@@ -10,6 +10,7 @@ import io.headroom.llm.api.Priority;
 import io.headroom.llm.api.ProviderAdapter;
 import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.ResponsesAnswer;
+import io.headroom.llm.api.ResponseAffinity;
 import io.headroom.llm.api.ResponsesRequest;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.RouteStatus;
@@ -426,11 +427,18 @@ public final class Router {
 
     /** What stops a deployment from taking a Responses call: nothing when it passes it through (its server decides). */
     private List<String> unsupported(DeploymentState s, ResponsesRequest request) {
+        String creator = ResponseAffinity.tagOf(request.previousResponseId());
+        if (creator != null && !creator.equals(ResponseAffinity.tag(s.deployment))) {
+            return List.of(AFFINITY); // only the deployment that created the response has the conversation
+        }
         if (passesThrough(s)) {
             return List.of();
         }
         return request.mapped() == null ? List.of(UNMAPPABLE + request.unmappable()) : unsupported(s, request.mapped());
     }
+
+    /** Marks a deployment that did not create the response a Responses call continues. */
+    private static final String AFFINITY = "previous_response_id of another deployment";
 
     /** Marks the reason a Responses call cannot be mapped onto chat completions, among unsupported parameters. */
     private static final String UNMAPPABLE = "responses:";
@@ -457,6 +465,10 @@ public final class Router {
                 return;
             }
             names.addAll(u);
+        }
+        if (names.contains(AFFINITY)) {
+            throw new ProviderException("route " + r.name() + " no longer has the deployment that created the response named in"
+                    + " 'previous_response_id'; send the whole input instead", 400, false, 0, null);
         }
         for (String n : names) {
             if (n.startsWith(UNMAPPABLE)) {

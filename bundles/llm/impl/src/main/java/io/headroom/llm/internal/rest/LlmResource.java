@@ -426,6 +426,10 @@ public final class LlmResource implements RestResource {
                 throw ProblemException.badRequest("'" + f + "' is required (a string)");
             }
         }
+        if (body.hasNonNull("responsesApi") && !body.get("responsesApi").isTextual()) { // asText() would make {} "mapped"
+            throw ProblemException.badRequest("'responsesApi' is \"" + Deployment.RESPONSES_MAPPED + "\" or \"" + Deployment.RESPONSES_NATIVE
+                    + "\" (a string), was " + body.get("responsesApi"));
+        }
         try {
             Deployment d = new Deployment(name, body.get("provider").asText(), body.get("model").asText(),
                     body.get("endpoint").asText().replaceAll("/+$", ""), body.hasNonNull("apiKey") ? body.get("apiKey").asText() : null,

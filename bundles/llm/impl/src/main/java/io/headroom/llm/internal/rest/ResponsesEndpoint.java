@@ -247,9 +247,15 @@ public final class ResponsesEndpoint implements DirectEndpoint {
             mapped = ChatBodyReader.read(chatBody(body)).request();
         } catch (ProblemException e) {
             int maxOutput = body.path("max_output_tokens").canConvertToInt() ? Math.max(1, body.get("max_output_tokens").asInt()) : 1024;
-            return new ResponsesRequest(raw, null, e.detail(), (int) Math.min(Integer.MAX_VALUE / 2, raw.length() / 4L + 1 + maxOutput));
+            return new ResponsesRequest(raw, null, e.detail(), (int) Math.min(Integer.MAX_VALUE / 2, raw.length() / 4L + 1 + maxOutput),
+                    previous(body));
         }
         return ResponsesRequest.of(raw, mapped);
+    }
+
+    /** The response a call continues (its {@code previous_response_id}), null when none. */
+    private static String previous(JsonNode body) {
+        return body.path("previous_response_id").isTextual() ? body.get("previous_response_id").asText() : null;
     }
 
     private void stream(Exchange exchange, ResponsesShape shape, TenantId tenant, Priority priority, ResponsesRequest request,

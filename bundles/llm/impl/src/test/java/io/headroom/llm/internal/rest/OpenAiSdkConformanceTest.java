@@ -367,7 +367,9 @@ public class OpenAiSdkConformanceTest {
                 Deployment.RESPONSES_NATIVE));
         router.putRoute(new Route("native", "ordered", List.of("gpt-native", "claude"), Map.of()));
         Response r = client.responses().create(ResponseCreateParams.builder().model("native").instructions("Be brief.").input("hi").build());
-        assertEquals("resp_fake1", r.id()); // the server's own response object, passed through
+        // the server's own response object, passed through; its id tagged with the deployment that created it
+        assertEquals("resp_fake1", io.headroom.llm.api.ResponseAffinity.untagged(r.id()));
+        assertTrue(r.id(), r.id().startsWith("resp_fake1" + io.headroom.llm.api.ResponseAffinity.MARK));
         assertEquals("native", r.model().asString());
         assertEquals("Hello, world!", r.output().get(0).message().orElseThrow().content().get(0).asOutputText().text());
         assertEquals(16, r.usage().orElseThrow().totalTokens());
@@ -384,7 +386,12 @@ public class OpenAiSdkConformanceTest {
             });
         }
         assertEquals("Hello, world!", text.toString());
-        assertEquals("resp_fake1", completedId[0]);
+        assertEquals(r.id(), completedId[0]);
+        // the SDK continues the response: the call reaches the deployment with the id it made
+        Response continued = client.responses().create(ResponseCreateParams.builder().model("native").input("more")
+                .previousResponseId(r.id()).build());
+        assertEquals("Hello, world!", continued.output().get(0).message().orElseThrow().content().get(0).asOutputText().text());
+        assertTrue(openAi.lastBody, openAi.lastBody.contains("\"previous_response_id\":\"resp_fake1\""));
 
         Response tools = client.responses().create(ResponseCreateParams.builder().model("native").input("Weather in Paris?")
                 .addTool(FunctionTool.builder().name("get_weather").strict(false).parameters(FunctionTool.Parameters.builder()
@@ -393,14 +400,14 @@ public class OpenAiSdkConformanceTest {
                 .functionCall().orElseThrow();
         assertEquals("get_weather", call.name());
         assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, call.arguments());
-        assertEquals(3, openAi.responses.get());
+        assertEquals(4, openAi.responses.get());
 
         // the native deployment fails before the first byte: the mapped one (Anthropic) answers, invisibly
         openAi.then(Behaviour.error(503, null));
         Response failedOver = client.responses().create(ResponseCreateParams.builder().model("native").input("hi").build());
         assertTrue(failedOver.id(), failedOver.id().startsWith("resp_") && !failedOver.id().equals("resp_fake1"));
         assertEquals("Hello, world!", failedOver.output().get(0).message().orElseThrow().content().get(0).asOutputText().text());
-        assertEquals(4, openAi.responses.get());
+        assertEquals(5, openAi.responses.get());
         router.clearCooldown("gpt-native"); // this router cools a deployment down at its first failure
 
         // a native stream cut after its first output ends in an error event the SDK surfaces, not a short answer
