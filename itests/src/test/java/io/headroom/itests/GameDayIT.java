@@ -10,7 +10,11 @@ import io.headroom.fixtures.LocalFleet;
 import io.headroom.fixtures.MariaDbServer;
 import io.headroom.helpdesk.client.HelpdeskClient;
 import io.headroom.helpdesk.client.HelpdeskClient.Answer;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -31,7 +35,8 @@ import org.junit.Test;
  * A shortened game day on the shared fleet (three nodes behind HAProxy): the helpdesk reference application
  * (examples/helpdesk) is hot-deployed into every node, a few tenants (one that will spike, large, small) load it
  * steadily through HAProxy with tenant tokens, and the platform goes through, in sequence: one tenant's spike; the
- * primary LLM vendor failing, then too slow (answers fail over to the second vendor); an online ALTER; the first shard's
+ * primary LLM vendor failing, then too slow (answers fail over to the second vendor); an online ALTER; the helpdesk's
+ * search index migrated to a new layout (dual-write, backfill, validation, reads moved, old layout deleted); the first shard's
  * server switched over to its replica; the hottest tenant moved to another shard under its writes; a node killed with
  * SIGKILL (restarted in a finally). Clients behave as the README asks: they retry 429
  * and 5xx with the same ids. Checked: every acknowledged write is in the database exactly once; each tenant's search
@@ -90,6 +95,14 @@ public class GameDayIT {
         }
         lb.expect(201, "POST", "/sharding/shards/gameday-a/replicas", "{\"url\":\""
                 + replicaA.jdbcUrl("gameday_0").replace("&", "\\u0026") + "\"}");
+        // the fleet's configured sharded table: where no other fleet test recorded its definition (this class run alone),
+        // registering created nothing, and a move, which copies every sharded table, needs it on both shards
+        for (int s = 0; s < 2; s++) {
+            try (Connection c = DriverManager.getConnection(servers.get(s).jdbcUrl("gameday_" + s), "root", "");
+                 Statement st = c.createStatement()) {
+                st.execute(ShardingDataApiIT.ORDERS);
+            }
+        }
         operator.setup();
         List<String> tenants = new ArrayList<>();
         tenants.add(SPIKE);
@@ -186,6 +199,51 @@ public class GameDayIT {
                 }));
                 Thread.sleep(2000);
 
+                // the helpdesk's search index reshaped under the load: a new layout, dual-written, backfilled, validated,
+                // every tenant's reads moved, the old layout deleted last
+                load.phase("index-migration");
+                String collection = "/search/collections/" + HelpdeskClient.COLLECTION;
+                int partitions = 1 + Pattern.compile("\"partitions\":(\\d+)").matcher(lb.expect(200, "GET", collection, null)).results()
+                        .mapToInt(r -> Integer.parseInt(r.group(1))).findFirst().orElse(2);
+                String migration = "/search/migrations/" + RestClient.number(lb.expect(201, "POST", collection + "/migrations",
+                        "{\"partitions\":" + partitions + "}"), "id");
+                lb.expect(200, "POST", migration + "/start", "{}");
+                lb.expect(200, "POST", migration + "/backfill", "{}");
+                observed.put("index backfill", until(120, () -> {
+                    String state = RestClient.string(lb.expect(200, "GET", migration, null), "state");
+                    return "BACKFILLED".equals(state) ? state : null;
+                }));
+                // one tenant at a time (each call well within the client's timeout); writes keep landing on both layouts,
+                // so a tenant whose difference persisted over the validation's rounds is validated again
+                List<String> indexed = Pattern.compile("\"tenant\":\"([^\"]+)\"").matcher(lb.expect(200, "GET", migration, null))
+                        .results().map(r -> r.group(1)).toList();
+                Map<String, String> validation = new TreeMap<>();
+                for (String t : indexed) {
+                    Pattern verdict = Pattern.compile("\"tenant\":\"" + Pattern.quote(t) + "\",[^{}]*?\"validation\":\"(\\w+)\"");
+                    validation.put(t, String.valueOf(until(120, () -> {
+                        Matcher m = verdict.matcher(lb.expect(200, "POST", migration + "/validate", "{\"tenants\":[\"" + t + "\"]}"));
+                        return m.find() && m.group(1).equals("PASSED") ? "PASSED" : null;
+                    })));
+                }
+                observed.put("index validation", validation);
+                lb.expect(200, "POST", migration + "/advance", "{\"percent\":100}");
+                Thread.sleep(2000); // searches served by the new layout under the load
+                // a node still behind on the read flag, or a tenant that appeared since (its first document written
+                // meanwhile: copied, not yet validated), makes finish a 409 naming them: validated, advanced, asked again
+                String[] finish = {""};
+                until(90, () -> {
+                    HttpResponse<String> r = lb.call("POST", migration + "/finish", RestClient.OPERATOR, "{}");
+                    finish[0] = r.statusCode() + " " + r.body();
+                    if (r.statusCode() == 409) {
+                        lb.call("POST", migration + "/validate", RestClient.OPERATOR, "{}");
+                        lb.call("POST", migration + "/advance", RestClient.OPERATOR, "{\"percent\":100}");
+                    }
+                    return r.statusCode() == 200 ? r : null;
+                });
+                observed.put("index migration", !finish[0].startsWith("200 ") ? "finish: " + finish[0]
+                        : RestClient.string(lb.expect(200, "POST", migration + "/delete-old", "{\"confirm\":\"" + HelpdeskClient.COLLECTION + "\"}"),
+                                "state"));
+
                 // a database upgrade without a window: the first shard's server switched over to its replica
                 load.phase("shard-switchover");
                 observed.put("switchover", until(120, () -> {
@@ -232,7 +290,8 @@ public class GameDayIT {
 
             // each phase's fault was there and was handled
             assertTrue("the spike ran: " + load.table(), load.requests("spike", "spike") > 2 * load.requests("calm", "spike"));
-            for (String phase : List.of("calm", "spike", "llm-vendor-down", "llm-vendor-slow", "online-alter", "shard-switchover")) {
+            for (String phase : List.of("calm", "spike", "llm-vendor-down", "llm-vendor-slow", "online-alter", "index-migration",
+                    "shard-switchover")) {
                 for (String cls : List.of("large", "small")) {
                     assertEquals(cls + " tenants had no failed request in " + phase + ": " + load.failures(phase, cls),
                             0, load.failures(phase, cls).size());
@@ -246,6 +305,12 @@ public class GameDayIT {
                     (int) observed.get("secondary requests while primary slow") > 0);
             assertEquals("no AI answer failed while the primary was slow (timeout, failover)", 0, load.aiErrors("llm-vendor-slow"));
             assertEquals("the online ALTER finished on every shard under the load", "DONE", observed.get("online alter"));
+            assertEquals("the helpdesk's index backfilled under the load", "BACKFILLED", observed.get("index backfill"));
+            @SuppressWarnings("unchecked")
+            Map<String, String> validation = (Map<String, String>) observed.get("index validation");
+            assertTrue("every tenant validated on the new layout: " + validation, validation.keySet().containsAll(clients.keySet())
+                    && validation.values().stream().allMatch("PASSED"::equals));
+            assertEquals("reads moved, the migration finished and the old layout deleted", "OLD_DELETED", observed.get("index migration"));
             assertEquals("the first shard's server switched over to its replica under the load", "DONE", observed.get("switchover"));
             assertTrue("the shard's primary is the former replica now", lb.expect(200, "GET", "/sharding/shards", null)
                     .contains(":" + replicaA.port() + "/gameday_0"));
