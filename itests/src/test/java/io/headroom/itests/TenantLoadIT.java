@@ -3,6 +3,7 @@ package io.headroom.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -116,6 +118,27 @@ public class TenantLoadIT extends HeadroomTestSupport {
 
     private static JobRequest job(String tenant, String type) {
         return new JobRequest(TenantId.of(tenant), type, "x", io.headroom.queue.api.Priority.NORMAL, null);
+    }
+
+    /** The tenant's report as an operator reads it over REST; empty when the call failed. */
+    private String tenantReport(String tenant) {
+        try {
+            return get("/load/tenants/" + tenant, OPERATOR).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private void assertShellRefuses(String command, String because) throws Exception {
+        String out;
+        try {
+            out = shell(command);
+        } catch (Exception e) {
+            String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+            assertTrue(command + ": " + message, message.contains(because));
+            return;
+        }
+        fail(command + " was accepted: " + out);
     }
 
     private int admittedJobs(String tenant, int tries) {
@@ -210,6 +233,10 @@ public class TenantLoadIT extends HeadroomTestSupport {
             assertTrue("only the spiking tenant is named: " + spikes, spikes.stream().allMatch(e -> "hooli".equals(e.getProperty("tenant"))));
             String report = shell("headroom:tenant hooli");
             assertTrue(report, report.contains("queue") && report.contains("llm") && report.contains("rest") && report.contains("Limits: none"));
+            // its health as the heartbeat judges it: the tenant's jobs with their events, bad events and burn
+            assertTrue("the heartbeat's view of hooli's jobs", eventually(() -> tenantReport("hooli")
+                    .matches("(?s).*\"slos\":\\[.*\"job\":\"queue\\.it\\.load\\.fast\",\"events1h\":[1-9].*")));
+            assertTrue(shell("headroom:tenant hooli").contains("queue.it.load.fast"));
             String topOut = shell("headroom:top --iterations 1 --sort llm");
             assertTrue(topOut, topOut.contains("hooli") && topOut.contains("acme") && topOut.contains("initech"));
             HttpResponse<String> rest = get("/load/top?layer=queue&n=2", OPERATOR);
@@ -222,6 +249,9 @@ public class TenantLoadIT extends HeadroomTestSupport {
             assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"searchQps\":5}").statusCode());
             assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"queueCap\":-1}").statusCode());
             assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"restRps\":5,\"expires\":\"soon\"}").statusCode());
+            // in the shell the options come before the tenant (Karaf's parser), as the README says: after it they are refused
+            assertShellRefuses("headroom:limit hooli --queue-cap 3", "too many arguments");
+            assertShellRefuses("headroom:limit --queue-cap -1 hooli", "");
             assertFalse(shell("headroom:limits").contains("hooli"));
             assertTrue(limits.list().isEmpty());
 

@@ -1,7 +1,5 @@
 package io.headroom.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.headroom.llm.anthropic.internal.AnthropicAdapter;
 import io.headroom.llm.api.ChatRequest;
 import io.headroom.llm.api.Deployment;
@@ -12,19 +10,17 @@ import java.io.InputStream;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * What translating one request costs in the router core, a plain text conversation against a tool-heavy one (8
  * function tools with JSON schemas, 3 rounds of assistant tool calls and tool results), in the same run: reading the
  * OpenAI body into the router's request (the chat endpoint's parser), then building and serializing each vendor's
- * request (OpenAI-compatible, Anthropic Messages, Bedrock Converse's request objects). No network: translation only.
+ * request (the bytes the OpenAI-compatible and Anthropic adapters send, Bedrock Converse's request objects). No
+ * network: translation only.
  * Usage: LlmTranslationBench [seconds per measurement] (default 3).
  */
 public final class LlmTranslationBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public static void main(String[] args) throws Exception {
         long seconds = args.length > 0 ? Long.parseLong(args[0]) : 3;
         String plain = "{\"model\":\"chat\",\"max_tokens\":256,\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
@@ -49,10 +45,10 @@ public final class LlmTranslationBench {
         }
         tools.append(",{\"role\":\"user\",\"content\":\"Summarise.\"}]}");
 
-        Class<?> endpoint = Class.forName("io.headroom.llm.internal.rest.ChatEndpoint");
-        Method read = endpoint.getDeclaredMethod("read", InputStream.class);
+        Class<?> reader = Class.forName("io.headroom.llm.internal.rest.ChatBodyReader");
+        Method read = reader.getDeclaredMethod("read", InputStream.class);
         read.setAccessible(true);
-        Class<?> bodyClass = Class.forName("io.headroom.llm.internal.rest.ChatEndpoint$Body");
+        Class<?> bodyClass = Class.forName("io.headroom.llm.internal.rest.ChatBodyReader$Body");
         Method request = bodyClass.getDeclaredMethod("request");
         request.setAccessible(true);
 
@@ -83,19 +79,21 @@ public final class LlmTranslationBench {
                 return BedrockAdapter.Config.class;
             }
         });
-        Method openAiBody = OpenAiAdapter.class.getDeclaredMethod("body", Deployment.class, ChatRequest.class, boolean.class);
-        Method anthropicBody = AnthropicAdapter.class.getDeclaredMethod("body", Deployment.class, ChatRequest.class, boolean.class);
+        // the bytes each adapter sends: OpenAI's writes a plain request straight out, others through a JSON tree
+        Method openAiBody = OpenAiAdapter.class.getDeclaredMethod("bodyBytes", Deployment.class, ChatRequest.class, boolean.class);
+        Method anthropicBody = io.headroom.llm.http.HttpProvider.class.getDeclaredMethod("bodyBytes", Deployment.class, ChatRequest.class,
+                boolean.class);
         openAiBody.setAccessible(true);
         anthropicBody.setAccessible(true);
-        Method messages = BedrockAdapter.class.getDeclaredMethod("messages", ChatRequest.class);
-        Method toolConfig = BedrockAdapter.class.getDeclaredMethod("tools", ChatRequest.class);
-        Method system = BedrockAdapter.class.getDeclaredMethod("system", ChatRequest.class);
-        Method inference = BedrockAdapter.class.getDeclaredMethod("inference", ChatRequest.class);
-        for (Method m : List.of(messages, toolConfig, system, inference)) {
-            m.setAccessible(true);
-        }
+        // the adapter's translation to Converse's request objects (ConverseTranslation, package-private in the adapter)
+        java.lang.reflect.Field converse = BedrockAdapter.class.getDeclaredField("converse");
+        converse.setAccessible(true);
+        Object translation = converse.get(bedrock);
+        Method converseRequest = translation.getClass().getDeclaredMethod("request", Deployment.class, ChatRequest.class);
+        converseRequest.setAccessible(true);
         Deployment oa = new Deployment("oa", "openai", "gpt-test", "http://127.0.0.1:1", "k", 0, 0, 0, 1000);
         Deployment an = new Deployment("an", "anthropic", "claude-test", "http://127.0.0.1:1", "k", 0, 0, 0, 1000);
+        Deployment br = new Deployment("br", "bedrock", "m", "http://127.0.0.1:1", "AKID:secret", 0, 0, 0, 1000);
 
         System.out.printf(Locale.ROOT, "%-12s %-10s %12s %12s%n", "step", "request", "ns/request", "bytes");
         double[][] results = new double[4][2];
@@ -106,13 +104,9 @@ public final class LlmTranslationBench {
                 byte[] body = bodies[k];
                 ChatRequest r = (ChatRequest) request.invoke(read.invoke(null, new ByteArrayInputStream(body)));
                 results[0][k] = measure(seconds, () -> request.invoke(read.invoke(null, new ByteArrayInputStream(body))));
-                results[1][k] = measure(seconds, () -> JSON.writeValueAsBytes((JsonNode) openAiBody.invoke(openAi, oa, r, false)));
-                results[2][k] = measure(seconds, () -> JSON.writeValueAsBytes((JsonNode) anthropicBody.invoke(anthropic, an, r, false)));
-                results[3][k] = measure(seconds, () -> software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest.builder()
-                        .modelId("m").messages((List) messages.invoke(bedrock, r)).system((List) system.invoke(null, r))
-                        .toolConfig((software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration) toolConfig.invoke(null, r))
-                        .inferenceConfig((software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration) inference.invoke(null, r))
-                        .build());
+                results[1][k] = measure(seconds, () -> openAiBody.invoke(openAi, oa, r, false));
+                results[2][k] = measure(seconds, () -> anthropicBody.invoke(anthropic, an, r, false));
+                results[3][k] = measure(seconds, () -> converseRequest.invoke(translation, br, r));
             }
         }
         String[] steps = {"parse", "to openai", "to anthropic", "to bedrock"};

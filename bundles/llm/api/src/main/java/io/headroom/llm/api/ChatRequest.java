@@ -12,11 +12,16 @@ import java.util.Map;
  * ({@code null}: text); and every other OpenAI parameter the client sent ({@code parameters}: name to its value as
  * JSON text, in the client's order, e.g. stop, seed, top_p, parallel_tool_calls, max_completion_tokens, unknown ones).
  * An adapter honours a parameter or names it in {@link ProviderAdapter#unsupported}: none is silently dropped.
+ * {@code defaultMaxTokens} says the client set no output limit: {@code maxTokens} is then {@link #DEFAULT_MAX_TOKENS},
+ * which the router reserves and vendors that require a limit get (Anthropic); vendors that do not (OpenAI-compatible,
+ * Bedrock Converse) get no limit, so the model's own default applies as it would for the client calling them directly.
  */
 public record ChatRequest(List<ChatMessage> messages, int maxTokens, Double temperature, List<Tool> tools, String toolChoice,
-                          ResponseFormat responseFormat, Map<String, String> parameters) {
+                          ResponseFormat responseFormat, Map<String, String> parameters, boolean defaultMaxTokens) {
     /** The tool choices with a fixed meaning; any other value names the function to call. */
     public static final List<String> TOOL_CHOICE_MODES = List.of("auto", "none", "required");
+    /** The output limit of a request that sets none, for the vendors that require one and for the token reservation. */
+    public static final int DEFAULT_MAX_TOKENS = 1024;
 
     public ChatRequest {
         if (messages == null || messages.isEmpty()) {
@@ -32,6 +37,12 @@ public record ChatRequest(List<ChatMessage> messages, int maxTokens, Double temp
                 && tools.stream().noneMatch(t -> t.name().equals(toolChoice))) {
             throw new IllegalArgumentException("tool_choice names function '" + toolChoice + "', which is not among the tools");
         }
+    }
+
+    /** With the output limit the caller set. */
+    public ChatRequest(List<ChatMessage> messages, int maxTokens, Double temperature, List<Tool> tools, String toolChoice,
+                       ResponseFormat responseFormat, Map<String, String> parameters) {
+        this(messages, maxTokens, temperature, tools, toolChoice, responseFormat, parameters, false);
     }
 
     /** Text messages, the output limit and the temperature only. */

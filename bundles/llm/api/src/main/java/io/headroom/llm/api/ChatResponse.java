@@ -4,11 +4,20 @@ package io.headroom.llm.api;
  * A completed answer (its text, and the tools the model asks to call, in order), with the deployment that produced
  * it and the tokens it used. {@code finishReason} is in
  * OpenAI's terms whatever the vendor: {@value #STOP}, {@value #LENGTH}, {@value #TOOL_CALLS} or {@value #CONTENT_FILTER}.
+ * {@code choicesJson} is an OpenAI-compatible server's own {@code choices} array (JSON text) when the request asked for
+ * what only that array carries (several choices with {@code n}, token {@code logprobs}): the gateway answers with it as
+ * the server sent it; null otherwise. The other fields describe its first choice.
  */
 public record ChatResponse(String content, String finishReason, String deployment, String model, int promptTokens,
-                           int completionTokens, java.util.List<ToolCall> toolCalls) {
+                           int completionTokens, java.util.List<ToolCall> toolCalls, String choicesJson) {
     public ChatResponse {
         toolCalls = toolCalls == null ? java.util.List.of() : java.util.List.copyOf(toolCalls);
+    }
+
+    /** An answer of one choice, with the tools the model asks to call. */
+    public ChatResponse(String content, String finishReason, String deployment, String model, int promptTokens, int completionTokens,
+                        java.util.List<ToolCall> toolCalls) {
+        this(content, finishReason, deployment, model, promptTokens, completionTokens, toolCalls, null);
     }
 
     /** A text answer. */

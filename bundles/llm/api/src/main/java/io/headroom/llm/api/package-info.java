@@ -1,6 +1,6 @@
 /** LLM routing: AI calls across several model providers that survive any one of them failing. */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package io.headroom.llm.api;
 
 import org.osgi.annotation.bundle.Export;

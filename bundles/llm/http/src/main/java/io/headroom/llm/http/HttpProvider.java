@@ -415,21 +415,41 @@ public abstract class HttpProvider implements ProviderAdapter, AutoCloseable {
                 s.completionTokens, calls);
     }
 
-    /** A non-200 answer, with the provider's own message when its error body has one. */
+    /**
+     * How vendors word a conversation that does not fit the model: OpenAI's code and message, vLLM's and other
+     * compatible servers' message, Anthropic's "prompt is too long".
+     */
+    private static final java.util.regex.Pattern CONTEXT_TOO_LONG = java.util.regex.Pattern.compile(
+            "context_length_exceeded|maximum context length|prompt is too long|exceeds? the (?:model's )?context window",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A non-200 answer, with the provider's own message when its error body has one (OpenAI's and Anthropic's
+     * {@code error.message}, some compatible servers' top-level {@code message}); a 400 saying the conversation is
+     * longer than the model's context carries {@link ProviderException#CONTEXT_LENGTH_EXCEEDED}.
+     */
     protected static ProviderException failure(Deployment d, int status, String retryAfter, String body) {
         String message = body == null ? "" : body;
+        String code = null;
         try {
-            JsonNode error = JSON.readTree(body).path("error");
+            JsonNode json = JSON.readTree(body);
+            JsonNode error = json.path("error");
             if (error.has("message")) {
                 message = error.get("message").asText();
+            } else if (json.path("message").isTextual()) {
+                message = json.get("message").asText();
             }
+            code = error.path("code").isTextual() ? error.get("code").asText() : null;
         } catch (IOException | RuntimeException e) {
             // not JSON: keep the raw body, shortened
         }
+        boolean tooLong = status == 400 && (ProviderException.CONTEXT_LENGTH_EXCEEDED.equals(code)
+                || CONTEXT_TOO_LONG.matcher(message).find());
         if (message.length() > 300) {
             message = message.substring(0, 300) + "...";
         }
         return new ProviderException(d.name() + " answered HTTP " + status + ": " + message, status,
-                ProviderException.retryableStatus(status), ProviderException.retryAfterMillis(retryAfter), null);
+                ProviderException.retryableStatus(status), ProviderException.retryAfterMillis(retryAfter), null,
+                tooLong ? ProviderException.CONTEXT_LENGTH_EXCEEDED : null, tooLong ? "messages" : null);
     }
 }

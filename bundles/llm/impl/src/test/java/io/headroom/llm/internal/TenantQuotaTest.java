@@ -318,6 +318,26 @@ public class TenantQuotaTest {
     }
 
     @Test
+    public void aStreamRefusedForTheTenantsQuotaIsAReal429WithRetryAfterNotA200WithAnErrorEvent() throws Exception {
+        LlmRouterService s = service(100);
+        TenantId acme = TenantId.of("acme");
+        for (int i = 0; i < 5; i++) { // 5 x 16 used: 80 of 100, and the next estimate (21) does not fit
+            assertEquals(200, status(() -> s.complete(acme, Priority.INTERACTIVE, "chat", HI, TIMEOUT)));
+        }
+        io.headroom.llm.internal.rest.ChatEndpoint endpoint = new io.headroom.llm.internal.rest.ChatEndpoint(s);
+        Exchange streamed = new Exchange("{\"model\":\"chat\",\"stream\":true,\"max_tokens\":20,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        endpoint.serve(new Caller("acme-token", Caller.TENANT, acme), streamed);
+        assertEquals(streamed.text(), 429, streamed.status);
+        assertTrue(streamed.headers.toString(), Integer.parseInt(streamed.headers.get("Retry-After")) >= 1);
+        com.fasterxml.jackson.databind.JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(streamed.text()).path("error");
+        assertEquals(streamed.text(), "rate_limit_exceeded", error.path("code").asText()); // the envelope, not an SSE event
+        assertEquals("rate_limit_error", error.path("type").asText());
+        assertFalse(streamed.text(), streamed.text().contains("data:"));
+        assertEquals("refused before anything was sent upstream", 5, provider.requests.get());
+    }
+
+    @Test
     public void aTenantReadsNeitherDeploymentNamesNorTheProvidersOwnErrorText() throws Exception {
         LlmRouterService s = service(0);
         s.putDeployment(new Deployment("gpt-secret-eu", "openai", "gpt-test", provider.endpoint(), "sk", 0, 0, 0, 0, 10_000, 0, 300));

@@ -1,5 +1,6 @@
 package io.headroom.core.api.store;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
@@ -30,6 +31,34 @@ public interface ControlStore {
 
     /** A short description of where the store points (host, port, schema; never credentials). */
     String describe();
+
+    /** Statements to run in a transaction. */
+    @FunctionalInterface
+    interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on {@code c} as one transaction at READ COMMITTED, then restores the connection's isolation and
+     * auto-commit; a failure rolls it back. For a node replacing its own rows (a DELETE of them, then INSERTs): under
+     * repeatable read the DELETE takes gap locks around the node's rows, and two nodes' flushes deadlocked on each
+     * other's inserts; under read committed it locks the node's rows only.
+     */
+    static void replaceOwnRows(Connection c, SqlWork work) throws SQLException {
+        int isolation = c.getTransactionIsolation();
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        c.setAutoCommit(false);
+        try {
+            work.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+            c.setTransactionIsolation(isolation);
+        }
+    }
 
     /**
      * Whether a failure means a database could not be reached (or would not take writes, as a demoted primary during

@@ -210,11 +210,7 @@ public final class LedgerService implements SignalListener, TenantLoad {
         String node = fleet.nodeId();
         List<LoadLedger.LayerFigures> figures = ledger.snapshot();
         try (Connection c = db.getConnection()) {
-            int isolation = c.getTransactionIsolation();
-            // read committed: the DELETE locks this node's rows only (no gap locks, which made two nodes' flushes deadlock)
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            c.setAutoCommit(false);
-            try {
+            ControlStore.replaceOwnRows(c, () -> {
                 try (PreparedStatement p = c.prepareStatement("DELETE FROM tenant_load WHERE node = ?")) {
                     p.setString(1, node);
                     p.executeUpdate();
@@ -231,14 +227,7 @@ public final class LedgerService implements SignalListener, TenantLoad {
                     }
                     p.executeBatch();
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-                c.setTransactionIsolation(isolation);
-            }
+            });
             // the rows of nodes that stopped writing are left out; a node gone for an hour is forgotten
             long staleSeconds = Math.max(3, 3 * config.flushMillis() / 1000);
             List<LoadView.Row> rows = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.headroom.core.internal.load;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantHealth;
 import io.headroom.core.api.load.TenantLayerLoad;
 import io.headroom.core.api.load.TenantLimit;
 import io.headroom.core.api.load.TenantLimits;
@@ -14,18 +15,19 @@ import java.util.regex.Pattern;
 
 /**
  * One customer across every layer, as the shell and REST show it: its load and share per layer, how its jobs fare
- * (outcomes per second and the share that failed, from the same signals the heartbeat consumes) and its limits.
+ * (outcomes per second and the share that failed, from the same signals the heartbeat consumes; and, when a capability
+ * judges outcomes, each job's SLO status: {@code slos} is null without one) and its limits.
  */
 public record TenantReport(String tenant, List<TenantLayerLoad> layers, double outcomesPerSecond, double failedShare,
-                           TenantLimit limit) {
+                           List<TenantHealth.JobStatus> slos, TenantLimit limit) {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd])");
 
-    public static TenantReport of(TenantLoad load, TenantLimits limits, TenantId tenant) {
+    public static TenantReport of(TenantLoad load, TenantLimits limits, TenantHealth health, TenantId tenant) {
         List<TenantLayerLoad> all = load.tenant(tenant);
         double outcomes = rate(all, LedgerService.OUTCOMES);
         double failures = rate(all, LedgerService.FAILURES);
         return new TenantReport(tenant.value(), all.stream().filter(l -> !l.layer().startsWith(LoadView.HEALTH_PREFIX)).toList(),
-                outcomes, outcomes > 0 ? Math.min(1, failures / outcomes) : 0, limits == null ? null : limits.limit(tenant).orElse(null));
+                outcomes, outcomes > 0 ? Math.min(1, failures / outcomes) : 0, health == null ? null : health.jobs(tenant), limits == null ? null : limits.limit(tenant).orElse(null));
     }
 
     private static double rate(List<TenantLayerLoad> all, String layer) {

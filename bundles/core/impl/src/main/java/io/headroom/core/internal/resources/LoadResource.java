@@ -1,6 +1,7 @@
 package io.headroom.core.internal.resources;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.load.TenantHealth;
 import io.headroom.core.api.load.TenantLayerLoad;
 import io.headroom.core.api.load.TenantLimit;
 import io.headroom.core.api.load.TenantLimits;
@@ -28,6 +29,8 @@ import javax.ws.rs.core.Response;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * /api/load: the tenant load ledger (the busiest tenants of each layer, who spikes, one tenant across every layer) and
@@ -50,6 +53,9 @@ public final class LoadResource implements RestResource {
 
     private final TenantLoad load;
     private final TenantLimits limits;
+    /** The heartbeat's view of a tenant's SLOs, while a capability offers one. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile TenantHealth health;
 
     @Activate
     public LoadResource(@Reference TenantLoad load, @Reference TenantLimits limits) {
@@ -78,7 +84,7 @@ public final class LoadResource implements RestResource {
     @GET
     @Path("tenants/{tenant}")
     public TenantReport tenant(@PathParam("tenant") TenantId tenant) {
-        return TenantReport.of(load, limits, tenant);
+        return TenantReport.of(load, limits, health, tenant);
     }
 
     @GET

@@ -26,14 +26,16 @@ import org.osgi.service.component.annotations.Deactivate;
  * go in the top-level {@code system} field; tools as {@code tools}/{@code tool_choice}, assistant tool calls as
  * {@code tool_use} blocks and tool messages as {@code tool_result} blocks of a user turn (consecutive turns of one role
  * merged, as Anthropic wants them alternating); images as base64 or url image blocks; stop as stop_sequences, user as
- * metadata.user_id, temperature capped at Anthropic's 1. Streaming as named SSE events (content_block_start of a
+ * metadata.user_id, store false as nothing (Anthropic stores nothing), temperature capped at Anthropic's 1; without
+ * max_tokens or max_completion_tokens, {@link ChatRequest#DEFAULT_MAX_TOKENS} (Anthropic requires a limit). Streaming as named SSE events (content_block_start of a
  * tool_use and input_json_delta become tool-call pieces, text deltas tokens, message_delta the stop reason and usage,
  * message_stop the end; an {@code error} event is a failure, e.g. overloaded_error). JSON mode ({@code response_format}
  * json_object or json_schema) is a forced call of one tool whose {@code input_schema} is the schema (json_object: any
  * object), whose input comes back as the message's content with finish reason stop, streamed as content deltas.
  * Anthropic does not promise that the input matches the schema, so {@code strict} is best effort here. Not supported
- * (the router looks for another deployment): response_format together with tools, n above 1, seed, penalties,
- * logprobs and other OpenAI-only parameters.
+ * (the router looks for another deployment): response_format together with tools, n above 1, store true, metadata,
+ * seed, penalties, logprobs and other OpenAI-only parameters. A "prompt is too long" refusal is marked
+ * {@link ProviderException#CONTEXT_LENGTH_EXCEEDED}.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=anthropic")
 public final class AnthropicAdapter extends HttpProvider {
@@ -55,8 +57,12 @@ public final class AnthropicAdapter extends HttpProvider {
     /** The tool that carries a JSON-mode answer; a client's tool may not have this name. */
     static final String JSON_TOOL = "json_response";
 
-    /** OpenAI parameters this adapter maps; any other one the client sent is unsupported here. */
-    private static final Set<String> MAPPED = Set.of("stop", "top_p", "user", "metadata", "store", "parallel_tool_calls",
+    /**
+     * OpenAI parameters this adapter maps; any other one the client sent is unsupported here. {@code store} is honoured
+     * only as false (Anthropic keeps no completions to list later); OpenAI's {@code metadata} (tags of a stored
+     * completion) has no counterpart, Anthropic's own metadata carrying only the end user.
+     */
+    private static final Set<String> MAPPED = Set.of("stop", "top_p", "user", "store", "parallel_tool_calls",
             "max_completion_tokens", "n", "stream_options");
 
     @Override
@@ -64,7 +70,8 @@ public final class AnthropicAdapter extends HttpProvider {
         List<String> out = new ArrayList<>();
         request.parameters().forEach((name, value) -> {
             if (!MAPPED.contains(name) && !value.equals("null")
-                    || name.equals("n") && !value.equals("1") && !value.equals("null")) {
+                    || name.equals("n") && !value.equals("1") && !value.equals("null")
+                    || name.equals("store") && !value.equals("false") && !value.equals("null")) {
                 out.add(name);
             }
         });
@@ -151,7 +158,8 @@ public final class AnthropicAdapter extends HttpProvider {
             JsonNode schema = json(format.schema());
             if (!schema.isObject() || !"object".equals(schema.path("type").asText("object"))) {
                 // Anthropic's input_schema is an object schema: a schema of another type cannot be the tool's input
-                throw new ProviderException("response_format json_schema: the schema must describe an object for this model", 400, false, 0, null);
+                throw new ProviderException("response_format json_schema: the schema must describe an object for this model", 400, false, 0, null,
+                        null, "response_format");
             }
             ObjectNode input = ((ObjectNode) schema).deepCopy();
             input.put("type", "object");

@@ -65,8 +65,10 @@ import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
  * component's default region); its secret is {@code ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]}, or empty for
  * the SDK's default credential chain. The SDK's own retries are off: failing over is the router's job. Tools map to
  * {@code toolConfig} (tool_choice auto/required/a function as auto/any/tool), tool calls and results to
- * toolUse/toolResult blocks, images to image blocks, response_format json_schema to outputConfig, stop and
- * top_p to the inference configuration ({@link ConverseTranslation}); streamed toolUse starts and deltas become tool-call pieces.
+ * toolUse/toolResult blocks, images to image blocks, response_format json_schema to outputConfig, stop, top_p
+ * and temperature (capped at 1) to the inference configuration, metadata and user to requestMetadata
+ * ({@link ConverseTranslation}); streamed toolUse starts and deltas become tool-call pieces. A ValidationException
+ * saying the input is too long is marked {@link ProviderException#CONTEXT_LENGTH_EXCEEDED}.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=bedrock")
 @Designate(ocd = BedrockAdapter.Config.class)
@@ -97,6 +99,15 @@ public final class BedrockAdapter implements ProviderAdapter {
      */
     private static final Set<String> RETRYABLE_CODES = Set.of("modelstreamerrorexception", "modelnotreadyexception",
             "modeltimeoutexception");
+
+    /**
+     * How a ValidationException says the conversation does not fit the model: Converse's own "Input is too long for
+     * requested model", and the model's words it passes on (Anthropic's "prompt is too long", others' "maximum context
+     * length", "too many input tokens").
+     */
+    private static final Pattern CONTEXT_TOO_LONG = Pattern.compile(
+            "input is too long|prompt is too long|maximum context length|too many input tokens|context window",
+            Pattern.CASE_INSENSITIVE);
 
     private final Region defaultRegion;
     private final SdkAsyncHttpClient http;
@@ -442,8 +453,11 @@ public final class BedrockAdapter implements ProviderAdapter {
             long retryAfter = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null ? 0
                     : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").map(ProviderException::retryAfterMillis).orElse(0L);
             boolean retryable = ProviderException.retryableStatus(status) || (code != null && RETRYABLE_CODES.contains(code.toLowerCase(Locale.ROOT)));
+            boolean tooLong = status == 400 && "ValidationException".equalsIgnoreCase(code) && message != null
+                    && CONTEXT_TOO_LONG.matcher(message).find();
             return new ProviderException(d.name() + " answered HTTP " + status + (code == null ? "" : " " + code) + ": " + message,
-                    status, retryable, retryAfter, null);
+                    status, retryable, retryAfter, null, tooLong ? ProviderException.CONTEXT_LENGTH_EXCEEDED : null,
+                    tooLong ? "messages" : null);
         }
         if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
             return new ProviderException(d.name() + ": no response within " + d.timeoutMillis() + " ms", 0, true, 0, t);

@@ -11,6 +11,7 @@ import io.headroom.llm.api.ToolCall;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
@@ -43,12 +44,18 @@ import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
  * An OpenAI-shaped chat request as a Converse (or ConverseStream) request: messages as alternating turns with the
  * system prompt apart, tool calls and results as toolUse and toolResult blocks, images as bytes (an http(s) URL
  * fetched through {@link ImageFetcher}'s guard), tools and the tool choice as toolConfig, response_format json_schema as
- * outputConfig, the output limit, temperature, top_p and stop as inferenceConfig; and what Converse cannot take.
+ * outputConfig, the output limit, temperature, top_p and stop as inferenceConfig, metadata and user as requestMetadata;
+ * and what Converse cannot take.
  */
 final class ConverseTranslation {
-    /** OpenAI parameters this adapter maps; any other one the client sent is unsupported here. */
+    /**
+     * OpenAI parameters this adapter maps; any other one the client sent is unsupported here. {@code store} is honoured
+     * only as false (Bedrock keeps no completions to list later).
+     */
     private static final Set<String> MAPPED = Set.of("stop", "top_p", "parallel_tool_calls", "max_completion_tokens", "n",
             "stream_options", "user", "metadata", "store");
+    /** The key OpenAI's {@code user} gets among Converse's requestMetadata, unless the client's metadata has one. */
+    static final String USER_KEY = "user";
     private final ImageFetcher images;
 
     ConverseTranslation(ImageFetcher images) {
@@ -70,6 +77,10 @@ final class ConverseTranslation {
         if (output != null) {
             b.outputConfig(output);
         }
+        Map<String, String> metadata = requestMetadata(request);
+        if (!metadata.isEmpty()) {
+            b.requestMetadata(metadata);
+        }
         return b.build();
     }
 
@@ -88,19 +99,25 @@ final class ConverseTranslation {
         if (output != null) {
             b.outputConfig(output);
         }
+        Map<String, String> metadata = requestMetadata(request);
+        if (!metadata.isEmpty()) {
+            b.requestMetadata(metadata);
+        }
         return b.build();
     }
 
     /**
      * What Converse cannot take: response_format json_object (json_schema maps to outputConfig), n above 1, parallel_tool_calls false, tool_choice none while the conversation
-     * has tool calls (Converse has no "none"), and OpenAI-only parameters (seed, penalties, logprobs ...). The advisory
-     * user, metadata and store (who the end user is, tags, OpenAI's own storage) change no answer and are not sent.
+     * has tool calls (Converse has no "none"), store true (OpenAI's own storage), metadata that is not an object of
+     * strings, and OpenAI-only parameters (seed, penalties, logprobs ...).
      */
     static List<String> unsupported(ChatRequest request) {
         List<String> out = new ArrayList<>();
         request.parameters().forEach((name, value) -> {
             if (!value.equals("null") && (!MAPPED.contains(name) || name.equals("n") && !value.equals("1")
-                    || name.equals("parallel_tool_calls") && value.equals("false"))) {
+                    || name.equals("parallel_tool_calls") && value.equals("false")
+                    || name.equals("store") && !value.equals("false")
+                    || name.equals("metadata") && !stringMap(value))) {
                 out.add(name);
             }
         });
@@ -233,10 +250,48 @@ final class ConverseTranslation {
                 .map(m -> SystemContentBlock.fromText(m.text())).toList();
     }
 
+    /** Whether a metadata value is an object of strings, as OpenAI and Converse's requestMetadata both want it. */
+    private static boolean stringMap(String json) {
+        com.fasterxml.jackson.databind.JsonNode v = Json.tree(json);
+        if (!v.isObject()) {
+            return false;
+        }
+        for (java.util.Iterator<com.fasterxml.jackson.databind.JsonNode> i = v.elements(); i.hasNext();) {
+            if (!i.next().isTextual()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * OpenAI's metadata (string tags) and user (the end user) as Converse's requestMetadata, the key-value pairs Bedrock
+     * records with the call in its invocation logs; the user under {@value #USER_KEY} unless the metadata has that key.
+     */
+    static Map<String, String> requestMetadata(ChatRequest request) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        String metadata = request.parameter("metadata");
+        if (metadata != null) {
+            Json.tree(metadata).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        String user = request.parameter("user");
+        if (user != null) {
+            out.putIfAbsent(USER_KEY, Json.tree(user).asText());
+        }
+        return out;
+    }
+
+    /**
+     * The output limit (none when the client set none: Converse then allows the model's maximum, as OpenAI does),
+     * temperature (capped at Converse's 1, as for Anthropic: OpenAI's range is 0-2), top_p and stop.
+     */
     static InferenceConfiguration inference(ChatRequest request) {
-        InferenceConfiguration.Builder b = InferenceConfiguration.builder().maxTokens(request.maxTokens());
+        InferenceConfiguration.Builder b = InferenceConfiguration.builder();
+        if (!request.defaultMaxTokens()) {
+            b.maxTokens(request.maxTokens());
+        }
         if (request.temperature() != null) {
-            b.temperature(request.temperature().floatValue());
+            b.temperature((float) Math.min(1.0, request.temperature())); // Converse's range is 0-1, OpenAI's 0-2
         }
         String topP = request.parameter("top_p");
         if (topP != null) {

@@ -310,6 +310,57 @@ public class BedrockAdapterTest {
     }
 
     @Test
+    public void metadataAndUserGoAsRequestMetadataAndStoreIsHonouredOnlyAsFalse() throws Exception {
+        ChatRequest r = new ChatRequest(List.of(new ChatMessage("user", "hi")), 64, null, List.of(), null, null,
+                Map.of("metadata", "{\"team\":\"billing\",\"ticket\":\"T-7\"}", "user", "\"u-1\"", "store", "false"));
+        assertEquals(List.of(), adapter.unsupported(deployment, r));
+        adapter.complete(deployment, r);
+        JsonNode sent = new ObjectMapper().readTree(server.lastBody);
+        assertEquals("billing", sent.path("requestMetadata").path("team").asText());
+        assertEquals("T-7", sent.path("requestMetadata").path("ticket").asText());
+        assertEquals("u-1", sent.path("requestMetadata").path("user").asText());
+        Recorder streamed = new Recorder();
+        adapter.stream(deployment, r, streamed);
+        assertNotNull(streamed.completed);
+        assertEquals("u-1", new ObjectMapper().readTree(server.lastBody).path("requestMetadata").path("user").asText());
+
+        ChatRequest stored = new ChatRequest(List.of(new ChatMessage("user", "hi")), 64, null, List.of(), null, null,
+                Map.of("store", "true", "metadata", "{\"n\":1}"));
+        assertEquals("store true asks for OpenAI's storage; metadata must be strings", List.of("metadata", "store"),
+                adapter.unsupported(deployment, stored).stream().sorted().toList());
+    }
+
+    @Test
+    public void temperatureIsCappedAtConversesOneAndNoOutputLimitIsSentWhenTheClientSetNone() throws Exception {
+        ChatRequest hot = new ChatRequest(List.of(new ChatMessage("user", "hi")), ChatRequest.DEFAULT_MAX_TOKENS, 1.7, List.of(), null,
+                null, Map.of(), true);
+        adapter.complete(deployment, hot);
+        JsonNode inference = new ObjectMapper().readTree(server.lastBody).path("inferenceConfig");
+        assertEquals(1.0, inference.path("temperature").asDouble(), 0); // OpenAI's 0-2 range, Converse's 0-1
+        assertFalse(server.lastBody, inference.has("maxTokens")); // Converse's default: the model's maximum, as OpenAI's
+        adapter.complete(deployment, REQUEST);
+        inference = new ObjectMapper().readTree(server.lastBody).path("inferenceConfig");
+        assertEquals(0.2, inference.path("temperature").asDouble(), 1e-6);
+        assertEquals(64, inference.path("maxTokens").asInt());
+    }
+
+    @Test
+    public void aValidationExceptionThatTheInputIsTooLongIsMarkedContextLengthExceeded() {
+        server.then(Behaviour.error(400, null, "{\"message\":\"Input is too long for requested model.\"}"));
+        ProviderException e = expectFailure(() -> adapter.complete(deployment, REQUEST));
+        assertEquals(400, e.status());
+        assertEquals(ProviderException.CONTEXT_LENGTH_EXCEEDED, e.code());
+        assertEquals("messages", e.param());
+        server.then(Behaviour.error(400, null, "{\"message\":\"The model returned the following errors: prompt is too long: 210000 tokens > 200000 maximum\"}"));
+        Recorder r = new Recorder();
+        e = expectFailure(() -> adapter.stream(deployment, REQUEST, r));
+        assertEquals(ProviderException.CONTEXT_LENGTH_EXCEEDED, e.code());
+        server.then(Behaviour.error(400, null, "{\"message\":\"Malformed input request: temperature must be a number\"}"));
+        e = expectFailure(() -> adapter.complete(deployment, REQUEST));
+        assertNull("another validation error has no code", e.code());
+    }
+
+    @Test
     public void embedsWithTitanOneInputAtATimeAndWithCohereAllAtOnce() throws Exception {
         Deployment titan = new Deployment("titan", "bedrock", "amazon.titan-embed-text-v2:0", server.endpoint(), "AKIDTEST:topsecret", 0, 0, 0, 10_000); // the first stream warms the SDK up: seconds on a loaded machine
         EmbeddingResponse r = adapter.embed(titan, new EmbeddingRequest(List.of("hello", "hi"), 4, Map.of()));

@@ -12,12 +12,15 @@ public final class ProviderRefusal extends ProviderException {
     private final String route;
 
     public ProviderRefusal(String route, ProviderException cause) {
-        super(cause.getMessage(), cause.status(), false, cause.retryAfterMillis(), cause);
+        super(cause.getMessage(), cause.status(), false, cause.retryAfterMillis(), cause, cause.code(), cause.param());
         this.route = route;
     }
 
     /** What a tenant may read: no deployment name, endpoint or provider text. */
     public String publicMessage() {
+        if (CONTEXT_LENGTH_EXCEEDED.equals(code())) {
+            return "model " + route + ": the messages are longer than the model's context length; shorten them";
+        }
         return "model " + route + ": the model provider refused the request"
                 + (status() > 0 ? " (HTTP " + status() + ")" : "") + "; ask the platform team for details";
     }

@@ -464,11 +464,13 @@ public final class Router {
                         + " call cannot be mapped onto chat completions: " + n.substring(UNMAPPABLE.length()), 400, false, 0, null);
             }
         }
-        if (!names.isEmpty()) {
-            throw new ProviderException(names.equals(java.util.Set.of("embeddings"))
-                    ? "route " + r.name() + " has no deployment that embeds"
-                    : "no deployment of route " + r.name() + " supports " + (names.size() == 1 ? "the parameter '" : "the parameters '")
-                    + String.join("', '", names) + "'", 400, false, 0, null);
+        if (names.equals(java.util.Set.of("embeddings"))) {
+            throw new ProviderException("route " + r.name() + " has no deployment that embeds", 400, false, 0, null);
+        }
+        if (!names.isEmpty()) { // OpenAI's code and param for it (the first name when there are several)
+            throw new ProviderException("no deployment of route " + r.name() + " supports " + (names.size() == 1 ? "the parameter '"
+                    : "the parameters '") + String.join("', '", names) + "'", 400, false, 0, null,
+                    ProviderException.UNSUPPORTED_PARAMETER, names.iterator().next());
         }
     }
 

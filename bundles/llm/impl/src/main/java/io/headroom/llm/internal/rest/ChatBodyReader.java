@@ -54,9 +54,20 @@ final class ChatBodyReader {
             if (messages == null || messages.isEmpty()) {
                 throw ProblemException.badRequest("'messages' must be a non-empty array");
             }
+            if (stream) { // a stream has room for one choice and no log probabilities: refused, never cut to what fits
+                String n = parameters.get("n");
+                String refused = n != null && !n.equals("1") && !n.equals("null") ? "n"
+                        : "true".equals(parameters.get("logprobs")) ? "logprobs"
+                        : parameters.containsKey("top_logprobs") && !parameters.get("top_logprobs").equals("null") ? "top_logprobs" : null;
+                if (refused != null) {
+                    throw new OpenAiProblem(400, "'" + refused + "' is answered only without streaming",
+                            io.headroom.llm.api.ProviderException.UNSUPPORTED_PARAMETER, refused);
+                }
+            }
             try {
-                return new ChatRequest(messages, maxTokens != null ? maxTokens : maxCompletionTokens != null ? maxCompletionTokens : 1024,
-                        temperature, tools, toolChoice, responseFormat, parameters);
+                boolean noLimit = maxTokens == null && maxCompletionTokens == null;
+                return new ChatRequest(messages, maxTokens != null ? maxTokens : noLimit ? ChatRequest.DEFAULT_MAX_TOKENS : maxCompletionTokens,
+                        temperature, tools, toolChoice, responseFormat, parameters, noLimit);
             } catch (IllegalArgumentException e) {
                 throw ProblemException.badRequest(e.getMessage());
             }

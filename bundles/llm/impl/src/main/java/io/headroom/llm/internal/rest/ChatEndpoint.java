@@ -84,35 +84,40 @@ public final class ChatEndpoint implements DirectEndpoint {
             g.writeStringField("object", "chat.completion");
             g.writeNumberField("created", System.currentTimeMillis() / 1000);
             g.writeStringField("model", route);
-            g.writeArrayFieldStart("choices");
-            g.writeStartObject();
-            g.writeNumberField("index", 0);
-            g.writeStringField("finish_reason", r.finishReason());
-            g.writeObjectFieldStart("message");
-            g.writeStringField("role", "assistant");
-            if (r.content().isEmpty() && !r.toolCalls().isEmpty()) {
-                g.writeNullField("content");
+            if (r.choicesJson() != null) { // n or logprobs: the OpenAI-compatible server's own choices, as it sent them
+                g.writeFieldName("choices");
+                g.writeRawValue(r.choicesJson());
             } else {
-                g.writeStringField("content", r.content());
-            }
-            if (!r.toolCalls().isEmpty()) {
-                g.writeArrayFieldStart("tool_calls");
-                for (ToolCall c : r.toolCalls()) {
-                    g.writeStartObject();
-                    g.writeStringField("id", c.id());
-                    g.writeStringField("type", "function");
-                    g.writeObjectFieldStart("function");
-                    g.writeStringField("name", c.name());
-                    g.writeStringField("arguments", c.arguments());
-                    g.writeEndObject();
-                    g.writeEndObject();
+                g.writeArrayFieldStart("choices");
+                g.writeStartObject();
+                g.writeNumberField("index", 0);
+                g.writeStringField("finish_reason", r.finishReason());
+                g.writeObjectFieldStart("message");
+                g.writeStringField("role", "assistant");
+                if (r.content().isEmpty() && !r.toolCalls().isEmpty()) {
+                    g.writeNullField("content");
+                } else {
+                    g.writeStringField("content", r.content());
                 }
+                if (!r.toolCalls().isEmpty()) {
+                    g.writeArrayFieldStart("tool_calls");
+                    for (ToolCall c : r.toolCalls()) {
+                        g.writeStartObject();
+                        g.writeStringField("id", c.id());
+                        g.writeStringField("type", "function");
+                        g.writeObjectFieldStart("function");
+                        g.writeStringField("name", c.name());
+                        g.writeStringField("arguments", c.arguments());
+                        g.writeEndObject();
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
+                g.writeNullField("refusal");
+                g.writeEndObject();
+                g.writeEndObject();
                 g.writeEndArray();
             }
-            g.writeNullField("refusal");
-            g.writeEndObject();
-            g.writeEndObject();
-            g.writeEndArray();
             g.writeObjectFieldStart("usage");
             g.writeNumberField("prompt_tokens", r.promptTokens());
             g.writeNumberField("completion_tokens", r.completionTokens());

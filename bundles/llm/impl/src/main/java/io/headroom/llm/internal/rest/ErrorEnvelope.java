@@ -26,6 +26,8 @@ final class ErrorEnvelope {
     static void answerOrError(Exchange exchange, Answer answer) throws IOException {
         try {
             answer.run();
+        } catch (OpenAiProblem e) {
+            error(exchange, e.status(), e.detail(), e.retryAfterSeconds(), e.code(), e.param());
         } catch (ProblemException e) {
             error(exchange, e.status(), e.detail(), e.retryAfterSeconds());
         } catch (InvalidTenantIdException e) {
@@ -35,6 +37,15 @@ final class ErrorEnvelope {
 
     /** OpenAI's error envelope, with OpenAI's types and codes for the statuses the gateway answers. */
     static void error(Exchange exchange, int status, String message, Integer retryAfterSeconds) throws IOException {
+        error(exchange, status, message, retryAfterSeconds, null, null);
+    }
+
+    /**
+     * The envelope with the failure's own code and param where it has them (context_length_exceeded, unsupported_parameter),
+     * else the code the status implies.
+     */
+    static void error(Exchange exchange, int status, String message, Integer retryAfterSeconds, String ownCode, String param)
+            throws IOException {
         String type;
         String code;
         if (status == 429) {
@@ -48,6 +59,9 @@ final class ErrorEnvelope {
             type = "invalid_request_error";
             code = message != null && message.startsWith("no route named") ? "model_not_found" : null;
         }
+        if (ownCode != null) {
+            code = ownCode;
+        }
         exchange.status(status);
         if (retryAfterSeconds != null) {
             exchange.header("Retry-After", Integer.toString(retryAfterSeconds));
@@ -57,7 +71,11 @@ final class ErrorEnvelope {
             g.writeObjectFieldStart("error");
             g.writeStringField("message", message);
             g.writeStringField("type", type);
-            g.writeNullField("param");
+            if (param == null) {
+                g.writeNullField("param");
+            } else {
+                g.writeStringField("param", param);
+            }
             if (code == null) {
                 g.writeNullField("code");
             } else {

@@ -136,7 +136,13 @@ public final class LlmResource implements RestResource {
                     .put("created", System.currentTimeMillis() / 1000).put("model", route);
             ObjectNode choice = json.putArray("choices").addObject().put("index", 0).put("finish_reason", r.finishReason());
             ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", r.content());
-            if (!r.toolCalls().isEmpty()) {
+            if (r.choicesJson() != null) { // n or logprobs: the OpenAI-compatible server's own choices, as it sent them
+                try {
+                    json.set("choices", JSON.readTree(r.choicesJson()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // the adapter wrote it from a parsed answer
+                }
+            } else if (!r.toolCalls().isEmpty()) {
                 ArrayNode calls = message.putArray("tool_calls");
                 r.toolCalls().forEach(c -> calls.addObject().put("id", c.id()).put("type", "function").putObject("function")
                         .put("name", c.name()).put("arguments", c.arguments()));
@@ -196,15 +202,21 @@ public final class LlmResource implements RestResource {
     static ProblemException problem(ProviderException e, boolean tenant) {
         String message = message(e, tenant);
         if (tenant && e instanceof ProviderRefusal refusal) { // a refusal of the platform's credentials is not the tenant's
-            return new ProblemException(refusal.publicStatus(), message);
+            return refusal(refusal.publicStatus(), message, e);
         }
         if (e.status() == 429 && !e.retryable()) {
             return ProblemException.tooManyRequests(message, (int) Math.max(1, e.retryAfterMillis() / 1000));
         }
         if (!e.retryable() && e.status() >= 400 && e.status() < 500) {
-            return new ProblemException(e.status(), message);
+            return refusal(e.status(), message, e);
         }
         return ProblemException.unavailable(message, 1);
+    }
+
+    /** A refusal, with OpenAI's error code and param when the failure has them (the error envelope shows them). */
+    private static ProblemException refusal(int status, String message, ProviderException e) {
+        return e.code() == null && e.param() == null ? new ProblemException(status, message)
+                : new OpenAiProblem(status, message, e.code(), e.param());
     }
 
     /** SSE in OpenAI's chunk format; a failure after the first token is an error event and no [DONE]. */

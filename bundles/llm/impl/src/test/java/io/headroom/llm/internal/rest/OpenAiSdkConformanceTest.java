@@ -429,6 +429,26 @@ public class OpenAiSdkConformanceTest {
                 ChatCompletionCreateParams.builder().model("nope").addUserMessage("hi").build()));
         assertEquals("model_not_found", unknown.code().orElseThrow());
 
+        // a conversation longer than the model's context, in Anthropic's words: OpenAI's code and param
+        anthropic.then(Behaviour.error(400, null, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"prompt is too long: 210000 tokens > 200000 maximum\"}}"));
+        BadRequestException tooLong = assertThrows(BadRequestException.class, () -> client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("claude").addUserMessage("hi").build()));
+        assertEquals("context_length_exceeded", tooLong.code().orElseThrow());
+        assertEquals("messages", tooLong.param().orElseThrow());
+        assertEquals("invalid_request_error", tooLong.type().orElseThrow());
+        BadRequestException seed = assertThrows(BadRequestException.class, () -> client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("claude").addUserMessage("hi").seed(7).build()));
+        assertEquals("unsupported_parameter", seed.code().orElseThrow());
+        assertEquals("seed", seed.param().orElseThrow());
+
+        // several choices and log probabilities from an OpenAI-compatible deployment, read by the SDK
+        ChatCompletion two = client.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt").addUserMessage("hi")
+                .n(2).logprobs(true).build());
+        assertEquals(2, two.choices().size());
+        assertEquals("Hello, world! (2)", two.choices().get(1).message().content().orElseThrow());
+        assertEquals("Hello", two.choices().get(0).logprobs().orElseThrow().content().orElseThrow().get(0).token());
+
         openAi.always(Behaviour.error(503, null));
         OpenAIServiceException down = assertThrows(InternalServerException.class, () -> client.chat().completions().create(
                 ChatCompletionCreateParams.builder().model("gpt").addUserMessage("hi").build()));

@@ -491,6 +491,8 @@ public class OpenAiSurfaceTest {
         JsonNode error = refused.json().path("error");
         assertTrue(error.toString(), error.path("message").asText().contains("'seed'"));
         assertEquals("invalid_request_error", error.path("type").asText());
+        assertEquals(error.toString(), "seed", error.path("param").asText()); // SDKs read the parameter from here
+        assertEquals("unsupported_parameter", error.path("code").asText());
         assertEquals(0, anthropic.requests.get());
 
         Call skipped = post("{\"model\":\"claude-then-gpt\",\"seed\":7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -505,10 +507,133 @@ public class OpenAiSurfaceTest {
         assertEquals(dropped.text(), 200, dropped.status);
         assertEquals("the route allows dropping seed", "claude", dropped.headers.get("X-Headroom-Deployment"));
         assertFalse(anthropic.lastBody, anthropic.lastBody.contains("seed"));
-        assertEquals(400, post("{\"model\":\"gpt\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").status);
+        assertEquals(400, post("{\"model\":\"claude\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").status);
         Call notDropped = post("{\"model\":\"claude-drops-seed\",\"presence_penalty\":0.5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals("gpt", notDropped.headers.get("X-Headroom-Deployment"));
 
+    }
+
+    @Test
+    public void severalChoicesAndLogprobsComeBackAsTheOpenAiCompatibleServerSentThemAndAreRefusedInAStream() throws Exception {
+        String hi = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        Call two = post("{\"model\":\"claude-then-gpt\",\"n\":2," + hi + "}");
+        assertEquals(two.text(), 200, two.status);
+        assertEquals("Anthropic answers one choice: passed over", "gpt", two.headers.get("X-Headroom-Deployment"));
+        assertEquals(2, JSON.readTree(openAi.lastBody).path("n").asInt());
+        JsonNode choices = two.json().path("choices");
+        assertEquals(2, choices.size());
+        assertEquals("Hello, world!", choices.path(0).path("message").path("content").asText());
+        assertEquals("Hello, world! (2)", choices.path(1).path("message").path("content").asText());
+        assertEquals(1, choices.path(1).path("index").asInt());
+        assertEquals(20, two.json().path("usage").path("total_tokens").asInt());
+        assertEquals(0, anthropic.requests.get());
+
+        Call logprobs = post("{\"model\":\"gpt\",\"logprobs\":true,\"top_logprobs\":2," + hi + "}");
+        assertEquals(logprobs.text(), 200, logprobs.status);
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertTrue(sent.path("logprobs").asBoolean());
+        assertEquals(2, sent.path("top_logprobs").asInt());
+        JsonNode token = logprobs.json().path("choices").path(0).path("logprobs").path("content").path(0);
+        assertEquals("Hello", token.path("token").asText());
+        assertEquals(-0.25, token.path("logprob").asDouble(), 0);
+        assertEquals(400, post("{\"model\":\"claude\",\"logprobs\":true," + hi + "}").status);
+
+        int sentBefore = openAi.requests.get();
+        for (String streamed : List.of("\"n\":3", "\"logprobs\":true", "\"top_logprobs\":1")) {
+            Call c = post("{\"model\":\"gpt\",\"stream\":true," + streamed + "," + hi + "}");
+            assertEquals(streamed + ": " + c.text(), 400, c.status);
+            JsonNode error = c.json().path("error");
+            assertEquals("unsupported_parameter", error.path("code").asText());
+            assertTrue(error.toString(), streamed.contains("\"" + error.path("param").asText() + "\""));
+        }
+        assertEquals("a stream with them is never cut down to one plain choice", sentBefore, openAi.requests.get());
+        assertEquals(200, post("{\"model\":\"gpt\",\"stream\":true,\"n\":1,\"logprobs\":false," + hi + "}").status);
+    }
+
+    @Test
+    public void withoutAnOutputLimitOpenAiGetsNoneAndAnthropicItsRequiredDefault() throws Exception {
+        String hi = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        // the plain request (written straight out), one with a parameter (written as a tree), and a stream
+        for (String body : List.of("{\"model\":\"gpt\"," + hi + "}", "{\"model\":\"gpt\",\"seed\":1," + hi + "}",
+                "{\"model\":\"gpt\",\"stream\":true," + hi + "}")) {
+            Call c = post(body);
+            assertEquals(c.text(), 200, c.status);
+            JsonNode sent = JSON.readTree(openAi.lastBody);
+            assertFalse(body + " sent " + sent, sent.has("max_tokens") || sent.has("max_completion_tokens")); // OpenAI's default
+        }
+        for (String body : List.of("{\"model\":\"gpt\",\"max_tokens\":77," + hi + "}", "{\"model\":\"gpt\",\"max_tokens\":77,\"seed\":1," + hi + "}")) {
+            assertEquals(200, post(body).status);
+            assertEquals(body, 77, JSON.readTree(openAi.lastBody).path("max_tokens").asInt());
+        }
+        assertEquals(200, post("{\"model\":\"claude\"," + hi + "}").status);
+        assertEquals("Anthropic requires a limit", ChatRequest.DEFAULT_MAX_TOKENS, JSON.readTree(anthropic.lastBody).path("max_tokens").asInt());
+        assertEquals(200, post("{\"model\":\"claude\",\"max_completion_tokens\":55," + hi + "}").status);
+        assertEquals(55, JSON.readTree(anthropic.lastBody).path("max_tokens").asInt());
+    }
+
+    @Test
+    public void anthropicRefusesMetadataAndStoreTrueByNameAndAnotherDeploymentOrTheRoutesDropListTakesThem() throws Exception {
+        String hi = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        Call metadata = post("{\"model\":\"claude\",\"metadata\":{\"team\":\"billing\"}," + hi + "}");
+        assertEquals(metadata.text(), 400, metadata.status);
+        assertEquals("metadata", metadata.json().path("error").path("param").asText());
+        Call store = post("{\"model\":\"claude\",\"store\":true," + hi + "}");
+        assertEquals(store.text(), 400, store.status);
+        assertEquals("store", store.json().path("error").path("param").asText());
+        assertEquals(0, anthropic.requests.get());
+
+        Call noStore = post("{\"model\":\"claude\",\"store\":false,\"user\":\"u-1\"," + hi + "}");
+        assertEquals("nothing stored is what Anthropic does anyway", 200, noStore.status);
+        assertEquals("u-1", JSON.readTree(anthropic.lastBody).path("metadata").path("user_id").asText());
+
+        Call skipped = post("{\"model\":\"claude-then-gpt\",\"metadata\":{\"team\":\"billing\"},\"store\":true," + hi + "}");
+        assertEquals(skipped.text(), 200, skipped.status);
+        assertEquals("gpt", skipped.headers.get("X-Headroom-Deployment"));
+        JsonNode sent = JSON.readTree(openAi.lastBody);
+        assertEquals("billing", sent.path("metadata").path("team").asText());
+        assertTrue(sent.path("store").asBoolean());
+
+        router.putRoute(new Route("claude-drops-metadata", "ordered", List.of("claude", "gpt"), Map.of(), List.of("metadata")));
+        Call dropped = post("{\"model\":\"claude-drops-metadata\",\"metadata\":{\"team\":\"billing\"}," + hi + "}");
+        assertEquals("claude", dropped.headers.get("X-Headroom-Deployment"));
+        assertFalse(anthropic.lastBody, anthropic.lastBody.contains("billing"));
+    }
+
+    @Test
+    public void aConversationLongerThanTheContextIsContextLengthExceededFromEitherVendorWithoutTheProvidersText() throws Exception {
+        String openAiError = "{\"error\":{\"message\":\"This model's maximum context length is 8192 tokens. However, your messages "
+                + "resulted in 9000 tokens. (key sk-abc123)\",\"type\":\"invalid_request_error\",\"param\":\"messages\","
+                + "\"code\":\"context_length_exceeded\"}}";
+        String anthropicError = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"prompt is too long: 210000 tokens > 200000 maximum (key sk-abc123)\"}}";
+        Caller tenant = new Caller("acme-token", Caller.TENANT, TenantId.of("acme"));
+        for (String route : List.of("gpt", "claude")) {
+            FakeLlmProvider server = route.equals("gpt") ? openAi : anthropic;
+            String errorBody = route.equals("gpt") ? openAiError : anthropicError;
+            for (boolean stream : List.of(false, true)) {
+                for (Caller caller : List.of(tenant, new Caller("test", Caller.PLATFORM, null))) {
+                    server.then(Behaviour.error(400, null, errorBody));
+                    Call c = new Call("{\"model\":\"" + route + "\",\"stream\":" + stream
+                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                    endpoint.serve(caller, c);
+                    String what = route + (stream ? " streamed" : "") + " for " + caller.role();
+                    assertEquals(what + ": " + c.text(), 400, c.status);
+                    JsonNode error = c.json().path("error");
+                    assertEquals(what, "context_length_exceeded", error.path("code").asText());
+                    assertEquals(what, "invalid_request_error", error.path("type").asText());
+                    assertEquals(what, "messages", error.path("param").asText());
+                    if (caller == tenant) {
+                        assertFalse(what + ": " + error, error.toString().contains("sk-abc123") || error.toString().contains("tokens >")
+                                || error.toString().contains("8192"));
+                    }
+                }
+            }
+        }
+        // another 400 of the provider's carries no code
+        openAi.then(Behaviour.error(400, null, "{\"error\":{\"message\":\"Invalid value for 'temperature'\",\"type\":\"invalid_request_error\"}}"));
+        Call other = post("{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, other.status);
+        assertTrue(other.text(), other.json().path("error").path("code").isNull());
     }
 
     @Test

@@ -36,7 +36,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * with a Bearer key; streaming as SSE {@code data:} chunks with {@code choices[0].delta.content} and
  * {@code delta.tool_calls}, ended by {@code [DONE]}. The request is OpenAI's own: messages (developer role, content
  * parts, tool calls and results), tools, tool_choice, response_format and every other parameter the client sent
- * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens.
+ * (unknown ones included) pass as they are; {@code max_completion_tokens} is sent as itself, not as max_tokens, and a
+ * request that sets neither gets neither (the model's own default, as when the client calls the server directly).
  * Deployments set to serve the Responses API get Responses calls passed through to {endpoint}/responses.
  */
 @Component(service = ProviderAdapter.class, property = ProviderAdapter.PROVIDER + "=openai")
@@ -77,7 +78,7 @@ public final class OpenAiAdapter extends HttpProvider {
     @Override
     protected JsonNode body(Deployment d, ChatRequest request, boolean stream) {
         ObjectNode body = JSON.createObjectNode().put("model", d.model());
-        if (request.parameter("max_completion_tokens") == null) {
+        if (!request.defaultMaxTokens() && request.parameter("max_completion_tokens") == null) { // none set: the model's default
             body.put("max_tokens", request.maxTokens());
         }
         body.put("stream", stream);
@@ -147,7 +148,9 @@ public final class OpenAiAdapter extends HttpProvider {
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("model", d.model());
-            g.writeNumberField("max_tokens", request.maxTokens());
+            if (!request.defaultMaxTokens()) {
+                g.writeNumberField("max_tokens", request.maxTokens());
+            }
             g.writeBooleanField("stream", stream);
             if (request.temperature() != null) {
                 g.writeNumberField("temperature", request.temperature());
@@ -258,23 +261,35 @@ public final class OpenAiAdapter extends HttpProvider {
     }
 
     /**
-     * What the gateway cannot give back although the server could: several choices ({@code n} above 1) and token
-     * log probabilities (the gateway's answer has one choice and no logprobs).
+     * Every parameter passes as sent, {@code n} above 1 and {@code logprobs} included: a complete answer then comes
+     * back with the server's own choices ({@link ChatResponse#choicesJson}). A stream has room for one choice and no
+     * log probabilities, so {@link #stream} refuses them (the REST endpoint refuses such a stream before routing it).
      */
     @Override
     public List<String> unsupported(Deployment d, ChatRequest request) {
-        List<String> out = new ArrayList<>();
+        return List.of();
+    }
+
+    /** The parameter a stream cannot carry (several choices, log probabilities), or null. */
+    static String notStreamable(ChatRequest request) {
         String n = request.parameter("n");
         if (n != null && !n.equals("1")) {
-            out.add("n");
+            return "n";
         }
         if ("true".equals(request.parameter("logprobs"))) {
-            out.add("logprobs");
+            return "logprobs";
         }
-        if (request.parameter("top_logprobs") != null) {
-            out.add("top_logprobs");
+        return request.parameter("top_logprobs") != null ? "top_logprobs" : null;
+    }
+
+    @Override
+    public void stream(Deployment d, ChatRequest request, StreamListener listener) {
+        String refused = notStreamable(request);
+        if (refused != null) {
+            throw new ProviderException("'" + refused + "' is answered only without streaming", 400, false, 0, null,
+                    ProviderException.UNSUPPORTED_PARAMETER, refused);
         }
-        return out;
+        super.stream(d, request, listener);
     }
 
     /** Embeddings: POST {endpoint}/embeddings with the inputs, dimensions and every other parameter as sent. */
@@ -359,6 +374,9 @@ public final class OpenAiAdapter extends HttpProvider {
                     boolean first = true;
                     while (p.nextToken() != JsonToken.END_ARRAY) {
                         if (!first || p.currentToken() != JsonToken.START_OBJECT) {
+                            if (!first) {
+                                return parse(d, JSON.readTree(body)); // several choices (n): the server's own are the answer
+                            }
                             p.skipChildren();
                             continue;
                         }
@@ -369,6 +387,8 @@ public final class OpenAiAdapter extends HttpProvider {
                             if (c.equals("finish_reason")) {
                                 finish = v == JsonToken.VALUE_NULL ? null : p.getValueAsString();
                                 p.skipChildren();
+                            } else if (c.equals("logprobs") && v != JsonToken.VALUE_NULL) {
+                                return parse(d, JSON.readTree(body)); // log probabilities: the server's own choices carry them
                             } else if (c.equals("message") && v == JsonToken.START_OBJECT) {
                                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                                     String m = p.getCurrentName();
@@ -416,9 +436,14 @@ public final class OpenAiAdapter extends HttpProvider {
             throw new ProviderException(d.name() + ": response has no choices[0].message.content", 502, true, 0, null);
         }
         JsonNode usage = r.path("usage");
+        JsonNode choices = r.path("choices");
+        boolean own = choices.size() > 1;
+        for (JsonNode c : choices) {
+            own |= c.hasNonNull("logprobs");
+        }
         return new ChatResponse(message.path("content").isNull() ? "" : message.path("content").asText(""),
                 finishReason(choice.path("finish_reason").asText(null)), d.name(), r.path("model").asText(d.model()),
-                usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt(), calls);
+                usage.path("prompt_tokens").asInt(), usage.path("completion_tokens").asInt(), calls, own ? choices.toString() : null);
     }
 
     /**

@@ -40,7 +40,9 @@ public class OpenAiWireTest {
                 new ChatRequest(List.of(new ChatMessage("user", null, List.of(ContentPart.text("look"),
                         ContentPart.image("data:image/png;base64,iVBORw0KGgo=", "low")), null, null, null),
                         new ChatMessage("assistant", null, null, List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}")), null, null),
-                        new ChatMessage("tool", "18C", null, null, "call_1", null)), 1024, null));
+                        new ChatMessage("tool", "18C", null, null, "call_1", null)), 1024, null),
+                new ChatRequest(List.of(new ChatMessage("user", "no limit set")), ChatRequest.DEFAULT_MAX_TOKENS, null, List.of(), null,
+                        null, java.util.Map.of(), true));
         for (ChatRequest r : requests) {
             for (boolean stream : new boolean[] {false, true}) {
                 assertArrayEquals(new String(adapter.bodyBytes(d, r, stream), StandardCharsets.UTF_8),
@@ -66,9 +68,31 @@ public class OpenAiWireTest {
             ChatResponse tree = adapter.parse(d, JSON.readTree(a));
             assertEquals(a, tree, streamed);
         }
+        assertEquals("several choices: the server's own", JSON.readTree(answers.get(1)).path("choices"),
+                JSON.readTree(adapter.parse(d, answers.get(1).getBytes(StandardCharsets.UTF_8)).choicesJson()));
+        assertEquals("one choice without logprobs: the gateway writes it", null,
+                adapter.parse(d, answers.get(0).getBytes(StandardCharsets.UTF_8)).choicesJson());
+        String logprobs = "{\"choices\":[{\"message\":{\"content\":\"Hi\"},\"logprobs\":{\"content\":[{\"token\":\"Hi\",\"logprob\":-1}]},"
+                + "\"finish_reason\":\"stop\"}]}";
+        ChatResponse withLogprobs = adapter.parse(d, logprobs.getBytes(StandardCharsets.UTF_8));
+        assertEquals(adapter.parse(d, JSON.readTree(logprobs)), withLogprobs);
+        assertEquals(-1, JSON.readTree(withLogprobs.choicesJson()).path(0).path("logprobs").path("content").path(0).path("logprob").asInt());
+        assertEquals("Hi", withLogprobs.content());
         for (String missing : List.of("{\"choices\":[]}", "{\"choices\":[{\"message\":{\"role\":\"assistant\"}}]}", "{}")) {
             assertThrows(ProviderException.class, () -> adapter.parse(d, missing.getBytes(StandardCharsets.UTF_8)));
             assertThrows(ProviderException.class, () -> adapter.parse(d, JSON.readTree(missing)));
+        }
+    }
+
+    @Test
+    public void aStreamIsRefusedSeveralChoicesAndLogprobsByNameBeforeAnythingIsSent() {
+        for (String name : List.of("n", "logprobs", "top_logprobs")) {
+            ChatRequest r = new ChatRequest(List.of(new ChatMessage("user", "hi")), 20, null, List.of(), null, null,
+                    java.util.Map.of(name, name.equals("logprobs") ? "true" : "2"));
+            ProviderException e = assertThrows(ProviderException.class, () -> adapter.stream(d, r, null));
+            assertEquals(400, e.status());
+            assertEquals(name, e.param());
+            assertEquals(ProviderException.UNSUPPORTED_PARAMETER, e.code());
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.headroom.queue.internal.store;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.store.ControlStore;
 import io.headroom.queue.internal.core.FleetLoad;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,12 +42,7 @@ public final class LoadStore {
     /** Replaces this node's rows with {@code loads} and {@code open} (zero entries are not written), in one transaction. */
     public void flush(Map<FleetLoad.Key, FleetLoad.Load> loads, Map<TenantId, Open> open) throws SQLException {
         try (Connection c = db.getConnection()) {
-            int isolation = c.getTransactionIsolation();
-            // read committed: the DELETE locks this node's rows only, with no gap locks; under repeatable read two nodes'
-            // flushes took gap locks around their own rows and deadlocked on each other's inserts
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            c.setAutoCommit(false);
-            try {
+            ControlStore.replaceOwnRows(c, () -> {
                 for (String table : new String[] {"queue_node_load", "queue_node_open"}) {
                     try (PreparedStatement p = c.prepareStatement("DELETE FROM " + table + " WHERE node = ? AND backend = ?")) {
                         p.setString(1, node);
@@ -94,14 +90,7 @@ public final class LoadStore {
                         p.executeBatch();
                     }
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-                c.setTransactionIsolation(isolation);
-            }
+            });
         }
     }
 
