@@ -143,17 +143,64 @@ public class SecurityIT extends HeadroomTestSupport {
     @Test
     public void f_aTrickledBodyIsCutOffAtTheDeadline() throws Exception {
         awaitUp();
-        String body = "{\"percentage\":1" + " ".repeat(200) + "}";
+        String answer = trickle("PUT", "/api/flags/sec.slow", OPERATOR, "{\"percentage\":1" + " ".repeat(200) + "}");
+        assertTrue(answer, answer.startsWith("HTTP/1.1 408"));
+        assertEquals(404, get("/flags/sec.slow", OPERATOR).statusCode());
+    }
+
+    /**
+     * The same slow client against every endpoint that takes a body, as a tenant: each answers with a refusal (the
+     * deadline's 408, or the tenant's 401/403/404 at once), none waits for the whole body, none answers 5xx or 2xx.
+     */
+    @Test
+    public void fg_aTrickledBodyToEveryEndpointIsRefusedWithoutWaitingForIt() throws Exception {
+        awaitUp();
+        String acme = "Bearer " + tokens.create("sec-acme-slow", TenantId.of("acme")).token();
+        JsonNode paths = JSON.readTree(get("/openapi.json", null).body()).path("paths");
+        List<String[]> writes = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = it.next();
+            for (Iterator<String> methods = path.getValue().fieldNames(); methods.hasNext(); ) {
+                String method = methods.next().toUpperCase(java.util.Locale.ROOT);
+                if (List.of("POST", "PUT", "PATCH").contains(method)) {
+                    writes.add(new String[] {method, "/api" + path.getKey().replace("{tenant}", "acme").replaceAll("\\{[^}]+}", "x")});
+                }
+            }
+        }
+        assertTrue("endpoints with a body: " + writes.size(), writes.size() > 20);
+        java.util.concurrent.ExecutorService slow = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+            for (String[] w : writes) {
+                answers.add(slow.submit(() -> w[0] + " " + w[1] + " -> " + trickle(w[0], w[1], acme, "{\"a\":1" + " ".repeat(200) + "}")));
+            }
+            List<String> wrong = new ArrayList<>();
+            for (java.util.concurrent.Future<String> a : answers) {
+                String answer = a.get();
+                if (!answer.matches("(?s).* -> HTTP/1\\.1 4\\d\\d.*")) {
+                    wrong.add(abbreviate(answer));
+                }
+            }
+            assertTrue(String.join("\n", wrong), wrong.isEmpty());
+        } finally {
+            slow.shutdownNow();
+        }
+    }
+
+    /**
+     * Sends {@code body} one byte every 300 ms after the request's head, as a slow client does; the server's first
+     * answer bytes (its status line) as soon as they come, or what there is when it closed the connection. The whole
+     * body would take a minute: the platform's deadline (2 s here) must cut it off long before.
+     */
+    private static String trickle(String method, String path, String authorization, String body) throws Exception {
         try (Socket s = new Socket("127.0.0.1", Integer.parseInt(System.getProperty(HTTP_PORT_PROPERTY)))) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(("PUT /api/flags/sec.slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + OPERATOR
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
-            String answer = null;
-            // one byte every 300 ms: the whole body would take a minute; the deadline is 2 s
-            for (int i = 0; i < body.length() && answer == null; i++) {
+            for (int i = 0; i < body.length(); i++) {
                 try {
                     out.write(body.charAt(i));
                     out.flush();
@@ -162,15 +209,11 @@ public class SecurityIT extends HeadroomTestSupport {
                 }
                 Thread.sleep(300);
                 if (in.available() > 0) {
-                    answer = new String(in.readNBytes(in.available()), StandardCharsets.US_ASCII);
+                    return new String(in.readNBytes(in.available()), StandardCharsets.US_ASCII);
                 }
             }
-            if (answer == null) {
-                answer = new String(in.readNBytes(Math.max(1, in.available())), StandardCharsets.US_ASCII);
-            }
-            assertTrue(answer, answer.startsWith("HTTP/1.1 408"));
+            return new String(in.readNBytes(Math.max(1, in.available())), StandardCharsets.US_ASCII);
         }
-        assertEquals(404, get("/flags/sec.slow", OPERATOR).statusCode());
     }
 
     /**
@@ -428,6 +471,30 @@ public class SecurityIT extends HeadroomTestSupport {
                         + " PRIMARY KEY (tenant_id, id)) /*!50000 , DROP TABLE other */\"}");
         assertEquals(hidden.body(), 400, hidden.statusCode());
         assertTrue(hidden.body(), hidden.body().contains("comment"));
+    }
+
+    /**
+     * A tenant naming collections that do not exist (a typo, or a flood of made-up names) gets 404s that cost no
+     * control-schema query each: the node reloads its collections at most once per 250 ms for all of them together,
+     * counted by the node's own meters.
+     */
+    @Test
+    public void k_unknownCollectionsDoNotEachReloadTheCollections() throws Exception {
+        awaitUp();
+        String acme = "Bearer " + tokens.create("sec-acme-search", TenantId.of("acme")).token();
+        double misses = metric("headroom_search_collection_misses_total");
+        double reloads = metric("headroom_search_collection_miss_reloads_total");
+        int requests = 500;
+        long started = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            HttpResponse<String> r = get("/search/collections/no-such-" + i + "/tenants/acme/search?q=x", acme);
+            assertEquals(r.body(), 404, r.statusCode());
+        }
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals("every request was a miss", requests, metric("headroom_search_collection_misses_total") - misses, 0.5);
+        double caused = metric("headroom_search_collection_miss_reloads_total") - reloads;
+        assertTrue(caused + " reloads for " + requests + " misses in " + elapsedMillis + " ms",
+                caused >= 1 && caused <= elapsedMillis / 250 + 2);
     }
 
     @Test

@@ -13,13 +13,18 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Search's meters, read when scraped: for each migration that is not finished, its outbox depth, documents copied by
- * the backfill, and tenants by backfill and validation state; the number of collections.
+ * the backfill, and tenants by backfill and validation state; the number of collections; requests naming an unknown
+ * collection and the reloads they caused.
  */
 @Component(immediate = true)
 public final class SearchMeters {
     @Activate
-    public SearchMeters(@Reference Metrics metrics, @Reference SearchAdmin search) {
+    public SearchMeters(@Reference Metrics metrics, @Reference SearchAdmin search, @Reference SearchNode node) {
         metrics.gauge("headroom_search_collections", "Collections", List.of(), s -> s.sample(search.collections().size()));
+        metrics.counter("headroom_search_collection_misses", "Requests naming a collection this node did not know",
+                List.of(), s -> s.sample(node.misses()));
+        metrics.counter("headroom_search_collection_miss_reloads", "Reloads of the collections from the control schema"
+                + " caused by those requests (at most one per 250 ms however many)", List.of(), s -> s.sample(node.missReloads()));
         List<String> migration = List.of("collection", "migration", "state");
         metrics.gauge("headroom_search_outbox_pending", "Dual writes waiting in the outbox of each unfinished migration",
                 migration, s -> active(search).forEach(m -> s.sample(m.outboxPending(), labels(m))));

@@ -122,10 +122,13 @@ public final class SearchNode {
         }
     }
 
-    /** Reloads the snapshot now (after this node changed the control schema, so it sees its own change at once). */
     private static final long MISS_RELOAD_SPACING_MILLIS = 250;
     private final java.util.concurrent.atomic.AtomicLong lastMissRefresh = new java.util.concurrent.atomic.AtomicLong();
+    /** Requests that named a collection the snapshot did not know, and the reloads they caused. */
+    private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder missReloads = new java.util.concurrent.atomic.LongAdder();
 
+    /** Reloads the snapshot now (after this node changed the control schema, so it sees its own change at once). */
     public synchronized void refresh() throws SQLException {
         Map<String, Integer> current = store.collections();
         Map<String, Map<Integer, LayoutRow>> layouts = new HashMap<>();
@@ -155,9 +158,11 @@ public final class SearchNode {
     public Snapshot snapshotWith(String collection) {
         Snapshot s = snapshot;
         if (!s.current().containsKey(collection)) {
+            misses.increment();
             long now = System.currentTimeMillis();
             long last = lastMissRefresh.get();
             if (now - last > MISS_RELOAD_SPACING_MILLIS && lastMissRefresh.compareAndSet(last, now)) {
+                missReloads.increment();
                 refreshQuietly();
             }
             s = snapshot;
@@ -166,6 +171,16 @@ public final class SearchNode {
             }
         }
         return s;
+    }
+
+    /** Requests so far that named a collection this node's snapshot did not know. */
+    public long misses() {
+        return misses.sum();
+    }
+
+    /** Reloads of the snapshot those requests caused (at most one per {@value #MISS_RELOAD_SPACING_MILLIS} ms). */
+    public long missReloads() {
+        return missReloads.sum();
     }
 
     private final Map<String, Schema> schemas = new ConcurrentHashMap<>();

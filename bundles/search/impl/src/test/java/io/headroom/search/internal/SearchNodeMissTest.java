@@ -108,6 +108,9 @@ public class SearchNodeMissTest {
         assertTrue("the first miss reloads", missReloads >= 1);
         assertTrue(missReloads + " reloads for 2000 requests in " + elapsedMillis + " ms",
                 missReloads <= 1 + elapsedMillis / SPACING_MILLIS);
+        // the node's own meters count the same
+        assertEquals(2000, node.misses());
+        assertEquals(missReloads, node.missReloads());
     }
 
     @Test
