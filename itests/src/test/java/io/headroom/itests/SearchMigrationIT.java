@@ -140,6 +140,7 @@ public class SearchMigrationIT extends HeadroomTestSupport {
 
         // the same id in two tenants: two documents; a query matching the other tenant's text finds nothing
         assertTrue(eventually(() -> total(search().search("notes", TenantId.of("acme"), SearchQuery.of("secret", 10))) == 1));
+        assertTrue(eventually(() -> total(search().search("notes", TenantId.of("globex"), SearchQuery.of("secret", 10))) == 1));
         SearchResult acmeSecret = search().search("notes", TenantId.of("acme"), SearchQuery.of("secret", 10));
         assertEquals("secret plan of acme", acmeSecret.hits().get(0).document().get("title"));
         assertEquals(0, search().search("notes", TenantId.of("acme"), SearchQuery.of("globex", 10)).total());

@@ -10,6 +10,7 @@ import io.headroom.search.internal.engine.TenantCopy;
 import io.headroom.search.internal.store.SearchStore;
 import io.headroom.search.internal.store.SearchStore.MigrationRow;
 import io.headroom.search.internal.store.SearchStore.TenantRow;
+import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,6 +106,14 @@ public final class SearchBackfill {
                     SearchNode.Snapshot s = node.snapshot();
                     Layout source = s.layout(m.collection(), m.source());
                     Layout target = s.layout(m.collection(), m.target());
+                    // a point in time sees refreshed documents only: one written before dual-write began and not yet
+                    // refreshed (the index's refresh interval may outlast the start grace) would never be copied
+                    try {
+                        node.es().refresh(source.indexes());
+                    } catch (IOException | RuntimeException e) {
+                        LOG.info("search: backfill of migration {} waits, the source could not be refreshed: {}", m.id(), e.toString());
+                        continue;
+                    }
                     // tenants are independent: copy several at once
                     List<Future<Boolean>> results = new ArrayList<>();
                     for (TenantRow t : todo) {
