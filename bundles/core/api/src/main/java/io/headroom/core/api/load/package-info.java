@@ -4,7 +4,7 @@
  * own layer.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.headroom.core.api.load;
 
 import org.osgi.annotation.bundle.Export;

@@ -3,7 +3,7 @@
  * shared tracker that keeps tenant labels bounded.
  */
 @Export
-@Version("1.1.0")
+@Version("1.3.0")
 package io.headroom.core.api.metrics;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,6 +1,6 @@
 /** Signals: per-tenant outcomes and load reported by capabilities to optional consumers. */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.headroom.core.api.signal;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,27 +1,18 @@
 package io.headroom.core.internal.load;
 
-import io.headroom.core.api.InvalidTenantIdException;
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeasedRole;
 import io.headroom.core.api.fleet.Leases;
 import io.headroom.core.api.load.LoadSpike;
 import io.headroom.core.api.load.SpikeListener;
 import io.headroom.core.api.load.TenantLayerLoad;
 import io.headroom.core.api.load.TenantLoad;
-import io.headroom.core.api.metrics.Counter;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.metrics.TenantSamples;
-import io.headroom.core.api.metrics.TopTenants;
-import io.headroom.core.api.signal.LoadSample;
-import io.headroom.core.api.signal.OutcomeEvent;
-import io.headroom.core.api.signal.SignalListener;
 import io.headroom.core.api.store.ControlStore;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,8 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,28 +43,30 @@ import org.slf4j.LoggerFactory;
  * node's figures to the control schema every {@code flushMillis} (its rows replaced, as the heartbeat writes its
  * per-node counters) and reads every live node's rows back added up: that fleet view is what the shell, REST, the
  * console and the metrics show. The node holding the {@value #SPIKE_LEASE} lease evaluates spikes on the fleet view and
- * reports each start and end once: log, metric, {@link SpikeListener}s (EventAdmin among them) and the webhook if set.
+ * reports each start and end once ({@link SpikeReporter}: log, metric, {@link SpikeListener}s and the webhook if set).
  *
  * <p>When the control schema cannot be reached the node keeps counting and shows the last fleet view it read.
  */
-@Component(service = {SignalListener.class, TenantLoad.class}, configurationPid = JdbcTenantLimits.PID)
+@Component(service = TenantLoad.class, configurationPid = JdbcTenantLimits.PID)
 @Designate(ocd = LedgerService.Config.class)
-public final class LedgerService implements SignalListener, TenantLoad {
-    static final String OUTCOMES = LoadView.HEALTH_PREFIX + "outcomes";
-    static final String FAILURES = LoadView.HEALTH_PREFIX + "failures";
+public final class LedgerService implements TenantLoad {
+    static final String OUTCOMES = TenantLoad.layer(TenantTracker.HEALTH, "outcomes");
+    static final String FAILURES = TenantLoad.layer(TenantTracker.HEALTH, "failures");
     static final String SPIKE_LEASE = "headroom.load.spikes";
     private static final Logger LOG = LoggerFactory.getLogger(LedgerService.class);
     /** Rows below this rate and baseline (per second) are not written: idle tenants leave the table. */
     private static final double IDLE = 1e-4;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @ObjectClassDefinition(name = "Headroom tenant load and limits")
     public @interface Config {
         @AttributeDefinition(description = "Tenants tracked by name per layer on each node (the rest are summed)")
         int tenantsPerLayer() default 1000;
 
-        @AttributeDefinition(description = "Layers tracked at most")
-        int maxLayers() default 16;
+        @AttributeDefinition(description = "Measures tracked at most (a capability's queries, jobs, tokens ... each one)")
+        int maxMeasures() default 16;
+
+        @AttributeDefinition(description = "Resources (shards, queues, routes ...) tracked by name per measure, the busiest (the rest as *other*)")
+        int resourcesPerMeasure() default 8;
 
         @AttributeDefinition(description = "Half-life of the current rate, seconds")
         double rateHalfLifeSeconds() default 10;
@@ -103,19 +94,16 @@ public final class LedgerService implements SignalListener, TenantLoad {
     }
 
     private final LoadLedger ledger;
+    private final TenantTracker tracker;
     private final DataSource db;
     private final Fleet fleet;
-    private final Leases leases;
-    private final TopTenants top;
+    private final LeasedRole spikeWatch;
     private final Config config;
     private final LoadView.SpikeRule rule;
     private final SpikeWatch watch = new SpikeWatch();
     private final ScheduledExecutorService scheduler;
-    private final Counter spikes;
-    private final HttpClient http;
-    private final URI webhook;
+    private final SpikeReporter reporter;
     private volatile LoadView view = LoadView.EMPTY;
-    private Lease lease;
     private boolean failing;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -123,21 +111,25 @@ public final class LedgerService implements SignalListener, TenantLoad {
 
     @Activate
     public LedgerService(@Reference ControlStore store, @Reference Fleet fleet, @Reference Leases leases, @Reference Metrics metrics,
-            @Reference TopTenants top, Config config) {
+            @Reference TenantTracker tracker, Config config) {
         store.migrate("core.load", JdbcTenantLimits.MIGRATIONS);
         this.db = store.dataSource();
         this.fleet = fleet;
-        this.leases = leases;
-        this.top = top;
+        this.spikeWatch = new LeasedRole(leases, SPIKE_LEASE, Duration.ofMillis(Math.max(3_000, 3 * config.flushMillis())),
+                new LeasedRole.Listener() {
+                    @Override
+                    public void lost(Lease lease) {
+                        watch.reset();
+                    }
+                });
         this.config = config;
         this.rule = new LoadView.SpikeRule(config.spikeFactor(), config.spikeMinShare(), config.spikeMinRate());
-        this.ledger = new LoadLedger(new LoadLedger.Settings(config.tenantsPerLayer(), config.maxLayers(),
-                Math.round(config.rateHalfLifeSeconds() * 1000), Math.round(config.baselineHalfLifeSeconds() * 1000)),
-                System::currentTimeMillis);
-        this.webhook = config.spikeWebhook().isBlank() ? null : URI.create(config.spikeWebhook().trim());
-        this.http = webhook == null ? null : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        this.spikes = metrics.counter("headroom_tenant_load_spikes",
-                "Tenant spikes against their own baseline that started, by layer and tenant", "layer", "tenant");
+        this.ledger = tracker.ledger();
+        this.tracker = tracker;
+        this.reporter = new SpikeReporter(config.spikeWebhook().isBlank() ? null : URI.create(config.spikeWebhook().trim()),
+                metrics.counter("headroom_tenant_load_spikes",
+                        "Tenant spikes against their own baseline that started, by layer and tenant", "layer", "tenant"),
+                tracker, listeners);
         metrics.gauge("headroom_tenant_load_rate", "Fleet-wide load per second by layer and tenant (the busiest by name)",
                 List.of("layer", "tenant"), s -> {
                     LoadView v = view;
@@ -153,6 +145,8 @@ public final class LedgerService implements SignalListener, TenantLoad {
             return t;
         });
         scheduler.scheduleWithFixedDelay(this::flushQuietly, 0, config.flushMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::drainOutcomesQuietly, TenantTracker.OUTCOME_DRAIN_MILLIS,
+                TenantTracker.OUTCOME_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Deactivate
@@ -163,27 +157,15 @@ public final class LedgerService implements SignalListener, TenantLoad {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (lease != null) {
-            lease.close();
-        }
+        spikeWatch.close();
     }
 
-    /**
-     * Outcomes (what the heartbeat consumes) as two layers of their own, so a tenant's view shows how its jobs fare
-     * next to its load: {@value #OUTCOMES} all of them, {@value #FAILURES} the failed ones.
-     */
-    @Override
-    public void onOutcome(OutcomeEvent event) {
-        String tenant = event.tenant().value();
-        ledger.add(OUTCOMES, tenant, 1);
-        if (!event.success()) {
-            ledger.add(FAILURES, tenant, 1);
+    private void drainOutcomesQuietly() {
+        try {
+            tracker.drainOutcomes();
+        } catch (RuntimeException e) {
+            LOG.warn("tenant load: outcomes not counted this time: {}", e.toString());
         }
-    }
-
-    @Override
-    public void onLoad(LoadSample sample) {
-        ledger.add(sample.capability(), sample.tenant().value(), sample.amount());
     }
 
     private void flushQuietly() {
@@ -208,6 +190,7 @@ public final class LedgerService implements SignalListener, TenantLoad {
 
     private void flush() throws SQLException {
         String node = fleet.nodeId();
+        tracker.drainOutcomes();
         List<LoadLedger.LayerFigures> figures = ledger.snapshot();
         try (Connection c = db.getConnection()) {
             ControlStore.replaceOwnRows(c, () -> {
@@ -259,70 +242,17 @@ public final class LedgerService implements SignalListener, TenantLoad {
 
     /** Evaluates spikes on the fleet view, on the one node holding the lease. */
     private void evaluate() {
-        if (lease == null || !lease.held()) {
-            if (lease != null) {
-                lease.close();
-                watch.reset();
-            }
-            Optional<Lease> taken = leases.tryAcquire(SPIKE_LEASE, Duration.ofMillis(Math.max(3_000, 3 * config.flushMillis())));
-            lease = taken.orElse(null);
-            if (lease == null) {
-                return;
-            }
+        if (spikeWatch.hold().isEmpty()) {
+            return;
         }
         for (LoadSpike s : watch.next(view, Instant.now())) {
-            report(s);
+            reporter.report(s);
         }
-    }
-
-    private void report(LoadSpike s) {
-        if (s.ended()) {
-            LOG.info("tenant {} no longer spikes on {}: {}/s against a baseline of {}/s, {}% of the layer", s.tenant(), s.layer(),
-                    round(s.rate()), round(s.baseline()), Math.round(s.share() * 100));
-        } else {
-            LOG.warn("tenant {} spikes on {}: {}/s, {}x its baseline of {}/s, {}% of the layer", s.tenant(), s.layer(), round(s.rate()),
-                    s.baseline() > 0 ? round(s.rate() / s.baseline()) : "∞", round(s.baseline()), Math.round(s.share() * 100));
-            spikes.inc(s.layer(), label(s.tenant()));
-        }
-        for (SpikeListener l : listeners) {
-            try {
-                l.spike(s);
-            } catch (RuntimeException e) {
-                LOG.warn("spike listener {} failed: {}", l.getClass().getName(), e.toString());
-            }
-        }
-        if (webhook != null) {
-            try {
-                byte[] body = JSON.writeValueAsBytes(Map.of("type", s.ended() ? "tenant.spike.ended" : "tenant.spike",
-                        "tenant", s.tenant(), "layer", s.layer(), "rate", s.rate(), "baseline", s.baseline(), "share", s.share(),
-                        "factor", s.factor(), "at", s.at().toString()));
-                http.sendAsync(HttpRequest.newBuilder(webhook).timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding())
-                        .whenComplete((r, e) -> {
-                            if (e != null || r.statusCode() >= 300) {
-                                LOG.warn("spike webhook for tenant {} failed: {}", s.tenant(), e != null ? e.toString() : "HTTP " + r.statusCode());
-                            }
-                        });
-            } catch (Exception e) {
-                LOG.warn("spike webhook for tenant {} not sent: {}", s.tenant(), e.toString());
-            }
-        }
-    }
-
-    private String label(String tenant) {
-        try {
-            return top.label(TenantId.of(tenant), 0);
-        } catch (InvalidTenantIdException e) {
-            return TopTenants.OTHER;
-        }
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 100) / 100.0;
     }
 
     /** What this node counted itself, before any flush (for the benchmark and tests of one node). */
     LoadView localView() {
+        tracker.drainOutcomes();
         List<LoadView.Row> rows = new ArrayList<>();
         for (LoadLedger.LayerFigures l : ledger.snapshot()) {
             rows.add(new LoadView.Row(l.layer(), LoadView.TOTAL, l.rate(), l.baseline()));

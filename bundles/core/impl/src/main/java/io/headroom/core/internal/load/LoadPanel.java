@@ -42,7 +42,8 @@ public final class LoadPanel implements ConsolePanel {
 
     @Override
     public String html() {
-        List<String> layers = load.layers().stream().filter(l -> !l.startsWith(LoadView.HEALTH_PREFIX)).toList();
+        List<String> all = load.layers().stream().filter(l -> !l.startsWith(LoadView.HEALTH_PREFIX)).toList();
+        List<String> layers = all.stream().filter(l -> l.indexOf('/') < 0).toList();
         if (layers.isEmpty()) {
             return "<p class=\"empty\">No load reported yet.</p>";
         }
@@ -64,6 +65,19 @@ public final class LoadPanel implements ConsolePanel {
             b.append("<h4>").append(Html.escape(layer)).append("</h4>");
             b.append(Html.bars(top.stream().map(l -> l.tenant() + (l.spiking() ? " (spiking)" : "")).toList(),
                     top.stream().mapToDouble(l -> l.share() * 100).toArray(), "% of the layer"));
+            List<String> parts = all.stream().filter(l -> l.startsWith(layer + "/")).toList();
+            if (!parts.isEmpty()) {
+                b.append("<table><tr><th>").append(Html.escape(layer)).append(" by resource</th><th>Rate/s</th><th>Largest share</th></tr>");
+                for (String part : parts) {
+                    List<TenantLayerLoad> p = load.top(part, 1);
+                    double rate = p.stream().mapToDouble(TenantLayerLoad::rate).sum();
+                    TenantLayerLoad first = p.isEmpty() ? null : p.get(0);
+                    b.append("<tr><td>").append(Html.escape(part.substring(layer.length() + 1))).append("</td><td class=\"n\">")
+                            .append(fmt(rate)).append("</td><td>").append(first == null ? "" : Html.escape(first.tenant()) + " "
+                                    + pct(first.share())).append("</td></tr>");
+                }
+                b.append("</table>");
+            }
         }
         List<TenantLimit> in = limits.list();
         if (!in.isEmpty()) {

@@ -17,8 +17,16 @@ import java.util.TreeMap;
 final class LoadView {
     /** The row name under which a node writes a layer's total. */
     static final String TOTAL = "*total*";
-    /** Layers that are not load but the outcomes of tenants' jobs: shown, never a spike. */
+    /**
+     * Layers that are not load but the outcomes of tenants' jobs: shown, never a spike. Nor is a resource's part of a
+     * measure: a tenant spiking on one shard spikes on the measure, and is reported once, there.
+     */
     static final String HEALTH_PREFIX = "health.";
+    /**
+     * Measures of the time a tenant's work waited (queue.dwell_ms): what it suffers, often from another tenant's burst,
+     * not what it asks for: shown, never its spike.
+     */
+    static final String WAIT_SUFFIX = ".dwell_ms";
     static final LoadView EMPTY = new LoadView(Map.of(), SpikeRule.NEVER);
 
     /**
@@ -90,7 +98,12 @@ final class LoadView {
     private static TenantLayerLoad load(String layer, String tenant, double rate, double baseline, double total, SpikeRule rule) {
         double share = share(rate, total);
         return new TenantLayerLoad(tenant, layer, rate, share, baseline,
-                !layer.startsWith(HEALTH_PREFIX) && rule.spiking(rate, baseline, share));
+                judged(layer) && rule.spiking(rate, baseline, share));
+    }
+
+    /** Whether a spike is judged on the layer: a measure's whole layer, of what a tenant asks for. */
+    static boolean judged(String layer) {
+        return !layer.startsWith(HEALTH_PREFIX) && layer.indexOf('/') < 0 && !layer.endsWith(WAIT_SUFFIX);
     }
 
     private static double share(double rate, double total) {

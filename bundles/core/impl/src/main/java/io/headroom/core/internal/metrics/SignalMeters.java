@@ -14,7 +14,7 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The signals every capability reports, as metrics: the latency and result of each customer outcome by job (what a
  * search query, a queued job, an LLM answer or a shard query took, as the customer saw it), and each capability's load
- * by resource and tenant (the busiest tenants by name, the rest as {@code other}).
+ * by measure, resource and tenant (the tenants the one tracker names, the rest as {@code other}).
  */
 @Component(service = SignalListener.class)
 public final class SignalMeters implements SignalListener {
@@ -29,7 +29,8 @@ public final class SignalMeters implements SignalListener {
                 "Customer outcomes reported by the capabilities: latency by job and result", Metrics.LATENCY_SECONDS,
                 "slo_job", "result");
         this.load = metrics.counter("headroom_tenant_load",
-                "Load reported by the capabilities per resource (queries, jobs, pool time) and tenant", "capability", "resource", "tenant");
+                "Load reported by the capabilities per measure (queries, pool_ms, jobs, dwell_ms, tokens ...), resource and tenant",
+                "capability", "measure", "resource", "tenant");
     }
 
     @Override
@@ -39,6 +40,6 @@ public final class SignalMeters implements SignalListener {
 
     @Override
     public void onLoad(LoadSample sample) {
-        load.add(sample.amount(), sample.capability(), sample.resource(), top.label(sample.tenant(), sample.amount()));
+        load.add(sample.amount(), sample.capability(), sample.measure(), sample.resource(), top.label(sample.tenant(), sample.amount()));
     }
 }

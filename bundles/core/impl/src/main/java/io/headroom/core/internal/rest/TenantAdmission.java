@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * The REST host's part of the tenant load ledger and limits: every request made for a tenant is reported as load on
- * the {@value #LAYER} layer (by path), and a tenant with a REST limit ({@link TenantLimit#restRps()}, fleet-wide) is
+ * the {@value #LAYER} layer (its requests measure, by service), and a tenant with a REST limit ({@link TenantLimit#restRps()}, fleet-wide) is
  * admitted through a token bucket holding this node's part of it (the limit over the live nodes, as a balancer spreads
  * requests evenly), refill per second, burst one second's worth. Tenants without a limit touch no bucket.
  */
@@ -38,7 +38,7 @@ final class TenantAdmission {
     int admit(TenantId tenant, String path) {
         Signals s = signals.get();
         if (s != null) {
-            s.load(new LoadSample(tenant, LAYER, path == null ? "unknown" : path, 1, Instant.now()));
+            s.load(new LoadSample(tenant, LAYER, resource(path), "requests", 1, Instant.now()));
         }
         TenantLimits l = limits.get();
         Integer rps = l == null ? null : l.limit(tenant).map(TenantLimit::restRps).orElse(null);
@@ -50,6 +50,14 @@ final class TenantAdmission {
         }
         double perSecond = (double) rps / Math.max(1, liveNodes.getAsInt());
         return buckets.computeIfAbsent(tenant, t -> new Bucket()).take(perSecond, nanos.getAsLong());
+    }
+
+    /** The service a request is for, as a resource of the layer: {@code queues} of {@code /queues}. */
+    private static String resource(String path) {
+        if (path == null || path.isEmpty() || path.equals("/")) {
+            return "unknown";
+        }
+        return path.charAt(0) == '/' ? path.substring(1) : path;
     }
 
     /** Tokens refilled at the rate, at most one second's worth (and at least one, so a low rate still admits). */

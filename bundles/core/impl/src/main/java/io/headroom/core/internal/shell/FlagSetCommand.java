@@ -1,12 +1,10 @@
 package io.headroom.core.internal.shell;
 
-import io.headroom.core.api.TenantId;
+import io.headroom.core.api.TenantList;
 import io.headroom.core.api.flags.FeatureFlags;
 import io.headroom.core.api.flags.FlagChange;
 import io.headroom.core.api.flags.FlagDefinition;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -45,22 +43,8 @@ public class FlagSetCommand implements Action {
 
     @Override
     public Object execute() {
-        FlagDefinition f = flags.apply(flag, new FlagChange(description, percent, tenants(allow), tenants(deny), tenants(clear)));
+        FlagDefinition f = flags.apply(flag, new FlagChange(description, percent, TenantList.parse(allow), TenantList.parse(deny), TenantList.parse(clear)));
         FlagListCommand.print(List.of(f));
         return null;
-    }
-
-    static Set<TenantId> tenants(List<String> values) {
-        Set<TenantId> out = new LinkedHashSet<>();
-        if (values != null) {
-            for (String v : values) {
-                for (String part : v.split(",")) {
-                    if (!part.isBlank()) {
-                        out.add(TenantId.of(part.trim()));
-                    }
-                }
-            }
-        }
-        return out;
     }
 }

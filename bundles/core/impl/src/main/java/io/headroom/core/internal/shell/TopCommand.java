@@ -25,7 +25,8 @@ public class TopCommand implements Action {
     @Reference
     TenantLoad load;
 
-    @Option(name = "--sort", aliases = "-s", description = "Sort by this layer's share (sharding, queue, llm, search, rest ...)")
+    @Option(name = "--sort", aliases = "-s", description = "Sort by this layer's share (queue.jobs, llm.tokens, sharding.pool_ms,"
+            + " or one resource's part: sharding.queries/shard-1 ...)")
     String sort;
 
     @Option(name = "--count", aliases = "-n", description = "Tenants shown")
@@ -40,7 +41,7 @@ public class TopCommand implements Action {
     @Override
     public Object execute() throws Exception {
         if (sort != null && !load.layers().contains(sort)) {
-            System.out.println("No load reported on layer '" + sort + "'; layers: " + layers());
+            System.out.println("No load reported on layer '" + sort + "'; layers: " + load.layers());
             return null;
         }
         for (int i = 0; iterations <= 0 || i < iterations; i++) {
@@ -56,8 +57,9 @@ public class TopCommand implements Action {
         return null;
     }
 
+    /** The measures' layers (a resource's part only when sorted by it): one column each. */
     private List<String> layers() {
-        return load.layers().stream().filter(l -> !l.startsWith("health.")).toList();
+        return load.layers().stream().filter(l -> !l.startsWith("health.") && (l.indexOf('/') < 0 || l.equals(sort))).toList();
     }
 
     private void print() {

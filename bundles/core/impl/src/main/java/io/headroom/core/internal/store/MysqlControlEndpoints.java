@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * (new connections read-only), acknowledges once the connections handed out before it are back (or after
  * {@value #DRAIN_MILLIS} ms), and lifts it only once it writes to the primary again.
  *
- * <p>A switchover, on the node that runs it, under the {@value #LEASE} lease: fence (and wait for every live node's
+ * <p>A switchover, on the node that runs it, under the {@value #LEASE} lease: wait (unfenced, up to
+ * {@value #CATCH_UP_MILLIS} ms) until the replica applied what the primary had written when it began, as Vitess's
+ * PlannedReparentShard does, so the fence only waits for the last few transactions; fence (and wait for every live node's
  * acknowledgement), note the primary's last GTID and make it read-only, wait until the replica applied that GTID,
  * promote the replica, make the old primary replicate from it, open the fence on the new primary. If the nodes or the
  * replica are not there within {@value #BUDGET_MILLIS} ms it rolls back: the old primary takes writes again.
@@ -47,6 +49,7 @@ public final class MysqlControlEndpoints implements ControlEndpoints {
     static final long WATCH_MILLIS = 200;
     static final long DRAIN_MILLIS = 3000;
     static final long BUDGET_MILLIS = 10_000;
+    static final long CATCH_UP_MILLIS = 15_000;
     private static final Logger LOG = LoggerFactory.getLogger(MysqlControlEndpoints.class);
 
     private final MysqlControlStore store;
@@ -174,6 +177,11 @@ public final class MysqlControlEndpoints implements ControlEndpoints {
             if (!replica.running() || replica.sourcePort() != port(source)) {
                 throw new IllegalStateException(MysqlControlStore.server(to) + " is not a running replica of " + MysqlControlStore.server(from)
                         + (replica.detail().isEmpty() ? "" : " (" + replica.detail() + ")"));
+            }
+            String now = single(p, "SELECT @@gtid_binlog_pos");
+            if (!"0".equals(single(r, "SELECT MASTER_GTID_WAIT('" + now.replace("'", "") + "', " + CATCH_UP_MILLIS / 1000 + ")"))) {
+                throw new IllegalStateException(MysqlControlStore.server(to) + " is more than " + CATCH_UP_MILLIS / 1000
+                        + " s behind the primary (did not apply " + now + "): switchover not started");
             }
             return run(p, r, from, to);
         } catch (SQLException e) {

@@ -81,6 +81,8 @@ public class TenantAdmissionTest {
         assertEquals("refilled at the rate", 5, admitted);
         assertEquals("every request is reported as load, admitted or not", 61, samples.size());
         assertEquals("rest", samples.get(0).capability());
+        assertEquals("requests", samples.get(0).measure());
+        assertEquals("by service", "queues", samples.get(0).resource());
     }
 
     @Test
