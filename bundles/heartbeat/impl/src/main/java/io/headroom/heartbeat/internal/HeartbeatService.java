@@ -6,6 +6,7 @@ import io.headroom.core.api.TenantId;
 import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.fleet.Lease;
 import io.headroom.core.api.fleet.LeaseLostException;
+import io.headroom.core.api.fleet.LeasedRole;
 import io.headroom.core.api.fleet.Leases;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.metrics.TopTenants;
@@ -102,14 +103,12 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     }
 
     private final HeartbeatStore store;
-    private final Leases leases;
-    private final Duration leaseTime;
     private final HeartbeatEngine local;
     private final HeartbeatEngine fleet;
     private final AlertDispatch dispatch;
     private final ScheduledExecutorService scheduler;
     private final HeartbeatMeters meters;
-    private volatile Lease evaluator;
+    private final LeasedRole evaluator;
     private Timestamp fleetReadAt;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -119,8 +118,6 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
     public HeartbeatService(@Reference ControlStore controlStore, @Reference Fleet nodes, @Reference Leases leases,
             @Reference Metrics metrics, @Reference TopTenants top, Config config) throws SQLException {
         this.store = new HeartbeatStore(controlStore, nodes.nodeId());
-        this.leases = leases;
-        this.leaseTime = Duration.ofSeconds(Math.max(1, config.evaluatorLeaseSeconds()));
         for (String specs : config.slos()) {
             for (String spec : specs.split(",")) {
                 if (!spec.isBlank()) {
@@ -147,10 +144,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         this.fleet = new HeartbeatEngine(System::currentTimeMillis, settings, new HeartbeatEngine.AlertListener() {
             @Override
             public long fired(Alert alert) {
-                Lease lease = evaluator;
-                if (lease == null) {
-                    throw new LeaseLostException(EVALUATOR_LEASE);
-                }
+                Lease lease = evaluator.held().orElseThrow(() -> new LeaseLostException(EVALUATOR_LEASE));
                 try {
                     long id = store.insertAlert(alert, lease);
                     dispatch.fired(withId(alert, id));
@@ -178,6 +172,23 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         fleetReadAt = store.loadFleet(fleet, local, null, nowMinute);
         fleet.replaceFiring(store.firing());
         meters = new HeartbeatMeters(metrics, top, this, fleet::firing);
+        evaluator = new LeasedRole(leases, EVALUATOR_LEASE, Duration.ofSeconds(Math.max(1, config.evaluatorLeaseSeconds())),
+                new LeasedRole.Listener() {
+                    @Override
+                    public void taken(Lease lease) {
+                        try {
+                            fleet.replaceFiring(store.firing()); // carry on from what the previous evaluator recorded
+                        } catch (SQLException e) {
+                            throw new IllegalStateException("cannot read the firing alerts: " + e.getMessage(), e);
+                        }
+                        LOG.info("heartbeat: this node evaluates the fleet's alerts (lease epoch {})", lease.epoch());
+                    }
+
+                    @Override
+                    public void lost(Lease lease) {
+                        LOG.warn("heartbeat: this node lost the evaluator lease; another node evaluates the fleet's alerts");
+                    }
+                });
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "headroom-heartbeat"));
         scheduler.scheduleWithFixedDelay(this::evaluateQuietly, config.evaluateSeconds(), config.evaluateSeconds(), TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushQuietly, config.flushSeconds(), config.flushSeconds(), TimeUnit.SECONDS);
@@ -188,10 +199,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         scheduler.shutdown();
         scheduler.awaitTermination(10, TimeUnit.SECONDS);
         flushQuietly(); // what was counted since the last flush is not lost on a clean stop
-        Lease lease = evaluator;
-        if (lease != null) {
-            lease.close(); // another node evaluates at once, not after the lease expires
-        }
+        evaluator.close(); // another node evaluates at once, not after the lease expires
         dispatch.close();
     }
 
@@ -336,7 +344,7 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         try {
             setSlos(store.slos()); // SLOs changed on other nodes
             flushAndRead();
-            boolean evaluating = holdEvaluatorLease();
+            boolean evaluating = evaluator.hold().isPresent();
             if (!evaluating) {
                 fleet.replaceFiring(store.firing());
             }
@@ -344,26 +352,6 @@ public final class HeartbeatService implements Heartbeat, SignalListener {
         } catch (SQLException e) {
             LOG.warn("heartbeat evaluation skipped, the control schema did not answer: {}", e.getMessage());
         }
-    }
-
-    private boolean holdEvaluatorLease() throws SQLException {
-        Lease lease = evaluator;
-        if (lease != null && lease.held()) {
-            return true;
-        }
-        if (lease != null) {
-            lease.close();
-            evaluator = null;
-            LOG.warn("heartbeat: this node lost the evaluator lease; another node evaluates the fleet's alerts");
-        }
-        Optional<Lease> taken = leases.tryAcquire(EVALUATOR_LEASE, leaseTime);
-        if (taken.isEmpty()) {
-            return false;
-        }
-        fleet.replaceFiring(store.firing()); // carry on from what the previous evaluator recorded
-        evaluator = taken.get();
-        LOG.info("heartbeat: this node evaluates the fleet's alerts (lease epoch {})", taken.get().epoch());
-        return true;
     }
 
     private void setSlos(List<Slo> slos) {

@@ -3,6 +3,7 @@ package io.headroom.heartbeat.internal.release;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.heartbeat.api.DeliveryFigures;
 import io.headroom.heartbeat.internal.core.ReleaseState;
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.headroom.heartbeat.internal.release;
 
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URL;

@@ -10,6 +10,7 @@ import io.headroom.heartbeat.api.Alert;
 import io.headroom.heartbeat.api.Heartbeat;
 import io.headroom.heartbeat.api.KillSwitch;
 import io.headroom.heartbeat.api.ReleaseRefusedException;
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;

@@ -4,6 +4,7 @@ import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.health.Health;
 import io.headroom.core.api.health.HealthCheck;
 import io.headroom.core.api.store.ControlStore;
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URL;

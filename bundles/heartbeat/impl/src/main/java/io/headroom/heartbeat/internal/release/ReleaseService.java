@@ -5,6 +5,7 @@ import io.headroom.core.api.audit.AuditLog;
 import io.headroom.core.api.fleet.Fleet;
 import io.headroom.core.api.fleet.FleetNode;
 import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeasedRole;
 import io.headroom.core.api.fleet.Leases;
 import io.headroom.core.api.flags.FeatureFlags;
 import io.headroom.core.api.metrics.Metrics;
@@ -22,6 +23,7 @@ import io.headroom.heartbeat.api.ReleaseRequest;
 import io.headroom.heartbeat.api.Releases;
 import io.headroom.heartbeat.internal.core.ReleasePlan;
 import io.headroom.heartbeat.internal.core.ReleaseState;
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URL;
@@ -75,13 +77,12 @@ public final class ReleaseService implements Releases {
     private final FeaturesService features;
     private final ReleaseStore store;
     private final Fleet fleet;
-    private final Leases leases;
     private final AuditLog audit;
     private final DeployGuard guard;
     private final Reconciler.Config config;
     private final ScheduledExecutorService scheduler;
     private final KillSwitches killSwitches;
-    private volatile Lease lease;
+    private final LeasedRole driver;
 
     @Activate
     public ReleaseService(BundleContext context, @Reference ControlStore controlStore, @Reference Fleet fleet,
@@ -91,7 +92,18 @@ public final class ReleaseService implements Releases {
         this.features = features;
         this.store = new ReleaseStore(controlStore);
         this.fleet = fleet;
-        this.leases = leases;
+        this.driver = new LeasedRole(leases, DRIVER_LEASE, Duration.ofSeconds(Math.max(1, config.driverLeaseSeconds())),
+                new LeasedRole.Listener() {
+                    @Override
+                    public void taken(Lease lease) {
+                        LOG.info("releases: this node drives releases (lease epoch {})", lease.epoch());
+                    }
+
+                    @Override
+                    public void lost(Lease lease) {
+                        LOG.warn("releases: this node lost the driver lease; another node drives releases");
+                    }
+                });
         this.audit = audit;
         this.guard = guard;
         this.config = config;
@@ -105,10 +117,7 @@ public final class ReleaseService implements Releases {
     @Deactivate
     void deactivate() {
         scheduler.shutdownNow();
-        Lease l = lease;
-        if (l != null) {
-            l.close(); // another node drives at once
-        }
+        driver.close(); // another node drives at once
     }
 
     // ---- artifacts
@@ -434,20 +443,11 @@ public final class ReleaseService implements Releases {
     /** One pass of the lease holder: every active release moved on, then kill switches. */
     void drive() {
         try {
-            Lease l = lease;
-            if (l == null || !l.held()) {
-                if (l != null) {
-                    l.close();
-                    LOG.warn("releases: this node lost the driver lease; another node drives releases");
-                }
-                lease = null;
-                Optional<Lease> taken = leases.tryAcquire(DRIVER_LEASE, Duration.ofSeconds(Math.max(1, config.driverLeaseSeconds())));
-                if (taken.isEmpty()) {
-                    return;
-                }
-                lease = taken.get();
-                LOG.info("releases: this node drives releases (lease epoch {})", lease.epoch());
+            Optional<Lease> held = driver.hold();
+            if (held.isEmpty()) {
+                return;
             }
+            Lease lease = held.get();
             for (ReleaseStore.Row r : store.active()) {
                 try {
                     advance(r, lease);

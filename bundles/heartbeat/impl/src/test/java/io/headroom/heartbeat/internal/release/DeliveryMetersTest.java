@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import io.headroom.heartbeat.api.DeliveryFigures;
 import io.headroom.heartbeat.internal.core.ReleaseState;
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.headroom.fixtures.MariaDb;
 import io.headroom.fixtures.PlainControlStore;
 import io.headroom.heartbeat.internal.core.ReleaseState;
+import io.headroom.heartbeat.internal.store.ReleaseStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -2,10 +2,12 @@ package io.headroom.heartbeat.internal.release.shell;
 
 import io.headroom.heartbeat.api.KillSwitch;
 import io.headroom.heartbeat.api.Releases;
+import io.headroom.heartbeat.internal.shell.SloJobCompleter;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -27,9 +29,11 @@ public class KillSwitchCommand implements Action {
     boolean delete;
 
     @Argument(index = 0, name = "flag", required = true, description = "The flag")
+    @Completion(KillSwitchFlagCompleter.class)
     String flag;
 
     @Argument(index = 1, name = "jobs", required = false, multiValued = true, description = "The jobs it guards")
+    @Completion(SloJobCompleter.class)
     List<String> jobs;
 
     @Override

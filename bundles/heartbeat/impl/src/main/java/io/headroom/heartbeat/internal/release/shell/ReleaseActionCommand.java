@@ -4,6 +4,7 @@ import io.headroom.heartbeat.api.Release;
 import io.headroom.heartbeat.api.Releases;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.console.Session;
 
@@ -16,6 +17,7 @@ abstract class ReleaseActionCommand implements Action {
     Session session;
 
     @Argument(index = 0, name = "id", required = true, description = "Release id, as release:status shows it")
+    @Completion(ReleaseIdCompleter.class)
     long id;
 
     abstract Release act(String actor);

@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -19,6 +20,7 @@ public class ReleaseStatusCommand implements Action {
     Releases releases;
 
     @Argument(index = 0, name = "id", required = false, description = "Release id")
+    @Completion(ReleaseIdCompleter.class)
     Long id;
 
     @Option(name = "--limit", aliases = "-n", description = "How many releases")

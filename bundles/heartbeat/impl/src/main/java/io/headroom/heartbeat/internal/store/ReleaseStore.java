@@ -1,4 +1,4 @@
-package io.headroom.heartbeat.internal.release;
+package io.headroom.heartbeat.internal.store;
 
 import io.headroom.core.api.fleet.Lease;
 import io.headroom.core.api.store.ControlStore;
@@ -71,14 +71,14 @@ public final class ReleaseStore {
             + " failed_at, ended_at";
 
     /** A release as stored. */
-    record Row(long id, String unit, String fromVersion, String fromSource, String toVersion, String toSource,
+    public record Row(long id, String unit, String fromVersion, String fromSource, String toVersion, String toSource,
                List<String> jobs, ReleaseState state, List<String> steps, int step, long watchSeconds, String startedBy,
                String reason, Instant uploadedAt, Instant startedAt, Instant stepStartedAt, Instant fleetWideAt,
                Instant failedAt, Instant endedAt) {
     }
 
     /** A unit at a version from a source; an empty version: the unit is not installed. */
-    record Want(String version, String source) {
+    public record Want(String version, String source) {
     }
 
     private final DataSource db;
@@ -88,7 +88,7 @@ public final class ReleaseStore {
         this.db = store.dataSource();
     }
 
-    static List<String> split(String csv) {
+    public static List<String> split(String csv) {
         return csv == null || csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
@@ -103,7 +103,7 @@ public final class ReleaseStore {
     // ---- artifacts
 
     /** Stores the artifact unless the same bytes are there already; returns it as stored. */
-    Artifact putArtifact(String sha256, String unit, String version, List<String> jobs, byte[] bytes) throws SQLException {
+    public Artifact putArtifact(String sha256, String unit, String version, List<String> jobs, byte[] bytes) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "INSERT IGNORE INTO release_artifacts (sha256, unit, version, size, jobs, bytes, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, sha256);
@@ -119,9 +119,9 @@ public final class ReleaseStore {
     }
 
     /** The outcome of a delete: gone, none with that checksum, or kept because an active release or the desired state names it. */
-    enum Deleted { DELETED, ABSENT, REFERENCED }
+    public enum Deleted { DELETED, ABSENT, REFERENCED }
 
-    Deleted deleteArtifact(String sha256) throws SQLException {
+    public Deleted deleteArtifact(String sha256) throws SQLException {
         String source = "sha256:" + sha256;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
@@ -161,12 +161,12 @@ public final class ReleaseStore {
         }
     }
 
-    List<Artifact> artifacts() throws SQLException {
+    public List<Artifact> artifacts() throws SQLException {
         return artifacts("1 = 1");
     }
 
     /** The latest upload of a bundle at a version. */
-    Optional<Artifact> artifact(String unit, String version) throws SQLException {
+    public Optional<Artifact> artifact(String unit, String version) throws SQLException {
         return artifacts("unit = ? AND version = ?", unit, version).stream().findFirst();
     }
 
@@ -188,7 +188,7 @@ public final class ReleaseStore {
         }
     }
 
-    Optional<byte[]> artifactBytes(String sha256) throws SQLException {
+    public Optional<byte[]> artifactBytes(String sha256) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT bytes FROM release_artifacts WHERE sha256 = ?")) {
             p.setString(1, sha256);
@@ -200,7 +200,7 @@ public final class ReleaseStore {
 
     // ---- desired state
 
-    List<FleetState.Desired> desired() throws SQLException {
+    public List<FleetState.Desired> desired() throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT unit, version, source, updated_at FROM release_desired ORDER BY unit");
              ResultSet rs = p.executeQuery()) {
@@ -217,7 +217,7 @@ public final class ReleaseStore {
      * unit's first release completes, its desired state is what each node ran before it (the node's baseline, when
      * it recorded one), so a rollback of a first release restores each node precisely.
      */
-    Map<String, Want> wantsOf(String node) throws SQLException {
+    public Map<String, Want> wantsOf(String node) throws SQLException {
         Map<String, Want> out = new HashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT d.unit, d.version, d.source, d.per_node, b.version, b.source FROM release_desired d"
@@ -248,7 +248,7 @@ public final class ReleaseStore {
     }
 
     /** Records what this node runs of a unit (empty version: nothing) unless it recorded that before. */
-    void recordBaseline(String node, String unit, String version, String source) throws SQLException {
+    public void recordBaseline(String node, String unit, String version, String source) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "INSERT IGNORE INTO release_baselines (node, unit, version, source, recorded_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3))")) {
             p.setString(1, node);
@@ -260,7 +260,7 @@ public final class ReleaseStore {
     }
 
     /** Baselines of a unit per node: {node, version, source}. */
-    List<String[]> baselines(String unit) throws SQLException {
+    public List<String[]> baselines(String unit) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT node, version, source FROM release_baselines WHERE unit = ? ORDER BY node")) {
             p.setString(1, unit);
@@ -280,7 +280,7 @@ public final class ReleaseStore {
      * Records a new release and claims its bundle; empty when another release of it is active. The fleet's desired
      * state of the bundle is set to the version running now when it has none yet, so a rollback has a target.
      */
-    Optional<Long> insertRelease(Row r) throws SQLException {
+    public Optional<Long> insertRelease(Row r) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -344,19 +344,19 @@ public final class ReleaseStore {
         }
     }
 
-    Optional<Row> release(long id) throws SQLException {
+    public Optional<Row> release(long id) throws SQLException {
         return releases("id = ?", id, 1).stream().findFirst();
     }
 
-    List<Row> releases(int limit) throws SQLException {
+    public List<Row> releases(int limit) throws SQLException {
         return releases("1 = 1", null, limit);
     }
 
-    List<Row> active() throws SQLException {
+    public List<Row> active() throws SQLException {
         return releases("id IN (SELECT release_id FROM release_active)", null, 1000);
     }
 
-    List<Row> since(Instant from) throws SQLException {
+    public List<Row> since(Instant from) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT " + RELEASE_COLUMNS + " FROM release_releases WHERE started_at >= ? ORDER BY id")) {
             p.setTimestamp(1, ts(from));
@@ -389,8 +389,8 @@ public final class ReleaseStore {
     }
 
     /** A change of a release decided by a caller: the fields it sets besides the state. */
-    record Change(ReleaseState to, String reason, Integer step, boolean newStep, boolean fleetWide, boolean failed) {
-        static Change to(ReleaseState to, String reason) {
+    public record Change(ReleaseState to, String reason, Integer step, boolean newStep, boolean fleetWide, boolean failed) {
+        public static Change to(ReleaseState to, String reason) {
             return new Change(to, reason, null, false, false, false);
         }
     }
@@ -400,7 +400,7 @@ public final class ReleaseStore {
      * {@code from}), under {@code lease} when given. Leaving the active states frees the bundle; completing makes the
      * new version the fleet's desired state, in the same transaction.
      */
-    boolean transition(Row r, ReleaseState from, Change change, Lease lease) throws SQLException {
+    public boolean transition(Row r, ReleaseState from, Change change, Lease lease) throws SQLException {
         if (!from.canMoveTo(change.to())) {
             return false;
         }
@@ -467,7 +467,7 @@ public final class ReleaseStore {
         return s.length() > 1000 ? s.substring(0, 1000) : s;
     }
 
-    Set<String> targets(long id) throws SQLException {
+    public Set<String> targets(long id) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT node FROM release_targets WHERE release_id = ? ORDER BY node")) {
             p.setLong(1, id);
@@ -481,7 +481,7 @@ public final class ReleaseStore {
         }
     }
 
-    void addTargets(long id, Collection<String> nodes, Lease lease) throws SQLException {
+    public void addTargets(long id, Collection<String> nodes, Lease lease) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -504,7 +504,7 @@ public final class ReleaseStore {
 
     // ---- what nodes run
 
-    void report(String node, String unit, String desired, String running, String detail) throws SQLException {
+    public void report(String node, String unit, String desired, String running, String detail) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "INSERT INTO release_node_runs (node, unit, desired, running, detail, reported_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))"
                         + " ON DUPLICATE KEY UPDATE desired = VALUES(desired), running = VALUES(running), detail = VALUES(detail),"
@@ -519,7 +519,7 @@ public final class ReleaseStore {
     }
 
     /** Reports per node and bundle: {node, unit, desired, running, detail, reportedAt}. */
-    List<String[]> reports() throws SQLException {
+    public List<String[]> reports() throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT node, unit, desired, running, detail, reported_at FROM release_node_runs ORDER BY unit, node");
              ResultSet rs = p.executeQuery()) {
@@ -534,7 +534,7 @@ public final class ReleaseStore {
 
     // ---- kill switches
 
-    void putKillSwitch(KillSwitch k) throws SQLException {
+    public void putKillSwitch(KillSwitch k) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "INSERT INTO release_kill_switches (flag, jobs, scope) VALUES (?, ?, ?)"
                         + " ON DUPLICATE KEY UPDATE jobs = VALUES(jobs), scope = VALUES(scope)")) {
@@ -545,7 +545,7 @@ public final class ReleaseStore {
         }
     }
 
-    List<KillSwitch> killSwitches() throws SQLException {
+    public List<KillSwitch> killSwitches() throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "SELECT flag, jobs, scope, last_fired, last_reason FROM release_kill_switches ORDER BY flag");
              ResultSet rs = p.executeQuery()) {
@@ -559,7 +559,7 @@ public final class ReleaseStore {
         }
     }
 
-    boolean deleteKillSwitch(String flag) throws SQLException {
+    public boolean deleteKillSwitch(String flag) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM release_kill_switches WHERE flag = ?")) {
             p.setString(1, flag);
             return p.executeUpdate() > 0;
@@ -567,7 +567,7 @@ public final class ReleaseStore {
     }
 
     /** Claims the action of a kill switch on a page, under the lease: false when it acted on that page already. */
-    boolean killFired(String flag, long alertId, String reason, Lease lease) throws SQLException {
+    public boolean killFired(String flag, long alertId, String reason, Lease lease) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
