@@ -11,6 +11,7 @@ import io.headroom.llm.api.ProviderException;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.internal.core.ForwardingListener;
 import io.headroom.llm.internal.core.Router;
+import io.headroom.llm.internal.core.StreamedUsage;
 import io.headroom.llm.internal.core.TenantQuotas;
 import io.headroom.llm.internal.core.UsageMeter;
 import java.time.Instant;
@@ -21,8 +22,11 @@ import java.util.function.Supplier;
 /**
  * What every routed call costs a tenant, whatever its API (chat, Responses, embeddings): the request offered to the
  * tenant load ledger, the tenant's quota admitted before and settled to the tokens used after, usage counted per day,
- * route and deployment at the deployment's prices, the per-request meters, and an {@code llm.answer} outcome for the
- * heartbeat. A call abandoned by its caller (a client that went away) releases its reservation and reports no outcome.
+ * route and deployment at the deployment's prices, the per-request meters (the call's duration per route and outcome,
+ * failovers included; time to first token; tokens), and an {@code llm.answer} outcome for the heartbeat. A stream that ends without the provider's usage (its client went away, or the provider failed or went
+ * silent mid-answer) costs what it streamed ({@link StreamedUsage}: the prompt estimate plus the output streamed, nothing
+ * when it had no output yet): the quota is settled to that, and it is counted as usage at the deployment's prices. A call
+ * abandoned by its caller reports no outcome.
  */
 final class CallAccounting {
     private final Router router;
@@ -53,7 +57,7 @@ final class CallAccounting {
             throw new IllegalArgumentException("no route named '" + route + "'");
         }
         if (tenant != null) {
-            signals.load(new LoadSample(tenant, "llm", route, 1, Instant.now()));
+            signals.load(new LoadSample(tenant, "llm", route, "requests", 1, Instant.now()));
         }
     }
 
@@ -64,30 +68,67 @@ final class CallAccounting {
     }
 
     /** Admits the call against the tenant's quota and runs it; a failure releases the reservation and is reported. */
-    <T> T reported(TenantId tenant, int estimatedTokens, RoutedCall<T> call) {
+    <T> T reported(TenantId tenant, String route, int estimatedTokens, RoutedCall<T> call) {
+        return reported(tenant, route, estimatedTokens, null, call);
+    }
+
+    /**
+     * Admits a streamed call and runs it with its {@link #streamed} listener counting into {@code usage}: abandoned by
+     * its caller mid-answer, the quota is settled to what was streamed and that is counted as usage on the route.
+     */
+    void streamReported(TenantId tenant, String route, int estimatedTokens, StreamedUsage usage, RoutedCall<Void> call) {
+        reported(tenant, route, estimatedTokens, usage, call);
+    }
+
+    private <T> T reported(TenantId tenant, String route, int estimatedTokens, StreamedUsage usage, RoutedCall<T> call) {
         long reserved = quotas.admit(tenant, estimatedTokens);
         long start = clock.getAsLong();
         try {
             return call.run(start, reserved);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            quotas.settle(tenant, reserved, 0, start);
+            if (usage == null || usage.end()) {
+                quotas.settle(tenant, reserved, 0, start);
+            }
             report(tenant, false, start);
+            failed(route, start);
             throw new ProviderException("interrupted", 503, true, 0, e);
         } catch (ProviderException | IllegalArgumentException e) {
-            quotas.settle(tenant, reserved, 0, start);
+            if (usage == null || usage.end()) { // failed before its first output (a stream's later failures end it as it goes)
+                quotas.settle(tenant, reserved, 0, start);
+            }
             report(tenant, false, start);
+            if (e instanceof ProviderException) {
+                failed(route, start);
+            }
             throw e;
         } catch (RuntimeException e) {
-            quotas.settle(tenant, reserved, 0, start); // abandoned by the caller (a client that went away): no outcome either way
+            // abandoned by the caller (a client that went away): no outcome either way; a stream costs what it streamed
+            if (usage == null) {
+                quotas.settle(tenant, reserved, 0, start);
+            } else {
+                cut(tenant, route, reserved, start, usage);
+            }
             throw e;
+        }
+    }
+
+    /** A stream that ended without the provider's usage: the quota settled to, and usage counted at, what it streamed. */
+    private void cut(TenantId tenant, String route, long reserved, long start, StreamedUsage usage) {
+        if (!usage.end()) {
+            return; // settled already (its end was told to a caller that then failed)
+        }
+        quotas.settle(tenant, reserved, usage.usedTokens(), start);
+        if (usage.streamedOutput() && usage.deployment() != null) {
+            record(tenant, route, usage.deployment(), usage.promptTokens(), usage.outputTokens());
         }
     }
 
     /** An answered call: its tokens metered, the quota settled to them, usage counted, the outcome reported. */
     void answered(TenantId tenant, String route, Priority priority, long reserved, long start, ChatResponse r) {
         GatewayRequestMeters m = meters.get();
-        if (m != null) {
+        if (m != null && router.routeNamed(route).isPresent()) { // a route removed while the call ran keeps no series
+            m.finished(route, GatewayRequestMeters.OK, clock.getAsLong() - start);
             m.tokens(route, priority, r.promptTokens(), r.completionTokens());
         }
         quotas.settle(tenant, reserved, (long) r.promptTokens() + r.completionTokens(), start);
@@ -95,11 +136,24 @@ final class CallAccounting {
         report(tenant, true, start);
     }
 
-    /** Usage of a call at its deployment's prices. */
+    /** Usage of a call at its deployment's prices; its tokens and cost are load on the llm layer too, by route. */
     void record(TenantId tenant, String route, String deployment, int inputTokens, int outputTokens) {
         Deployment d = router.deployment(deployment).orElse(null);
         long cost = d == null ? 0 : Math.round(d.cost(inputTokens, outputTokens) * 1e6);
         meter.record(today.get(), tenant, route, deployment, inputTokens, outputTokens, cost);
+        if (tenant != null) {
+            Instant now = Instant.now();
+            signals.load(new LoadSample(tenant, "llm", route, "tokens", (double) inputTokens + outputTokens, now));
+            signals.load(new LoadSample(tenant, "llm", route, "cost_usd", cost / 1e6, now));
+        }
+    }
+
+    /** A routed call that failed, in the route's request duration (a route that does not exist records nothing). */
+    private void failed(String route, long start) {
+        GatewayRequestMeters m = meters.get();
+        if (m != null && router.routeNamed(route).isPresent()) {
+            m.finished(route, GatewayRequestMeters.ERROR, clock.getAsLong() - start);
+        }
     }
 
     void report(TenantId tenant, boolean success, long start) {
@@ -109,10 +163,12 @@ final class CallAccounting {
     }
 
     /**
-     * The caller's listener, accounting the stream: time to its first token or event, then {@link #answered} when it
-     * completes; cut mid-answer, the provider billed an unknown part of it, so the reservation stands.
+     * The caller's listener, accounting the stream: what it streams counted into {@code usage}, time to its first token
+     * or event, then {@link #answered} when it completes; failed mid-answer (the provider's failure or silence), the
+     * quota is settled to and usage counted at what was streamed, as when the caller abandons it.
      */
-    StreamListener streamed(TenantId tenant, String route, Priority priority, long reserved, long start, StreamListener listener) {
+    StreamListener streamed(TenantId tenant, String route, Priority priority, long reserved, long start, StreamedUsage usage,
+                            StreamListener listener) {
         GatewayRequestMeters m = meters.get();
         return new ForwardingListener(listener) {
             private boolean first = true; // a stream's events come from one thread at a time
@@ -127,32 +183,45 @@ final class CallAccounting {
             }
 
             @Override
+            public void started(String deployment, String model) {
+                usage.started(deployment);
+                listener.started(deployment, model);
+            }
+
+            @Override
             public void token(String text) {
                 firstToken();
+                usage.text(text); // counted before it is passed on: the provider produced it whether the client takes it or not
                 listener.token(text);
             }
 
             @Override
             public void toolCall(int index, String id, String name, String arguments) {
                 firstToken();
+                usage.toolCall(name, arguments);
                 listener.toolCall(index, id, name, arguments);
             }
 
             @Override
             public void event(String type, String data) {
                 firstToken();
+                usage.event(type, data);
                 listener.event(type, data);
             }
 
             @Override
             public void completed(ChatResponse response) {
-                answered(tenant, route, priority, reserved, start, response);
+                if (usage.end()) {
+                    answered(tenant, route, priority, reserved, start, response);
+                }
                 listener.completed(response);
             }
 
             @Override
             public void failed(ProviderException error) {
                 report(tenant, false, start);
+                CallAccounting.this.failed(route, start);
+                cut(tenant, route, reserved, start, usage);
                 listener.failed(error);
             }
         };

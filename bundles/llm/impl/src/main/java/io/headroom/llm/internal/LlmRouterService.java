@@ -28,6 +28,7 @@ import io.headroom.llm.api.Usage;
 import io.headroom.llm.internal.core.Definitions;
 import io.headroom.llm.internal.core.LeasedLimits;
 import io.headroom.llm.internal.core.Router;
+import io.headroom.llm.internal.core.StreamedUsage;
 import io.headroom.llm.internal.core.TenantQuotas;
 import io.headroom.llm.internal.core.UsageMeter;
 import io.headroom.llm.internal.store.LlmStore;
@@ -108,8 +109,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                 + " The same on every node")
         int limitWindowSeconds() default 60;
 
-        @AttributeDefinition(description = "Record each request's time to first token and tokens per route and priority"
-                + " (headroom_llm_time_to_first_token_seconds, headroom_llm_tokens_total)")
+        @AttributeDefinition(description = "Record each request's duration per route and outcome, time to first token and tokens per"
+                + " route and priority, failed attempts and cooldowns (headroom_llm_request_duration_seconds,"
+                + " headroom_llm_time_to_first_token_seconds, headroom_llm_tokens_total, headroom_llm_attempt_failures_total,"
+                + " headroom_llm_deployment_cooldowns_total)")
         boolean requestMetrics() default true;
     }
 
@@ -157,6 +160,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                     @Override
                     public void cooledDown(String deployment, long until, String reason) {
                         LOG.warn("LLM deployment {} cools down for {} ms: {}", deployment, until - clock.getAsLong(), reason);
+                        GatewayRequestMeters m = requestMeters;
+                        if (m != null) {
+                            m.cooledDown(deployment);
+                        }
                         scheduler.execute(() -> {
                             try {
                                 store.coolDown(deployment, until, reason);
@@ -172,6 +179,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
                         LOG.info("LLM route {}: deployment {} failed ({}: {}); {}", route, deployment,
                                 error.status() == 0 ? "no answer" : "HTTP " + error.status(), error.getMessage(),
                                 error.retryable() ? "failing over to the next deployment" : "not retryable, the caller gets it");
+                        GatewayRequestMeters m = requestMeters;
+                        if (m != null) {
+                            m.attemptFailed(route, deployment, error.status());
+                        }
                     }
                 });
         this.quotas = new TenantQuotas(limits, this::effectiveQuota, this::spentMicros, clock);
@@ -230,7 +241,11 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
         if (s.version() < version) {
             return;
         }
-        router.replaceAll(s.deployments().stream().map(LlmStore.DeploymentRow::deployment).toList(), s.routes());
+        Router.Removed removed = router.replaceAll(s.deployments().stream().map(LlmStore.DeploymentRow::deployment).toList(), s.routes());
+        GatewayRequestMeters m = requestMeters;
+        if (m != null && !removed.isEmpty()) {
+            m.removed(removed.routes(), removed.deployments());
+        }
         for (LlmStore.DeploymentRow d : s.deployments()) {
             router.applyState(d.deployment().name(), d.disabled(), d.cooldownUntil(), d.cooldownReason());
         }
@@ -334,7 +349,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     @Override
     public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
         accounting.offered(tenant, route);
-        return accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        return accounting.reported(tenant, route, request.estimatedTokens(), (start, reserved) -> {
             ChatResponse r = router.complete(route, priority, request, start + timeout.toMillis());
             accounting.answered(tenant, route, priority, reserved, start, r);
             return r;
@@ -344,9 +359,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     @Override
     public void stream(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout, StreamListener listener) {
         accounting.offered(tenant, route);
-        accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        StreamedUsage usage = new StreamedUsage(StreamedUsage.promptTokens(request));
+        accounting.streamReported(tenant, route, request.estimatedTokens(), usage, (start, reserved) -> {
             router.stream(route, priority, request, start + timeout.toMillis(),
-                    accounting.streamed(tenant, route, priority, reserved, start, listener));
+                    accounting.streamed(tenant, route, priority, reserved, start, usage, listener));
             return null;
         });
     }
@@ -354,7 +370,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     @Override
     public ResponsesAnswer respond(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout) {
         accounting.offered(tenant, route);
-        return accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        return accounting.reported(tenant, route, request.estimatedTokens(), (start, reserved) -> {
             ResponsesAnswer r = router.respond(route, priority, request, start + timeout.toMillis());
             accounting.answered(tenant, route, priority, reserved, start, r.response());
             return r;
@@ -365,9 +381,10 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     public void streamResponses(TenantId tenant, Priority priority, String route, ResponsesRequest request, Duration timeout,
                                 StreamListener listener) {
         accounting.offered(tenant, route);
-        accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        StreamedUsage usage = new StreamedUsage(StreamedUsage.promptTokens(request));
+        accounting.streamReported(tenant, route, request.estimatedTokens(), usage, (start, reserved) -> {
             router.streamResponses(route, priority, request, start + timeout.toMillis(),
-                    accounting.streamed(tenant, route, priority, reserved, start, listener));
+                    accounting.streamed(tenant, route, priority, reserved, start, usage, listener));
             return null;
         });
     }
@@ -375,7 +392,7 @@ public final class LlmRouterService implements LlmRouter, LlmAdmin {
     @Override
     public EmbeddingResponse embed(TenantId tenant, Priority priority, String route, EmbeddingRequest request, Duration timeout) {
         accounting.offered(tenant, route);
-        return accounting.reported(tenant, request.estimatedTokens(), (start, reserved) -> {
+        return accounting.reported(tenant, route, request.estimatedTokens(), (start, reserved) -> {
             EmbeddingResponse r = router.embed(route, priority, request, start + timeout.toMillis());
             accounting.answered(tenant, route, priority, reserved, start,
                     new ChatResponse("", ChatResponse.STOP, r.deployment(), r.model(), r.promptTokens(), 0));

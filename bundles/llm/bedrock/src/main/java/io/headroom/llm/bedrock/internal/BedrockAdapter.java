@@ -142,7 +142,7 @@ public final class BedrockAdapter implements ProviderAdapter {
     }
 
     @Deactivate
-    void close() {
+    public void close() {
         clients.values().forEach(BedrockRuntimeAsyncClient::close);
         clients.clear();
         http.close();

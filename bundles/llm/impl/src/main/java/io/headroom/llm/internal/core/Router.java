@@ -89,20 +89,32 @@ public final class Router {
         return fresh;
     }
 
-    /** Makes the deployments and routes exactly these (the fleet's shared definitions). */
-    public void replaceAll(List<Deployment> newDeployments, List<Route> newRoutes) {
+    /** The deployments and routes a {@link #replaceAll} removed (their meters' series go with them). */
+    public record Removed(java.util.Set<String> deployments, java.util.Set<String> routes) {
+        public boolean isEmpty() {
+            return deployments.isEmpty() && routes.isEmpty();
+        }
+    }
+
+    /** Makes the deployments and routes exactly these (the fleet's shared definitions); returns those it removed. */
+    public Removed replaceAll(List<Deployment> newDeployments, List<Route> newRoutes) {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Deployment d : newDeployments) {
             putDeployment(d);
             names.add(d.name());
         }
-        deployments.keySet().retainAll(names);
+        java.util.Set<String> goneDeployments = new java.util.HashSet<>(deployments.keySet());
+        goneDeployments.removeAll(names);
+        deployments.keySet().removeAll(goneDeployments);
         java.util.Set<String> routeNames = new java.util.HashSet<>();
         for (Route r : newRoutes) {
             routes.put(r.name(), r);
             routeNames.add(r.name());
         }
-        routes.keySet().retainAll(routeNames);
+        java.util.Set<String> goneRoutes = new java.util.HashSet<>(routes.keySet());
+        goneRoutes.removeAll(routeNames);
+        routes.keySet().removeAll(goneRoutes);
+        return new Removed(java.util.Set.copyOf(goneDeployments), java.util.Set.copyOf(goneRoutes));
     }
 
     /** Applies the fleet's shared drain and cooldown state of a deployment; false when there is no such deployment. */
@@ -233,10 +245,10 @@ public final class Router {
     }
 
     /** One admitted attempt: the deployment, the tokens reserved for it, the share and time it was admitted at. */
-    private record Attempt(DeploymentState state, int reservedTokens, double share, long admittedAt) {
+    private record Attempt(DeploymentState state, int reservedTokens, double share, long admittedAt, StreamedUsage usage) {
     }
 
-    private Attempt admit(DeploymentState s, Priority priority, int tokens, long now) {
+    private Attempt admit(DeploymentState s, Priority priority, int tokens, int promptTokens, long now) {
         if (s.coolingDown(now)) {
             return null;
         }
@@ -250,7 +262,7 @@ public final class Router {
             return null;
         }
         s.requests.adjust(now, 1);
-        return new Attempt(s, tokens, share, now);
+        return new Attempt(s, tokens, share, now, new StreamedUsage(promptTokens));
     }
 
     /** When a candidate may next be admitted: the earliest cooldown end or limit release. */
@@ -278,12 +290,21 @@ public final class Router {
         }
     }
 
-    private void finished(Attempt a, long startMillis, int actualTokens) {
+    private void finished(Attempt a, long startMillis, long actualTokens) {
         long now = clock.getAsLong();
         a.state().recordLatency(now - startMillis);
-        Deployment d = a.state().deployment;
-        // the reservation was an upper-bound estimate: give back what was not used
-        limits.settle(a.state().tokensKey, d.tokensPerMinute(), a.share(), a.reservedTokens() - actualTokens, a.admittedAt());
+        release(a, actualTokens);
+    }
+
+    /**
+     * Settles an attempt's token reservation to what it used, once: the reservation was an upper-bound estimate, and a
+     * stream whose caller fails while it is told the end must not give it back twice.
+     */
+    private void release(Attempt a, long usedTokens) {
+        if (a.usage().end()) {
+            Deployment d = a.state().deployment;
+            limits.settle(a.state().tokensKey, d.tokensPerMinute(), a.share(), a.reservedTokens() - usedTokens, a.admittedAt());
+        }
     }
 
     /** One call on an admitted deployment; a thrown ProviderException is a failed attempt. */
@@ -296,8 +317,8 @@ public final class Router {
      * Tries the route's deployments in order until one call succeeds: failing over on retryable errors, returning
      * non-retryable ones at once, and waiting for a cooldown or a limit window to end while the deadline allows.
      */
-    private <T> T attempt(String routeName, Priority priority, int tokens, Function<DeploymentState, List<String>> unsupported,
-                          long deadlineMillis, Call<T> call) throws InterruptedException {
+    private <T> T attempt(String routeName, Priority priority, int tokens, int promptTokens,
+                          Function<DeploymentState, List<String>> unsupported, long deadlineMillis, Call<T> call) throws InterruptedException {
         Route r = route(routeName);
         if (!r.dropUnsupported().isEmpty()) {
             Function<DeploymentState, List<String>> all = unsupported;
@@ -314,7 +335,7 @@ public final class Router {
                 if (!unsupported.apply(s).isEmpty()) {
                     continue; // it would drop what the client asked for: another candidate answers
                 }
-                Attempt a = admit(s, priority, tokens, now);
+                Attempt a = admit(s, priority, tokens, promptTokens, now);
                 if (a == null) {
                     continue;
                 }
@@ -333,8 +354,9 @@ public final class Router {
                     last = e;
                 } catch (RuntimeException e) {
                     // not the deployment's failure (the caller's listener threw, e.g. its client went away): the call
-                    // is abandoned and its token reservation released
-                    limits.settle(s.tokensKey, s.deployment.tokensPerMinute(), a.share(), a.reservedTokens(), a.admittedAt());
+                    // is abandoned; the provider billed the prompt and what it streamed (StreamedUsage: nothing
+                    // before any output), the rest of the reservation is released
+                    release(a, a.usage().usedTokens());
                     throw e;
                 } finally {
                     s.inFlight.decrementAndGet();
@@ -348,7 +370,8 @@ public final class Router {
 
     /** Answers on the route's best available deployment, failing over and waiting as needed until the deadline. */
     public ChatResponse complete(String routeName, Priority priority, ChatRequest request, long deadlineMillis) throws InterruptedException {
-        return attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
+        return attempt(routeName, priority, request.estimatedTokens(), StreamedUsage.promptTokens(request), s -> unsupported(s, request),
+                deadlineMillis, (s, a, start) -> {
             ChatResponse response = adapter(s).complete(s.deployment, request);
             s.succeeded();
             finished(a, start, response.promptTokens() + response.completionTokens());
@@ -359,15 +382,43 @@ public final class Router {
     /** Streams on the route's best available deployment; failures before the first token fail over invisibly. */
     public void stream(String routeName, Priority priority, ChatRequest request, long deadlineMillis, StreamListener listener)
             throws InterruptedException {
-        attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
+        attempt(routeName, priority, request.estimatedTokens(), StreamedUsage.promptTokens(request), s -> unsupported(s, request),
+                deadlineMillis, (s, a, start) -> {
             adapter(s).stream(s.deployment, request, settling(s, a, start, listener));
             return null;
         });
     }
 
-    /** Passes a stream on to the caller, settling the attempt when it ends. */
+    /**
+     * Passes a stream on to the caller, counting what it streams ({@link StreamedUsage}) and settling the attempt when it
+     * ends: to the provider's usage when complete, to the estimate of what was streamed when it fails or is abandoned.
+     */
     private StreamListener settling(DeploymentState s, Attempt a, long start, StreamListener listener) {
         return new ForwardingListener(listener) {
+            @Override
+            public void started(String deployment, String model) {
+                a.usage().started(deployment);
+                listener.started(deployment, model);
+            }
+
+            @Override
+            public void token(String text) {
+                a.usage().text(text); // counted before it is passed on: the provider produced it whether the client takes it or not
+                listener.token(text);
+            }
+
+            @Override
+            public void toolCall(int index, String id, String name, String arguments) {
+                a.usage().toolCall(name, arguments);
+                listener.toolCall(index, id, name, arguments);
+            }
+
+            @Override
+            public void event(String type, String data) {
+                a.usage().event(type, data);
+                listener.event(type, data);
+            }
+
             @Override
             public void completed(ChatResponse response) {
                 s.succeeded();
@@ -378,7 +429,7 @@ public final class Router {
             @Override
             public void failed(ProviderException error) {
                 Router.this.failed(s, error); // mid-stream: the client gets an error event, never a cut answer
-                finished(a, start, a.reservedTokens());
+                finished(a, start, a.usage().usedTokens()); // the provider billed the prompt and what it streamed
                 listener.failed(error);
             }
         };
@@ -391,7 +442,8 @@ public final class Router {
      */
     public ResponsesAnswer respond(String routeName, Priority priority, ResponsesRequest request, long deadlineMillis)
             throws InterruptedException {
-        return attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
+        return attempt(routeName, priority, request.estimatedTokens(), StreamedUsage.promptTokens(request), s -> unsupported(s, request),
+                deadlineMillis, (s, a, start) -> {
             ResponsesAnswer answer = passesThrough(s) ? adapter(s).respond(s.deployment, request)
                     : new ResponsesAnswer(null, adapter(s).complete(s.deployment, request.mapped()));
             s.succeeded();
@@ -406,7 +458,8 @@ public final class Router {
      */
     public void streamResponses(String routeName, Priority priority, ResponsesRequest request, long deadlineMillis,
                                 StreamListener listener) throws InterruptedException {
-        attempt(routeName, priority, request.estimatedTokens(), s -> unsupported(s, request), deadlineMillis, (s, a, start) -> {
+        attempt(routeName, priority, request.estimatedTokens(), StreamedUsage.promptTokens(request), s -> unsupported(s, request),
+                deadlineMillis, (s, a, start) -> {
             if (passesThrough(s)) {
                 adapter(s).streamResponses(s.deployment, request, settling(s, a, start, listener));
             } else {
@@ -492,7 +545,7 @@ public final class Router {
      */
     public EmbeddingResponse embed(String routeName, Priority priority, EmbeddingRequest request, long deadlineMillis)
             throws InterruptedException {
-        return attempt(routeName, priority, request.estimatedTokens(), s -> {
+        return attempt(routeName, priority, request.estimatedTokens(), request.estimatedTokens(), s -> {
             ProviderAdapter a = adapters.apply(s.deployment.provider());
             return a == null ? List.of() : a.unsupported(s.deployment, request);
         }, deadlineMillis, (s, a, start) -> {

@@ -23,6 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * POST /api/llm/v1/chat/completions served directly by the REST host, the gateway's hot path: the request is read
@@ -32,6 +34,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = DirectEndpoint.class, property = DirectEndpoint.PATH + "=/llm/v1/chat/completions")
 public final class ChatEndpoint implements DirectEndpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatEndpoint.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFactory JSON = MAPPER.getFactory();
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -214,6 +217,12 @@ public final class ChatEndpoint implements DirectEndpoint {
                 throw e instanceof ProviderException p ? LlmResource.problem(p, tenantCaller) : ProblemException.badRequest(e.getMessage());
             }
             writer.failed(e instanceof ProviderException p ? p : new ProviderException(e.getMessage(), 400, false, 0, e));
+        } catch (UncheckedIOException e) {
+            // the client went away: the adapter closed the upstream stream, the deployment is not blamed and the
+            // call's reservation is released; passed on so the host drops the connection
+            LOG.info("LLM stream on route {} ended: the client went away (request {}, tenant {}): {}", route, exchange.requestId(),
+                    tenant, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+            throw e;
         }
     }
 

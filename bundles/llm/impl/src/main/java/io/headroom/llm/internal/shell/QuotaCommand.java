@@ -6,6 +6,7 @@ import io.headroom.llm.api.TenantQuota;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -17,6 +18,7 @@ public class QuotaCommand implements Action {
     LlmAdmin admin;
 
     @Argument(index = 0, name = "tenant", required = true)
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Option(name = "--rpm", description = "Requests per minute (0: none)")

@@ -38,6 +38,7 @@ public class RoutePutCommand implements Action {
     String dropUnsupported = "";
 
     @Option(name = "--tenants", description = "Tenants whose tokens may use the route: t1,t2 (left out: every tenant)")
+    @Completion(TenantCompleter.class)
     String tenants = "";
 
     @Override

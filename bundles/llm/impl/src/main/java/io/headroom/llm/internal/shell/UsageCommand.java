@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -20,6 +21,7 @@ public class UsageCommand implements Action {
     LlmAdmin admin;
 
     @Option(name = "--tenant", description = "One tenant only")
+    @Completion(TenantCompleter.class)
     String tenant;
 
     @Option(name = "--days", description = "How many days back (default 7)")

@@ -181,7 +181,56 @@ public class RouterTest {
         assertEquals(0, r.deployments().get(0).failures());
         long granted = ledger.granted("deployment:gpt:tokens", System.currentTimeMillis() / 60_000);
         assertTrue(granted > 0);
-        assertEquals("the reservation was released: everything leased is still free", granted, limits.held("deployment:gpt:tokens", 1.0));
+        // "hi" (1 token) with max_tokens 20 reserved 21; "Hello" and ", " were streamed (7 characters: 2 tokens)
+        assertEquals("the reservation was settled to the prompt and what was streamed: 3 used, not 0 and not 21", granted - 3,
+                limits.held("deployment:gpt:tokens", 1.0));
+    }
+
+    /** A stream cut short, by its client or by the provider, keeps of the deployment's token limit what it streamed. */
+    @Test
+    public void aStreamCutShortKeepsOfTheDeploymentsTokenLimitOnlyThePromptAndWhatItStreamed() throws Exception {
+        MemoryLedger ledger = new MemoryLedger();
+        LeasedLimits limits = new LeasedLimits(ledger, System::currentTimeMillis, () -> 1, LeasedLimits.Settings.defaults());
+        Router r = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider, limits, (d, u, why) -> { });
+        // a limit of 60 tokens a minute: 21 reserved per call, so whole reservations kept would admit 2 calls
+        r.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 60, 0, 0, 2000, 100));
+        r.putRoute(new Route("solo", "ordered", List.of("gpt"), Map.of()));
+        List<String> outcomes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            if (i % 2 == 0) {
+                openAi.then(Behaviour.cut(2)); // the provider's stream breaks after "Hello", ", "
+            }
+            boolean byClient = i % 2 == 1;
+            try {
+                r.stream("solo", Priority.INTERACTIVE, REQUEST, deadline(200), new StreamListener() {
+                    @Override
+                    public void token(String text) {
+                        if (byClient && text.equals(", ")) {
+                            throw new java.io.UncheckedIOException(new java.io.IOException("Broken pipe"));
+                        }
+                    }
+
+                    @Override
+                    public void completed(ChatResponse response) {
+                        outcomes.add("completed");
+                    }
+
+                    @Override
+                    public void failed(ProviderException error) {
+                        outcomes.add("failed");
+                    }
+                });
+            } catch (java.io.UncheckedIOException e) {
+                outcomes.add("client gone");
+            } catch (ProviderException e) {
+                outcomes.add("refused");
+            }
+        }
+        // each cut keeps 1 + 2 = 3 tokens: 6 calls use 18 of 60 (a whole reservation kept, or none, would show here)
+        assertEquals(List.of("failed", "client gone", "failed", "client gone", "failed", "client gone"), outcomes);
+        long granted = ledger.granted("deployment:gpt:tokens", System.currentTimeMillis() / 60_000);
+        assertEquals(granted - 18, limits.held("deployment:gpt:tokens", 1.0));
+        assertEquals("healthy", status(r, "gpt"));
     }
 
     private static String status(Router r, String deployment) {

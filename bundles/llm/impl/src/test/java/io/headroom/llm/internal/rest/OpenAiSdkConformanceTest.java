@@ -430,6 +430,46 @@ public class OpenAiSdkConformanceTest {
         assertTrue(errorSeen[0]);
     }
 
+    /**
+     * A client that closes its socket mid-stream: the gateway stops reading the vendor's stream and closes it (the
+     * vendor's server sees the connection closed long before its answer would have ended), and the deployment is not
+     * blamed: the next call is answered by it at once.
+     */
+    @Test
+    public void aClientThatClosesItsSocketMidStreamClosesTheUpstreamStreamAndTheDeploymentStaysHealthy() throws Exception {
+        anthropic.then(Behaviour.trickle(100)); // 100 tokens, one each 100 ms: 10 s for the whole answer
+        byte[] body = "{\"model\":\"claude\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long sent;
+        try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/llm/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "X-Headroom-Timeout-Ms: 10000\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(body);
+            out.flush();
+            sent = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            StringBuilder seen = new StringBuilder();
+            while (!seen.toString().contains("\"content\":\"world\"")) { // a few tokens in
+                int b = in.read();
+                assertTrue("the stream ended before its third token: " + seen, b >= 0);
+                seen.append((char) b);
+            }
+            assertTrue(seen.toString(), seen.toString().startsWith("HTTP/1.1 200"));
+        }
+        long deadline = System.currentTimeMillis() + 8_000; // less than the rest of the answer: ~9.7 s
+        while (anthropic.closedByClient.get() == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals("the vendor's server saw the connection closed, " + (System.nanoTime() - sent) / 1_000_000 + " ms after the call",
+                1, anthropic.closedByClient.get());
+        assertTrue("the deployment is not in cooldown: " + router.deployments(),
+                router.deployments().stream().noneMatch(d -> d.name().equals("claude") && !d.status().equals("healthy")));
+        ChatCompletion next = client.chat().completions().create(ChatCompletionCreateParams.builder().model("claude").addUserMessage("hi").build());
+        assertEquals("Hello, world!", next.choices().get(0).message().content().orElseThrow());
+    }
+
     @Test
     public void errorsCarryTheStatusAndCodeTheSdkBranchesOn() {
         BadRequestException unknown = assertThrows(BadRequestException.class, () -> client.chat().completions().create(

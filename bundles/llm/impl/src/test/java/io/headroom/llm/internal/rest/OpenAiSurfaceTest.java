@@ -18,6 +18,8 @@ import io.headroom.llm.api.EmbeddingRequest;
 import io.headroom.llm.api.EmbeddingResponse;
 import io.headroom.llm.api.LlmRouter;
 import io.headroom.llm.api.Priority;
+import io.headroom.llm.api.ProviderAdapter;
+import io.headroom.llm.bedrock.internal.BedrockAdapter;
 import io.headroom.llm.api.Route;
 import io.headroom.llm.api.StreamListener;
 import io.headroom.llm.internal.core.Router;
@@ -33,13 +35,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.After;
+import org.junit.AfterClass;
 import org.junit.Before;
+import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
  * The OpenAI surface end to end in process: Chat Completions bodies as SDKs send them (tools, tool results, content
  * parts, developer messages, response_format, other parameters) through the direct endpoint, the router and the real
- * OpenAI and Anthropic adapters, against local servers speaking each vendor's wire format.
+ * OpenAI, Anthropic and Bedrock adapters, against local servers speaking each vendor's wire format.
  */
 public class OpenAiSurfaceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,24 +56,73 @@ public class OpenAiSurfaceTest {
             + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
             + "{\"role\":\"tool\",\"tool_call_id\":\"call_9\",\"content\":\"18C, sunny\"}]";
 
+    /** One Bedrock adapter for the class: its AWS SDK client takes a while to start. */
+    private static BedrockAdapter bedrockAdapter;
     private FakeLlmProvider openAi;
     private FakeLlmProvider anthropic;
+    private FakeLlmProvider bedrock;
     private Router router;
     private ChatEndpoint endpoint;
     private EmbeddingsEndpoint embeddings;
     private LlmRouter llm;
 
+    @BeforeClass
+    public static void startBedrockAdapter() {
+        bedrockAdapter = new BedrockAdapter(new BedrockAdapter.Config() {
+            @Override
+            public String region() {
+                return "us-east-1";
+            }
+
+            @Override
+            public int maxConnections() {
+                return 10;
+            }
+
+            @Override
+            public String[] imageFetchAllowList() {
+                return new String[0];
+            }
+
+            @Override
+            public long imageFetchMaxBytes() {
+                return 1000;
+            }
+
+            @Override
+            public long imageFetchTimeoutMillis() {
+                return 1000;
+            }
+
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return BedrockAdapter.Config.class;
+            }
+        });
+    }
+
+    @AfterClass
+    public static void stopBedrockAdapter() {
+        bedrockAdapter.close();
+    }
+
     @Before
     public void setUp() throws Exception {
         openAi = FakeLlmProvider.openAi();
         anthropic = FakeLlmProvider.anthropic();
-        router = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, TestAdapters::byProvider);
+        bedrock = FakeLlmProvider.bedrock();
+        java.util.function.Function<String, ProviderAdapter> adapters = p -> p.equals("bedrock") ? bedrockAdapter : TestAdapters.byProvider(p);
+        router = new Router(new Router.Settings(0.2, 5_000), System::currentTimeMillis, adapters);
         router.putDeployment(new Deployment("gpt", "openai", "gpt-test", openAi.endpoint(), "k1", 0, 0, 0, 2000));
         router.putDeployment(new Deployment("claude", "anthropic", "claude-test", anthropic.endpoint(), "k2", 0, 0, 0, 2000));
         router.putRoute(new Route("gpt", "ordered", List.of("gpt"), Map.of()));
         router.putRoute(new Route("claude", "ordered", List.of("claude"), Map.of()));
         router.putRoute(new Route("claude-then-gpt", "ordered", List.of("claude", "gpt"), Map.of()));
         router.putRoute(new Route("gpt-then-claude", "ordered", List.of("gpt", "claude"), Map.of()));
+        // the first stream warms the AWS SDK up: seconds on a loaded machine
+        router.putDeployment(new Deployment("aws", "bedrock", "anthropic.claude-test-v1:0", bedrock.endpoint(), "AKIDTEST:secret", 0, 0, 0, 10_000));
+        router.putRoute(new Route("aws", "ordered", List.of("aws"), Map.of()));
+        router.putRoute(new Route("gpt-then-aws", "ordered", List.of("gpt", "aws"), Map.of()));
         llm = new LlmRouter() {
             @Override
             public ChatResponse complete(TenantId tenant, Priority priority, String route, ChatRequest request, Duration timeout) {
@@ -112,6 +165,7 @@ public class OpenAiSurfaceTest {
     public void tearDown() {
         openAi.close();
         anthropic.close();
+        bedrock.close();
     }
 
     /** An in-memory exchange: the request body in, the status, headers and body out. */
@@ -482,6 +536,101 @@ public class OpenAiSurfaceTest {
             assertEquals("tool_calls", finish);
             assertEquals(29, usage.path("total_tokens").asInt());
         }
+    }
+
+    private static final String TWO_TOOLS = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\"}}},{\"type\":\"function\",\"function\":{\"name\":\"get_time\","
+            + "\"parameters\":{\"type\":\"object\"}}}],\"parallel_tool_calls\":true";
+
+    /** One streamed tool call as the client reassembles it from its delta.tool_calls pieces. */
+    private record StreamedCall(String id, String name, StringBuilder arguments) {
+    }
+
+    /** The streamed tool calls by index, asserting that each call's id and name come once, in its first piece. */
+    private static Map<Integer, StreamedCall> streamedCalls(Call c) throws Exception {
+        Map<Integer, StreamedCall> calls = new java.util.TreeMap<>();
+        List<String> events = c.events();
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        for (String e : events.subList(0, events.size() - 1)) {
+            for (JsonNode piece : JSON.readTree(e).path("choices").path(0).path("delta").path("tool_calls")) {
+                int index = piece.path("index").asInt(-1);
+                StreamedCall known = calls.get(index);
+                if (known == null) {
+                    assertTrue("the first piece of a call carries its id and name: " + piece, piece.hasNonNull("id")
+                            && piece.path("function").hasNonNull("name"));
+                    known = new StreamedCall(piece.get("id").asText(), piece.path("function").path("name").asText(), new StringBuilder());
+                    calls.put(index, known);
+                } else {
+                    assertFalse("a call's id comes once: " + piece, piece.has("id"));
+                }
+                known.arguments().append(piece.path("function").path("arguments").asText(""));
+            }
+        }
+        return calls;
+    }
+
+    @Test
+    public void twoParallelToolCallsStreamFromAnthropicAndBedrockWithStableDistinctIndexesAndIds() throws Exception {
+        for (FakeLlmProvider vendor : List.of(anthropic, bedrock)) {
+            vendor.parallelToolCalls = true;
+            String route = vendor == anthropic ? "claude" : "aws";
+            Call c = post("{\"model\":\"" + route + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Weather and time in Paris?\"}],"
+                    + TWO_TOOLS + "}");
+            assertEquals(c.text(), 200, c.status);
+            Map<Integer, StreamedCall> calls = streamedCalls(c);
+            assertEquals(route + ": " + c.text(), List.of(0, 1), new ArrayList<>(calls.keySet()));
+            assertEquals("get_weather", calls.get(0).name());
+            assertEquals("get_time", calls.get(1).name());
+            assertEquals("each call's arguments, whole and not mixed with the other's", FakeLlmProvider.TOOL_ARGUMENTS,
+                    calls.get(0).arguments().toString());
+            assertEquals(FakeLlmProvider.SECOND_TOOL_ARGUMENTS, calls.get(1).arguments().toString());
+            assertFalse(route, calls.get(0).id().isEmpty());
+            assertFalse(route + ": distinct ids", calls.get(0).id().equals(calls.get(1).id()));
+            String finish = JSON.readTree(c.events().get(c.events().size() - 2)).path("choices").path(0).path("finish_reason").asText();
+            assertEquals("tool_calls", finish);
+
+            // the same answer not streamed: the same two calls, same ids, in order
+            Call plain = post("{\"model\":\"" + route + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather and time in Paris?\"}],"
+                    + TWO_TOOLS + "}");
+            JsonNode toolCalls = plain.json().path("choices").path(0).path("message").path("tool_calls");
+            assertEquals(plain.text(), 2, toolCalls.size());
+            assertEquals(calls.get(0).id(), toolCalls.path(0).path("id").asText());
+            assertEquals(calls.get(1).id(), toolCalls.path(1).path("id").asText());
+            assertEquals(FakeLlmProvider.SECOND_TOOL_ARGUMENTS, toolCalls.path(1).path("function").path("arguments").asText());
+        }
+    }
+
+    @Test
+    public void aToolsRequestWhoseFailoverEndsOnBedrockGetsOpenAiToolCallsPlainAndStreamed() throws Exception {
+        openAi.always(Behaviour.error(503, null)); // retryable: the router goes on to Bedrock
+        Call c = post("{\"model\":\"gpt-then-aws\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]," + TOOLS + "}");
+        assertEquals(c.text(), 200, c.status);
+        assertEquals("aws", c.headers.get("X-Headroom-Deployment"));
+        JsonNode choice = c.json().path("choices").path(0);
+        assertEquals("tool_calls", choice.path("finish_reason").asText());
+        JsonNode call = choice.path("message").path("tool_calls").path(0);
+        assertEquals("tooluse_1", call.path("id").asText());
+        assertEquals("function", call.path("type").asText());
+        assertEquals("get_weather", call.path("function").path("name").asText());
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, call.path("function").path("arguments").asText());
+        assertEquals(1, openAi.requests.get());
+        assertTrue("Bedrock got the tools as its toolConfig: " + bedrock.lastBody, bedrock.lastBody.contains("\"toolConfig\"")
+                && bedrock.lastBody.contains("\"get_weather\""));
+
+        // the tool result goes to Bedrock as a toolResult block and the final answer is text
+        Call answer = post("{\"model\":\"gpt-then-aws\",\"messages\":" + ROUND_TRIP + "," + TOOLS + "}");
+        assertEquals(answer.text(), 200, answer.status);
+        assertEquals("Hello, world!", answer.json().path("choices").path(0).path("message").path("content").asText());
+        assertTrue(bedrock.lastBody, bedrock.lastBody.contains("\"toolResult\"") && bedrock.lastBody.contains("call_9"));
+
+        router.clearCooldown("gpt");
+        Call streamed = post("{\"model\":\"gpt-then-aws\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],"
+                + TOOLS + "}");
+        assertEquals(streamed.text(), 200, streamed.status);
+        Map<Integer, StreamedCall> calls = streamedCalls(streamed);
+        assertEquals(streamed.text(), List.of(0), new ArrayList<>(calls.keySet()));
+        assertEquals("tooluse_1", calls.get(0).id());
+        assertEquals(FakeLlmProvider.TOOL_ARGUMENTS, calls.get(0).arguments().toString());
     }
 
     @Test
