@@ -1,7 +1,10 @@
 package io.headroom.queue.internal;
 
+import io.headroom.core.api.metrics.Histogram;
 import io.headroom.core.api.metrics.Metrics;
 import io.headroom.core.api.metrics.TenantSamples;
+import io.headroom.core.api.metrics.TenantTotals;
+import io.headroom.core.api.metrics.TopTenants;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.TenantStats;
 import java.util.List;
@@ -10,22 +13,37 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * The queue's meters, read from each backend's tenant statistics when scraped: backlog per lane, jobs in flight and
- * dwell quantiles for the ten busiest tenants (the rest as {@code other}), and the running totals of completed, failed
- * and dead-lettered jobs per backend, dead-lettered jobs per tenant; on SQS, SQS's own approximate counts of each queue.
+ * The queue's meters: read from each backend's tenant statistics when scraped, backlog per lane and jobs in flight for
+ * the ten busiest tenants (the rest as {@code other}), and the running totals of completed, failed and dead-lettered
+ * jobs per backend, dead-lettered jobs per tenant, on SQS SQS's own approximate counts of each queue; recorded as each
+ * attempt ends, histograms of its dwell (per tenant, bounded by the core's top-tenant tracker) and processing time.
  */
 @Component(immediate = true)
 public final class QueueMeters {
     private static final int TENANTS = 10;
+    /** Buckets for waits in a queue, in seconds: 10 ms to an hour (a backlog is drained in minutes, not milliseconds). */
+    static final double[] WAIT_SECONDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600};
     private final Map<FairQueue, String> queues = new ConcurrentHashMap<>();
+    private final Histogram dwell;
+    private final Histogram processing;
+    private final TopTenants top;
 
     @Activate
-    public QueueMeters(@Reference Metrics metrics) {
+    public QueueMeters(@Reference Metrics metrics, @Reference TopTenants top) {
+        TenantTotals overflowed = new TenantTotals(top);
+        TenantTotals deadLettered = new TenantTotals(top);
+        this.top = top;
+        this.dwell = metrics.histogram("headroom_queue_dwell_seconds", "Time from a job's submission to the start of each"
+                + " of its attempts, by backend and tenant (the busiest by name, the rest as other)",
+                WAIT_SECONDS, "backend", "tenant");
+        this.processing = metrics.histogram("headroom_queue_processing_seconds", "Time from an attempt's start (a local worker"
+                + " picked it up or a remote worker leased it) to its end (done, failed or nacked), by backend", WAIT_SECONDS, "backend");
         metrics.gauge("headroom_queue_backlog", "Jobs waiting, by backend, lane (main or overflow) and tenant",
                 List.of("backend", "lane", "tenant"), s -> each((backend, stats) -> {
                     TenantSamples.top(s, TENANTS, stats, TenantStats::tenant, TenantStats::backlog, backend, "main");
@@ -35,21 +53,11 @@ public final class QueueMeters {
                 s -> each((backend, stats) -> TenantSamples.top(s, TENANTS, stats, TenantStats::tenant, TenantStats::inFlight, backend)));
         metrics.gauge("headroom_queue_noisy_tenants", "Tenants marked noisy (their jobs go to the overflow lane), by backend",
                 List.of("backend"), s -> each((backend, stats) -> s.sample(stats.stream().filter(TenantStats::noisy).count(), backend)));
-        metrics.gauge("headroom_queue_dwell_seconds", "Time from submit to start over the recent window, by quantile (0.5,"
-                + " 0.99), backend and tenant (the ten with the longest p99)", List.of("quantile", "backend", "tenant"),
-                s -> each((backend, stats) -> {
-                    List<TenantStats> worst = stats.stream().sorted((a, b) -> Long.compare(b.dwellP99Millis(), a.dwellP99Millis()))
-                            .limit(TENANTS).toList();
-                    for (TenantStats t : worst) {
-                        s.sample(t.dwellP50Millis() / 1000.0, "0.5", backend, t.tenant());
-                        s.sample(t.dwellP99Millis() / 1000.0, "0.99", backend, t.tenant());
-                    }
-                }));
         metrics.counter("headroom_queue_overflowed_jobs", "Jobs this node put in the overflow lane since the backend started"
-                + " (SQS: sent to an overflow queue at submission), by backend and tenant (the ten with most)",
+                + " (SQS: sent to an overflow queue at submission), by backend and tenant (the busiest by name, the rest as other)",
                 List.of("backend", "tenant"), s -> queues.forEach((queue, backend) -> {
                     if (queue instanceof WorkerQueue w) {
-                        TenantSamples.top(s, TENANTS, List.copyOf(w.tenants().overflowed().entrySet()), Map.Entry::getKey, Map.Entry::getValue, backend);
+                        overflowed.report(s, List.copyOf(w.tenants().overflowed().entrySet()), Map.Entry::getKey, Map.Entry::getValue, backend);
                     }
                 }));
         metrics.gauge("headroom_queue_sqs_messages", "SQS's approximate message counts of each of the SQS backend's queues"
@@ -65,8 +73,8 @@ public final class QueueMeters {
                     }
                 }));
         metrics.counter("headroom_queue_dead_lettered_jobs", "Jobs dead-lettered since the backend started, by backend and tenant"
-                + " (the ten with most, the rest as other)", List.of("backend", "tenant"),
-                s -> each((backend, stats) -> TenantSamples.top(s, TENANTS, stats.stream().filter(t -> t.deadLettered() > 0).toList(),
+                + " (the busiest by name, the rest as other)", List.of("backend", "tenant"),
+                s -> each((backend, stats) -> deadLettered.report(s, stats.stream().filter(t -> t.deadLettered() > 0).toList(),
                         TenantStats::tenant, TenantStats::deadLettered, backend)));
         metrics.counter("headroom_queue_jobs", "Jobs finished since the backend started, by backend and result"
                 + " (completed, failed attempts, dead-lettered)", List.of("backend", "result"), s -> each((backend, stats) -> {
@@ -78,11 +86,25 @@ public final class QueueMeters {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindQueue(FairQueue queue, Map<String, Object> properties) {
-        queues.put(queue, String.valueOf(properties.getOrDefault("backend", "unknown")));
+        String backend = String.valueOf(properties.getOrDefault("backend", "unknown"));
+        queues.put(queue, backend);
+        if (queue instanceof WorkerQueue w) {
+            w.tenants().jobTimes((tenant, dwellMillis, runMillis) -> {
+                dwell.observe(dwellMillis / 1000.0, backend, top.label(tenant, 1));
+                processing.observe(runMillis / 1000.0, backend);
+            });
+        }
     }
 
     void unbindQueue(FairQueue queue) {
-        queues.remove(queue);
+        if (queues.remove(queue) != null && queue instanceof WorkerQueue w) {
+            w.tenants().jobTimes(null);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        queues.keySet().forEach(this::unbindQueue);
     }
 
     private void each(java.util.function.BiConsumer<String, List<TenantStats>> report) {

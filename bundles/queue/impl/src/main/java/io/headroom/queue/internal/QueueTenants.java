@@ -55,6 +55,12 @@ final class QueueTenants {
     private record Dedupe(String jobId, long until) {
     }
 
+    /** Where each finished attempt's dwell and processing time go (the queue's histograms). */
+    @FunctionalInterface
+    interface JobTimes {
+        void finished(TenantId tenant, long dwellMillis, long runMillis);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(QueueTenants.class);
     /** How often finished jobs are reported as load: one sample per tenant and interval, not one per job. */
     static final long LOAD_REPORT_MILLIS = 200;
@@ -62,12 +68,14 @@ final class QueueTenants {
     private final Signals signals;
     private final String backend;
     private final LoadTally loadTally = new LoadTally();
+    private volatile long lastReportNanos; // the report timer's thread, and the last report at stop
     private final int maxBacklogPerTenant;
     private final long dedupeMinutes;
     private final AtomicReference<TenantLimits> limits = new AtomicReference<>();
     private final Map<String, Dedupe> dedupe = new ConcurrentHashMap<>();
     private final Map<TenantId, TenantCounters> counters = new ConcurrentHashMap<>();
     private final Map<TenantId, TenantStore.Settings> settings = new ConcurrentHashMap<>();
+    private volatile JobTimes jobTimes;
 
     QueueTenants(DataSource db, Signals signals, String backend, int maxBacklogPerTenant, long dedupeMinutes) {
         this.store = new TenantStore(db);
@@ -75,6 +83,11 @@ final class QueueTenants {
         this.backend = backend;
         this.maxBacklogPerTenant = maxBacklogPerTenant;
         this.dedupeMinutes = dedupeMinutes;
+    }
+
+    /** Sends each finished attempt's times to {@code times} from now on ({@code null}: nowhere). */
+    void jobTimes(JobTimes times) {
+        this.jobTimes = times;
     }
 
     TenantCounters counters(TenantId tenant) {
@@ -291,8 +304,12 @@ final class QueueTenants {
         long dwellMillis = Math.max(0, Instant.now().toEpochMilli() - job.enqueuedAt().toEpochMilli() - runMillis);
         TenantCounters c = counters(job.tenant());
         c.dwell.add(dwellMillis);
+        JobTimes times = jobTimes;
+        if (times != null) {
+            times.finished(job.tenant(), dwellMillis, runMillis);
+        }
         signals.outcome(new OutcomeEvent(job.tenant(), JobRequest.outcomeJob(job.type()), error == null, runMillis + dwellMillis, Instant.now()));
-        loadTally.add(job.tenant()); // reported as one sample per tenant every LOAD_REPORT_MILLIS
+        loadTally.add(job.tenant(), dwellMillis, runMillis); // reported as a few samples per tenant every LOAD_REPORT_MILLIS
         (error == null ? c.completed : c.failed).incrementAndGet();
     }
 
@@ -307,11 +324,30 @@ final class QueueTenants {
         (error == null ? counters(job.tenant()).completed : counters(job.tenant()).failed).incrementAndGet();
     }
 
-    /** Reports the jobs finished since the last report as one load sample per tenant. */
-    void reportLoad() {
+    /**
+     * Reports the load since the last report, per tenant: the jobs finished, the milliseconds they waited (dwell_ms)
+     * and ran (processing_ms), and its backlog on the given schedulers as jobs times the seconds since the last report
+     * (so the backlog measure's rate is the tenant's average backlog).
+     */
+    void reportLoad(List<FairScheduler> schedulers) {
         try {
             Instant now = Instant.now();
-            loadTally.drain((tenant, n) -> signals.load(new LoadSample(tenant, "queue", backend, n, now)));
+            long at = System.nanoTime();
+            double seconds = lastReportNanos == 0 ? LOAD_REPORT_MILLIS / 1000.0 : (at - lastReportNanos) / 1e9;
+            lastReportNanos = at;
+            loadTally.drain((tenant, jobs, dwellMillis, runMillis) -> {
+                signals.load(new LoadSample(tenant, "queue", backend, "jobs", jobs, now));
+                signals.load(new LoadSample(tenant, "queue", backend, "dwell_ms", dwellMillis, now));
+                signals.load(new LoadSample(tenant, "queue", backend, "processing_ms", runMillis, now));
+            });
+            for (FairScheduler s : schedulers) {
+                for (FairScheduler.TenantView v : s.view()) {
+                    long waiting = (long) v.backlog() + v.overflowBacklog();
+                    if (waiting > 0) {
+                        signals.load(new LoadSample(v.tenant(), "queue", backend, "backlog", waiting * seconds, now));
+                    }
+                }
+            }
         } catch (RuntimeException e) {
             LOG.warn("queue: reporting tenants' load failed: {}", e.toString());
         }

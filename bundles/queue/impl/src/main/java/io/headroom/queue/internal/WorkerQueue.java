@@ -131,7 +131,7 @@ abstract class WorkerQueue implements FairQueue {
         timers.scheduleWithFixedDelay(leaseBook::expireLeases, 100, 100, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::refresh, tuning.refreshMillis(), tuning.refreshMillis(), TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::pumpPushTypes, 200, 200, TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(tenants::reportLoad, QueueTenants.LOAD_REPORT_MILLIS, QueueTenants.LOAD_REPORT_MILLIS, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(() -> tenants.reportLoad(allSchedulers()), QueueTenants.LOAD_REPORT_MILLIS, QueueTenants.LOAD_REPORT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Starts the workers; the last step of a backend's activation. */
@@ -153,7 +153,7 @@ abstract class WorkerQueue implements FairQueue {
             t.join(10_000);
         }
         timers.shutdownNow();
-        tenants.reportLoad();
+        tenants.reportLoad(List.of()); // what finished; the backlog is no load of a stopped backend
         push.close();
         leaseBook.close();
     }
