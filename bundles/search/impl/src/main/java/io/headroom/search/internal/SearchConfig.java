@@ -12,8 +12,11 @@ public @interface SearchConfig {
     @AttributeDefinition(description = "How often this node reloads collections, layouts and migrations from the control schema, ms")
     long refreshMillis() default 500;
 
-    @AttributeDefinition(description = "Elasticsearch request timeout, ms")
+    @AttributeDefinition(description = "Elasticsearch request timeout of tenants' requests and the control plane, ms")
     int timeoutMillis() default 10_000;
+
+    @AttributeDefinition(description = "Elasticsearch request timeout of the backfill and the validation, ms (they wait out a busy node)")
+    int backgroundTimeoutMillis() default 60_000;
 
     @AttributeDefinition(description = "Documents per backfill batch (one PIT page, one bulk)")
     int backfillBatch() default 1000;

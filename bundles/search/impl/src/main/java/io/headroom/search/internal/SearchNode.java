@@ -68,6 +68,7 @@ public final class SearchNode {
     private final Signals signals;
     private final SearchConfig config;
     private final Elastic es;
+    private final Elastic background;
     private final Set<String> knownTenants = ConcurrentHashMap.newKeySet();
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private final Loop refresher;
@@ -80,8 +81,11 @@ public final class SearchNode {
         this.flags = flags;
         this.signals = signals;
         this.config = config;
-        this.es = new Elastic(Arrays.stream(config.endpoints().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
-                config.timeoutMillis());
+        List<String> endpoints = Arrays.stream(config.endpoints().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        this.es = new Elastic(endpoints, config.timeoutMillis());
+        // the backfill and the validation scan and copy whole tenants while tenants' requests keep the node busy: a slow
+        // answer is worth waiting for there, where a tenant's request should rather fail fast
+        this.background = new Elastic(endpoints, config.backgroundTimeoutMillis());
         refreshQuietly();
         this.refresher = new Loop("search-refresh", config.refreshMillis(), this::refreshQuietly);
         this.purger = new Loop("search-tombstones", 600_000, this::purgeTombstones);
@@ -92,6 +96,7 @@ public final class SearchNode {
         refresher.close();
         purger.close();
         es.close();
+        background.close();
     }
 
     public SearchStore store() {
@@ -100,6 +105,11 @@ public final class SearchNode {
 
     public Elastic es() {
         return es;
+    }
+
+    /** The client of the backfill and the validation: the same nodes, with {@code backgroundTimeoutMillis}. */
+    public Elastic background() {
+        return background;
     }
 
     public FeatureFlags flags() {
@@ -224,11 +234,11 @@ public final class SearchNode {
         }
     }
 
-    /** The outcome and load signals of one tenant call. */
+    /** The outcome and load signals of one tenant call (load: a query, or indexing for a write of documents). */
     void report(TenantId tenant, String job, boolean ok, long startedNanos, String collection) {
         Instant now = Instant.now();
         signals.outcome(new OutcomeEvent(tenant, job, ok, (System.nanoTime() - startedNanos) / 1_000_000, now));
-        signals.load(new LoadSample(tenant, "search", collection, 1, now));
+        signals.load(new LoadSample(tenant, "search", collection, "search.query".equals(job) ? "queries" : "indexing", 1, now));
     }
 
     /**

@@ -39,7 +39,7 @@ public final class SearchValidation {
         int threads = Math.max(1, node.config().backfillThreads());
         this.workers = Executors.newFixedThreadPool(threads, SearchBackfill.daemon("search-validation"));
         this.scanners = Executors.newFixedThreadPool(threads, SearchBackfill.daemon("search-validation-scanner"));
-        this.validation = new TenantValidation(node.es(), scanners, node.config().validationSamples());
+        this.validation = new TenantValidation(node.background(), scanners, node.config().validationSamples());
     }
 
     @Deactivate
@@ -60,7 +60,7 @@ public final class SearchValidation {
         try {
             List<String> all = new ArrayList<>(source.indexes());
             all.addAll(target.indexes());
-            node.es().refresh(all);
+            node.background().refresh(all);
             refreshed = true;
         } catch (IOException | RuntimeException e) {
             LOG.debug("search: refresh before validating migration {} failed, each tenant refreshes: {}", m.id(), e.toString());

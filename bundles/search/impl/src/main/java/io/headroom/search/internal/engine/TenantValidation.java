@@ -21,11 +21,15 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Compares one tenant on both layouts: every (id, version) on both sides (scanned at once, the
  * target on another thread), then a sample of documents in full. Writes keep arriving on both sides meanwhile, so a
- * difference must persist over up to five rounds (each after a refresh) to count.
+ * difference must persist over up to five rounds to count: the differing ids read again by id, both sides at once (or, when
+ * many differ, both layouts refreshed and scanned again). Sampled queries then run on both layouts; their results may differ
+ * only by documents written since the scan.
  */
 public final class TenantValidation {
     /** Queries compared per tenant (besides the match-all one). */
     static final int QUERY_SAMPLES = 6;
+    /** At most this many differing ids are read again by id; more are scanned again. */
+    static final int REREAD_IDS = 1000;
     private final Elastic es;
     private final Executor scanner;
     private final int samples;
@@ -64,19 +68,29 @@ public final class TenantValidation {
             String dst = target.indexFor(t);
             Map<String, Long> a = new HashMap<>();
             Map<String, Long> b = new HashMap<>();
-            List<String> differing = List.of();
-            for (int round = 0; round < 5; round++) {
-                if (round > 0 || !refreshed) {
+            if (!refreshed) {
+                es.refresh(List.of(src, dst));
+            }
+            scanBoth(src, dst, t, a, b);
+            List<String> differing = VersionDiff.differing(a, b);
+            // writes keep landing on both layouts while the scans run, so a handful of ids differ by a write in flight: those
+            // are read again by id (real time, both sides at once) until they agree; many differing ids are scanned again
+            for (int round = 1; round <= 5 && !differing.isEmpty(); round++) {
+                Thread.sleep(200L * round);
+                if (differing.size() > REREAD_IDS) {
                     es.refresh(List.of(src, dst));
+                    a.clear();
+                    b.clear();
+                    scanBoth(src, dst, t, a, b);
+                    differing = VersionDiff.differing(a, b);
+                    continue;
                 }
-                a.clear();
-                b.clear();
-                scanBoth(src, dst, t, a, b);
+                Map<String, Elastic.Doc>[] now = getBoth(src, dst, t, differing);
+                for (String id : differing) {
+                    put(a, id, now[0].get(id));
+                    put(b, id, now[1].get(id));
+                }
                 differing = VersionDiff.differing(a, b);
-                if (differing.isEmpty()) {
-                    break;
-                }
-                Thread.sleep(200L * (round + 1));
             }
             String ha = VersionDiff.hash(a);
             String hb = VersionDiff.hash(b);
@@ -88,23 +102,9 @@ public final class TenantValidation {
             Collections.sort(ids);
             Collections.shuffle(ids, ThreadLocalRandom.current());
             List<String> sample = ids.subList(0, Math.min(samples, ids.size()));
-            CompletableFuture<Map<String, Elastic.Doc>> targetDocs = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return es.get(dst, t, sample);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, scanner);
-            Map<String, Elastic.Doc> sa = es.get(src, t, sample);
-            Map<String, Elastic.Doc> sb;
-            try {
-                sb = targetDocs.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof UncheckedIOException io) {
-                    throw io.getCause();
-                }
-                throw e;
-            }
+            Map<String, Elastic.Doc>[] docs = getBoth(src, dst, t, sample);
+            Map<String, Elastic.Doc> sa = docs[0];
+            Map<String, Elastic.Doc> sb = docs[1];
             List<String> bad = new ArrayList<>();
             for (String id : sample) {
                 Elastic.Doc x = sa.get(id);
@@ -126,7 +126,7 @@ public final class TenantValidation {
                         es.refresh(List.of(src, dst));
                         Thread.sleep(200L * round);
                     }
-                    differ = QueryProbes.compare(es, t, src, dst, sourceSchema, targetSchema, probes);
+                    differ = QueryProbes.compare(es, t, src, dst, sourceSchema, targetSchema, probes, a);
                     if (differ.isEmpty()) {
                         break;
                     }
@@ -145,6 +145,39 @@ public final class TenantValidation {
         }
     }
 
+    private static void put(Map<String, Long> versions, String id, Elastic.Doc doc) {
+        if (doc == null) {
+            versions.remove(id);
+        } else {
+            versions.put(id, doc.version());
+        }
+    }
+
+    /** Both sides' documents by id at once: the target's read on a pool thread while this one reads the source. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Elastic.Doc>[] getBoth(String src, String dst, TenantId t, List<String> ids) throws IOException {
+        CompletableFuture<Map<String, Elastic.Doc>> target = CompletableFuture.supplyAsync(() -> {
+            try {
+                return es.get(dst, t, ids);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, scanner);
+        Map<String, Elastic.Doc> source = es.get(src, t, ids);
+        return new Map[] {source, join(target)};
+    }
+
+    private static <T> T join(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            throw e;
+        }
+    }
+
     /** Both sides' (id, version) at once: the target is scanned on a pool thread while this one scans the source. */
     private void scanBoth(String src, String dst, TenantId t, Map<String, Long> a, Map<String, Long> b) throws IOException {
         CompletableFuture<Void> target = CompletableFuture.runAsync(() -> {
@@ -157,14 +190,7 @@ public final class TenantValidation {
         try {
             es.scanVersions(src, t, a::put);
         } finally {
-            try {
-                target.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof UncheckedIOException io) {
-                    throw io.getCause();
-                }
-                throw e;
-            }
+            join(target);
         }
     }
 }

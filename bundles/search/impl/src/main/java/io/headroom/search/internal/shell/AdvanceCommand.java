@@ -17,6 +17,7 @@ public class AdvanceCommand implements Action {
     SearchAdmin admin;
 
     @Option(name = "--tenants", aliases = "-t", description = "Tenants, comma-separated (default: all)")
+    @Completion(TenantCompleter.class)
     String tenants;
 
     @Option(name = "--percent", aliases = "-p", description = "Percentage of tenants (0-100)")

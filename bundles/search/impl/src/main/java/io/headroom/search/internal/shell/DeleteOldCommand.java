@@ -17,6 +17,7 @@ public class DeleteOldCommand implements Action {
     SearchAdmin admin;
 
     @Option(name = "--confirm", required = true, description = "The collection name, to confirm")
+    @Completion(CollectionCompleter.class)
     String confirm;
 
     @Completion(MigrationIdCompleter.class)

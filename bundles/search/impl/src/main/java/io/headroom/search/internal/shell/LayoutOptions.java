@@ -2,6 +2,7 @@ package io.headroom.search.internal.shell;
 
 import io.headroom.search.api.LayoutSpec;
 import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 
 /** The options that define a layout, shared by the commands that create one (a collection's, a migration's target). */
@@ -10,6 +11,7 @@ abstract class LayoutOptions implements Action {
     int partitions = 1;
 
     @Option(name = "--dedicated", aliases = "-d", description = "Tenants with their own index, comma-separated")
+    @Completion(TenantCompleter.class)
     String dedicated;
 
     @Option(name = "--mappings", aliases = "-m", description = "Index mappings, a JSON object")

@@ -1,13 +1,11 @@
 package io.headroom.search.internal.shell;
 
 import io.headroom.core.api.TenantId;
+import io.headroom.core.api.TenantList;
 import io.headroom.search.api.MigrationStatus;
 import io.headroom.search.api.TenantProgress;
 import java.io.PrintStream;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.karaf.shell.support.table.ShellTable;
 
 /** Shared parsing and rendering for the search commands. */
@@ -16,11 +14,7 @@ final class Render {
     }
 
     static Set<TenantId> tenants(String csv) {
-        if (csv == null || csv.isBlank()) {
-            return Set.of();
-        }
-        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(TenantId::of)
-                .collect(Collectors.toCollection(LinkedHashSet::new));
+        return TenantList.parse(csv);
     }
 
     static String bar(long done, long total) {

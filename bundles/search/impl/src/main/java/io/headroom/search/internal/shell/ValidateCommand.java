@@ -17,6 +17,7 @@ public class ValidateCommand implements Action {
     SearchAdmin admin;
 
     @Option(name = "--tenants", aliases = "-t", description = "Tenants, comma-separated (default: all)")
+    @Completion(TenantCompleter.class)
     String tenants;
 
     @Completion(MigrationIdCompleter.class)
