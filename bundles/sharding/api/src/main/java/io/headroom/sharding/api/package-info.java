@@ -4,7 +4,7 @@
  * through the explicit {@link io.headroom.sharding.api.ShardRouter#scatter scatter} API.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.headroom.sharding.api;
 
 import org.osgi.annotation.bundle.Export;

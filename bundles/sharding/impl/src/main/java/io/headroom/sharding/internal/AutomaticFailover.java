@@ -2,6 +2,7 @@ package io.headroom.sharding.internal;
 
 import com.mysql.cj.jdbc.MysqlDataSource;
 import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeasedRole;
 import io.headroom.core.api.fleet.Leases;
 import io.headroom.sharding.api.ShardReplicas;
 import io.headroom.sharding.api.SwitchoverStatus;
@@ -15,7 +16,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,7 +49,7 @@ public final class AutomaticFailover {
     private static final Logger LOG = LoggerFactory.getLogger(AutomaticFailover.class);
 
     private final ShardMap map;
-    private final Leases leases;
+    private final LeasedRole role;
     private final ShardReplicas replicas;
     private final SwitchoverStore switchovers;
     private final PrimaryViews views;
@@ -57,17 +57,27 @@ public final class AutomaticFailover {
     /** The primary each shard's failover waits on for want of a quorum (logged once per primary). */
     private final Map<String, String> waitingForQuorum = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watcher;
-    private volatile Lease lease;
 
     @Activate
     public AutomaticFailover(@Reference ShardMap map, @Reference Leases leases, @Reference ShardReplicas replicas) {
         this.map = map;
-        this.leases = leases;
         this.replicas = replicas;
         this.switchovers = new SwitchoverStore(map.control());
         this.views = new PrimaryViews(map.control());
         ShardingSettings s = map.settings();
         this.watch = new FailoverWatch(s.failoverAfterMillis(), MIN_FAILED_PROBES);
+        this.role = new LeasedRole(leases, LEASE, LEASE_TTL, new LeasedRole.Listener() {
+            @Override
+            public void taken(Lease lease) {
+                watch.clear();
+                LOG.info("sharding: this node watches the shards' primaries for automatic failover");
+            }
+
+            @Override
+            public void lost(Lease lease) {
+                watch.clear();
+            }
+        });
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "headroom-sharding-failover-watch");
             t.setDaemon(true);
@@ -87,10 +97,7 @@ public final class AutomaticFailover {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Lease l = lease;
-        if (l != null) {
-            l.close();
-        }
+        role.close();
         if (map.settings().autoFailover()) {
             try {
                 views.forget(map.node());
@@ -181,20 +188,7 @@ public final class AutomaticFailover {
 
     /** Whether this node watches: it holds the lease, or takes it now (a fresh watch: nothing seen before counts). */
     private boolean holdLease() {
-        Lease l = lease;
-        if (l != null && l.held()) {
-            return true;
-        }
-        watch.clear();
-        if (l != null) {
-            l.close();
-        }
-        Optional<Lease> taken = leases.tryAcquire(LEASE, LEASE_TTL);
-        lease = taken.orElse(null);
-        if (taken.isPresent()) {
-            LOG.info("sharding: this node watches the shards' primaries for automatic failover");
-        }
-        return taken.isPresent();
+        return role.hold().isPresent();
     }
 
     /** A connection of its own (not the pool's: a pool hides a dead server behind its breaker and its waits). */

@@ -65,8 +65,13 @@ final class DataValues {
             ResultSetMetaData md = rs.getMetaData();
             int n = md.getColumnCount();
             List<StatementResult.Column> cols = new ArrayList<>(n);
+            String[] types = new String[n + 1]; // each column's type read once per result, not once per value
+            int[] jdbc = new int[n + 1];
             for (int i = 1; i <= n; i++) {
-                cols.add(new StatementResult.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+                String type = md.getColumnTypeName(i);
+                cols.add(new StatementResult.Column(md.getColumnLabel(i), type));
+                types[i] = type.toUpperCase(Locale.ROOT);
+                jdbc[i] = md.getColumnType(i);
             }
             List<List<Object>> rows = new ArrayList<>();
             while (rs.next()) {
@@ -76,7 +81,7 @@ final class DataValues {
                 }
                 List<Object> row = new ArrayList<>(n);
                 for (int i = 1; i <= n; i++) {
-                    row.add(value(rs, md, i));
+                    row.add(value(rs, types[i], jdbc[i], i));
                 }
                 rows.add(row);
             }
@@ -99,8 +104,11 @@ final class DataValues {
 
     /** A column's value as a JSON-ready object (see {@link StatementResult}). */
     static Object value(ResultSet rs, ResultSetMetaData md, int i) throws SQLException {
-        String type = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
-        int jdbc = md.getColumnType(i);
+        return value(rs, md.getColumnTypeName(i).toUpperCase(Locale.ROOT), md.getColumnType(i), i);
+    }
+
+    /** As above, with the column's upper-case server type name and its JDBC type. */
+    static Object value(ResultSet rs, String type, int jdbc, int i) throws SQLException {
         if (type.equals("TIME")) {
             return rs.getString(i); // may lie outside a day (-838:59:59 to 838:59:59): as the server writes it
         }
@@ -138,7 +146,7 @@ final class DataValues {
             return rs.getString(i); // a zero date has no ISO form: as the server writes it
         }
         if (type.startsWith("DECIMAL")) {
-            return rs.getBigDecimal(i).toPlainString();
+            return raw instanceof BigDecimal d ? d.toPlainString() : rs.getBigDecimal(i).toPlainString();
         }
         if (type.equals("JSON") || type.equals("ENUM") || type.equals("SET")) {
             return rs.getString(i);
@@ -152,6 +160,12 @@ final class DataValues {
                 if (raw instanceof Boolean b) {
                     return b;
                 }
+                if (raw instanceof Long || raw instanceof Integer || raw instanceof Short || raw instanceof Byte) {
+                    return integer(((Number) raw).longValue()); // the driver's own value: no round trip through text
+                }
+                if (raw instanceof BigInteger big) {
+                    return integer(big); // BIGINT UNSIGNED
+                }
                 return integer(new BigInteger(rs.getString(i)));
             case Types.REAL, Types.FLOAT, Types.DOUBLE:
                 return rs.getDouble(i);
@@ -161,7 +175,7 @@ final class DataValues {
                 if (raw instanceof byte[] bytes) {
                     return Base64.getEncoder().encodeToString(bytes);
                 }
-                return rs.getString(i);
+                return raw instanceof String text ? text : rs.getString(i);
         }
     }
 
@@ -171,5 +185,13 @@ final class DataValues {
             return v.longValue();
         }
         return v.toString();
+    }
+
+    /** The same for a long: a number within -2^53 .. 2^53-1 (a bit length of at most 53), else its decimal string. */
+    static Object integer(long v) {
+        if (v >= -MAX_SAFE && v < MAX_SAFE) {
+            return v;
+        }
+        return Long.toString(v);
     }
 }

@@ -78,7 +78,8 @@ public final class MysqlShardAdmin implements ShardAdmin {
         }
         return new ShardInfo(s.name(), s.range() == null ? null : s.range().toString(), s.url(), tenants, pinned,
                 p == null ? "UNKNOWN" : p.health(), q, err, q == 0 ? 0 : micros / 1000.0 / q,
-                p == null ? 0 : p.activeConnections(), p == null ? 0 : p.poolSize, map.replicaInfos(s.name()));
+                p == null ? 0 : p.activeConnections(), p == null ? 0 : p.poolSize, map.replicaInfos(s.name()),
+                map.queryTimes.millis(s.name(), 0.5), map.queryTimes.millis(s.name(), 0.99));
     }
 
     @Override

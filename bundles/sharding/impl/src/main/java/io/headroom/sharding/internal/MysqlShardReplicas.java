@@ -1,18 +1,15 @@
 package io.headroom.sharding.internal;
 
 import io.headroom.core.api.fleet.Leases;
-import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.ReplicaInfo;
 import io.headroom.sharding.api.ShardReplicas;
 import io.headroom.sharding.api.SwitchoverStatus;
 import io.headroom.sharding.internal.core.FailoverWatch;
 import io.headroom.sharding.internal.core.Gtid;
-import io.headroom.sharding.internal.core.MoveState;
 import io.headroom.sharding.internal.core.SwitchoverState;
 import io.headroom.sharding.internal.core.Topology;
-import io.headroom.sharding.internal.engine.LeasedWork;
+import io.headroom.core.api.fleet.LeasedWork;
 import io.headroom.sharding.internal.engine.SwitchoverRunner;
-import io.headroom.sharding.internal.store.MoveStore;
 import io.headroom.sharding.internal.store.SwitchoverStore;
 import io.headroom.sharding.internal.store.TopologyStore;
 import java.sql.Connection;
@@ -46,7 +43,6 @@ public final class MysqlShardReplicas implements ShardReplicas {
 
     private final ShardMap map;
     private final SwitchoverStore store;
-    private final MoveStore moves;
     private final LeasedWork<Long> work;
     private final ScheduledExecutorService retired;
 
@@ -54,8 +50,7 @@ public final class MysqlShardReplicas implements ShardReplicas {
     public MysqlShardReplicas(@Reference ShardMap map, @Reference Leases leases) {
         this.map = map;
         this.store = new SwitchoverStore(map.control());
-        this.moves = new MoveStore(map.control());
-        this.work = new LeasedWork<>("switchover", leases, store::active, (id, lease) -> new SwitchoverRunner(map, store, lease, id));
+        this.work = new LeasedWork<>("sharding.switchover", leases, store::active, (id, lease) -> new SwitchoverRunner(map, store, lease, id));
         this.retired = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "headroom-sharding-retired");
             t.setDaemon(true);
@@ -335,22 +330,18 @@ public final class MysqlShardReplicas implements ShardReplicas {
         return def;
     }
 
-    /** No move, split or other switchover of the shard in progress. */
+    /**
+     * No other switchover of the shard in progress. A move or split of the shard may run: its change replay records GTID
+     * positions and reopens on the new primary.
+     */
     private void requireIdle(String shard) {
         try {
-            for (MoveStatus m : moves.list()) {
-                MoveState s = MoveState.valueOf(m.state());
-                if (!s.terminal() && (m.source().equals(shard) || m.targets().contains(shard))) {
-                    throw new IllegalStateException("move " + m.id() + " of shard " + shard + " is " + m.state()
-                            + ": finish or cancel it before a switchover");
-                }
-            }
             Optional<Long> running = store.activeOn(shard);
             if (running.isPresent()) {
                 throw new IllegalStateException("switchover " + running.get() + " of shard " + shard + " is in progress");
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the moves: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the switchovers: " + e.getMessage(), e);
         }
     }
 
@@ -471,12 +462,7 @@ public final class MysqlShardReplicas implements ShardReplicas {
                 String gap = Gtid.parse(f.gtid()).gap(held);
                 String note = "; old primary returned (made read-only) at GTID " + held
                         + (gap.isEmpty() ? ": no transaction was lost" : ": transactions not on the new primary (GTID gap): " + gap);
-                try (Connection c = map.control().getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
-                        "UPDATE shard_switchovers SET detail = CONCAT(COALESCE(detail, ''), ?) WHERE id = ?")) {
-                    ps.setString(1, note);
-                    ps.setLong(2, f.id());
-                    ps.executeUpdate();
-                }
+                store.appendDetail(f.id(), note);
                 LOG.warn("sharding: shard {}'s former primary {} answers again{}", shard, url, note);
             }
         }

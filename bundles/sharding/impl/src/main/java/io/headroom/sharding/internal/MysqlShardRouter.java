@@ -256,7 +256,7 @@ public final class MysqlShardRouter implements ShardRouter {
         return scatters.scatter(sql, params, perShardTimeout, reads);
     }
 
-    /** Per-tenant load on each shard since the last report, as signals for the heartbeat capability. */
+    /** Per-tenant load on each shard since the last report (statements, and pool time in ms), as signals for the ledger. */
     private void reportLoad() {
         try {
             Instant now = Instant.now();
@@ -264,8 +264,15 @@ public final class MysqlShardRouter implements ShardRouter {
                 p.load.forEach((tenant, l) -> {
                     long total = l.queries.sum();
                     long delta = total - l.reported.getAndSet(total);
-                    if (delta > 0 && TenantId.isValid(tenant)) {
-                        signals.load(new LoadSample(TenantId.of(tenant), "sharding", p.name, delta, now));
+                    long micros = l.latencyMicros.sum();
+                    long poolMicros = micros - l.reportedMicros.getAndSet(micros);
+                    if (TenantId.isValid(tenant)) {
+                        if (delta > 0) {
+                            signals.load(new LoadSample(TenantId.of(tenant), "sharding", p.name, "queries", delta, now));
+                        }
+                        if (poolMicros > 0) { // the time its statements held a connection of the shard's pool
+                            signals.load(new LoadSample(TenantId.of(tenant), "sharding", p.name, "pool_ms", poolMicros / 1000.0, now));
+                        }
                     }
                 });
             }

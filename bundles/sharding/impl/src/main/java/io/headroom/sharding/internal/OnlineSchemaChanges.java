@@ -5,7 +5,7 @@ import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.SchemaChanges;
 import io.headroom.sharding.internal.core.DdlCheck;
 import io.headroom.sharding.internal.core.SchemaChangeState;
-import io.headroom.sharding.internal.engine.LeasedWork;
+import io.headroom.core.api.fleet.LeasedWork;
 import io.headroom.sharding.internal.engine.SchemaChangeRunner;
 import io.headroom.sharding.internal.engine.ShadowCopy;
 import io.headroom.sharding.internal.store.SchemaChangeStore;
@@ -36,7 +36,7 @@ public final class OnlineSchemaChanges implements SchemaChanges {
         this.store = new SchemaChangeStore(map.control());
         ShadowCopy shadow = new ShadowCopy(map, map.settings().shadowCopy());
         SchemaChangeRunner.Settings settings = new SchemaChangeRunner.Settings(map.settings().schemaConcurrency(), map.settings().schemaShardPauseMillis());
-        this.work = new LeasedWork<>("schema", leases, () -> store.in(SchemaChangeState.RUNNING),
+        this.work = new LeasedWork<>("sharding.schema", leases, () -> store.in(SchemaChangeState.RUNNING),
                 (version, lease) -> new SchemaChangeRunner(map, store, shadow, lease, version, settings));
     }
 

@@ -8,8 +8,9 @@ import io.headroom.sharding.api.TenantMoves;
 import io.headroom.sharding.internal.core.MovePlan;
 import io.headroom.sharding.internal.core.MoveRequest;
 import io.headroom.sharding.internal.core.MoveState;
-import io.headroom.sharding.internal.engine.LeasedWork;
+import io.headroom.core.api.fleet.LeasedWork;
 import io.headroom.sharding.internal.engine.MoveRunner;
+import io.headroom.sharding.internal.engine.ShardPositions;
 import io.headroom.sharding.internal.store.MoveStore;
 import java.sql.SQLException;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class OnlineTenantMoves implements TenantMoves {
         this.store = new MoveStore(map.control());
         ShardingSettings s = map.settings();
         this.settings = new MoveRunner.Settings(s.moveGraceMillis(), s.moveChunkRows(), s.moveChunkPauseMillis());
-        this.work = new LeasedWork<>("move", leases, store::active, (id, lease) -> new MoveRunner(map, store, lease, id, settings));
+        this.work = new LeasedWork<>("sharding.move", leases, store::active, (id, lease) -> new MoveRunner(map, store, lease, id, settings));
     }
 
     @Deactivate
@@ -67,17 +68,9 @@ public final class OnlineTenantMoves implements TenantMoves {
 
     private MoveStatus start(MovePlan plan) throws SQLException {
         plan.requireIdle(store.list());
-        // a switchover changes the server under the shard: the move's binlog positions would point at the old one
-        io.headroom.sharding.internal.store.SwitchoverStore switchovers = new io.headroom.sharding.internal.store.SwitchoverStore(map.control());
-        java.util.List<String> involved = new java.util.ArrayList<>(plan.targets().keySet());
-        involved.add(plan.source());
-        for (String shard : involved) {
-            if (switchovers.activeOn(shard).isPresent()) {
-                throw new IllegalStateException("shard " + shard + " is switching over to a replica; start the move when it is done");
-            }
-        }
-        // the binlog position before the first row is read: replay from here catches every change the copy misses
-        String from = MoveRunner.binlogPosition(map, plan.source());
+        // the GTID position before the first row is read: replay from here catches every change the copy misses, on
+        // whichever server is the source's primary when it runs (a switchover of the source or a target meanwhile is fine)
+        String from = ShardPositions.gtid(map, plan.source()).text();
         long id = store.create(plan, from);
         map.movesStarted();
         work.claim(id);

@@ -65,6 +65,8 @@ public final class ShardMap {
     private volatile Set<String> tables;
     private long tablesCheckedAt;
     private final SchemaRecords records;
+    /** Where the primaries' statement latencies go. */
+    final QueryTimes queryTimes = new QueryTimes();
 
     @Activate
     public ShardMap(@Reference ControlStore control, @Reference Fleet fleet, ShardingConfig config) throws SQLException {
@@ -182,7 +184,7 @@ public final class ShardMap {
                     ready = null;
                 }
                 if (ready == null) {
-                    ready = new ShardPool(s.name(), s.url(), settings);
+                    ready = new ShardPool(s.name(), s.url(), settings, queryTimes::record);
                     if (existing != null) {
                         // the primary moved (a switchover or failover another node ran): open what this node used on the
                         // old one before routing points here, so the statements held for the cut-over find connections ready
@@ -197,7 +199,8 @@ public final class ShardMap {
         }
         for (String name : List.copyOf(pools.keySet())) {
             if (!t.shards().containsKey(name)) {
-                pools.remove(name).close();
+                pools.remove(name).close(); // waits for the statements running on it: none records after the series is gone
+                queryTimes.forget(name);
             }
         }
         for (String name : t.shards().keySet()) {
@@ -506,7 +509,7 @@ public final class ShardMap {
      * target, before its fence), so the statements held by the fence are released onto open connections.
      */
     public void preparePool(String shard, String url) {
-        ShardPool p = new ShardPool(shard, url, settings);
+        ShardPool p = new ShardPool(shard, url, settings, queryTimes::record);
         p.warm();
         ShardPool old = prepared.put(shard, p);
         if (old != null) {

@@ -1,7 +1,9 @@
 package io.headroom.sharding.internal;
 
+import io.headroom.core.api.metrics.Histogram;
 import io.headroom.core.api.metrics.Metrics;
-import io.headroom.core.api.metrics.TenantSamples;
+import io.headroom.core.api.metrics.TenantTotals;
+import io.headroom.core.api.metrics.TopTenants;
 import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.api.SchemaChanges;
@@ -14,17 +16,23 @@ import io.headroom.sharding.internal.core.SchemaChangeState;
 import java.util.List;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Sharding's meters, read when scraped: per shard its pool, breaker state, queries, errors and mean latency; the
- * busiest tenants' queries; and the progress of tenant moves, splits and schema changes that are not finished.
+ * Sharding's meters, read when scraped: per shard its pool, breaker state, queries and errors; the busiest tenants'
+ * queries; and the progress of tenant moves, splits and schema changes that are not finished. Recorded per statement:
+ * a histogram of its duration per shard (labels bounded by the shards registered; a removed shard's series is dropped).
  */
 @Component(immediate = true)
 public final class ShardMeters {
+    private final ShardMap map;
+
     @Activate
     public ShardMeters(@Reference Metrics metrics, @Reference ShardAdmin shards, @Reference TenantMoves moves,
-            @Reference SchemaChanges schema) {
+            @Reference SchemaChanges schema, @Reference ShardMap map, @Reference TopTenants top) {
+        this.map = map;
+        TenantTotals tenantQueries = new TenantTotals(top);
         List<String> shard = List.of("shard");
         metrics.gauge("headroom_shard_pool_active_connections", "Connections in use in the shard's pool", shard,
                 s -> shards.shards().forEach(i -> s.sample(i.activeConnections(), i.name())));
@@ -36,8 +44,9 @@ public final class ShardMeters {
                 s -> shards.shards().forEach(i -> s.sample(i.queries(), i.name())));
         metrics.counter("headroom_shard_errors", "Statements that failed on the shard since start", shard,
                 s -> shards.shards().forEach(i -> s.sample(i.errors(), i.name())));
-        metrics.gauge("headroom_shard_query_latency_seconds", "Mean statement latency on the shard", shard,
-                s -> shards.shards().forEach(i -> s.sample(i.meanLatencyMillis() / 1000.0, i.name())));
+        Histogram duration = metrics.histogram("headroom_shard_query_duration_seconds", "Time a statement took on the shard's"
+                + " primary (waiting for a connection included), by shard", Metrics.LATENCY_SECONDS, "shard");
+        map.queryTimes.recordInto(duration); // also read back: shard:list and the console show its p50 and p99
         metrics.gauge("headroom_shard_replica_lag_seconds", "How far each replicating replica is behind its shard's primary"
                 + " (since a probe last found it holding the primary's whole GTID set)", List.of("shard", "replica"),
                 s -> shards.shards().forEach(i -> i.replicas().stream().filter(r -> r.lagMillis() != null)
@@ -45,8 +54,8 @@ public final class ShardMeters {
         metrics.gauge("headroom_shard_replica_state", "1 for each replica's replication state (REPLICATING, BROKEN, ...)",
                 List.of("shard", "replica", "state"), s -> shards.shards().forEach(i -> i.replicas()
                         .forEach(r -> s.sample(1, i.name(), replica(r.url()), r.state()))));
-        metrics.counter("headroom_shard_tenant_queries", "Statements per tenant (the ten busiest; the rest as other)",
-                List.of("tenant"), s -> TenantSamples.top(s, 10, new java.util.ArrayList<>(shards.tenantLoad().stream()
+        metrics.counter("headroom_shard_tenant_queries", "Statements per tenant (the busiest by name, the rest as other)",
+                List.of("tenant"), s -> tenantQueries.report(s, new java.util.ArrayList<>(shards.tenantLoad().stream()
                         // a tenant with statements on two shards (a move) is one series: its queries summed
                         .collect(java.util.stream.Collectors.toMap(TenantLoad::tenant, TenantLoad::queries, Long::sum)).entrySet()),
                         java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
@@ -69,6 +78,11 @@ public final class ShardMeters {
                         .forEach((SchemaChangeStatus c) -> c.shards().values().stream()
                                 .collect(java.util.stream.Collectors.groupingBy(v -> v, java.util.stream.Collectors.counting()))
                                 .forEach((state, n) -> s.sample(n, Integer.toString(c.version()), state))));
+    }
+
+    @Deactivate
+    void deactivate() {
+        map.queryTimes.recordInto(null);
     }
 
     /** A replica as host:port/database: no driver prefix, no properties (operators' metrics, bounded by the replicas). */

@@ -7,6 +7,7 @@ import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.ShardAdmin;
 import io.headroom.sharding.api.ShardInfo;
 import io.headroom.sharding.api.TenantMoves;
+import io.headroom.sharding.internal.core.LatencyText;
 import io.headroom.sharding.internal.core.MoveState;
 import java.util.Comparator;
 import java.util.List;
@@ -65,14 +66,15 @@ public final class ShardPanel implements ConsolePanel {
                             .append(")\">").append(Html.escape(s.name() + " " + s.keyRange())).append("</div>");
                 });
         b.append("</div><table><tr><th>Shard</th><th>Range</th><th>Tenants</th><th>Breaker</th><th>Pool</th><th>Queries</th>"
-                + "<th>Mean</th></tr>");
+                + "<th>p50</th><th>p99</th></tr>");
         for (ShardInfo s : all) {
             boolean healthy = "UP".equals(s.health());
             b.append("<tr><td>").append(Html.escape(s.name())).append("</td><td>").append(Html.escape(s.keyRange() == null ? "dedicated" : s.keyRange()))
                     .append("</td><td class=\"n\">").append(s.tenants()).append("</td><td>").append(Html.state(s.health(), healthy, !healthy))
                     .append("</td><td>").append(Html.progress(s.activeConnections(), s.poolSize(), s.activeConnections() + " / " + s.poolSize()))
                     .append("</td><td class=\"n\">").append(s.queries()).append("</td><td class=\"n\">")
-                    .append(String.format(Locale.ROOT, "%.1f ms", s.meanLatencyMillis())).append("</td></tr>");
+                    .append(LatencyText.millis(s.p50LatencyMillis())).append("</td><td class=\"n\">")
+                    .append(LatencyText.millis(s.p99LatencyMillis())).append("</td></tr>");
         }
         b.append("</table>");
         List<MoveStatus> active = moves.list().stream().filter(m -> !MoveState.valueOf(m.state()).terminal()).toList();

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ObjLongConsumer;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -39,6 +40,7 @@ final class ShardPool implements AutoCloseable {
         final LongAdder latencyMicros = new LongAdder();
         final AtomicLong maxLatencyMicros = new AtomicLong();
         final AtomicLong reported = new AtomicLong();
+        final AtomicLong reportedMicros = new AtomicLong();
     }
 
     interface Work<T> {
@@ -58,8 +60,15 @@ final class ShardPool implements AutoCloseable {
     /** The most calls that ran at once (how many connections this node needs on the shard's next primary). */
     private final AtomicInteger peakRunning = new AtomicInteger();
     private volatile boolean closing;
+    /** Where each statement's latency goes (the shard's query histogram), or null (a replica's pool). */
+    private final ObjLongConsumer<String> latencies;
 
     ShardPool(String name, String url, ShardingSettings s) {
+        this(name, url, s, null);
+    }
+
+    ShardPool(String name, String url, ShardingSettings s, ObjLongConsumer<String> latencies) {
+        this.latencies = latencies;
         this.name = name;
         this.url = url;
         this.poolSize = s.poolSize();
@@ -202,6 +211,9 @@ final class ShardPool implements AutoCloseable {
             long micros = (System.nanoTime() - start) / 1000;
             l.latencyMicros.add(micros);
             l.maxLatencyMicros.accumulateAndGet(micros, Math::max);
+            if (latencies != null) {
+                latencies.accept(name, micros);
+            }
             gate.release(bucket);
         }
     }

@@ -12,7 +12,6 @@ import io.headroom.fixtures.PlainControlStore;
 import io.headroom.sharding.internal.core.PrimaryQuorum;
 import io.headroom.sharding.internal.engine.ShadowCopy;
 import io.headroom.sharding.internal.store.PrimaryViews;
-import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -113,7 +112,7 @@ public class FailoverQuorumTest {
     }
 
     private Node node(PlainControlStore control, String id) throws SQLException {
-        JdbcFleet fleet = new JdbcFleet(control, fleetConfig(id), (org.osgi.framework.BundleContext) null);
+        JdbcFleet fleet = new JdbcFleet(control, TestNodes.fleetConfig(id), (org.osgi.framework.BundleContext) null);
         JdbcLeases leases = new JdbcLeases(control, fleet);
         ShardMap map = new ShardMap(control, id, new ShardingSettings(id, "", "tenant_id", List.of("events"), 4, 0.5, 200, 1000, 3, 1000,
                 200, 4, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, PROBE_MILLIS, true, FAILOVER_AFTER_MILLIS));
@@ -266,25 +265,5 @@ public class FailoverQuorumTest {
             Thread.sleep(50);
         }
         return check.getAsBoolean();
-    }
-
-    private static JdbcFleet.Config fleetConfig(String id) {
-        return new JdbcFleet.Config() {
-            public String nodeId() {
-                return id;
-            }
-
-            public long heartbeatMillis() {
-                return 500;
-            }
-
-            public long liveMillis() {
-                return 5000;
-            }
-
-            public Class<? extends Annotation> annotationType() {
-                return JdbcFleet.Config.class;
-            }
-        };
     }
 }

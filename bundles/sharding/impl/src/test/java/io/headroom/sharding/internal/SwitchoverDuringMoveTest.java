@@ -1,7 +1,6 @@
 package io.headroom.sharding.internal;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.headroom.core.api.TenantId;
@@ -10,82 +9,89 @@ import io.headroom.core.internal.fleet.JdbcLeases;
 import io.headroom.fixtures.MariaDb;
 import io.headroom.fixtures.MariaDbServer;
 import io.headroom.fixtures.PlainControlStore;
+import io.headroom.sharding.api.MoveStatus;
 import io.headroom.sharding.api.SwitchoverStatus;
-import io.headroom.sharding.internal.core.MovePlan;
-import io.headroom.sharding.internal.core.MoveState;
 import io.headroom.sharding.internal.engine.ShadowCopy;
-import io.headroom.sharding.internal.store.MoveStore;
-import java.lang.annotation.Annotation;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
 /**
- * Issue 20, bad input: a switchover or failover of a shard that a tenant move involves (as its source or its target) is
- * refused while the move is in progress, and leaves the topology, the switchover records and both servers as they
- * were; once the move is over the same switchover runs. One node (shard map, fleet, leases, replicas service) on a
- * control schema of a real MariaDB; the shard's primary and GTID replica are two mariadbd processes; the move's target
- * is a dedicated shard in a schema of the machine's MariaDB. The move is recorded in the control schema as the move
- * service records one (copying, not run here: no move service runs in this test).
+ * A tenant move whose source shard switches over while the move copies goes on and completes with no row lost: the
+ * move records GTID positions, so its change replay starts on the new primary from the position taken on the old one.
+ * Writes of the moving tenant go on through the router the whole time (held by the switchover's and the cut-over's
+ * fences); every acknowledged one is on the target once the move cut over, and the target's rows equal the source's by
+ * count and checksum. One node (shard map, fleet, leases, router, moves and replicas services) on a control schema of
+ * a real MariaDB; the source's primary and GTID replica are two mariadbd processes; the target is a dedicated shard on
+ * a third.
  */
 public class SwitchoverDuringMoveTest {
-    private Path dir;
-    private MariaDbServer primary;
-    private MariaDbServer replica;
+    private TestNodes.ReplicatedShard servers;
     private MariaDb db;
     private String control;
-    private String target;
+    private MariaDbServer targetServer;
+    private String targetUrl;
     private JdbcFleet fleet;
     private JdbcLeases leases;
     private ShardMap map;
     private MysqlShardReplicas replicas;
+    private MysqlShardRouter router;
+    private OnlineTenantMoves moves;
     private String primaryUrl;
     private String replicaUrl;
 
     @Before
     public void setUp() throws Exception {
-        dir = Files.createTempDirectory("h-switchover-move");
-        primary = MariaDbServer.start(dir.resolve("primary"), 411);
-        replica = MariaDbServer.start(dir.resolve("replica"), 412);
-        replica.replicateFrom(primary);
-        primaryUrl = primary.jdbcUrl("m0");
-        replicaUrl = "jdbc:mysql://127.0.0.1:" + replica.port() + "/m0?sslMode=DISABLED";
-        exec(primaryUrl, "CREATE TABLE events (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))");
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!tableOnReplica()) {
-            assertTrue("the table reached the replica", System.currentTimeMillis() < deadline);
-            Thread.sleep(50);
-        }
+        servers = TestNodes.replicatedShard(Files.createTempDirectory("h-switchover-move"), 411, "m0");
+        primaryUrl = servers.primaryUrl();
+        replicaUrl = servers.replicaUrl();
 
         db = MariaDb.machineOrEmbedded();
         String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         control = "hr_swmove_c_" + suffix;
-        target = "hr_swmove_t_" + suffix;
         PlainControlStore store = new PlainControlStore(db, control);
-        fleet = new JdbcFleet(store, fleetConfig(), (org.osgi.framework.BundleContext) null);
+        fleet = new JdbcFleet(store, TestNodes.fleetConfig("swm1"), (org.osgi.framework.BundleContext) null);
         leases = new JdbcLeases(store, fleet);
         // the machine's MariaDB has no TCP root: its user for every server (the test servers take any account)
         map = new ShardMap(store, "swm1", new ShardingSettings(db.user(), db.password(), "tenant_id", List.of("events"), 4, 0.5, 200, 1000, 3, 1000,
-                200, 4, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, 100, false, 10_000));
+                200, 4, 30, 600_000, 40, 60, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000, 100, false, 10_000));
         replicas = new MysqlShardReplicas(map, leases);
         MysqlShardAdmin admin = new MysqlShardAdmin(map);
         admin.addShard("m0", primaryUrl, "-");
-        admin.addShard("m1", db.jdbcUrl(target), null);
+        // the target's server writes a binary log too: after the cut-over the way back replays it to the source
+        targetServer = MariaDbServer.start(Files.createTempDirectory("h-switchover-move").resolve("target"), 413);
+        targetUrl = targetServer.jdbcUrl("m1");
+        admin.addShard("m1", targetUrl, null);
         replicas.addReplica("m0", replicaUrl);
         map.reload();
+        try (Connection c = DriverManager.getConnection(targetUrl, db.user(), db.password()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS events (tenant_id VARCHAR(63) NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))");
+        }
+        router = new MysqlShardRouter(map, TestNodes.noSignals());
+        moves = new OnlineTenantMoves(map, leases);
     }
 
     @After
     public void tearDown() throws Exception {
+        if (moves != null) {
+            moves.deactivate();
+        }
+        if (router != null) {
+            router.deactivate();
+        }
         if (replicas != null) {
             replicas.deactivate();
         }
@@ -100,100 +106,121 @@ public class SwitchoverDuringMoveTest {
         }
         if (db != null) {
             db.dropSchema(control);
-            db.dropSchema(target);
             db.close();
         }
-        if (replica != null) {
-            replica.close();
+        if (targetServer != null) {
+            targetServer.close();
         }
-        if (primary != null) {
-            primary.close();
+        if (servers != null) {
+            servers.close();
         }
     }
 
     @Test
-    public void aSwitchoverOrFailoverOfAShardAMoveInvolvesIsRefusedAndChangesNothing() throws Exception {
-        MoveStore moves = new MoveStore(map.control());
-        long move = moves.create(MovePlan.move(map.topology(), TenantId.of("mover"), "m1"), "binlog.000001:4");
-        long version = map.routingVersionNow();
-
-        IllegalStateException source = assertThrows(IllegalStateException.class, () -> replicas.switchover("m0", replicaUrl));
-        assertTrue(source.getMessage(), source.getMessage().contains("move " + move + " of shard m0"));
-        IllegalStateException defaultTarget = assertThrows(IllegalStateException.class, () -> replicas.switchover("m0", null));
-        assertTrue(defaultTarget.getMessage(), defaultTarget.getMessage().contains("move " + move));
-        IllegalStateException failover = assertThrows(IllegalStateException.class, () -> replicas.failover("m0"));
-        assertTrue(failover.getMessage(), failover.getMessage().contains("move " + move));
-        IllegalStateException ofTarget = assertThrows(IllegalStateException.class, () -> replicas.switchover("m1", null));
-        assertTrue(ofTarget.getMessage(), ofTarget.getMessage().contains("move " + move + " of shard m1"));
-
-        map.reload();
-        assertEquals("routing unchanged", version, map.routingVersionNow());
-        assertEquals(primaryUrl, map.topology().shards().get("m0").url());
-        assertEquals(List.of(replicaUrl), map.topology().replicasOf("m0"));
-        assertEquals("no switchover recorded", 0, count(db.jdbcUrl(control), "SELECT COUNT(*) FROM shard_switchovers"));
-        assertEquals("the primary still takes writes", 0, count(primaryUrl, "SELECT @@read_only"));
-        assertEquals("the replica still read-only", 1, count(replicaUrl, "SELECT @@read_only"));
-        assertTrue("and replicating", replicating(replicaUrl));
-
-        // the move over (cancelled), the same switchover runs
-        try (Connection c = map.control().getConnection()) {
-            MoveStore.transition(c, move, MoveState.COPYING, MoveState.CANCELLED);
+    public void aMoveWhoseSourceSwitchesOverMeanwhileCompletesWithNoRowLost() throws Exception {
+        TenantId mover = TenantId.of("mover");
+        // 2,000 rows copied 40 a chunk, 60 ms apart: about 3 s of copying for the switchover to fall into
+        try (Connection c = DriverManager.getConnection(primaryUrl, "root", ""); Statement s = c.createStatement()) {
+            for (int i = 0; i < 2000; i += 500) {
+                StringBuilder b = new StringBuilder("INSERT INTO events VALUES ");
+                for (int j = i; j < i + 500; j++) {
+                    b.append(j == i ? "" : ", ").append("('mover', ").append(j).append("), ('stayer', ").append(j).append(")");
+                }
+                s.execute(b.toString());
+            }
         }
-        SwitchoverStatus done = replicas.switchover("m0", replicaUrl);
-        assertEquals(done.detail(), "DONE", done.state());
-        map.reload();
-        assertEquals(replicaUrl, map.topology().shards().get("m0").url());
+        Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+        AtomicLong failed = new AtomicLong();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            for (long i = 1_000_000; writing.get(); i++) {
+                try {
+                    router.forTenant(mover).withFenceHold(Duration.ofSeconds(20)).update("INSERT INTO events (tenant_id, id) VALUES (?, ?)", "mover", i);
+                    acknowledged.add(i);
+                } catch (RuntimeException e) {
+                    failed.incrementAndGet();
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "mover-writes");
+        writer.start();
+        try {
+            MoveStatus move = moves.move(mover, "m1");
+            assertTrue("the move recorded a GTID position: " + moves.list(), positionOf(move.id()).matches("\\d+-\\d+-\\d+(,\\d+-\\d+-\\d+)*"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (moves.status(move.id()).orElseThrow().copiedRows() < 200) {
+                assertTrue("the copy began", System.currentTimeMillis() < deadline);
+                Thread.sleep(20);
+            }
+            assertEquals("the switchover came while the move copied", "COPYING", moves.status(move.id()).orElseThrow().state());
+
+            SwitchoverStatus done = replicas.switchover("m0", replicaUrl);
+            assertEquals(done.detail(), "DONE", done.state());
+            map.reload();
+            assertEquals(replicaUrl, map.topology().shards().get("m0").url());
+
+            deadline = System.currentTimeMillis() + 120_000;
+            MoveStatus m;
+            while (!(m = moves.status(move.id()).orElseThrow()).state().equals("CUT_OVER")) {
+                assertTrue("the move cut over: " + m, System.currentTimeMillis() < deadline && !m.state().equals("FAILED"));
+                Thread.sleep(50);
+            }
+            assertTrue(m.verification(), m.verification().startsWith("verified: "));
+            Thread.sleep(300); // a few writes on the target after the cut-over
+        } finally {
+            writing.set(false);
+            writer.join(30_000);
+        }
+        assertEquals("the tenant is routed to the target", "m1", router.forTenant(mover).shard());
+        Set<Long> onTarget = ids(targetUrl, "mover");
+        assertTrue("writes went on throughout: " + acknowledged.size(), acknowledged.size() > 100);
+        for (long id : acknowledged) {
+            assertTrue("acknowledged write " + id + " is on the target", onTarget.contains(id));
+        }
+        for (long i = 0; i < 2000; i++) {
+            assertTrue("copied row " + i + " is on the target", onTarget.contains(i));
+        }
+        assertEquals("no write failed (the fences held them): " + failed.get(), 0, failed.get());
+        // the source's copy (on the new primary, kept in step by the way back) equals the target's, by count and checksum
+        String sourceUrl = replicaUrl;
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!checksum(sourceUrl, "mover").equals(checksum(targetUrl, "mover"))) {
+            assertTrue("source " + checksum(sourceUrl, "mover") + " target " + checksum(targetUrl, "mover"), System.currentTimeMillis() < deadline);
+            Thread.sleep(100);
+        }
+        assertEquals("only the mover's rows moved", 0, ids(targetUrl, "stayer").size());
+        assertEquals(2000, ids(sourceUrl, "stayer").size());
     }
 
-    private boolean tableOnReplica() {
-        try (Connection c = DriverManager.getConnection(replicaUrl, "root", ""); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM events")) {
-            return rs.next();
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
-    private long count(String url, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, db.user(), db.password()); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql)) {
+    private String positionOf(long move) throws SQLException {
+        try (Connection c = map.control().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT fwd_pos FROM shard_moves WHERE id = " + move)) {
             rs.next();
-            return rs.getLong(1);
+            return rs.getString(1);
         }
     }
 
-    private boolean replicating(String url) throws SQLException {
+    private Set<Long> ids(String url, String tenant) throws SQLException {
+        Set<Long> out = new java.util.HashSet<>();
         try (Connection c = DriverManager.getConnection(url, db.user(), db.password()); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
-            return rs.next() && "Yes".equals(rs.getString("Slave_IO_Running")) && "Yes".equals(rs.getString("Slave_SQL_Running"));
-        }
-    }
-
-    private static void exec(String url, String... sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, "root", ""); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
+             ResultSet rs = s.executeQuery("SELECT id FROM events WHERE tenant_id = '" + tenant + "'")) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
             }
         }
+        return out;
     }
 
-    private static JdbcFleet.Config fleetConfig() {
-        return new JdbcFleet.Config() {
-            public String nodeId() {
-                return "swm1";
-            }
-
-            public long heartbeatMillis() {
-                return 500;
-            }
-
-            public long liveMillis() {
-                return 5000;
-            }
-
-            public Class<? extends Annotation> annotationType() {
-                return JdbcFleet.Config.class;
-            }
-        };
+    /** Row count and a checksum of the tenant's rows. */
+    private String checksum(String url, String tenant) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, db.user(), db.password()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT(tenant_id, ':', id))), 0) FROM events WHERE tenant_id = '" + tenant + "'")) {
+            rs.next();
+            return rs.getLong(1) + "/" + rs.getLong(2);
+        }
     }
 }

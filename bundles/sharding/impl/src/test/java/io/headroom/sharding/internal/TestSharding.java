@@ -38,8 +38,14 @@ public final class TestSharding implements AutoCloseable {
     /** A node {@code node} serving {@code tables}, {@code poolSize} connections per shard, {@code tenantShare} of them per tenant. */
     public static TestSharding start(ControlStore control, String node, String user, String password, List<String> tables, int poolSize,
             double tenantShare, long tenantWaitMillis, long refreshMillis) throws SQLException {
+        return start(control, node, user, password, tables, poolSize, tenantShare, tenantWaitMillis, refreshMillis, 1000);
+    }
+
+    /** As above, with a shard's breaker staying open {@code breakerOpenMillis} after 3 connection failures in a row. */
+    public static TestSharding start(ControlStore control, String node, String user, String password, List<String> tables, int poolSize,
+            double tenantShare, long tenantWaitMillis, long refreshMillis, long breakerOpenMillis) throws SQLException {
         return new TestSharding(new ShardMap(control, node, new ShardingSettings(user, password, "tenant_id", tables, poolSize, tenantShare,
-                tenantWaitMillis, 1000, 3, 1000, refreshMillis, 4, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000,
+                tenantWaitMillis, 1000, 3, breakerOpenMillis, refreshMillis, 4, 30, 600_000, 1000, 0, 2, 0, ShadowCopy.Settings.DEFAULTS, 5000, 3000,
                 250, false, 10_000)));
     }
 
@@ -64,6 +70,11 @@ public final class TestSharding implements AutoCloseable {
     public int inUse(String shard, String tenant) {
         ShardPool p = map.pool(shard);
         return p == null ? 0 : p.gate.inUse(tenant);
+    }
+
+    /** The shard's state from its breaker on this node: UP, DOWN (open) or RECOVERING (half-open). */
+    public String health(String shard) {
+        return map.pool(shard).health();
     }
 
     @Override

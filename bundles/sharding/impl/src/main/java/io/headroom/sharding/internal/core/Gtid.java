@@ -37,6 +37,23 @@ public record Gtid(Map<Long, Long> sequences, String text) {
         return new Gtid(seq, text.trim());
     }
 
+    /**
+     * This position after the transaction {@code domain-server-sequence}, the next one read from a binary log: that
+     * domain's entry becomes it (the server id is kept, as a server looks the GTID up in its binary log to resume).
+     */
+    public Gtid advance(long domain, long server, long sequence) {
+        Map<Long, String> parts = new TreeMap<>();
+        if (!text.isBlank()) {
+            for (String part : text.split("\\s*,\\s*")) {
+                parts.put(Long.parseLong(part.substring(0, part.indexOf('-'))), part);
+            }
+        }
+        parts.put(domain, domain + "-" + server + "-" + sequence);
+        Map<Long, Long> seq = new TreeMap<>(sequences);
+        seq.put(domain, sequence);
+        return new Gtid(seq, String.join(",", parts.values()));
+    }
+
     /** Whether every transaction of {@code other} is within this position. */
     public boolean covers(Gtid other) {
         for (Map.Entry<Long, Long> e : other.sequences.entrySet()) {

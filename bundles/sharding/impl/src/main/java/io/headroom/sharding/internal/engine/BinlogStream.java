@@ -5,10 +5,13 @@ import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.Event;
 import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
 import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.MariadbGtidEventData;
+import com.github.shyiko.mysql.binlog.event.QueryEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
+import io.headroom.sharding.internal.core.Gtid;
 import io.headroom.sharding.internal.core.ReplayLag;
 import io.headroom.sharding.internal.core.TenantFilter;
 import java.io.IOException;
@@ -29,13 +32,16 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
- * Change capture for a move: reads one shard server's binlog (ROW format) from a position, keeps the row events of
+ * Change capture for a move: reads one shard server's binlog (ROW format) from a GTID position, keeps the row events of
  * the source database's sharded tables whose tenant a destination's filter carries, and applies them to that
  * destination idempotently (REPLACE for inserts and updates, delete by primary key), so replaying events the copy
- * already saw converges to the same rows. Positions are reported at transaction ends only, so a resume never starts
- * inside a transaction.
+ * already saw converges to the same rows. Positions are GTIDs ({@code @@gtid_binlog_pos}), advanced at transaction
+ * ends only, so a resume never starts inside a transaction; a GTID names the same transaction on every server of the
+ * shard (replicas run with {@code log_slave_updates}), so a stream reopened on a promoted replica continues where the
+ * old primary's left off. The binary log's file and offset are kept only to measure the lag on the server read.
  */
 final class BinlogStream implements AutoCloseable {
+    /** A file position in one server's binary log (lag measurement only: it names nothing on another server). */
     record Position(String file, long position) implements Comparable<Position> {
         @Override
         public int compareTo(Position o) {
@@ -47,16 +53,16 @@ final class BinlogStream implements AutoCloseable {
         public String toString() {
             return file + ":" + position;
         }
-
-        static Position parse(String s) {
-            int colon = s.lastIndexOf(':');
-            return new Position(s.substring(0, colon), Long.parseLong(s.substring(colon + 1)));
-        }
     }
 
-    /** Where the rows go; a null filter carries every row (a shadow table copy). */
-    record Destination(String shard, DataSource db, TenantFilter filter) {
+    /**
+     * Where the rows go; a null filter carries every row (a shadow table copy). The data source is looked up at every
+     * change, so a destination shard that switches over is written on its new primary.
+     */
+    record Destination(String shard, Supplier<DataSource> db, TenantFilter filter) {
     }
+
+    private final ServerAddress server;
 
     private final BinaryLogClient client;
     private final String database;
@@ -64,11 +70,13 @@ final class BinlogStream implements AutoCloseable {
     private final Map<String, TableShape.Mapping> mappings;
     private final List<Destination> destinations;
     private final Supplier<Set<String>> pinned;
-    private final Consumer<Position> committed;
+    private final Consumer<Gtid> committed;
     private final Map<Long, TableMapEventData> tableMaps = new ConcurrentHashMap<>();
     private final AtomicLong applied = new AtomicLong();
-    private volatile Position position;
-    private volatile Position seen;
+    /** The end of the last transaction read (and, if it held rows of ours, applied); the GTID of the one being read. */
+    private volatile Gtid position;
+    private long[] pending;
+    private volatile Position seen = new Position("", 0);
     private volatile Exception failure;
     private volatile boolean closed;
     /** The source's time of the last event read (0: none yet), and when {@link #lag} last found the stream caught up. */
@@ -76,7 +84,7 @@ final class BinlogStream implements AutoCloseable {
     private volatile long caughtUpAt;
 
     BinlogStream(ServerAddress server, String user, String password, Map<String, TableShape> tables, List<Destination> destinations,
-            Supplier<Set<String>> pinned, Position from, Consumer<Position> committed) {
+            Supplier<Set<String>> pinned, Gtid from, Consumer<Gtid> committed) {
         this(server, user, password, tables, Map.of(), destinations, pinned, from, committed);
     }
 
@@ -85,7 +93,11 @@ final class BinlogStream implements AutoCloseable {
      *                 a table without one is written to the same table with the same columns
      */
     BinlogStream(ServerAddress server, String user, String password, Map<String, TableShape> tables, Map<String, TableShape.Mapping> mappings,
-            List<Destination> destinations, Supplier<Set<String>> pinned, Position from, Consumer<Position> committed) {
+            List<Destination> destinations, Supplier<Set<String>> pinned, Gtid from, Consumer<Gtid> committed) {
+        if (from.sequences().isEmpty()) {
+            throw new IllegalArgumentException("no GTID position to read the binary log of " + server.host() + ":" + server.port() + " from");
+        }
+        this.server = server;
         this.database = server.database();
         this.tables = tables;
         this.mappings = new ConcurrentHashMap<>(mappings);
@@ -93,11 +105,9 @@ final class BinlogStream implements AutoCloseable {
         this.pinned = pinned;
         this.committed = committed;
         this.position = from;
-        this.seen = from;
         this.client = new BinaryLogClient(server.host(), server.port(), user, password);
         client.setServerId(ThreadLocalRandom.current().nextLong(10_000, Integer.MAX_VALUE));
-        client.setBinlogFilename(from.file());
-        client.setBinlogPosition(from.position());
+        client.setGtidSet(from.text()); // MariaDB: @slave_connect_state, the binary log after these transactions
         client.setKeepAlive(false);
         EventDeserializer ed = new EventDeserializer();
         SignedTime.install(ed); // TIME(n) with its sign (the client drops it), as the server's text
@@ -106,14 +116,64 @@ final class BinlogStream implements AutoCloseable {
                 EventDeserializer.CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO);
         client.setEventDeserializer(ed);
         client.registerEventListener(this::onEvent);
+        client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
+            @Override
+            public void onCommunicationFailure(BinaryLogClient c, Exception ex) {
+                lost(ex.toString());
+            }
+
+            @Override
+            public void onDisconnect(BinaryLogClient c) {
+                lost("disconnected");
+            }
+        });
+    }
+
+    /** The connection ended without {@link #close()} (the server stopped or was killed): the runner reopens the stream. */
+    private void lost(String why) {
+        if (!closed && failure == null) {
+            failure = new IllegalStateException("the binary log connection to " + server.host() + ":" + server.port() + " ended: " + why);
+        }
+    }
+
+    /** The server this stream reads. */
+    ServerAddress server() {
+        return server;
+    }
+
+    /**
+     * Throws {@link PrimaryChanged} when {@code primaryUrl}, the shard's primary now, is not the server this stream reads
+     * (a switchover or failover): the caller reopens the stream there from its GTID position.
+     */
+    void requirePrimary(String shard, String primaryUrl) {
+        if (!ServerAddress.of(primaryUrl).equals(server)) {
+            throw new PrimaryChanged("shard " + shard + "'s primary is now " + primaryUrl + ": the replay reopens there from its GTID position");
+        }
+    }
+
+    /** The server a stream reads is no longer its shard's primary. */
+    static final class PrimaryChanged extends IllegalStateException {
+        PrimaryChanged(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether a failure only met a shard switching over (see {@link #switchingOver(SQLException)}), anywhere in its causes. */
+    static boolean switchingOver(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PrimaryChanged || t instanceof SQLException q && switchingOver(q)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void start() throws IOException, TimeoutException {
         client.connect(10_000);
     }
 
-    /** The end of the last transaction applied. */
-    Position position() {
+    /** The end of the last transaction read: every change up to it that is ours is applied. */
+    Gtid position() {
         return position;
     }
 
@@ -133,7 +193,10 @@ final class BinlogStream implements AutoCloseable {
         try {
             EventType type = event.getHeader().getEventType();
             long next = event.getHeader() instanceof EventHeaderV4 h ? h.getNextPosition() : 0;
-            if (type == EventType.TABLE_MAP) {
+            if (type == EventType.MARIADB_GTID) {
+                MariadbGtidEventData g = event.getData();
+                pending = new long[] {g.getDomainId(), g.getServerId(), g.getSequence()};
+            } else if (type == EventType.TABLE_MAP) {
                 TableMapEventData d = event.getData();
                 tableMaps.put(d.getTableId(), d);
             } else if (EventType.isWrite(type)) {
@@ -163,10 +226,14 @@ final class BinlogStream implements AutoCloseable {
                         delete(t, row);
                     }
                 }
-            } else if (type == EventType.XID) {
-                Position p = new Position(client.getBinlogFilename(), ((EventHeaderV4) event.getHeader()).getNextPosition());
-                position = p;
-                committed.accept(p);
+            } else if (type == EventType.XID || type == EventType.QUERY && !"BEGIN".equalsIgnoreCase(((QueryEventData) event.getData()).getSql())) {
+                // a transaction's end: its XID, or a COMMIT / DDL statement (a statement is its own transaction)
+                if (pending != null) {
+                    Gtid p = position.advance(pending[0], pending[1], pending[2]);
+                    pending = null;
+                    position = p;
+                    committed.accept(p);
+                }
             }
             if (next > 0) {
                 if (event.getHeader().getTimestamp() > 0) {
@@ -182,7 +249,7 @@ final class BinlogStream implements AutoCloseable {
         }
     }
 
-    /** The end of the last event read (applied if it was one of ours), to compare with the server's current position. */
+    /** The end of the last event read in the server's binary log, to compare with its {@code SHOW MASTER STATUS} (lag). */
     Position seen() {
         return seen;
     }
@@ -267,13 +334,13 @@ final class BinlogStream implements AutoCloseable {
     private void apply(Destination d, String sql, List<Object> params) throws SQLException {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
-            try (Connection c = d.db().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = d.db().get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
                 RowCopier.bind(ps, params);
                 ps.executeUpdate();
                 applied.incrementAndGet();
                 return;
             } catch (SQLException e) {
-                if (closed || System.currentTimeMillis() > deadline || e.getSQLState() == null || !e.getSQLState().startsWith("08")) {
+                if (closed || System.currentTimeMillis() > deadline || !switchingOver(e)) {
                     throw e;
                 }
                 try {
@@ -284,6 +351,15 @@ final class BinlogStream implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * An error a destination gives while it is unreachable or switching over: connection errors, a primary made
+     * read-only (1290, 1836), a pool closed as routing moved to the new primary (the next lookup gets the new one).
+     */
+    static boolean switchingOver(SQLException e) {
+        return e.getSQLState() != null && e.getSQLState().startsWith("08") || e.getErrorCode() == 1290 || e.getErrorCode() == 1836
+                || e.getMessage() != null && e.getMessage().contains("has been closed");
     }
 
     @Override

@@ -1,21 +1,20 @@
 package io.headroom.sharding.internal.engine;
 
 import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeasedRunner;
 import io.headroom.sharding.internal.ShardMap;
+import io.headroom.sharding.internal.core.Gtid;
 import io.headroom.sharding.internal.core.MovePlan;
 import io.headroom.sharding.internal.core.MoveRequest;
 import io.headroom.sharding.internal.core.MoveState;
 import io.headroom.sharding.internal.core.ReplayLag;
 import io.headroom.sharding.internal.core.TenantFilter;
 import io.headroom.sharding.internal.core.Topology;
-import io.headroom.sharding.internal.engine.BinlogStream.Position;
 import io.headroom.sharding.internal.store.MoveRecord;
 import io.headroom.sharding.internal.store.MoveStore;
 import io.headroom.sharding.internal.store.TopologyStore;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives one move through its states while this node holds the move's lease, reading the record from the control
  * schema at every step so that a runner started after a restart (here or on another node) continues where the last
- * one stopped: copying is rerunnable, replay resumes from the last committed binlog position, and routing only ever
+ * one stopped: copying is rerunnable, replay resumes from the last committed GTID position (on whichever server is the
+ * shard's primary then: a switchover or failover of the source or a target only reopens the replay), and routing only ever
  * changes in the transaction that also records the new state. Every write to the control schema checks the lease; the
  * lease is checked between chunks, and a runner that lost it stops without writing anything more.
  */
@@ -49,12 +49,22 @@ public final class MoveRunner extends LeasedRunner {
     private final RowCopier copier;
     private BinlogStream forward;
     private final Map<String, BinlogStream> reverse = new ConcurrentHashMap<>();
-    private final Map<String, Position> revCommitted = new ConcurrentHashMap<>();
+    /** The latest positions the streams read (recorded at most every 300 ms): where a reopened stream starts. */
+    private volatile Gtid fwdCommitted;
+    private final Map<String, Gtid> revCommitted = new ConcurrentHashMap<>();
     private volatile long lastPersist;
     private long lastApplied = -1;
     private long lastLagAt;
     private ReplayLag.Lag lastLag;
     private int verifyAttempts;
+
+    /**
+     * Before a transaction's worth of replay is this far behind the source's position, catching up hands over to the
+     * cut-over (which fences the tenant and replays the rest).
+     */
+    private static final long CLOSE_ENOUGH_TRANSACTIONS = 100;
+    /** Failed steps in a row that only met a shard switching over (its primary read-only, its pool replaced) before FAILED. */
+    private static final int MAX_SWITCHING_FAILURES = 60;
 
     public MoveRunner(ShardMap map, MoveStore store, Lease lease, long id, Settings settings) {
         super(lease, "headroom-move-" + id);
@@ -68,6 +78,7 @@ public final class MoveRunner extends LeasedRunner {
     @Override
     protected void work() {
         int failures = 0;
+        int switching = 0;
         try {
             while (!halted()) {
                 try {
@@ -113,18 +124,25 @@ public final class MoveRunner extends LeasedRunner {
                         }
                     }
                     failures = 0;
+                    switching = 0;
                 } catch (InterruptedException e) {
                     return;
                 } catch (Exception e) {
                     if (halted()) {
                         return; // stopping, or another node holds the move now: nothing more is written from here
                     }
-                    failures++;
-                    LOG.warn("sharding: move {} step failed ({} in a row): {}", id, failures, e.toString());
+                    // a shard switching over fails a step or two (read-only old primary, replaced pool): the replay reopens on
+                    // the new primary from its GTID, so those count apart and only a switchover that never ends fails the move
+                    if (BinlogStream.switchingOver(e)) {
+                        switching++;
+                    } else {
+                        failures++;
+                    }
+                    LOG.warn("sharding: move {} step failed ({} in a row, {} while a shard switched over): {}", id, failures, switching, e.toString());
                     recordError(e);
                     MoveRecord m = safeLoad();
                     // before cut-over a move that keeps failing stops as FAILED; after it, the target holds the live rows: retry
-                    if (failures >= 5 && m != null && m.state().next().contains(MoveState.FAILED)) {
+                    if ((failures >= 5 || switching >= MAX_SWITCHING_FAILURES) && m != null && m.state().next().contains(MoveState.FAILED)) {
                         fail(m, e);
                         return;
                     }
@@ -166,9 +184,9 @@ public final class MoveRunner extends LeasedRunner {
         ensureForward(m);
         while (!halted() && !cancelRequested()) {
             checkStream(forward);
-            Position master = masterPosition(map, m.plan().source());
-            Position seen = forward.seen();
-            if (seen.compareTo(master) >= 0 || seen.file().equals(master.file()) && master.position() - seen.position() < 64 * 1024) {
+            followPrimary(forward, m.plan().source());
+            Gtid master = ShardPositions.gtid(map, m.plan().source());
+            if (forward.position().behind(master) < CLOSE_ENOUGH_TRANSACTIONS) {
                 store.transition(id, MoveState.CATCHING_UP, MoveState.CUTTING_OVER, lease);
                 return;
             }
@@ -183,8 +201,8 @@ public final class MoveRunner extends LeasedRunner {
         TenantFilter fence = m.plan().fence();
         fence(fence);
         settle(fence);
-        Position end = masterPosition(map, m.plan().source());
-        awaitSeen(forward, end);
+        Gtid end = ShardPositions.gtid(map, m.plan().source());
+        awaitSeen(forward, m.plan().source(), end);
         String verification = verify(m.plan());
         if (verification.contains("MISMATCH")) {
             verifyAttempts++;
@@ -198,9 +216,9 @@ public final class MoveRunner extends LeasedRunner {
             });
             return;
         }
-        Map<String, Position> rev = new LinkedHashMap<>();
+        Map<String, Gtid> rev = new LinkedHashMap<>();
         for (String t : m.plan().targets().keySet()) {
-            rev.put(t, masterPosition(map, t));
+            rev.put(t, ShardPositions.gtid(map, t));
         }
         MovePlan p = m.plan();
         change(c -> {
@@ -229,7 +247,7 @@ public final class MoveRunner extends LeasedRunner {
         fence(fence);
         settle(fence);
         for (String t : m.plan().targets().keySet()) {
-            awaitSeen(reverse.get(t), masterPosition(map, t));
+            awaitSeen(reverse.get(t), t, ShardPositions.gtid(map, t));
         }
         String verification = verify(m.plan());
         if (verification.contains("MISMATCH")) {
@@ -332,16 +350,29 @@ public final class MoveRunner extends LeasedRunner {
         }
     }
 
-    private void awaitSeen(BinlogStream s, Position end) throws Exception {
+    /** Waits until the replay of {@code shard}'s binary log has read every transaction up to {@code end}. */
+    private void awaitSeen(BinlogStream s, String shard, Gtid end) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
-        while (s.seen().compareTo(end) < 0) {
+        while (!s.position().covers(end)) {
             checkStream(s);
+            followPrimary(s, shard);
             if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("binlog replay did not reach " + end + " (at " + s.seen() + ")");
+                throw new IllegalStateException("binlog replay did not reach GTID " + end + " (at " + s.position() + ")");
             }
             Thread.sleep(5);
         }
         checkStream(s);
+    }
+
+    /**
+     * Fails the step when {@code shard}'s primary is no longer the server the stream reads (a switchover or failover):
+     * the streams are closed and reopened on the new primary from the recorded GTID positions.
+     */
+    private void followPrimary(BinlogStream s, String shard) {
+        Topology.ShardDef def = map.topology().shards().get(shard);
+        if (def != null) {
+            s.requirePrimary(shard, def.url());
+        }
     }
 
     private String verify(MovePlan p) throws SQLException {
@@ -394,29 +425,34 @@ public final class MoveRunner extends LeasedRunner {
         MovePlan p = m.plan();
         Topology.ShardDef src = map.topology().shards().get(p.source());
         List<BinlogStream.Destination> dests = new ArrayList<>();
-        p.targets().forEach((s, f) -> dests.add(new BinlogStream.Destination(s, map.shard(s), f)));
+        p.targets().forEach((s, f) -> dests.add(new BinlogStream.Destination(s, () -> map.shard(s), f)));
         BinlogStream s = new BinlogStream(ServerAddress.of(src.url()), map.settings().user(), map.settings().password(), shapes(map.shard(p.source())),
-                dests, this::pinned, Position.parse(m.fwdPos()), pos -> persist(() -> store.forwardPosition(id, pos.toString(), lease)));
+                dests, this::pinned, fwdCommitted != null ? fwdCommitted : recorded(m.fwdPos()), pos -> {
+                    fwdCommitted = pos;
+                    persist(() -> store.forwardPosition(id, pos.toString(), lease));
+                });
         s.start();
         forward = s;
     }
 
     private void ensureReverse(MoveRecord m) throws Exception {
-        Map<String, Position> recorded = decode(m.revPos());
+        Map<String, Gtid> recorded = decode(m.revPos());
         for (Map.Entry<String, TenantFilter> t : m.plan().targets().entrySet()) {
-            if (reverse.containsKey(t.getKey())) {
+            BinlogStream open = reverse.get(t.getKey());
+            if (open != null) {
+                followPrimary(open, t.getKey());
                 continue;
             }
-            Position from = recorded.get(t.getKey());
+            Gtid from = revCommitted.getOrDefault(t.getKey(), recorded.get(t.getKey()));
             if (from == null) {
                 throw new IllegalStateException("no reverse position recorded for " + t.getKey());
             }
             Topology.ShardDef target = map.topology().shards().get(t.getKey());
             String name = t.getKey();
             BinlogStream s = new BinlogStream(ServerAddress.of(target.url()), map.settings().user(), map.settings().password(), shapes(map.shard(name)),
-                    List.of(new BinlogStream.Destination(m.plan().source(), map.shard(m.plan().source()), t.getValue())), this::pinned, from, p -> {
+                    List.of(new BinlogStream.Destination(m.plan().source(), () -> map.shard(m.plan().source()), t.getValue())), this::pinned, from, p -> {
                         revCommitted.put(name, p);
-                        Map<String, Position> all = new LinkedHashMap<>(recorded);
+                        Map<String, Gtid> all = new LinkedHashMap<>(recorded);
                         all.putAll(revCommitted);
                         persist(() -> store.reversePositions(id, encode(all), lease));
                     });
@@ -443,32 +479,27 @@ public final class MoveRunner extends LeasedRunner {
         reverse.clear();
     }
 
-    /** The shard server's binlog position now, as recorded: where a new move's replay starts. */
-    public static String binlogPosition(ShardMap map, String shard) throws SQLException {
-        return masterPosition(map, shard).toString();
-    }
-
-    static Position masterPosition(ShardMap map, String shard) throws SQLException {
-        try (Connection c = map.shard(shard).getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
-            if (!rs.next()) {
-                throw new IllegalStateException("shard " + shard + "'s server has no binary log: start it with --log-bin --binlog-format=ROW");
-            }
-            return new Position(rs.getString(1), rs.getLong(2));
+    /** A position as recorded with a move; one recorded as a binlog file position (before GTIDs) cannot be resumed. */
+    private static Gtid recorded(String text) {
+        try {
+            return Gtid.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("the move's recorded position " + text + " is not a GTID position: cancel the move and start it again");
         }
     }
 
-    private static String encode(Map<String, Position> positions) {
+    private static String encode(Map<String, Gtid> positions) {
         StringBuilder b = new StringBuilder();
         positions.forEach((s, p) -> b.append(b.length() == 0 ? "" : ";").append(s).append('=').append(p));
         return b.toString();
     }
 
-    private static Map<String, Position> decode(String text) {
-        Map<String, Position> out = new LinkedHashMap<>();
+    private static Map<String, Gtid> decode(String text) {
+        Map<String, Gtid> out = new LinkedHashMap<>();
         if (text != null && !text.isEmpty()) {
             for (String part : text.split(";")) {
                 int eq = part.indexOf('=');
-                out.put(part.substring(0, eq), Position.parse(part.substring(eq + 1)));
+                out.put(part.substring(0, eq), recorded(part.substring(eq + 1)));
             }
         }
         return out;
@@ -504,8 +535,9 @@ public final class MoveRunner extends LeasedRunner {
 
     /**
      * Records how far the change replay is behind, at most once a second and when it changed: the forward stream against
-     * the source (catching up, cutting over), the way-back streams against the targets (after cut-over), or while
-     * copying, the source's binary log written since the move's start position (nothing replays it yet).
+     * the source (catching up, cutting over), the way-back streams against the targets (after cut-over); unknown while
+     * copying (nothing replays yet, and a GTID position gives no byte offset) and while a stream still reads a server that
+     * is no longer its shard's primary (file offsets name nothing on another server).
      */
     private void recordLag(MoveRecord m) {
         long now = System.currentTimeMillis();
@@ -516,17 +548,16 @@ public final class MoveRunner extends LeasedRunner {
         try {
             ReplayLag.Lag lag = null;
             if (forward != null) {
-                lag = lagOf(forward, m.plan().source(), now);
+                lag = ShardPositions.lag(map, forward, m.plan().source(), now);
             } else if (!reverse.isEmpty()) {
                 for (Map.Entry<String, BinlogStream> r : reverse.entrySet()) {
-                    ReplayLag.Lag l = lagOf(r.getValue(), r.getKey(), now);
+                    ReplayLag.Lag l = ShardPositions.lag(map, r.getValue(), r.getKey(), now);
+                    if (l == null) {
+                        lag = null;
+                        break;
+                    }
                     lag = lag == null ? l : lag.plus(l);
                 }
-            } else if (m.state() == MoveState.COPYING && m.fwdPos() != null) {
-                Position from = Position.parse(m.fwdPos());
-                Position head = masterPosition(map, m.plan().source());
-                lag = new ReplayLag.Lag(ReplayLag.bytesBehind(from.file(), from.position(), head.file(), head.position(),
-                        from.file().compareTo(head.file()) < 0 ? binaryLogs(m.plan().source()) : List.of()), -1);
             }
             if (lag != null && !lag.equals(lastLag)) {
                 store.lag(id, lag.bytes(), lag.millis(), lease);
@@ -535,22 +566,6 @@ public final class MoveRunner extends LeasedRunner {
         } catch (SQLException | RuntimeException e) {
             LOG.debug("sharding: cannot record move {}'s replay lag: {}", id, e.getMessage());
         }
-    }
-
-    private ReplayLag.Lag lagOf(BinlogStream s, String shard, long now) throws SQLException {
-        Position seen = s.seen(); // before the head: a head read first could be passed meanwhile and look caught up
-        Position head = masterPosition(map, shard);
-        return s.lag(seen, head, seen.file().compareTo(head.file()) < 0 ? binaryLogs(shard) : List.of(), now);
-    }
-
-    private List<ReplayLag.LogFile> binaryLogs(String shard) throws SQLException {
-        List<ReplayLag.LogFile> out = new ArrayList<>();
-        try (Connection c = map.shard(shard).getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW BINARY LOGS")) {
-            while (rs.next()) {
-                out.add(new ReplayLag.LogFile(rs.getString(1), rs.getLong(2)));
-            }
-        }
-        return out;
     }
 
     private void addCopied(long n) {
@@ -565,7 +580,7 @@ public final class MoveRunner extends LeasedRunner {
         void run() throws SQLException;
     }
 
-    /** A binlog position, recorded at most every 300 ms (a resume replays a little more, idempotently). */
+    /** A GTID position, recorded at most every 300 ms (a resume replays a little more, idempotently). */
     private void persist(Write write) {
         long now = System.currentTimeMillis();
         if (now - lastPersist < 300) {
@@ -575,7 +590,7 @@ public final class MoveRunner extends LeasedRunner {
         try {
             write.run();
         } catch (SQLException | RuntimeException e) {
-            LOG.debug("sharding: cannot record the binlog position: {}", e.getMessage());
+            LOG.debug("sharding: cannot record the GTID position: {}", e.getMessage());
         }
     }
 

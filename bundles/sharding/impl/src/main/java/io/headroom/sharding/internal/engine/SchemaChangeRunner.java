@@ -1,6 +1,7 @@
 package io.headroom.sharding.internal.engine;
 
 import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeasedRunner;
 import io.headroom.sharding.api.SchemaChangeStatus;
 import io.headroom.sharding.internal.ShardMap;
 import io.headroom.sharding.internal.core.DdlCheck;

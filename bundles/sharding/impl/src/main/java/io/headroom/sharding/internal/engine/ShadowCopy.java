@@ -2,7 +2,7 @@ package io.headroom.sharding.internal.engine;
 
 import io.headroom.sharding.internal.ShardMap;
 import io.headroom.sharding.internal.core.DdlCheck;
-import io.headroom.sharding.internal.engine.BinlogStream.Position;
+import io.headroom.sharding.internal.core.Gtid;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A schema change that native online DDL cannot run without blocking writes, applied to one shard the gh-ost way:
- * {@code _<table>_gho} is created like the table and altered; the binlog position is taken; rows are copied in
+ * {@code _<table>_gho} is created like the table and altered; the GTID position is taken; rows are copied in
  * primary-key chunks ({@code INSERT IGNORE ... SELECT} by key range, a pause between chunks); the table's row events
  * since that position are replayed into the shadow (REPLACE / DELETE by key, columns matched by name so a retyped
  * column converts); then the cut-over: the table is locked against writes ({@code LOCK TABLES t READ}: reads go on),
@@ -97,8 +97,35 @@ public final class ShadowCopy {
         exec(db, "DROP TABLE IF EXISTS " + TableShape.q(shadowName(table)) + ", " + TableShape.q(oldName(table)));
     }
 
-    /** Runs the change on one shard; a rerun (after a restart) starts this shard's copy again from scratch. */
+    /** Copies that meet the shard switching over before one gets through (each about a second apart). */
+    private static final int SWITCHOVER_ATTEMPTS = 30;
+
+    /**
+     * Runs the change on one shard; a rerun (after a restart) starts this shard's copy again from scratch. A copy that
+     * meets the shard switching over (its primary made read-only, its pool replaced, the binary log it reads no longer
+     * the primary's) starts again on the new primary, where the shadow table's rows so far went by replication.
+     */
     public Outcome run(String shard, String table, String ddl, Control control) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return runOnce(shard, table, ddl, control);
+            } catch (Stopped | InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                if (attempt >= SWITCHOVER_ATTEMPTS || !BinlogStream.switchingOver(e)) {
+                    throw e;
+                }
+                LOG.info("sharding: shadow copy of {} on {} met a switchover ({}); copying again on the primary", table, shard, e.getMessage());
+                Thread.sleep(1000);
+                if (!control.proceed()) {
+                    throw new Stopped();
+                }
+                map.reload();
+            }
+        }
+    }
+
+    private Outcome runOnce(String shard, String table, String ddl, Control control) throws Exception {
         DataSource db = map.shard(shard);
         String gho = shadowName(table);
         dropLeftovers(db, table);
@@ -114,10 +141,10 @@ public final class ShadowCopy {
                 dst = TableShape.read(c, gho, map.settings().tenantColumn());
             }
             TableShape.Mapping m = src.mapTo(dst);
-            Position from = MoveRunner.masterPosition(map, shard);
+            Gtid from = ShardPositions.gtid(map, shard);
             String key = table.toLowerCase(Locale.ROOT);
             stream = new BinlogStream(ServerAddress.of(map.topology().shards().get(shard).url()), map.settings().user(), map.settings().password(), Map.of(key, src),
-                    Map.of(key, m), List.of(new BinlogStream.Destination(shard, db, null)), () -> Set.of(), from, p -> {
+                    Map.of(key, m), List.of(new BinlogStream.Destination(shard, () -> db, null)), () -> Set.of(), from, p -> {
                     });
             stream.start();
             long total = estimatedRows(db, table);
@@ -216,9 +243,10 @@ public final class ShadowCopy {
     }
 
     private void catchUp(BinlogStream stream, String shard, Control control) throws Exception {
-        Position target = MoveRunner.masterPosition(map, shard);
-        while (stream.seen().compareTo(target) < 0) {
+        Gtid target = ShardPositions.gtid(map, shard);
+        while (!stream.position().covers(target)) {
             check(stream);
+            stream.requirePrimary(shard, map.topology().shards().get(shard).url());
             if (!control.proceed()) {
                 throw new Stopped();
             }
@@ -279,12 +307,12 @@ public final class ShadowCopy {
             try {
                 exec(lock, "LOCK TABLES " + t + " READ");
                 locked = true;
-                Position p;
-                try (Statement s = lock.createStatement(); ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
+                Gtid p;
+                try (Statement s = lock.createStatement(); ResultSet rs = s.executeQuery("SELECT @@gtid_binlog_pos")) {
                     rs.next();
-                    p = new Position(rs.getString(1), rs.getLong(2));
+                    p = Gtid.parse(rs.getString(1));
                 }
-                while (stream.seen().compareTo(p) < 0) {
+                while (!stream.position().covers(p)) {
                     check(stream);
                     if (System.nanoTime() > deadline) {
                         return null;

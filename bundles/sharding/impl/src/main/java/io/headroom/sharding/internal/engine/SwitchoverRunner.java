@@ -2,6 +2,7 @@ package io.headroom.sharding.internal.engine;
 
 import com.mysql.cj.jdbc.MysqlDataSource;
 import io.headroom.core.api.fleet.Lease;
+import io.headroom.core.api.fleet.LeasedRunner;
 import io.headroom.sharding.internal.ShardMap;
 import io.headroom.sharding.internal.core.Gtid;
 import io.headroom.sharding.internal.core.SwitchoverState;

@@ -33,7 +33,7 @@ public final class MoveStore {
         this.db = db;
     }
 
-    /** Records a new move in its first state; {@code fwdPos} is the source's binlog position before the copy reads a row. */
+    /** Records a new move in its first state; {@code fwdPos} is the source's GTID position before the copy reads a row. */
     public long create(MovePlan plan, String fwdPos) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO shard_moves (kind, subject, source, targets, state, prev_pin, source_range, fwd_pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -136,6 +136,13 @@ public final class SwitchoverStore {
         }
     }
 
+    /** Adds {@code note} to the end of a switchover's detail (what was learned after it ended, such as a returned old primary). */
+    public void appendDetail(long id, String note) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            Sql.exec(c, "UPDATE shard_switchovers SET detail = CONCAT(COALESCE(detail, ''), ?) WHERE id = ?", note, id);
+        }
+    }
+
     /** Switchovers not yet over: a node that holds none of their leases takes them over. */
     public List<Long> active() throws SQLException {
         List<Long> out = new ArrayList<>();

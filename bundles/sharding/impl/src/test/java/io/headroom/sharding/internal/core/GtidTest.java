@@ -28,6 +28,20 @@ public class GtidTest {
     }
 
     @Test
+    public void aReplayAdvancesItsDomainAndKeepsTheServerIdsToResumeBy() {
+        Gtid start = Gtid.parse("0-411-7,1-5-3");
+        Gtid next = start.advance(0, 411, 8);
+        assertEquals("0-411-8,1-5-3", next.text());
+        assertTrue(next.covers(start));
+        assertEquals(1, start.behind(next));
+        // after a switchover the promoted replica writes with its own server id, the sequence continuing
+        Gtid promoted = next.advance(0, 412, 9).advance(2, 412, 1);
+        assertEquals("0-412-9,1-5-3,2-412-1", promoted.text());
+        assertEquals(promoted, Gtid.parse(promoted.text()));
+        assertEquals("1-1-1", Gtid.EMPTY.advance(1, 1, 1).text());
+    }
+
+    @Test
     public void garbageIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> Gtid.parse("0-1"));
         assertThrows(IllegalArgumentException.class, () -> Gtid.parse("a-b-c"));

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.headroom.fixtures.MariaDbServer;
+import io.headroom.sharding.internal.core.Gtid;
 import io.headroom.sharding.internal.core.ReplayLag;
 import io.headroom.sharding.internal.engine.BinlogStream.Position;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ public class BinlogStreamLagTest {
             exec(src, TABLE);
             exec(dst, TABLE);
             Position from = head(src);
+            Gtid fromGtid = gtid(src);
             insert(src, 0, 50);
             Position head = head(src);
             Map<String, TableShape> shapes;
@@ -44,9 +46,10 @@ public class BinlogStreamLagTest {
             }
             DataSource target = dataSource(dst);
             try (BinlogStream s = new BinlogStream(ServerAddress.of(src), "root", "", shapes,
-                    List.of(new BinlogStream.Destination("dst", target, null)), Set::of, from, p -> { })) {
+                    List.of(new BinlogStream.Destination("dst", () -> target, null)), Set::of, fromGtid, p -> { })) {
                 long now = System.currentTimeMillis();
-                ReplayLag.Lag lag = s.lag(s.seen(), head, List.of(), now);
+                // before it reads, the stream knows its GTID only: the lag from the file position it will start at
+                ReplayLag.Lag lag = s.lag(from, head, List.of(), now);
                 assertEquals("in one file: the bytes between", head.position() - from.position(), lag.bytes());
                 assertEquals("nothing read and never caught up: no age known", -1, lag.millis());
 
@@ -57,10 +60,11 @@ public class BinlogStreamLagTest {
                 List<ReplayLag.LogFile> logs = logs(src);
                 long firstFile = logs.stream().filter(f -> f.name().equals(from.file())).findFirst().orElseThrow().size();
                 assertEquals("across a rotation: the rest of the first file and the new one's part", firstFile - from.position()
-                        + rotated.position(), s.lag(s.seen(), rotated, logs, now).bytes());
+                        + rotated.position(), s.lag(from, rotated, logs, now).bytes());
 
                 s.start();
                 assertTrue("caught up", eventually(() -> s.seen().compareTo(rotated) >= 0));
+                assertTrue("its GTID position is the server's", eventually(() -> s.position().covers(gtid(src))));
                 assertEquals(new ReplayLag.Lag(0, 0), s.lag(s.seen(), head(src), List.of(), System.currentTimeMillis()));
                 assertEquals(60, count(dst));
 
@@ -102,6 +106,16 @@ public class BinlogStreamLagTest {
              ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
             rs.next();
             return new Position(rs.getString(1), rs.getLong(2));
+        }
+    }
+
+    private static Gtid gtid(String url) {
+        try (Connection c = DriverManager.getConnection(url, "root", ""); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT @@gtid_binlog_pos")) {
+            rs.next();
+            return Gtid.parse(rs.getString(1));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -48,7 +48,8 @@ import org.junit.Test;
  * The Data API's direct endpoint ({@link DataEndpoint}) with the real router behind it, on a control schema and a
  * shard of a real MariaDB: the answer documents with their exact JSON types, the statuses of every refusal class
  * (each a problem the host renders, with nothing written), a statement held at a move's fence on a suspended exchange
- * and released or refused with 503 + Retry-After, the tenant's connection share (429), a shard that is down (503), and
+ * and released or refused with 503 + Retry-After, the tenant's connection share (429), a shard that is down (503), an
+ * open breaker failing a shard fast with 503 + Retry-After while the shard answers again, and
  * the suspended exchange's bound following the request's own timeout.
  */
 public class DataEndpointTest {
@@ -60,6 +61,7 @@ public class DataEndpointTest {
     private String control;
     private String shard;
     private TestSharding sharding;
+    private PlainControlStore store;
     private DataEndpoint endpoint;
 
     @BeforeClass
@@ -85,7 +87,7 @@ public class DataEndpointTest {
                     + " KEY (tenant_id))");
             s.execute("CREATE TABLE unsharded (id INT PRIMARY KEY)");
         }
-        PlainControlStore store = new PlainControlStore(db, control);
+        store = new PlainControlStore(db, control);
         store.migrate(ControlSchema.COMPONENT, ControlSchema.MIGRATIONS);
         // two connections per shard, one per tenant; a tenant waits 200 ms for its share
         sharding = TestSharding.start(store, "test-node", db.user(), db.password(), List.of("notes"), 2, 0.5, 200, 60_000);
@@ -453,6 +455,85 @@ public class DataEndpointTest {
             assertEquals(200, first.get(20, TimeUnit.SECONDS).status);
         }
         assertEquals("the refused update did not run", 1, rows("id = 1 AND body = 'b'"));
+    }
+
+    @Test
+    public void anOpenBreakerIsA503WithRetryAfterEvenOnceTheShardAnswersAgain() throws Exception {
+        // a node whose breakers stay open a minute, so the shard is back well before its breaker lets anything through
+        endpoint.deactivate();
+        sharding.close();
+        sharding = TestSharding.start(store, "test-node", db.user(), db.password(), List.of("notes"), 2, 0.5, 200, 60_000, 60_000);
+        endpoint = new DataEndpoint(sharding.router(), Map.of("dataFenceHoldMillis", Long.toString(HOLD_MILLIS)));
+        try (Forwarder link = new Forwarder(db.port())) {
+            sharding.store().addShard("flaky", "jdbc:mysql://127.0.0.1:" + link.port() + "/" + shard + "?sslMode=DISABLED&connectTimeout=500", null);
+            sharding.store().pin("ghost", "flaky");
+            sharding.reload();
+            String insert = "{\"sql\": \"INSERT INTO notes (tenant_id, id) VALUES (?, ?)\", \"params\": [\"ghost\", 1]}";
+            for (int i = 0; i < 3; i++) { // three connection failures in a row open the breaker
+                assertProblem(post(TenantId.of("ghost"), insert).await(), 503, "unavailable");
+            }
+            assertEquals("DOWN", sharding.health("flaky"));
+            link.open = true;
+            try (Connection direct = DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + link.port() + "/" + shard + "?sslMode=DISABLED",
+                    db.user(), db.password())) {
+                assertTrue("the shard answers again through the same address", direct.isValid(2));
+            }
+            Call c = post(TenantId.of("ghost"), insert).await();
+            assertProblem(c, 503, "unavailable");
+            assertEquals(Integer.valueOf(2), c.problem.retryAfterSeconds());
+            assertFalse(c.problem.detail(), c.problem.detail().contains("127.0.0.1") || c.problem.detail().contains("flaky"));
+            assertEquals("the breaker failed it fast: nothing reached the shard", 0, rows("tenant_id = 'ghost'"));
+            assertEquals("DOWN", sharding.health("flaky"));
+        }
+    }
+
+    /** A TCP link to the shard's server that drops every connection until {@code open}, then forwards them. */
+    private static final class Forwarder implements AutoCloseable {
+        volatile boolean open;
+        private final java.net.ServerSocket server;
+
+        Forwarder(int target) throws IOException {
+            server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread accept = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        java.net.Socket client = server.accept();
+                        if (!open) {
+                            client.close();
+                            continue;
+                        }
+                        java.net.Socket upstream = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), target);
+                        pump(client, upstream);
+                        pump(upstream, client);
+                    } catch (IOException e) {
+                        // closed, or the server refused: the client sees its connection end
+                    }
+                }
+            }, "forwarder");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private static void pump(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                try (from; to; InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                    in.transferTo(out);
+                } catch (IOException e) {
+                    // one side closed
+                }
+            }, "forwarder-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
     }
 
     @Test
