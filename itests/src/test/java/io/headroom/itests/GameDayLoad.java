@@ -43,12 +43,14 @@ final class GameDayLoad {
     private volatile Probe probe;
     private final Map<String, Long> phaseStarts = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Reading> readings = new ConcurrentLinkedQueue<>();
     private final Map<String, List<String>> failures = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> conversations = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> messages = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> acknowledged = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> aiAnswers = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> aiErrors = new ConcurrentHashMap<>();
+    private final Map<String, Long> firstAiError = new ConcurrentHashMap<>();
     private final List<Thread> steady = new ArrayList<>();
     private final List<Thread> spikers = new ArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
@@ -83,14 +85,35 @@ final class GameDayLoad {
         }
     }
 
-    /** Figures read from the platform when a phase ends (the queue's dwell, alerts), for the report. */
+    /** Figures read from the platform when a phase ends (the queue's dwell, alerts), and every second, for the report. */
     interface Probe {
         /** One line for the phase that ends now. */
         String read(String phase) throws Exception;
+
+        /** The platform's figures now, by chart ({@code dwell}, {@code burn}) and series in it. */
+        Map<String, Map<String, Double>> sample() throws Exception;
     }
 
+    /** A probe's reading, {@code atMillis} after the load started. */
+    private record Reading(long atMillis, Map<String, Map<String, Double>> figures) {
+    }
+
+    /** Reads the probe's figures every second while the load runs (a reading that fails is left out). */
     void probe(Probe p) {
         probe = p;
+        Thread sampler = new Thread(() -> {
+            while (running.get()) {
+                long at = elapsed();
+                try {
+                    readings.add(new Reading(at, p.sample()));
+                } catch (Exception e) {
+                    // a node away: the chart has a gap there
+                }
+                GameDayIT.pause(Math.max(0, 1000 - (elapsed() - at)));
+            }
+        }, "gameday-probe");
+        sampler.setDaemon(true);
+        sampler.start();
     }
 
     private void endPhase() {
@@ -110,6 +133,7 @@ final class GameDayLoad {
         phase = name;
         phases.add(name);
         phaseStarts.put(name, elapsed());
+        System.out.println("game day: phase " + name + " at " + elapsed() + " ms"); // in the itest's report, for slow runs
     }
 
     /** Starts or stops the spiking tenant's extra threads (six, unpaced: about 20 times its steady rate). */
@@ -169,6 +193,9 @@ final class GameDayLoad {
                     if (ai) {
                         String answer = HelpdeskClient.field(a.body(), "aiAnswer");
                         (answer != null ? aiAnswers : aiErrors).computeIfAbsent(phase, k -> new AtomicInteger()).incrementAndGet();
+                        if (answer == null) {
+                            firstAiError.putIfAbsent(phase, System.currentTimeMillis());
+                        }
                     }
                 });
             }
@@ -251,6 +278,12 @@ final class GameDayLoad {
         return n == null ? 0 : n.get();
     }
 
+    /** When the phase's first AI answer came back as an error (epoch millis), if one did. */
+    java.util.OptionalLong firstAiError(String phase) {
+        Long at = firstAiError.get(phase);
+        return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(at);
+    }
+
     Set<String> acknowledgedConversations(String tenant) {
         return conversations.get(tenant);
     }
@@ -296,74 +329,137 @@ final class GameDayLoad {
         return sorted[(int) Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
     }
 
-    /** report.txt (the table) and report.html: p99 latency and failures per second per tenant class, phases marked; inline SVG, no CDN. */
+    /**
+     * report.txt (the table) and report.html: per tenant class, p99 latency and failures per second; the queue's dwell
+     * p99 per class and the platform's 5-minute burn rate per helpdesk job, read every second; phases marked on every
+     * chart. Inline SVG, nothing fetched.
+     */
     void writeReport(Path dir, Map<String, Object> observed) throws IOException {
         Files.createDirectories(dir);
         String table = table();
         Files.writeString(dir.resolve("report.txt"), table + "\n" + observed + "\n");
-        long end = samples.stream().mapToLong(Sample::atMillis).max().orElse(1000);
-        int seconds = (int) (end / 1000) + 1;
-        Map<String, String> colours = Map.of("spike", "#d62728", "large", "#1f77b4", "small", "#2ca02c");
-        int w = 900;
-        int h = 260;
-        double xs = (double) (w - 60) / seconds;
-        StringBuilder svg = new StringBuilder("<svg xmlns='http://www.w3.org/2000/svg' width='" + w + "' height='" + (2 * h + 40) + "'>");
-        long maxP99 = 1;
-        Map<String, long[]> p99 = new LinkedHashMap<>();
+        int seconds = (int) (samples.stream().mapToLong(Sample::atMillis).max().orElse(1000) / 1000) + 1;
+        Map<String, List<double[]>> p99 = new LinkedHashMap<>();
         Map<String, int[]> failed = new LinkedHashMap<>();
         for (String cls : List.of("spike", "large", "small")) {
-            long[] series = new long[seconds];
+            List<double[]> series = new ArrayList<>();
             int[] fails = new int[seconds];
             for (int s = 0; s < seconds; s++) {
                 final int sec = s;
                 long[] lat = samples.stream().filter(x -> x.cls().equals(cls) && x.atMillis() / 1000 == sec).mapToLong(Sample::latencyMillis)
                         .sorted().toArray();
-                series[s] = lat.length == 0 ? -1 : quantile(lat, 0.99);
+                if (lat.length > 0) {
+                    series.add(new double[] {s, quantile(lat, 0.99)});
+                }
                 fails[s] = (int) samples.stream().filter(x -> x.cls().equals(cls) && x.atMillis() / 1000 == sec
                         && (x.status() >= 500 || x.status() == -1 || (x.status() == 429 && !cls.equals("spike")))).count();
-                maxP99 = Math.max(maxP99, series[s]);
             }
             p99.put(cls, series);
             failed.put(cls, fails);
         }
+        Chart chart = new Chart(seconds);
+        chart.lines("latency", "p99 latency per second", "ms", p99);
         int maxFail = Math.max(1, failed.values().stream().flatMapToInt(java.util.Arrays::stream).max().orElse(1));
-        svg.append("<text x='50' y='15' font-size='13'>p99 latency per second (max ").append(maxP99).append(" ms)</text>");
-        svg.append("<text x='50' y='").append(h + 35).append("' font-size='13'>failed requests per second (max ").append(maxFail).append(")</text>");
-        for (String p : new ArrayList<>(phases)) {
-            double x = 50 + phaseStarts.get(p) / 1000.0 * xs;
-            svg.append("<line x1='").append(x).append("' y1='20' x2='").append(x).append("' y2='").append(2 * h + 30)
-                    .append("' stroke='#999' stroke-dasharray='4'/><text x='").append(x + 3).append("' y='30' font-size='11'>").append(p).append("</text>");
-        }
-        for (String cls : p99.keySet()) {
-            StringBuilder pts = new StringBuilder();
-            long[] series = p99.get(cls);
-            for (int s = 0; s < seconds; s++) {
-                if (series[s] >= 0) {
-                    pts.append(50 + s * xs).append(',').append(h - (double) series[s] / maxP99 * (h - 40)).append(' ');
-                }
-            }
-            svg.append("<polyline fill='none' stroke-width='1.5' stroke='").append(colours.get(cls)).append("' points='").append(pts).append("'/>");
-            int[] fails = failed.get(cls);
+        chart.start("failed", "failed requests per second (max " + maxFail + ")");
+        failed.forEach((cls, fails) -> {
             for (int s = 0; s < seconds; s++) {
                 if (fails[s] > 0) {
-                    double bh = (double) fails[s] / maxFail * (h - 40);
-                    svg.append("<rect x='").append(50 + s * xs).append("' y='").append(2 * h + 20 - bh).append("' width='").append(Math.max(1, xs / 3))
-                            .append("' height='").append(bh).append("' fill='").append(colours.get(cls)).append("'/>");
+                    chart.bar(s, (double) fails[s] / maxFail, colour(cls));
                 }
             }
-        }
-        int ly = 50;
-        for (String cls : p99.keySet()) {
-            svg.append("<text x='").append(w - 80).append("' y='").append(ly).append("' font-size='12' fill='").append(colours.get(cls))
-                    .append("'>").append(cls).append("</text>");
-            ly += 16;
-        }
-        svg.append("</svg>");
+        });
+        chart.end();
+        chart.lines("dwell", "queue dwell p99 (the highest tenant of each class)", "ms", readings("dwell"));
+        chart.lines("burn", "platform burn rate per helpdesk job, 5-minute window (1 = spending the error budget exactly)", "x", readings("burn"));
         String html = "<!doctype html><html><head><meta charset='utf-8'><title>Headroom game day</title></head><body style='font-family:sans-serif'>"
                 + "<h1>Headroom game day</h1><p>Helpdesk reference application on a fleet behind HAProxy. Failed: 5xx, no answer, or a 429 to a tenant"
-                + " other than the spiking one (whose 429s are counted apart). Every attempt counts, retries included.</p>"
-                + svg + "<h2>Per phase and tenant class</h2><pre>" + table.replace("&", "&amp;").replace("<", "&lt;") + "</pre><h2>Observed</h2><pre>"
-                + observed.toString().replace("&", "&amp;").replace("<", "&lt;") + "</pre></body></html>";
+                + " other than the spiking one (whose 429s are counted apart). Every attempt counts, retries included. Heartbeat: "
+                + HEARTBEAT_INTERVALS + ".</p>" + chart.svg() + "<h2>Per phase and tenant class</h2><pre>" + escape(table)
+                + "</pre><h2>Observed</h2><pre>" + escape(observed.toString()) + "</pre></body></html>";
         Files.writeString(dir.resolve("report.html"), html);
+    }
+
+    /** The heartbeat's flush and evaluation intervals on the game day's fleet, stated in the report. */
+    static final String HEARTBEAT_INTERVALS = "counters flushed every second, evaluated every second (fleet-wide, one evaluator)";
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;");
+    }
+
+    private static String colour(String series) {
+        return switch (series) {
+            case "spike" -> "#d62728";
+            case "large" -> "#1f77b4";
+            case "small" -> "#2ca02c";
+            default -> List.of("#9467bd", "#8c564b", "#e377c2", "#7f7f7f").get(Math.floorMod(series.hashCode(), 4));
+        };
+    }
+
+    /** One chart's series from the probe's readings: {second, value} points per series. */
+    private Map<String, List<double[]>> readings(String chart) {
+        Map<String, List<double[]>> series = new java.util.TreeMap<>();
+        for (Reading r : readings) {
+            r.figures().getOrDefault(chart, Map.of()).forEach((name, v) ->
+                    series.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[] {r.atMillis() / 1000.0, v}));
+        }
+        return series;
+    }
+
+    /** Charts stacked in one SVG, sharing the time axis, each with the phases marked. */
+    private final class Chart {
+        private static final int WIDTH = 900;
+        private static final int HEIGHT = 200;
+        private final StringBuilder svg = new StringBuilder();
+        private final double xs;
+        private int top;
+
+        Chart(int seconds) {
+            this.xs = (double) (WIDTH - 200) / seconds;
+        }
+
+        void start(String id, String title) {
+            svg.append("<g id='").append(id).append("'><text x='50' y='").append(top + 15).append("' font-size='13'>").append(escape(title)).append("</text>");
+            for (String p : new ArrayList<>(phases)) {
+                double x = 50 + phaseStarts.get(p) / 1000.0 * xs;
+                svg.append("<line x1='").append(x).append("' y1='").append(top + 20).append("' x2='").append(x).append("' y2='").append(top + HEIGHT)
+                        .append("' stroke='#999' stroke-dasharray='4'/><text x='").append(x + 3).append("' y='").append(top + 30)
+                        .append("' font-size='11'>").append(p).append("</text>");
+            }
+        }
+
+        void bar(double second, double fraction, String fill) {
+            double bh = fraction * (HEIGHT - 40);
+            svg.append("<rect x='").append(50 + second * xs).append("' y='").append(top + HEIGHT - bh).append("' width='").append(Math.max(1, xs / 3))
+                    .append("' height='").append(bh).append("' fill='").append(fill).append("'/>");
+        }
+
+        void end() {
+            svg.append("</g>");
+            top += HEIGHT + 20;
+        }
+
+        void lines(String id, String title, String unit, Map<String, List<double[]>> series) {
+            double max = Math.max(1e-9, series.values().stream().flatMap(List::stream).mapToDouble(p -> p[1]).max().orElse(1));
+            start(id, title + " (max " + String.format("%.1f", max) + " " + unit + ")");
+            int ly = top + 50;
+            for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue;
+                }
+                StringBuilder pts = new StringBuilder();
+                for (double[] p : e.getValue()) {
+                    pts.append(50 + p[0] * xs).append(',').append(top + HEIGHT - p[1] / max * (HEIGHT - 40)).append(' ');
+                }
+                svg.append("<polyline fill='none' stroke-width='1.5' stroke='").append(colour(e.getKey())).append("' points='").append(pts).append("'/>");
+                svg.append("<text x='").append(WIDTH - 140).append("' y='").append(ly).append("' font-size='12' fill='").append(colour(e.getKey()))
+                        .append("'>").append(escape(e.getKey())).append("</text>");
+                ly += 16;
+            }
+            end();
+        }
+
+        String svg() {
+            return "<svg xmlns='http://www.w3.org/2000/svg' width='" + WIDTH + "' height='" + top + "'>" + svg + "</svg>";
+        }
     }
 }

@@ -12,8 +12,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,8 +87,9 @@ public abstract class HeadroomTestSupport {
             // the probe waits this long for Pax Exam's invoker, which the features install starts last: 10 s (the
             // default) is not always enough on a loaded 2-core machine
             systemProperty("org.ops4j.pax.exam.raw.extender.intern.Parser.DEFAULT_TIMEOUT").value("120000"),
-            // and this long for the services a test injects, which start once the control store has answered
-            systemProperty("org.ops4j.pax.exam.service.timeout").value("120000"),
+            // and this long for the services a test injects, which start once the control store has answered (the name
+            // Pax Exam 4 reads in ServiceInjector; its default is 10 s)
+            systemProperty("pax.exam.service.timeout").value("120000"),
             // Pax Exam does not add the JDK 9+ module flags that bin/karaf passes
             new VMOption("--add-reads=java.xml=java.logging"),
             new VMOption("--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED"),
@@ -113,11 +116,25 @@ public abstract class HeadroomTestSupport {
         };
     }
 
+    /**
+     * A port free now, taken below the kernel's ephemeral range (32768-60999 on Linux): a port from that range can be
+     * handed to an outgoing connection in the seconds before the server that was given it binds it (a whole Karaf boot),
+     * and the server then fails to listen. Random, so that ports picked one after the other before any is bound differ.
+     */
     protected static int freePort() {
+        for (int i = 0; i < 500; i++) {
+            int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(port));
+                return port;
+            } catch (IOException taken) {
+                // in use: another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("no free port", e);
         }
     }
 
@@ -189,6 +206,7 @@ public abstract class HeadroomTestSupport {
     protected void awaitStatus(String path, String authorization, int status) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         HttpResponse<String> last = null;
+        IOException failure = null;
         while (System.currentTimeMillis() < deadline) {
             try {
                 last = get(path, authorization);
@@ -196,12 +214,12 @@ public abstract class HeadroomTestSupport {
                     return;
                 }
             } catch (IOException e) {
-                // not listening yet
+                failure = e; // not listening yet
             }
             Thread.sleep(200);
         }
-        assertEquals("GET " + path + " never answered " + status + "; last body: " + (last == null ? "-" : last.body()),
-                status, last == null ? -1 : last.statusCode());
+        assertEquals("GET " + path + " never answered " + status + "; last body: " + (last == null ? "-" : last.body())
+                + "; last failure: " + failure, status, last == null ? -1 : last.statusCode());
     }
 
     protected Bundle bundle(String symbolicName) {
@@ -251,6 +269,30 @@ public abstract class HeadroomTestSupport {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * What the shell offers when Tab is pressed at the end of {@code line} (a command and its words so far, the last one
+     * being completed), through the command's own completer as a console would ask it.
+     */
+    protected java.util.List<String> completions(String line) throws Exception {
+        String[] words = line.split(" ", -1);
+        String[] scopeName = words[0].split(":");
+        org.apache.karaf.shell.api.console.Command command = sessionFactory.getRegistry().getCommand(scopeName[0], scopeName[1]);
+        if (command == null) {
+            throw new AssertionError("no command " + words[0]);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(System.in, print, print);
+        try {
+            java.util.List<String> candidates = new java.util.ArrayList<>();
+            command.getCompleter(true).complete(session, new org.apache.karaf.shell.support.parsing.CommandLineImpl(words,
+                    words.length - 1, words[words.length - 1].length(), line.length(), line), candidates);
+            return candidates.stream().map(String::trim).toList();
+        } finally {
+            session.close();
+        }
+    }
+
     /** A bundle jar built in the test from classes of the probe, with the given manifest headers. */
     protected static byte[] bundleJar(Map<String, String> headers, Class<?>... classes) throws Exception {
         Manifest m = new Manifest();
@@ -278,5 +320,59 @@ public abstract class HeadroomTestSupport {
             throw new AssertionError("no field " + name + " in " + json);
         }
         return m.group(1);
+    }
+
+    /**
+     * Sends {@code head} and then up to {@code size} bytes of body on one connection while reading the answer; returns
+     * the answer (what was read before the server closed), with {@code accepted[0]} the body bytes the server took.
+     */
+    protected static String refusedUpload(String head, boolean chunked, long size, long[] accepted) throws Exception {
+        try (Socket s = new Socket()) {
+            s.setSendBufferSize(16 * 1024);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(System.getProperty(HTTP_PORT_PROPERTY))));
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write((head + "\r\nHost: 127.0.0.1\r\n" + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + size)
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = new Thread(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) ' ');
+                chunk[0] = '{';
+                byte[] size64k = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (long sent = 0; sent < size; sent += chunk.length) {
+                        if (chunked) {
+                            out.write(size64k);
+                        }
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                        if (chunked) {
+                            out.write('\r');
+                            out.write('\n');
+                        }
+                        chunk[0] = ' ';
+                    }
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    // the server closed the connection: what we count is what it took before
+                }
+            }, "refused-upload");
+            writer.setDaemon(true);
+            writer.start();
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    answer.write(buf, 0, n);
+                }
+            } catch (java.io.IOException reset) {
+                // a connection closed over unread bytes is reset: the answer came before
+            }
+            writer.join(20_000); // a server that neither reads nor closes leaves the writer blocked: counted as it is
+            accepted[0] = written.get();
+            return answer.toString(StandardCharsets.US_ASCII);
+        }
     }
 }

@@ -51,6 +51,25 @@ public class HeartbeatIT extends HeadroomTestSupport {
     }
 
     @Test
+    public void theShellCompletesTenantsFlagsAndJobsWhereCommandsNameThem() throws Exception {
+        awaitStatus("/heartbeat/slos", OPERATOR, 200);
+        shell("llm:quota --rpm 7 completion-tenant");
+        shell("headroom:flag-set --percent 0 completion.flag");
+        shell("heartbeat:slo-set completion.job 0.99");
+        List<String> quota = completions("llm:quota ");
+        assertTrue(quota.toString(), quota.contains("completion-tenant"));
+        List<String> usage = completions("llm:usage --tenant ");
+        assertTrue(usage.toString(), usage.contains("completion-tenant"));
+        List<String> flags = completions("release:kill-switch ");
+        assertTrue(flags.toString(), flags.contains("completion.flag"));
+        assertTrue("only flags are offered for the flag: " + flags, !flags.contains("completion.job"));
+        List<String> jobs = completions("release:kill-switch completion.flag ");
+        assertTrue(jobs.toString(), jobs.contains("completion.job"));
+        List<String> prefixed = completions("release:kill-switch completion.f");
+        assertEquals(List.of("completion.flag"), prefixed);
+    }
+
+    @Test
     public void outcomesSignalledByACapabilityReachTheHeartbeat() throws Exception {
         awaitStatus("/heartbeat/slos", OPERATOR, 200);
         // the example capability can be published a moment after the heartbeat

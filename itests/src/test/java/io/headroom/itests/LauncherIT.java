@@ -18,9 +18,18 @@ import org.junit.Test;
  */
 public class LauncherIT {
 
+    /**
+     * One home, two runs (each run starts the embedded servers and Karaf, the slow part, so both stories share them):
+     * in the first, state is made and the Karaf JVM is killed mid-backfill, restarted by the launcher, and the
+     * backfill finishes; the second run finds everything the first made.
+     */
     @Test
-    public void stateMadeInOneRunIsThereInTheNext() throws Exception {
+    public void stateMadeInOneRunIsThereInTheNextAndAKilledKarafIsRestarted() throws Exception {
         Path home = Files.createTempDirectory("headroom-run-");
+        Files.createDirectories(home.resolve("etc"));
+        // a slow backfill, so the kill lands in the middle of it
+        Files.write(home.resolve("etc/io.headroom.search.cfg"), List.of("backfillDocsPerSecond = 100", "backfillBatch = 50",
+                "startGraceMillis = 500"));
         long migration;
         try (RunCommand c = RunCommand.start(home)) {
             c.awaitLine("Press Ctrl-C", 1); // the summary is printed after "up"
@@ -39,6 +48,7 @@ public class LauncherIT {
             }
             migration = number(run.expect(201, "POST", "/search/collections/tickets/migrations", "{\"partitions\":4}"), "id");
             run.expect(200, "POST", "/search/migrations/" + migration + "/start", "{}");
+            killedMidBackfillFinishes(c, run);
         }
         try (RunCommand c = RunCommand.start(home)) {
             // the operator password generated at the first start is kept, and printed only that once
@@ -57,50 +67,42 @@ public class LauncherIT {
         }
     }
 
-    @Test
-    public void aKilledKarafIsRestartedAndItsBackfillFinishes() throws Exception {
-        Path home = Files.createTempDirectory("headroom-run-");
-        Files.createDirectories(home.resolve("etc"));
-        // a slow backfill, so the kill lands in the middle of it
-        Files.write(home.resolve("etc/io.headroom.search.cfg"), List.of("backfillDocsPerSecond = 100", "backfillBatch = 50",
-                "startGraceMillis = 500"));
+    /** A backfill under way when the Karaf JVM is killed (SIGKILL): the launcher restarts it and the backfill finishes. */
+    private static void killedMidBackfillFinishes(RunCommand c, RestClient run) throws Exception {
         int tenants = 4;
         int perTenant = 150;
-        try (RunCommand c = RunCommand.start(home)) {
-            RestClient run = c.rest();
-            run.expect(201, "POST", "/search/collections", "{\"name\":\"events\",\"partitions\":2,\"mappings\":{\"properties\":{\"n\":{\"type\":\"long\"}}}}");
-            for (int t = 0; t < tenants; t++) {
-                for (int i = 0; i < perTenant; i++) {
-                    run.expect(200, "PUT", "/search/collections/events/tenants/t" + t + "/documents/" + i,
-                            "{\"version\":1,\"document\":{\"n\":" + i + "}}");
-                }
+        run.expect(201, "POST", "/search/collections", "{\"name\":\"events\",\"partitions\":2,\"mappings\":{\"properties\":{\"n\":{\"type\":\"long\"}}}}");
+        for (int t = 0; t < tenants; t++) {
+            for (int i = 0; i < perTenant; i++) {
+                run.expect(200, "PUT", "/search/collections/events/tenants/t" + t + "/documents/" + i,
+                        "{\"version\":1,\"document\":{\"n\":" + i + "}}");
             }
-            long id = number(run.expect(201, "POST", "/search/collections/events/migrations", "{\"partitions\":3}"), "id");
-            run.expect(200, "POST", "/search/migrations/" + id + "/start", "{}");
-            run.expect(200, "POST", "/search/migrations/" + id + "/backfill", "{}");
-            long copied = 0;
-            for (long deadline = System.currentTimeMillis() + 60_000; copied == 0 && System.currentTimeMillis() < deadline; ) {
-                Thread.sleep(100);
-                copied = copied(run.expect(200, "GET", "/search/migrations/" + id, null));
-            }
-            assertTrue("the backfill started copying", copied > 0);
-            assertTrue("killed mid-backfill, not after it: " + copied, copied < tenants * perTenant);
-            ProcessHandle karaf = c.karafJvm();
-            karaf.destroyForcibly(); // SIGKILL
-            c.awaitLine("restarting it with the same embedded servers", 1);
-            c.awaitLine("Headroom is up again", 1);
-            String status = "";
-            for (long deadline = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < deadline; Thread.sleep(500)) {
-                status = run.expect(200, "GET", "/search/migrations/" + id, null);
-                if ("BACKFILLED".equals(string(status, "state"))) {
-                    break;
-                }
-            }
-            assertEquals(status, "BACKFILLED", string(status, "state"));
-            assertEquals(status, tenants * perTenant, copied(status));
-            String validated = run.expect(200, "POST", "/search/migrations/" + id + "/validate", "{}");
-            assertEquals(validated, tenants, count(validated, "\"validation\":\"PASSED\""));
         }
+        long id = number(run.expect(201, "POST", "/search/collections/events/migrations", "{\"partitions\":3}"), "id");
+        run.expect(200, "POST", "/search/migrations/" + id + "/start", "{}");
+        run.expect(200, "POST", "/search/migrations/" + id + "/backfill", "{}");
+        long copied = 0;
+        for (long deadline = System.currentTimeMillis() + 60_000; copied == 0 && System.currentTimeMillis() < deadline; ) {
+            Thread.sleep(100);
+            copied = copied(run.expect(200, "GET", "/search/migrations/" + id, null));
+        }
+        assertTrue("the backfill started copying", copied > 0);
+        assertTrue("killed mid-backfill, not after it: " + copied, copied < tenants * perTenant);
+        ProcessHandle karaf = c.karafJvm();
+        karaf.destroyForcibly(); // SIGKILL
+        c.awaitLine("restarting it with the same embedded servers", 1);
+        c.awaitLine("Headroom is up again", 1);
+        String status = "";
+        for (long deadline = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < deadline; Thread.sleep(500)) {
+            status = run.expect(200, "GET", "/search/migrations/" + id, null);
+            if ("BACKFILLED".equals(string(status, "state"))) {
+                break;
+            }
+        }
+        assertEquals(status, "BACKFILLED", string(status, "state"));
+        assertEquals(status, tenants * perTenant, copied(status));
+        String validated = run.expect(200, "POST", "/search/migrations/" + id + "/validate", "{}");
+        assertEquals(validated, tenants, count(validated, "\"validation\":\"PASSED\""));
     }
 
     private static long copied(String status) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.After;
 import org.junit.Test;
 
 /**
@@ -273,10 +275,10 @@ public class LeaseTakeoverFleetIT {
 
     /**
      * Kills the node {@code holder} with SIGKILL, waits for another node to take {@code lease} over, then starts the
-     * killed node again (also when the takeover fails, so the shared fleet is left as it was found); the work goes on
-     * on the new holder meanwhile.
+     * killed node again in the background (also when the takeover fails), so its boot overlaps the rest of the work on
+     * the new holder; {@link #rejoin} waits for it after each test, so the shared fleet is left as it was found.
      */
-    private static Takeover killAndAwaitTakeover(LocalFleet fleet, String holder, String lease) throws Exception {
+    private Takeover killAndAwaitTakeover(LocalFleet fleet, String holder, String lease) throws Exception {
         int victim = indexOf(fleet, holder);
         RestClient survivor = new RestClient(fleet.node((victim + 1) % fleet.nodes().size()).karaf().baseUrl());
         String held = leaseRow(survivor, lease);
@@ -297,8 +299,26 @@ public class LeaseTakeoverFleetIT {
             assertTrue("another node takes the lease " + lease + " over", next != null);
             return new Takeover(victim, next, System.currentTimeMillis() - killedAt, survivor);
         } finally {
-            fleet.restart(victim);
-            assertTrue("the killed node rejoins", fleet.balancer().orElseThrow().awaitState(fleet.node(victim).id(), "UP",
+            restarting = CompletableFuture.runAsync(() -> {
+                try {
+                    fleet.restart(victim);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            restarted = fleet.node(victim).id();
+        }
+    }
+
+    private CompletableFuture<Void> restarting;
+    private String restarted;
+
+    /** The node a test killed is back and UP behind the balancer before the next test (pass or fail). */
+    @After
+    public void rejoin() throws Exception {
+        if (restarting != null) {
+            restarting.get();
+            assertTrue("the killed node rejoins", TestFleet.get().balancer().orElseThrow().awaitState(restarted, "UP",
                     Duration.ofSeconds(60)));
         }
     }

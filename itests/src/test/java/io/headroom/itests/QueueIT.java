@@ -117,6 +117,12 @@ public class QueueIT extends HeadroomTestSupport {
         }
     }
 
+    /** The sum of the samples of a series, 0 when there is none yet. */
+    private double count(String name, String... fragments) throws Exception {
+        double v = metric(name, fragments);
+        return Double.isNaN(v) ? 0 : v;
+    }
+
     @Test
     public void failuresAreRetriedThenDeadLetteredAndRedriven() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
@@ -132,6 +138,8 @@ public class QueueIT extends HeadroomTestSupport {
         });
         try {
             broken.add("always");
+            double dwellsBefore = count("headroom_queue_dwell_seconds_count");
+            double runsBefore = count("headroom_queue_processing_seconds_count");
             queue.submitAll(List.of(new JobRequest(TenantId.of("flaky"), "it.flaky", "twice", Priority.NORMAL, null),
                     new JobRequest(TenantId.of("flaky"), "it.flaky", "always", Priority.NORMAL, null)));
             assertTrue(eventually(() -> stats("flaky").completed() == 1 && stats("flaky").deadLettered() == 1));
@@ -139,7 +147,10 @@ public class QueueIT extends HeadroomTestSupport {
             assertTrue("the dead letter is counted", metric("headroom_queue_jobs_total", "result=\"dead_lettered\"") >= 1);
             assertTrue("the failures are customer outcomes", metric("headroom_outcome_duration_seconds_count",
                     "slo_job=\"queue.it.flaky\"", "result=\"failure\"") >= 1);
-            assertTrue("a dwell is recorded", !Double.isNaN(metric("headroom_queue_dwell_seconds", "tenant=\"flaky\"", "quantile=\"0.99\"")));
+            assertTrue("each attempt's dwell is observed in the histogram",
+                    count("headroom_queue_dwell_seconds_count") - dwellsBefore >= 6);
+            assertTrue("and its processing time", count("headroom_queue_processing_seconds_count") - runsBefore >= 6);
+            assertTrue("dwell has buckets", count("headroom_queue_dwell_seconds_bucket", "le=\"+Inf\"") >= 6);
             String dead = get("/queue/dead-letters", OPERATOR).body();
             assertTrue(dead, dead.contains("permanent failure") && dead.contains("\"payload\":\"always\""));
             broken.clear();

@@ -559,13 +559,13 @@ public class ReleaseFleetIT {
         return out;
     }
 
-    private static HttpResponse<String> upload(String base, byte[] jar, String sha) throws Exception {
+    static HttpResponse<String> upload(String base, byte[] jar, String sha) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/releases/artifacts?sha256=" + sha))
                 .header("Authorization", RestClient.OPERATOR).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(jar)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static String sha256(byte[] bytes) throws Exception {
+    static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 

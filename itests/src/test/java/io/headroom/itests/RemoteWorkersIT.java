@@ -2,7 +2,6 @@ package io.headroom.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
@@ -49,8 +48,9 @@ import org.osgi.service.cm.ConfigurationAdmin;
 /**
  * Remote workers over REST, on both backends (in-process, then SQS against ElasticMQ): remote job types, pull leases
  * (fair order during a 10,000-job burst, counted; expiry and redelivery; double ack; nack into the dead-letter queue and
- * redrive), push delivery as signed Standard Webhooks (a receiver that fails then succeeds, one that answers 503 +
- * Retry-After), the job lifecycle (state, cancel, delay; a tenant reading another's job gets 404), the HIGH budget
+ * redrive; a nack's delay; leases expiring into the dead-letter queue), idempotency keys, push delivery as signed Standard
+ * Webhooks (a receiver that fails then succeeds, one that answers 503 + Retry-After; open deliveries bounded by the
+ * type's concurrency), the job lifecycle (state, cancel, delay; a tenant reading another's job gets 404), the HIGH budget
  * and backlog cap, and malformed requests refused with a 4xx that changes nothing.
  */
 @RunWith(PaxExam.class)
@@ -103,8 +103,16 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
             assertTrue("the SQS backend came up", eventually(() -> backend("sqs")));
             // its service is registered before it is built (creating its queues took 4 s on a loaded machine, and the
             // endpoint kept serving the in-process backend meanwhile): wait until it is built, then the REST resource
-            // moves to it (greedy reference)
-            assertNotNull(bundleContext.getService(bundleContext.getServiceReferences(FairQueue.class, "(backend=sqs)").iterator().next()));
+            // moves to it (greedy reference). Asked until it answers: once (clean-clone run, idle machine) the first
+            // getService returned null, the component being re-registered or its first activation failing
+            assertTrue("the SQS backend built", eventually(() -> {
+                try {
+                    var refs = bundleContext.getServiceReferences(FairQueue.class, "(backend=sqs)");
+                    return !refs.isEmpty() && bundleContext.getService(refs.iterator().next()) != null;
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
             Thread.sleep(1000);
             awaitStatus("/queue/types", OPERATOR, 200);
             everything("sq");
@@ -129,6 +137,10 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         lifecycleCancelDelayAndTenancy(p);
         highBudgetAndBacklogCap(p);
         pushSignedRetriedAndRetryAfter(p);
+        dedupeKeyReturnsTheFirstJob(p);
+        nackWithADelayHidesTheJobUntilThen(p);
+        expiredLeasesRunIntoTheDeadLetterQueue(p);
+        pushDeliveriesStayWithinTheTypesConcurrency(p);
         burstOrderIsFair(p);
     }
 
@@ -399,6 +411,111 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         }
     }
 
+    private void dedupeKeyReturnsTheFirstJob(String p) throws Exception {
+        String type = p + ".dedupe";
+        pullType(type, 3, 30);
+        String tenant = p + "-dedupe";
+        String first = submit(tenant, OPERATOR, type, "first", ",\"idempotencyKey\":\"order-1\"");
+        assertEquals("the same key returns the first job", first, submit(tenant, OPERATOR, type, "second", ",\"idempotencyKey\":\"order-1\""));
+        assertFalse("keys are the tenant's own", first.equals(submit(p + "-dedupe2", OPERATOR, type, "other", ",\"idempotencyKey\":\"order-1\"")));
+        List<Leased> got = new ArrayList<>();
+        for (int i = 0; i < 10 && got.size() < 2; i++) {
+            got.addAll(lease(type, 10, 2, null)); // on SQS the jobs may arrive one by one
+        }
+        assertEquals("one job per tenant and key: " + got, 2, got.size());
+        Leased mine = got.stream().filter(l -> l.tenant().equals(tenant)).findFirst().orElseThrow();
+        assertEquals(first, mine.id());
+        assertEquals("the first submission's payload runs", "first", mine.payload());
+        for (Leased l : got) {
+            expect(204, "POST", "/queue/leases/" + l.lease() + "/ack", platform, null);
+        }
+        assertEquals("SUCCEEDED", state(first));
+        // the key outlives its job for the dedupe window: a retry after completion is still the first job
+        assertEquals(first, submit(tenant, OPERATOR, type, "third", ",\"idempotencyKey\":\"order-1\""));
+        assertEquals("nothing new was queued", 0, lease(type, 10, 1, null).size());
+    }
+
+    private void nackWithADelayHidesTheJobUntilThen(String p) throws Exception {
+        String type = p + ".nackdelay";
+        pullType(type, 3, 30);
+        String id = submit(p + "-nackdelay", OPERATOR, type, "later", "");
+        Leased l1 = leaseOne(type, 10);
+        assertEquals(id, l1.id());
+        expect(204, "POST", "/queue/leases/" + l1.lease() + "/nack", platform, "{\"delaySeconds\":8,\"error\":\"try later\"}");
+        assertEquals("not leasable before its delay", 0, lease(type, 5, 1, null).size());
+        Leased l2 = leaseOne(type, 20);
+        assertEquals("leasable after it", id, l2.id());
+        assertEquals(2, l2.attempt());
+        expect(204, "POST", "/queue/leases/" + l2.lease() + "/ack", platform, null);
+        assertEquals("SUCCEEDED", state(id));
+    }
+
+    private void expiredLeasesRunIntoTheDeadLetterQueue(String p) throws Exception {
+        String type = p + ".expiry";
+        pullType(type, 2, 30);
+        String tenant = p + "-expiry";
+        String id = submit(tenant, OPERATOR, type, "forgotten", "");
+        // two workers lease it and never answer: each lease expires (neither nack nor ack)
+        List<Leased> first = lease(type, 1, 10, 1);
+        assertEquals(1, first.size());
+        assertEquals(1, first.get(0).attempt());
+        List<Leased> second = new ArrayList<>();
+        for (int i = 0; i < 4 && second.isEmpty(); i++) {
+            second.addAll(lease(type, 1, 10, 1));
+        }
+        assertEquals("the expired lease gave the job back", 1, second.size());
+        assertEquals(id, second.get(0).id());
+        assertEquals(2, second.get(0).attempt());
+        assertTrue("after maxAttempts (2) expiries the job is dead", eventually(() -> {
+            try {
+                return state(id).equals("DEAD");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertTrue(field(get("/queue/jobs/" + id, OPERATOR).body(), "lastError").contains("expired"));
+        assertTrue("in the dead-letter queue", eventually(() -> {
+            try {
+                return get("/queue/dead-letters", OPERATOR).body().contains("\"payload\":\"forgotten\"");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        assertEquals("never leased a third time", 0, lease(type, 5, 2, null).size());
+        assertEquals(409, call("POST", "/queue/leases/" + second.get(0).lease() + "/ack", platform, null).statusCode());
+        assertEquals("DEAD", state(id));
+    }
+
+    private void pushDeliveriesStayWithinTheTypesConcurrency(String p) throws Exception {
+        String secret = secret();
+        try (Receiver receiver = new Receiver(secret)) {
+            receiver.holdMillis = 400; // each delivery stays open a while, so the jobs queued behind it saturate the limit
+            String type = p + ".pushcap";
+            int concurrency = 3;
+            expect(200, "PUT", "/queue/types/" + type, OPERATOR, "{\"delivery\":\"push\",\"url\":\"" + receiver.url() + "\",\"secret\":\""
+                    + secret + "\",\"maxAttempts\":3,\"backoffMillis\":100,\"timeoutMillis\":5000,\"concurrency\":" + concurrency + "}");
+            int jobs = 24;
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < jobs; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"type\":\"").append(type).append("\",\"payload\":\"c").append(i).append("\"}");
+            }
+            String tenant = p + "-pushcap";
+            expect(202, "POST", "/queue/tenants/" + tenant + "/jobs", OPERATOR, batch.append("]").toString());
+            assertTrue("every job delivered", eventually(() -> {
+                for (int i = 0; i < jobs; i++) {
+                    if (receiver.count("c" + i) == 0) {
+                        return false;
+                    }
+                }
+                return true;
+            }));
+            assertEquals("every delivery carried a valid signature", List.of(), receiver.badSignatures);
+            assertTrue("deliveries open at once never exceed the concurrency: " + receiver.maxOpen.get(), receiver.maxOpen.get() <= concurrency);
+            assertEquals("the limit was reached (the test saturates it)", concurrency, receiver.maxOpen.get());
+            expect(204, "DELETE", "/queue/types/" + type, OPERATOR, null);
+        }
+    }
+
     private void burstOrderIsFair(String p) throws Exception {
         String type = p + ".burst";
         pullType(type, 3, 60);
@@ -456,6 +573,11 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
         final Map<String, List<Long>> times = new ConcurrentHashMap<>();
         final Map<String, java.util.Set<String>> ids = new ConcurrentHashMap<>();
         final List<String> badSignatures = new CopyOnWriteArrayList<>();
+        /** How long each delivery is held open before it is answered. */
+        volatile long holdMillis;
+        /** Deliveries open now, and the most seen open at once. */
+        final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
         private final ServerSocket server;
         private final byte[] key;
         private final Thread thread;
@@ -507,6 +629,12 @@ public class RemoteWorkersIT extends HeadroomTestSupport {
                     read += n;
                 }
                 String text = new String(body, 0, read);
+                maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(holdMillis);
+                } finally {
+                    open.decrementAndGet(); // before the answer: once the platform reads it, the delivery is closed
+                }
                 Matcher m = Pattern.compile("\"payload\":\"([^\"]*)\"").matcher(text);
                 String payload = m.find() ? m.group(1) : "?";
                 String id = headers.get("webhook-id");

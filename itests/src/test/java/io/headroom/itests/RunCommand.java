@@ -1,12 +1,12 @@
 package io.headroom.itests;
 
+import static io.headroom.fixtures.MariaDb.freePort;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,13 +131,5 @@ final class RunCommand implements AutoCloseable {
             }
         }
         assertTrue("processes left behind after SIGTERM: " + left, left.isEmpty());
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

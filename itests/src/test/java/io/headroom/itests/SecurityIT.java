@@ -254,60 +254,6 @@ public class SecurityIT extends HeadroomTestSupport {
     }
 
     /**
-     * Sends {@code head} and then up to {@code size} bytes of body on one connection while reading the answer; returns
-     * the answer (what was read before the server closed), with {@code accepted[0]} the body bytes the server took.
-     */
-    private static String refusedUpload(String head, boolean chunked, long size, long[] accepted) throws Exception {
-        try (Socket s = new Socket()) {
-            s.setSendBufferSize(16 * 1024);
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(System.getProperty(HTTP_PORT_PROPERTY))));
-            s.setSoTimeout(20_000);
-            OutputStream out = s.getOutputStream();
-            out.write((head + "\r\nHost: 127.0.0.1\r\n" + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + size)
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
-            Thread writer = new Thread(() -> {
-                byte[] chunk = new byte[64 * 1024];
-                java.util.Arrays.fill(chunk, (byte) ' ');
-                chunk[0] = '{';
-                byte[] size64k = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                try {
-                    for (long sent = 0; sent < size; sent += chunk.length) {
-                        if (chunked) {
-                            out.write(size64k);
-                        }
-                        out.write(chunk);
-                        written.addAndGet(chunk.length);
-                        if (chunked) {
-                            out.write('\r');
-                            out.write('\n');
-                        }
-                        chunk[0] = ' ';
-                    }
-                    out.flush();
-                } catch (java.io.IOException closed) {
-                    // the server closed the connection: what we count is what it took before
-                }
-            }, "refused-upload");
-            writer.setDaemon(true);
-            writer.start();
-            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[8192];
-            try {
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    answer.write(buf, 0, n);
-                }
-            } catch (java.io.IOException reset) {
-                // a connection closed over unread bytes is reset: the answer came before
-            }
-            writer.join(20_000); // a server that neither reads nor closes leaves the writer blocked: counted as it is
-            accepted[0] = written.get();
-            return answer.toString(StandardCharsets.US_ASCII);
-        }
-    }
-
-    /**
      * Every operation of the live OpenAPI, with path parameters filled in, called anonymously, with a forged token,
      * with a tenant token for another tenant and for its own, and with malformed and oversized bodies: never a 5xx,
      * never a 2xx for another tenant, and never an internal name (database, schema, hosts, the tenant's shard, the

@@ -502,5 +502,38 @@ public class ShardingDataApiIT extends HeadroomTestSupport {
         assertFalse(drift.body(), drift.body().contains("\"shard\":\"s0\""));
         String shell = shell("shard:schema-diff");
         assertTrue(shell, shell.contains("s1") && shell.contains("invoices"));
+        // DROP TABLE: refused without the table's name as confirmation (or with another name), nothing dropped anywhere
+        List<String> everyShard = new ArrayList<>();
+        for (int s = 0; s < SHARDS.length; s++) {
+            everyShard.add(shardUrl(s));
+        }
+        everyShard.add(url4);
+        String invoicesThere = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'invoices'";
+        assertProblem(call("POST", "/sharding/schema", OPERATOR, "{\"version\":2,\"ddl\":\"DROP TABLE invoices\"}"), 400, "confirm");
+        assertProblem(call("POST", "/sharding/schema", OPERATOR, "{\"version\":2,\"ddl\":\"DROP TABLE invoices\",\"confirm\":\"orders\"}"), 400, "confirm");
+        assertProblem(call("POST", "/sharding/schema", OPERATOR, "{\"version\":2,\"ddl\":\"DROP TABLE invoices\",\"confirm\":\"\"}"), 400, "confirm");
+        assertEquals(404, get("/sharding/schema/2", OPERATOR).statusCode()); // nothing recorded either
+        for (String url : everyShard) {
+            assertEquals(url, 1, count(url, invoicesThere));
+        }
+        assertEquals(1, count(url4, "SELECT COUNT(*) FROM invoices WHERE tenant_id = 'acme'"));
+        assertTrue(get("/sharding/shards", OPERATOR).body().contains("invoices"));
+        HttpResponse<String> still = sql("acme", acmeToken, "{\"sql\":\"SELECT amount FROM invoices WHERE tenant_id = ?\",\"params\":[\"acme\"]}");
+        assertEquals(still.body(), 200, still.statusCode());
+        // confirmed: gone from every shard (the one added since too) and from the sharded tables; the Data API refuses it
+        HttpResponse<String> dropped = call("POST", "/sharding/schema", OPERATOR,
+                "{\"version\":2,\"ddl\":\"DROP TABLE invoices\",\"confirm\":\"invoices\"}");
+        assertEquals(dropped.body(), 202, dropped.statusCode());
+        assertEquals(get("/sharding/schema/2", OPERATOR).body(), "DONE", waitFor("/sharding/schema/2", "DONE", "FAILED"));
+        for (String url : everyShard) {
+            assertEquals(url, 0, count(url, invoicesThere));
+        }
+        assertFalse(get("/sharding/shards", OPERATOR).body().contains("invoices"));
+        assertProblem(sql("acme", acmeToken, "{\"sql\":\"SELECT amount FROM invoices WHERE tenant_id = ?\",\"params\":[\"acme\"]}"), 400,
+                "not a sharded table");
+        // the other tables stay, and so do their rows
+        HttpResponse<String> orders = sql("acme", acmeToken, "{\"sql\":\"SELECT COUNT(*) AS n FROM orders WHERE tenant_id = ?\",\"params\":[\"acme\"]}");
+        assertEquals(orders.body(), 200, orders.statusCode());
+        assertFalse(orders.body(), orders.body().contains("\"rows\":[[0]]"));
     }
 }

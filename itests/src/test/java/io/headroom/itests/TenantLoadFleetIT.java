@@ -27,7 +27,7 @@ public class TenantLoadFleetIT {
             assertTrue("a node that served none of it shows the tenant's REST load", eventually(() -> {
                 try {
                     String view = nodes.get(2).expect(200, "GET", "/load/tenants/fleetload", null);
-                    return view.contains("\"layer\":\"rest\"");
+                    return view.contains("\"layer\":\"rest.requests\"") && view.contains("\"layer\":\"rest.requests/load\"");
                 } catch (Exception e) {
                     return false;
                 }

@@ -10,6 +10,7 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfi
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.auth.ApiTokens;
 import io.headroom.core.api.load.TenantLayerLoad;
+import io.headroom.core.api.load.TenantLimit;
 import io.headroom.core.api.load.TenantLimits;
 import io.headroom.core.api.load.TenantLoad;
 import io.headroom.llm.api.ChatMessage;
@@ -221,7 +222,7 @@ public class TenantLoadIT extends HeadroomTestSupport {
                 Thread.sleep(200);
             }
 
-            for (String layer : List.of("queue", "llm", "rest")) {
+            for (String layer : List.of("queue.jobs", "llm.requests", "rest.requests")) {
                 assertTrue(layer + ": " + load.top(layer, 5), eventually(() -> {
                     TenantLayerLoad first = top(layer);
                     return first != null && first.tenant().equals("hooli") && first.share() > 0.5;
@@ -232,14 +233,24 @@ public class TenantLoadIT extends HeadroomTestSupport {
             }
             assertTrue("only the spiking tenant is named: " + spikes, spikes.stream().allMatch(e -> "hooli".equals(e.getProperty("tenant"))));
             String report = shell("headroom:tenant hooli");
-            assertTrue(report, report.contains("queue") && report.contains("llm") && report.contains("rest") && report.contains("Limits: none"));
+            assertTrue(report, report.contains("queue.jobs") && report.contains("llm.requests") && report.contains("rest.requests")
+                    && report.contains("Limits: none"));
+            // each layer broken down by resource: the LLM route, the REST service, the queue backend
+            assertTrue(report, report.contains("llm.requests/load-chat") && report.contains("rest.requests/load"));
+            assertTrue(load.layers().toString(), load.layers().contains("llm.requests/load-chat"));
+            TenantLayerLoad route = load.tenant(TenantId.of("hooli")).stream().filter(l -> l.layer().equals("llm.requests/load-chat"))
+                    .findFirst().orElseThrow();
+            assertEquals("llm", route.capability());
+            assertEquals("requests", route.measure());
+            assertEquals("load-chat", route.resource());
+            assertTrue(tenantReport("hooli").contains("\"layer\":\"rest.requests/load\""));
             // its health as the heartbeat judges it: the tenant's jobs with their events, bad events and burn
             assertTrue("the heartbeat's view of hooli's jobs", eventually(() -> tenantReport("hooli")
                     .matches("(?s).*\"slos\":\\[.*\"job\":\"queue\\.it\\.load\\.fast\",\"events1h\":[1-9].*")));
             assertTrue(shell("headroom:tenant hooli").contains("queue.it.load.fast"));
-            String topOut = shell("headroom:top --iterations 1 --sort llm");
+            String topOut = shell("headroom:top --iterations 1 --sort llm.requests/load-chat");
             assertTrue(topOut, topOut.contains("hooli") && topOut.contains("acme") && topOut.contains("initech"));
-            HttpResponse<String> rest = get("/load/top?layer=queue&n=2", OPERATOR);
+            HttpResponse<String> rest = get("/load/top?layer=queue.jobs&n=2", OPERATOR);
             assertTrue(rest.body(), rest.statusCode() == 200 && rest.body().contains("\"tenant\":\"hooli\""));
             assertTrue(metric("headroom_tenant_load_spikes_total", "tenant=\"hooli\"") >= 3);
             String console = get("/console", OPERATOR).body();
@@ -263,9 +274,19 @@ public class TenantLoadIT extends HeadroomTestSupport {
             }
 
             // one command limits hooli in every layer, for a while
-            String set = shell("headroom:limit --queue-cap 3 --llm-rpm 4 --rest-rps 2 --expires 15s hooli");
+            String set = shell("headroom:limit --queue-cap 3 --llm-rpm 4 --rest-rps 2 --expires 25s hooli");
             assertTrue(set, set.contains("hooli"));
             assertTrue(shell("headroom:limits").contains("hooli"));
+            // bad input on a tenant that has a limit changes nothing: the limit keeps its figures and its expiry
+            TenantLimit before = limits.limit(TenantId.of("hooli")).orElseThrow();
+            assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"searchQps\":5}").statusCode());
+            assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"queueCap\":-1,\"expires\":\"1h\"}").statusCode());
+            assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"restRps\":-5}").statusCode());
+            assertEquals(400, call("PUT", "/load/limits/hooli", OPERATOR, "{\"llmRpm\":1,\"expires\":\"soon\"}").statusCode());
+            assertShellRefuses("headroom:limit --rest-rps -1 --expires 1h hooli", "");
+            assertEquals(before, limits.limit(TenantId.of("hooli")).orElseThrow());
+            assertEquals(List.of(before), limits.list());
+            assertTrue(get("/load/limits", OPERATOR).body().contains("\"restRps\":2"));
             assertEquals(3, admittedJobs("hooli", 10));
             assertEquals("others' queue admissions are unchanged", 10, admittedJobs("acme", 10));
             assertEquals(10, admittedJobs("initech", 10));

@@ -4,6 +4,7 @@ import static org.junit.Assume.assumeTrue;
 
 import io.headroom.fixtures.Haproxy;
 import io.headroom.fixtures.LocalFleet;
+import io.headroom.fixtures.MariaDb;
 import io.headroom.fixtures.MariaDbServer;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,19 +53,33 @@ final class TestFleet {
                             "schemaCopyChunkPauseMillis", "100", "moveChunkRows", "500", "moveChunkPauseMillis", "100"),
                     "io.headroom.search", Map.of("backfillBatch", "100", "backfillDocsPerSecond", "300"),
                     "io.headroom.llm", Map.of("limitWindowSeconds", Integer.toString(LLM_LIMIT_WINDOW_SECONDS)));
-            fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
-                    List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
-                    RunCommand.freePort());
-            TestDatabases.atEnd(() -> {
-                fleet.close();
-                fleet = null;
-                controlDb.close();
-                controlDb = null;
-                controlReplica.close();
-                controlReplica = null;
-            });
+            try {
+                fleet = LocalFleet.start(dir, Path.of(System.getProperty("headroom.distribution")), backends,
+                        List.of(LocalFleet.Ports.free(), LocalFleet.Ports.free(), LocalFleet.Ports.free()), config, null,
+                        MariaDb.freePort());
+            } catch (Exception | Error e) {
+                stop(); // the control servers too: the next class's attempt starts them again on the same directories
+                throw e;
+            }
+            TestDatabases.atEnd(TestFleet::stop);
         }
         return fleet;
+    }
+
+    /** Stops the fleet and its control database servers, if they run (the next {@link #get} starts them again). */
+    static synchronized void stop() {
+        if (fleet != null) {
+            fleet.close();
+            fleet = null;
+        }
+        if (controlDb != null) {
+            controlDb.close();
+            controlDb = null;
+        }
+        if (controlReplica != null) {
+            controlReplica.close();
+            controlReplica = null;
+        }
     }
 
     /** The fleet's control database server (a process of its own: killed and restarted by outage tests). */
