@@ -136,7 +136,8 @@ public final class LlmWrkBench {
      * The gateway with its request metrics off and on, alternating rounds at 8 connections: the REST host's
      * ({@code requestMetrics} in io.headroom.rest.cfg: every request observed in the request duration histogram) and
      * the gateway's own ({@code requestMetrics} in io.headroom.llm.cfg: time to first token, tokens), both switched
-     * between rounds (the components restart with the new value; warm-up after each switch).
+     * between rounds (the components restart with the new value; warm-up after each switch). Also the CPU time the
+     * gateway's JVM spent per request on each side.
      */
     private static void metricsOnOff(KarafProcess karaf, Path work, List<String> column, int seconds, int rounds) throws Exception {
         wrk(work, "warm-up", column, 8, Math.max(5, seconds));
@@ -146,10 +147,11 @@ public final class LlmWrkBench {
             // off first in odd rounds, on first in even ones: a side that always ran second would carry any drift
             for (boolean metrics : round % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
                 requestMetrics(karaf, work, column, metrics);
-                Run r = wrk(work, metrics ? "metrics-on" : "metrics-off", column, 8, seconds);
+                java.time.Duration before = cpu(karaf);
+                Run r = wrk(work, metrics ? "metrics-on" : "metrics-off", column, 8, seconds).withGatewayCpu(cpu(karaf).minus(before));
                 (metrics ? on : off).add(r);
-                System.out.printf(Locale.ROOT, "round %d, 8 connections, request metrics %-3s %8.0f requests/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d%n",
-                        round, metrics ? "on" : "off", r.rps(), r.p50(), r.p99(), r.non2xx());
+                System.out.printf(Locale.ROOT, "round %d, 8 connections, request metrics %-3s %8.0f requests/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d"
+                        + "  gateway CPU %6.1f us/request%n", round, metrics ? "on" : "off", r.rps(), r.p50(), r.p99(), r.non2xx(), r.gatewayCpuMicros());
             }
         }
         double onRps = median(on.stream().map(Run::rps).toList());
@@ -164,6 +166,10 @@ public final class LlmWrkBench {
             perRound.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", on.get(i).rps() / off.get(i).rps()));
         }
         System.out.println("metrics on / off per round (throughput): " + perRound);
+        // CPU the gateway's JVM spent per request: less sensitive than throughput to what else the shared machine runs
+        double onCpu = median(on.stream().map(Run::gatewayCpuMicros).toList());
+        double offCpu = median(off.stream().map(Run::gatewayCpuMicros).toList());
+        System.out.printf(Locale.ROOT, "gateway CPU per request (medians): off %.1f us, on %.1f us, on / off %.3f%n", offCpu, onCpu, onCpu / offCpu);
     }
 
     private static void requestMetrics(KarafProcess karaf, Path work, List<String> column, boolean on) throws Exception {

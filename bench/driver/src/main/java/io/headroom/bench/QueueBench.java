@@ -2,8 +2,10 @@ package io.headroom.bench;
 
 import io.headroom.core.api.TenantId;
 import io.headroom.core.api.signal.LoadSample;
+import io.headroom.core.api.signal.OutcomeEvent;
 import io.headroom.core.api.signal.SignalListener;
 import io.headroom.core.internal.load.LoadLedger;
+import io.headroom.core.internal.load.TenantTracker;
 import io.headroom.queue.api.Job;
 import io.headroom.queue.api.Priority;
 import io.headroom.queue.internal.core.FairScheduler;
@@ -29,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>Dispatch rate (wall clock): no-op jobs through the fair scheduler with 2 worker threads vs a
  * ThreadPoolExecutor with 2 threads, same jobs.</li>
  * </ol>
- * Usage: QueueBench [quiet jobs per second] [seconds] [burst]   (defaults 45 120 10000)
+ * Usage: QueueBench [quiet jobs per second] [seconds] [burst] [ledger]   (defaults 45 120 10000; {@code ledger}: only the
+ * tenant load ledger's cost on dispatch and its memory)
  */
 public final class QueueBench {
     private static final long MS = 1_000_000L;
@@ -38,6 +41,12 @@ public final class QueueBench {
         double quietRate = args.length > 0 ? Double.parseDouble(args[0]) : 45;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 120;
         int burst = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        if (args.length > 3 && args[3].equals("ledger")) { // the ledger's part only
+            System.out.printf("machine: %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                    System.getProperty("java.version"));
+            ledgerCost(LEDGER_JOBS, tenants());
+            return;
+        }
         List<TenantId> quiet = new ArrayList<>();
         for (int t = 0; t < 100; t++) {
             quiet.add(TenantId.of("quiet-" + t));
@@ -78,10 +87,7 @@ public final class QueueBench {
     /** No-op jobs through the fair scheduler on 2 threads, against a 2-thread ThreadPoolExecutor. */
     private static void dispatchRate() throws Exception {
         int jobs = 2_000_000;
-        TenantId[] tenants = new TenantId[1000];
-        for (int i = 0; i < tenants.length; i++) {
-            tenants[i] = TenantId.of("t" + i);
-        }
+        TenantId[] tenants = tenants();
         double fairRate = 0;
         double poolRate = 0;
         for (int round = 0; round < 4; round++) {
@@ -94,105 +100,158 @@ public final class QueueBench {
         }
         System.out.printf("dispatch rate, no-op jobs, 2 worker threads: fair scheduler %.0f jobs/s (%.2f us per job),"
                 + " ThreadPoolExecutor %.0f jobs/s; ratio %.2f%n", fairRate, 1e6 / fairRate, poolRate, fairRate / poolRate);
-        ledgerCost(jobs, tenants);
+        ledgerCost(LEDGER_JOBS, tenants);
+    }
+
+    private static TenantId[] tenants() {
+        TenantId[] tenants = new TenantId[1000];
+        for (int i = 0; i < tenants.length; i++) {
+            tenants[i] = TenantId.of("t" + i);
+        }
+        return tenants;
     }
 
     /**
-     * The tenant load ledger on the dispatch path: each finished job reports its load sample as the queue does, to no
-     * listener (baseline) or to the core's ledger, alternating rounds; and the ledger's memory for 100,000 tenants.
+     * The tenant load ledger on the queue's dispatch path, as the queue runs it: as each job ends its outcome goes to the
+     * signal listeners (as {@code SignalHub} hands it, on the worker's thread) and its load is tallied per tenant, the
+     * tally drained to the listeners every {@link #TALLY_MILLIS} ms by another thread. Without the ledger no listener is
+     * installed; with it the core's {@link TenantTracker} (production settings), whose outcomes are drained into its
+     * ledger every {@link #TALLY_MILLIS} ms like the ledger service does; and, to show what that changed, the ledger
+     * taking each outcome on the worker's thread (the tracker before). The kinds run in interleaved rounds, their order
+     * rotating, a GC before each round, {@link #ROUNDS} measured after {@link #WARMUP} of warm-up: each round's ratio
+     * against the round without the ledger next to it, and their median. Then the ledger alone on one thread (ns per
+     * sample), and 100,000 tenants reporting into one ledger, heap measured after a GC.
      */
     private static void ledgerCost(int jobs, TenantId[] tenants) throws Exception {
-        double[] sums = new double[4]; // per job without, per job with, tallied without, tallied with
-        for (int round = 0; round < 6; round++) {
-            double[] r = {fairRound(jobs, tenants, false, false), fairRound(jobs, tenants, true, false),
-                    fairRound(jobs, tenants, false, true), fairRound(jobs, tenants, true, true)};
-            if (round > 0) {
-                for (int i = 0; i < 4; i++) {
-                    sums[i] += r[i] / 5;
+        String[] kinds = {"without the ledger", "with the ledger (outcomes tallied)", "with the ledger taking each outcome"};
+        List<List<Double>> rates = new ArrayList<>();
+        for (int k = 0; k < kinds.length; k++) {
+            rates.add(new ArrayList<>());
+        }
+        for (int round = 0; round < WARMUP + ROUNDS; round++) {
+            double[] r = new double[kinds.length];
+            for (int i = 0; i < kinds.length; i++) {
+                int k = (round + i) % kinds.length;
+                System.gc();
+                r[k] = queueRound(jobs, tenants, k);
+            }
+            if (round >= WARMUP) {
+                for (int k = 0; k < kinds.length; k++) {
+                    rates.get(k).add(r[k]);
                 }
             }
         }
-        System.out.printf("dispatch, one load sample per job (the queue before): with the tenant load ledger %.0f jobs/s, without %.0f"
-                + " jobs/s; ratio %.3f%n", sums[1], sums[0], sums[1] / sums[0]);
-        System.out.printf("dispatch, one load sample per tenant every %d ms (the queue now, LoadTally): with the tenant load ledger %.0f"
-                + " jobs/s, without %.0f jobs/s; ratio %.3f%n", TALLY_MILLIS, sums[3], sums[2], sums[3] / sums[2]);
-        System.out.printf("the queue now with the ledger vs the queue before without it: ratio %.3f%n", sums[3] / sums[0]);
-        LoadLedger one = new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis);
+        for (int k = 1; k < kinds.length; k++) {
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < ROUNDS; i++) {
+                ratios.add(rates.get(k).get(i) / rates.get(0).get(i));
+            }
+            System.out.printf("queue dispatch (outcome + tally per job), %s vs without: median jobs/s %.0f vs %.0f; ratio per round %s;"
+                    + " median ratio %.3f%n", kinds[k], median(rates.get(k)), median(rates.get(0)),
+                    ratios.stream().map(x -> String.format("%.3f", x)).toList(), median(ratios));
+        }
+        LoadLedger one = new LoadLedger(new LoadLedger.Settings(1000, 16, 8, 10_000, 900_000), System::currentTimeMillis);
         double bestNanos = Double.MAX_VALUE;
         for (int round = 0; round < 5; round++) {
             long t0 = System.nanoTime();
             for (int i = 0; i < 10_000_000; i++) {
-                one.add("queue", tenants[i % tenants.length].value(), 1);
+                one.add("queue", "jobs", "in-process", tenants[i % tenants.length].value(), 1);
             }
             bestNanos = Math.min(bestNanos, (System.nanoTime() - t0) / 1e7);
         }
         System.out.printf("ledger cost per load sample, one thread, 1,000 tenants: %.1f ns (best of 5 rounds of 10 M)%n", bestNanos);
-        double perJob = (double) TALLIED_SAMPLES.get() / TALLIED_JOBS.get();
-        System.out.printf("load samples reaching the ledger per job: before 1, now %.4f (%d samples for %d jobs); ledger work per job:"
-                + " before %.1f ns, now %.2f ns%n", perJob, TALLIED_SAMPLES.get(), TALLIED_JOBS.get(), bestNanos, perJob * bestNanos);
-        LoadLedger.Settings settings = new LoadLedger.Settings(1000, 16, 10_000, 900_000);
+        System.out.printf("samples reaching the ledger per job with outcomes tallied: %.4f (%d samples for %d jobs)%n",
+                (double) TALLIED_SAMPLES.get() / TALLIED_JOBS.get(), TALLIED_SAMPLES.get(), TALLIED_JOBS.get());
+        LoadLedger.Settings settings = new LoadLedger.Settings(1000, 16, 8, 10_000, 900_000);
         System.gc();
         long before = usedHeap();
         LoadLedger ledger = new LoadLedger(settings, System::currentTimeMillis);
         String[] layers = {"sharding", "queue", "llm", "search", "rest"};
         for (int t = 0; t < 100_000; t++) {
             for (String layer : layers) {
-                ledger.add(layer, "tenant-" + t, 1);
+                ledger.add(layer, "requests", "resource-" + (t % 12), "tenant-" + t, 1);
             }
         }
         System.gc();
         long after = usedHeap();
-        System.out.printf("ledger memory, 100,000 tenants on %d layers: heap grew %.2f MiB, %d tenants tracked by name (bound %.2f MiB)%n",
+        System.out.printf("ledger memory, 100,000 tenants on %d measures of 12 resources each: heap grew %.2f MiB, %d tenants tracked by name (bound %.2f MiB)%n",
                 layers.length, (after - before) / 1048576.0, ledger.tracked(), LoadLedger.bound(settings) / 1048576.0);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static long usedHeap() {
         return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    private static double fairRound(int jobs, TenantId[] tenants) throws InterruptedException {
-        return fairRound(jobs, tenants, null);
-    }
-
     private static final long TALLY_MILLIS = 200;
-    /** Load samples the ledger received in the tallied rounds with the ledger, and the jobs those rounds ran. */
+    private static final int WARMUP = 1;
+    private static final int ROUNDS = 7;
+    private static final int LEDGER_JOBS = 1_000_000;
+    /** Load samples and drained outcome counts the ledger received in the rounds with outcomes tallied, and their jobs. */
     private static final AtomicLong TALLIED_SAMPLES = new AtomicLong();
     private static final AtomicLong TALLIED_JOBS = new AtomicLong();
 
-    private static double fairRound(int jobs, TenantId[] tenants, boolean ledger, boolean tallied) throws InterruptedException {
-        LoadLedger l = ledger ? new LoadLedger(new LoadLedger.Settings(1000, 16, 10_000, 900_000), System::currentTimeMillis) : null;
-        SignalListener listener = new SignalListener() {
-            @Override
-            public void onLoad(LoadSample sample) {
-                if (l != null) {
-                    l.add(sample.capability(), sample.tenant().value(), sample.amount());
-                    if (tallied) {
-                        TALLIED_SAMPLES.incrementAndGet();
+    /**
+     * One round of the queue's path; {@code kind} 0 no listener, 1 the tenant tracker (outcomes tallied, drained every
+     * {@link #TALLY_MILLIS}), 2 the ledger taking each outcome as it comes.
+     */
+    private static double queueRound(int jobs, TenantId[] tenants, int kind) throws InterruptedException {
+        LoadLedger.Settings settings = new LoadLedger.Settings(1000, 16, 8, 10_000, 900_000);
+        List<SignalListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TenantTracker tracker = null;
+        if (kind == 1) {
+            tracker = new TenantTracker(settings, System::currentTimeMillis);
+            TenantTracker t = tracker;
+            listeners.add(new SignalListener() { // counts what reaches the ledger, then hands it on
+                @Override
+                public void onOutcome(OutcomeEvent event) {
+                    t.onOutcome(event);
+                }
+
+                @Override
+                public void onLoad(LoadSample sample) {
+                    TALLIED_SAMPLES.incrementAndGet();
+                    t.onLoad(sample);
+                }
+            });
+            TALLIED_JOBS.addAndGet(jobs);
+        } else if (kind == 2) {
+            LoadLedger ledger = new LoadLedger(settings, System::currentTimeMillis);
+            listeners.add(new SignalListener() {
+                @Override
+                public void onOutcome(OutcomeEvent event) {
+                    ledger.add("health", "outcomes", event.job(), event.tenant().value(), 1);
+                    if (!event.success()) {
+                        ledger.add("health", "failures", event.job(), event.tenant().value(), 1);
                     }
                 }
+
+                @Override
+                public void onLoad(LoadSample sample) {
+                    ledger.add(sample.capability(), sample.measure(), sample.resource(), sample.tenant().value(), sample.amount());
+                }
+            });
+        }
+        LoadTally tally = new LoadTally();
+        TenantTracker drained = tracker;
+        java.util.concurrent.ScheduledExecutorService reporter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        Runnable report = () -> {
+            Instant now = Instant.now();
+            tally.drain((tenant, n) -> {
+                for (SignalListener l : listeners) {
+                    l.onLoad(new LoadSample(tenant, "queue", "in-process", n, now));
+                }
+            });
+            if (drained != null) {
+                drained.drainOutcomes();
             }
         };
-        if (tallied && ledger) {
-            TALLIED_JOBS.addAndGet(jobs);
-        }
-        return tallied ? fairRound(jobs, tenants, null, new LoadTally(), listener) : fairRound(jobs, tenants, listener);
-    }
-
-    private static double fairRound(int jobs, TenantId[] tenants, SignalListener listener) throws InterruptedException {
-        return fairRound(jobs, tenants, listener, null, null);
-    }
-
-    /**
-     * {@code listener}: a sample per job as it ends; or {@code tally}: counted per tenant as the queue does, and drained
-     * into {@code tallyListener} every {@link #TALLY_MILLIS} by another thread (once more at the end).
-     */
-    private static double fairRound(int jobs, TenantId[] tenants, SignalListener listener, LoadTally tally, SignalListener tallyListener)
-            throws InterruptedException {
-        java.util.concurrent.ScheduledExecutorService reporter = null;
-        if (tally != null) {
-            reporter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-            reporter.scheduleWithFixedDelay(() -> report(tally, tallyListener), TALLY_MILLIS, TALLY_MILLIS, TimeUnit.MILLISECONDS);
-        }
+        reporter.scheduleWithFixedDelay(report, TALLY_MILLIS, TALLY_MILLIS, TimeUnit.MILLISECONDS);
         FairScheduler s = new FairScheduler(FairScheduler.Settings.defaults(2), System::nanoTime);
         for (int i = 0; i < jobs; i++) {
             s.add(new Job("j" + i, tenants[i % tenants.length], "noop", "", Priority.NORMAL, null, 1, Instant.EPOCH));
@@ -205,11 +264,11 @@ public final class QueueBench {
                 Job j;
                 while ((j = s.next()) != null) {
                     s.done(j, 0);
-                    if (listener != null) { // what the queue reports as each job ends
-                        listener.onLoad(new LoadSample(j.tenant(), "queue", "in-process", 1, Instant.now()));
-                    } else if (tally != null) {
-                        tally.add(j.tenant());
+                    OutcomeEvent e = new OutcomeEvent(j.tenant(), "queue.noop", true, 0, Instant.now()); // as the queue's account()
+                    for (SignalListener l : listeners) {
+                        l.onOutcome(e);
                     }
+                    tally.add(j.tenant(), 0, 0);
                     done.incrementAndGet();
                 }
             });
@@ -218,17 +277,35 @@ public final class QueueBench {
         for (Thread w : workers) {
             w.join();
         }
-        if (reporter != null) {
-            reporter.shutdown();
-            reporter.awaitTermination(10, TimeUnit.SECONDS);
-            report(tally, tallyListener);
-        }
-        return done.get() / ((System.nanoTime() - t0) / 1e9);
+        double rate = done.get() / ((System.nanoTime() - t0) / 1e9);
+        reporter.shutdown();
+        reporter.awaitTermination(10, TimeUnit.SECONDS);
+        report.run();
+        return rate;
     }
 
-    private static void report(LoadTally tally, SignalListener listener) {
-        Instant now = Instant.now();
-        tally.drain((tenant, n) -> listener.onLoad(new LoadSample(tenant, "queue", "in-process", n, now)));
+    private static double fairRound(int jobs, TenantId[] tenants) throws InterruptedException {
+        FairScheduler s = new FairScheduler(FairScheduler.Settings.defaults(2), System::nanoTime);
+        for (int i = 0; i < jobs; i++) {
+            s.add(new Job("j" + i, tenants[i % tenants.length], "noop", "", Priority.NORMAL, null, 1, Instant.EPOCH));
+        }
+        AtomicLong done = new AtomicLong();
+        long t0 = System.nanoTime();
+        Thread[] workers = new Thread[2];
+        for (int w = 0; w < 2; w++) {
+            workers[w] = new Thread(() -> {
+                Job j;
+                while ((j = s.next()) != null) {
+                    s.done(j, 0);
+                    done.incrementAndGet();
+                }
+            });
+            workers[w].start();
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        return done.get() / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static double poolRound(int jobs) throws InterruptedException {

@@ -303,6 +303,7 @@ public final class SearchMigrationBench {
             public String endpoints() { return endpoint; }
             public long refreshMillis() { return 500; }
             public int timeoutMillis() { return 10_000; }
+            public int backgroundTimeoutMillis() { return 60_000; }
             public int backfillBatch() { return BATCH; }
             public int backfillThreads() { return THREADS; }
             public double backfillDocsPerSecond() { return 0; }

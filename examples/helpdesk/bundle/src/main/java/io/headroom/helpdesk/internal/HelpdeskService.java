@@ -13,6 +13,7 @@ import io.headroom.llm.api.Tool;
 import io.headroom.llm.api.ToolCall;
 import io.headroom.queue.api.FairQueue;
 import io.headroom.queue.api.JobRequest;
+import io.headroom.queue.api.QueueUnavailableException;
 import io.headroom.search.api.SearchHit;
 import io.headroom.search.api.SearchQuery;
 import io.headroom.search.api.SearchResult;
@@ -120,7 +121,7 @@ public final class HelpdeskService {
                             tenant.value(), messageId, id, author, body))),
                     () -> exists(shard, "SELECT id FROM hd_conversations WHERE tenant_id = ? AND id = ?", tenant.value(), id));
             int messages = index(tenant, shard, id);
-            queue.submit(new JobRequest(tenant, SUMMARY_TYPE, id, io.headroom.queue.api.Priority.LOW, "summary-" + id + "-" + messages));
+            queueSummary(tenant, id, messages);
             String notify = config.notifyType();
             if (!notify.isBlank() && queue.remoteType(notify).isPresent()) {
                 queue.submit(new JobRequest(tenant, notify, id, io.headroom.queue.api.Priority.NORMAL, "notify-" + id));
@@ -157,8 +158,7 @@ public final class HelpdeskService {
                     Statement.of("UPDATE hd_conversations SET messages = messages + 1 WHERE tenant_id = ? AND id = ?", tenant.value(), conversation))),
                     () -> exists(shard, "SELECT id FROM hd_messages WHERE tenant_id = ? AND id = ?", tenant.value(), messageId));
             int messages = index(tenant, shard, conversation);
-            queue.submit(new JobRequest(tenant, SUMMARY_TYPE, conversation, io.headroom.queue.api.Priority.LOW,
-                    "summary-" + conversation + "-" + messages));
+            queueSummary(tenant, conversation, messages);
             return new Written(conversation, messageId, created, messages, null, null);
         });
     }
@@ -225,22 +225,47 @@ public final class HelpdeskService {
                     new ChatMessage("system", "You answer customer support questions briefly. Look up the customer's open conversations when useful."),
                     new ChatMessage("user", subject + "\n\n" + body)));
             Duration timeout = Duration.ofMillis(config.aiTimeoutMillis());
-            ChatResponse first = llm.complete(tenant, Priority.INTERACTIVE, config.aiRoute(),
-                    new ChatRequest(messages, 200, 0.2, List.of(LOOKUP), "auto", null, Map.of()), timeout);
+            ChatResponse first = ask(tenant, new ChatRequest(messages, 200, 0.2, List.of(LOOKUP), "auto", null, Map.of()), timeout);
             ChatResponse answer = first;
             if (!first.toolCalls().isEmpty()) {
                 messages.add(new ChatMessage("assistant", null, List.of(), first.toolCalls(), null, null));
                 for (ToolCall call : first.toolCalls()) {
                     messages.add(new ChatMessage("tool", lookup(tenant, call), List.of(), List.of(), call.id(), null));
                 }
-                answer = llm.complete(tenant, Priority.INTERACTIVE, config.aiRoute(),
-                        new ChatRequest(messages, 200, 0.2, List.of(LOOKUP), "none", null, Map.of()), timeout);
+                answer = ask(tenant, new ChatRequest(messages, 200, 0.2, List.of(LOOKUP), "none", null, Map.of()), timeout);
             }
             String text = answer.content() == null ? "" : answer.content();
             router.forTenant(tenant).update("UPDATE hd_conversations SET ai_answer = ? WHERE tenant_id = ? AND id = ?",
                     text, tenant.value(), id);
             return text;
         });
+    }
+
+    /**
+     * One question on the configured route. The customer chose neither the route nor the request, so a refusal (an
+     * unknown route, a request the model does not take) is the AI answer failing, never the caller's mistake: it is
+     * rethrown as such, and the {@value #AI_ANSWER} outcome counts it bad.
+     */
+    private ChatResponse ask(TenantId tenant, ChatRequest request, Duration timeout) {
+        try {
+            return llm.complete(tenant, Priority.INTERACTIVE, config.aiRoute(), request, timeout);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("route " + config.aiRoute() + " refused the question: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Queues the conversation's summary. The queue refuses a type no handler runs, which on this node means the bundle is
+     * (re)starting and its handler is not registered yet: the rows are committed, so that is a 503 (the client's retry
+     * with the same ids finds them and queues the summary then), never a 400 the client would not retry.
+     */
+    private void queueSummary(TenantId tenant, String conversation, int messages) {
+        try {
+            queue.submit(new JobRequest(tenant, SUMMARY_TYPE, conversation, io.headroom.queue.api.Priority.LOW,
+                    "summary-" + conversation + "-" + messages));
+        } catch (IllegalArgumentException e) {
+            throw new QueueUnavailableException("the summary of " + conversation + " cannot be queued yet: " + e.getMessage(), e);
+        }
     }
 
     /** The one tool the model may call: read from the tenant's own rows, whatever the model asked for. */

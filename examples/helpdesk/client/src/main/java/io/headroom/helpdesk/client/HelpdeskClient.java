@@ -227,7 +227,7 @@ public final class HelpdeskClient {
                         done.add(tenant + "/" + conversation);
                     }
                 } else {
-                    call("POST", "/queue/leases/" + lease + "/nack", "{\"delayMillis\":1000,\"error\":\"Data API answered " + read.status() + "\"}");
+                    nack(lease, 1, "Data API answered " + read.status());
                 }
             } catch (IOException e) {
                 // a node went away under this job: unacked, it comes again when its lease expires
@@ -241,11 +241,29 @@ public final class HelpdeskClient {
      * node going away (502/503 from the balancer) is sent again, through whichever node the balancer picks.
      */
     private boolean ack(String lease) throws IOException, InterruptedException {
+        return settle(lease, "ack", null).status() == 204;
+    }
+
+    /**
+     * Nacks a lease: the job runs again after {@code delaySeconds} (the queue API's field; it refuses unknown ones).
+     * A 404 or 409 means the lease is no longer this worker's (it expired; the job comes again anyway). Any other answer
+     * but 2xx is a fault of this client or of the platform, and fails loudly instead of leaving the job to wait for its
+     * lease to expire.
+     */
+    void nack(String lease, int delaySeconds, String error) throws IOException, InterruptedException {
+        Answer a = settle(lease, "nack", "{\"delaySeconds\":" + delaySeconds + ",\"error\":" + quote(error) + "}");
+        if (!a.ok() && a.status() != 404 && a.status() != 409) {
+            throw new IllegalStateException("nack of lease " + lease + " answered " + a.status() + ": " + a.body());
+        }
+    }
+
+    /** Posts an ack or nack, sent again (at most three times) while a node going away answers 502/503. */
+    private Answer settle(String lease, String verb, String json) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
-                int status = call("POST", "/queue/leases/" + lease + "/ack", null).status();
-                if (status != 502 && status != 503 || attempt == 3) {
-                    return status == 204;
+                Answer a = call("POST", "/queue/leases/" + lease + "/" + verb, json);
+                if (a.status() != 502 && a.status() != 503 || attempt == 3) {
+                    return a;
                 }
             } catch (IOException e) {
                 if (attempt == 3) {
