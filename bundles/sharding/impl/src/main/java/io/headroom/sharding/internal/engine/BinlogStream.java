@@ -334,7 +334,7 @@ final class BinlogStream implements AutoCloseable {
     private void apply(Destination d, String sql, List<Object> params) throws SQLException {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
-            try (Connection c = d.db().get().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = PoolWait.connection(d.db().get()); PreparedStatement ps = c.prepareStatement(sql)) {
                 RowCopier.bind(ps, params);
                 ps.executeUpdate();
                 applied.incrementAndGet();

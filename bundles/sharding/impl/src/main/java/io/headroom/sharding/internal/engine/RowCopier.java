@@ -40,7 +40,7 @@ final class RowCopier {
             }
             sql.append(" ORDER BY ").append(t.pkList()).append(" LIMIT ").append(chunk);
             List<Object[]> rows = new ArrayList<>();
-            try (Connection c = source.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            try (Connection c = PoolWait.connection(source); PreparedStatement ps = c.prepareStatement(sql.toString())) {
                 bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -55,7 +55,7 @@ final class RowCopier {
             if (rows.isEmpty()) {
                 break;
             }
-            try (Connection c = target.getConnection()) {
+            try (Connection c = PoolWait.connection(target)) {
                 c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement(t.replaceSql())) {
                     for (Object[] row : rows) {
@@ -99,7 +99,7 @@ final class RowCopier {
         String row = "CRC32(CONCAT_WS('|', " + String.join(", ", t.columns().stream().map(col -> "IFNULL(" + TableShape.q(col) + ", '\\\\N')").toList()) + "))";
         String sql = "SELECT COUNT(*), COALESCE(BIT_XOR(" + row + "), 0), COALESCE(SUM(" + row + "), 0) FROM " + TableShape.q(t.table())
                 + " WHERE " + f.sql(TableShape.q(tenantColumn), pinned, params);
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = PoolWait.connection(db); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, params);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -115,7 +115,7 @@ final class RowCopier {
             List<Object> params = new ArrayList<>();
             String sql = "DELETE FROM " + TableShape.q(t.table()) + " WHERE " + f.sql(TableShape.q(tenantColumn), pinned, params) + " LIMIT " + chunk;
             int n;
-            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = PoolWait.connection(db); PreparedStatement ps = c.prepareStatement(sql)) {
                 bind(ps, params);
                 n = ps.executeUpdate();
             }

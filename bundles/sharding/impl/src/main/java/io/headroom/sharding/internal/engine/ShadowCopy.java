@@ -136,7 +136,7 @@ public final class ShadowCopy {
             exec(db, DdlCheck.retarget(ddl, gho));
             TableShape src;
             TableShape dst;
-            try (Connection c = db.getConnection()) {
+            try (Connection c = PoolWait.connection(db)) {
                 src = TableShape.read(c, table, map.settings().tenantColumn());
                 dst = TableShape.read(c, gho, map.settings().tenantColumn());
             }
@@ -185,7 +185,7 @@ public final class ShadowCopy {
             if (end != null) {
                 params.addAll(end);
             }
-            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(copySql(src, m, gho, last != null, end != null))) {
+            try (Connection c = PoolWait.connection(db); PreparedStatement ps = c.prepareStatement(copySql(src, m, gho, last != null, end != null))) {
                 RowCopier.bind(ps, params);
                 copied += ps.executeUpdate();
             }
@@ -202,7 +202,7 @@ public final class ShadowCopy {
 
     /** The key of the last row of the chunk after {@code last}, or null when fewer than a chunk remain (the last chunk is open-ended). */
     private List<Object> chunkEnd(DataSource db, TableShape t, List<Object> last) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(chunkEndSql(t, last != null, chunk))) {
+        try (Connection c = PoolWait.connection(db); PreparedStatement ps = c.prepareStatement(chunkEndSql(t, last != null, chunk))) {
             if (last != null) {
                 RowCopier.bind(ps, last);
             }
@@ -293,7 +293,8 @@ public final class ShadowCopy {
         String del = TableShape.q(oldName(table));
         long lockSeconds = Math.max(1, (lockMillis + 999) / 1000);
         CompletableFuture<Void> renaming = null;
-        try (Connection lock = db.getConnection(); Connection rename = db.getConnection()) {
+        // every connection the cut-over needs is taken before the lock: none is waited for while writers are blocked
+        try (Connection lock = PoolWait.connection(db); Connection rename = PoolWait.connection(db); Connection probe = PoolWait.connection(db)) {
             long renameId;
             try (Statement s = rename.createStatement(); ResultSet rs = s.executeQuery("SELECT CONNECTION_ID()")) {
                 rs.next();
@@ -320,7 +321,7 @@ public final class ShadowCopy {
                     Thread.sleep(2);
                 }
                 check(stream);
-                String verified = verify ? verify(db, table, shadowName(table)) : "not verified (over " + VERIFY_MAX_ROWS + " rows)";
+                String verified = verify ? verify(probe, table, shadowName(table)) : "not verified (over " + VERIFY_MAX_ROWS + " rows)";
                 renaming = CompletableFuture.runAsync(() -> {
                     try {
                         exec(rename, "RENAME TABLE " + t + " TO " + del + ", " + gho + " TO " + t);
@@ -328,7 +329,7 @@ public final class ShadowCopy {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 });
-                while (!waitsForLock(db, renameId)) {
+                while (!waitsForLock(probe, renameId)) {
                     if (renaming.isDone() || System.nanoTime() > deadline) {
                         return null;
                     }
@@ -347,7 +348,7 @@ public final class ShadowCopy {
             } finally {
                 if (locked) {
                     if (renaming != null && !renaming.isDone()) {
-                        exec(db, "KILL QUERY " + renameId); // while the lock holds, the rename cannot have run
+                        exec(probe, "KILL QUERY " + renameId); // while the lock holds, the rename cannot have run
                     }
                     if (renaming != null) {
                         try {
@@ -368,8 +369,8 @@ public final class ShadowCopy {
         }
     }
 
-    private static boolean waitsForLock(DataSource db, long id) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?")) {
+    private static boolean waitsForLock(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getString(1) != null && rs.getString(1).toLowerCase(Locale.ROOT).contains("metadata lock");
@@ -378,9 +379,9 @@ public final class ShadowCopy {
     }
 
     /** Row count and checksum of the columns the change left as they were, equal on both tables, or IllegalStateException. */
-    private static String verify(DataSource db, String table, String shadow) throws SQLException {
+    private static String verify(Connection c, String table, String shadow) throws SQLException {
         List<String> same = new ArrayList<>();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT a.COLUMN_NAME FROM information_schema.COLUMNS a"
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.COLUMN_NAME FROM information_schema.COLUMNS a"
                 + " JOIN information_schema.COLUMNS b ON b.TABLE_SCHEMA = a.TABLE_SCHEMA AND b.TABLE_NAME = ? AND b.COLUMN_NAME = a.COLUMN_NAME"
                 + " AND b.COLUMN_TYPE = a.COLUMN_TYPE AND IFNULL(b.COLLATION_NAME, '') = IFNULL(a.COLLATION_NAME, '')"
                 + " WHERE a.TABLE_SCHEMA = DATABASE() AND a.TABLE_NAME = ? ORDER BY a.ORDINAL_POSITION")) {
@@ -392,8 +393,8 @@ public final class ShadowCopy {
                 }
             }
         }
-        String a = checksum(db, table, same);
-        String b = checksum(db, shadow, same);
+        String a = checksum(c, table, same);
+        String b = checksum(c, shadow, same);
         if (!a.equals(b)) {
             throw new IllegalStateException("the shadow copy differs from the table: " + a + " vs " + b + "; the table is untouched");
         }
@@ -406,15 +407,15 @@ public final class ShadowCopy {
         return "SELECT COUNT(*), COALESCE(BIT_XOR(" + row + "), 0), COALESCE(SUM(" + row + "), 0) FROM " + TableShape.q(table);
     }
 
-    private static String checksum(DataSource db, String table, List<String> columns) throws SQLException {
-        try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(checksumSql(table, columns))) {
+    private static String checksum(Connection c, String table, List<String> columns) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(checksumSql(table, columns))) {
             rs.next();
             return rs.getLong(1) + " rows, crc " + Long.toHexString(rs.getLong(2)) + "/" + rs.getString(3);
         }
     }
 
     private static long estimatedRows(DataSource db, String table) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = PoolWait.connection(db); PreparedStatement ps = c.prepareStatement(
                 "SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
@@ -430,7 +431,7 @@ public final class ShadowCopy {
     }
 
     private static void exec(DataSource db, String sql) throws SQLException {
-        try (Connection c = db.getConnection()) {
+        try (Connection c = PoolWait.connection(db)) {
             exec(c, sql);
         }
     }
