@@ -420,9 +420,9 @@ public class SecurityIT extends HeadroomTestSupport {
     }
 
     /**
-     * A tenant naming collections that do not exist (a typo, or a flood of made-up names) gets 404s that cost no
-     * control-schema query each: the node reloads its collections at most once per 250 ms for all of them together,
-     * counted by the node's own meters.
+     * A tenant naming collections that do not exist (a typo, or a flood of made-up names, here from 25 clients at once)
+     * gets 404s that cost no control-schema query each: the node reloads its collections at most once per 250 ms for all
+     * of them together, counted by the node's own meters.
      */
     @Test
     public void k_unknownCollectionsDoNotEachReloadTheCollections() throws Exception {
@@ -432,9 +432,19 @@ public class SecurityIT extends HeadroomTestSupport {
         double reloads = metric("headroom_search_collection_miss_reloads_total");
         int requests = 500;
         long started = System.nanoTime();
-        for (int i = 0; i < requests; i++) {
-            HttpResponse<String> r = get("/search/collections/no-such-" + i + "/tenants/acme/search?q=x", acme);
-            assertEquals(r.body(), 404, r.statusCode());
+        // 25 clients at once (a miss waits for the next reload, up to 250 ms, so one client alone would take minutes)
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(25);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                String path = "/search/collections/no-such-" + i + "/tenants/acme/search?q=x";
+                answers.add(clients.submit(() -> get(path, acme)));
+            }
+            for (java.util.concurrent.Future<HttpResponse<String>> a : answers) {
+                assertEquals(a.get().body(), 404, a.get().statusCode());
+            }
+        } finally {
+            clients.shutdown();
         }
         long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
         assertEquals("every request was a miss", requests, metric("headroom_search_collection_misses_total") - misses, 0.5);

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -132,8 +133,11 @@ public final class SearchNode {
         }
     }
 
-    private static final long MISS_RELOAD_SPACING_MILLIS = 250;
-    private final java.util.concurrent.atomic.AtomicLong lastMissRefresh = new java.util.concurrent.atomic.AtomicLong();
+    private static final long MISS_RELOAD_SPACING_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** Held by the one request that reloads the snapshot for a miss; the others wait for it. */
+    private final Object missReload = new Object();
+    /** When the last reload for a miss started (System.nanoTime), under missReload. */
+    private long missReloadStarted = System.nanoTime() - 2 * MISS_RELOAD_SPACING_NANOS;
     /** Requests that named a collection the snapshot did not know, and the reloads they caused. */
     private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder missReloads = new java.util.concurrent.atomic.LongAdder();
@@ -161,19 +165,32 @@ public final class SearchNode {
     }
 
     /**
-     * The snapshot, reloaded once if it does not know the collection (a collection made on another node a moment ago);
-     * UnknownCollectionException if it still does not. Misses reload at most once per {@value #MISS_RELOAD_SPACING_MILLIS}
-     * ms all together, so requests for names that do not exist cost no control-schema queries each.
+     * The snapshot, reloaded if it does not know the collection (one made on another node a moment ago);
+     * UnknownCollectionException if it still does not. A miss waits for a reload that started after it arrived, so a
+     * collection created anywhere before the request is always found. Reloads for misses run one at a time and at least
+     * 250 ms apart: misses arriving together share one, and requests for names that do not exist cost no control-schema
+     * queries each (they wait instead, up to 250 ms).
      */
     public Snapshot snapshotWith(String collection) {
         Snapshot s = snapshot;
         if (!s.current().containsKey(collection)) {
             misses.increment();
-            long now = System.currentTimeMillis();
-            long last = lastMissRefresh.get();
-            if (now - last > MISS_RELOAD_SPACING_MILLIS && lastMissRefresh.compareAndSet(last, now)) {
-                missReloads.increment();
-                refreshQuietly();
+            long arrived = System.nanoTime();
+            synchronized (missReload) {
+                if (missReloadStarted - arrived < 0) { // no reload started since this request arrived
+                    long wait = missReloadStarted + MISS_RELOAD_SPACING_NANOS - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new UnknownCollectionException("no collection '" + collection + "'");
+                        }
+                    }
+                    missReloadStarted = System.nanoTime();
+                    missReloads.increment();
+                    refreshQuietly();
+                }
             }
             s = snapshot;
             if (!s.current().containsKey(collection)) {
@@ -188,7 +205,7 @@ public final class SearchNode {
         return misses.sum();
     }
 
-    /** Reloads of the snapshot those requests caused (at most one per {@value #MISS_RELOAD_SPACING_MILLIS} ms). */
+    /** Reloads of the snapshot those requests caused (at most one per 250 ms). */
     public long missReloads() {
         return missReloads.sum();
     }
