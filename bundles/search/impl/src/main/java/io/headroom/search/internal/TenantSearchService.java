@@ -210,6 +210,16 @@ public final class TenantSearchService implements TenantSearch {
         }
     }
 
+    /** The layouts a write to the collection goes to: the current one first, then a migration's target while it dual-writes. */
+    private static List<Layout> targets(Snapshot s, String collection) {
+        MigrationRow m = s.open().get(collection);
+        List<Layout> targets = new ArrayList<>();
+        for (int number : WritePlan.layouts(s.current().get(collection), m == null ? null : m.state(), m == null ? 0 : m.target())) {
+            targets.add(s.layout(collection, number));
+        }
+        return targets;
+    }
+
     /**
      * Sends the writes to every layout the collection is written to, in one bulk request. Returns per write
      * (applied layouts &lt;&lt; 16 | queued layouts). Unless {@code perItem}, a batch the current layout refuses entirely is
@@ -218,11 +228,7 @@ public final class TenantSearchService implements TenantSearch {
      */
     private int[] apply(Snapshot s, String collection, TenantId tenant, List<DocumentWrite> writes, boolean perItem, String[] errors) {
         long started = System.nanoTime();
-        MigrationRow m = s.open().get(collection);
-        List<Layout> targets = new ArrayList<>();
-        for (int number : WritePlan.layouts(s.current().get(collection), m == null ? null : m.state(), m == null ? 0 : m.target())) {
-            targets.add(s.layout(collection, number));
-        }
+        List<Layout> targets = targets(s, collection);
         boolean ok = false;
         String job = writes.size() == 1 && writes.get(0).document() == null ? "search.delete" : "search.index";
         SearchStore store = node.store();
@@ -236,17 +242,32 @@ public final class TenantSearchService implements TenantSearch {
                     store.tombstone(collection, tenant, w.id(), w.version());
                 }
             }
-            List<Elastic.Write> batch = new ArrayList<>(writes.size() * targets.size());
-            for (Layout l : targets) {
-                for (DocumentWrite w : writes) {
-                    batch.add(new Elastic.Write(l.indexFor(tenant), tenant, w.id(), w.version(), w.document()));
-                }
-            }
+            List<Elastic.Write> batch;
             List<Elastic.WriteOutcome> outcomes;
-            try {
-                outcomes = es.bulk(batch, false);
-            } catch (IOException | RuntimeException e) {
-                outcomes = Collections.nCopies(batch.size(), new Elastic.WriteOutcome(Elastic.Outcome.RETRY, e.toString()));
+            for (int attempt = 0; ; attempt++) {
+                batch = new ArrayList<>(writes.size() * targets.size());
+                for (Layout l : targets) {
+                    for (DocumentWrite w : writes) {
+                        batch.add(new Elastic.Write(l.indexFor(tenant), tenant, w.id(), w.version(), w.document()));
+                    }
+                }
+                try {
+                    outcomes = es.bulk(batch, false);
+                } catch (IOException | RuntimeException e) {
+                    outcomes = Collections.nCopies(batch.size(), new Elastic.WriteOutcome(Elastic.Outcome.RETRY, e.toString()));
+                }
+                // an index gone since this node's snapshot (the old layout of a migration another node finished and deleted
+                // a moment ago): reload the snapshot and write once more to the layouts it names now (writes are versioned:
+                // what the first attempt applied is a no-op the second time)
+                if (attempt > 0 || outcomes.stream().noneMatch(Elastic::indexGone)) {
+                    break;
+                }
+                List<Layout> before = targets;
+                node.refreshQuietly();
+                targets = targets(node.snapshot(), collection);
+                if (targets.equals(before)) {
+                    break;
+                }
             }
             int n = writes.size();
             boolean[] undo = new boolean[n];

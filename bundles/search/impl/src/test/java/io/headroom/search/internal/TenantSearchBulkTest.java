@@ -93,6 +93,35 @@ public class TenantSearchBulkTest {
         return search.query(C, t, Map.of("size", 0)).total();
     }
 
+    /**
+     * A node whose snapshot is older than a finished migration whose old layout was already deleted (by another node, a
+     * moment ago) writes to the new layout: the write meets the missing index, reloads the snapshot and goes to the
+     * layout the control schema names now, instead of refusing the client's document (the game day saw a 400 there).
+     */
+    @Test
+    public void aWriteFromANodeThatMissedAFinishedMigrationGoesToTheNewLayout() throws Exception {
+        String c = "moved";
+        admin.createCollection(c, new LayoutSpec(1, Set.of(), MAPPINGS, null));
+        SearchNode stale = new SearchNode(new PlainControlStore(db, schema), NO_FLAGS, NO_SIGNALS, staleConfig(es.endpoint()));
+        try {
+            TenantSearchService staleSearch = new TenantSearchService(stale);
+            staleSearch.bulk(c, ACME, writes("before-", 1));
+            long id = admin.createMigration(c, new LayoutSpec(2, Set.of(), MAPPINGS, null)).id();
+            var m = node.store().migration(id).orElseThrow();
+            assertTrue(node.store().finish(m)); // what finishing does in the control schema
+            node.es().deleteIndexes(node.layoutIndexes(c, m.source())); // and what delete-old does in Elasticsearch
+            node.refresh();
+            assertEquals("the stale node still writes to the old layout", m.source(), (int) stale.snapshot().current().get(c));
+
+            staleSearch.bulk(c, ACME, writes("after-", 3));
+            assertEquals("it reloaded", m.target(), (int) stale.snapshot().current().get(c));
+            node.es().refresh(node.layoutIndexes(c, m.target()));
+            assertEquals("the three writes are on the new layout", 3, search.query(c, ACME, Map.of("size", 0)).total());
+        } finally {
+            stale.deactivate();
+        }
+    }
+
     @Test
     public void aThousandAndOneWritesAreRefusedWholeAndNothingIsWritten() throws Exception {
         List<DocumentWrite> tooMany = writes("x", 1001);
@@ -196,6 +225,13 @@ public class TenantSearchBulkTest {
         public void load(LoadSample sample) {
         }
     };
+
+    /** The same, with the snapshot reloaded once an hour (only on a miss or a missing index, then). */
+    static SearchConfig staleConfig(String endpoint) {
+        SearchConfig base = config(endpoint);
+        return (SearchConfig) Proxy.newProxyInstance(SearchConfig.class.getClassLoader(), new Class<?>[] {SearchConfig.class},
+                (proxy, m, args) -> m.getName().equals("refreshMillis") ? (Object) 3_600_000L : m.invoke(base, args));
+    }
 
     /** The configuration's defaults, with the test node's endpoint. */
     static SearchConfig config(String endpoint) {

@@ -295,6 +295,11 @@ public final class Elastic implements AutoCloseable {
         return out;
     }
 
+    /** Whether a write was refused because its index does not exist (any more). */
+    public static boolean indexGone(WriteOutcome o) {
+        return o.outcome() == Outcome.REJECTED && o.error() != null && o.error().contains("index_not_found_exception");
+    }
+
     static WriteOutcome outcome(int status, String error) {
         if (status / 100 == 2 || status == 409 || (status == 404 && error == null)) {
             return new WriteOutcome(Outcome.APPLIED, null);

@@ -1,5 +1,6 @@
 package io.headroom.search.internal.shell;
 
+import io.headroom.core.api.TenantList;
 import io.headroom.search.api.LayoutSpec;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Completion;
@@ -21,6 +22,6 @@ abstract class LayoutOptions implements Action {
     String settings;
 
     LayoutSpec layout() {
-        return new LayoutSpec(partitions, Render.tenants(dedicated), mappings, settings);
+        return new LayoutSpec(partitions, TenantList.parse(dedicated), mappings, settings);
     }
 }

@@ -1,20 +1,13 @@
 package io.headroom.search.internal.shell;
 
-import io.headroom.core.api.TenantId;
-import io.headroom.core.api.TenantList;
 import io.headroom.search.api.MigrationStatus;
 import io.headroom.search.api.TenantProgress;
 import java.io.PrintStream;
-import java.util.Set;
 import org.apache.karaf.shell.support.table.ShellTable;
 
-/** Shared parsing and rendering for the search commands. */
+/** Shared rendering for the search commands. */
 final class Render {
     private Render() {
-    }
-
-    static Set<TenantId> tenants(String csv) {
-        return TenantList.parse(csv);
     }
 
     static String bar(long done, long total) {

@@ -1,5 +1,6 @@
 package io.headroom.search.internal.shell;
 
+import io.headroom.core.api.TenantList;
 import io.headroom.search.api.MigrationStatus;
 import io.headroom.search.api.SearchAdmin;
 import org.apache.karaf.shell.api.action.Action;
@@ -26,7 +27,7 @@ public class RollbackCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        MigrationStatus s = admin.rollback(id, Render.tenants(tenants));
+        MigrationStatus s = admin.rollback(id, TenantList.parse(tenants));
         Render.status(System.out, s, false);
         return null;
     }
