@@ -93,7 +93,7 @@ public class ReleaseFleetIT {
         for (LoadDriver.Outcome o : outcomes) {
             assertTrue("a request failed: " + o, o.error() == null && (o.status() == 200 || o.status() == 503 && o.retryAfter()));
         }
-        assertEquals(3, onVersion(release(lb, r2Id), "0.1.0.r2"));
+        assertEveryNodeOn(lb, r2Id, "0.1.0.r2");
         assertTrue(lb.expect(200, "GET", "/releases/fleet", null).contains("\"version\":\"0.1.0.r2\""));
 
         // a node stopped during a release converges to it when it starts
@@ -139,7 +139,7 @@ public class ReleaseFleetIT {
         String bad = release(lb, badId);
         // the platform's page, or the quorum of four paging tenants, whichever the guard saw first
         assertTrue(bad, bad.contains("example.greet") && (bad.contains("platform-wide page") || bad.contains("tenants")));
-        assertEquals("every node runs the previous version", 3, onVersion(bad, "0.1.0.r3"));
+        assertEveryNodeOn(lb, badId, "0.1.0.r3");
         assertEquals(200, lb.call("GET", "/example/tenants/acme/greeting", token, null).statusCode());
         assertTrue("the rollback is audited", eventually(() ->
                 lb.expect(200, "GET", "/audit?action=release:rollback", null).contains("release " + badId)));
@@ -167,7 +167,7 @@ public class ReleaseFleetIT {
         assertTrue("the canary runs it", eventually(() -> onVersion(release(lb, held), "0.1.0.r2") == 1));
         assertTrue(lb.expect(200, "POST", "/releases/" + held + "/abort", null).contains("aborted by karaf"));
         assertTrue("aborted: every node back", eventually(() -> release(lb, held).contains("\"state\":\"rolled_back\"")));
-        assertEquals(3, onVersion(release(lb, held), "0.1.0.r3"));
+        assertEveryNodeOn(lb, held, "0.1.0.r3");
         assertEquals(409, lb.call("POST", "/releases/" + held + "/resume", RestClient.OPERATOR, null).statusCode());
 
         // leave the fleet as found: the distribution's own version of the example
@@ -298,7 +298,7 @@ public class ReleaseFleetIT {
         long second = number(lb.expect(201, "POST", "/releases", "{\"unit\":\"" + unit + "\",\"version\":\"2.0.0\",\"source\":\""
                 + source + "\",\"watch\":\"1s\"}"), "id");
         assertTrue(eventually(() -> release(lb, second).contains("\"state\":\"completed\"")));
-        assertEquals(3, onVersion(release(lb, second), "2.0.0"));
+        assertEveryNodeOn(lb, second, "2.0.0");
 
         // the rollback rule is the fleet's: set on one node, read the same on every node
         lb.expect(200, "PUT", "/heartbeat/guard", "{\"tenantQuorum\":2,\"criticalTenants\":[\"rf-vip\"]}");
@@ -415,7 +415,7 @@ public class ReleaseFleetIT {
         assertTrue(back, b.find());
         long backId = Long.parseLong(b.group(1));
         assertTrue(eventually(() -> release(lb, backId).contains("\"state\":\"completed\"")));
-        assertEquals(3, onVersion(release(lb, backId), originalVersion));
+        assertEveryNodeOn(lb, backId, originalVersion);
         assertTrue(shell(fleet.node(0), "release:artifact-delete " + sha256(s1)).contains("deleted"));
     }
 
@@ -545,6 +545,15 @@ public class ReleaseFleetIT {
     }
 
     /** Live nodes that report running {@code version} in a release's JSON. */
+    /**
+     * Every one of the three nodes is live and runs the version, as the release reports them: eventually, since a node's
+     * report of its version and its liveness comes on its own schedule, a moment after the release's state.
+     */
+    private static void assertEveryNodeOn(RestClient lb, long id, String version) throws InterruptedException {
+        boolean all = eventually(() -> onVersion(release(lb, id), version) == 3);
+        assertTrue("every node runs " + version + ": " + release(lb, id), all);
+    }
+
     private static int onVersion(String release, String version) {
         return (int) runs(release).stream().filter(r -> r.contains("\"running\":\"" + version + "\"") && r.contains("\"live\":true")).count();
     }
